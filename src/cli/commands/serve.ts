@@ -1,0 +1,62 @@
+// `crabllm serve [--config PATH] [--bind ADDR]` (also a bare `crabllm`): runs init when the config does
+// not exist, loads it, opens storage, serves, and drains on SIGTERM/SIGINT.
+import { existsSync } from 'node:fs'
+import { ConfigError, UsageError } from '../../config/errors'
+import { loadConfigFile } from '../../config/load'
+import { parseListen } from '../../config/semantics'
+import type { Logger } from '../../log'
+import { createContext } from '../../server/context'
+import { startServer } from '../../server/listen'
+import { openStorage } from '../../storage'
+import type { FlagSpec } from '../args'
+import { writeStarter } from './init'
+
+export const serveFlags: FlagSpec[] = [
+  { name: 'config', short: 'c', value: true, placeholder: 'PATH', description: 'config file (default crabllm.toml; created when missing)' },
+  { name: 'bind', short: 'b', value: true, placeholder: 'ADDR', description: 'listen address, overrides `listen` (e.g. 0.0.0.0:8080)' },
+]
+
+export async function runServe(flags: Record<string, string | true>, log: Logger): Promise<number> {
+  const path = typeof flags.config === 'string' ? flags.config : 'crabllm.toml'
+  const bind = typeof flags.bind === 'string' ? flags.bind : undefined
+  const address = bind ? parseListen(bind) : undefined
+  if (bind && !address) throw new UsageError(`--bind: "${bind}" is not a host:port address`)
+  if (!existsSync(path)) {
+    log.warn('config not found; generating a starter config', { path })
+    writeStarter(path, false, (line) => process.stderr.write(`${line}\n`))
+  }
+  const { config, file, dir } = await loadConfigFile(path)
+  const listen = address ?? parseListen(config.listen)!
+  const storage = await openStorage(config.storage, dir, path)
+  const ctx = createContext(config, { log })
+  let server
+  try {
+    server = startServer(ctx, listen)
+  } catch (err) {
+    await storage.close()
+    const code = (err as { code?: string }).code
+    throw new ConfigError(path, bind ? '' : 'listen', `cannot listen on ${listen.hostname}:${listen.port}: ${code ?? (err as Error).message}`, 'pick a free port, or pass --bind')
+  }
+  const auth = ctx.auth.enabled ? 'on' : 'off (no keys or admin_token configured: anyone can call)'
+  process.stdout.write(
+    `crabllm listening on ${server.url} models=${ctx.registry.models.length} providers=${ctx.registry.providers.size} extensions=0 auth=${auth} storage=${storage.kind}:${storage.location} config=${file}\n`,
+  )
+  return await new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) {
+        log.warn('second signal: exiting now', { signal })
+        resolve(1)
+        return
+      }
+      stopping = true
+      log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: config.shutdown_timeout })
+      const outcome = await server.shutdown(config.shutdown_timeout * 1000)
+      await storage.close().catch(() => {})
+      log.warn('stopped', { outcome })
+      resolve(0)
+    }
+    process.on('SIGTERM', () => void stop('SIGTERM'))
+    process.on('SIGINT', () => void stop('SIGINT'))
+  })
+}

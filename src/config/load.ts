@@ -1,0 +1,242 @@
+// read file → smol-toml → ${VAR} → defaults → compiled schema check → semantic checks → Config.
+// Every failure is a ConfigError naming the file, the line where it can be found, the field and the fix.
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors'
+import { Value } from '@sinclair/typebox/value'
+import { parse, TomlError } from 'smol-toml'
+import { ConfigError } from './errors'
+import { type Env, InterpolationError, interpolate } from './interpolate'
+import { type Config, ConfigSchema, ProviderConfigSchema } from './schema'
+import { checkSemantics } from './semantics'
+
+const checkConfig = TypeCompiler.Compile(ConfigSchema)
+
+export interface LoadedConfig {
+  config: Config
+  /** Absolute path of the file it came from (relative paths inside resolve against its folder). */
+  file: string
+  /** The folder relative paths in the config resolve against. */
+  dir: string
+}
+
+/** Loads and validates a config file; throws ConfigError. */
+export async function loadConfigFile(path: string, env: Env = process.env): Promise<LoadedConfig> {
+  const file = resolve(path)
+  let text: string
+  try {
+    text = await Bun.file(file).text()
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    throw new ConfigError(
+      path,
+      '',
+      code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(err)})`,
+      code === 'ENOENT' ? 'run `crabllm init` to write a starter config, or pass --config PATH' : 'check the path and its permissions',
+    )
+  }
+  return { config: parseConfig(text, path, env), file, dir: dirname(file) }
+}
+
+/** Parses and validates config text; `name` is used in error messages. Pure apart from `env`. */
+export function parseConfig(text: string, name: string, env: Env = process.env): Config {
+  let raw: unknown
+  try {
+    raw = parse(text)
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const problem = `invalid TOML: ${err.message.split('\n')[0]}`
+      throw new ConfigError(name, '', problem, 'correct the TOML syntax at that line', err.line)
+    }
+    throw new ConfigError(name, '', `invalid TOML: ${String(err)}`)
+  }
+  try {
+    raw = interpolate(raw, env)
+  } catch (err) {
+    if (err instanceof InterpolationError) {
+      throw new ConfigError(
+        name,
+        err.path,
+        err.message,
+        `export ${err.variable}=…, or give a default: \${${err.variable}:-value}`,
+        findLine(text, err.path),
+      )
+    }
+    throw err
+  }
+  const withDefaults = applyDefaults(Value.Clone(raw))
+  if (!checkConfig.Check(withDefaults)) {
+    const first = checkConfig.Errors(withDefaults).First()!
+    const { field, problem, fix } = describeSchemaError(first)
+    throw new ConfigError(name, field, problem, fix, findLine(text, field))
+  }
+  const config = withDefaults as Config
+  const semantic = checkSemantics(config) // also applies kind defaults
+  if (semantic) throw new ConfigError(name, semantic.field, semantic.problem, semantic.fix, findLine(text, semantic.field))
+  return config
+}
+
+/** Absolute storage path for sqlite, resolved beside the config file. */
+export function resolveBeside(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path)
+}
+
+// --- internal ---
+
+/** Value.Default does not reach into Record values, so provider tables get theirs explicitly. */
+function applyDefaults(raw: unknown): unknown {
+  const config = Value.Default(ConfigSchema, raw) as { providers?: unknown }
+  if (config && typeof config === 'object' && config.providers && typeof config.providers === 'object' && !Array.isArray(config.providers)) {
+    const providers = config.providers as Record<string, unknown>
+    for (const name of Object.keys(providers)) providers[name] = Value.Default(ProviderConfigSchema, providers[name])
+  }
+  return config
+}
+
+function describeSchemaError(error: ValueError): { field: string; problem: string; fix?: string } {
+  const field = toDotted(error.path)
+  const got = describeValue(error.value)
+  switch (error.type) {
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const parts = error.path.split('/').filter(Boolean)
+      const unknown = parts.pop() ?? ''
+      const known = knownKeysAt(parts)
+      const near = nearest(unknown, known)
+      return {
+        field,
+        problem: `unknown field '${unknown}'`,
+        fix: near ? `did you mean '${near}'?` : known.length ? `valid fields here: ${known.join(', ')}` : 'remove it',
+      }
+    }
+    case ValueErrorType.ObjectRequiredProperty:
+      return { field, problem: 'is required', fix: `add ${field.split('.').pop()} = …` }
+    case ValueErrorType.String:
+      return { field, problem: `expected a string, got ${got}`, fix: 'quote it' }
+    case ValueErrorType.Number:
+    case ValueErrorType.Integer:
+      return { field, problem: `expected ${error.type === ValueErrorType.Integer ? 'an integer' : 'a number'}, got ${got}`, fix: 'write a bare number' }
+    case ValueErrorType.Boolean:
+      return { field, problem: `expected true or false, got ${got}` }
+    case ValueErrorType.Array:
+      return { field, problem: `expected a list, got ${got}`, fix: 'write ["a", "b"]' }
+    case ValueErrorType.Object:
+      return { field, problem: `expected a table, got ${got}` }
+    case ValueErrorType.Union: {
+      const options = unionLiterals(error)
+      return { field, problem: `${got} is not allowed`, fix: options.length ? `use one of: ${options.join(', ')}` : undefined }
+    }
+    default:
+      return { field, problem: `${error.message.toLowerCase()}, got ${got}` }
+  }
+}
+
+function unionLiterals(error: ValueError): string[] {
+  const anyOf = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf ?? []
+  return anyOf.map((s) => s.const).filter((v): v is string => typeof v === 'string')
+}
+
+function toDotted(pointer: string): string {
+  let out = ''
+  for (const part of pointer.split('/').filter(Boolean)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (/^\d+$/.test(key)) out += `[${key}]`
+    else out += out ? `.${key}` : key
+  }
+  return out
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (Array.isArray(value)) return 'a list'
+  if (value !== null && typeof value === 'object') return 'a table'
+  return JSON.stringify(value)
+}
+
+/** Valid keys of the object schema at a JSON-pointer path (skipping record keys and array indexes). */
+function knownKeysAt(parts: string[]): string[] {
+  let schema: unknown = ConfigSchema
+  for (const part of parts) {
+    const s = schema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown>; items?: unknown }
+    if (s.properties && part in s.properties) schema = s.properties[part]
+    else if (s.patternProperties) schema = Object.values(s.patternProperties)[0]
+    else if (s.items) schema = s.items
+    else return []
+  }
+  return Object.keys((schema as { properties?: object }).properties ?? {})
+}
+
+function nearest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const candidate of candidates) {
+    const d = levenshtein(word, candidate)
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
+  }
+  return row[b.length]!
+}
+
+/**
+ * Best-effort line of a dotted field in the TOML text: finds the table header of the path's prefix
+ * (`[providers.openai]`, the n-th `[[keys]]`) and then the key after it. Undefined when not found.
+ */
+function findLine(text: string, field: string): number | undefined {
+  if (!field) return undefined
+  const lines = text.split('\n')
+  const segments = field.match(/[^.[\]]+|\[\d+\]/g) ?? []
+  let start = 0
+  let tablePath: string[] = []
+  // Walk down: try the longest table header that matches a prefix of the path.
+  for (let cut = segments.length; cut > 0; cut--) {
+    const prefix = segments.slice(0, cut)
+    const last = prefix[prefix.length - 1]!
+    if (last.startsWith('[')) {
+      const index = Number(last.slice(1, -1))
+      const header = prefix.slice(0, -1).join('.')
+      let seen = -1
+      const at = lines.findIndex((l) => new RegExp(`^\\s*\\[\\[\\s*${escape(header)}\\s*\\]\\]`).test(l) && ++seen === index)
+      if (at >= 0) {
+        start = at
+        tablePath = prefix
+        break
+      }
+    } else {
+      const header = prefix.map((p) => `(?:"${escape(p)}"|'${escape(p)}'|${escape(p)})`).join('\\s*\\.\\s*')
+      const at = lines.findIndex((l) => new RegExp(`^\\s*\\[\\s*${header}\\s*\\]`).test(l))
+      if (at >= 0) {
+        start = at
+        tablePath = prefix
+        break
+      }
+    }
+  }
+  const rest = segments.slice(tablePath.length).filter((s) => !s.startsWith('['))
+  if (rest.length === 0) return tablePath.length ? start + 1 : undefined
+  const key = rest[rest.length === 1 ? 0 : 0]!
+  for (let i = start + (tablePath.length ? 1 : 0); i < lines.length; i++) {
+    if (tablePath.length && i > start && /^\s*\[/.test(lines[i]!)) break
+    if (!tablePath.length && /^\s*\[/.test(lines[i]!)) break
+    if (new RegExp(`^\\s*(?:"${escape(key)}"|${escape(key)})\\s*[.=]`).test(lines[i]!)) return i + 1
+  }
+  return tablePath.length ? start + 1 : undefined
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,123 @@
+// The shape of crabllm.toml: one TypeBox schema gives the type, the defaults, the checks and the docs.
+// Strict (additionalProperties: false) so that a typo is named; see load.ts for how errors are reported.
+import { type Static, Type as T } from '@sinclair/typebox'
+
+const strict = { additionalProperties: false } as const
+
+export const KeyRateLimitSchema = T.Object(
+  {
+    requests_per_minute: T.Optional(T.Integer({ minimum: 1, description: 'Requests allowed per minute for this key.' })),
+    tokens_per_minute: T.Optional(T.Integer({ minimum: 1, description: 'Tokens (prompt + completion) allowed per minute for this key.' })),
+  },
+  { ...strict, description: 'Per-key rate limit; overrides [extensions.rate_limit] for this key.' },
+)
+
+export const KeyConfigSchema = T.Object(
+  {
+    name: T.String({ minLength: 1, description: 'Unique key name: shows in logs, usage and metrics instead of the secret.' }),
+    key: T.String({ minLength: 8, description: 'The secret clients send as `Authorization: Bearer <key>` or `x-api-key`.' }),
+    models: T.Array(T.String({ minLength: 1 }), {
+      default: ['*'],
+      description: 'Models this key may use, after alias resolution: exact names, or "*" for all.',
+    }),
+    rate_limit: T.Optional(KeyRateLimitSchema),
+  },
+  strict,
+)
+export type KeyConfig = Static<typeof KeyConfigSchema>
+
+export const ProviderConfigSchema = T.Object(
+  {
+    kind: T.String({
+      minLength: 1,
+      description:
+        'openai, azure, ollama, echo (built in, no network); later issues add anthropic, google, bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider.',
+    }),
+    api_key: T.Optional(T.String({ description: 'Secret sent to the upstream. `${VAR}` expands from the environment.' })),
+    base_url: T.Optional(T.String({ minLength: 1, description: 'Upstream base URL, e.g. https://api.openai.com/v1.' })),
+    models: T.Array(T.String({ minLength: 1 }), { default: [], description: 'Model names this provider serves.' }),
+    weight: T.Number({ exclusiveMinimum: 0, default: 1, description: 'Share of traffic among deployments of the same model.' }),
+    max_retries: T.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries on the same deployment for transient failures.' }),
+    timeout: T.Number({
+      minimum: 0,
+      default: 30,
+      description: 'Seconds to wait for the upstream (whole answer; for streams, the first byte). 0 = no timeout.',
+    }),
+    api_version: T.Optional(T.String({ minLength: 1, description: 'Azure: the api-version query parameter.' })),
+    region: T.Optional(T.String({ minLength: 1, description: 'Bedrock: the AWS region.' })),
+    access_key: T.Optional(T.String({ description: 'Bedrock: the AWS access key id.' })),
+    secret_key: T.Optional(T.String({ description: 'Bedrock: the AWS secret access key.' })),
+  },
+  strict,
+)
+export type ProviderConfig = Static<typeof ProviderConfigSchema>
+
+export const PricingConfigSchema = T.Object(
+  {
+    prompt_cost_per_million: T.Number({ minimum: 0, description: 'USD per million prompt tokens.' }),
+    completion_cost_per_million: T.Number({ minimum: 0, description: 'USD per million completion tokens.' }),
+  },
+  strict,
+)
+export type PricingConfig = Static<typeof PricingConfigSchema>
+
+export const StorageConfigSchema = T.Object(
+  {
+    kind: T.Union([T.Literal('memory'), T.Literal('sqlite'), T.Literal('redis')], {
+      default: 'memory',
+      description: 'memory, sqlite or redis.',
+    }),
+    path: T.Optional(T.String({ minLength: 1, description: 'sqlite: database file (relative to the config file); redis: redis:// URL.' })),
+  },
+  strict,
+)
+export type StorageConfig = Static<typeof StorageConfigSchema>
+
+export const ExtensionsConfigSchema = T.Object(
+  {
+    cache: T.Optional(T.Object({ ttl_seconds: T.Integer({ minimum: 1, default: 300 }) }, strict)),
+    rate_limit: T.Optional(
+      T.Object(
+        { requests_per_minute: T.Integer({ minimum: 1 }), tokens_per_minute: T.Optional(T.Integer({ minimum: 1 })) },
+        strict,
+      ),
+    ),
+    usage: T.Optional(T.Object({}, strict)),
+    budget: T.Optional(
+      T.Object(
+        {
+          default_budget: T.Number({ minimum: 0 }),
+          keys: T.Optional(T.Record(T.String(), T.Object({ budget: T.Number({ minimum: 0 }) }, strict))),
+        },
+        strict,
+      ),
+    ),
+    logging: T.Optional(
+      T.Object({ level: T.Union([T.Literal('error'), T.Literal('warn'), T.Literal('info'), T.Literal('debug')], { default: 'info' }) }, strict),
+    ),
+    audit: T.Optional(T.Object({}, strict)),
+  },
+  { ...strict, description: 'Request pipeline extensions, run in config order.' },
+)
+
+export const ConfigSchema = T.Object(
+  {
+    listen: T.String({ minLength: 1, default: '127.0.0.1:5632', description: 'host:port to listen on.' }),
+    shutdown_timeout: T.Number({ minimum: 0, default: 30, description: 'Seconds to let in-flight requests finish on SIGTERM/SIGINT.' }),
+    admin_token: T.Optional(T.String({ minLength: 16, description: 'Bearer token for the admin API; also accepted as a key for every model.' })),
+    openapi: T.Boolean({ default: true, description: 'Serve /openapi.json and /docs.' }),
+    max_body_size: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024, description: 'Largest request body accepted, in bytes (413 above).' }),
+    providers: T.Record(T.String({ minLength: 1 }), ProviderConfigSchema, { default: {} }),
+    keys: T.Array(KeyConfigSchema, { default: [] }),
+    aliases: T.Record(T.String({ minLength: 1 }), T.String({ minLength: 1 }), {
+      default: {},
+      description: 'Friendly model name → canonical model name (one hop).',
+    }),
+    models: T.Record(T.String({ minLength: 1 }), PricingConfigSchema, { default: {}, description: 'Per-model pricing.' }),
+    storage: T.Optional(StorageConfigSchema),
+    extensions: T.Optional(ExtensionsConfigSchema),
+  },
+  strict,
+)
+export type Config = Static<typeof ConfigSchema>
+export type ExtensionsConfig = Static<typeof ExtensionsConfigSchema>

@@ -1,0 +1,84 @@
+// Checks the schema cannot express: provider kinds and their required fields, unique key names and
+// secrets, aliases that point at served models (one hop), a parseable listen address. Also applies
+// each kind's defaults (base_url, echo's model list) to the config it is given.
+import { normalizeProvider } from '../providers'
+import type { Config } from './schema'
+
+export interface SemanticIssue {
+  field: string
+  problem: string
+  fix?: string
+}
+
+export function checkSemantics(config: Config): SemanticIssue | undefined {
+  if (!parseListen(config.listen))
+    return { field: 'listen', problem: `"${config.listen}" is not a host:port address`, fix: 'listen = "127.0.0.1:5632"' }
+
+  const served = new Set<string>()
+  for (const [name, raw] of Object.entries(config.providers)) {
+    const { config: provider, issue } = normalizeProvider(raw)
+    if (issue) return { ...issue, field: `providers.${name}.${issue.field}` }
+    if (provider.base_url && !isHttpUrl(provider.base_url))
+      return { field: `providers.${name}.base_url`, problem: `"${provider.base_url}" is not an http(s) URL`, fix: 'base_url = "https://host/v1"' }
+    if (provider.models.length === 0)
+      return { field: `providers.${name}.models`, problem: 'lists no models', fix: 'models = ["model-name"]' }
+    for (const model of provider.models) served.add(model)
+    config.providers[name] = provider
+  }
+
+  const names = new Set<string>()
+  const secrets = new Set<string>()
+  for (let i = 0; i < config.keys.length; i++) {
+    const key = config.keys[i]!
+    if (names.has(key.name)) return { field: `keys[${i}].name`, problem: `duplicate key name "${key.name}"`, fix: 'give each key a unique name' }
+    if (secrets.has(key.key)) return { field: `keys[${i}].key`, problem: 'the same secret is used by two keys', fix: 'generate a new secret' }
+    if (config.admin_token && key.key === config.admin_token)
+      return { field: `keys[${i}].key`, problem: 'is the same as admin_token', fix: 'use a different secret' }
+    names.add(key.name)
+    secrets.add(key.key)
+  }
+
+  for (const [alias, target] of Object.entries(config.aliases)) {
+    if (served.has(alias))
+      return { field: `aliases.${alias}`, problem: `"${alias}" is a model a provider serves and cannot also be an alias`, fix: 'rename the alias' }
+    if (!served.has(target)) {
+      const hop = Object.hasOwn(config.aliases, target)
+      return {
+        field: `aliases.${alias}`,
+        problem: hop ? `points at another alias ("${target}"); aliases are one hop` : `points at "${target}", which no provider serves`,
+        fix: hop ? `point it at "${config.aliases[target]}"` : "add the model to a provider's models, or fix the name",
+      }
+    }
+  }
+
+  // Issue #4 (extensions) brings these; until then a limit that looks configured but is not enforced
+  // would be worse than an error.
+  const extensions = Object.keys(config.extensions ?? {})
+  if (extensions.length)
+    return { field: `extensions.${extensions[0]}`, problem: 'extensions are not available in this version of crabllm', fix: `remove the [extensions.${extensions[0]}] table` }
+  const limited = config.keys.findIndex((k) => k.rate_limit)
+  if (limited >= 0)
+    return { field: `keys[${limited}].rate_limit`, problem: 'per-key rate limits are not available in this version of crabllm', fix: 'remove rate_limit' }
+
+  if (config.storage?.kind === 'redis' && config.storage.path && !/^rediss?:\/\//.test(config.storage.path))
+    return { field: 'storage.path', problem: 'must be a redis:// or rediss:// URL for kind "redis"', fix: 'path = "redis://127.0.0.1:6379"' }
+  return undefined
+}
+
+/** `host:port`, `[v6]:port` or `:port`; undefined when it does not parse. */
+export function parseListen(listen: string): { hostname: string; port: number } | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim())
+  if (!match) return undefined
+  const port = Number(match[3])
+  if (port > 65535) return undefined
+  return { hostname: match[1] ?? (match[2] || '0.0.0.0'), port }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,25 @@
+// Azure OpenAI: the deployment (our model name) is in the path, api-version in the query, and the
+// key goes in the `api-key` header. The body and answers are OpenAI's, so the openai/ glue is reused.
+// https://learn.microsoft.com/azure/ai-services/openai/reference
+import type { ProviderKind } from '../provider'
+import { joinUrl, OPENAI_PATHS, openAiUpstream } from '../openai'
+
+export const azureKind: ProviderKind = {
+  check(config) {
+    if (!config.base_url)
+      return { field: 'base_url', problem: 'is required for kind "azure"', fix: 'base_url = "https://<resource>.openai.azure.com"' }
+    if (!config.api_version) return { field: 'api_version', problem: 'is required for kind "azure"', fix: 'api_version = "2024-10-21"' }
+    if (!config.api_key) return { field: 'api_key', problem: 'is required for kind "azure"', fix: 'api_key = "${AZURE_OPENAI_API_KEY}"' }
+    return undefined
+  },
+  create(name, config) {
+    const base = config.base_url!
+    const query = `?api-version=${encodeURIComponent(config.api_version!)}`
+    return openAiUpstream({
+      name,
+      kind: 'azure',
+      url: (endpoint, model) => `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
+      headers: { 'api-key': config.api_key! },
+    })
+  },
+}

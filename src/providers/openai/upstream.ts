@@ -1,0 +1,44 @@
+// OpenAI-compatible upstream glue: URLs and header templates computed once per provider (H5),
+// and the one fetch that sends the client's bytes. Shared by openai, custom, ollama and azure.
+import type { Provider, UpstreamCall } from '../provider'
+
+export interface OpenAiUpstreamOptions {
+  name: string
+  kind: string
+  /** Full URL for an endpoint and model; computed once per (endpoint, model) and cached. */
+  url(endpoint: UpstreamCall['endpoint'], model: string): string
+  /** Credentials and fixed headers; the client's headers never reach the upstream. */
+  headers: Record<string, string>
+}
+
+/** Builds a provider that forwards bytes to an OpenAI-shaped HTTP API. */
+export function openAiUpstream(options: OpenAiUpstreamOptions): Provider {
+  const urls = new Map<string, string>()
+  const headers = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...options.headers }
+  const headersStream = { ...headers, accept: 'text/event-stream' }
+  return {
+    name: options.name,
+    kind: options.kind,
+    send(call) {
+      const cacheKey = `${call.endpoint} ${call.model}`
+      let url = urls.get(cacheKey)
+      if (url === undefined) {
+        url = options.url(call.endpoint, call.model)
+        urls.set(cacheKey, url)
+      }
+      return fetch(url, {
+        method: 'POST',
+        headers: call.stream ? headersStream : headers,
+        body: call.body,
+        signal: call.signal,
+      })
+    },
+  }
+}
+
+/** Joins a base URL and a path with exactly one slash. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
+}
+
+export const OPENAI_PATHS = { chat: 'chat/completions', embeddings: 'embeddings' } as const

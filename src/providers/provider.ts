@@ -1,0 +1,44 @@
+// The interface every provider kind implements. A provider turns one call into one upstream HTTP
+// exchange and answers in OpenAI's wire format (status + body); routing/ decides retries and fallback.
+import type { ProviderConfig } from '../config/schema'
+
+export type Endpoint = 'chat' | 'embeddings'
+
+/** One attempt at one deployment. */
+export interface UpstreamCall {
+  endpoint: Endpoint
+  /** The canonical model name, after alias resolution. */
+  model: string
+  /** The bytes to send: the client's own, unless the gateway had to change the body. */
+  body: Uint8Array
+  /** The parsed body (read-only; translating providers build their own request from it). */
+  json: Readonly<Record<string, unknown>>
+  stream: boolean
+  /** Aborted on timeout and when the client goes away. */
+  signal: AbortSignal
+}
+
+/**
+ * A configured upstream. `send` resolves with the upstream's Response in OpenAI's format, whatever its
+ * status, and rejects only when no HTTP answer came (connection refused or reset, DNS, TLS, abort).
+ */
+export interface Provider {
+  readonly name: string
+  readonly kind: string
+  send(call: UpstreamCall): Promise<Response>
+}
+
+/** A config problem found by a kind's own check: the field is relative to `providers.<name>`. */
+export interface ProviderConfigIssue {
+  field: string
+  problem: string
+  fix?: string
+}
+
+/** How a kind is checked and built; providers/index.ts lists one per kind. */
+export interface ProviderKind {
+  /** Fills kind-specific defaults (base_url, models) before checks; returns a new object. */
+  normalize?(config: ProviderConfig): ProviderConfig
+  check?(config: ProviderConfig): ProviderConfigIssue | undefined
+  create(name: string, config: ProviderConfig): Provider
+}

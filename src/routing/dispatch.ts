@@ -1,0 +1,158 @@
+// pick by weight → call → retry transient failures with jittered backoff → fall back → timeout.
+// A non-transient answer (an upstream 4xx) goes back at once. For streams, this module only gets as
+// far as the first chunk: after that the stream is committed and relayed by server/sse.ts.
+import type { Endpoint } from '../providers'
+import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
+import { parseRetryAfter, retryDelay } from './backoff'
+import { type Deployment, orderDeployments } from './registry'
+import { UpstreamHttpError } from './upstream-error'
+
+export interface DispatchOptions {
+  /** First backoff step in ms (100 by default; it doubles per retry). */
+  backoffBaseMs: number
+  /** Longest Retry-After the gateway will honour, in ms. */
+  retryAfterCapMs: number
+  random: () => number
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+export interface DispatchRequest {
+  endpoint: Endpoint
+  model: string
+  body: Uint8Array
+  json: Readonly<Record<string, unknown>>
+  stream: boolean
+  /** The client's request signal: aborts everything when the client goes away. */
+  signal: AbortSignal
+}
+
+/** A whole non-stream answer, read under the deployment's timeout. */
+export interface BufferedAnswer {
+  kind: 'buffered'
+  deployment: Deployment
+  status: number
+  contentType: string
+  body: Uint8Array
+  attempts: number
+}
+
+/** A stream whose first chunk has arrived: from here on it is relayed, never retried. */
+export interface StreamAnswer {
+  kind: 'stream'
+  deployment: Deployment
+  status: number
+  contentType: string
+  first: Uint8Array | undefined
+  reader: StreamReader
+  /** Aborts the upstream request (client left, or relay ended). Idempotent. */
+  abort: (reason?: unknown) => void
+  attempts: number
+}
+
+export type Answer = BufferedAnswer | StreamAnswer
+
+/** The part of a stream reader the relay uses. */
+export interface StreamReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>
+  cancel(reason?: unknown): Promise<void>
+}
+
+/** Thrown when the client went away while we were still trying; nobody is left to answer. */
+export class ClientClosedError extends GatewayError {
+  constructor() {
+    super(499, 'invalid_request_error', 'client_closed_request', 'The client closed the request.')
+  }
+}
+
+/**
+ * Tries the deployments in order until one answers with a 2xx. Throws the last error when all fail:
+ * the upstream's own error (relayed as-is), 504 for timeouts, 502 for connection failures.
+ */
+export async function dispatch(list: readonly Deployment[], request: DispatchRequest, options: DispatchOptions): Promise<Answer> {
+  let last: GatewayError | undefined
+  let attempts = 0
+  for (const deployment of orderDeployments(list, options.random)) {
+    for (let retry = 0; ; retry++) {
+      if (request.signal.aborted) throw new ClientClosedError()
+      attempts++
+      const outcome = await attempt(deployment, request, attempts)
+      if (!(outcome instanceof GatewayError)) return outcome
+      last = outcome
+      if (outcome instanceof ClientClosedError) throw outcome
+      if (!outcome.transient) throw outcome
+      if (retry >= deployment.maxRetries) break
+      const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
+      await options.sleep(retryDelay(retry, retryAfter, { baseMs: options.backoffBaseMs, retryAfterCapMs: options.retryAfterCapMs, random: options.random }), request.signal)
+    }
+  }
+  throw last ?? new GatewayError(503, 'server_error', 'no_deployment', `No deployment serves '${request.model}'.`)
+}
+
+/** Sleeps unless the signal fires first (then resolves early; the loop sees the abort). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+// --- internal ---
+
+const TIMED_OUT = Symbol('timeout')
+
+async function attempt(deployment: Deployment, request: DispatchRequest, attempts: number): Promise<Answer | GatewayError> {
+  const controller = new AbortController()
+  const onClientAbort = () => controller.abort(request.signal.reason)
+  request.signal.addEventListener('abort', onClientAbort, { once: true })
+  const timer = deployment.timeoutMs > 0 ? setTimeout(() => controller.abort(TIMED_OUT), deployment.timeoutMs) : undefined
+  let committed = false
+  const { provider } = deployment
+  try {
+    const response = await provider.send({
+      endpoint: request.endpoint,
+      model: request.model,
+      body: request.body,
+      json: request.json,
+      stream: request.stream,
+      signal: controller.signal,
+    })
+    const contentType = response.headers.get('content-type') ?? 'application/json'
+    if (!response.ok) {
+      const body = new Uint8Array(await response.arrayBuffer())
+      return new UpstreamHttpError(provider.name, response.status, body, contentType, parseRetryAfter(response.headers))
+    }
+    if (!request.stream || !response.body || !contentType.includes('text/event-stream')) {
+      const body = new Uint8Array(await response.arrayBuffer())
+      return { kind: 'buffered', deployment, status: response.status, contentType, body, attempts }
+    }
+    const reader: StreamReader = response.body.getReader()
+    const first = await reader.read()
+    committed = true
+    return {
+      kind: 'stream',
+      deployment,
+      status: response.status,
+      contentType,
+      first: first.value,
+      reader,
+      attempts,
+      abort(reason) {
+        request.signal.removeEventListener('abort', onClientAbort)
+        if (!controller.signal.aborted) controller.abort(reason)
+      },
+    }
+  } catch (err) {
+    if (controller.signal.reason === TIMED_OUT) return upstreamTimeout(provider.name, deployment.timeoutMs)
+    if (request.signal.aborted) return new ClientClosedError()
+    return upstreamUnreachable(provider.name, err)
+  } finally {
+    clearTimeout(timer)
+    if (!committed) request.signal.removeEventListener('abort', onClientAbort)
+  }
+}

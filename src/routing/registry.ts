@@ -1,0 +1,77 @@
+// model → deployments, aliases and the order to try deployments in. Built once per config (load or
+// reload), never per request (H5).
+import type { Config } from '../config/schema'
+import { createProvider, type Provider } from '../providers'
+
+/** One provider serving one model. */
+export interface Deployment {
+  readonly provider: Provider
+  readonly weight: number
+  readonly maxRetries: number
+  /** 0 = no timeout. */
+  readonly timeoutMs: number
+}
+
+export interface Registry {
+  /** Alias → canonical name (one hop); other names unchanged. */
+  resolve(model: string): string
+  /** The deployments of a canonical model, highest weight first; undefined when no provider serves it. */
+  deployments(model: string): readonly Deployment[] | undefined
+  /** Canonical model names, sorted. */
+  readonly models: readonly string[]
+  readonly aliases: Readonly<Record<string, string>>
+  readonly providers: ReadonlyMap<string, Provider>
+  /** Owner shown in /v1/models: the first provider serving the model. */
+  ownerOf(model: string): string
+}
+
+export function buildRegistry(config: Config): Registry {
+  const providers = new Map<string, Provider>()
+  const byModel = new Map<string, Deployment[]>()
+  for (const [name, providerConfig] of Object.entries(config.providers)) {
+    const provider = createProvider(name, providerConfig)
+    providers.set(name, provider)
+    const deployment: Deployment = {
+      provider,
+      weight: providerConfig.weight,
+      maxRetries: providerConfig.max_retries,
+      timeoutMs: Math.round(providerConfig.timeout * 1000),
+    }
+    for (const model of providerConfig.models) {
+      let list = byModel.get(model)
+      if (!list) byModel.set(model, (list = []))
+      list.push(deployment)
+    }
+  }
+  for (const list of byModel.values()) list.sort((a, b) => b.weight - a.weight)
+  const aliases = new Map(Object.entries(config.aliases))
+  return {
+    resolve: (model) => aliases.get(model) ?? model,
+    deployments: (model) => byModel.get(model),
+    models: [...byModel.keys()].sort(),
+    aliases: Object.freeze({ ...config.aliases }),
+    providers,
+    ownerOf: (model) => byModel.get(model)?.[0]?.provider.name ?? 'crabllm',
+  }
+}
+
+/**
+ * The order to try deployments in: one picked by weighted random, then the rest in descending weight
+ * (`list` is already sorted that way).
+ */
+export function orderDeployments(list: readonly Deployment[], random: () => number = Math.random): readonly Deployment[] {
+  if (list.length < 2) return list
+  let total = 0
+  for (const d of list) total += d.weight
+  let point = random() * total
+  let picked = list.length - 1
+  for (let i = 0; i < list.length; i++) {
+    point -= list[i]!.weight
+    if (point < 0) {
+      picked = i
+      break
+    }
+  }
+  if (picked === 0) return list
+  return [list[picked]!, ...list.slice(0, picked), ...list.slice(picked + 1)]
+}

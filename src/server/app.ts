@@ -1,0 +1,43 @@
+// createApp(ctx): assembles Elysia and mounts routes/*; no logic. Unknown routes get 404, known paths
+// with the wrong method 405 (with Allow), anything unexpected a generic 500 with the request id.
+import { Elysia } from 'elysia'
+import type { AppContext } from './context'
+import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
+import { requestIdOf, unexpected } from './relay'
+import { chatRoutes } from './routes/chat'
+import { embeddingsRoutes } from './routes/embeddings'
+import { healthRoutes } from './routes/health'
+import { modelsRoutes } from './routes/models'
+
+export interface AppState {
+  /** Set on SIGTERM: /health answers 503 while in-flight requests finish. */
+  draining: boolean
+}
+
+export function createApp(ctx: AppContext, state: AppState = { draining: false }) {
+  const app = new Elysia({ name: 'crabllm' })
+    .onError(({ code, error, request }) => {
+      if (error instanceof GatewayError) return error.toResponse()
+      const path = new URL(request.url).pathname
+      if (code === 'NOT_FOUND') {
+        const allow = allowedMethods(app.routes, path)
+        return (allow.length ? methodNotAllowed(request.method, path, allow) : routeNotFound(request.method, path)).toResponse()
+      }
+      return unexpected(ctx, error, requestIdOf(request)).toResponse()
+    })
+    .use(healthRoutes(ctx, state))
+    .use(modelsRoutes(ctx))
+    .use(chatRoutes(ctx))
+    .use(embeddingsRoutes(ctx))
+  return app
+}
+
+export type App = ReturnType<typeof createApp>
+
+function allowedMethods(routes: readonly { path: string; method: string }[], path: string): string[] {
+  const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path
+  const methods = new Set<string>()
+  for (const route of routes) if (route.path === normalized && route.method !== 'ALL') methods.add(route.method)
+  if (methods.has('GET')) methods.add('HEAD')
+  return [...methods].sort()
+}

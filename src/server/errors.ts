@@ -1,0 +1,137 @@
+// The one error model: every request failure is a GatewayError rendered as OpenAI's
+// {"error":{message,type,param,code}}. Upstream HTTP errors that are relayed as-is live in routing/.
+
+/** OpenAI-side error vocabulary; `requests`/`tokens` are OpenAI's 429 types. */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'requests'
+  | 'tokens'
+  | 'insufficient_quota'
+  | 'timeout_error'
+  | 'server_error'
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const
+
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError'
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    readonly code: string | null,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers?: Record<string, string>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+
+  /** Transient failures are retried on the same deployment (429, 500, 502, 503, 504, network, timeout). */
+  get transient(): boolean {
+    return isTransientStatus(this.status)
+  }
+
+  toJSON(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
+  }
+
+  toResponse(extraHeaders?: Record<string, string>): Response {
+    const headers = this.headers || extraHeaders ? { ...JSON_HEADERS, ...this.headers, ...extraHeaders } : JSON_HEADERS
+    return new Response(JSON.stringify(this.toJSON()), { status: this.status, headers })
+  }
+
+  /** The in-band SSE frame used once a stream has started (openai-node throws on it). */
+  toSseFrame(): string {
+    return `data: ${JSON.stringify(this.toJSON())}\n\n`
+  }
+}
+
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+}
+
+// --- factories: the table in README.md § Errors copies these rows ---
+
+/** 400 invalid_request_error; `param` names the offending field. */
+export const badRequest = (message: string, param: string | null = null, code = 'invalid_value') =>
+  new GatewayError(400, 'invalid_request_error', code, message, param)
+
+export const invalidJson = (detail: string) =>
+  new GatewayError(400, 'invalid_request_error', 'invalid_json', `We could not parse the JSON body of your request: ${detail}`)
+
+/** 401: no key, or a key the gateway does not know. The presented key is never echoed. */
+export const invalidApiKey = (message = 'Incorrect API key provided.') =>
+  new GatewayError(401, 'authentication_error', 'invalid_api_key', message)
+
+export const missingApiKey = () =>
+  new GatewayError(
+    401,
+    'authentication_error',
+    'missing_api_key',
+    'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
+  )
+
+export const modelNotAllowed = (model: string) =>
+  new GatewayError(403, 'permission_error', 'model_not_allowed', `Your API key is not allowed to use the model '${model}'.`, 'model')
+
+export const modelNotFound = (model: string) =>
+  new GatewayError(
+    404,
+    'invalid_request_error',
+    'model_not_found',
+    `The model '${model}' does not exist or you do not have access to it.`,
+    'model',
+  )
+
+export const routeNotFound = (method: string, path: string) =>
+  new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`)
+
+export const methodNotAllowed = (method: string, path: string, allow: string[]) =>
+  new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}; use ${allow.join(', ')}.`, null, {
+    allow: allow.join(', '),
+  })
+
+export const requestTooLarge = (limit: number) =>
+  new GatewayError(413, 'invalid_request_error', 'request_too_large', `Request body is larger than the limit of ${limit} bytes.`)
+
+export const unsupportedEndpoint = (provider: string, kind: string, endpoint: string) =>
+  new GatewayError(400, 'invalid_request_error', 'unsupported_endpoint', `Provider '${provider}' (kind ${kind}) does not support ${endpoint}.`)
+
+export const upstreamUnreachable = (provider: string, cause: unknown) =>
+  new GatewayError(
+    502,
+    'server_error',
+    'upstream_unreachable',
+    `Could not reach provider '${provider}': ${describeCause(cause)}`,
+    null,
+    undefined,
+    { cause },
+  )
+
+export const upstreamTimeout = (provider: string, ms: number) =>
+  new GatewayError(504, 'timeout_error', 'upstream_timeout', `Provider '${provider}' did not answer within ${ms} ms.`)
+
+export const upstreamStreamFailed = (provider: string, detail: string) =>
+  new GatewayError(502, 'server_error', 'upstream_stream_error', `The stream from provider '${provider}' failed: ${detail}`)
+
+export const serviceUnavailable = (message: string) => new GatewayError(503, 'server_error', 'service_unavailable', message)
+
+export const internalError = (requestId: string) =>
+  new GatewayError(500, 'server_error', 'internal_error', `The gateway had an internal error. Request id: ${requestId}.`)
+
+// --- internal ---
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    return typeof code === 'string' && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message
+  }
+  return String(cause)
+}

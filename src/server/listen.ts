@@ -1,0 +1,49 @@
+// Binds the app to a port and drains it on shutdown: stop accepting, let in-flight requests and
+// streams finish for up to shutdown_timeout, then close whatever is left.
+import type { Server } from 'bun'
+import { createApp } from './app'
+import type { AppContext } from './context'
+
+export interface RunningServer {
+  readonly url: string
+  readonly hostname: string
+  readonly port: number
+  /** Graceful stop: resolves 'drained' when everything finished in time, else 'forced'. */
+  shutdown(timeoutMs: number): Promise<'drained' | 'forced'>
+}
+
+/** Headroom over max_body_size for Bun's own limit, so our 413 (with a JSON body) answers first. */
+const BODY_HEADROOM = 64 * 1024
+
+export function startServer(ctx: AppContext, address: { hostname: string; port: number }): RunningServer {
+  const state = { draining: false }
+  const app = createApp(ctx, state)
+  app.listen({
+    hostname: address.hostname,
+    port: address.port,
+    maxRequestBodySize: ctx.config.max_body_size + BODY_HEADROOM,
+    // Applies to reading requests and idle keep-alive connections; model routes lift it per request.
+    idleTimeout: 60,
+  })
+  const server = app.server as Server<unknown>
+  const hostname = server.hostname ?? address.hostname
+  const port = server.port ?? address.port
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname
+  return {
+    url: `http://${host}:${port}`,
+    hostname,
+    port,
+    async shutdown(timeoutMs) {
+      state.draining = true
+      let timer: Timer | undefined
+      const drained = server.stop(false).then(() => 'drained' as const)
+      const deadline = new Promise<'forced'>((resolve) => {
+        timer = setTimeout(() => resolve('forced'), timeoutMs)
+      })
+      const outcome = await Promise.race([drained, deadline])
+      clearTimeout(timer)
+      if (outcome === 'forced') await server.stop(true)
+      return outcome
+    },
+  }
+}

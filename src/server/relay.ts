@@ -1,0 +1,117 @@
+// The request path for model endpoints, kept short and flat:
+// auth → body (read once, parse once) → resolve alias → allowlist → dispatch → relay.
+// The client's bytes go upstream unchanged unless an alias rewrote `model` (then serialised once).
+import type { Server } from 'bun'
+import type { Endpoint } from '../providers'
+import { dispatch } from '../routing/dispatch'
+import { assertAllowed } from './auth'
+import { readEnvelope, readJsonBody } from './body'
+import type { AppContext } from './context'
+import { GatewayError, internalError, modelNotFound, upstreamStreamFailed } from './errors'
+import { relaySse } from './sse'
+
+const encoder = new TextEncoder()
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** Our x-request-id: the client's when it sent a sane one, else a new UUID. */
+export function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id')
+  return given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+}
+
+export async function relayModelRequest(
+  ctx: AppContext,
+  request: Request,
+  endpoint: Endpoint,
+  server: Server<unknown> | null | undefined,
+): Promise<Response> {
+  const started = performance.now()
+  const requestId = requestIdOf(request)
+  const path = endpoint === 'chat' ? '/v1/chat/completions' : '/v1/embeddings'
+  let model: string | undefined
+  let keyName: string | undefined
+  let handedOff = false
+  ctx.inflight.count++
+  try {
+    const principal = ctx.auth.authenticate(request)
+    keyName = principal.name
+    const { bytes, json } = await readJsonBody(request, ctx.config.max_body_size)
+    const envelope = readEnvelope(json)
+    model = ctx.registry.resolve(envelope.model)
+    const deployments = ctx.registry.deployments(model)
+    if (!deployments) throw modelNotFound(envelope.model)
+    assertAllowed(principal, model)
+    let body = bytes
+    if (model !== envelope.model) {
+      json.model = model
+      body = encoder.encode(JSON.stringify(json))
+    }
+    // A model call may be silent for longer than the server's idle timeout (slow first token).
+    server?.timeout(request, 0)
+    const stream = endpoint === 'chat' && envelope.stream
+    const answer = await dispatch(deployments, { endpoint, model, body, json, stream, signal: request.signal }, ctx.dispatch)
+    const provider = answer.deployment.provider.name
+    if (answer.kind === 'buffered') {
+      access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
+      return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType, 'x-request-id': requestId } })
+    }
+    handedOff = true
+    const relayed = relaySse({
+      first: answer.first,
+      reader: answer.reader,
+      abort: answer.abort,
+      failure: (detail) => upstreamStreamFailed(provider, detail),
+      onEnd: (outcome) => {
+        ctx.inflight.count--
+        access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts, stream: outcome })
+      },
+    })
+    return new Response(relayed, {
+      status: answer.status,
+      headers: { 'content-type': answer.contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': requestId },
+    })
+  } catch (err) {
+    const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestId)
+    access(ctx, { requestId, path, model, key: keyName, status: error.status, started, error: error.code ?? undefined })
+    return error.toResponse({ 'x-request-id': requestId })
+  } finally {
+    if (!handedOff) ctx.inflight.count--
+  }
+}
+
+/** Logs a bug with its stack (never sent to the client) and returns the generic 500. */
+export function unexpected(ctx: AppContext, err: unknown, requestId: string): GatewayError {
+  ctx.log.error('unexpected error', { request_id: requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+  return internalError(requestId)
+}
+
+// --- internal ---
+
+interface AccessFields {
+  requestId: string
+  path: string
+  model: string | undefined
+  provider?: string
+  key: string | undefined
+  status: number
+  started: number
+  attempts?: number
+  stream?: string
+  error?: string
+}
+
+function access(ctx: AppContext, f: AccessFields): void {
+  if (!ctx.log.enabled('info')) return
+  ctx.log.info('request', {
+    request_id: f.requestId,
+    path: f.path,
+    model: f.model,
+    provider: f.provider,
+    key: f.key,
+    status: f.status,
+    ms: Math.round((performance.now() - f.started) * 100) / 100,
+    attempts: f.attempts,
+    stream: f.stream,
+    error: f.error,
+  })
+}

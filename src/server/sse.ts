@@ -1,0 +1,123 @@
+// Relays an upstream SSE stream to the client chunk by chunk, as the bytes arrive. It only forwards
+// whole events (a partial event is held until its blank line arrives), so that when the upstream fails
+// mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
+// A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
+import type { StreamReader } from '../routing/dispatch'
+import type { GatewayError } from './errors'
+
+export interface RelayOptions {
+  first: Uint8Array | undefined
+  reader: StreamReader
+  /** Aborts the upstream request. */
+  abort: (reason?: unknown) => void
+  /** The error to put in-band when the upstream fails or stops early. */
+  failure: (detail: string) => GatewayError
+  /** Called once, when the relay ends for any reason. */
+  onEnd?: (outcome: RelayOutcome) => void
+}
+
+export type RelayOutcome = 'done' | 'upstream_error' | 'truncated' | 'client_closed'
+
+const encoder = new TextEncoder()
+const DONE = encoder.encode('[DONE]')
+
+export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
+  const { reader } = options
+  let pending: Uint8Array | undefined
+  let sawDone = false
+  let first = options.first
+  let ended = false
+  const end = (outcome: RelayOutcome) => {
+    if (ended) return
+    ended = true
+    options.abort()
+    options.onEnd?.(outcome)
+  }
+  /** Enqueues the whole events in `chunk` (plus what was held back); keeps the tail of a partial one. */
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array) => {
+    let bytes = chunk
+    if (pending) {
+      bytes = concat(pending, chunk)
+      pending = undefined
+    }
+    const cut = endOfLastEvent(bytes)
+    if (cut === bytes.length) {
+      controller.enqueue(bytes)
+      if (!sawDone) sawDone = endsWithDone(bytes)
+    } else {
+      if (cut > 0) {
+        const whole = bytes.subarray(0, cut)
+        controller.enqueue(whole)
+        if (!sawDone) sawDone = endsWithDone(whole)
+      }
+      pending = bytes.slice(cut)
+    }
+  }
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {
+    controller.enqueue(encoder.encode(options.failure(detail).toSseFrame()))
+    controller.close()
+    end(outcome)
+  }
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first && first.byteLength) forward(controller, first)
+      first = undefined
+    },
+    async pull(controller) {
+      let result: { done: boolean; value?: Uint8Array | undefined }
+      try {
+        result = await reader.read()
+      } catch (err) {
+        if (ended) return
+        return fail(controller, 'upstream_error', err instanceof Error ? err.message : String(err))
+      }
+      if (ended) return
+      if (!result.done) {
+        if (result.value && result.value.byteLength) forward(controller, result.value)
+        return
+      }
+      if (pending && pending.byteLength && !isBlank(pending)) return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
+      if (!sawDone) return fail(controller, 'truncated', 'the upstream closed the stream before [DONE]')
+      controller.close()
+      end('done')
+    },
+    cancel(reason) {
+      end('client_closed')
+      reader.cancel(reason).catch(() => {})
+    },
+  })
+}
+
+// --- internal ---
+
+/** Index just past the last blank line (\n\n or \n\r\n) in `bytes`; 0 when there is none. */
+function endOfLastEvent(bytes: Uint8Array): number {
+  const n = bytes.length
+  if (n >= 2 && bytes[n - 1] === 10 && (bytes[n - 2] === 10 || (bytes[n - 2] === 13 && bytes[n - 3] === 10))) return n
+  for (let i = n - 1; i > 0; i--) {
+    if (bytes[i] !== 10) continue
+    if (bytes[i - 1] === 10 || (bytes[i - 1] === 13 && i > 1 && bytes[i - 2] === 10)) return i + 1
+  }
+  return 0
+}
+
+/** True when the last event in these whole events is `data: [DONE]`. */
+function endsWithDone(bytes: Uint8Array): boolean {
+  let end = bytes.length
+  while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13 || bytes[end - 1] === 32)) end--
+  if (end < DONE.length) return false
+  for (let i = 0; i < DONE.length; i++) if (bytes[end - DONE.length + i] !== DONE[i]) return false
+  return true
+}
+
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 10 && b !== 13 && b !== 32) return false
+  return true
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}
