@@ -63,3 +63,8 @@ export async function readSse(response: Response): Promise<string[]> {
     .filter((f) => f.trim())
     .map((f) => f.replace(/^data: /, ''))
 }
+
+/** A response's JSON body, untyped (tests assert on its shape). */
+export function jsonOf(response: Response): Promise<any> {
+  return response.json() as Promise<any>
+}
