@@ -90,5 +90,20 @@ models = ["echo"]
 # [models."gpt-4o-mini"]
 # prompt_cost_per_million = 0.15
 # completion_cost_per_million = 0.60
+
+# ── Extensions ──
+# Cache, rate limits, usage, budgets, logging and audit run over [storage]. They are not in this
+# release yet: until they are, the gateway refuses an [extensions.*] table with a clear error rather
+# than ignore it. Their config will look like this:
+# [extensions.cache]
+# ttl_seconds = 300
+# [extensions.rate_limit]
+# requests_per_minute = 60
+# tokens_per_minute = 100000
+# [extensions.usage]
+# [extensions.budget]
+# default_budget = 10.00                # USD per key
+# [extensions.logging]
+# level = "info"
 `
 }
