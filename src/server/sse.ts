@@ -33,8 +33,11 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     options.abort()
     options.onEnd?.(outcome)
   }
-  /** Enqueues the whole events in `chunk` (plus what was held back); keeps the tail of a partial one. */
-  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array) => {
+  /**
+   * Enqueues the whole events in `chunk` (plus what was held back); keeps the tail of a partial one.
+   * Returns whether anything was enqueued.
+   */
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): boolean => {
     let bytes = chunk
     if (pending) {
       bytes = concat(pending, chunk)
@@ -44,14 +47,14 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     if (cut === bytes.length) {
       controller.enqueue(bytes)
       if (!sawDone) sawDone = endsWithDone(bytes)
-    } else {
-      if (cut > 0) {
-        const whole = bytes.subarray(0, cut)
-        controller.enqueue(whole)
-        if (!sawDone) sawDone = endsWithDone(whole)
-      }
-      pending = bytes.slice(cut)
+      return true
     }
+    pending = bytes.slice(cut)
+    if (cut === 0) return false
+    const whole = bytes.subarray(0, cut)
+    controller.enqueue(whole)
+    if (!sawDone) sawDone = endsWithDone(whole)
+    return true
   }
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {
     controller.enqueue(encoder.encode(options.failure(detail).toSseFrame()))
@@ -64,17 +67,19 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
       first = undefined
     },
     async pull(controller) {
+      // A pull that enqueues nothing is not called again (WHATWG streams), so keep reading until a
+      // whole event went out or the stream ended: a chunk may hold only part of an event.
       let result: { done: boolean; value?: Uint8Array | undefined }
-      try {
-        result = await reader.read()
-      } catch (err) {
+      for (;;) {
+        try {
+          result = await reader.read()
+        } catch (err) {
+          if (ended) return
+          return fail(controller, 'upstream_error', err instanceof Error ? err.message : String(err))
+        }
         if (ended) return
-        return fail(controller, 'upstream_error', err instanceof Error ? err.message : String(err))
-      }
-      if (ended) return
-      if (!result.done) {
-        if (result.value && result.value.byteLength) forward(controller, result.value)
-        return
+        if (result.done) break
+        if (result.value && result.value.byteLength && forward(controller, result.value)) return
       }
       if (pending && pending.byteLength && !isBlank(pending)) return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
       if (!sawDone) return fail(controller, 'truncated', 'the upstream closed the stream before [DONE]')
