@@ -17,6 +17,8 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
   if (value === null) return undefined
   const trimmed = value.trim()
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
+  // Every HTTP-date form starts with a day name; Date.parse alone would read "-3" or "abc 3" as 2001.
+  if (!/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)/i.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
