@@ -116,17 +116,40 @@ function describeSchemaError(error: ValueError): { field: string; problem: strin
     case ValueErrorType.Integer:
       return { field, problem: `expected ${error.type === ValueErrorType.Integer ? 'an integer' : 'a number'}, got ${got}`, fix: 'write a bare number' }
     case ValueErrorType.Boolean:
-      return { field, problem: `expected true or false, got ${got}` }
+      return { field, problem: `expected true or false, got ${got}`, fix: 'write true or false, unquoted' }
     case ValueErrorType.Array:
       return { field, problem: `expected a list, got ${got}`, fix: 'write ["a", "b"]' }
     case ValueErrorType.Object:
-      return { field, problem: `expected a table, got ${got}` }
+      return { field, problem: `expected a table, got ${got}`, fix: `write it as a [${field}] table` }
     case ValueErrorType.Union: {
       const options = unionLiterals(error)
       return { field, problem: `${got} is not allowed`, fix: options.length ? `use one of: ${options.join(', ')}` : undefined }
     }
     default:
-      return { field, problem: `${error.message.toLowerCase()}, got ${got}` }
+      return { field, problem: `${error.message.toLowerCase()}, got ${got}`, fix: boundFix(error) }
+  }
+}
+
+/** A fix for a value outside its schema's bounds (length or range), from the bounds themselves. */
+function boundFix(error: ValueError): string | undefined {
+  const s = error.schema as { minLength?: number; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number }
+  switch (error.type) {
+    case ValueErrorType.StringMinLength:
+      return s.minLength === 1 ? 'give it a value' : `use at least ${s.minLength} characters`
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.IntegerMinimum:
+      return `use ${s.minimum} or more`
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMaximum:
+      return `use ${s.maximum} or less`
+    case ValueErrorType.NumberExclusiveMinimum:
+    case ValueErrorType.IntegerExclusiveMinimum:
+      return `use a value above ${s.exclusiveMinimum}`
+    case ValueErrorType.NumberExclusiveMaximum:
+    case ValueErrorType.IntegerExclusiveMaximum:
+      return `use a value below ${s.exclusiveMaximum}`
+    default:
+      return undefined
   }
 }
 
