@@ -50,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await runServe(args.flags, log)
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${usage(command)}\n`)
+      process.stderr.write(`error: ${err.message}\n\n${usage(err.command ?? command)}\n`)
       return 2
     }
     if (err instanceof CliError) {

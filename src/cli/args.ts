@@ -32,13 +32,13 @@ export function parseArgs(argv: readonly string[], commands: Record<string, read
     else if (arg.startsWith('-')) {
       const [rawName, inline] = splitInline(arg)
       const spec = rawName.startsWith('--') ? specs.find((s) => `--${s.name}` === rawName) : specs.find((s) => s.short && `-${s.short}` === rawName)
-      if (!spec) throw new UsageError(`unknown flag ${rawName}${out.command ? ` for '${out.command}'` : ''}`)
+      if (!spec) throw new UsageError(`unknown flag ${rawName}${out.command ? ` for '${out.command}'` : ''}`, out.command)
       if (!spec.value) {
-        if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`)
+        if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`, out.command)
         out.flags[spec.name] = true
       } else {
         const value = inline ?? argv[++i]
-        if (value === undefined || value === '') throw new UsageError(`--${spec.name} needs a value (${spec.placeholder ?? 'VALUE'})`)
+        if (value === undefined || value === '') throw new UsageError(`--${spec.name} needs a value (${spec.placeholder ?? 'VALUE'})`, out.command)
         out.flags[spec.name] = value
       }
     } else if (out.command === undefined) {
@@ -46,7 +46,7 @@ export function parseArgs(argv: readonly string[], commands: Record<string, read
       out.command = arg
       specs = commands[arg]!
     } else {
-      throw new UsageError(`unexpected argument '${arg}'`)
+      throw new UsageError(`unexpected argument '${arg}'`, out.command)
     }
   }
   return out

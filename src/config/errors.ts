@@ -24,9 +24,12 @@ export class ConfigError extends CliError {
   }
 }
 
-/** Wrong command, flag or argument: print usage, exit 2. */
+/** Wrong command, flag or argument: print usage (of `command` when known), exit 2. */
 export class UsageError extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message, 2)
   }
 }
