@@ -47,6 +47,7 @@ export const ProviderConfigSchema = T.Object(
     region: T.Optional(T.String({ minLength: 1, description: 'Bedrock: the AWS region.' })),
     access_key: T.Optional(T.String({ description: 'Bedrock: the AWS access key id.' })),
     secret_key: T.Optional(T.String({ description: 'Bedrock: the AWS secret access key.' })),
+    session_token: T.Optional(T.String({ description: 'Bedrock: an AWS session token (temporary credentials).' })),
   },
   strict,
 )

@@ -2,7 +2,8 @@
 // exchange and answers in OpenAI's wire format (status + body); routing/ decides retries and fallback.
 import type { ProviderConfig } from '../config/schema'
 
-export type Endpoint = 'chat' | 'embeddings'
+/** chat and embeddings are OpenAI's; messages is Anthropic's (only anthropic-kind providers take it as is). */
+export type Endpoint = 'chat' | 'embeddings' | 'messages'
 
 /** One attempt at one deployment. */
 export interface UpstreamCall {

@@ -20,8 +20,11 @@ export interface MockReply {
   json?: unknown
   /** Raw body. */
   body?: string | Uint8Array
-  /** SSE frames, written one write() each; strings are sent as-is (end them with "\n\n"). */
-  sse?: string[]
+  /**
+   * Stream frames, written one write() each and sent as-is: SSE text (end each with "\n\n") or binary
+   * frames (AWS event-stream). Content type text/event-stream unless `headers` says otherwise.
+   */
+  sse?: (string | Uint8Array)[]
   /** Destroy the socket after this many SSE frames (or, without sse, right after the headers). */
   cutAfter?: number
   /** Destroy the socket before sending anything. */

@@ -1,6 +1,6 @@
 // OpenAI-compatible upstream glue: URLs and header templates computed once per provider (H5),
 // and the one fetch that sends the client's bytes. Shared by openai, custom, ollama and azure.
-import type { Provider, UpstreamCall } from '../provider'
+import type { Endpoint, Provider, UpstreamCall } from '../provider'
 
 export interface OpenAiUpstreamOptions {
   name: string
@@ -41,4 +41,5 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
 }
 
-export const OPENAI_PATHS = { chat: 'chat/completions', embeddings: 'embeddings' } as const
+// `messages` is never sent to this family: /v1/messages translates to chat for it (src/messages).
+export const OPENAI_PATHS: Record<Endpoint, string> = { chat: 'chat/completions', embeddings: 'embeddings', messages: 'messages' }
