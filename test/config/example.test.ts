@@ -26,7 +26,7 @@ describe('crabllm.toml (the example)', () => {
   test('mentions every top-level and provider field', () => {
     const fields = [...Object.keys(ConfigSchema.properties), ...Object.keys((ConfigSchema.properties.providers.patternProperties['^(.*)$'] ?? { properties: {} }).properties)]
     // Documented with the features that use them: Bedrock's credentials (issue [2/8]), /openapi.json ([5/8]).
-    const later = new Set(['openapi', 'region', 'access_key', 'secret_key'])
+    const later = new Set(['openapi', 'region', 'access_key', 'secret_key', 'session_token'])
     const missing = fields.filter((f) => !later.has(f) && !new RegExp(`\\b${f}\\b`).test(text))
     expect(missing).toEqual([])
   })
