@@ -17,6 +17,11 @@ export interface UpstreamCall {
   stream: boolean
   /** Aborted on timeout and when the client goes away. */
   signal: AbortSignal
+  /**
+   * The few client headers a provider may forward (today: anthropic-version and anthropic-beta on
+   * /v1/messages). Credentials and everything else from the client never reach an upstream.
+   */
+  clientHeaders?: Readonly<Record<string, string>>
 }
 
 /**
