@@ -21,7 +21,7 @@ export interface UpstreamCall {
    * The few client headers a provider may forward (today: anthropic-version and anthropic-beta on
    * /v1/messages). Credentials and everything else from the client never reach an upstream.
    */
-  clientHeaders?: Readonly<Record<string, string>>
+  clientHeaders?: Readonly<Record<string, string>> | undefined
 }
 
 /**

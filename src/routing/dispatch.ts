@@ -24,6 +24,7 @@ export interface DispatchRequest {
   stream: boolean
   /** The client's request signal: aborts everything when the client goes away. */
   signal: AbortSignal
+  clientHeaders?: Readonly<Record<string, string>> | undefined
 }
 
 /** A whole non-stream answer, read under the deployment's timeout. */
@@ -121,6 +122,7 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
       json: request.json,
       stream: request.stream,
       signal: controller.signal,
+      clientHeaders: request.clientHeaders,
     })
     const contentType = response.headers.get('content-type') ?? 'application/json'
     if (!response.ok) {

@@ -1,9 +1,12 @@
 // The request path for model endpoints, kept short and flat:
 // auth → body (read once, parse once) → resolve alias → allowlist → dispatch → relay.
 // The client's bytes go upstream unchanged unless an alias rewrote `model` (then serialised once).
+// A Surface is what differs between the OpenAI routes and Anthropic's /v1/messages: the error shape,
+// the stream's end marker, and how a deployment is called.
 import type { Server } from 'bun'
 import type { Endpoint } from '../providers'
 import { dispatch } from '../routing/dispatch'
+import type { Deployment } from '../routing/registry'
 import { assertAllowed } from './auth'
 import { readEnvelope, readJsonBody } from './body'
 import type { AppContext } from './context'
@@ -19,15 +22,45 @@ export function requestIdOf(request: Request): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
 }
 
+export interface Surface {
+  readonly path: string
+  readonly endpoint: Endpoint
+  /** Whether `stream: true` means an SSE answer on this surface. */
+  readonly streams: boolean
+  /** How this surface calls a model's deployments (the list as is for OpenAI routes). */
+  deployments(list: readonly Deployment[]): readonly Deployment[]
+  /** Allowlisted client headers passed to the provider. */
+  clientHeaders?(request: Request): Readonly<Record<string, string>> | undefined
+  errorResponse(error: GatewayError, headers: Record<string, string>): Response
+  /** The in-band frame that ends a stream that failed after it started. */
+  streamFailure(provider: string, detail: string): { toSseFrame(): string }
+  isStreamEnd?: (events: Uint8Array) => boolean
+  streamEndName?: string
+}
+
+function openAiSurface(endpoint: 'chat' | 'embeddings', path: string): Surface {
+  return {
+    path,
+    endpoint,
+    streams: endpoint === 'chat',
+    deployments: (list) => list,
+    errorResponse: (error, headers) => error.toResponse(headers),
+    streamFailure: upstreamStreamFailed,
+  }
+}
+
+export const CHAT: Surface = openAiSurface('chat', '/v1/chat/completions')
+export const EMBEDDINGS: Surface = openAiSurface('embeddings', '/v1/embeddings')
+
 export async function relayModelRequest(
   ctx: AppContext,
   request: Request,
-  endpoint: Endpoint,
+  surface: Surface,
   server: Server<unknown> | null | undefined,
 ): Promise<Response> {
   const started = performance.now()
   const requestId = requestIdOf(request)
-  const path = endpoint === 'chat' ? '/v1/chat/completions' : '/v1/embeddings'
+  const { path, endpoint } = surface
   let model: string | undefined
   let keyName: string | undefined
   let handedOff = false
@@ -38,8 +71,8 @@ export async function relayModelRequest(
     const { bytes, json } = await readJsonBody(request, ctx.config.max_body_size)
     const envelope = readEnvelope(json)
     model = ctx.registry.resolve(envelope.model)
-    const deployments = ctx.registry.deployments(model)
-    if (!deployments) throw modelNotFound(envelope.model)
+    const served = ctx.registry.deployments(model)
+    if (!served) throw modelNotFound(envelope.model)
     assertAllowed(principal, model)
     let body = bytes
     if (model !== envelope.model) {
@@ -48,8 +81,10 @@ export async function relayModelRequest(
     }
     // A model call may be silent for longer than the server's idle timeout (slow first token).
     server?.timeout(request, 0)
-    const stream = endpoint === 'chat' && envelope.stream
-    const answer = await dispatch(deployments, { endpoint, model, body, json, stream, signal: request.signal }, ctx.dispatch)
+    const stream = surface.streams && envelope.stream
+    const clientHeaders = surface.clientHeaders?.(request)
+    const call = { endpoint, model, body, json, stream, signal: request.signal, clientHeaders }
+    const answer = await dispatch(surface.deployments(served), call, ctx.dispatch)
     const provider = answer.deployment.provider.name
     if (answer.kind === 'buffered') {
       access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
@@ -60,7 +95,9 @@ export async function relayModelRequest(
       first: answer.first,
       reader: answer.reader,
       abort: answer.abort,
-      failure: (detail) => upstreamStreamFailed(provider, detail),
+      failure: (detail) => surface.streamFailure(provider, detail),
+      isEnd: surface.isStreamEnd,
+      endName: surface.streamEndName,
       onEnd: (outcome) => {
         ctx.inflight.count--
         access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts, stream: outcome })
@@ -73,7 +110,7 @@ export async function relayModelRequest(
   } catch (err) {
     const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestId)
     access(ctx, { requestId, path, model, key: keyName, status: error.status, started, error: error.code ?? undefined })
-    return error.toResponse({ 'x-request-id': requestId })
+    return surface.errorResponse(error, { 'x-request-id': requestId })
   } finally {
     if (!handedOff) ctx.inflight.count--
   }

@@ -3,15 +3,18 @@
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
 import type { StreamReader } from '../routing/dispatch'
-import type { GatewayError } from './errors'
 
 export interface RelayOptions {
   first: Uint8Array | undefined
   reader: StreamReader
   /** Aborts the upstream request. */
   abort: (reason?: unknown) => void
-  /** The error to put in-band when the upstream fails or stops early. */
-  failure: (detail: string) => GatewayError
+  /** The error to put in-band when the upstream fails or stops early (OpenAI's frame by default). */
+  failure: (detail: string) => { toSseFrame(): string }
+  /** True when these whole events end the stream; default: the last one is `data: [DONE]`. */
+  isEnd?: (events: Uint8Array) => boolean
+  /** The end marker's name in the truncation message; default "[DONE]". */
+  endName?: string
   /** Called once, when the relay ends for any reason. */
   onEnd?: (outcome: RelayOutcome) => void
 }
@@ -23,6 +26,7 @@ const DONE = encoder.encode('[DONE]')
 
 export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   const { reader } = options
+  const isEnd = options.isEnd ?? endsWithDone
   let pending: Uint8Array | undefined
   let sawDone = false
   let first = options.first
@@ -46,14 +50,14 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     const cut = endOfLastEvent(bytes)
     if (cut === bytes.length) {
       controller.enqueue(bytes)
-      if (!sawDone) sawDone = endsWithDone(bytes)
+      if (!sawDone) sawDone = isEnd(bytes)
       return true
     }
     pending = bytes.slice(cut)
     if (cut === 0) return false
     const whole = bytes.subarray(0, cut)
     controller.enqueue(whole)
-    if (!sawDone) sawDone = endsWithDone(whole)
+    if (!sawDone) sawDone = isEnd(whole)
     return true
   }
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {
@@ -82,7 +86,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
         if (result.value && result.value.byteLength && forward(controller, result.value)) return
       }
       if (pending && pending.byteLength && !isBlank(pending)) return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
-      if (!sawDone) return fail(controller, 'truncated', 'the upstream closed the stream before [DONE]')
+      if (!sawDone) return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)
       controller.close()
       end('done')
     },

@@ -2,9 +2,9 @@
 // parse: 'none', never writes `set`; every header is on the Response it returns.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { relayModelRequest } from '../relay'
+import { CHAT, relayModelRequest } from '../relay'
 
 export function chatRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/chat/completions', ({ request, server }) => relayModelRequest(ctx, request, 'chat', server), { parse: 'none' })
+    app.post('/v1/chat/completions', ({ request, server }) => relayModelRequest(ctx, request, CHAT, server), { parse: 'none' })
 }

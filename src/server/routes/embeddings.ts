@@ -1,9 +1,9 @@
 // POST /v1/embeddings. Relay route (H1), like chat.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { relayModelRequest } from '../relay'
+import { EMBEDDINGS, relayModelRequest } from '../relay'
 
 export function embeddingsRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/embeddings', ({ request, server }) => relayModelRequest(ctx, request, 'embeddings', server), { parse: 'none' })
+    app.post('/v1/embeddings', ({ request, server }) => relayModelRequest(ctx, request, EMBEDDINGS, server), { parse: 'none' })
 }
