@@ -7,6 +7,7 @@ import { requestIdOf, unexpected } from './relay'
 import { chatRoutes } from './routes/chat'
 import { embeddingsRoutes } from './routes/embeddings'
 import { healthRoutes } from './routes/health'
+import { messagesRoutes } from './routes/messages'
 import { modelsRoutes } from './routes/models'
 
 export interface AppState {
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
     .use(modelsRoutes(ctx))
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
+    .use(messagesRoutes(ctx))
   return app
 }
 

@@ -1,0 +1,146 @@
+// Gemini GenerateContentResponse → OpenAI chat.completion (pure), and the pieces the stream
+// translator shares: finish reasons, tool calls, usage.
+// Gemini: https://ai.google.dev/api/generate-content#generatecontentresponse
+// OpenAI: https://platform.openai.com/docs/api-reference/chat/object
+import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types'
+
+export interface FromGeminiOptions {
+  /** The model name the client asked for (after alias resolution). */
+  model: string
+  /** Unix seconds; now by default. */
+  created?: number
+  /** Makes tool call ids; `call_<random>` by default (tests pass a counter). */
+  toolCallId?: () => string
+}
+
+export interface OpenAiToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+  /** Google's OpenAI-compatible layer carries a thought signature here; the request side reads it back. */
+  extra_content?: { google: { thought_signature: string } }
+}
+
+export interface OpenAiUsage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  prompt_tokens_details?: { cached_tokens: number }
+  completion_tokens_details?: { reasoning_tokens: number }
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls'
+
+/**
+ * Candidate.FinishReason → OpenAI finish_reason (https://ai.google.dev/api/generate-content#FinishReason).
+ * Unlisted values (OTHER, LANGUAGE, MALFORMED_FUNCTION_CALL, FINISH_REASON_UNSPECIFIED, new ones) → stop.
+ */
+const FINISH_REASONS: Record<string, FinishReason> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content_filter',
+  RECITATION: 'content_filter',
+  BLOCKLIST: 'content_filter',
+  PROHIBITED_CONTENT: 'content_filter',
+  SPII: 'content_filter',
+  IMAGE_SAFETY: 'content_filter',
+  IMAGE_PROHIBITED_CONTENT: 'content_filter',
+}
+
+/** A finished candidate's reason; a natural stop after function calls is `tool_calls`. */
+export function toFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason {
+  const mapped = (reason && FINISH_REASONS[reason]) || 'stop'
+  return hasToolCalls && mapped === 'stop' ? 'tool_calls' : mapped
+}
+
+export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOptions) {
+  const nextId = options.toolCallId ?? randomToolCallId
+  const candidates = Array.isArray(body.candidates) ? body.candidates : []
+  const choices = candidates.map((candidate, position) => {
+    const parts = partsOf(candidate)
+    const text = textOf(parts)
+    const toolCalls = toolCallsOf(parts, nextId)
+    return {
+      index: candidate.index ?? position,
+      message: {
+        role: 'assistant' as const,
+        content: text || (toolCalls.length ? null : ''),
+        refusal: null as string | null,
+        ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+      },
+      logprobs: null,
+      finish_reason: toFinishReason(candidate.finishReason, toolCalls.length > 0),
+    }
+  })
+  if (choices.length === 0) {
+    // No candidate: the prompt itself was blocked (promptFeedback.blockReason), or nothing came back.
+    const blocked = body.promptFeedback?.blockReason
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: blocked ? null : '', refusal: blocked ? blockedMessage(blocked) : null },
+      logprobs: null,
+      finish_reason: blocked ? 'content_filter' : 'stop',
+    })
+  }
+  return {
+    id: completionId(body),
+    object: 'chat.completion' as const,
+    created: options.created ?? Math.floor(Date.now() / 1000),
+    model: options.model,
+    choices,
+    usage: toUsage(body.usageMetadata),
+  }
+}
+
+/** usageMetadata → OpenAI usage; thoughts count as completion tokens (they are billed as output). */
+export function toUsage(meta: GeminiUsageMetadata | undefined): OpenAiUsage {
+  const prompt = (meta?.promptTokenCount ?? 0) + (meta?.toolUsePromptTokenCount ?? 0)
+  const thoughts = meta?.thoughtsTokenCount ?? 0
+  const completion = (meta?.candidatesTokenCount ?? 0) + thoughts
+  const usage: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta?.totalTokenCount ?? prompt + completion }
+  if (meta?.cachedContentTokenCount !== undefined) usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount }
+  if (meta?.thoughtsTokenCount !== undefined) usage.completion_tokens_details = { reasoning_tokens: thoughts }
+  return usage
+}
+
+/** `chatcmpl-<responseId>` when Gemini gave one, else random. */
+export function completionId(body: GeminiResponse): string {
+  return `chatcmpl-${typeof body.responseId === 'string' && body.responseId ? body.responseId : crypto.randomUUID().replaceAll('-', '')}`
+}
+
+export function partsOf(candidate: GeminiCandidate): GeminiPart[] {
+  const parts = candidate.content?.parts
+  return Array.isArray(parts) ? parts : []
+}
+
+/** The answer text: text parts joined, thought summaries left out. */
+export function textOf(parts: GeminiPart[]): string {
+  let text = ''
+  for (const part of parts) if (typeof part.text === 'string' && part.thought !== true) text += part.text
+  return text
+}
+
+/** functionCall parts → OpenAI tool calls (arguments as a JSON string). */
+export function toolCallsOf(parts: GeminiPart[], nextId: () => string): OpenAiToolCall[] {
+  const calls: OpenAiToolCall[] = []
+  for (const part of parts) {
+    const call = part.functionCall
+    if (!call || typeof call.name !== 'string') continue
+    const out: OpenAiToolCall = {
+      id: typeof call.id === 'string' && call.id ? call.id : nextId(),
+      type: 'function',
+      function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+    }
+    if (typeof part.thoughtSignature === 'string') out.extra_content = { google: { thought_signature: part.thoughtSignature } }
+    calls.push(out)
+  }
+  return calls
+}
+
+export function blockedMessage(reason: string): string {
+  return `Gemini blocked the prompt (promptFeedback.blockReason: ${reason}).`
+}
+
+export function randomToolCallId(): string {
+  return `call_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`
+}

@@ -1,0 +1,113 @@
+// Gemini `streamGenerateContent?alt=sse` → OpenAI chat.completion.chunk frames (pure, incremental).
+// Gemini sends `data: {GenerateContentResponse}\r\n\r\n` events and no end marker; the last event
+// carries finishReason and the final usageMetadata (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
+// OpenAI chunks: https://platform.openai.com/docs/api-reference/chat-streaming
+import { DONE_FRAME, dataFrame, SseParser } from '../../wire/sse'
+import type { StreamTranslator } from '../../wire/translate-stream'
+import { describeGeminiError } from './errors'
+import { blockedMessage, completionId, partsOf, randomToolCallId, textOf, toFinishReason, toolCallsOf, toUsage } from './response'
+import type { GeminiErrorBody, GeminiResponse, GeminiUsageMetadata } from './types'
+
+export interface GeminiStreamOptions {
+  model: string
+  /** The client asked for `stream_options.include_usage`: send a usage chunk before [DONE]. */
+  includeUsage: boolean
+  created?: number
+  toolCallId?: () => string
+}
+
+interface ChoiceState {
+  /** Tool calls seen so far: the next call's `index` in the OpenAI deltas. */
+  toolCalls: number
+  finished: boolean
+}
+
+export class GeminiStreamTranslator implements StreamTranslator {
+  private readonly parser = new SseParser()
+  private readonly choices = new Map<number, ChoiceState>()
+  private readonly created: number
+  private readonly nextId: () => string
+  private id: string | undefined
+  private usage: GeminiUsageMetadata | undefined
+
+  constructor(private readonly options: GeminiStreamOptions) {
+    this.created = options.created ?? Math.floor(Date.now() / 1000)
+    this.nextId = options.toolCallId ?? randomToolCallId
+  }
+
+  push(chunk: Uint8Array): string {
+    let out = ''
+    for (const event of this.parser.push(chunk)) out += this.event(event.data)
+    return out
+  }
+
+  end(): string {
+    let out = ''
+    for (const event of this.parser.end()) out += this.event(event.data)
+    if (this.choices.size === 0 || [...this.choices.values()].some((c) => !c.finished))
+      throw new Error('the Gemini stream ended before a finish reason (the answer is incomplete)')
+    if (this.options.includeUsage) out += dataFrame({ ...this.base(), choices: [], usage: toUsage(this.usage) })
+    return out + DONE_FRAME
+  }
+
+  // --- internal ---
+
+  private event(data: string): string {
+    if (!data.trim() || data.trim() === '[DONE]') return ''
+    let body: GeminiResponse & GeminiErrorBody
+    try {
+      body = JSON.parse(data)
+    } catch {
+      throw new Error(`Gemini sent a stream event that is not JSON: ${data.slice(0, 200)}`)
+    }
+    if (typeof body !== 'object' || body === null) throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
+    if (body.error) throw new Error(describeGeminiError(body))
+    this.id ??= completionId(body)
+    if (body.usageMetadata) this.usage = body.usageMetadata
+
+    const candidates = Array.isArray(body.candidates) ? body.candidates : []
+    let out = ''
+    if (candidates.length === 0 && body.promptFeedback?.blockReason) {
+      out += this.start(0)
+      out += this.chunk(0, { refusal: blockedMessage(body.promptFeedback.blockReason) }, null)
+      return out + this.finish(0, 'content_filter')
+    }
+    candidates.forEach((candidate, position) => {
+      const index = candidate.index ?? position
+      out += this.start(index)
+      const state = this.choices.get(index)!
+      const parts = partsOf(candidate)
+      const text = textOf(parts)
+      if (text) out += this.chunk(index, { content: text }, null)
+      const calls = toolCallsOf(parts, this.nextId)
+      if (calls.length) {
+        const deltas = calls.map((call) => ({ index: state.toolCalls++, ...call }))
+        out += this.chunk(index, { tool_calls: deltas }, null)
+      }
+      if (candidate.finishReason) out += this.finish(index, toFinishReason(candidate.finishReason, state.toolCalls > 0))
+    })
+    return out
+  }
+
+  /** The role chunk, once per choice, before anything else of that choice. */
+  private start(index: number): string {
+    if (this.choices.has(index)) return ''
+    this.choices.set(index, { toolCalls: 0, finished: false })
+    return this.chunk(index, { role: 'assistant', content: '' }, null)
+  }
+
+  private finish(index: number, reason: string): string {
+    const state = this.choices.get(index)!
+    if (state.finished) return ''
+    state.finished = true
+    return this.chunk(index, {}, reason)
+  }
+
+  private chunk(index: number, delta: Record<string, unknown>, finishReason: string | null): string {
+    return dataFrame({ ...this.base(), choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] })
+  }
+
+  private base() {
+    return { id: this.id ?? completionId({}), object: 'chat.completion.chunk', created: this.created, model: this.options.model }
+  }
+}
