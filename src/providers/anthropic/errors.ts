@@ -1,0 +1,81 @@
+// Anthropic error body {type: 'error', error: {type, message}} → OpenAI's {error: {message, type, param,
+// code}} (pure). The HTTP status is kept; `code` keeps Anthropic's own error type so nothing is lost.
+// https://docs.anthropic.com/en/api/errors
+import type { ErrorBody as OpenAiErrorBody, ErrorType } from '../../server/errors'
+
+/** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, server/errors.ts). */
+export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
+  invalid_request_error: 'invalid_request_error',
+  request_too_large: 'invalid_request_error',
+  authentication_error: 'authentication_error',
+  permission_error: 'permission_error',
+  not_found_error: 'not_found_error',
+  rate_limit_error: 'requests',
+  billing_error: 'insufficient_quota',
+  timeout_error: 'timeout_error',
+  api_error: 'server_error',
+  overloaded_error: 'server_error',
+}
+
+/** The type to use when the body does not say (not JSON, or an unknown error type). */
+export function errorTypeForStatus(status: number): ErrorType {
+  if (status === 401) return 'authentication_error'
+  if (status === 402) return 'insufficient_quota'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 429) return 'requests'
+  if (status === 504) return 'timeout_error'
+  if (status >= 500) return 'server_error'
+  return 'invalid_request_error'
+}
+
+/** Translates an Anthropic error answer (status + body text) into OpenAI's error body. */
+export function toOpenAiError(status: number, text: string): OpenAiErrorBody {
+  const parsed = parseError(text)
+  if (parsed) {
+    return {
+      error: {
+        message: parsed.message,
+        type: ERROR_TYPES[parsed.type] ?? errorTypeForStatus(status),
+        param: null,
+        code: parsed.type,
+      },
+    }
+  }
+  const detail = text.trim().slice(0, 500)
+  return {
+    error: {
+      message: detail ? `Anthropic answered HTTP ${status}: ${detail}` : `Anthropic answered HTTP ${status} with an empty body.`,
+      type: errorTypeForStatus(status),
+      param: null,
+      code: null,
+    },
+  }
+}
+
+/** The message of an in-stream `error` event's data, for the Error the stream translator throws. */
+export function describeStreamError(data: unknown): string {
+  const error = typeof data === 'object' && data !== null ? (data as { error?: unknown }).error : undefined
+  if (typeof error === 'object' && error !== null) {
+    const { type, message } = error as { type?: unknown; message?: unknown }
+    if (typeof type === 'string' || typeof message === 'string') return `${String(type ?? 'error')}: ${String(message ?? '')}`
+  }
+  return `error event: ${JSON.stringify(data)}`
+}
+
+// --- internal ---
+
+function parseError(text: string): { type: string; message: string } | undefined {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof body !== 'object' || body === null) return undefined
+  const error = (body as { error?: unknown }).error
+  if (typeof error !== 'object' || error === null) return undefined
+  const { type, message } = error as { type?: unknown; message?: unknown }
+  if (typeof type !== 'string') return undefined
+  return { type, message: typeof message === 'string' ? message : type }
+}

@@ -1,0 +1,345 @@
+// OpenAI chat completion request → Anthropic Messages request (pure). System and developer messages
+// become the top-level `system`; turns are merged so that roles alternate starting with user; tool
+// calls and tool results become tool_use / tool_result blocks. Input the translation cannot express
+// comes back as a problem naming the field, for a 400 in OpenAI's shape.
+// https://platform.openai.com/docs/api-reference/chat/create · https://docs.anthropic.com/en/api/messages
+import type {
+  ContentBlockParam,
+  MessageParam,
+  MessagesRequest,
+  TextBlockParam,
+  ToolChoice,
+  ToolParam,
+  ToolResultBlockParam,
+} from './types'
+
+/** What the client got wrong: becomes {"error":{message, type: invalid_request_error, param, code}}. */
+export interface RequestProblem {
+  message: string
+  param: string | null
+  code: 'invalid_value' | 'unsupported_parameter' | 'unsupported_value' | 'missing_required_parameter'
+}
+
+export type RequestTranslation = { ok: true; request: MessagesRequest } | { ok: false; problem: RequestProblem }
+
+/** Anthropic requires the first turn to be the user's; this stands in when a conversation starts with the assistant. */
+export const PLACEHOLDER_USER_TEXT = '.'
+
+export function toMessagesRequest(body: Readonly<Record<string, unknown>>, model: string): RequestTranslation {
+  try {
+    return { ok: true, request: build(body, model) }
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, problem: err.problem }
+    throw err
+  }
+}
+
+/**
+ * max_tokens when the client sets none: the model's documented output limit, as OpenAI's "up to the
+ * model's limit" means. Claude 3: 4,096; 3.5: 8,192; 3.7 and Sonnet/Haiku 4 to 4.5 and Opus 4.5: 64,000;
+ * Opus 4 and 4.1: 32,000; Opus/Sonnet 4.6+ and every Claude 5: 128,000. Unknown names: 4,096, which
+ * every model accepts.
+ */
+export function defaultMaxTokens(model: string): number {
+  const version = claudeVersion(model)
+  if (!version) return 4096
+  const v = version.major * 100 + version.minor
+  if (v >= 406) return 128_000
+  if (v >= 405) return 64_000
+  if (v >= 400) return version.family === 'opus' ? 32_000 : 64_000
+  if (v >= 307) return 64_000
+  if (v >= 305) return 8192
+  return 4096
+}
+
+// --- internal ---
+
+class Invalid extends Error {
+  constructor(readonly problem: RequestProblem) {
+    super(problem.message)
+  }
+}
+
+/** A 400 about `param`; the message starts with the field's path. */
+const invalid = (param: string, problem: string, code: RequestProblem['code'] = 'invalid_value') =>
+  new Invalid({ param, message: `${param} ${problem}`, code })
+
+const unsupported = (param: string, what?: string) =>
+  new Invalid({ param, message: `${what ? `${param}: ${what}` : param} is not supported by Anthropic models.`, code: 'unsupported_parameter' })
+
+type Json = Record<string, unknown>
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function build(body: Readonly<Json>, model: string): MessagesRequest {
+  rejectUnsupported(body)
+  const { system, messages } = readMessages(body.messages)
+  const request: MessagesRequest = { model, messages, max_tokens: readMaxTokens(body, model) }
+  if (system.length) request.system = system.length === 1 ? system[0]!.text : system
+  const temperature = readUnitNumber(body, 'temperature')
+  if (temperature !== undefined) request.temperature = temperature
+  const topP = readUnitNumber(body, 'top_p')
+  if (topP !== undefined) request.top_p = topP
+  const stop = readStop(body.stop)
+  if (stop) request.stop_sequences = stop
+  const tools = readTools(body.tools)
+  if (tools) {
+    request.tools = tools
+    const choice = readToolChoice(body.tool_choice, body.parallel_tool_calls === false)
+    if (choice) request.tool_choice = choice
+  }
+  const user = body.user ?? body.safety_identifier
+  if (typeof user === 'string' && user) request.metadata = { user_id: user }
+  if (body.stream === true) request.stream = true
+  return request
+}
+
+function rejectUnsupported(body: Readonly<Json>): void {
+  if (body.n !== undefined && body.n !== null && body.n !== 1)
+    throw invalid('n', 'must be 1: Anthropic models return one choice per request.', 'unsupported_value')
+  if (body.logprobs === true) throw unsupported('logprobs')
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw unsupported('top_logprobs')
+  if (body.audio !== undefined && body.audio !== null) throw unsupported('audio', 'audio output')
+  if (Array.isArray(body.modalities) && body.modalities.includes('audio')) throw unsupported('modalities', 'audio output')
+  if (body.functions !== undefined && body.functions !== null) throw unsupported('functions', 'the deprecated `functions` parameter (use `tools`)')
+  if (body.function_call !== undefined && body.function_call !== null) throw unsupported('function_call', 'the deprecated `function_call` parameter (use `tool_choice`)')
+  const format = body.response_format
+  if (format !== undefined && format !== null && !(isObject(format) && format.type === 'text'))
+    throw invalid('response_format.type', "must be 'text': JSON modes are not supported by Anthropic models.", 'unsupported_value')
+}
+
+function readMaxTokens(body: Readonly<Json>, model: string): number {
+  for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
+    const value = body[field]
+    if (value === undefined || value === null) continue
+    if (!Number.isInteger(value) || (value as number) < 1) throw invalid(field, 'must be a positive integer.')
+    return value as number
+  }
+  return defaultMaxTokens(model)
+}
+
+function readUnitNumber(body: Readonly<Json>, field: 'temperature' | 'top_p'): number | undefined {
+  const value = body[field]
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw invalid(field, 'must be a number between 0 and 1 for Anthropic models.')
+  return value
+}
+
+function readStop(stop: unknown): string[] | undefined {
+  if (stop === undefined || stop === null) return undefined
+  if (typeof stop === 'string') return [stop]
+  if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string'))
+    throw invalid('stop', 'must be a string or an array of strings.')
+  return stop.length ? (stop as string[]) : undefined
+}
+
+function readTools(tools: unknown): ToolParam[] | undefined {
+  if (tools === undefined || tools === null) return undefined
+  if (!Array.isArray(tools)) throw invalid('tools', 'must be an array.')
+  if (!tools.length) return undefined
+  return tools.map((tool, i) => {
+    if (!isObject(tool) || tool.type !== 'function')
+      throw invalid(`tools[${i}].type`, "must be 'function': only function tools are supported.", 'unsupported_value')
+    const fn = tool.function
+    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name) throw invalid(`tools[${i}].function.name`, 'must be a non-empty string.')
+    const out: ToolParam = { name: fn.name, input_schema: { type: 'object', properties: {} } }
+    if (typeof fn.description === 'string' && fn.description) out.description = fn.description
+    if (fn.parameters !== undefined && fn.parameters !== null) {
+      if (!isObject(fn.parameters)) throw invalid(`tools[${i}].function.parameters`, 'must be a JSON Schema object.')
+      out.input_schema = fn.parameters
+    }
+    return out
+  })
+}
+
+function readToolChoice(choice: unknown, noParallel: boolean): ToolChoice | undefined {
+  let out: ToolChoice | undefined
+  if (choice === undefined || choice === null) out = noParallel ? { type: 'auto' } : undefined
+  else if (choice === 'auto') out = { type: 'auto' }
+  else if (choice === 'required') out = { type: 'any' }
+  else if (choice === 'none') return { type: 'none' }
+  else if (isObject(choice) && choice.type === 'function') {
+    const fn = choice.function
+    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name)
+      throw invalid('tool_choice.function.name', 'must be a non-empty string.')
+    out = { type: 'tool', name: fn.name }
+  } else throw invalid('tool_choice', "must be 'none', 'auto', 'required' or {type: 'function', function: {name}}.", 'unsupported_value')
+  if (out && noParallel) out.disable_parallel_tool_use = true
+  return out
+}
+
+interface Turn {
+  role: 'user' | 'assistant'
+  blocks: ContentBlockParam[]
+}
+
+function readMessages(messages: unknown): { system: TextBlockParam[]; messages: MessageParam[] } {
+  if (!Array.isArray(messages) || !messages.length) throw invalid('messages', 'must be a non-empty array.')
+  const system: TextBlockParam[] = []
+  const turns: Turn[] = []
+  const push = (role: Turn['role'], blocks: ContentBlockParam[]) => {
+    if (!blocks.length) return
+    const last = turns[turns.length - 1]
+    if (last?.role === role) last.blocks.push(...blocks)
+    else turns.push({ role, blocks })
+  }
+  messages.forEach((m, i) => {
+    const at = `messages[${i}]`
+    if (!isObject(m)) throw invalid(at, 'must be an object.')
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        system.push(...textParts(m.content, `${at}.content`))
+        break
+      case 'user':
+        push('user', userContent(m.content, `${at}.content`))
+        break
+      case 'assistant':
+        push('assistant', [...textParts(m.content, `${at}.content`, true), ...toolUses(m.tool_calls, `${at}.tool_calls`)])
+        break
+      case 'tool':
+        push('user', [toolResult(m, at)])
+        break
+      case 'function':
+        throw unsupported(`${at}.role`, "the deprecated 'function' role (use 'tool')")
+      default:
+        throw invalid(`${at}.role`, `must be one of 'system', 'developer', 'user', 'assistant' or 'tool'.`)
+    }
+  })
+  finishAssistantPrefill(turns)
+  if (!turns.length) throw invalid('messages', 'must contain at least one non-empty user, assistant or tool message.')
+  if (turns[0]!.role !== 'user') turns.unshift({ role: 'user', blocks: [{ type: 'text', text: PLACEHOLDER_USER_TEXT }] })
+  return { system, messages: turns.map(toMessageParam) }
+}
+
+/** Anthropic rejects a final assistant turn (a prefill) that ends with whitespace. */
+function finishAssistantPrefill(turns: Turn[]): void {
+  const last = turns[turns.length - 1]
+  if (last?.role !== 'assistant') return
+  const block = last.blocks[last.blocks.length - 1]
+  if (block?.type !== 'text') return
+  block.text = block.text.trimEnd()
+  if (!block.text) last.blocks.pop()
+  if (!last.blocks.length) turns.pop()
+}
+
+function toMessageParam(turn: Turn): MessageParam {
+  const { blocks } = turn
+  // Anthropic wants tool results before anything else in a user turn.
+  if (turn.role === 'user' && blocks.some((b) => b.type === 'tool_result') && blocks.some((b) => b.type !== 'tool_result'))
+    blocks.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'))
+  const only = blocks[0]!
+  return { role: turn.role, content: blocks.length === 1 && only.type === 'text' ? only.text : blocks }
+}
+
+/** System, developer, assistant and tool content: a string, text parts, or null. Empty text is dropped. */
+function textParts(content: unknown, at: string, assistant = false): TextBlockParam[] {
+  if (content === undefined || content === null) return []
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : []
+  if (!Array.isArray(content)) throw invalid(at, 'must be a string or an array of content parts.')
+  const out: TextBlockParam[] = []
+  content.forEach((part, j) => {
+    const text = isObject(part) && part.type === 'text' ? part.text : assistant && isObject(part) && part.type === 'refusal' ? part.refusal : undefined
+    if (typeof text !== 'string') throw invalid(`${at}[${j}]`, `must be a text part ({type: 'text', text}).`)
+    if (text) out.push({ type: 'text', text })
+  })
+  return out
+}
+
+function userContent(content: unknown, at: string): ContentBlockParam[] {
+  if (!Array.isArray(content)) return textParts(content, at)
+  const out: ContentBlockParam[] = []
+  content.forEach((part, j) => {
+    const here = `${at}[${j}]`
+    if (!isObject(part)) throw invalid(here, 'must be a content part object.')
+    switch (part.type) {
+      case 'text':
+        if (typeof part.text !== 'string') throw invalid(`${here}.text`, 'must be a string.')
+        if (part.text) out.push({ type: 'text', text: part.text })
+        break
+      case 'image_url':
+        out.push(imageBlock(part.image_url, `${here}.image_url`))
+        break
+      case 'file':
+        out.push(documentBlock(part.file, `${here}.file`))
+        break
+      case 'input_audio':
+        throw unsupported(`${here}.type`, 'audio input')
+      default:
+        throw invalid(`${here}.type`, `'${String(part.type)}' is not supported; use 'text', 'image_url' or 'file'.`, 'unsupported_value')
+    }
+  })
+  return out
+}
+
+const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp'])
+
+function imageBlock(image: unknown, at: string): ContentBlockParam {
+  const url = isObject(image) ? image.url : undefined
+  if (typeof url !== 'string') throw invalid(`${at}.url`, 'must be a string.')
+  const data = DATA_URL.exec(url)
+  if (data) {
+    const mediaType = data[1]!.toLowerCase()
+    if (!IMAGE_TYPES.has(mediaType))
+      throw invalid(`${at}.url`, `has media type '${mediaType}'; Anthropic accepts image/jpeg, image/png, image/gif and image/webp.`, 'unsupported_value')
+    return { type: 'image', source: { type: 'base64', media_type: mediaType, data: data[2]! } }
+  }
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } }
+  throw invalid(`${at}.url`, 'must be an http(s) URL or a base64 data URL (data:image/png;base64,...).')
+}
+
+function documentBlock(file: unknown, at: string): ContentBlockParam {
+  if (!isObject(file) || typeof file.file_data !== 'string')
+    throw invalid(`${at}.file_data`, 'must be a base64 data URL: uploaded file ids are not supported by Anthropic models.', 'unsupported_value')
+  const data = DATA_URL.exec(file.file_data)
+  if (!data || data[1]!.toLowerCase() !== 'application/pdf')
+    throw invalid(`${at}.file_data`, 'must be a PDF as a base64 data URL (data:application/pdf;base64,...).', 'unsupported_value')
+  const block: ContentBlockParam = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data[2]! } }
+  if (typeof file.filename === 'string' && file.filename) block.title = file.filename
+  return block
+}
+
+function toolUses(calls: unknown, at: string): ContentBlockParam[] {
+  if (calls === undefined || calls === null) return []
+  if (!Array.isArray(calls)) throw invalid(at, 'must be an array.')
+  return calls.map((call, k) => {
+    const here = `${at}[${k}]`
+    if (!isObject(call)) throw invalid(here, 'must be an object.')
+    if (typeof call.id !== 'string' || !call.id) throw invalid(`${here}.id`, 'must be a non-empty string.')
+    if (call.type !== undefined && call.type !== 'function') throw invalid(`${here}.type`, `must be 'function'.`, 'unsupported_value')
+    const fn = call.function
+    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name) throw invalid(`${here}.function.name`, 'must be a non-empty string.')
+    return { type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, `${here}.function.arguments`) }
+  })
+}
+
+function parseArguments(args: unknown, at: string): Record<string, unknown> {
+  if (args === undefined || args === null || (typeof args === 'string' && !args.trim())) return {}
+  if (typeof args !== 'string') throw invalid(at, 'must be a string of JSON.')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(args)
+  } catch (err) {
+    throw invalid(at, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  if (!isObject(parsed)) throw invalid(at, 'must be a JSON object.')
+  return parsed
+}
+
+function toolResult(m: Json, at: string): ToolResultBlockParam {
+  if (typeof m.tool_call_id !== 'string' || !m.tool_call_id)
+    throw invalid(`${at}.tool_call_id`, 'must be a non-empty string.', 'missing_required_parameter')
+  const content = typeof m.content === 'string' ? m.content : textParts(m.content, `${at}.content`)
+  return { type: 'tool_result', tool_use_id: m.tool_call_id, content }
+}
+
+/** claude-sonnet-4-5-20250929 → sonnet 4.5; claude-3-5-haiku-latest → haiku 3.5; also Bedrock/Vertex ids. */
+function claudeVersion(model: string): { family: string; major: number; minor: number } | undefined {
+  const modern = /claude-([a-z]+)-(\d+)(?:-(\d{1,2}))?(?!\d)/.exec(model)
+  if (modern) return { family: modern[1]!, major: Number(modern[2]), minor: Number(modern[3] ?? 0) }
+  const legacy = /claude-(\d+)(?:-(\d))?-([a-z]+)/.exec(model)
+  if (legacy) return { family: legacy[3]!, major: Number(legacy[1]), minor: Number(legacy[2] ?? 0) }
+  return undefined
+}

@@ -1,0 +1,170 @@
+// Anthropic Messages SSE → OpenAI chat.completion.chunk SSE, one upstream chunk at a time (pure: no
+// network, no clock; `created` comes in). message_start gives the role chunk; text_delta and
+// input_json_delta become content and tool-call deltas (OpenAI indexes count tool calls only, in
+// order); message_delta carries the stop reason and final usage; message_stop closes with the finish
+// chunk, the usage chunk when asked, and [DONE]. An `error` event, or an end before message_stop, throws.
+// https://docs.anthropic.com/en/docs/build-with-claude/streaming
+import { DONE_FRAME, dataFrame, type SseEvent, SseParser } from '../../wire/sse'
+import type { StreamTranslator } from '../../wire/translate-stream'
+import { describeStreamError } from './errors'
+import { type FinishReason, finishReason, toChatUsage } from './response'
+import type { Usage } from './types'
+
+export interface ChatStreamOptions {
+  /** stream_options.include_usage: add a usage chunk (choices: []) before [DONE]. */
+  includeUsage: boolean
+  /** Seconds since the epoch, the same on every chunk. */
+  created: number
+  /** Used until message_start names the model. */
+  model: string
+}
+
+type Delta = Record<string, unknown>
+
+export class AnthropicChatStream implements StreamTranslator {
+  private readonly parser = new SseParser()
+  private id = ''
+  private model: string
+  private started = false
+  private finished = false
+  private failure: Error | undefined
+  /** Anthropic content block index → OpenAI tool call index. */
+  private readonly toolIndexes = new Map<number, number>()
+  private stopReason: string | null = null
+  private usage: Usage = {}
+
+  constructor(private readonly options: ChatStreamOptions) {
+    this.model = options.model
+  }
+
+  push(chunk: Uint8Array): string {
+    if (this.failure) throw this.failure
+    if (this.finished) return ''
+    return this.handle(this.parser.push(chunk))
+  }
+
+  end(): string {
+    if (this.failure) throw this.failure
+    if (this.finished) return ''
+    const out = this.handle(this.parser.end())
+    if (this.failure) throw this.failure
+    if (!this.finished) throw new Error('the upstream closed the stream before message_stop')
+    return out
+  }
+
+  // --- internal ---
+
+  /**
+   * Translates whole events. An error event stops translation: the frames before it are returned now
+   * and the error is thrown on the next call (the upstream closes after it), so nothing is lost.
+   */
+  private handle(events: SseEvent[]): string {
+    let out = ''
+    for (const event of events) {
+      if (this.finished) break
+      try {
+        out += this.translate(event)
+      } catch (err) {
+        this.failure = err instanceof Error ? err : new Error(String(err))
+        if (!out) throw this.failure
+        break
+      }
+    }
+    return out
+  }
+
+  private translate(event: SseEvent): string {
+    let data: any
+    try {
+      data = JSON.parse(event.data)
+    } catch {
+      throw new Error(`the upstream sent an event that is not JSON: ${event.data.slice(0, 200)}`)
+    }
+    const type = event.event !== 'message' ? event.event : data?.type
+    switch (type) {
+      case 'message_start': {
+        const message = data?.message ?? {}
+        if (typeof message.id === 'string') this.id = message.id
+        if (typeof message.model === 'string') this.model = message.model
+        this.mergeUsage(message.usage)
+        return this.begin()
+      }
+      case 'content_block_start':
+        return this.begin() + this.blockStart(data?.index, data?.content_block ?? {})
+      case 'content_block_delta':
+        return this.begin() + this.blockDelta(data?.index, data?.delta ?? {})
+      case 'message_delta':
+        if (typeof data?.delta?.stop_reason === 'string') this.stopReason = data.delta.stop_reason
+        this.mergeUsage(data?.usage)
+        return ''
+      case 'message_stop':
+        return this.finish()
+      case 'error':
+        throw new Error(describeStreamError(data))
+      default:
+        // ping, content_block_stop, and event types added later carry nothing to translate.
+        return ''
+    }
+  }
+
+  private begin(): string {
+    if (this.started) return ''
+    this.started = true
+    return this.frame({ role: 'assistant', content: '' })
+  }
+
+  private blockStart(index: unknown, block: Record<string, any>): string {
+    switch (block.type) {
+      case 'text':
+        return block.text ? this.frame({ content: block.text }) : ''
+      case 'thinking':
+        return block.thinking ? this.frame({ reasoning_content: block.thinking }) : ''
+      case 'tool_use': {
+        const toolIndex = this.toolIndexes.size
+        if (typeof index === 'number') this.toolIndexes.set(index, toolIndex)
+        const call = { index: toolIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }
+        return this.frame({ tool_calls: [call] })
+      }
+      default:
+        return ''
+    }
+  }
+
+  private blockDelta(index: unknown, delta: Record<string, any>): string {
+    switch (delta.type) {
+      case 'text_delta':
+        return delta.text ? this.frame({ content: delta.text }) : ''
+      case 'thinking_delta':
+        return delta.thinking ? this.frame({ reasoning_content: delta.thinking }) : ''
+      case 'input_json_delta': {
+        const toolIndex = typeof index === 'number' ? this.toolIndexes.get(index) : undefined
+        // Server tool inputs (server_tool_use blocks) are not the client's to call.
+        if (toolIndex === undefined || !delta.partial_json) return ''
+        return this.frame({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] })
+      }
+      default:
+        // signature_delta, citations_delta: no OpenAI counterpart.
+        return ''
+    }
+  }
+
+  private finish(): string {
+    this.finished = true
+    let out = this.begin() + this.frame({}, finishReason(this.stopReason))
+    if (this.options.includeUsage) out += dataFrame({ ...this.base(), choices: [], usage: toChatUsage(this.usage) })
+    return out + DONE_FRAME
+  }
+
+  private mergeUsage(usage: unknown): void {
+    if (typeof usage !== 'object' || usage === null) return
+    for (const [key, value] of Object.entries(usage)) if (typeof value === 'number') (this.usage as Record<string, number>)[key] = value
+  }
+
+  private base() {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.options.created, model: this.model }
+  }
+
+  private frame(delta: Delta, finish: FinishReason | null = null): string {
+    return dataFrame({ ...this.base(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+  }
+}
