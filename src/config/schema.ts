@@ -31,7 +31,7 @@ export const ProviderConfigSchema = T.Object(
     kind: T.String({
       minLength: 1,
       description:
-        'openai, azure, ollama, echo (built in, no network); later issues add anthropic, google, bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider.',
+        'openai, azure, ollama, echo (built in, no network); anthropic, google (alias gemini), bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider.',
     }),
     api_key: T.Optional(T.String({ description: 'Secret sent to the upstream. `${VAR}` expands from the environment.' })),
     base_url: T.Optional(T.String({ minLength: 1, description: 'Upstream base URL, e.g. https://api.openai.com/v1.' })),

@@ -1,8 +1,11 @@
 // kind → factory: the only file that lists every provider kind. A kind not listed here, with a
 // base_url, is an OpenAI-compatible custom provider.
 import type { ProviderConfig } from '../config/schema'
+import { anthropicKind } from './anthropic'
 import { azureKind } from './azure'
+import { bedrockKind } from './bedrock'
 import { echoKind } from './echo'
+import { googleKind } from './google'
 import { customKind, ollamaKind, openaiKind } from './openai'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
@@ -11,8 +14,12 @@ export type { Endpoint, Provider, ProviderConfigIssue, UpstreamCall } from './pr
 const KINDS: Record<string, ProviderKind> = {
   openai: openaiKind,
   azure: azureKind,
+  anthropic: anthropicKind,
   ollama: ollamaKind,
   echo: echoKind,
+  google: googleKind,
+  gemini: googleKind,
+  bedrock: bedrockKind,
 }
 
 export const KNOWN_PROVIDER_KINDS = Object.keys(KINDS)
