@@ -1,0 +1,179 @@
+// The bench's child processes: the mock upstream and the gateway (the compiled binary, or `bun
+// src/main.ts` with --source), each started with a ready line on stdout that carries its URL. The
+// gateway gets a temp config (memory storage, one key, one provider pointing at the mock).
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { BENCH_MODEL } from './mock-upstream'
+
+export const ROOT = resolve(import.meta.dir, '../..')
+export const BINARY = join(ROOT, 'dist/crabllm')
+/** The key the bench's gateway config accepts. */
+export const GATEWAY_KEY = 'sk-bench-0123456789abcdef'
+/** The key the gateway sends upstream (the mock accepts anything). */
+export const UPSTREAM_KEY = 'x'
+
+export interface ChildService extends AsyncDisposable {
+  /** The URL from the ready line. */
+  readonly url: string
+  readonly command: readonly string[]
+  readonly pid: number
+  /** What the process wrote to stderr so far (the last 64 KiB). */
+  stderr(): string
+  stop(): Promise<void>
+}
+
+export interface SpawnOptions {
+  /** The process is ready when a stdout line starts with this; the line must hold an http:// URL. */
+  readyPrefix: string
+  timeoutMs?: number
+  env?: Record<string, string | undefined>
+  /** Runs after the process exits (temp dirs). */
+  cleanup?: () => void
+}
+
+/** Spawns a process and resolves once it printed its ready line; rejects with its stderr if it exits or times out. */
+export async function spawnService(command: readonly string[], options: SpawnOptions): Promise<ChildService> {
+  const proc = Bun.spawn([...command], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env: options.env ?? process.env })
+  let errText = ''
+  void drain(proc.stderr, (text) => {
+    errText = (errText + text).slice(-65536)
+  })
+  const ready = Promise.withResolvers<string>()
+  let outText = ''
+  let seen = false
+  // Keeps reading stdout after the ready line so that the child never blocks on a full pipe.
+  void drain(proc.stdout, (text) => {
+    if (seen) return
+    outText += text
+    const lines = outText.split('\n')
+    lines.pop() // not a whole line yet
+    for (const line of lines) {
+      if (!line.startsWith(options.readyPrefix)) continue
+      seen = true
+      const url = /https?:\/\/\S+/.exec(line)?.[0]
+      if (url) ready.resolve(url)
+      else ready.reject(new Error(`ready line without a URL: ${line}`))
+      return
+    }
+  })
+  void proc.exited.then((code) => ready.reject(new Error(`${command.join(' ')} exited with code ${code} before it was ready\n${errText}`)))
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const timer = setTimeout(() => ready.reject(new Error(`${command.join(' ')} printed no "${options.readyPrefix}" line in ${timeoutMs} ms\n${errText}`)), timeoutMs)
+  let url: string
+  try {
+    url = await ready.promise
+  } catch (err) {
+    proc.kill('SIGKILL')
+    await proc.exited
+    options.cleanup?.()
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM')
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 3000)
+      await proc.exited
+      clearTimeout(killer)
+    }
+    options.cleanup?.()
+  }
+  return { url, command, pid: proc.pid, stderr: () => errText, stop, [Symbol.asyncDispose]: stop }
+}
+
+/** The mock upstream as its own process, so that its work does not share a thread with the load generator. */
+export function spawnMockUpstream(chunks = 20): Promise<ChildService> {
+  return spawnService([process.execPath, join(ROOT, 'scripts/bench/mock-upstream.ts'), '--chunks', String(chunks)], { readyPrefix: 'mock listening on' })
+}
+
+export interface GatewayLaunch {
+  /** Run `bun src/main.ts` instead of the compiled binary. */
+  source: boolean
+  /** Called with progress lines (the build, when one is needed). */
+  log?: (line: string) => void
+}
+
+export interface GatewayService extends ChildService {
+  readonly mode: 'binary' | 'source'
+  readonly configPath: string
+}
+
+/** Starts the gateway in front of `upstreamUrl` with a temp config; builds dist/crabllm first when it is missing or stale. */
+export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): Promise<GatewayService> {
+  if (!launch.source) await ensureBinary(launch.log ?? (() => {}))
+  const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-'))
+  const configPath = join(dir, 'crabllm.toml')
+  writeFileSync(configPath, benchConfig(upstreamUrl))
+  const command = launch.source
+    ? [process.execPath, join(ROOT, 'src/main.ts'), 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
+    : [BINARY, 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
+  // Default log level (warn): no per-request access lines, as in production without -v.
+  const env = { ...process.env, LOG_LEVEL: undefined, LOG_FORMAT: undefined }
+  const service = await spawnService(command, {
+    readyPrefix: 'crabllm listening on',
+    env,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  })
+  return Object.assign(service, { mode: launch.source ? ('source' as const) : ('binary' as const), configPath })
+}
+
+export function benchConfig(upstreamUrl: string): string {
+  return `# Written by scripts/bench.ts for one run; deleted afterwards.
+listen = "127.0.0.1:0"
+admin_token = "bench-admin-token-0123456789"
+
+[[keys]]
+name = "bench"
+key = "${GATEWAY_KEY}"
+
+[storage]
+kind = "memory"
+
+[providers.mock]
+kind = "openai"
+base_url = "${upstreamUrl}/v1"
+api_key = "${UPSTREAM_KEY}"
+models = ["${BENCH_MODEL}"]
+`
+}
+
+// --- internal ---
+
+async function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder()
+  try {
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }))
+  } catch {
+    // The process went away; nothing left to read.
+  }
+}
+
+async function ensureBinary(log: (line: string) => void): Promise<void> {
+  const built = statOrUndefined(BINARY)?.mtimeMs
+  const newest = Math.max(newestMtime(join(ROOT, 'src')), statOrUndefined(join(ROOT, 'package.json'))?.mtimeMs ?? 0)
+  if (built !== undefined && built >= newest) return
+  log(built === undefined ? 'dist/crabllm not found: building it (bun run build)' : 'dist/crabllm is older than src/: rebuilding it (bun run build)')
+  const proc = Bun.spawn([process.execPath, join(ROOT, 'scripts/build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  if (code !== 0) throw new Error(`bun run build failed (exit ${code})\n${out}${err}`)
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    const mtime = statOrUndefined(join(entry.parentPath, entry.name))?.mtimeMs ?? 0
+    if (mtime > newest) newest = mtime
+  }
+  return newest
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
