@@ -67,6 +67,24 @@ models = ["echo"]
 # api_version = "2024-10-21"
 # models = ["gpt-4o"]                   # Azure deployment names
 #
+# [providers.anthropic]
+# kind = "anthropic"                    # base_url defaults to https://api.anthropic.com/v1
+# api_key = "\${ANTHROPIC_API_KEY}"
+# models = ["claude-sonnet-4-6", "claude-haiku-4-5"]
+#
+# [providers.google]
+# kind = "google"                       # Gemini; base_url defaults to https://generativelanguage.googleapis.com/v1beta
+# api_key = "\${GEMINI_API_KEY}"
+# models = ["gemini-2.5-flash", "text-embedding-004"]
+#
+# [providers.bedrock]
+# kind = "bedrock"                      # Converse API, signed with AWS SigV4
+# region = "us-east-1"                  # base_url defaults to https://bedrock-runtime.{region}.amazonaws.com
+# access_key = "\${AWS_ACCESS_KEY_ID}"
+# secret_key = "\${AWS_SECRET_ACCESS_KEY}"
+# session_token = "\${AWS_SESSION_TOKEN:-}" # only for temporary credentials
+# models = ["anthropic.claude-3-5-sonnet-20240620-v1:0"]
+#
 # [providers.ollama]
 # kind = "ollama"                       # base_url defaults to http://localhost:11434/v1, no key
 # models = ["llama3.2"]
