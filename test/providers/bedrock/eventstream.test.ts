@@ -2,7 +2,7 @@
 // boundary and one byte at a time; corrupt frames (either CRC, the length) and cut streams fail.
 import { describe, expect, test } from 'bun:test'
 import { EventStreamDecoder, type EventStreamMessage } from '../../../src/providers/bedrock/eventstream'
-import { concat, event, exception, frame } from './frames'
+import { concat, event, exception, frame } from '../../support/fixtures/bedrock'
 
 const FRAMES = [
   event('messageStart', { role: 'assistant' }),

@@ -7,7 +7,7 @@ import { parseConfig } from '../../../src/config/load'
 import { normalizeProvider } from '../../../src/providers'
 import { jsonOf, readSse, startGateway, type TestGateway } from '../../support/gateway'
 import { type MockUpstream, type RecordedRequest, startMockUpstream } from '../../support/mock-upstream'
-import { event, exception, textStream, toolBlock, USAGE } from './frames'
+import { event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'
 import { parseAuthorization, referenceSignature } from './sigv4-reference'
 
 const MODEL = 'anthropic.claude-3-5-sonnet-20240620-v1:0'

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import { BedrockStreamException } from '../../../src/providers/bedrock/errors'
 import { BedrockStreamTranslator } from '../../../src/providers/bedrock/stream'
-import { concat, event, exception, textStream, toolBlock, USAGE } from './frames'
+import { concat, event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'
 
 const META = { id: 'chatcmpl-s1', created: 1_700_000_000, model: 'claude' }
 
