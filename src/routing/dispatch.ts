@@ -1,7 +1,7 @@
 // pick by weight → call → retry transient failures with jittered backoff → fall back → timeout.
 // A non-transient answer (an upstream 4xx) goes back at once. For streams, this module only gets as
 // far as the first chunk: after that the stream is committed and relayed by server/sse.ts.
-import type { Endpoint } from '../providers'
+import type { UpstreamCall } from '../providers'
 import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
 import { parseRetryAfter, retryDelay } from './backoff'
 import { type Deployment, orderDeployments } from './registry'
@@ -16,16 +16,8 @@ export interface DispatchOptions {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
-export interface DispatchRequest {
-  endpoint: Endpoint
-  model: string
-  body: Uint8Array
-  json: Readonly<Record<string, unknown>>
-  stream: boolean
-  /** The client's request signal: aborts everything when the client goes away. */
-  signal: AbortSignal
-  clientHeaders?: Readonly<Record<string, string>> | undefined
-}
+/** One client request as dispatch sees it: the call each attempt makes, with the client's signal. */
+export type DispatchRequest = UpstreamCall
 
 /** A whole non-stream answer, read under the deployment's timeout. */
 export interface BufferedAnswer {
