@@ -1,15 +1,22 @@
 // Opens the configured storage backend at start-up so that a bad path or an unreachable Redis is
-// reported before the gateway serves. The key-value interface the extensions use comes with them.
+// reported before the gateway serves, and hands out the one Store interface (store.ts) over it.
 import { Database } from 'bun:sqlite'
 import Redis from 'ioredis'
 import { ConfigError } from '../config/errors'
 import { resolveBeside } from '../config/load'
 import type { StorageConfig } from '../config/schema'
+import { memoryStore } from './memory'
+import { redisStore } from './redis'
+import { sqliteStore } from './sqlite'
+import type { Store } from './store'
+
+export type { Entry, Store } from './store'
 
 export interface StorageHandle {
   readonly kind: StorageConfig['kind']
   /** Where the data lives, for the startup line (never a password). */
   readonly location: string
+  readonly store: Store
   close(): Promise<void>
 }
 
@@ -27,22 +34,42 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
     } catch (err) {
       throw new ConfigError(configFile, 'storage.path', `cannot open SQLite database ${path}: ${(err as Error).message}`, 'point it at a writable file')
     }
-    return { kind, location: path, close: async () => db.close() }
+    const store = sqliteStore(db)
+    return {
+      kind,
+      location: path,
+      store,
+      close: async () => {
+        await store.close()
+        db.close()
+      },
+    }
   }
   if (kind === 'redis') {
     const url = config?.path ?? 'redis://127.0.0.1:6379'
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null })
+    // The first connection must succeed (a bad URL stops start-up); after that ioredis reconnects with
+    // backoff, and calls made while it is down fail fast instead of queueing without bound.
+    let started = false
+    const client = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+      retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
+    })
     client.on('error', () => {})
     try {
       await client.connect()
       await client.ping()
+      started = true
     } catch (err) {
       client.disconnect()
       throw new ConfigError(configFile, 'storage.path', `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, 'start redis-server or fix the URL')
     }
-    return { kind, location: redactUrl(url), close: async () => void (await client.quit().catch(() => client.disconnect())) }
+    const store = redisStore(client)
+    return { kind, location: redactUrl(url), store, close: () => store.close() }
   }
-  return { kind: 'memory', location: 'memory', close: async () => {} }
+  const store = memoryStore()
+  return { kind: 'memory', location: 'memory', store, close: () => store.close() }
 }
 
 function redactUrl(url: string): string {

@@ -1,0 +1,67 @@
+// Redis store through ioredis: GET, SET PX, INCRBY (+ PEXPIRE NX when the increment created the
+// counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes.
+// Connection errors are not swallowed: they reject the call, and ioredis reconnects in the background.
+import type Redis from 'ioredis'
+import { checkIncrement, checkKey, checkTtl, type Entry, prefixed, type Store } from './store'
+
+export function redisStore(client: Redis, options: { keyPrefix?: string } = {}): Store {
+  const base = options.keyPrefix ?? 'crabllm:'
+  const store: Store = {
+    kind: 'redis',
+    async get(key) {
+      checkKey(key)
+      return (await client.get(base + key)) ?? undefined
+    },
+    async set(key, value, ttlMs) {
+      checkKey(key)
+      checkTtl(ttlMs)
+      if (ttlMs) await client.set(base + key, value, 'PX', Math.ceil(ttlMs))
+      else await client.set(base + key, value)
+    },
+    async delete(key) {
+      checkKey(key)
+      return (await client.del(base + key)) > 0
+    },
+    async increment(key, by = 1, ttlMs) {
+      checkKey(key)
+      checkIncrement(by)
+      checkTtl(ttlMs)
+      if (!ttlMs) return await client.incrby(base + key, by)
+      // PEXPIRE NX sets the expiry only when the key has none: the window starts with the first hit.
+      const results = await client.multi().incrby(base + key, by).pexpire(base + key, Math.ceil(ttlMs), 'NX').exec()
+      const [err, value] = results?.[0] ?? [new Error('redis transaction aborted'), null]
+      if (err) throw err
+      return Number(value)
+    },
+    async list(prefix, limit) {
+      const keys = new Set<string>()
+      let cursor = '0'
+      const match = `${escapeGlob(base + prefix)}*`
+      do {
+        const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 500)
+        cursor = next
+        for (const k of batch) keys.add(k)
+      } while (cursor !== '0')
+      const sorted = [...keys].sort()
+      const out: Entry[] = []
+      for (let i = 0; i < sorted.length && out.length < limit; i += 100) {
+        const slice = sorted.slice(i, i + 100)
+        const values = await client.mget(...slice)
+        slice.forEach((k, j) => {
+          const value = values[j]
+          if (value !== null && value !== undefined && out.length < limit) out.push({ key: k.slice(base.length), value })
+        })
+      }
+      return out
+    },
+    namespace: (name) => prefixed(store, `${name}:`),
+    async close() {
+      await client.quit().catch(() => client.disconnect())
+    },
+  }
+  return store
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}

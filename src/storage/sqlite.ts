@@ -1,0 +1,72 @@
+// SQLite store through bun:sqlite: WAL, prepared statements, increments as one
+// INSERT … ON CONFLICT … RETURNING statement (atomic: SQLite serialises writers). Expired rows are
+// ignored by every read and deleted by a periodic sweep.
+import type { Database } from 'bun:sqlite'
+import { checkIncrement, checkKey, checkTtl, type Entry, prefixed, type Store } from './store'
+
+export function sqliteStore(db: Database, options: { now?: () => number; sweepMs?: number } = {}): Store {
+  const now = options.now ?? Date.now
+  db.run('CREATE TABLE IF NOT EXISTS crabllm_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER) WITHOUT ROWID')
+  db.run('CREATE INDEX IF NOT EXISTS crabllm_kv_expires ON crabllm_kv (expires) WHERE expires IS NOT NULL')
+  const get = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
+  const set = db.query<unknown, [string, string, number | null]>(
+    'INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
+  )
+  const del = db.query<{ key: string }, [string, number]>('DELETE FROM crabllm_kv WHERE key = ? RETURNING key, (expires IS NULL OR expires > ?) AS live')
+  // An expired counter restarts from `by` with a fresh TTL; a live one keeps its expiry.
+  const incr = db.query<{ value: string }, [string, string, number | null, number, string, number | null]>(
+    `INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET
+       value = CASE WHEN crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?4 THEN ?5 ELSE CAST(CAST(crabllm_kv.value AS INTEGER) + CAST(?5 AS INTEGER) AS TEXT) END,
+       expires = CASE WHEN crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?4 THEN ?6 ELSE crabllm_kv.expires END
+     RETURNING value`,
+  )
+  const list = db.query<Entry, [string, string, number, number]>(
+    'SELECT key, value FROM crabllm_kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?) ORDER BY key LIMIT ?',
+  )
+  const counterCheck = db.query<{ value: string }, [string]>('SELECT value FROM crabllm_kv WHERE key = ?')
+  const sweepQuery = db.query<unknown, [number]>('DELETE FROM crabllm_kv WHERE expires IS NOT NULL AND expires <= ?')
+  const sweep = setInterval(() => sweepQuery.run(now()), options.sweepMs ?? 60_000)
+  sweep.unref?.()
+  const store: Store = {
+    kind: 'sqlite',
+    async get(key) {
+      checkKey(key)
+      return get.get(key, now())?.value
+    },
+    async set(key, value, ttlMs) {
+      checkKey(key)
+      checkTtl(ttlMs)
+      set.run(key, value, ttlMs ? now() + ttlMs : null)
+    },
+    async delete(key) {
+      checkKey(key)
+      const row = del.get(key, now()) as { live: number } | null
+      return row !== null && row.live === 1
+    },
+    async increment(key, by = 1, ttlMs) {
+      checkKey(key)
+      checkIncrement(by)
+      checkTtl(ttlMs)
+      const existing = counterCheck.get(key)?.value
+      if (existing !== undefined && !/^-?\d+$/.test(existing)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+      const t = now()
+      const expires = ttlMs ? t + ttlMs : null
+      const row = incr.get(key, String(by), expires, t, String(by), expires)
+      return Number(row!.value)
+    },
+    async list(prefix, limit) {
+      return list.all(prefix, upperBound(prefix), now(), limit)
+    },
+    namespace: (name) => prefixed(store, `${name}:`),
+    async close() {
+      clearInterval(sweep)
+    },
+  }
+  return store
+}
+
+/** The smallest string greater than every string starting with `prefix` (for a range scan). */
+function upperBound(prefix: string): string {
+  return prefix + '\u{10FFFF}'
+}

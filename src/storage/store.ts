@@ -1,0 +1,56 @@
+// The one key-value interface every extension uses, whatever the backend (memory, SQLite, Redis).
+// Values are strings (callers serialise); counters are integers kept apart from values so that an
+// increment is one atomic step on every backend.
+
+export interface Entry {
+  key: string
+  value: string
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'sqlite' | 'redis'
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>
+  /** Sets a value; with `ttlMs` it expires after that many milliseconds. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>
+  /** Deletes a value or counter; true when something was there. */
+  delete(key: string): Promise<boolean>
+  /**
+   * Adds `by` to the integer counter at `key` (absent = 0) and returns the new value, atomically under
+   * concurrency. `ttlMs` applies when the increment creates the counter (a fixed window).
+   */
+  increment(key: string, by?: number, ttlMs?: number): Promise<number>
+  /** Live entries whose key starts with `prefix`, in key order, at most `limit` of them. */
+  list(prefix: string, limit: number): Promise<Entry[]>
+  /** A view whose keys are prefixed with `namespace:` (one per extension). */
+  namespace(name: string): Store
+  close(): Promise<void>
+}
+
+/** Keys, prefixes and TTLs are checked the same way on every backend. */
+export function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw new TypeError('storage key must be a non-empty string')
+}
+
+export function checkTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new RangeError(`storage TTL must be a positive number of ms, got ${ttlMs}`)
+}
+
+export function checkIncrement(by: number): void {
+  if (!Number.isSafeInteger(by)) throw new RangeError(`storage increment must be a safe integer, got ${by}`)
+}
+
+/** Wraps a store so that every key carries `prefix`; list() strips it again. */
+export function prefixed(inner: Store, prefix: string): Store {
+  const view: Store = {
+    kind: inner.kind,
+    get: (key) => inner.get(prefix + key),
+    set: (key, value, ttlMs) => inner.set(prefix + key, value, ttlMs),
+    delete: (key) => inner.delete(prefix + key),
+    increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
+    list: async (p, limit) => (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
+    namespace: (name) => prefixed(inner, `${prefix}${name}:`),
+    close: () => inner.close(),
+  }
+  return view
+}

@@ -1,0 +1,115 @@
+// One contract for every storage backend: the same tests run against memory, SQLite and a real Redis.
+import { describe, expect, test } from 'bun:test'
+import type { Store } from '../../src/storage/store'
+
+export interface ContractBackend {
+  /** A fresh, empty store (isolated from other tests). */
+  open(): Promise<Store>
+}
+
+export function storageContract(name: string, backend: ContractBackend): void {
+  describe(`${name} store contract`, () => {
+    test('get / set / delete', async () => {
+      const s = await backend.open()
+      expect(await s.get('a')).toBeUndefined()
+      await s.set('a', 'one')
+      expect(await s.get('a')).toBe('one')
+      await s.set('a', 'two ✓ {"json":true}')
+      expect(await s.get('a')).toBe('two ✓ {"json":true}')
+      expect(await s.delete('a')).toBe(true)
+      expect(await s.delete('a')).toBe(false)
+      expect(await s.get('a')).toBeUndefined()
+    })
+
+    test('a TTL expires the value', async () => {
+      const s = await backend.open()
+      await s.set('short', 'x', 30)
+      await s.set('long', 'y', 60_000)
+      expect(await s.get('short')).toBe('x')
+      await Bun.sleep(80) // waiting for an expiry is the behaviour under test, not a timing assertion
+      expect(await s.get('short')).toBeUndefined()
+      expect(await s.get('long')).toBe('y')
+      expect(await s.list('', 10)).toEqual([{ key: 'long', value: 'y' }])
+    })
+
+    test('increment creates, adds and returns the new value', async () => {
+      const s = await backend.open()
+      expect(await s.increment('n')).toBe(1)
+      expect(await s.increment('n', 41)).toBe(42)
+      expect(await s.increment('n', -2)).toBe(40)
+      expect(await s.get('n')).toBe('40')
+    })
+
+    test('increments are exact under concurrency', async () => {
+      const s = await backend.open()
+      const all = await Promise.all(Array.from({ length: 200 }, (_, i) => s.increment('hits', (i % 3) + 1)))
+      const expected = Array.from({ length: 200 }, (_, i) => (i % 3) + 1).reduce((a, b) => a + b, 0)
+      expect(await s.increment('hits', 0)).toBe(expected)
+      // Every intermediate value was returned to exactly one caller.
+      expect(new Set(all).size).toBe(200)
+      expect(Math.max(...all)).toBe(expected)
+    })
+
+    test('an increment TTL is a fixed window: set on creation, then the counter restarts', async () => {
+      const s = await backend.open()
+      expect(await s.increment('w', 1, 50)).toBe(1)
+      expect(await s.increment('w', 1, 50)).toBe(2)
+      await Bun.sleep(90)
+      expect(await s.get('w')).toBeUndefined()
+      expect(await s.increment('w', 5, 50)).toBe(5)
+    })
+
+    test('incrementing a non-counter value is an error, not corruption', async () => {
+      const s = await backend.open()
+      await s.set('text', 'hello')
+      expect(s.increment('text')).rejects.toThrow()
+      expect(await s.get('text')).toBe('hello')
+    })
+
+    test('list by prefix: in key order, bounded, nothing outside the prefix', async () => {
+      const s = await backend.open()
+      for (const k of ['u:3', 'u:1', 'u:2', 'v:1', 'u']) await s.set(k, `val-${k}`)
+      expect(await s.list('u:', 10)).toEqual([
+        { key: 'u:1', value: 'val-u:1' },
+        { key: 'u:2', value: 'val-u:2' },
+        { key: 'u:3', value: 'val-u:3' },
+      ])
+      expect((await s.list('u:', 2)).map((e) => e.key)).toEqual(['u:1', 'u:2'])
+      expect(await s.list('zzz', 10)).toEqual([])
+    })
+
+    test('prefixes with glob or LIKE characters are literal', async () => {
+      const s = await backend.open()
+      await s.set('a*b:1', 'star')
+      await s.set('axb:1', 'x')
+      await s.set('a%b:1', 'percent')
+      await s.set('a_b:1', 'underscore')
+      expect(await s.list('a*b:', 10)).toEqual([{ key: 'a*b:1', value: 'star' }])
+      expect(await s.list('a%', 10)).toEqual([{ key: 'a%b:1', value: 'percent' }])
+      expect(await s.list('a_', 10)).toEqual([{ key: 'a_b:1', value: 'underscore' }])
+    })
+
+    test('namespaces isolate extensions and nest', async () => {
+      const s = await backend.open()
+      const cache = s.namespace('cache')
+      const usage = s.namespace('usage')
+      await cache.set('k', 'from cache')
+      await usage.set('k', 'from usage')
+      await usage.namespace('day').increment('k', 3)
+      expect(await cache.get('k')).toBe('from cache')
+      expect(await usage.get('k')).toBe('from usage')
+      expect(await s.get('cache:k')).toBe('from cache')
+      expect(await usage.list('', 10)).toEqual([
+        { key: 'day:k', value: '3' },
+        { key: 'k', value: 'from usage' },
+      ])
+    })
+
+    test('bad arguments are rejected', async () => {
+      const s = await backend.open()
+      expect(s.set('', 'x')).rejects.toThrow(/non-empty/)
+      expect(s.set('k', 'x', -5)).rejects.toThrow(/TTL/)
+      expect(s.increment('k', 1.5)).rejects.toThrow(/integer/)
+    })
+  })
+}
