@@ -1,6 +1,9 @@
 // In-process store: one Map with expiry times. Expired entries are dropped when read and by a sweep
 // every `sweepMs`, so keys written once and never read again do not grow memory without bound.
-import { checkIncrement, checkKey, checkTtl, type Entry, prefixed, type Store } from './store'
+import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
+
+/** Records kept per log in memory; the oldest go first beyond it (memory is for development). */
+export const MEMORY_LOG_CAP = 100_000
 
 interface Slot {
   value: string
@@ -12,6 +15,7 @@ interface Slot {
 export function memoryStore(options: { now?: () => number; sweepMs?: number } = {}): Store & { readonly size: number } {
   const now = options.now ?? Date.now
   const map = new Map<string, Slot>()
+  const logs = new Map<string, LogRecord[]>()
   const live = (key: string): Slot | undefined => {
     const slot = map.get(key)
     if (slot && slot.expires <= now()) {
@@ -69,10 +73,44 @@ export function memoryStore(options: { now?: () => number; sweepMs?: number } = 
       }
       return out
     },
+    async append(log, time, value) {
+      checkKey(log)
+      checkTime(time)
+      let records = logs.get(log)
+      if (!records) logs.set(log, (records = []))
+      // Appends come in time order almost always: insert from the end.
+      let i = records.length
+      while (i > 0 && records[i - 1]!.time > time) i--
+      records.splice(i, 0, { time, value })
+      if (records.length > MEMORY_LOG_CAP) records.splice(0, records.length - MEMORY_LOG_CAP)
+    },
+    async recent(log, range) {
+      checkKey(log)
+      checkRange(range)
+      const records = logs.get(log) ?? []
+      const since = range.since ?? -Infinity
+      const until = range.until ?? Infinity
+      const out: LogRecord[] = []
+      // Binary search for the newest record at or before `until`, then walk back.
+      let lo = 0
+      let hi = records.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (records[mid]!.time <= until) lo = mid + 1
+        else hi = mid
+      }
+      for (let i = lo - 1; i >= 0 && out.length < range.limit; i--) {
+        const r = records[i]!
+        if (r.time < since) break
+        out.push({ time: r.time, value: r.value })
+      }
+      return out
+    },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
       clearInterval(sweep)
       map.clear()
+      logs.clear()
     },
   }
   return store

@@ -2,7 +2,7 @@
 // counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes.
 // Connection errors are not swallowed: they reject the call, and ioredis reconnects in the background.
 import type Redis from 'ioredis'
-import { checkIncrement, checkKey, checkTtl, type Entry, prefixed, type Store } from './store'
+import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
 
 export function redisStore(client: Redis, options: { keyPrefix?: string } = {}): Store {
   const base = options.keyPrefix ?? 'crabllm:'
@@ -51,6 +51,26 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
           const value = values[j]
           if (value !== null && value !== undefined && out.length < limit) out.push({ key: k.slice(base.length), value })
         })
+      }
+      return out
+    },
+    // A log is a sorted set scored by time; members carry a unique id so equal values stay distinct.
+    async append(log, time, value) {
+      checkKey(log)
+      checkTime(time)
+      await client.zadd(`${base}log:${log}`, Math.round(time), `${crypto.randomUUID()}\n${value}`)
+    },
+    async recent(log, range) {
+      checkKey(log)
+      checkRange(range)
+      if (range.limit === 0) return []
+      const max = range.until ?? '+inf'
+      const min = range.since ?? '-inf'
+      const flat = await client.zrevrangebyscore(`${base}log:${log}`, max, min, 'WITHSCORES', 'LIMIT', 0, range.limit)
+      const out: LogRecord[] = []
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const member = flat[i]!
+        out.push({ time: Number(flat[i + 1]), value: member.slice(member.indexOf('\n') + 1) })
       }
       return out
     },

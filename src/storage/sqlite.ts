@@ -2,12 +2,18 @@
 // INSERT … ON CONFLICT … RETURNING statement (atomic: SQLite serialises writers). Expired rows are
 // ignored by every read and deleted by a periodic sweep.
 import type { Database } from 'bun:sqlite'
-import { checkIncrement, checkKey, checkTtl, type Entry, prefixed, type Store } from './store'
+import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
 
 export function sqliteStore(db: Database, options: { now?: () => number; sweepMs?: number } = {}): Store {
   const now = options.now ?? Date.now
   db.run('CREATE TABLE IF NOT EXISTS crabllm_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER) WITHOUT ROWID')
   db.run('CREATE INDEX IF NOT EXISTS crabllm_kv_expires ON crabllm_kv (expires) WHERE expires IS NOT NULL')
+  db.run('CREATE TABLE IF NOT EXISTS crabllm_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL)')
+  db.run('CREATE INDEX IF NOT EXISTS crabllm_log_time ON crabllm_log (log, time, seq)')
+  const append = db.query<unknown, [string, number, string]>('INSERT INTO crabllm_log (log, time, value) VALUES (?, ?, ?)')
+  const recent = db.query<LogRecord, [string, number, number, number]>(
+    'SELECT time, value FROM crabllm_log WHERE log = ? AND time >= ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT ?',
+  )
   const get = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
   const set = db.query<unknown, [string, string, number | null]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
@@ -57,6 +63,16 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
     },
     async list(prefix, limit) {
       return list.all(prefix, upperBound(prefix), now(), limit)
+    },
+    async append(log, time, value) {
+      checkKey(log)
+      checkTime(time)
+      append.run(log, Math.round(time), value)
+    },
+    async recent(log, range) {
+      checkKey(log)
+      checkRange(range)
+      return recent.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
     },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {

@@ -7,6 +7,21 @@ export interface Entry {
   value: string
 }
 
+/** One record of a time-ordered log. */
+export interface LogRecord {
+  /** ms since epoch. */
+  time: number
+  value: string
+}
+
+export interface LogRange {
+  /** Oldest time included (ms since epoch). */
+  since?: number
+  /** Newest time included. */
+  until?: number
+  limit: number
+}
+
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'redis'
   /** The value, or undefined when absent or expired. */
@@ -22,7 +37,11 @@ export interface Store {
   increment(key: string, by?: number, ttlMs?: number): Promise<number>
   /** Live entries whose key starts with `prefix`, in key order, at most `limit` of them. */
   list(prefix: string, limit: number): Promise<Entry[]>
-  /** A view whose keys are prefixed with `namespace:` (one per extension). */
+  /** Appends a record to the time-ordered log `log` (kept apart from the key-value entries). */
+  append(log: string, time: number, value: string): Promise<void>
+  /** Records of `log` with time in [since, until], newest first, at most `limit`: an index scan. */
+  recent(log: string, range: LogRange): Promise<LogRecord[]>
+  /** A view whose keys and logs are prefixed with `namespace:` (one per extension). */
   namespace(name: string): Store
   close(): Promise<void>
 }
@@ -34,6 +53,14 @@ export function checkKey(key: string): void {
 
 export function checkTtl(ttlMs: number | undefined): void {
   if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new RangeError(`storage TTL must be a positive number of ms, got ${ttlMs}`)
+}
+
+export function checkRange(range: LogRange): void {
+  if (!Number.isSafeInteger(range.limit) || range.limit < 0) throw new RangeError(`log limit must be a non-negative integer, got ${range.limit}`)
+}
+
+export function checkTime(time: number): void {
+  if (!Number.isFinite(time)) throw new RangeError(`log time must be a finite number of ms, got ${time}`)
 }
 
 export function checkIncrement(by: number): void {
@@ -49,6 +76,8 @@ export function prefixed(inner: Store, prefix: string): Store {
     delete: (key) => inner.delete(prefix + key),
     increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
     list: async (p, limit) => (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
+    append: (log, time, value) => inner.append(prefix + log, time, value),
+    recent: (log, range) => inner.recent(prefix + log, range),
     namespace: (name) => prefixed(inner, `${prefix}${name}:`),
     close: () => inner.close(),
   }

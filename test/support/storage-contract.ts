@@ -105,6 +105,35 @@ export function storageContract(name: string, backend: ContractBackend): void {
       ])
     })
 
+    test('a log returns records newest first within [since, until], bounded', async () => {
+      const s = await backend.open()
+      for (const t of [1000, 3000, 2000, 4000, 3000]) await s.append('audit', t, `at ${t}`)
+      await s.append('other', 3500, 'elsewhere')
+      const all = await s.recent('audit', { limit: 10 })
+      expect(all.map((r) => r.time)).toEqual([4000, 3000, 3000, 2000, 1000])
+      expect(all[0]).toEqual({ time: 4000, value: 'at 4000' })
+      expect((await s.recent('audit', { since: 2000, until: 3000, limit: 10 })).map((r) => r.time)).toEqual([3000, 3000, 2000])
+      expect((await s.recent('audit', { limit: 2 })).map((r) => r.time)).toEqual([4000, 3000])
+      expect(await s.recent('audit', { since: 5000, limit: 10 })).toEqual([])
+      expect(await s.recent('nothing', { limit: 10 })).toEqual([])
+      expect(await s.recent('audit', { limit: 0 })).toEqual([])
+    })
+
+    test('identical log records are all kept; logs are namespaced', async () => {
+      const s = await backend.open()
+      const ns = s.namespace('audit')
+      await ns.append('log', 5, 'same')
+      await ns.append('log', 5, 'same')
+      expect(await ns.recent('log', { limit: 10 })).toEqual([
+        { time: 5, value: 'same' },
+        { time: 5, value: 'same' },
+      ])
+      expect(await s.recent('log', { limit: 10 })).toEqual([])
+      expect(await s.recent('audit:log', { limit: 10 })).toHaveLength(2)
+      // Logs do not show up as key-value entries.
+      expect(await s.list('', 10)).toEqual([])
+    })
+
     test('bad arguments are rejected', async () => {
       const s = await backend.open()
       expect(s.set('', 'x')).rejects.toThrow(/non-empty/)
