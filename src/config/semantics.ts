@@ -51,14 +51,19 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
     }
   }
 
-  // Issue #4 (extensions) brings these; until then a limit that looks configured but is not enforced
-  // would be worse than an error.
-  const extensions = Object.keys(config.extensions ?? {})
-  if (extensions.length)
-    return { field: `extensions.${extensions[0]}`, problem: 'extensions are not available in this version of crabllm', fix: `remove the [extensions.${extensions[0]}] table` }
+  // A limit that looks configured but is not enforced would be worse than an error.
   const limited = config.keys.findIndex((k) => k.rate_limit)
-  if (limited >= 0)
-    return { field: `keys[${limited}].rate_limit`, problem: 'per-key rate limits are not available in this version of crabllm', fix: 'remove rate_limit' }
+  if (limited >= 0 && !config.extensions?.rate_limit)
+    return {
+      field: `keys[${limited}].rate_limit`,
+      problem: 'is only enforced by the rate_limit extension, which is not enabled',
+      fix: 'add an [extensions.rate_limit] table with requests_per_minute',
+    }
+  const budgets = Object.keys(config.extensions?.budget?.keys ?? {})
+  const keyNames = new Set(config.keys.map((k) => k.name))
+  const stray = budgets.find((name) => !keyNames.has(name))
+  if (stray !== undefined)
+    return { field: `extensions.budget.keys.${stray}`, problem: `no [[keys]] entry is named "${stray}"`, fix: `use one of: ${[...keyNames].join(', ') || '(no keys configured)'}` }
 
   if (config.storage?.kind === 'redis' && config.storage.path && !/^rediss?:\/\//.test(config.storage.path))
     return { field: 'storage.path', problem: 'must be a redis:// or rediss:// URL for kind "redis"', fix: 'path = "redis://127.0.0.1:6379"' }

@@ -6,6 +6,7 @@ import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
 import { requestIdOf, unexpected } from './relay'
 import { chatRoutes } from './routes/chat'
 import { embeddingsRoutes } from './routes/embeddings'
+import { extensionRoutes } from './routes/extensions'
 import { healthRoutes } from './routes/health'
 import { messagesRoutes } from './routes/messages'
 import { modelsRoutes } from './routes/models'
@@ -31,6 +32,7 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
     .use(messagesRoutes(ctx))
+    .use(extensionRoutes(ctx))
   return app
 }
 

@@ -4,8 +4,11 @@
 // A Surface is what differs between the OpenAI routes and Anthropic's /v1/messages: the error shape,
 // the stream's end marker, and how a deployment is called.
 import type { Server } from 'bun'
+import type { RequestContext } from '../extensions'
+import { StreamUsage, usageOfBody, wantsUsageChunk } from '../extensions/usage'
 import type { Endpoint } from '../providers'
 import { dispatch } from '../routing/dispatch'
+import { UpstreamHttpError } from '../routing/upstream-error'
 import type { Deployment } from '../routing/registry'
 import { assertAllowed } from './auth'
 import { readEnvelope, readJsonBody } from './body'
@@ -64,6 +67,8 @@ export async function relayModelRequest(
   let model: string | undefined
   let keyName: string | undefined
   let handedOff = false
+  let rctx: RequestContext | undefined
+  const { pipeline } = ctx
   ctx.inflight.count++
   try {
     const principal = ctx.auth.authenticate(request)
@@ -74,23 +79,78 @@ export async function relayModelRequest(
     const served = ctx.registry.deployments(model)
     if (!served) throw modelNotFound(envelope.model)
     assertAllowed(principal, model)
-    let body = bytes
-    if (model !== envelope.model) {
-      json.model = model
-      body = encoder.encode(JSON.stringify(json))
+    const stream = surface.streams && envelope.stream
+    let rewrite = model !== envelope.model
+    let stripUsage = false
+    if (pipeline.active) {
+      const clientWantsUsage = wantsUsageChunk(json)
+      rctx = {
+        requestId,
+        key: principal.name,
+        principal,
+        model,
+        requestedModel: envelope.model,
+        surface: endpoint,
+        stream,
+        json,
+        request,
+        started,
+        startedAt: Date.now(),
+        clientWantsUsage,
+        headers: {},
+      }
+      await pipeline.onRequest(rctx)
+      const hit = await pipeline.onCacheLookup(rctx)
+      if (hit) {
+        rctx.cached = true
+        rctx.status = hit.status
+        for (const [k, v] of Object.entries(rctx.headers)) hit.headers.set(k, v)
+        hit.headers.set('x-request-id', requestId)
+        access(ctx, { requestId, path, model, provider: 'cache', key: keyName, status: hit.status, started })
+        return hit
+      }
+      // Streams are accounted: ask an OpenAI-format stream for its usage chunk, and hide that chunk
+      // from a client that did not ask for it. (/v1/messages streams carry usage in their events.)
+      if (stream && endpoint === 'chat' && pipeline.needsUsage && !clientWantsUsage) {
+        const options = json.stream_options
+        json.stream_options = { ...(options && typeof options === 'object' ? options : {}), include_usage: true }
+        rewrite = stripUsage = true
+      }
     }
+    if (model !== envelope.model) json.model = model
+    const body = rewrite ? encoder.encode(JSON.stringify(json)) : bytes
     // A model call may be silent for longer than the server's idle timeout (slow first token).
     server?.timeout(request, 0)
-    const stream = surface.streams && envelope.stream
     const clientHeaders = surface.clientHeaders?.(request)
     const call = { endpoint, model, body, json, stream, signal: request.signal, clientHeaders }
     const answer = await dispatch(surface.deployments(served), call, ctx.dispatch)
     const provider = answer.deployment.provider.name
+    const extra = rctx?.headers
     if (answer.kind === 'buffered') {
       access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
-      return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType, 'x-request-id': requestId } })
+      if (rctx) {
+        rctx.provider = provider
+        rctx.status = answer.status
+        if (pipeline.needsUsage) rctx.usage = usageOfBody(answer.body)
+        pipeline.onResponse(rctx, answer.body)
+      }
+      return new Response(answer.body, { status: answer.status, headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId } })
     }
     handedOff = true
+    let tap: ((events: Uint8Array) => Uint8Array) | undefined
+    let watch: StreamUsage | undefined
+    if (rctx) {
+      const r = rctx
+      r.provider = provider
+      r.status = answer.status
+      const usage = pipeline.needsUsage ? new StreamUsage(stripUsage) : undefined
+      watch = usage
+      tap = (events) => {
+        const out = usage ? usage.observe(events) : events
+        pipeline.onChunk(r, out)
+        return out
+      }
+    }
     const relayed = relaySse({
       first: answer.first,
       reader: answer.reader,
@@ -98,19 +158,29 @@ export async function relayModelRequest(
       failure: (detail) => surface.streamFailure(provider, detail),
       isEnd: surface.isStreamEnd,
       endName: surface.streamEndName,
+      tap,
       onEnd: (outcome) => {
         ctx.inflight.count--
         access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts, stream: outcome })
+        if (rctx) {
+          rctx.usage = watch?.usage
+          pipeline.onStreamEnd(rctx, outcome)
+        }
       },
     })
     return new Response(relayed, {
       status: answer.status,
-      headers: { 'content-type': answer.contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': requestId },
+      headers: { ...extra, 'content-type': answer.contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': requestId },
     })
   } catch (err) {
     const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestId)
     access(ctx, { requestId, path, model, key: keyName, status: error.status, started, error: error.code ?? undefined })
-    return surface.errorResponse(error, { 'x-request-id': requestId })
+    if (rctx) {
+      rctx.status = error.status
+      if (error instanceof UpstreamHttpError) rctx.provider = error.provider
+      pipeline.onError(rctx, error)
+    }
+    return surface.errorResponse(error, rctx ? { ...rctx.headers, 'x-request-id': requestId } : { 'x-request-id': requestId })
   } finally {
     if (!handedOff) ctx.inflight.count--
   }

@@ -15,6 +15,8 @@ export interface RelayOptions {
   isEnd?: (events: Uint8Array) => boolean
   /** The end marker's name in the truncation message; default "[DONE]". */
   endName?: string
+  /** Sees each run of whole events before it is sent; returns what to send (extensions' usage tap). */
+  tap?: (events: Uint8Array) => Uint8Array
   /** Called once, when the relay ends for any reason. */
   onEnd?: (outcome: RelayOutcome) => void
 }
@@ -48,16 +50,17 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
       pending = undefined
     }
     const cut = endOfLastEvent(bytes)
-    if (cut === bytes.length) {
-      controller.enqueue(bytes)
-      if (!sawDone) sawDone = isEnd(bytes)
-      return true
+    if (cut !== bytes.length) {
+      pending = bytes.slice(cut)
+      if (cut === 0) return false
     }
-    pending = bytes.slice(cut)
-    if (cut === 0) return false
-    const whole = bytes.subarray(0, cut)
-    controller.enqueue(whole)
+    let whole = cut === bytes.length ? bytes : bytes.subarray(0, cut)
     if (!sawDone) sawDone = isEnd(whole)
+    if (options.tap) {
+      whole = options.tap(whole)
+      if (whole.byteLength === 0) return false
+    }
+    controller.enqueue(whole)
     return true
   }
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {

@@ -62,7 +62,8 @@ describe('parseConfig: broken configs', () => {
     ['duplicate key names', `${ECHO}${KEY_A}[[keys]]\nname = "a"\nkey = "sk-bbbbbbbb"`, 'keys[1].name', 7, 'duplicate key name "a"', 'unique name'],
     ['duplicate key secrets', `${ECHO}${KEY_A}[[keys]]\nname = "b"\nkey = "sk-aaaaaaaa"`, 'keys[1].key', 8, 'same secret is used by two keys', 'generate a new secret'],
     ['key equal to admin_token', `admin_token = "0123456789abcdef"\n${ECHO}[[keys]]\nname = "a"\nkey = "0123456789abcdef"`, 'keys[0].key', 6, 'same as admin_token', 'different secret'],
-    ['per-key rate limit', `${KEY_A}[keys.rate_limit]\nrequests_per_minute = 5`, 'keys[0].rate_limit', null, 'not available in this version', 'remove rate_limit'],
+    ['per-key rate limit without the extension', `${KEY_A}[keys.rate_limit]\nrequests_per_minute = 5`, 'keys[0].rate_limit', null, 'rate_limit extension, which is not enabled', '[extensions.rate_limit]'],
+    ['a budget for a key that does not exist', `${KEY_A}[extensions.budget]\ndefault_budget = 1\n[extensions.budget.keys.ghost]\nbudget = 5`, 'extensions.budget.keys.ghost', null, 'no [[keys]] entry is named "ghost"', 'use one of:'],
     // --- aliases ---
     ['alias to an unknown model', `${ECHO}[aliases]\nfast = "gpt"`, 'aliases.fast', 4, 'points at "gpt", which no provider serves', "add the model to a provider's models"],
     ['alias chain', `${ECHO}[aliases]\nfast = "echo"\nquick = "fast"`, 'aliases.quick', 5, 'aliases are one hop', 'point it at "echo"'],
@@ -70,9 +71,12 @@ describe('parseConfig: broken configs', () => {
     // --- storage ---
     ['unknown storage kind', '[storage]\nkind = "postgres"', 'storage.kind', 2, '"postgres" is not allowed', 'memory, sqlite, redis'],
     ['redis path that is not a URL', '[storage]\nkind = "redis"\npath = "127.0.0.1:6379"', 'storage.path', 3, 'redis:// or rediss://', 'path = "redis://'],
-    // --- extensions (not in this version) ---
-    ['an [extensions.*] table', '[extensions.cache]\nttl_seconds = 10', 'extensions.cache', 1, 'not available in this version', 'remove the [extensions.cache] table'],
-    ['[extensions.usage]', '[extensions.usage]\n', 'extensions.usage', 1, 'not available in this version', 'remove the [extensions.usage] table'],
+    // --- extensions ---
+    ['an unknown extension', '[extensions.cachee]\nttl_seconds = 10', 'extensions.cachee', 1, "unknown field 'cachee'", "did you mean 'cache'?"],
+    ['an unknown extension far from any name', '[extensions.metrics]\n', 'extensions.metrics', 1, "unknown field 'metrics'", 'cache, rate_limit, usage, budget, logging, audit'],
+    ['a bad extension field', '[extensions.rate_limit]\nrequests_per_minute = "lots"', 'extensions.rate_limit.requests_per_minute', 2, 'expected an integer', 'bare number'],
+    ['rate_limit without requests_per_minute', '[extensions.rate_limit]\ntokens_per_minute = 100', 'extensions.rate_limit.requests_per_minute', null, 'is required', 'requests_per_minute'],
+    ['budget without default_budget', '[extensions.budget]\n', 'extensions.budget.default_budget', null, 'is required', 'default_budget'],
     // --- environment ---
     ['unset variable', `${ECHO}api_key = "\${NOPE}"`, 'providers.e.api_key', 3, 'NOPE is not set', 'export NOPE='],
   ])('%s', (_name, toml, field, line, problem, fix) => {

@@ -5,6 +5,7 @@ import { memoryLogger } from '../../src/log'
 import type { DispatchOptions } from '../../src/routing/dispatch'
 import { type AppContext, createContext } from '../../src/server/context'
 import { type RunningServer, startServer } from '../../src/server/listen'
+import type { Store } from '../../src/storage/store'
 
 export interface TestGateway extends AsyncDisposable {
   readonly url: string
@@ -20,6 +21,8 @@ export interface TestGateway extends AsyncDisposable {
 export interface GatewayOptions {
   env?: Record<string, string>
   dispatch?: Partial<DispatchOptions>
+  /** The storage extensions use (test/support/stores.ts opens each backend); memory when absent. */
+  store?: Store
 }
 
 /** Fast backoff so retry tests do not wait 100 ms per retry; the jitter rule itself is unit-tested. */
@@ -28,7 +31,7 @@ export const FAST_DISPATCH: Partial<DispatchOptions> = { backoffBaseMs: 1, retry
 export async function startGateway(toml: string, options: GatewayOptions = {}): Promise<TestGateway> {
   const config = parseConfig(toml, 'test.toml', options.env ?? {})
   const log = memoryLogger('info')
-  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch } })
+  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store })
   const server = startServer(ctx, { hostname: '127.0.0.1', port: 0 })
   const gateway: TestGateway = {
     url: server.url,
@@ -45,6 +48,7 @@ export async function startGateway(toml: string, options: GatewayOptions = {}): 
       }),
     async [Symbol.asyncDispose]() {
       await server.shutdown(1000)
+      await ctx.pipeline.flush()
     },
   }
   return gateway

@@ -28,7 +28,7 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
   const { config, file, dir } = await loadConfigFile(path)
   const listen = address ?? parseListen(config.listen)!
   const storage = await openStorage(config.storage, dir, path)
-  const ctx = createContext(config, { log })
+  const ctx = createContext(config, { log, store: storage.store })
   let server
   try {
     server = startServer(ctx, listen)
@@ -39,7 +39,7 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
   }
   const auth = ctx.auth.enabled ? 'on' : 'off (no keys or admin_token configured: anyone can call)'
   process.stdout.write(
-    `crabllm listening on ${server.url} models=${ctx.registry.models.length} providers=${ctx.registry.providers.size} extensions=0 auth=${auth} storage=${storage.kind}:${storage.location} config=${file}\n`,
+    `crabllm listening on ${server.url} models=${ctx.registry.models.length} providers=${ctx.registry.providers.size} extensions=${ctx.pipeline.names.length} auth=${auth} storage=${storage.kind}:${storage.location} config=${file}\n`,
   )
   return await new Promise<number>((resolve) => {
     let stopping = false
@@ -52,6 +52,8 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
       stopping = true
       log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: config.shutdown_timeout })
       const outcome = await server.shutdown(config.shutdown_timeout * 1000)
+      // Usage, budgets and audit records written off the response path are flushed before storage closes.
+      await ctx.pipeline.flush().catch((err) => log.error('flushing extension writes failed', { error: String(err) }))
       await storage.close().catch(() => {})
       log.warn('stopped', { outcome })
       resolve(0)

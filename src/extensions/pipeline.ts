@@ -1,0 +1,106 @@
+// Runs the configured extensions in config order at each hook. Decision hooks (onRequest,
+// onCacheLookup) are awaited; the others run without holding the response: their storage writes go
+// through `defer`, and `flush` waits for them on shutdown. A failing hook is logged, never the
+// client's problem, except a GatewayError thrown by onRequest, which refuses the request.
+import type { Logger } from '../log'
+import { GatewayError } from '../server/errors'
+import type { RelayOutcome } from '../server/sse'
+import type { Extension, ExtensionRoute, RequestContext } from './types'
+
+export interface Pipeline {
+  /** False when no extension is configured: the relay then skips every hook (hot path). */
+  readonly active: boolean
+  /** Whether any extension reads token usage (the relay then asks streams for it). */
+  readonly needsUsage: boolean
+  readonly names: readonly string[]
+  readonly routes: readonly ExtensionRoute[]
+  onRequest(ctx: RequestContext): Promise<void>
+  onCacheLookup(ctx: RequestContext): Promise<Response | undefined>
+  onResponse(ctx: RequestContext, body: Uint8Array): void
+  onChunk(ctx: RequestContext, chunk: Uint8Array): void
+  onStreamEnd(ctx: RequestContext, outcome: RelayOutcome): void
+  onError(ctx: RequestContext, error: GatewayError): void
+  /** Waits for every deferred write (graceful shutdown). */
+  flush(): Promise<void>
+}
+
+/** Tracks writes made off the response path so that shutdown can wait for them. */
+export class PendingWrites {
+  private readonly pending = new Set<Promise<unknown>>()
+  constructor(private readonly log: Logger) {}
+
+  defer(work: Promise<unknown>, what: string): void {
+    const tracked = work.then(
+      () => {},
+      (err) => this.log.error('extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) }),
+    )
+    this.pending.add(tracked)
+    void tracked.finally(() => this.pending.delete(tracked))
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending])
+  }
+}
+
+export function createPipeline(extensions: readonly Extension[], log: Logger, pending: PendingWrites): Pipeline {
+  const requestHooks = extensions.filter((e) => e.onRequest)
+  const cacheHooks = extensions.filter((e) => e.onCacheLookup)
+  const responseHooks = extensions.filter((e) => e.onResponse)
+  const chunkHooks = extensions.filter((e) => e.onChunk)
+  const endHooks = extensions.filter((e) => e.onStreamEnd)
+  const errorHooks = extensions.filter((e) => e.onError)
+  /** Runs a non-decision hook: errors and rejections are logged, and async work is tracked. */
+  const run = (ext: Extension, ctx: RequestContext, hook: string, call: () => unknown) => {
+    try {
+      const result = call()
+      if (result instanceof Promise) pending.defer(result, `${ext.name}.${hook}`)
+    } catch (err) {
+      log.error('extension hook failed', { extension: ext.name, hook, request_id: ctx.requestId, error: err instanceof Error ? err.message : String(err) })
+    }
+  }
+  return {
+    active: extensions.length > 0,
+    needsUsage: extensions.some((e) => e.needsUsage),
+    names: extensions.map((e) => e.name),
+    routes: extensions.flatMap((e) => e.routes ?? []),
+    async onRequest(ctx) {
+      for (const ext of requestHooks) {
+        try {
+          await ext.onRequest!(ctx)
+        } catch (err) {
+          if (err instanceof GatewayError) throw err
+          // A storage outage must not take the gateway down with it: log and let the request through.
+          log.error('extension hook failed', { extension: ext.name, hook: 'onRequest', request_id: ctx.requestId, error: String(err) })
+        }
+      }
+    },
+    async onCacheLookup(ctx) {
+      for (const ext of cacheHooks) {
+        try {
+          const hit = await ext.onCacheLookup!(ctx)
+          if (hit) return hit
+        } catch (err) {
+          log.error('extension hook failed', { extension: ext.name, hook: 'onCacheLookup', request_id: ctx.requestId, error: String(err) })
+        }
+      }
+      return undefined
+    },
+    onResponse(ctx, body) {
+      for (const ext of responseHooks) run(ext, ctx, 'onResponse', () => ext.onResponse!(ctx, body))
+    },
+    onChunk(ctx, chunk) {
+      for (const ext of chunkHooks) run(ext, ctx, 'onChunk', () => ext.onChunk!(ctx, chunk))
+    },
+    onStreamEnd(ctx, outcome) {
+      for (const ext of endHooks) run(ext, ctx, 'onStreamEnd', () => ext.onStreamEnd!(ctx, outcome))
+    },
+    onError(ctx, error) {
+      for (const ext of errorHooks) run(ext, ctx, 'onError', () => ext.onError!(ctx, error))
+    },
+    async flush() {
+      await pending.flush()
+      for (const ext of extensions) await ext.flush?.()
+    },
+  }
+}

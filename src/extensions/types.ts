@@ -1,0 +1,99 @@
+// What extensions see and implement. A RequestContext is built once per model request after the
+// request is authenticated and its model resolved; the pipeline passes it to every hook in order.
+import type { Config } from '../config/schema'
+import type { Logger } from '../log'
+import type { Principal } from '../server/auth'
+import type { GatewayError } from '../server/errors'
+import type { RelayOutcome } from '../server/sse'
+import type { Store } from '../storage/store'
+
+export type SurfaceName = 'chat' | 'embeddings' | 'messages'
+
+/** Token counts in OpenAI's terms, whatever the provider reported. */
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  /** Prompt tokens read from a provider cache (included in prompt_tokens). */
+  cache_read_tokens?: number
+  /** Prompt tokens written to a provider cache (included in prompt_tokens). */
+  cache_write_tokens?: number
+}
+
+export interface RequestContext {
+  readonly requestId: string
+  /** The key's name ('admin' for the admin token, 'anonymous' when auth is off). */
+  readonly key: string
+  readonly principal: Principal
+  /** The canonical model (after alias resolution) and the name the client sent. */
+  readonly model: string
+  readonly requestedModel: string
+  readonly surface: SurfaceName
+  readonly stream: boolean
+  /** The parsed request body (read-only). */
+  readonly json: Readonly<Record<string, unknown>>
+  /** The client's request (headers such as Cache-Control). */
+  readonly request: Request
+  /** performance.now() and Date.now() when the request arrived. */
+  readonly started: number
+  readonly startedAt: number
+  /** Whether the client asked for a usage chunk in its stream (stream_options.include_usage). */
+  readonly clientWantsUsage: boolean
+  /** The provider that answered (set after dispatch). */
+  provider?: string
+  /** HTTP status of the answer (set when known). */
+  status?: number
+  /** Token usage of the answer, when the provider reported it. */
+  usage?: Usage
+  /** Whether the answer came from the gateway's cache. */
+  cached?: boolean
+  /** Headers extensions add to the response, on success and error alike (x-ratelimit-*). */
+  readonly headers: Record<string, string>
+}
+
+/** A hook may return a promise; the pipeline awaits decision hooks and defers the rest. */
+type MaybePromise<T> = T | Promise<T>
+
+export interface Extension {
+  readonly name: string
+  /** True when the extension reads token usage: the relay then asks streams for their usage chunk. */
+  readonly needsUsage?: boolean
+  /** Before dispatch. Throw a GatewayError to refuse the request (rate limit, budget). */
+  onRequest?(ctx: RequestContext): MaybePromise<void>
+  /** Before dispatch: a Response here answers the request without calling a provider. */
+  onCacheLookup?(ctx: RequestContext): MaybePromise<Response | undefined>
+  /** After a successful non-stream answer (its bytes, as relayed). Storage writes are deferred. */
+  onResponse?(ctx: RequestContext, body: Uint8Array): MaybePromise<void>
+  /** Each whole-events chunk of a stream, as relayed. Must be cheap: it is on the hot path. */
+  onChunk?(ctx: RequestContext, chunk: Uint8Array): void
+  /** Once per stream, when it ended, with the final usage when the stream carried it. */
+  onStreamEnd?(ctx: RequestContext, outcome: RelayOutcome): MaybePromise<void>
+  /** When the request failed (upstream error, timeout, refused by an extension). */
+  onError?(ctx: RequestContext, error: GatewayError): MaybePromise<void>
+  /** Routes the extension serves (DELETE /v1/cache, GET /v1/usage, …). */
+  readonly routes?: readonly ExtensionRoute[]
+  /** Waits for the extension's pending writes (graceful shutdown). */
+  flush?(): Promise<void>
+}
+
+export interface ExtensionRoute {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  /** Admin-only routes answer 403 to any other key. */
+  admin: boolean
+  /** Called after authentication; `principal` is the caller. */
+  handle(request: Request, principal: Principal): Promise<Response>
+}
+
+/** What an extension factory gets: its own config table and shared services. */
+export interface ExtensionDeps<C> {
+  readonly options: C
+  readonly config: Config
+  /** Storage namespaced to this extension. */
+  readonly store: Store
+  readonly log: Logger
+  /** Runs a storage write off the response path and remembers it until it settles (for flush). */
+  defer(work: Promise<unknown>): void
+}
+
+export type ExtensionFactory<C> = (deps: ExtensionDeps<C>) => Extension

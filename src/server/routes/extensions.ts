@@ -1,0 +1,28 @@
+// The routes extensions serve (DELETE /v1/cache, GET /v1/usage, GET /v1/budget, GET /v1/admin/logs):
+// authenticated like every /v1 route; admin routes answer 403 to any key but the admin token.
+import type { Elysia } from 'elysia'
+import type { AppContext } from '../context'
+import { GatewayError } from '../errors'
+import { requestIdOf, unexpected } from '../relay'
+
+export function extensionRoutes(ctx: AppContext) {
+  return (app: Elysia) => {
+    for (const route of ctx.pipeline.routes) {
+      const handler = async ({ request }: { request: Request }) => {
+        try {
+          const principal = ctx.auth.authenticate(request)
+          if (route.admin && principal.name !== 'admin' && ctx.auth.enabled)
+            throw new GatewayError(403, 'permission_error', 'admin_only', `${route.method} ${route.path} needs the admin token.`)
+          return await route.handle(request, principal)
+        } catch (err) {
+          const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))
+          return error.toResponse()
+        }
+      }
+      if (route.method === 'GET') app.get(route.path, handler)
+      else if (route.method === 'POST') app.post(route.path, handler, { parse: 'none' })
+      else app.delete(route.path, handler, { parse: 'none' })
+    }
+    return app
+  }
+}
