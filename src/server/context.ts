@@ -26,6 +26,8 @@ export interface ContextOptions {
   dispatch?: Partial<DispatchOptions>
   /** The storage backend (serve opens the configured one); in memory when absent. */
   store?: Store
+  /** Replaces the pipeline built from config.extensions (tests drive hooks with their own). */
+  pipeline?: Pipeline
 }
 
 export const DEFAULT_DISPATCH: DispatchOptions = {
@@ -39,7 +41,7 @@ export function createContext(config: Config, options: ContextOptions): AppConte
   const store = options.store ?? memoryStore()
   return {
     store,
-    pipeline: buildPipeline(config, store, options.log),
+    pipeline: options.pipeline ?? buildPipeline(config, store, options.log),
     config,
     registry: buildRegistry(config),
     auth: createAuthenticator(config.keys, config.admin_token),

@@ -1,6 +1,8 @@
 // Builds a gateway in-process on an ephemeral port from a TOML config (the same loader the binary
 // uses), and collects unexpected errors so that tests can fail on them.
 import { parseConfig } from '../../src/config/load'
+import { createPipeline, PendingWrites } from '../../src/extensions/pipeline'
+import type { Extension } from '../../src/extensions/types'
 import { memoryLogger } from '../../src/log'
 import type { DispatchOptions } from '../../src/routing/dispatch'
 import { type AppContext, createContext } from '../../src/server/context'
@@ -23,6 +25,8 @@ export interface GatewayOptions {
   dispatch?: Partial<DispatchOptions>
   /** The storage extensions use (test/support/stores.ts opens each backend); memory when absent. */
   store?: Store
+  /** Extensions to run instead of those in the TOML (to observe hooks). */
+  extensions?: Extension[]
 }
 
 /** Fast backoff so retry tests do not wait 100 ms per retry; the jitter rule itself is unit-tested. */
@@ -31,7 +35,8 @@ export const FAST_DISPATCH: Partial<DispatchOptions> = { backoffBaseMs: 1, retry
 export async function startGateway(toml: string, options: GatewayOptions = {}): Promise<TestGateway> {
   const config = parseConfig(toml, 'test.toml', options.env ?? {})
   const log = memoryLogger('info')
-  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store })
+  const pipeline = options.extensions ? createPipeline(options.extensions, log, new PendingWrites(log)) : undefined
+  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store, pipeline })
   const server = startServer(ctx, { hostname: '127.0.0.1', port: 0 })
   const gateway: TestGateway = {
     url: server.url,
