@@ -5,6 +5,7 @@ import Redis from 'ioredis'
 import { ConfigError } from '../config/errors'
 import { resolveBeside } from '../config/load'
 import type { StorageConfig } from '../config/schema'
+import type { Logger } from '../log'
 import { memoryStore } from './memory'
 import { redisStore } from './redis'
 import { sqliteStore } from './sqlite'
@@ -20,7 +21,7 @@ export interface StorageHandle {
   close(): Promise<void>
 }
 
-export async function openStorage(config: StorageConfig | undefined, configDir: string, configFile: string): Promise<StorageHandle> {
+export async function openStorage(config: StorageConfig | undefined, configDir: string, configFile: string, log?: Logger): Promise<StorageHandle> {
   const kind = config?.kind ?? 'memory'
   if (kind === 'sqlite') {
     const path = resolveBeside(configDir, config?.path ?? 'crabllm.db')
@@ -56,7 +57,17 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
       connectTimeout: 5000,
       retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
     })
-    client.on('error', () => {})
+    // Connection trouble after start-up is reported (at most every 10 s), not swallowed; the calls made
+    // meanwhile reject, and extensions fail open on them.
+    let lastReport = 0
+    client.on('error', (err: Error) => {
+      if (!started || Date.now() - lastReport < 10_000) return
+      lastReport = Date.now()
+      log?.error('redis connection error; reconnecting', { url: redactUrl(url), error: err.message })
+    })
+    client.on('ready', () => {
+      if (started && lastReport) log?.warn('redis connection restored', { url: redactUrl(url) })
+    })
     try {
       await client.connect()
       await client.ping()

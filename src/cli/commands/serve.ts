@@ -27,7 +27,7 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
   }
   const { config, file, dir } = await loadConfigFile(path)
   const listen = address ?? parseListen(config.listen)!
-  const storage = await openStorage(config.storage, dir, path)
+  const storage = await openStorage(config.storage, dir, path, log)
   const ctx = createContext(config, { log, store: storage.store })
   let server
   try {
