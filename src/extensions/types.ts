@@ -30,7 +30,10 @@ export interface RequestContext {
   readonly requestedModel: string
   readonly surface: SurfaceName
   readonly stream: boolean
-  /** The parsed request body (read-only). */
+  /**
+   * The parsed request body as it goes upstream: `model` after alias resolution, and
+   * `stream_options.include_usage` added when the gateway asked a stream for usage. Read-only.
+   */
   readonly json: Readonly<Record<string, unknown>>
   /** The client's request (headers such as Cache-Control). */
   readonly request: Request
@@ -60,9 +63,15 @@ export interface Extension {
   readonly needsUsage?: boolean
   /** Before dispatch. Throw a GatewayError to refuse the request (rate limit, budget). */
   onRequest?(ctx: RequestContext): MaybePromise<void>
-  /** Before dispatch: a Response here answers the request without calling a provider. */
+  /**
+   * Before dispatch (streams included): a Response here answers the request without calling a
+   * provider. Later hooks then see onResponse with `ctx.cached` true and an empty body.
+   */
   onCacheLookup?(ctx: RequestContext): MaybePromise<Response | undefined>
-  /** After a successful non-stream answer (its bytes, as relayed). Storage writes are deferred. */
+  /**
+   * After a successful non-stream answer (its bytes, as relayed), or a cache hit (`ctx.cached`, empty
+   * body, no usage). Storage writes are deferred.
+   */
   onResponse?(ctx: RequestContext, body: Uint8Array): MaybePromise<void>
   /** Each whole-events chunk of a stream, as relayed. Must be cheap: it is on the hot path. */
   onChunk?(ctx: RequestContext, chunk: Uint8Array): void

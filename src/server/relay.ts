@@ -17,6 +17,7 @@ import { GatewayError, internalError, modelNotFound, upstreamStreamFailed } from
 import { relaySse } from './sse'
 
 const encoder = new TextEncoder()
+const EMPTY = new Uint8Array(0)
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** Our x-request-id: the client's when it sent a sane one, else a new UUID. */
@@ -104,10 +105,13 @@ export async function relayModelRequest(
       if (hit) {
         rctx.cached = true
         rctx.status = hit.status
-        for (const [k, v] of Object.entries(rctx.headers)) hit.headers.set(k, v)
-        hit.headers.set('x-request-id', requestId)
+        // Answered without a provider: later hooks still see the request (audit, logging), with no body.
+        pipeline.onResponse(rctx, EMPTY)
         access(ctx, { requestId, path, model, provider: 'cache', key: keyName, status: hit.status, started })
-        return hit
+        const headers = new Headers(hit.headers)
+        for (const [k, v] of Object.entries(rctx.headers)) headers.set(k, v)
+        headers.set('x-request-id', requestId)
+        return new Response(hit.body, { status: hit.status, headers })
       }
       // Streams are accounted: ask an OpenAI-format stream for its usage chunk, and hide that chunk
       // from a client that did not ask for it. (/v1/messages streams carry usage in their events.)

@@ -1,0 +1,35 @@
+// The cache key: SHA-256 (hex) of the canonical request. Canonical means the model after alias
+// resolution, then the body with its keys sorted at every depth (arrays keep their order) and the
+// fields that only choose the transport removed: `stream` and `stream_options` (so that a stream
+// request can be answered from a cached non-stream answer) and `model` (replaced by the resolved
+// name, so that an alias and its canonical name share entries). Everything else counts, `user`
+// included: an answer computed for one end user is not handed to another.
+
+/** Body fields that do not change the answer's content. */
+const TRANSPORT_FIELDS: ReadonlySet<string> = new Set(['model', 'stream', 'stream_options'])
+
+/** SHA-256 hex of `model` and the canonical body. */
+export function cacheKey(model: string, body: Readonly<Record<string, unknown>>): string {
+  return new Bun.CryptoHasher('sha256').update(`${model}\n${canonicalBody(body)}`).digest('hex')
+}
+
+/** The request body as canonical JSON, without the transport fields. */
+export function canonicalBody(body: Readonly<Record<string, unknown>>): string {
+  return canonicalObject(body, TRANSPORT_FIELDS)
+}
+
+/** JSON with object keys sorted recursively; the same value always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  return canonicalObject(value as Record<string, unknown>)
+}
+
+function canonicalObject(value: Readonly<Record<string, unknown>>, skip?: ReadonlySet<string>): string {
+  const parts: string[] = []
+  for (const key of Object.keys(value).sort()) {
+    if (skip?.has(key) || value[key] === undefined) continue
+    parts.push(`${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+  }
+  return `{${parts.join(',')}}`
+}
