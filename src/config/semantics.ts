@@ -51,6 +51,13 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
     }
   }
 
+  const reserved = config.keys.findIndex((k) => k.name === 'admin' || k.name === 'anonymous')
+  if (reserved >= 0)
+    return {
+      field: `keys[${reserved}].name`,
+      problem: `"${config.keys[reserved]!.name}" is reserved (it names the admin token, or callers when auth is off)`,
+      fix: 'choose another name',
+    }
   // A limit that looks configured but is not enforced would be worse than an error.
   const limited = config.keys.findIndex((k) => k.rate_limit)
   if (limited >= 0 && !config.extensions?.rate_limit)
@@ -65,6 +72,8 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
   if (stray !== undefined)
     return { field: `extensions.budget.keys.${stray}`, problem: `no [[keys]] entry is named "${stray}"`, fix: `use one of: ${[...keyNames].join(', ') || '(no keys configured)'}` }
 
+  if (config.storage?.prefix !== undefined && config.storage.kind !== 'redis')
+    return { field: 'storage.prefix', problem: `only applies to kind "redis", not "${config.storage.kind}"`, fix: 'remove it, or set kind = "redis"' }
   if (config.storage?.kind === 'redis' && config.storage.path && !/^rediss?:\/\//.test(config.storage.path))
     return { field: 'storage.path', problem: 'must be a redis:// or rediss:// URL for kind "redis"', fix: 'path = "redis://127.0.0.1:6379"' }
   return undefined

@@ -19,6 +19,14 @@ export interface Authenticator {
 export const ANONYMOUS: Principal = { name: 'anonymous', models: '*' }
 const ADMIN: Principal = { name: 'admin', models: '*' }
 
+/** Names no [[keys]] entry may take: they stand for the admin token and for callers when auth is off. */
+export const RESERVED_KEY_NAMES = ['admin', 'anonymous'] as const
+
+/** True for the admin token's principal (by identity, so no key can pass as it). */
+export function isAdmin(principal: Principal): boolean {
+  return principal === ADMIN
+}
+
 export function createAuthenticator(keys: readonly KeyConfig[], adminToken: string | undefined): Authenticator {
   const byDigest = new Map<string, Principal>()
   for (const key of keys) byDigest.set(digest(key.key), { name: key.name, models: key.models.includes('*') ? '*' : new Set(key.models) })

@@ -62,6 +62,7 @@ describe('parseConfig: broken configs', () => {
     ['duplicate key names', `${ECHO}${KEY_A}[[keys]]\nname = "a"\nkey = "sk-bbbbbbbb"`, 'keys[1].name', 7, 'duplicate key name "a"', 'unique name'],
     ['duplicate key secrets', `${ECHO}${KEY_A}[[keys]]\nname = "b"\nkey = "sk-aaaaaaaa"`, 'keys[1].key', 8, 'same secret is used by two keys', 'generate a new secret'],
     ['key equal to admin_token', `admin_token = "0123456789abcdef"\n${ECHO}[[keys]]\nname = "a"\nkey = "0123456789abcdef"`, 'keys[0].key', 6, 'same as admin_token', 'different secret'],
+    ['a key named admin', '[[keys]]\nname = "admin"\nkey = "sk-admin-impostor-0123456789"', 'keys[0].name', null, '"admin" is reserved', 'choose another name'],
     ['per-key rate limit without the extension', `${KEY_A}[keys.rate_limit]\nrequests_per_minute = 5`, 'keys[0].rate_limit', null, 'rate_limit extension, which is not enabled', '[extensions.rate_limit]'],
     ['a budget for a key that does not exist', `${KEY_A}[extensions.budget]\ndefault_budget = 1\n[extensions.budget.keys.ghost]\nbudget = 5`, 'extensions.budget.keys.ghost', null, 'no [[keys]] entry is named "ghost"', 'use one of:'],
     // --- aliases ---
@@ -71,6 +72,7 @@ describe('parseConfig: broken configs', () => {
     // --- storage ---
     ['unknown storage kind', '[storage]\nkind = "postgres"', 'storage.kind', 2, '"postgres" is not allowed', 'memory, sqlite, redis'],
     ['redis path that is not a URL', '[storage]\nkind = "redis"\npath = "127.0.0.1:6379"', 'storage.path', 3, 'redis:// or rediss://', 'path = "redis://'],
+    ['a key prefix for a store that is not redis', '[storage]\nkind = "sqlite"\nprefix = "gw1:"', 'storage.prefix', 3, 'only applies to kind "redis"', 'remove it'],
     // --- extensions ---
     ['an unknown extension', '[extensions.cachee]\nttl_seconds = 10', 'extensions.cachee', 1, "unknown field 'cachee'", "did you mean 'cache'?"],
     ['an unknown extension far from any name', '[extensions.metrics]\n', 'extensions.metrics', 1, "unknown field 'metrics'", 'cache, rate_limit, usage, budget, logging, audit'],

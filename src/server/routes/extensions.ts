@@ -1,6 +1,7 @@
 // The routes extensions serve (DELETE /v1/cache, GET /v1/usage, GET /v1/budget, GET /v1/admin/logs):
 // authenticated like every /v1 route; admin routes answer 403 to any key but the admin token.
 import type { Elysia } from 'elysia'
+import { isAdmin } from '../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../errors'
 import { requestIdOf, unexpected } from '../relay'
@@ -11,7 +12,7 @@ export function extensionRoutes(ctx: AppContext) {
       const handler = async ({ request }: { request: Request }) => {
         try {
           const principal = ctx.auth.authenticate(request)
-          if (route.admin && principal.name !== 'admin' && ctx.auth.enabled)
+          if (route.admin && !isAdmin(principal) && ctx.auth.enabled)
             throw new GatewayError(403, 'permission_error', 'admin_only', `${route.method} ${route.path} needs the admin token.`)
           return await route.handle(request, principal)
         } catch (err) {
