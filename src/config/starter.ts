@@ -35,6 +35,7 @@ models = ["*"]
 # name = "team-a"
 # key = "\${TEAM_A_KEY}"
 # models = ["gpt-4o-mini", "fast"]
+# rate_limit = { requests_per_minute = 10 }   # needs [extensions.rate_limit]
 
 # ── Storage ──
 # sqlite: a file beside this config. Other kinds: "memory", or "redis" with path = "redis://host:6379".
@@ -110,18 +111,19 @@ models = ["echo"]
 # completion_cost_per_million = 0.60
 
 # ── Extensions ──
-# Cache, rate limits, usage, budgets, logging and audit run over [storage]. They are not in this
-# release yet: until they are, the gateway refuses an [extensions.*] table with a clear error rather
-# than ignore it. Their config will look like this:
+# Run in the order listed, over [storage]. See README.md § Extensions. Uncomment to enable.
 # [extensions.cache]
-# ttl_seconds = 300
+# ttl_seconds = 300                     # non-stream chat answers; DELETE /v1/cache clears
 # [extensions.rate_limit]
-# requests_per_minute = 60
+# requests_per_minute = 60              # per key; 429 with Retry-After above it
 # tokens_per_minute = 100000
-# [extensions.usage]
+# [extensions.usage]                    # GET /v1/usage
 # [extensions.budget]
-# default_budget = 10.00                # USD per key
+# default_budget = 10.00                # USD per key, from the pricing above; GET /v1/budget
+# [extensions.budget.keys.default]
+# budget = 50.00
 # [extensions.logging]
-# level = "info"
+# level = "info"                        # one line per request
+# [extensions.audit]                    # GET /v1/admin/logs
 `
 }

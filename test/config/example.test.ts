@@ -35,4 +35,14 @@ describe('crabllm.toml (the example)', () => {
     const missing = fields.filter((f) => !later.has(f) && !new RegExp(`\\b${f}\\b`).test(text))
     expect(missing).toEqual([])
   })
+
+  test('its commented extension examples are valid once uncommented', () => {
+    const [head, tail] = text.split('# ── Extensions ──\n')
+    const lines = tail!.split('\n')
+    const enabled = lines.map((l) => (/^# (\[|[a-z_]+ = )/.test(l) ? l.slice(2) : l)).join('\n')
+    const pricing = '\n[models."echo"]\nprompt_cost_per_million = 1\ncompletion_cost_per_million = 2\n'
+    const config = parseConfig(head + pricing + enabled, 'crabllm.toml', env)
+    expect(Object.keys(config.extensions ?? {})).toEqual(['cache', 'rate_limit', 'usage', 'budget', 'logging', 'audit'])
+    expect(config.extensions?.budget?.keys?.default?.budget).toBe(50)
+  })
 })
