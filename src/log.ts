@@ -14,6 +14,12 @@ export interface Logger {
   info(message: string, fields?: Fields): void
   debug(message: string, fields?: Fields): void
   trace(message: string, fields?: Fields): void
+  /**
+   * A logger writing to the same place in the same format, with its own threshold. The logging
+   * extension uses it so that `[extensions.logging] level = "info"` shows its lines even when the
+   * gateway's own level is the default warn (and hides them below its level when the gateway's is lower).
+   */
+  withLevel(level: Level): Logger
 }
 
 export interface LoggerOptions {
@@ -45,6 +51,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return {
     level: options.level,
+    withLevel: (level) => createLogger({ ...options, level }),
     enabled: (level) => LEVELS.indexOf(level) <= rank,
     error: (m, f) => emit('error', m, f),
     warn: (m, f) => emit('warn', m, f),

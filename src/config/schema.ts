@@ -69,6 +69,9 @@ export const StorageConfigSchema = T.Object(
       description: 'memory, sqlite or redis.',
     }),
     path: T.Optional(T.String({ minLength: 1, description: 'sqlite: database file (relative to the config file); redis: redis:// URL.' })),
+    prefix: T.Optional(
+      T.String({ minLength: 1, description: 'redis only: prefix of every key the gateway writes (default "crabllm:"), so gateways can share one Redis.' }),
+    ),
   },
   strict,
 )

@@ -3,24 +3,36 @@
 import type { Config, ExtensionsConfig } from '../config/schema'
 import type { Logger } from '../log'
 import type { Store } from '../storage/store'
+import { auditExtension } from './audit'
+import { budgetExtension } from './budget'
+import { cacheExtension } from './cache'
+import { loggingExtension } from './logging'
 import { createPipeline, PendingWrites, type Pipeline } from './pipeline'
+import { rateLimitExtension } from './rate-limit'
 import type { ExtensionFactory } from './types'
+import { usageExtension } from './usage/index'
 
 export type { Pipeline } from './pipeline'
 export type { Extension, ExtensionRoute, RequestContext, Usage } from './types'
 
 type Factories = { [K in keyof ExtensionsConfig]-?: ExtensionFactory<NonNullable<ExtensionsConfig[K]>> }
 
-const FACTORIES: Partial<Factories> = {}
-
-export const EXTENSION_NAMES = ['cache', 'rate_limit', 'usage', 'budget', 'logging', 'audit'] as const
+const FACTORIES: Factories = {
+  audit: auditExtension,
+  logging: loggingExtension,
+  usage: usageExtension,
+  budget: budgetExtension,
+  cache: cacheExtension,
+  rate_limit: rateLimitExtension,
+}
 
 export function buildPipeline(config: Config, store: Store, log: Logger): Pipeline {
   const pending = new PendingWrites(log)
   const extensions = []
   for (const [name, options] of Object.entries(config.extensions ?? {})) {
-    const factory = FACTORIES[name as keyof Factories] as ExtensionFactory<unknown> | undefined
-    if (!factory || options === undefined) continue
+    // The schema only lets known names through, so every name has a factory.
+    const factory = FACTORIES[name as keyof Factories] as ExtensionFactory<unknown>
+    if (options === undefined) continue
     extensions.push(
       factory({ options, config, store: store.namespace(name), log, defer: (work) => pending.defer(work, name) }),
     )

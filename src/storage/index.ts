@@ -76,7 +76,7 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
       client.disconnect()
       throw new ConfigError(configFile, 'storage.path', `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, 'start redis-server or fix the URL')
     }
-    const store = redisStore(client)
+    const store = redisStore(client, { keyPrefix: config?.prefix })
     return { kind, location: redactUrl(url), store, close: () => store.close() }
   }
   const store = memoryStore()

@@ -1,0 +1,60 @@
+// audit: one record per request that reached the pipeline (answers, streams with how they ended, and
+// failures, refusals by other extensions included), appended to the store's time-ordered log off the
+// response path; GET /v1/admin/logs reads them back newest first (query.ts).
+//
+// Each record is one store.append through deps.defer: the pipeline's flush (graceful shutdown) waits
+// for every deferred write before storage closes, and this extension's flush() waits for its own too,
+// so that a record accepted before shutdown is on disk (SQLite) or in Redis when the process exits.
+// A cache hit reaches onResponse with ctx.cached set and no provider: it is recorded as such.
+import type { ExtensionsConfig } from '../../config/schema'
+import type { GatewayError } from '../../server/errors'
+import type { RelayOutcome } from '../../server/sse'
+import type { Extension, ExtensionFactory, RequestContext } from '../types'
+import { parseLogQuery, readLogs } from './query'
+import { auditRecord, type Ending } from './record'
+
+export type { AuditRecord } from './record'
+
+/** The store log (in this extension's namespace) that holds the records. */
+export const AUDIT_LOG = 'records'
+
+export const auditExtension: ExtensionFactory<NonNullable<ExtensionsConfig['audit']>> = (deps) => {
+  const { store, config } = deps
+  const pending = new Set<Promise<unknown>>()
+  const write = (ctx: RequestContext, ending: Ending) => {
+    const record = auditRecord(config, ctx, ending)
+    const work = store.append(AUDIT_LOG, record.time, JSON.stringify(record))
+    const tracked = work.catch(() => {}).finally(() => pending.delete(tracked))
+    pending.add(tracked)
+    deps.defer(work)
+  }
+  const extension: Extension = {
+    name: 'audit',
+    needsUsage: true,
+    onResponse(ctx) {
+      write(ctx, {})
+    },
+    onStreamEnd(ctx, outcome: RelayOutcome) {
+      write(ctx, { outcome })
+    },
+    onError(ctx, error: GatewayError) {
+      write(ctx, { error: { code: error.code, type: error.type } })
+    },
+    routes: [
+      {
+        method: 'GET',
+        path: '/v1/admin/logs',
+        admin: true,
+        async handle(request) {
+          const query = parseLogQuery(new URL(request.url).searchParams)
+          const page = await readLogs(store, AUDIT_LOG, query)
+          return Response.json(page)
+        },
+      },
+    ],
+    async flush() {
+      while (pending.size) await Promise.all([...pending])
+    },
+  }
+  return extension
+}

@@ -1,0 +1,72 @@
+// One audit record per request that reached the pipeline: what was asked, who asked, what answered,
+// what it cost and how it ended. Stored as JSON in the time-ordered log `records`, indexed by the time
+// the request arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
+import type { Config } from '../../config/schema'
+import type { RelayOutcome } from '../../server/sse'
+import { costMicros, microsToUsd, pricingOf } from '../pricing'
+import type { RequestContext, SurfaceName } from '../types'
+
+export interface AuditRecord {
+  request_id: string
+  /** When the request arrived, ISO 8601 (UTC). */
+  timestamp: string
+  /** The same instant in ms since the epoch (the log's index). */
+  time: number
+  key: string
+  /** The canonical model, after alias resolution. */
+  model: string
+  /** The model name the client sent (an alias, or the same as `model`). */
+  requested_model: string
+  /** The provider that answered; null when none did (refused, a cache hit, or no deployment reached). */
+  provider: string | null
+  surface: SurfaceName
+  stream: boolean
+  /** HTTP status sent to the client. */
+  status: number | null
+  /** How a stream ended (done, upstream_error, truncated, client_closed); null for non-stream answers. */
+  outcome: RelayOutcome | null
+  prompt_tokens: number | null
+  completion_tokens: number | null
+  total_tokens: number | null
+  /**
+   * From `[models.<name>]` pricing (rounded up to a micro-dollar, as budgets charge); null without
+   * pricing or usage; 0 for a cache hit (no provider was paid).
+   */
+  cost_usd: number | null
+  /** From arrival to the answer (for streams: to the end of the stream), ms. */
+  latency_ms: number
+  /** Whether the answer came from the gateway's cache (then no tokens are known: null). */
+  cached: boolean
+  /** The error code of a failed request (`rate_limit_exceeded`, an upstream's code, …); null on success. */
+  error: string | null
+}
+
+export interface Ending {
+  outcome?: RelayOutcome
+  error?: { code: string | null; type: string }
+}
+
+export function auditRecord(config: Config, ctx: RequestContext, ending: Ending, now = performance.now()): AuditRecord {
+  const usage = ctx.usage
+  const pricing = pricingOf(config, ctx.model, ctx.requestedModel)
+  return {
+    request_id: ctx.requestId,
+    timestamp: new Date(ctx.startedAt).toISOString(),
+    time: ctx.startedAt,
+    key: ctx.key,
+    model: ctx.model,
+    requested_model: ctx.requestedModel,
+    provider: ctx.provider ?? null,
+    surface: ctx.surface,
+    stream: ctx.stream,
+    status: ctx.status ?? null,
+    outcome: ending.outcome ?? null,
+    prompt_tokens: usage ? usage.prompt_tokens : null,
+    completion_tokens: usage ? usage.completion_tokens : null,
+    total_tokens: usage ? usage.total_tokens : null,
+    cost_usd: ctx.cached ? 0 : pricing && usage ? microsToUsd(costMicros(pricing, usage)) : null,
+    latency_ms: Math.round((now - ctx.started) * 100) / 100,
+    cached: ctx.cached === true,
+    error: ending.error ? (ending.error.code ?? ending.error.type) : null,
+  }
+}
