@@ -22,6 +22,8 @@ export interface BenchOptions {
   out: string
   /** SSE chunks per mock stream. */
   chunks: number
+  /** Storage kind the extensions run over, when enabled. */
+  extensions?: 'memory' | 'sqlite' | undefined
 }
 
 export interface BenchResults {
@@ -40,6 +42,7 @@ export interface BenchResults {
     warmupS: number
     streamChunks: number
     gatewayPeakRssMiB: number | null
+    extensions: string
   }
   target: { addedP50Ms: number; applies: string; verdicts: Verdict[] }
   scenarios: ScenarioResult[]
@@ -57,6 +60,7 @@ flags:
   --quick              short run for a CI smoke test (0.6 s per scenario, 2 rounds)
   --scenario NAME      run only this scenario (repeat or comma-separate); names: ${SCENARIOS.map((s) => s.name).join(', ')}
   --source             run the gateway from source (bun src/main.ts) instead of dist/crabllm
+  --extensions KIND    enable rate_limit, usage, budget and audit over storage KIND (memory or sqlite)
   --json               print the results as JSON instead of the table
   --out PATH           where to write the JSON results (default .bench/results.json)
   --chunks N           SSE chunks per mock stream (default 20)
@@ -68,6 +72,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let warmupS: number | undefined
   let quick = false
   let source = false
+  let extensions: 'memory' | 'sqlite' | undefined
   let json = false
   let out = join(ROOT, '.bench/results.json')
   let chunks = 20
@@ -89,6 +94,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (arg === '--warmup') warmupS = number(0)
     else if (arg === '--quick') quick = true
     else if (arg === '--source') source = true
+    else if (arg === '--extensions') {
+      const kind = argv[++i]
+      if (kind !== 'memory' && kind !== 'sqlite') throw new Error('--extensions takes memory or sqlite')
+      extensions = kind
+    }
     else if (arg === '--json') json = true
     else if (arg === '--out') out = resolve(value())
     else if (arg === '--chunks') chunks = Math.round(number(1))
@@ -99,7 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   durationS ??= quick ? 0.6 : 5
   rounds ??= quick ? 2 : Math.max(2, 2 * Math.round(durationS))
   warmupS ??= quick ? 0.2 : 1
-  return { durationS, rounds, warmupS, source, json, scenarios, out, chunks }
+  return { durationS, rounds, warmupS, source, json, scenarios, out, chunks, extensions }
 }
 
 export async function runBench(options: BenchOptions, log: (line: string) => void): Promise<BenchResults> {
@@ -111,7 +121,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   try {
     const mock = await spawnMockUpstream(options.chunks)
     children.push(mock)
-    const gateway = await spawnGateway(mock.url, { source: options.source, log })
+    const gateway = await spawnGateway(mock.url, { source: options.source, log, extensions: options.extensions })
     children.push(gateway)
     log(`mock upstream ${mock.url} (pid ${mock.pid}); gateway ${gateway.url} (${gateway.mode}, pid ${gateway.pid})`)
     const targets = { direct: { url: mock.url, key: UPSTREAM_KEY }, gateway: { url: gateway.url, key: GATEWAY_KEY } }
@@ -148,6 +158,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         warmupS: options.warmupS,
         streamChunks: options.chunks,
         gatewayPeakRssMiB: peakRssMiB(gateway.pid),
+        extensions: options.extensions ? `rate_limit, usage, budget, audit over ${options.extensions}` : 'none',
       },
       target: { addedP50Ms: TARGET_ADDED_P50_MS, applies: 'non-stream chat at 1 connection (chat-c1)', verdicts: list },
       scenarios: results,
@@ -162,7 +173,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 export function formatResults(results: BenchResults): string {
   const m = results.meta
   return [
-    `crabllm added latency (ms) — gateway: ${m.gateway}, Bun ${m.bun}, ${m.cores} cores (${m.cpu}), load avg ${m.loadavgAtStart.map((n) => n.toFixed(2)).join(' ')}`,
+    `crabllm added latency (ms) — gateway: ${m.gateway}, extensions: ${m.extensions}, Bun ${m.bun}, ${m.cores} cores (${m.cpu}), load avg ${m.loadavgAtStart.map((n) => n.toFixed(2)).join(' ')}`,
     `${m.durationS} s per scenario in ${m.rounds} interleaved rounds (direct/gateway, ABBA), ${m.warmupS} s warm-up; streams carry ${m.streamChunks} chunks`,
     'added = gateway − direct; ratio = gateway / direct; ttfb = time to the first body byte',
     '',

@@ -93,6 +93,8 @@ export interface GatewayLaunch {
   source: boolean
   /** Called with progress lines (the build, when one is needed). */
   log?: (line: string) => void
+  /** Enable rate_limit, usage, budget and audit over this storage kind (none when absent). */
+  extensions?: 'memory' | 'sqlite'
 }
 
 export interface GatewayService extends ChildService {
@@ -105,7 +107,7 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
   if (!launch.source) await ensureBinary(launch.log ?? (() => {}))
   const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-'))
   const configPath = join(dir, 'crabllm.toml')
-  writeFileSync(configPath, benchConfig(upstreamUrl))
+  writeFileSync(configPath, benchConfig(upstreamUrl, launch.extensions))
   const command = launch.source
     ? [process.execPath, join(ROOT, 'src/main.ts'), 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
     : [BINARY, 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
@@ -119,7 +121,30 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
   return Object.assign(service, { mode: launch.source ? ('source' as const) : ('binary' as const), configPath })
 }
 
-export function benchConfig(upstreamUrl: string): string {
+export function benchConfig(upstreamUrl: string, extensions?: 'memory' | 'sqlite'): string {
+  // Limits far above what a bench run reaches: the extensions do all their work but never refuse.
+  const pipeline = extensions
+    ? `
+[storage]
+kind = "${extensions}"
+path = "bench.db"
+
+[models."${BENCH_MODEL}"]
+prompt_cost_per_million = 1
+completion_cost_per_million = 2
+
+[extensions.rate_limit]
+requests_per_minute = 100000000
+tokens_per_minute = 1000000000
+[extensions.usage]
+[extensions.budget]
+default_budget = 1000000
+[extensions.audit]
+`
+    : `
+[storage]
+kind = "memory"
+`
   return `# Written by scripts/bench.ts for one run; deleted afterwards.
 listen = "127.0.0.1:0"
 admin_token = "bench-admin-token-0123456789"
@@ -127,10 +152,7 @@ admin_token = "bench-admin-token-0123456789"
 [[keys]]
 name = "bench"
 key = "${GATEWAY_KEY}"
-
-[storage]
-kind = "memory"
-
+${pipeline}
 [providers.mock]
 kind = "openai"
 base_url = "${upstreamUrl}/v1"

@@ -86,7 +86,9 @@ function chatBody(stream: boolean): Uint8Array {
       ],
       temperature: 0.2,
       max_tokens: 64,
-      ...(stream ? { stream: true } : {}),
+      // The mock's stream always ends with a usage chunk, as OpenAI's does for a client that asks for
+      // it; asking keeps the gateway from hiding that chunk when extensions count tokens.
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     }),
   )
 }

@@ -30,6 +30,9 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
       db = new Database(path, { create: true, strict: true })
       db.run('PRAGMA journal_mode = WAL')
       db.run('PRAGMA busy_timeout = 5000')
+      // WAL + NORMAL: commits do not fsync; the database stays consistent, and only a power loss (not a
+      // crash of the process) can drop the last commits. FULL would fsync every counter update.
+      db.run('PRAGMA synchronous = NORMAL')
       db.run('CREATE TABLE IF NOT EXISTS crabllm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
       db.run("INSERT OR IGNORE INTO crabllm_meta (key, value) VALUES ('schema_version', '1')")
     } catch (err) {

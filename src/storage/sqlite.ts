@@ -1,6 +1,10 @@
 // SQLite store through bun:sqlite: WAL, prepared statements, increments as one
 // INSERT … ON CONFLICT … RETURNING statement (atomic: SQLite serialises writers). Expired rows are
 // ignored by every read and deleted by a periodic sweep.
+// Group commit: the writes of one event-loop turn share one transaction, committed on the next turn
+// (setImmediate). bun:sqlite is synchronous, so a commit per counter update would cost the request
+// path a WAL append each; batched, the requests in flight share them. This connection reads its own
+// uncommitted writes, so every answer stays exact; other processes see them one turn later.
 import type { Database } from 'bun:sqlite'
 import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
 
@@ -32,7 +36,23 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
   )
   const counterCheck = db.query<{ value: string }, [string]>('SELECT value FROM crabllm_kv WHERE key = ?')
   const sweepQuery = db.query<unknown, [number]>('DELETE FROM crabllm_kv WHERE expires IS NOT NULL AND expires <= ?')
-  const sweep = setInterval(() => sweepQuery.run(now()), options.sweepMs ?? 60_000)
+  let open = false
+  const commit = () => {
+    if (!open) return
+    open = false
+    db.run('COMMIT')
+  }
+  /** Called before every write: opens this turn's transaction. */
+  const write = () => {
+    if (open) return
+    db.run('BEGIN IMMEDIATE')
+    open = true
+    setImmediate(commit)
+  }
+  const sweep = setInterval(() => {
+    write()
+    sweepQuery.run(now())
+  }, options.sweepMs ?? 60_000)
   sweep.unref?.()
   const store: Store = {
     kind: 'sqlite',
@@ -43,10 +63,12 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
     async set(key, value, ttlMs) {
       checkKey(key)
       checkTtl(ttlMs)
+      write()
       set.run(key, value, ttlMs ? now() + ttlMs : null)
     },
     async delete(key) {
       checkKey(key)
+      write()
       const row = del.get(key, now()) as { live: number } | null
       return row !== null && row.live === 1
     },
@@ -58,6 +80,7 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
       if (existing !== undefined && !/^-?\d+$/.test(existing)) throw new TypeError(`storage key '${key}' does not hold a counter`)
       const t = now()
       const expires = ttlMs ? t + ttlMs : null
+      write()
       const row = incr.get(key, String(by), expires, t, String(by), expires)
       return Number(row!.value)
     },
@@ -67,6 +90,7 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
     async append(log, time, value) {
       checkKey(log)
       checkTime(time)
+      write()
       append.run(log, Math.round(time), value)
     },
     async recent(log, range) {
@@ -77,6 +101,7 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
       clearInterval(sweep)
+      commit()
     },
   }
   return store
