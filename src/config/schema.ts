@@ -11,6 +11,7 @@ export const KeyRateLimitSchema = T.Object(
   },
   { ...strict, description: 'Per-key rate limit; overrides [extensions.rate_limit] for this key.' },
 )
+export type KeyRateLimit = Static<typeof KeyRateLimitSchema>
 
 export const KeyConfigSchema = T.Object(
   {

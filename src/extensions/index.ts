@@ -2,6 +2,7 @@
 // config lists them; each gets its own storage namespace.
 import type { Config, ExtensionsConfig } from '../config/schema'
 import type { Logger } from '../log'
+import type { Principal } from '../server/auth'
 import type { Store } from '../storage/store'
 import { auditExtension } from './audit'
 import { budgetExtension } from './budget'
@@ -26,7 +27,7 @@ const FACTORIES: Factories = {
   rate_limit: rateLimitExtension,
 }
 
-export function buildPipeline(config: Config, store: Store, log: Logger): Pipeline {
+export function buildPipeline(config: Config, store: Store, log: Logger, principals: () => readonly Principal[] = () => []): Pipeline {
   const pending = new PendingWrites(log)
   const extensions = []
   for (const [name, options] of Object.entries(config.extensions ?? {})) {
@@ -34,7 +35,7 @@ export function buildPipeline(config: Config, store: Store, log: Logger): Pipeli
     const factory = FACTORIES[name as keyof Factories] as ExtensionFactory<unknown>
     if (options === undefined) continue
     extensions.push(
-      factory({ options, config, store: store.namespace(name), log, defer: (work) => pending.defer(work, name) }),
+      factory({ options, config, store: store.namespace(name), log, defer: (work) => pending.defer(work, name), principals }),
     )
   }
   return createPipeline(extensions, log, pending)

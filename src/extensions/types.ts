@@ -103,6 +103,8 @@ export interface ExtensionDeps<C> {
   readonly log: Logger
   /** Runs a storage write off the response path and remembers it until it settles (for flush). */
   defer(work: Promise<unknown>): void
+  /** The keys currently configured (config file and admin API), for listings. */
+  principals(): readonly Principal[]
 }
 
 export type ExtensionFactory<C> = (deps: ExtensionDeps<C>) => Extension

@@ -1,19 +1,44 @@
 // Bearer / x-api-key → Principal. Keys are looked up by their SHA-256 digest, so the lookup does not
 // compare secrets byte by byte, and the secret itself is never kept in a map or echoed in an error.
-import type { KeyConfig } from '../config/schema'
+// Keys from the config file and keys created through the admin API (stored as digests only) share one
+// map; the admin token is compared separately, in constant time.
+import { timingSafeEqual } from 'node:crypto'
+import type { KeyConfig, KeyRateLimit } from '../config/schema'
 import { invalidApiKey, missingApiKey, modelNotAllowed } from './errors'
 
-/** Who is calling: a key's name and the models it may use. */
+/** Who is calling: a key's name, the models it may use, and its own limits. */
 export interface Principal {
   readonly name: string
   /** Exact canonical model names, or '*' for all. */
   readonly models: '*' | ReadonlySet<string>
+  /** The key's own rate limit (overrides [extensions.rate_limit] field by field). */
+  readonly rateLimit?: KeyRateLimit
+  /** The key's own budget in USD (overrides [extensions.budget]). */
+  readonly budgetUsd?: number
+  /** ms since epoch after which the key is refused. */
+  readonly expiresAt?: number
+  /** Where the key comes from: the config file, or the admin API. */
+  readonly source?: 'config' | 'api'
+}
+
+/** A key created through the admin API, as the authenticator needs it: its digest, never the secret. */
+export interface StoredKey {
+  name: string
+  /** base64 SHA-256 of the secret. */
+  hash: string
+  models: string[]
+  rate_limit?: KeyRateLimit
+  budget?: number
+  /** ISO time after which the key is refused. */
+  expires_at?: string
 }
 
 export interface Authenticator {
   /** False when no keys and no admin token are configured: every request is anonymous. */
   readonly enabled: boolean
   authenticate(request: Request): Principal
+  /** Every key's principal (config and API), for listings such as GET /v1/budget. */
+  readonly principals: readonly Principal[]
 }
 
 export const ANONYMOUS: Principal = { name: 'anonymous', models: '*' }
@@ -27,22 +52,47 @@ export function isAdmin(principal: Principal): boolean {
   return principal === ADMIN
 }
 
-export function createAuthenticator(keys: readonly KeyConfig[], adminToken: string | undefined): Authenticator {
+export function createAuthenticator(keys: readonly KeyConfig[], adminToken: string | undefined, stored: readonly StoredKey[] = []): Authenticator {
   const byDigest = new Map<string, Principal>()
-  for (const key of keys) byDigest.set(digest(key.key), { name: key.name, models: key.models.includes('*') ? '*' : new Set(key.models) })
-  if (adminToken) byDigest.set(digest(adminToken), ADMIN)
-  const enabled = byDigest.size > 0
+  for (const key of keys)
+    byDigest.set(digest(key.key), { name: key.name, models: modelSet(key.models), source: 'config', ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}) })
+  for (const key of stored) {
+    const principal: Principal = {
+      name: key.name,
+      models: modelSet(key.models),
+      source: 'api',
+      ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
+      ...(key.budget !== undefined ? { budgetUsd: key.budget } : {}),
+      ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+    }
+    byDigest.set(key.hash, principal)
+  }
+  const adminDigest = adminToken ? Buffer.from(digest(adminToken), 'base64') : undefined
+  const enabled = byDigest.size > 0 || adminDigest !== undefined
   return {
     enabled,
+    principals: [...byDigest.values()],
     authenticate(request) {
       if (!enabled) return ANONYMOUS
       const secret = presentedKey(request)
       if (secret === undefined) throw missingApiKey()
-      const principal = byDigest.get(digest(secret))
+      const hashed = digest(secret)
+      if (adminDigest && timingSafeEqual(Buffer.from(hashed, 'base64'), adminDigest)) return ADMIN
+      const principal = byDigest.get(hashed)
       if (!principal) throw invalidApiKey()
+      if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) throw invalidApiKey('This API key has expired.')
       return principal
     },
   }
+}
+
+/** base64 SHA-256 of a secret: how keys are looked up, and how API keys are stored. */
+export function digest(secret: string): string {
+  return new Bun.CryptoHasher('sha256').update(secret).digest('base64')
+}
+
+function modelSet(models: readonly string[]): '*' | ReadonlySet<string> {
+  return models.includes('*') ? '*' : new Set(models)
 }
 
 export function allows(principal: Principal, model: string): boolean {
@@ -64,6 +114,3 @@ export function presentedKey(request: Request): string | undefined {
   return apiKey ? apiKey.trim() : undefined
 }
 
-function digest(secret: string): string {
-  return new Bun.CryptoHasher('sha256').update(secret).digest('base64')
-}

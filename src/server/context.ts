@@ -1,6 +1,8 @@
 // AppContext: everything a request needs, passed explicitly (no module singletons), so that a test
 // can run two gateways in one process.
 import type { Config } from '../config/schema'
+import { createLive, type Live } from '../admin/live'
+import { AdminStore } from '../admin/store'
 import { buildPipeline, type Pipeline } from '../extensions'
 import type { Logger } from '../log'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
@@ -10,15 +12,20 @@ import type { Store } from '../storage/store'
 import { type Authenticator, createAuthenticator } from './auth'
 
 export interface AppContext {
-  readonly config: Config
-  readonly registry: Registry
-  readonly auth: Authenticator
+  /** The config file as loaded (replaced on SIGHUP). */
+  config: Config
+  /** Swapped as a whole by live reconfiguration (src/admin/live.ts); read once per request. */
+  registry: Registry
+  auth: Authenticator
   readonly log: Logger
   readonly dispatch: DispatchOptions
   /** Counts requests in flight (streams until they end), for graceful shutdown. */
   readonly inflight: { count: number }
   readonly store: Store
   readonly pipeline: Pipeline
+  /** Keys and providers made through the admin API. */
+  readonly admin: AdminStore
+  readonly live: Live
 }
 
 export interface ContextOptions {
@@ -28,6 +35,8 @@ export interface ContextOptions {
   store?: Store
   /** Replaces the pipeline built from config.extensions (tests drive hooks with their own). */
   pipeline?: Pipeline
+  /** The config file, for SIGHUP reloads. */
+  configPath?: string
 }
 
 export const DEFAULT_DISPATCH: DispatchOptions = {
@@ -39,14 +48,20 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
 
 export function createContext(config: Config, options: ContextOptions): AppContext {
   const store = options.store ?? memoryStore()
-  return {
-    store,
-    pipeline: options.pipeline ?? buildPipeline(config, store, options.log),
+  const admin = new AdminStore(store.namespace('admin'))
+  const ctx = {
     config,
     registry: buildRegistry(config),
     auth: createAuthenticator(config.keys, config.admin_token),
     log: options.log,
     dispatch: { ...DEFAULT_DISPATCH, ...options.dispatch },
     inflight: { count: 0 },
-  }
+    store,
+    admin,
+  } as Omit<AppContext, 'pipeline' | 'live'> as AppContext
+  Object.assign(ctx, {
+    pipeline: options.pipeline ?? buildPipeline(config, store, options.log, () => ctx.auth.principals),
+    live: createLive(ctx, admin, options.configPath),
+  })
+  return ctx
 }

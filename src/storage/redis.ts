@@ -74,6 +74,22 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       }
       return out
     },
+    async publish(channel, message) {
+      await client.publish(`${base}chan:${channel}`, message)
+    },
+    // A subscribed connection can do nothing else, so each subscription gets its own duplicate.
+    async subscribe(channel, onMessage) {
+      const subscriber = client.duplicate()
+      subscriber.on('error', () => {})
+      const name = `${base}chan:${channel}`
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === name) onMessage(message)
+      })
+      await subscriber.subscribe(name)
+      return async () => {
+        await subscriber.quit().catch(() => subscriber.disconnect())
+      }
+    },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
       await client.quit().catch(() => client.disconnect())

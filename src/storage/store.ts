@@ -41,6 +41,12 @@ export interface Store {
   append(log: string, time: number, value: string): Promise<void>
   /** Records of `log` with time in [since, until], newest first, at most `limit`: an index scan. */
   recent(log: string, range: LogRange): Promise<LogRecord[]>
+  /**
+   * Cross-instance notifications: present on Redis (pub/sub), absent on backends that one process owns.
+   * `subscribe` resolves once subscribed, with a function that unsubscribes.
+   */
+  publish?(channel: string, message: string): Promise<void>
+  subscribe?(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>
   /** A view whose keys and logs are prefixed with `namespace:` (one per extension). */
   namespace(name: string): Store
   close(): Promise<void>
@@ -77,6 +83,10 @@ export function prefixed(inner: Store, prefix: string): Store {
     increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
     list: async (p, limit) => (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
     append: (log, time, value) => inner.append(prefix + log, time, value),
+    ...(inner.publish ? { publish: (channel: string, message: string) => inner.publish!(prefix + channel, message) } : {}),
+    ...(inner.subscribe
+      ? { subscribe: (channel: string, onMessage: (message: string) => void) => inner.subscribe!(prefix + channel, onMessage) }
+      : {}),
     recent: (log, range) => inner.recent(prefix + log, range),
     namespace: (name) => prefixed(inner, `${prefix}${name}:`),
     close: () => inner.close(),

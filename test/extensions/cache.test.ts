@@ -343,7 +343,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
 
   test('an answer stored after a clear by a request from before it is not served', async () => {
     const writes: Promise<unknown>[] = []
-    const ext = cacheExtension({ options: { ttl_seconds: 60 }, config: gw.ctx.config, store: store.namespace('direct'), log: memoryLogger('error'), defer: (w) => void writes.push(w) })
+    const ext = cacheExtension({ options: { ttl_seconds: 60 }, config: gw.ctx.config, store: store.namespace('direct'), log: memoryLogger('error'), defer: (w) => void writes.push(w), principals: () => [] })
     const ctx = contextFor(fresh())
     expect(await ext.onCacheLookup!(ctx)).toBeUndefined()
     const clear = ext.routes!.find((r) => r.method === 'DELETE')!
@@ -359,7 +359,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     const ttls: (number | undefined)[] = []
     const spy: Store = { ...store, set: (key, value, ttlMs) => (ttls.push(ttlMs), store.set(key, value, ttlMs)) }
     const writes: Promise<unknown>[] = []
-    const ext = cacheExtension({ options: { ttl_seconds: 42 }, config: gw.ctx.config, store: spy, log: memoryLogger('error'), defer: (w) => void writes.push(w) })
+    const ext = cacheExtension({ options: { ttl_seconds: 42 }, config: gw.ctx.config, store: spy, log: memoryLogger('error'), defer: (w) => void writes.push(w), principals: () => [] })
     const ctx = contextFor(fresh())
     await ext.onCacheLookup!(ctx)
     ctx.status = 200

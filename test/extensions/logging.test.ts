@@ -181,7 +181,7 @@ describe('level is the threshold of its own lines', () => {
     })
     const make = (level: 'error' | 'warn' | 'info' | 'debug') => {
       const log = memoryLogger('warn')
-      const ext = loggingExtension({ options: { level }, config, store: memoryStore(), log, defer: () => {} })
+      const ext = loggingExtension({ options: { level }, config, store: memoryStore(), log, defer: () => {}, principals: () => [] })
       return { log, ext }
     }
 

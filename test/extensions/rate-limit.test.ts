@@ -52,6 +52,7 @@ async function rig(store: Store, toml: string, t = T0 + 48_000): Promise<Rig> {
       store: store.namespace('rate_limit'),
       log: memoryLogger('info'),
       defer: (work) => void pending.push(work),
+      principals: () => [],
     },
     () => clock.t,
   )
@@ -356,21 +357,17 @@ describe('rate_limit pieces', () => {
     expect(retryAfterSeconds(60_000)).toBe(60)
   })
 
-  test('limits: extension defaults, per-key fields replacing them, and whether tokens are counted', () => {
-    const keys = [
-      { name: 'a', key: 'sk-aaaaaaaa', models: ['*'], rate_limit: { requests_per_minute: 5 } },
-      { name: 'b', key: 'sk-bbbbbbbb', models: ['*'], rate_limit: { tokens_per_minute: 7 } },
-      { name: 'c', key: 'sk-cccccccc', models: ['*'] },
-    ]
-    const withTokens = limitTable({ requests_per_minute: 10, tokens_per_minute: 100 }, keys)
-    expect(withTokens.of('a')).toEqual({ requests: 5, tokens: 100 })
-    expect(withTokens.of('b')).toEqual({ requests: 10, tokens: 7 })
-    expect(withTokens.of('c')).toEqual({ requests: 10, tokens: 100 })
-    expect(withTokens.of('admin')).toEqual({ requests: 10, tokens: 100 })
+  test("limits: extension defaults, a key's own fields replacing them, and whether the defaults count tokens", () => {
+    const principal = (name: string, rateLimit?: { requests_per_minute?: number; tokens_per_minute?: number }) => ({ name, models: '*' as const, ...(rateLimit ? { rateLimit } : {}) })
+    const withTokens = limitTable({ requests_per_minute: 10, tokens_per_minute: 100 })
+    expect(withTokens.of(principal('a', { requests_per_minute: 5 }))).toEqual({ requests: 5, tokens: 100 })
+    expect(withTokens.of(principal('b', { tokens_per_minute: 7 }))).toEqual({ requests: 10, tokens: 7 })
+    expect(withTokens.of(principal('c'))).toEqual({ requests: 10, tokens: 100 })
     expect(withTokens.countsTokens).toBe(true)
-    expect(limitTable({ requests_per_minute: 10 }, keys).of('a')).toEqual({ requests: 5 })
-    expect(limitTable({ requests_per_minute: 10 }, keys).countsTokens).toBe(true)
-    expect(limitTable({ requests_per_minute: 10 }, [keys[0]!, keys[2]!]).countsTokens).toBe(false)
+    const requestsOnly = limitTable({ requests_per_minute: 10 })
+    expect(requestsOnly.of(principal('a', { requests_per_minute: 5 }))).toEqual({ requests: 5 })
+    expect(requestsOnly.of(principal('b', { tokens_per_minute: 7 }))).toEqual({ requests: 10, tokens: 7 })
+    expect(requestsOnly.countsTokens).toBe(false)
   })
 
   test('a storage outage lets requests through (the pipeline fails open) and is logged', async () => {
@@ -381,7 +378,7 @@ describe('rate_limit pieces', () => {
     }
     const toml = `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`
     const config = parseConfig(toml, 'test.toml', {})
-    const ext = rateLimitExtension({ options: config.extensions!.rate_limit!, config, store: broken, log: memoryLogger('info'), defer: () => {} })
+    const ext = rateLimitExtension({ options: config.extensions!.rate_limit!, config, store: broken, log: memoryLogger('info'), defer: () => {}, principals: () => [] })
     const gw = await startGateway(toml, { extensions: [ext] })
     gateways.push(gw)
     for (let i = 0; i < 2; i++) {

@@ -27,6 +27,10 @@ export interface GatewayOptions {
   store?: Store
   /** Extensions to run instead of those in the TOML (to observe hooks). */
   extensions?: Extension[]
+  /** Follow other instances' admin changes (pub/sub and polling every this many ms). */
+  followMs?: number
+  /** The config file, for SIGHUP-style reloads (ctx.live.reload()). */
+  configPath?: string
 }
 
 /** Fast backoff so retry tests do not wait 100 ms per retry; the jitter rule itself is unit-tested. */
@@ -36,7 +40,9 @@ export async function startGateway(toml: string, options: GatewayOptions = {}): 
   const config = parseConfig(toml, 'test.toml', options.env ?? {})
   const log = memoryLogger('info')
   const pipeline = options.extensions ? createPipeline(options.extensions, log, new PendingWrites(log)) : undefined
-  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store, pipeline })
+  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store, pipeline, configPath: options.configPath })
+  await ctx.live.refresh()
+  if (options.followMs) await ctx.live.follow(options.followMs)
   const server = startServer(ctx, { hostname: '127.0.0.1', port: 0 })
   const gateway: TestGateway = {
     url: server.url,
@@ -52,6 +58,7 @@ export async function startGateway(toml: string, options: GatewayOptions = {}): 
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     async [Symbol.asyncDispose]() {
+      await ctx.live.stop()
       await server.shutdown(1000)
       await ctx.pipeline.flush()
     },

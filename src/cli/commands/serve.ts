@@ -28,7 +28,15 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
   const { config, file, dir } = await loadConfigFile(path)
   const listen = address ?? parseListen(config.listen)!
   const storage = await openStorage(config.storage, dir, path, log)
-  const ctx = createContext(config, { log, store: storage.store })
+  const ctx = createContext(config, { log, store: storage.store, configPath: path })
+  // Keys and providers made through the admin API, then other instances' changes as they happen.
+  try {
+    await ctx.live.refresh()
+    if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 1000 : 2000)
+  } catch (err) {
+    await storage.close()
+    throw new ConfigError(path, 'storage', `cannot read the admin API's keys and providers: ${(err as Error).message}`, 'check the storage backend')
+  }
   let server
   try {
     server = startServer(ctx, listen)
@@ -51,6 +59,7 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
       }
       stopping = true
       log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: config.shutdown_timeout })
+      await ctx.live.stop().catch(() => {})
       const outcome = await server.shutdown(config.shutdown_timeout * 1000)
       // Usage, budgets and audit records written off the response path are flushed before storage closes.
       await ctx.pipeline.flush().catch((err) => log.error('flushing extension writes failed', { error: String(err) }))
@@ -58,6 +67,8 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
       log.warn('stopped', { outcome })
       resolve(0)
     }
+    // SIGHUP: re-read the config file; a broken file is reported and the old config keeps serving.
+    process.on('SIGHUP', () => void ctx.live.reload())
     process.on('SIGTERM', () => void stop('SIGTERM'))
     process.on('SIGINT', () => void stop('SIGINT'))
   })

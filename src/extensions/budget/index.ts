@@ -44,6 +44,8 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
   const fallback = usdToMicros(options.default_budget)
   const overrides = new Map(Object.entries(options.keys ?? {}).map(([name, o]) => [name, usdToMicros(o.budget)]))
   const budgetOf = (key: string) => overrides.get(key) ?? fallback
+  /** A key's own budget (admin API) wins over the config's per-key and default budgets. */
+  const budgetFor = (principal: Principal) => (principal.budgetUsd !== undefined ? usdToMicros(principal.budgetUsd) : budgetOf(principal.name))
   const unpriced = new Set<string>()
 
   const spentOf = async (key: string) => counter(await store.get(SPENT + key))
@@ -63,8 +65,8 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
     if (cost > 0) deps.defer(store.increment(SPENT + ctx.key, cost))
   }
 
-  const row = (key: string, spent: number): BudgetRow => {
-    const budget = budgetOf(key)
+  const row = (key: string, spent: number, principal?: Principal): BudgetRow => {
+    const budget = principal ? budgetFor(principal) : budgetOf(key)
     return { key, spent_usd: microsToUsd(spent), budget_usd: microsToUsd(budget), remaining_usd: microsToUsd(Math.max(0, budget - spent)) }
   }
 
@@ -74,7 +76,7 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
     async onRequest(ctx) {
       if (isAdmin(ctx.principal)) return
       const spent = await spentOf(ctx.key)
-      const budget = budgetOf(ctx.key)
+      const budget = budgetFor(ctx.principal)
       if (spent >= budget) throw budgetExceeded(ctx.key, spent, budget)
     },
     onResponse(ctx) {
@@ -91,12 +93,13 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
         async handle(_request: Request, principal: Principal) {
           let rows: BudgetRow[]
           if (!isAdmin(principal)) {
-            rows = [row(principal.name, await spentOf(principal.name))]
+            rows = [row(principal.name, await spentOf(principal.name), principal)]
           } else {
             const spent = new Map<string, number>()
             for (const e of await store.list(SPENT, MAX_RECORDED)) spent.set(e.key.slice(SPENT.length), counter(e.value))
-            const names = new Set([...config.keys.map((k) => k.name), ...overrides.keys(), ...spent.keys()])
-            rows = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => row(name, spent.get(name) ?? 0))
+            const byName = new Map(deps.principals().map((p) => [p.name, p]))
+            const names = new Set([...config.keys.map((k) => k.name), ...byName.keys(), ...overrides.keys(), ...spent.keys()])
+            rows = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => row(name, spent.get(name) ?? 0, byName.get(name)))
           }
           return new Response(JSON.stringify(rows), { headers: { 'content-type': 'application/json' } })
         },

@@ -28,21 +28,22 @@ export const rateLimitExtension: ExtensionFactory<RateLimitOptions> = (deps) => 
 /** The extension with an injectable clock (tests move time across windows). */
 export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () => number = Date.now): Extension {
   const { store, defer } = deps
-  const limits = limitTable(deps.options, deps.config.keys)
+  const limits = limitTable(deps.options)
 
   /** Adds the answer's actual tokens to the window it ended in, without holding the response. */
   const addUsage = (ctx: RequestContext): void => {
     const tokens = ctx.usage?.total_tokens
-    if (limits.of(ctx.key).tokens === undefined || !tokens || !Number.isSafeInteger(tokens) || tokens <= 0) return
+    if (limits.of(ctx.principal).tokens === undefined || !tokens || !Number.isSafeInteger(tokens) || tokens <= 0) return
     defer(store.increment(`tok:${ctx.key}:${windowOf(now())}`, tokens, COUNTER_TTL_MS))
   }
 
   return {
     name: 'rate_limit',
-    needsUsage: limits.countsTokens,
+    // Keys made through the admin API may bring a token limit later: always read usage.
+    needsUsage: true,
     async onRequest(ctx) {
       const { key } = ctx
-      const limit = limits.of(key)
+      const limit = limits.of(ctx.principal)
       const t = now()
       const window = windowOf(t)
       const resetMs = (window + 1) * WINDOW_MS - t

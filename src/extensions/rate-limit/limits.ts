@@ -1,10 +1,11 @@
 // Which limits apply to a key: the extension's table, with a key's own `rate_limit` values replacing
-// the extension's field by field. Resolved once at startup; the hot path does one map lookup.
+// the extension's field by field. A key's own limit travels on its Principal (config keys and keys
+// made through the admin API alike); the extension's defaults are resolved once.
 //
 // Every principal is limited by its name, the admin token ('admin') and 'anonymous' (auth off)
 // included: a limit protects the upstream quota, whoever spends it. 'admin' and 'anonymous' have no
 // key entry, so they get the extension's limits (a [[keys]] entry named like them would override).
-import type { Config } from '../../config/schema'
+import type { Principal } from '../../server/auth'
 
 export interface RateLimitOptions {
   requests_per_minute: number
@@ -18,22 +19,20 @@ export interface Limits {
 }
 
 export interface LimitTable {
-  of(key: string): Limits
-  /** Whether any key has a token limit (the extension then needs usage, streams included). */
+  of(principal: Principal): Limits
+  /** Whether the extension's defaults count tokens (keys may add a token limit of their own). */
   readonly countsTokens: boolean
 }
 
-export function limitTable(options: RateLimitOptions, keys: Config['keys']): LimitTable {
+export function limitTable(options: RateLimitOptions): LimitTable {
   const fallback = limitsOf(options.requests_per_minute, options.tokens_per_minute)
-  const byKey = new Map<string, Limits>()
-  for (const key of keys) {
-    const own = key.rate_limit
-    if (!own) continue
-    byKey.set(key.name, limitsOf(own.requests_per_minute ?? options.requests_per_minute, own.tokens_per_minute ?? options.tokens_per_minute))
-  }
   return {
-    of: (key) => byKey.get(key) ?? fallback,
-    countsTokens: fallback.tokens !== undefined || [...byKey.values()].some((l) => l.tokens !== undefined),
+    of(principal) {
+      const own = principal.rateLimit
+      if (!own) return fallback
+      return limitsOf(own.requests_per_minute ?? options.requests_per_minute, own.tokens_per_minute ?? options.tokens_per_minute)
+    },
+    countsTokens: fallback.tokens !== undefined,
   }
 }
 
