@@ -1,32 +1,58 @@
 // The compile entry: argv → command table → run. Usage mistakes print usage and exit 2; config errors
 // print one line and exit 1; bugs print their stack and exit 1.
 import pkg from '../package.json' with { type: 'json' }
+import { type AdminCommand, CONNECTION_FLAGS, commandFlags, runAdminCommand } from './cli/admin-command'
 import { type FlagSpec, parseArgs } from './cli/args'
 import { initFlags, runInit } from './cli/commands/init'
+import { keysCommands } from './cli/commands/keys'
+import { providersCommands } from './cli/commands/providers'
 import { runServe, serveFlags } from './cli/commands/serve'
 import { CliError, UsageError } from './config/errors'
 import { createLogger, levelFrom } from './log'
 
+/** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
+const GROUPS: Record<string, Record<string, AdminCommand>> = { keys: keysCommands, providers: providersCommands }
+
 const COMMANDS: Record<string, readonly FlagSpec[]> = { serve: serveFlags, init: initFlags, help: [], version: [] }
+for (const [group, commands] of Object.entries(GROUPS))
+  for (const [name, command] of Object.entries(commands)) COMMANDS[`${group} ${name}`] = commandFlags(command)
+
 const SUMMARIES: Record<string, string> = {
   serve: 'start the gateway (the default; writes a starter config first when none exists)',
   init: 'write a starter config with a fresh admin token and key',
+  keys: 'list, create, update and delete virtual keys on a running gateway',
+  providers: 'list, create, update and delete providers on a running gateway',
   help: 'show this help',
   version: 'print the version',
 }
 
 export function usage(command?: string): string {
   const lines = [`crabllm ${pkg.version}: high-performance LLM API gateway`, '']
-  if (command && COMMANDS[command]?.length) {
-    lines.push(`usage: crabllm ${command} [flags]`, '', 'flags:')
-    for (const f of COMMANDS[command]!)
-      lines.push(`  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.placeholder ?? 'VALUE'}` : ''}`.padEnd(30) + f.description)
+  const group = command && GROUPS[command]
+  if (group) {
+    lines.push(`usage: crabllm ${command} <command> [flags]`, '', 'commands:')
+    for (const [name, sub] of Object.entries(group)) lines.push(`  ${`${name}${sub.args ? ` ${sub.args}` : ''}`.padEnd(14)}${sub.summary}`)
+    lines.push('', `run \`crabllm ${command} <command> --help\` for its flags; every command takes:`)
+    pushFlags(lines, CONNECTION_FLAGS)
+  } else if (command && COMMANDS[command]?.length) {
+    const [groupName, subName] = command.split(' ')
+    const sub = subName ? GROUPS[groupName!]?.[subName] : undefined
+    lines.push(`usage: crabllm ${command}${sub?.args ? ` ${sub.args}` : ''} [flags]`)
+    if (sub) lines.push('', sub.summary)
+    lines.push('', 'flags:')
+    pushFlags(lines, COMMANDS[command]!)
   } else {
     lines.push('usage: crabllm [command] [flags]', '', 'commands:')
-    for (const [name, summary] of Object.entries(SUMMARIES)) lines.push(`  ${name.padEnd(10)}${summary}`)
+    for (const [name, summary] of Object.entries(SUMMARIES)) lines.push(`  ${name.padEnd(11)}${summary}`)
   }
   lines.push('', 'global flags:', '  -v, -vv, -vvv              more logging (info, debug, trace); LOG_LEVEL=… overrides', '  -h, --help                  show help', '  -V, --version               print the version')
   return lines.join('\n')
+}
+
+function pushFlags(lines: string[], flags: readonly FlagSpec[]): void {
+  const heads = flags.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.placeholder ?? 'VALUE'}` : ''}`)
+  const width = Math.max(30, ...heads.map((h) => h.length + 2))
+  flags.forEach((f, i) => lines.push(heads[i]!.padEnd(width) + f.description))
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -45,6 +71,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const log = createLogger({ level: levelFrom(args.verbosity), json: process.env.LOG_FORMAT === 'json' })
     if (command === 'init') {
       runInit(args.flags, (line) => process.stderr.write(`${line}\n`))
+      return 0
+    }
+    const [groupName, subName] = (command ?? '').split(' ')
+    const admin = subName ? GROUPS[groupName!]?.[subName] : undefined
+    if (admin) {
+      await runAdminCommand(admin, command!, args.flags)
       return 0
     }
     return await runServe(args.flags, log)

@@ -4,12 +4,12 @@
 // Other instances learn of a change through storage pub/sub (Redis) and, as a safety net, by polling
 // the version counter; SIGHUP re-reads the config file.
 import { ConfigError } from '../config/errors'
-import { loadConfigFile } from '../config/load'
+import { loadConfigFile, validateProvider } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../log'
 import { buildRegistry } from '../routing/registry'
 import { createAuthenticator } from '../server/auth'
-import type { AdminStore, ProviderRecord } from './store'
+import type { AdminStore, KeyRecord, ProviderRecord } from './store'
 import { CHANGES_CHANNEL } from './store'
 
 /** The parts of the context that live reconfiguration swaps. */
@@ -40,14 +40,19 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
   let unsubscribe: (() => Promise<void>) | undefined
   let building: Promise<void> | undefined
   let again = false
+  /** A re-read config file waiting to be swapped in with the registry and keys built from it. */
+  let pendingConfig: Config | undefined
 
   const build = async () => {
+    const config = pendingConfig ?? ctx.config
     const seen = await admin.version()
     const [keys, providers] = await Promise.all([admin.keys(), admin.providers()])
-    const merged = withProviders(ctx.config, providers, ctx.log)
+    const merged = withProviders(config, providers, ctx.log)
     const registry = buildRegistry(merged)
-    const auth = createAuthenticator(ctx.config.keys, ctx.config.admin_token, keys.filter((k) => !ctx.config.keys.some((c) => c.name === k.name)))
-    // The swap: one synchronous step.
+    const auth = createAuthenticator(config.keys, config.admin_token, usableKeys(config, keys, ctx.log))
+    // The swap: one synchronous step (the config file with what was built from it).
+    if (pendingConfig === config) pendingConfig = undefined
+    ctx.config = config
     ctx.registry = registry
     ctx.auth = auth
     version = seen
@@ -84,24 +89,34 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
     },
     async reload() {
       if (!configPath) return undefined
+      let config: Config | undefined
       try {
-        const { config } = await loadConfigFile(configPath)
-        ctx.config = config
+        config = (await loadConfigFile(configPath)).config
+        // Applied only together with the registry and keys built from it: if that fails, the old
+        // config keeps serving, and a later resync does not half-apply the reported file.
+        pendingConfig = config
         await refresh()
+        if (pendingConfig === config) throw new Error('the new config was not applied')
         ctx.log.warn('config reloaded', { config: configPath, models: ctx.registry.models.length, providers: ctx.registry.providers.size })
         return undefined
       } catch (err) {
+        if (config && pendingConfig === config) pendingConfig = undefined
         const error = err instanceof ConfigError ? err : new ConfigError(configPath, '', (err as Error).message)
         ctx.log.error('config reload failed; the previous config keeps serving', { error: error.message })
         return error
       }
     },
     async follow(resyncMs) {
+      let lastFailure = 0
       const check = async () => {
         try {
           if ((await admin.version()) !== version) await refresh()
         } catch (err) {
-          ctx.log.error('admin resync failed', { error: err instanceof Error ? err.message : String(err) })
+          // At most one line per 10 s while storage is down.
+          if (Date.now() - lastFailure >= 10_000) {
+            lastFailure = Date.now()
+            ctx.log.error('admin resync failed', { error: err instanceof Error ? err.message : String(err) })
+          }
         }
       }
       if (admin.store.subscribe) {
@@ -122,7 +137,21 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
   return live
 }
 
-/** The config with the API's providers added; the config file wins a name conflict. */
+/** The API's keys, minus those a config-file key's name shadows and records that are not keys. */
+function usableKeys(config: Config, records: readonly KeyRecord[], log: Logger): KeyRecord[] {
+  return records.filter((k) => {
+    if (config.keys.some((c) => c.name === k.name)) return false
+    const valid = k && typeof k.hash === 'string' && Array.isArray(k.models) && k.models.every((m) => typeof m === 'string')
+    if (!valid) log.error('a stored API key is invalid and is not accepted', { key: String(k?.name) })
+    return valid
+  })
+}
+
+/**
+ * The config with the API's providers added; the config file wins a name conflict. A record that is
+ * not a valid provider (written by another version, or by hand) is skipped and reported, so that it
+ * cannot block every other change, a key's revocation included, on every instance.
+ */
 function withProviders(config: Config, records: readonly ProviderRecord[], log: Logger): Config {
   if (records.length === 0) return config
   const providers = { ...config.providers }
@@ -131,7 +160,13 @@ function withProviders(config: Config, records: readonly ProviderRecord[], log: 
       log.warn('an API provider has the name of a config-file provider; the config file wins', { provider: record.name })
       continue
     }
-    providers[record.name] = record.config
+    const checked = validateProvider(record.config)
+    if (!checked.ok) {
+      const { field, problem } = checked.issue
+      log.error('a stored API provider is invalid and is not served', { provider: record.name, error: `${field ? `${field}: ` : ''}${problem}` })
+      continue
+    }
+    providers[record.name] = checked.config
   }
   return { ...config, providers }
 }

@@ -45,6 +45,11 @@ export class AdminStore {
     await this.store.set(`key/${record.name}`, JSON.stringify(record))
   }
 
+  /** Stores a new key; false when the name is taken (atomic, so two creates cannot both win). */
+  async addKey(record: KeyRecord): Promise<boolean> {
+    return this.store.add(`key/${record.name}`, JSON.stringify(record))
+  }
+
   async deleteKey(name: string): Promise<boolean> {
     return this.store.delete(`key/${name}`)
   }
@@ -60,6 +65,11 @@ export class AdminStore {
 
   async putProvider(record: ProviderRecord): Promise<void> {
     await this.store.set(`provider/${record.name}`, JSON.stringify(record))
+  }
+
+  /** Stores a new provider; false when the name is taken (atomic). */
+  async addProvider(record: ProviderRecord): Promise<boolean> {
+    return this.store.add(`provider/${record.name}`, JSON.stringify(record))
   }
 
   async deleteProvider(name: string): Promise<boolean> {

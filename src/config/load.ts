@@ -1,16 +1,18 @@
 // read file → smol-toml → ${VAR} → defaults → compiled schema check → semantic checks → Config.
 // Every failure is a ConfigError naming the file, the line where it can be found, the field and the fix.
 import { dirname, isAbsolute, resolve } from 'node:path'
+import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { parse, TomlError } from 'smol-toml'
 import { ConfigError } from './errors'
 import { type Env, InterpolationError, interpolate } from './interpolate'
-import { type Config, ConfigSchema, ProviderConfigSchema } from './schema'
-import { checkSemantics } from './semantics'
+import { type Config, ConfigSchema, type ProviderConfig, ProviderConfigSchema } from './schema'
+import { checkProvider, checkSemantics, type SemanticIssue } from './semantics'
 
 const checkConfig = TypeCompiler.Compile(ConfigSchema)
+const checkProviderSchema = TypeCompiler.Compile(ProviderConfigSchema)
 
 export interface LoadedConfig {
   config: Config
@@ -76,6 +78,21 @@ export function parseConfig(text: string, name: string, env: Env = process.env):
   return config
 }
 
+/**
+ * Validates one provider's fields as a [providers.<name>] table would be (the admin API's path):
+ * defaults, the schema check, then checkProvider. The issue's field is relative to the provider.
+ */
+export function validateProvider(
+  raw: unknown,
+  options: { discover?: boolean } = {},
+): { ok: true; config: ProviderConfig } | { ok: false; issue: SemanticIssue } {
+  const withDefaults = Value.Default(ProviderConfigSchema, Value.Clone(raw))
+  if (!checkProviderSchema.Check(withDefaults))
+    return { ok: false, issue: describeSchemaError(checkProviderSchema.Errors(withDefaults).First()!, ProviderConfigSchema) }
+  const { config, issue } = checkProvider(withDefaults, options)
+  return issue ? { ok: false, issue } : { ok: true, config }
+}
+
 /** Absolute storage path for sqlite, resolved beside the config file. */
 export function resolveBeside(dir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dir, path)
@@ -93,14 +110,15 @@ function applyDefaults(raw: unknown): unknown {
   return config
 }
 
-function describeSchemaError(error: ValueError): { field: string; problem: string; fix?: string } {
+/** `root` is the schema the error's path starts from (the whole config, or one provider). */
+function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): SemanticIssue {
   const field = toDotted(error.path)
   const got = describeValue(error.value)
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const parts = error.path.split('/').filter(Boolean)
       const unknown = parts.pop() ?? ''
-      const known = knownKeysAt(parts)
+      const known = knownKeysAt(root, parts)
       const near = nearest(unknown, known)
       return {
         field,
@@ -176,8 +194,8 @@ function describeValue(value: unknown): string {
 }
 
 /** Valid keys of the object schema at a JSON-pointer path (skipping record keys and array indexes). */
-function knownKeysAt(parts: string[]): string[] {
-  let schema: unknown = ConfigSchema
+function knownKeysAt(root: TSchema, parts: string[]): string[] {
+  let schema: unknown = root
   for (const part of parts) {
     const s = schema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown>; items?: unknown }
     if (s.properties && part in s.properties) schema = s.properties[part]

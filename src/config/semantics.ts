@@ -1,8 +1,9 @@
-// Checks the schema cannot express: provider kinds and their required fields, unique key names and
-// secrets, aliases that point at served models (one hop), a parseable listen address. Also applies
-// each kind's defaults (base_url, echo's model list) to the config it is given.
+// Checks the schema cannot express: provider kinds and their required fields (checkProvider, shared with
+// the admin API), unique key names and secrets, aliases that point at served models (one hop), a
+// parseable listen address. Also applies each kind's defaults (base_url, echo's model list) to the
+// config it is given.
 import { normalizeProvider } from '../providers'
-import type { Config } from './schema'
+import type { Config, ProviderConfig } from './schema'
 
 export interface SemanticIssue {
   field: string
@@ -16,12 +17,8 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
 
   const served = new Set<string>()
   for (const [name, raw] of Object.entries(config.providers)) {
-    const { config: provider, issue } = normalizeProvider(raw)
+    const { config: provider, issue } = checkProvider(raw)
     if (issue) return { ...issue, field: `providers.${name}.${issue.field}` }
-    if (provider.base_url && !isHttpUrl(provider.base_url))
-      return { field: `providers.${name}.base_url`, problem: `"${provider.base_url}" is not an http(s) URL`, fix: 'base_url = "https://host/v1"' }
-    if (provider.models.length === 0)
-      return { field: `providers.${name}.models`, problem: 'lists no models', fix: 'models = ["model-name"]' }
     for (const model of provider.models) served.add(model)
     config.providers[name] = provider
   }
@@ -77,6 +74,20 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
   if (config.storage?.kind === 'redis' && config.storage.path && !/^rediss?:\/\//.test(config.storage.path))
     return { field: 'storage.path', problem: 'must be a redis:// or rediss:// URL for kind "redis"', fix: 'path = "redis://127.0.0.1:6379"' }
   return undefined
+}
+
+/**
+ * One provider's own checks, wherever it comes from (a [providers.<name>] table or the admin API): the
+ * kind's defaults applied, then the kind's required fields, base_url and models. Fields are relative to
+ * the provider. With `discover`, an empty model list passes: the admin API then asks the upstream.
+ */
+export function checkProvider(raw: ProviderConfig, options: { discover?: boolean } = {}): { config: ProviderConfig; issue?: SemanticIssue } {
+  const { config, issue } = normalizeProvider(raw)
+  if (issue) return { config, issue }
+  if (config.base_url && !isHttpUrl(config.base_url))
+    return { config, issue: { field: 'base_url', problem: `"${config.base_url}" is not an http(s) URL`, fix: 'base_url = "https://host/v1"' } }
+  if (config.models.length === 0 && !options.discover) return { config, issue: { field: 'models', problem: 'lists no models', fix: 'models = ["model-name"]' } }
+  return { config }
 }
 
 /** `host:port`, `[v6]:port` or `:port`; undefined when it does not parse. */

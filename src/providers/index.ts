@@ -7,6 +7,7 @@ import { bedrockKind } from './bedrock'
 import { echoKind } from './echo'
 import { googleKind } from './google'
 import { customKind, ollamaKind, openaiKind } from './openai'
+import { badRequest, GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
 export type { Endpoint, Provider, ProviderConfigIssue, UpstreamCall } from './provider'
@@ -37,4 +38,26 @@ export function normalizeProvider(config: ProviderConfig): { config: ProviderCon
 
 export function createProvider(name: string, config: ProviderConfig): Provider {
   return kindOf(config).create(name, config)
+}
+
+/** How long model discovery waits for the upstream, all pages together. */
+export const DISCOVERY_TIMEOUT_MS = 10_000
+
+/**
+ * The models a (normalized) provider's upstream lists, deduplicated, for a provider created without
+ * `models`. Fails with a GatewayError: 400 when the kind cannot list, the upstream's status and message
+ * when it answered an error, 502 when unreachable, 504 on timeout.
+ */
+export async function discoverModels(name: string, config: ProviderConfig, timeoutMs = DISCOVERY_TIMEOUT_MS): Promise<string[]> {
+  const kind = kindOf(config)
+  if (!kind.listModels)
+    throw badRequest(`models is required for kind ${config.kind}: its upstream cannot list the models it serves.`, 'models')
+  try {
+    return [...new Set(await kind.listModels(config, AbortSignal.timeout(timeoutMs)))]
+  } catch (err) {
+    if (err instanceof GatewayError)
+      throw new GatewayError(err.status, err.type, err.code, `Provider '${name}' could not list its models: ${err.message}`, err.param)
+    if ((err as Error | undefined)?.name === 'TimeoutError') throw upstreamTimeout(name, timeoutMs)
+    throw upstreamUnreachable(name, err)
+  }
 }

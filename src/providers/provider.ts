@@ -47,4 +47,10 @@ export interface ProviderKind {
   normalize?(config: ProviderConfig): ProviderConfig
   check?(config: ProviderConfig): ProviderConfigIssue | undefined
   create(name: string, config: ProviderConfig): Provider
+  /**
+   * The model names the upstream serves (its own listing), for a provider created without `models`.
+   * Rejects with a GatewayError carrying the upstream's status and message when it answers an error,
+   * and as fetch does when no answer came. Absent when the kind cannot list (azure, bedrock).
+   */
+  listModels?(config: ProviderConfig, signal: AbortSignal): Promise<string[]>
 }

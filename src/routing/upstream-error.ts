@@ -1,6 +1,6 @@
 // An upstream's own HTTP error, kept whole so that it reaches the client as it came (status and body
 // bytes) once retries and fallback are exhausted. It is a GatewayError like every other failure.
-import { type ErrorType, GatewayError } from '../server/errors'
+import { errorTypeForStatus, GatewayError } from '../server/errors'
 
 export class UpstreamHttpError extends GatewayError {
   constructor(
@@ -11,7 +11,7 @@ export class UpstreamHttpError extends GatewayError {
     /** Milliseconds the upstream asked us to wait (Retry-After), if it said. */
     readonly retryAfterMs: number | undefined,
   ) {
-    super(status, typeForStatus(status), 'upstream_error', `Provider '${provider}' answered HTTP ${status}.`)
+    super(status, errorTypeForStatus(status), 'upstream_error', `Provider '${provider}' answered HTTP ${status}.`)
   }
 
   override get transient(): boolean {
@@ -22,13 +22,4 @@ export class UpstreamHttpError extends GatewayError {
   override toResponse(extraHeaders?: Record<string, string>): Response {
     return new Response(this.body, { status: this.status, headers: { 'content-type': this.contentType, ...extraHeaders } })
   }
-}
-
-function typeForStatus(status: number): ErrorType {
-  if (status === 401) return 'authentication_error'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 429) return 'requests'
-  if (status >= 500) return 'server_error'
-  return 'invalid_request_error'
 }

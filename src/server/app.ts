@@ -1,6 +1,9 @@
 // createApp(ctx): assembles Elysia and mounts routes/*; no logic. Unknown routes get 404, known paths
 // with the wrong method 405 (with Allow), anything unexpected a generic 500 with the request id.
 import { Elysia } from 'elysia'
+import { adminFallbackRoutes } from '../admin/routes/fallback'
+import { adminKeyRoutes } from '../admin/routes/keys'
+import { adminProviderRoutes } from '../admin/routes/providers'
 import type { AppContext } from './context'
 import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
 import { requestIdOf, unexpected } from './relay'
@@ -32,7 +35,10 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
     .use(messagesRoutes(ctx))
+    .use(adminKeyRoutes(ctx))
+    .use(adminProviderRoutes(ctx))
     .use(extensionRoutes(ctx))
+    .use(adminFallbackRoutes(ctx))
   return app
 }
 

@@ -53,6 +53,18 @@ export class GatewayError extends Error {
   }
 }
 
+/** The error type an HTTP status stands for, when an upstream's body does not say. */
+export function errorTypeForStatus(status: number): ErrorType {
+  if (status === 401) return 'authentication_error'
+  if (status === 402) return 'insufficient_quota'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 408 || status === 504) return 'timeout_error'
+  if (status === 429) return 'requests'
+  if (status >= 500) return 'server_error'
+  return 'invalid_request_error'
+}
+
 export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504
 }

@@ -43,6 +43,12 @@ export function memoryStore(options: { now?: () => number; sweepMs?: number } = 
       checkTtl(ttlMs)
       map.set(key, { value, expires: ttlMs ? now() + ttlMs : Infinity })
     },
+    async add(key, value) {
+      checkKey(key)
+      if (live(key)) return false
+      map.set(key, { value, expires: Infinity })
+      return true
+    },
     async delete(key) {
       checkKey(key)
       const had = live(key) !== undefined

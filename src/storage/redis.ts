@@ -18,6 +18,10 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       if (ttlMs) await client.set(base + key, value, 'PX', Math.ceil(ttlMs))
       else await client.set(base + key, value)
     },
+    async add(key, value) {
+      checkKey(key)
+      return (await client.set(base + key, value, 'NX')) === 'OK'
+    },
     async delete(key) {
       checkKey(key)
       return (await client.del(base + key)) > 0
@@ -85,9 +89,20 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       subscriber.on('message', (from: string, message: string) => {
         if (from === name) onMessage(message)
       })
-      await subscriber.subscribe(name)
+      try {
+        await subscriber.subscribe(name)
+      } catch (err) {
+        // Otherwise the duplicate would go on reconnecting in the background, for nothing.
+        subscriber.disconnect()
+        throw err
+      }
       return async () => {
-        await subscriber.quit().catch(() => subscriber.disconnect())
+        // UNSUBSCRIBE first: its reply means Redis delivers nothing more (QUIT alone frees the
+        // connection only after its reply, so a publish right after could still count it).
+        await subscriber
+          .unsubscribe(name)
+          .then(() => subscriber.quit())
+          .catch(() => subscriber.disconnect())
       }
     },
     namespace: (name) => prefixed(store, `${name}:`),

@@ -18,6 +18,10 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
   const recent = db.query<LogRecord, [string, number, number, number]>(
     'SELECT time, value FROM crabllm_log WHERE log = ? AND time >= ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT ?',
   )
+  // An expired row counts as absent: it is replaced.
+  const add = db.query<{ key: string }, [string, string, number]>(
+    'INSERT INTO crabllm_kv (key, value, expires) VALUES (?1, ?2, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = NULL WHERE crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?3 RETURNING key',
+  )
   const get = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
   const set = db.query<unknown, [string, string, number | null]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
@@ -65,6 +69,11 @@ export function sqliteStore(db: Database, options: { now?: () => number; sweepMs
       checkTtl(ttlMs)
       write()
       set.run(key, value, ttlMs ? now() + ttlMs : null)
+    },
+    async add(key, value) {
+      checkKey(key)
+      write()
+      return add.get(key, value, now()) !== null
     },
     async delete(key) {
       checkKey(key)

@@ -28,6 +28,8 @@ export interface Store {
   get(key: string): Promise<string | undefined>
   /** Sets a value; with `ttlMs` it expires after that many milliseconds. */
   set(key: string, value: string, ttlMs?: number): Promise<void>
+  /** Sets a value only when the key holds none (atomically); true when it was set. */
+  add(key: string, value: string): Promise<boolean>
   /** Deletes a value or counter; true when something was there. */
   delete(key: string): Promise<boolean>
   /**
@@ -80,6 +82,7 @@ export function prefixed(inner: Store, prefix: string): Store {
     get: (key) => inner.get(prefix + key),
     set: (key, value, ttlMs) => inner.set(prefix + key, value, ttlMs),
     delete: (key) => inner.delete(prefix + key),
+    add: (key, value) => inner.add(prefix + key, value),
     increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
     list: async (p, limit) => (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
     append: (log, time, value) => inner.append(prefix + log, time, value),

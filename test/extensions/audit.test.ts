@@ -279,10 +279,10 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       }
     })
 
-    test('admin only: 403 with a key, 401 without', async () => {
+    test('admin only, behind the admin API gate: 401 with a key and without', async () => {
       const forbidden = await logs('', TEAM)
-      expect(forbidden.status).toBe(403)
-      expect((await jsonOf(forbidden)).error.type).toBe('permission_error')
+      expect(forbidden.status).toBe(401)
+      expect((await jsonOf(forbidden)).error.type).toBe('authentication_error')
       const anonymous = await logs('', '')
       expect(anonymous.status).toBe(401)
       expect((await jsonOf(anonymous)).error.type).toBe('authentication_error')

@@ -84,7 +84,7 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     const gw = await startGateway(`${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\n`, { store })
     gateways.push(gw)
     expect(gw.ctx.pipeline.names).toEqual(['rate_limit'])
-    expect(gw.ctx.pipeline.needsUsage).toBe(false)
+    expect(gw.ctx.pipeline.needsUsage).toBe(true) // API keys may bring a token limit of their own
     const res = await gw.chat(ask(), { key: KEY_A })
     expect(res.status).toBe(200)
     expect(res.headers.get('x-ratelimit-limit-requests')).toBe('5')

@@ -134,6 +134,21 @@ export function storageContract(name: string, backend: ContractBackend): void {
       expect(await s.list('', 10)).toEqual([])
     })
 
+    test('add sets only when absent, atomically', async () => {
+      const s = await backend.open()
+      const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => s.add('only-once', `v${i}`)))
+      expect(wins.filter(Boolean)).toHaveLength(1)
+      const winner = wins.indexOf(true)
+      expect(await s.get('only-once')).toBe(`v${winner}`)
+      await s.set('temp', 'old', 30)
+      await Bun.sleep(80) // an expired value counts as absent
+      expect(await s.add('temp', 'new')).toBe(true)
+      expect(await s.get('temp')).toBe('new')
+      expect(await s.namespace('ns').add('k', '1')).toBe(true)
+      expect(await s.namespace('ns').add('k', '2')).toBe(false)
+      expect(await s.get('ns:k')).toBe('1')
+    })
+
     test('bad arguments are rejected', async () => {
       const s = await backend.open()
       expect(s.set('', 'x')).rejects.toThrow(/non-empty/)

@@ -75,3 +75,33 @@ export const BACKENDS: readonly Backend[] = [
 export async function closeAll(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 }
+
+/**
+ * `count` Redis stores, each on its own client, sharing one fresh key prefix: what separate gateway
+ * processes on one Redis see. Closed (and the prefix's keys deleted) by `closeAll`. `prefix` is there
+ * for tests that count what was written.
+ */
+export async function openSharedRedis(count: number): Promise<{ prefix: string; stores: Store[] }> {
+  const prefix = `crabllm-test:${process.pid}:${++seq}:${Date.now()}:`
+  const clients: Redis[] = []
+  for (let i = 0; i < count; i++) {
+    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await client.connect()
+    } catch (err) {
+      throw new Error(`these tests need a redis-server at ${REDIS_URL} (set REDIS_URL, or run .ci/run): ${(err as Error).message}`)
+    }
+    clients.push(client)
+  }
+  cleanups.push(async () => {
+    const client = clients[0]!
+    let cursor = '0'
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length) await client.del(...keys)
+    } while (cursor !== '0')
+    for (const c of clients) await c.quit().catch(() => c.disconnect())
+  })
+  return { prefix, stores: clients.map((client) => redisStore(client, { keyPrefix: prefix })) }
+}

@@ -32,7 +32,7 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
   // Keys and providers made through the admin API, then other instances' changes as they happen.
   try {
     await ctx.live.refresh()
-    if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 1000 : 2000)
+    if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 500 : 2000)
   } catch (err) {
     await storage.close()
     throw new ConfigError(path, 'storage', `cannot read the admin API's keys and providers: ${(err as Error).message}`, 'check the storage backend')
@@ -58,9 +58,10 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
         return
       }
       stopping = true
-      log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: config.shutdown_timeout })
+      log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: ctx.config.shutdown_timeout })
       await ctx.live.stop().catch(() => {})
-      const outcome = await server.shutdown(config.shutdown_timeout * 1000)
+      // ctx.config: a SIGHUP may have changed shutdown_timeout.
+      const outcome = await server.shutdown(ctx.config.shutdown_timeout * 1000)
       // Usage, budgets and audit records written off the response path are flushed before storage closes.
       await ctx.pipeline.flush().catch((err) => log.error('flushing extension writes failed', { error: String(err) }))
       await storage.close().catch(() => {})

@@ -1,7 +1,7 @@
 // Anthropic error body {type: 'error', error: {type, message}} → OpenAI's {error: {message, type, param,
 // code}} (pure). The HTTP status is kept; `code` keeps Anthropic's own error type so nothing is lost.
 // https://docs.anthropic.com/en/api/errors
-import type { ErrorBody as OpenAiErrorBody, ErrorType } from '../../server/errors'
+import { type ErrorBody as OpenAiErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
 
 /** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, server/errors.ts). */
 export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
@@ -15,18 +15,6 @@ export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
   timeout_error: 'timeout_error',
   api_error: 'server_error',
   overloaded_error: 'server_error',
-}
-
-/** The type to use when the body does not say (not JSON, or an unknown error type). */
-export function errorTypeForStatus(status: number): ErrorType {
-  if (status === 401) return 'authentication_error'
-  if (status === 402) return 'insufficient_quota'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 429) return 'requests'
-  if (status === 504) return 'timeout_error'
-  if (status >= 500) return 'server_error'
-  return 'invalid_request_error'
 }
 
 /** Translates an Anthropic error answer (status + body text) into OpenAI's error body. */

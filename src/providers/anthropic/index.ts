@@ -8,6 +8,7 @@ import { translateStream } from '../../wire/translate-stream'
 import { joinUrl } from '../openai'
 import type { Provider, ProviderKind, UpstreamCall } from '../provider'
 import { toOpenAiError } from './errors'
+import { listAnthropicModels } from './models'
 import { toMessagesRequest } from './request'
 import { isMessage, toChatCompletion } from './response'
 import { AnthropicChatStream } from './stream'
@@ -27,6 +28,7 @@ export const anthropicKind: ProviderKind = {
       ? undefined
       : { field: 'api_key', problem: 'is required for kind "anthropic"', fix: 'api_key = "${ANTHROPIC_API_KEY}"' },
   create: createAnthropic,
+  listModels: listAnthropicModels,
 }
 
 function createAnthropic(name: string, config: ProviderConfig): Provider {

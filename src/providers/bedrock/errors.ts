@@ -2,7 +2,7 @@
 // x-amzn-errortype header ("ValidationException:http://internal.amazon.com/...") and explains it in
 // a JSON body {"message": "..."} (some services spell it "Message").
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html
-import type { ErrorBody, ErrorType } from '../../server/errors'
+import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
 
 /** Exception names Bedrock uses, with the OpenAI error type each reads as. */
 const TYPES: Record<string, ErrorType> = {
@@ -40,7 +40,7 @@ export function toOpenAiErrorBody(status: number, errorName: string | undefined,
   const said = typeof p?.message === 'string' ? p.message : typeof p?.Message === 'string' ? p.Message : bodyText.trim().slice(0, 1000)
   const name = errorName ?? bedrockErrorName(null, parsed)
   const message = said || `Bedrock answered HTTP ${status}${name ? ` (${name})` : ''}.`
-  const type = (name && Object.hasOwn(TYPES, name) && TYPES[name]) || typeForStatus(status)
+  const type = (name && Object.hasOwn(TYPES, name) && TYPES[name]) || errorTypeForStatus(status)
   return { error: { message, type, param: null, code: name ?? null } }
 }
 
@@ -52,16 +52,6 @@ export async function toOpenAiErrorResponse(response: Response): Promise<Respons
   const retryAfter = response.headers.get('retry-after')
   if (retryAfter) headers['retry-after'] = retryAfter
   return new Response(JSON.stringify(body), { status: response.status, headers })
-}
-
-function typeForStatus(status: number): ErrorType {
-  if (status === 401) return 'authentication_error'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 408) return 'timeout_error'
-  if (status === 429) return 'requests'
-  if (status >= 500) return 'server_error'
-  return 'invalid_request_error'
 }
 
 /** HTTP statuses of the exceptions ConverseStream can send in-stream (API reference, ConverseStreamOutput). */

@@ -16,6 +16,7 @@ export const echoKind: ProviderKind = {
   create(name) {
     return { name, kind: 'echo', send: async (call) => answer(call) }
   },
+  listModels: async () => [...ECHO_MODELS],
 }
 
 // --- internal ---

@@ -1,6 +1,6 @@
 // Gemini error bodies → OpenAI error bodies (pure); the HTTP status stays the upstream's.
 // Gemini: {"error":{"code","message","status","details"}} (https://ai.google.dev/gemini-api/docs/troubleshooting)
-import type { ErrorBody, ErrorType } from '../../server/errors'
+import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
 import type { GeminiErrorBody } from './types'
 
 /**
@@ -36,7 +36,7 @@ export function fromGeminiError(status: number, text: string): ErrorBody {
   return {
     error: {
       message,
-      type: (name && TYPES[name]) || typeForStatus(status),
+      type: (name && TYPES[name]) || errorTypeForStatus(status),
       param: null,
       code: (reason ?? name)?.toLowerCase() ?? null,
     },
@@ -71,14 +71,4 @@ function parse(text: string): GeminiErrorBody | undefined {
 
 function detailsOf(error: GeminiErrorBody['error']): Record<string, unknown>[] {
   return Array.isArray(error?.details) ? error.details.filter((d) => typeof d === 'object' && d !== null) : []
-}
-
-function typeForStatus(status: number): ErrorType {
-  if (status === 401) return 'authentication_error'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 429) return 'requests'
-  if (status === 504) return 'timeout_error'
-  if (status >= 500) return 'server_error'
-  return 'invalid_request_error'
 }

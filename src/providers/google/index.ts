@@ -8,6 +8,7 @@ import { joinUrl } from '../openai'
 import type { Provider, ProviderKind, UpstreamCall } from '../provider'
 import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from './embeddings'
 import { fromGeminiError, retryAfterOf } from './errors'
+import { listGoogleModels } from './models'
 import { toGeminiRequest } from './request'
 import { fromGeminiResponse } from './response'
 import { GeminiStreamTranslator } from './stream'
@@ -19,6 +20,7 @@ export const googleKind: ProviderKind = {
   check: (config) =>
     config.api_key ? undefined : { field: 'api_key', problem: `is required for kind "${config.kind}"`, fix: 'api_key = "${GEMINI_API_KEY}"' },
   create: createGoogle,
+  listModels: listGoogleModels,
 }
 
 // --- internal ---

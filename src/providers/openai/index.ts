@@ -2,6 +2,7 @@
 // Requests go upstream as the client's bytes; answers come back as they are.
 import type { ProviderConfig } from '../../config/schema'
 import type { ProviderKind } from '../provider'
+import { listOpenAiModels } from './models'
 import { joinUrl, OPENAI_PATHS, openAiUpstream } from './upstream'
 
 export { joinUrl, OPENAI_PATHS, openAiUpstream } from './upstream'
@@ -26,11 +27,13 @@ export const openaiKind: ProviderKind = {
       ? undefined
       : { field: 'api_key', problem: 'is required for kind "openai"', fix: 'api_key = "${OPENAI_API_KEY}"' },
   create: createOpenAiCompatible,
+  listModels: listOpenAiModels,
 }
 
 export const ollamaKind: ProviderKind = {
   normalize: (config) => ({ ...config, base_url: config.base_url ?? OLLAMA_BASE_URL }),
   create: createOpenAiCompatible,
+  listModels: listOpenAiModels,
 }
 
 /** Any kind the gateway does not know, served over the OpenAI protocol at `base_url`. */
@@ -44,4 +47,5 @@ export const customKind: ProviderKind = {
           fix: 'use a known kind, or set base_url to serve it as an OpenAI-compatible custom provider',
         },
   create: createOpenAiCompatible,
+  listModels: listOpenAiModels,
 }

@@ -1,6 +1,7 @@
 // The routes extensions serve (DELETE /v1/cache, GET /v1/usage, GET /v1/budget, GET /v1/admin/logs):
 // authenticated like every /v1 route; admin routes answer 403 to any key but the admin token.
 import type { Elysia } from 'elysia'
+import { requireAdmin } from '../../admin/auth'
 import { isAdmin } from '../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../errors'
@@ -11,6 +12,8 @@ export function extensionRoutes(ctx: AppContext) {
     for (const route of ctx.pipeline.routes) {
       const handler = async ({ request }: { request: Request }) => {
         try {
+          // Under /v1/admin the admin API's own gate applies (404 without admin_token, 401 for any key).
+          if (route.path.startsWith('/v1/admin/')) requireAdmin(ctx, request)
           const principal = ctx.auth.authenticate(request)
           if (route.admin && !isAdmin(principal) && ctx.auth.enabled)
             throw new GatewayError(403, 'permission_error', 'admin_only', `${route.method} ${route.path} needs the admin token.`)

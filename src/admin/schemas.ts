@@ -1,0 +1,107 @@
+// The admin API's payloads as TypeBox schemas: what the routes check request bodies against, and what
+// the OpenAPI document is generated from. Checks a schema cannot express (an expiry in the future, a
+// name another key holds) are made by the code that uses them (keys.ts).
+import { type Static, Type as T } from '@sinclair/typebox'
+import { KeyRateLimitSchema } from '../config/schema'
+
+const strict = { additionalProperties: false } as const
+
+/** Names the admin API accepts for keys and providers (also safe in a URL path and a storage key). */
+export const NAME_PATTERN = '^[A-Za-z0-9._-]{1,64}$'
+
+/** ISO-8601 date-time with seconds optional and a zone (Z or ±hh:mm) required, so it means one instant. */
+export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
+
+export const KeyNameSchema = T.String({
+  pattern: NAME_PATTERN,
+  description: 'Unique key name (1 to 64 letters, digits, ".", "_" or "-"; not "admin" or "anonymous"): shows in logs, usage and metrics.',
+})
+
+export const KeyModelsSchema = T.Array(T.String({ minLength: 1 }), {
+  minItems: 1,
+  description: 'Models the key may use, after alias resolution: exact names, or "*" for all.',
+})
+
+export const KeyBudgetSchema = T.Number({ minimum: 0, description: 'Spend limit in USD; overrides [extensions.budget] for this key.' })
+
+export const KeyExpiresAtSchema = T.String({
+  pattern: DATE_TIME_PATTERN,
+  description: 'ISO-8601 time (with Z or an offset) after which the key is refused; must be in the future.',
+})
+
+/** POST /v1/admin/keys */
+export const CreateKeyBodySchema = T.Object(
+  {
+    name: KeyNameSchema,
+    models: T.Optional(KeyModelsSchema),
+    rate_limit: T.Optional(KeyRateLimitSchema),
+    budget: T.Optional(KeyBudgetSchema),
+    expires_at: T.Optional(KeyExpiresAtSchema),
+  },
+  { ...strict, description: 'A new key; the gateway generates its secret.' },
+)
+export type CreateKeyBody = Static<typeof CreateKeyBodySchema>
+
+/** PATCH /v1/admin/keys/{name}: any subset; null removes rate_limit, budget or expires_at. */
+export const UpdateKeyBodySchema = T.Object(
+  {
+    models: T.Optional(KeyModelsSchema),
+    rate_limit: T.Optional(T.Union([KeyRateLimitSchema, T.Null()])),
+    budget: T.Optional(T.Union([KeyBudgetSchema, T.Null()])),
+    expires_at: T.Optional(T.Union([KeyExpiresAtSchema, T.Null()])),
+  },
+  { ...strict, description: 'The fields to change; null removes rate_limit, budget or expires_at.' },
+)
+export type UpdateKeyBody = Static<typeof UpdateKeyBodySchema>
+
+/** The fields of UpdateKeyBodySchema that null removes. */
+export const REMOVABLE_KEY_FIELDS = ['rate_limit', 'budget', 'expires_at'] as const
+
+/**
+ * UpdateKeyBodySchema without the nulls: what a PATCH body is checked against once its nulls are taken
+ * out, so that an error names the field inside (rate_limit.requests_per_minute), not the union.
+ */
+export const UpdateKeyFieldsSchema = T.Object(
+  {
+    models: T.Optional(KeyModelsSchema),
+    rate_limit: T.Optional(KeyRateLimitSchema),
+    budget: T.Optional(KeyBudgetSchema),
+    expires_at: T.Optional(KeyExpiresAtSchema),
+  },
+  strict,
+)
+
+/** A key as GET lists it: never its secret. */
+export const KeyViewSchema = T.Object({
+  name: T.String(),
+  masked: T.String({ description: 'The secret\'s first 7 and last 4 characters ("sk-AbCd…wxyz"), or "****" for a short config-file key.' }),
+  models: T.Array(T.String()),
+  rate_limit: T.Optional(KeyRateLimitSchema),
+  budget: T.Optional(T.Number()),
+  expires_at: T.Optional(T.String()),
+  expired: T.Boolean(),
+  source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
+  created_at: T.Optional(T.String()),
+  updated_at: T.Optional(T.String()),
+})
+export type KeyView = Static<typeof KeyViewSchema>
+
+/** The answer to POST: the only time the secret is shown. */
+export const CreatedKeySchema = T.Object({
+  name: T.String(),
+  key: T.String({ description: 'The secret (sk- + 48 base62 characters). Shown only in this answer; store it now.' }),
+  masked: T.String(),
+  models: T.Array(T.String()),
+  rate_limit: T.Optional(KeyRateLimitSchema),
+  budget: T.Optional(T.Number()),
+  expires_at: T.Optional(T.String()),
+  source: T.Literal('api'),
+  created_at: T.String(),
+  updated_at: T.String(),
+})
+export type CreatedKey = Static<typeof CreatedKeySchema>
+
+export const KeyListSchema = T.Object({ object: T.Literal('list'), data: T.Array(KeyViewSchema) })
+
+/** The answer to DELETE (keys and providers). */
+export const DeletedSchema = T.Object({ name: T.String(), deleted: T.Literal(true) })

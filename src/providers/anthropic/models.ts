@@ -1,0 +1,21 @@
+// GET {base_url}/models for Anthropic: {"data":[{"id"}],"has_more","last_id"}, paged with after_id.
+// https://docs.anthropic.com/en/api/models-list
+import type { ProviderConfig } from '../../config/schema'
+import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
+import { joinUrl } from '../openai'
+import { toOpenAiError } from './errors'
+import { ANTHROPIC_VERSION } from './index'
+
+export async function listAnthropicModels(config: ProviderConfig, signal: AbortSignal): Promise<string[]> {
+  const url = joinUrl(config.base_url!, 'models?limit=1000')
+  const headers = { 'x-api-key': config.api_key ?? '', 'anthropic-version': ANTHROPIC_VERSION }
+  const names: string[] = []
+  let after: string | undefined
+  for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+    const listing = await getListing(after ? `${url}&after_id=${encodeURIComponent(after)}` : url, headers, signal, toOpenAiError)
+    names.push(...namesIn(listing.data, 'id', 'data'))
+    if (listing.has_more !== true || typeof listing.last_id !== 'string') break
+    after = listing.last_id
+  }
+  return names
+}

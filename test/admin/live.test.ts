@@ -1,0 +1,455 @@
+// Live reconfiguration in-process (src/admin/live.ts): keys and providers written to storage (as the
+// admin API writes them, through AdminStore) take effect after refresh()/changed() without a restart;
+// the config file wins name conflicts; the registry swap is atomic under load and a stream in flight
+// across a swap completes; reload() re-reads the config file (a broken one keeps the old config); and
+// two gateways on one Redis see each other's changes (pub/sub, and polling alone as the safety net).
+// No sleeps: propagation is awaited by polling the other gateway's state in a bounded loop.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Redis from 'ioredis'
+import type { KeyRecord, ProviderRecord } from '../../src/admin/store'
+import { ConfigError } from '../../src/config/errors'
+import type { ProviderConfig } from '../../src/config/schema'
+import { digest } from '../../src/server/auth'
+import { prefixed, type Store } from '../../src/storage/store'
+import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
+import { chatChunks, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
+import { BACKENDS, closeAll, openSharedRedis, REDIS_URL } from '../support/stores'
+
+const ADMIN = 'admin-token-live-0123456789abcdef'
+const TEAM = 'sk-config-team-0123456789abcdefgh'
+
+let mock: MockUpstream
+let dir: string
+beforeAll(async () => {
+  mock = await startMockUpstream()
+  dir = mkdtempSync(join(tmpdir(), 'crabllm-live-'))
+})
+afterAll(async () => {
+  await mock.close()
+  await closeAll()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function baseToml(extra = ''): string {
+  return `admin_token = "${ADMIN}"
+[[keys]]
+name = "team"
+key = "${TEAM}"
+${provider('base', mock.url, ['base-model'])}
+${extra}`
+}
+
+let seq = 0
+/** A fresh secret, and the record the admin API would store for it (digest only). */
+function keyRecord(name: string, extra: Partial<KeyRecord> = {}): { secret: string; record: KeyRecord } {
+  const secret = `sk-live${++seq}${crypto.randomUUID().replaceAll('-', '')}`
+  const now = new Date().toISOString()
+  return {
+    secret,
+    record: { name, hash: digest(secret), models: ['*'], prefix: secret.slice(0, 7), last4: secret.slice(-4), created_at: now, updated_at: now, ...extra },
+  }
+}
+
+function providerRecord(name: string, models: string[], extra: Partial<ProviderConfig> = {}): ProviderRecord {
+  const now = new Date().toISOString()
+  return {
+    name,
+    config: { kind: 'openai', api_key: `sk-upstream-${name}`, base_url: `${mock.url}/v1`, models, weight: 1, max_retries: 0, timeout: 30, ...extra },
+    created_at: now,
+    updated_at: now,
+  }
+}
+
+const ask = (model: string, stream = false) => ({ model, stream, messages: [{ role: 'user', content: 'hi' }] })
+
+async function status(gw: TestGateway, model: string, key: string): Promise<number> {
+  const res = await gw.chat(ask(model), { key })
+  await res.arrayBuffer()
+  return res.status
+}
+
+async function modelIds(gw: TestGateway): Promise<string[]> {
+  const res = await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${ADMIN}` } })
+  expect(res.status).toBe(200)
+  return ((await jsonOf(res)).data as { id: string }[]).map((m) => m.id)
+}
+
+/**
+ * Polls `check` until it holds, at most `boundMs` (a guard against a hung test, not a timing
+ * assumption); returns how long it took.
+ */
+async function until(check: () => boolean | Promise<boolean>, boundMs = 3000): Promise<number> {
+  const started = performance.now()
+  while (!(await check())) {
+    if (performance.now() - started > boundMs) throw new Error(`condition not met within ${boundMs} ms`)
+    await Bun.sleep(5)
+  }
+  return performance.now() - started
+}
+
+/** A store without publish/subscribe (as if pub/sub were unavailable): polling alone must propagate. */
+function withoutPubSub(inner: Store): Store {
+  const { publish: _p, subscribe: _s, ...rest } = inner
+  const store: Store = { ...rest, namespace: (name) => prefixed(store, `${name}:`) }
+  return store
+}
+
+describe.each(BACKENDS)('live reconfiguration on $name storage', (backend) => {
+  test('a stored key works after refresh and is refused after delete + changed', async () => {
+    await using gw = await startGateway(baseToml(), { store: await backend.open() })
+    const { secret, record } = keyRecord('stored')
+    await gw.ctx.admin.putKey(record)
+    // Not seen until this instance rebuilds.
+    expect(await status(gw, 'base-model', secret)).toBe(401)
+    await gw.ctx.live.refresh()
+    expect(await status(gw, 'base-model', secret)).toBe(200)
+    expect(gw.ctx.auth.principals.find((p) => p.name === 'stored')?.source).toBe('api')
+
+    expect(await gw.ctx.admin.deleteKey('stored')).toBe(true)
+    const before = gw.ctx.live.version
+    await gw.ctx.live.changed()
+    expect(gw.ctx.live.version).toBeGreaterThan(before)
+    const refused = await gw.chat(ask('base-model'), { key: secret })
+    expect(refused.status).toBe(401)
+    expect((await jsonOf(refused)).error.code).toBe('invalid_api_key')
+    // The config key is untouched.
+    expect(await status(gw, 'base-model', TEAM)).toBe(200)
+    expect(gw.errors()).toEqual([])
+  })
+
+  test("a stored key's models, rate limit and expiry apply", async () => {
+    await using gw = await startGateway(baseToml(provider('other', mock.url, ['other-model'])), { store: await backend.open() })
+    const narrow = keyRecord('narrow', { models: ['other-model'], rate_limit: { requests_per_minute: 7 } })
+    const expired = keyRecord('expired', { expires_at: new Date(Date.now() - 1000).toISOString() })
+    await gw.ctx.admin.putKey(narrow.record)
+    await gw.ctx.admin.putKey(expired.record)
+    await gw.ctx.live.changed()
+    expect(await status(gw, 'other-model', narrow.secret)).toBe(200)
+    expect(await status(gw, 'base-model', narrow.secret)).toBe(403)
+    expect(gw.ctx.auth.principals.find((p) => p.name === 'narrow')?.rateLimit).toEqual({ requests_per_minute: 7 })
+    const res = await gw.chat(ask('base-model'), { key: expired.secret })
+    expect(res.status).toBe(401)
+    expect((await jsonOf(res)).error.message).toContain('expired')
+  })
+
+  test("a stored provider's model is served after changed and 404 after removal", async () => {
+    await using gw = await startGateway(baseToml(), { store: await backend.open() })
+    expect(await status(gw, 'api-model', TEAM)).toBe(404)
+    await gw.ctx.admin.putProvider(providerRecord('api', ['api-model']))
+    await gw.ctx.live.changed()
+    const before = mock.requests.length
+    expect(await status(gw, 'api-model', TEAM)).toBe(200)
+    // It went upstream with the stored provider's own credentials.
+    const sent = mock.requests[before]!
+    expect(sent.headers.authorization).toBe('Bearer sk-upstream-api')
+    expect(sent.json().model).toBe('api-model')
+    expect(await modelIds(gw)).toEqual(expect.arrayContaining(['api-model', 'base-model']))
+    expect(gw.ctx.registry.providers.has('api')).toBe(true)
+
+    expect(await gw.ctx.admin.deleteProvider('api')).toBe(true)
+    await gw.ctx.live.changed()
+    const res = await gw.chat(ask('api-model'), { key: TEAM })
+    expect(res.status).toBe(404)
+    expect((await jsonOf(res)).error.code).toBe('model_not_found')
+    expect(await modelIds(gw)).not.toContain('api-model')
+    expect(await status(gw, 'base-model', TEAM)).toBe(200)
+  })
+
+  test('config-file names win conflicts, for keys and providers', async () => {
+    await using gw = await startGateway(baseToml(), { store: await backend.open() })
+    const impostor = keyRecord('team')
+    await gw.ctx.admin.putKey(impostor.record)
+    // A stored provider named like the config's, pointing at other models and other credentials.
+    await gw.ctx.admin.putProvider(providerRecord('base', ['hijacked-model'], { api_key: 'sk-upstream-impostor' }))
+    await gw.ctx.live.changed()
+
+    expect(await status(gw, 'base-model', impostor.secret)).toBe(401)
+    const before = mock.requests.length
+    expect(await status(gw, 'base-model', TEAM)).toBe(200)
+    expect(mock.requests[before]!.headers.authorization).toBe('Bearer sk-upstream-base')
+    expect(await status(gw, 'hijacked-model', TEAM)).toBe(404)
+    expect(gw.ctx.auth.principals.filter((p) => p.name === 'team').map((p) => p.source)).toEqual(['config'])
+    expect(gw.logs().some((l) => l.includes('config file wins') && l.includes('"base"'))).toBe(true)
+  })
+})
+
+describe('a bad stored record', () => {
+  test('is skipped with an error log and does not block other changes (a revocation still lands)', async () => {
+    await using gw = await startGateway(baseToml())
+    const { secret, record } = keyRecord('victim')
+    await gw.ctx.admin.putKey(record)
+    await gw.ctx.live.changed()
+    expect(await status(gw, 'base-model', secret)).toBe(200)
+    // Records no admin route would write (an older version, a hand edit): no base_url for a custom
+    // kind, an empty model list, a config that is not an object.
+    await gw.ctx.admin.putProvider(providerRecord('nourl', ['nourl-model'], { kind: 'custom-thing', base_url: undefined }))
+    await gw.ctx.admin.putProvider(providerRecord('nomodels', []))
+    await gw.ctx.admin.store.set('provider/garbage', JSON.stringify({ name: 'garbage', config: null }))
+    await gw.ctx.admin.putProvider(providerRecord('good', ['good-model']))
+    await gw.ctx.admin.store.set('key/broken', JSON.stringify({ name: 'broken', models: '*' }))
+    await gw.ctx.admin.deleteKey('victim')
+    await gw.ctx.live.changed()
+    expect(await status(gw, 'base-model', secret)).toBe(401)
+    expect(await status(gw, 'good-model', TEAM)).toBe(200)
+    expect(await status(gw, 'nourl-model', TEAM)).toBe(404)
+    const errors = gw.errors().join('\n')
+    for (const name of ['nourl', 'nomodels', 'garbage', 'broken']) expect(errors).toContain(`"${name}"`)
+  })
+})
+
+describe('the registry swap', () => {
+  test('is atomic under load: concurrent requests across many swaps all succeed', async () => {
+    await using gw = await startGateway(baseToml())
+    const { secret, record } = keyRecord('loader')
+    await gw.ctx.admin.putKey(record)
+    await gw.ctx.admin.putProvider(providerRecord('stable', ['stable-model']))
+    await gw.ctx.live.changed()
+    const registries = new Set([gw.ctx.registry])
+    // Batches of requests stay in flight across swaps. At most three batches at once: in one process the
+    // test's client and the gateway's upstream calls share fetch's connection pool (256 sockets).
+    const batches: Promise<number[]>[] = []
+    const SWAPS = 40
+    const BATCH = 20
+    for (let i = 0; i < SWAPS; i++) {
+      if (i >= 3) await batches[i - 3]
+      batches.push(Promise.all(Array.from({ length: BATCH }, (_, j) => status(gw, j % 2 ? 'stable-model' : 'base-model', j % 3 ? secret : TEAM))))
+      // A swap while they run: one provider appears or goes, another changes its weight.
+      if (i % 2) await gw.ctx.admin.deleteProvider('flapping')
+      else await gw.ctx.admin.putProvider(providerRecord('flapping', ['flapping-model']))
+      await gw.ctx.admin.putProvider(providerRecord('stable', ['stable-model'], { weight: 1 + (i % 5) }))
+      await gw.ctx.live.changed()
+      registries.add(gw.ctx.registry)
+    }
+    const statuses = (await Promise.all(batches)).flat()
+    expect(registries.size).toBe(SWAPS + 1)
+    expect(statuses).toHaveLength(SWAPS * BATCH)
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('concurrent changed() calls fold into rebuilds and end on the newest version', async () => {
+    await using gw = await startGateway(baseToml())
+    const records = Array.from({ length: 20 }, (_, i) => providerRecord(`p${i}`, [`model-${i}`]))
+    await Promise.all(
+      records.map(async (r) => {
+        await gw.ctx.admin.putProvider(r)
+        await gw.ctx.live.changed()
+      }),
+    )
+    expect(gw.ctx.live.version).toBe(await gw.ctx.admin.version())
+    for (let i = 0; i < 20; i++) expect(gw.ctx.registry.models).toContain(`model-${i}`)
+  })
+
+  test('a stream in flight across a swap that removes its provider completes with [DONE]', async () => {
+    await using gw = await startGateway(baseToml())
+    await gw.ctx.admin.putProvider(providerRecord('streamer', ['stream-model']))
+    await gw.ctx.live.changed()
+    const gate = Promise.withResolvers<void>()
+    const frames = chatChunks(['one', ' two', ' three'], 'stream-model')
+    mock.enqueue({ sse: frames, holdFrames: gate.promise, holdFramesAfter: 1 })
+    const res = await gw.chat(ask('stream-model', true), { key: TEAM })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    const first = await reader.read()
+    expect(new TextDecoder().decode(first.value)).toContain('"role":"assistant"')
+
+    // Mid-stream: the provider is removed and the registry swapped. New requests see the new one...
+    const old = gw.ctx.registry
+    await gw.ctx.admin.deleteProvider('streamer')
+    await gw.ctx.live.changed()
+    expect(gw.ctx.registry).not.toBe(old)
+    expect(await status(gw, 'stream-model', TEAM)).toBe(404)
+    // ...while the stream in flight finishes on the old one.
+    gate.resolve()
+    let rest = ''
+    const decoder = new TextDecoder()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      rest += decoder.decode(value, { stream: true })
+    }
+    const events = rest.split('\n\n').filter((f) => f.trim())
+    expect(events.at(-1)).toBe('data: [DONE]')
+    expect(rest).toContain(' three')
+    expect(gw.ctx.inflight.count).toBe(0)
+    expect(gw.errors()).toEqual([])
+  })
+})
+
+describe('reload() re-reads the config file', () => {
+  test('a good file: a new provider appears, a removed one is gone, keys follow, stored records stay', async () => {
+    const path = join(dir, 'reload-good.toml')
+    const first = baseToml(provider('old', mock.url, ['old-model']))
+    writeFileSync(path, first)
+    await using gw = await startGateway(first, { configPath: path })
+    const stored = keyRecord('stored')
+    await gw.ctx.admin.putKey(stored.record)
+    await gw.ctx.admin.putProvider(providerRecord('api', ['api-model']))
+    await gw.ctx.live.changed()
+    expect(await status(gw, 'old-model', TEAM)).toBe(200)
+    expect(await status(gw, 'new-model', TEAM)).toBe(404)
+
+    const NEWKEY = 'sk-config-newkey-0123456789abcdefg'
+    writeFileSync(
+      path,
+      `admin_token = "${ADMIN}"
+[[keys]]
+name = "newkey"
+key = "${NEWKEY}"
+${provider('base', mock.url, ['base-model'])}
+${provider('fresh', mock.url, ['new-model'])}`,
+    )
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(await status(gw, 'new-model', NEWKEY)).toBe(200)
+    expect(await status(gw, 'old-model', NEWKEY)).toBe(404)
+    expect(await modelIds(gw)).toEqual(['api-model', 'base-model', 'new-model'])
+    // The removed config key is refused; the new one and the stored one work.
+    expect(await status(gw, 'base-model', TEAM)).toBe(401)
+    expect(await status(gw, 'api-model', stored.secret)).toBe(200)
+    expect(gw.logs().some((l) => l.includes('config reloaded'))).toBe(true)
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('a broken file is reported, names the file, and the old config keeps serving', async () => {
+    const path = join(dir, 'reload-broken.toml')
+    const toml = baseToml()
+    writeFileSync(path, toml)
+    await using gw = await startGateway(toml, { configPath: path })
+    const registry = gw.ctx.registry
+    const config = gw.ctx.config
+
+    for (const broken of ['admin_token = "unterminated\n[providers', `${toml}\n[providers.bad]\nkind = "openai"\nmodels = ["x"]\nwieght = 2\n`]) {
+      writeFileSync(path, broken)
+      const error = await gw.ctx.live.reload()
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error!.message).toContain(path)
+      expect(gw.ctx.registry).toBe(registry)
+      expect(gw.ctx.config).toBe(config)
+      expect(await status(gw, 'base-model', TEAM)).toBe(200)
+    }
+    const errors = gw.errors()
+    expect(errors).toHaveLength(2)
+    for (const line of errors) {
+      expect(line).toContain('config reload failed')
+      expect(line).toContain(path)
+    }
+  })
+
+  test('a good file that cannot be applied (storage down) is reported, and the old config keeps serving', async () => {
+    const path = join(dir, 'reload-storage-down.toml')
+    const toml = baseToml()
+    writeFileSync(path, toml)
+    let down = false
+    const inner = await BACKENDS[0]!.open()
+    const flaky: Store = {
+      ...inner,
+      list: (prefix, limit) => (down ? Promise.reject(new Error('storage is down')) : inner.list(prefix, limit)),
+      namespace: (name) => prefixed(flaky, `${name}:`),
+    }
+    await using gw = await startGateway(toml, { configPath: path, store: flaky })
+    const config = gw.ctx.config
+    writeFileSync(path, baseToml(provider('fresh', mock.url, ['new-model'])))
+    down = true
+    const error = await gw.ctx.live.reload()
+    expect(error?.message).toContain('storage is down')
+    expect(gw.ctx.config).toBe(config)
+    expect(await status(gw, 'new-model', TEAM)).toBe(404)
+    // Once storage is back, an unrelated resync must not half-apply the file that was reported as failed.
+    down = false
+    await gw.ctx.live.refresh()
+    expect(gw.ctx.config).toBe(config)
+    expect(await status(gw, 'new-model', TEAM)).toBe(404)
+    // A new SIGHUP applies it.
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(await status(gw, 'new-model', TEAM)).toBe(200)
+  })
+
+  test('a file the semantic checks reject (alias to nothing) keeps the old config', async () => {
+    const path = join(dir, 'reload-semantic.toml')
+    const toml = baseToml()
+    writeFileSync(path, toml)
+    await using gw = await startGateway(toml, { configPath: path })
+    writeFileSync(path, `${toml}\n[aliases]\nfast = "no-such-model"\n`)
+    const error = await gw.ctx.live.reload()
+    expect(error?.message).toContain('aliases.fast')
+    expect(gw.ctx.config.aliases).toEqual({})
+    expect(await status(gw, 'base-model', TEAM)).toBe(200)
+  })
+})
+
+describe('two gateways on one Redis', () => {
+  async function pair(options: { pubsub: boolean; followMs: number }) {
+    const { prefix, stores } = await openSharedRedis(2)
+    const wrap = (s: Store) => (options.pubsub ? s : withoutPubSub(s))
+    const a = await startGateway(baseToml(), { store: wrap(stores[0]!), followMs: options.followMs })
+    const b = await startGateway(baseToml(), { store: wrap(stores[1]!), followMs: options.followMs })
+    return { a, b, prefix }
+  }
+
+  for (const pubsub of [true, false]) {
+    test(`a change through A reaches B within a second (${pubsub ? 'pub/sub' : 'polling alone'})`, async () => {
+      const { a: A, b: B } = await pair({ pubsub, followMs: 1000 })
+      await using a = A
+      await using b = B
+      expect(a.ctx.store.subscribe === undefined).toBe(!pubsub)
+      const delays: number[] = []
+      // A key made on A is accepted by B.
+      const { secret, record } = keyRecord('shared')
+      await a.ctx.admin.putKey(record)
+      let t = performance.now()
+      await a.ctx.live.changed()
+      await until(() => b.ctx.auth.principals.some((p) => p.name === 'shared'))
+      delays.push(performance.now() - t)
+      expect(await status(b, 'base-model', secret)).toBe(200)
+
+      // A provider made on A is served by B.
+      await a.ctx.admin.putProvider(providerRecord('shared-provider', ['shared-model']))
+      t = performance.now()
+      await a.ctx.live.changed()
+      await until(() => b.ctx.registry.models.includes('shared-model'))
+      delays.push(performance.now() - t)
+      expect(await status(b, 'shared-model', secret)).toBe(200)
+
+      // Revoked on B: refused on A.
+      await b.ctx.admin.deleteKey('shared')
+      t = performance.now()
+      await b.ctx.live.changed()
+      await until(() => !a.ctx.auth.principals.some((p) => p.name === 'shared'))
+      delays.push(performance.now() - t)
+      expect(await status(a, 'base-model', secret)).toBe(401)
+      expect(a.ctx.live.version).toBe(b.ctx.live.version)
+
+      console.log(`propagation (${pubsub ? 'pub/sub' : 'polling'}): ${delays.map((d) => `${d.toFixed(1)} ms`).join(', ')}`)
+      // The requirement is one second; the bound leaves room for a loaded machine.
+      for (const d of delays) expect(d).toBeLessThan(1500)
+      expect(a.errors()).toEqual([])
+      expect(b.errors()).toEqual([])
+    })
+  }
+
+  test('stop() releases the subscription; B catches up on an explicit refresh', async () => {
+    const { a, b, prefix } = await pair({ pubsub: true, followMs: 1000 })
+    await using _a = a
+    await using _b = b
+    const channel = `${prefix}chan:admin:changes`
+    const probe = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    const subscribers = async () => Number(((await probe.pubsub('NUMSUB', channel)) as [string, number])[1])
+    try {
+      expect(await subscribers()).toBe(2)
+      await b.ctx.live.stop()
+      expect(await subscribers()).toBe(1)
+    } finally {
+      await probe.quit()
+    }
+    const version = b.ctx.live.version
+    await a.ctx.admin.putProvider(providerRecord('late', ['late-model']))
+    await a.ctx.live.changed()
+    expect(b.ctx.live.version).toBe(version)
+    await b.ctx.live.refresh()
+    expect(b.ctx.registry.models).toContain('late-model')
+    expect(b.ctx.live.version).toBe(a.ctx.live.version)
+  })
+})
