@@ -38,7 +38,8 @@ models = ["*"]
 # rate_limit = { requests_per_minute = 10 }   # needs [extensions.rate_limit]
 
 # ── Storage ──
-# sqlite: a file beside this config. Other kinds: "memory", or "redis" with path = "redis://host:6379".
+# sqlite: a file beside this config (one process). Other kinds: "memory", or "redis" with
+# path = "redis://host:6379" for several gateways sharing state (prefix = "crabllm:" keeps deployments apart).
 [storage]
 kind = "sqlite"
 path = "crabllm.db"
