@@ -1,39 +1,8 @@
-// /v1/admin/keys: list, create, show, update, revoke (src/admin/keys.ts does the work). Admin token
-// only (src/admin/auth.ts); JSON in and out; every failure in OpenAI's error shape.
-import type { Elysia } from 'elysia'
-import { readJsonBody } from '../../server/body'
+// /v1/admin/keys: list, create, show, update, revoke (src/admin/keys.ts does the work).
 import type { AppContext } from '../../server/context'
-import { GatewayError } from '../../server/errors'
-import { requestIdOf, unexpected } from '../../server/relay'
-import { requireAdmin } from '../auth'
 import { createKey, listKeys, revokeKey, showKey, updateKey } from '../keys'
-
-const PATH = '/v1/admin/keys'
+import { crudRoutes } from './crud'
 
 export function adminKeyRoutes(ctx: AppContext) {
-  const handle =
-    (answer: (request: Request, name: string) => Promise<Response>) =>
-    async ({ request, params }: { request: Request; params?: Record<string, string | undefined> }) => {
-      try {
-        requireAdmin(ctx, request)
-        return await answer(request, params?.name ?? '')
-      } catch (err) {
-        return (err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))).toResponse()
-      }
-    }
-  const body = async (request: Request) => (await readJsonBody(request, ctx.config.max_body_size)).json
-  return (app: Elysia) =>
-    app
-      .get(PATH, handle(async () => Response.json({ object: 'list', data: await listKeys(ctx) })))
-      .post(PATH, handle(async (request) => Response.json(await createKey(ctx, await body(request)), { status: 201 })), { parse: 'none' })
-      .get(`${PATH}/:name`, handle(async (_, name) => Response.json(await showKey(ctx, name))))
-      .patch(`${PATH}/:name`, handle(async (request, name) => Response.json(await updateKey(ctx, name, await body(request)))), { parse: 'none' })
-      .delete(
-        `${PATH}/:name`,
-        handle(async (_, name) => {
-          await revokeKey(ctx, name)
-          return Response.json({ name, deleted: true })
-        }),
-        { parse: 'none' },
-      )
+  return crudRoutes(ctx, { path: '/v1/admin/keys', list: listKeys, create: createKey, show: showKey, update: updateKey, remove: revokeKey })
 }
