@@ -1,5 +1,6 @@
 // The logger: leveled, one line per event (`time LEVEL message key=value …`) on stderr, or JSON lines
-// with LOG_FORMAT=json. Level from -v/-vv/-vvv or LOG_LEVEL (which wins). Secrets are never passed in.
+// with `log_format = "json"` in the config or LOG_FORMAT=json (which wins). Level from -v/-vv/-vvv or
+// LOG_LEVEL (which wins). Secrets are never passed in.
 
 export const LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const
 export type Level = (typeof LEVELS)[number]
@@ -20,6 +21,9 @@ export interface Logger {
    * gateway's own level is the default warn (and hides them below its level when the gateway's is lower).
    */
   withLevel(level: Level): Logger
+  /** The same logger writing text lines or JSON lines. */
+  withFormat(json: boolean): Logger
+  readonly json: boolean
 }
 
 export interface LoggerOptions {
@@ -52,6 +56,8 @@ export function createLogger(options: LoggerOptions): Logger {
   return {
     level: options.level,
     withLevel: (level) => createLogger({ ...options, level }),
+    withFormat: (json) => createLogger({ ...options, json }),
+    json: options.json === true,
     enabled: (level) => LEVELS.indexOf(level) <= rank,
     error: (m, f) => emit('error', m, f),
     warn: (m, f) => emit('warn', m, f),

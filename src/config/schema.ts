@@ -110,6 +110,10 @@ export const ConfigSchema = T.Object(
     listen: T.String({ minLength: 1, default: '127.0.0.1:5632', description: 'host:port to listen on.' }),
     shutdown_timeout: T.Number({ minimum: 0, default: 30, description: 'Seconds to let in-flight requests finish on SIGTERM/SIGINT.' }),
     admin_token: T.Optional(T.String({ minLength: 16, description: 'Bearer token for the admin API; also accepted as a key for every model.' })),
+    log_format: T.Union([T.Literal('text'), T.Literal('json')], {
+      default: 'text',
+      description: 'Log lines on stderr: "text" (time LEVEL message key=value) or "json" (one object per line). LOG_FORMAT overrides.',
+    }),
     openapi: T.Boolean({ default: true, description: 'Serve /openapi.json and /docs.' }),
     max_body_size: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024, description: 'Largest request body accepted, in bytes (413 above).' }),
     providers: T.Record(T.String({ minLength: 1 }), ProviderConfigSchema, { default: {} }),

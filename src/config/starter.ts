@@ -20,6 +20,10 @@ shutdown_timeout = 30
 # Bearer token for the admin API. It also works as a key for every model. Keep it secret.
 admin_token = "${adminToken}"
 
+# Log lines on stderr: "text" (time LEVEL message key=value) or "json" (one object per line, for log
+# shippers). LOG_FORMAT=json|text overrides; -v / LOG_LEVEL=info adds one access line per request.
+# log_format = "text"
+
 # Largest request body accepted, in bytes (413 above it). Default 32 MiB.
 # max_body_size = 33554432
 

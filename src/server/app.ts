@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import { adminFallbackRoutes } from '../admin/routes/fallback'
 import { adminKeyRoutes } from '../admin/routes/keys'
 import { adminProviderRoutes } from '../admin/routes/providers'
+import { accessLine, accessScope } from './access'
 import type { AppContext } from './context'
 import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
 import { requestIdOf, unexpected } from './relay'
@@ -22,23 +23,30 @@ export interface AppState {
 export function createApp(ctx: AppContext, state: AppState = { draining: false }) {
   const app = new Elysia({ name: 'crabllm' })
     .onError(({ code, error, request }) => {
-      if (error instanceof GatewayError) return error.toResponse()
+      const requestId = requestIdOf(request)
       const path = new URL(request.url).pathname
-      if (code === 'NOT_FOUND') {
+      let failure: GatewayError
+      if (error instanceof GatewayError) failure = error
+      else if (code === 'NOT_FOUND') {
         const allow = allowedMethods(app.routes, path)
-        return (allow.length ? methodNotAllowed(request.method, path, allow) : routeNotFound(request.method, path)).toResponse()
-      }
-      return unexpected(ctx, error, requestIdOf(request)).toResponse()
+        failure = allow.length ? methodNotAllowed(request.method, path, allow) : routeNotFound(request.method, path)
+      } else failure = unexpected(ctx, error, requestId)
+      accessLine(ctx, request.method, path, failure.status, undefined, requestId)
+      return failure.toResponse({ 'x-request-id': requestId })
     })
-    .use(healthRoutes(ctx, state))
-    .use(modelsRoutes(ctx))
+    // Relay routes log and set x-request-id themselves (relay.ts), with no hooks on their path (H1).
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
     .use(messagesRoutes(ctx))
-    .use(adminKeyRoutes(ctx))
-    .use(adminProviderRoutes(ctx))
-    .use(extensionRoutes(ctx))
-    .use(adminFallbackRoutes(ctx))
+    .use(
+      accessScope(ctx)
+        .use(healthRoutes(ctx, state))
+        .use(modelsRoutes(ctx))
+        .use(adminKeyRoutes(ctx))
+        .use(adminProviderRoutes(ctx))
+        .use(extensionRoutes(ctx))
+        .use(adminFallbackRoutes(ctx)),
+    )
   return app
 }
 

@@ -215,6 +215,7 @@ function access(ctx: AppContext, f: AccessFields): void {
   if (!ctx.log.enabled('info')) return
   ctx.log.info('request', {
     request_id: f.requestId,
+    method: 'POST',
     path: f.path,
     model: f.model,
     provider: f.provider,

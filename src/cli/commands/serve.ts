@@ -16,7 +16,8 @@ export const serveFlags: FlagSpec[] = [
   { name: 'bind', short: 'b', value: true, placeholder: 'ADDR', description: 'listen address, overrides `listen` (e.g. 0.0.0.0:8080)' },
 ]
 
-export async function runServe(flags: Record<string, string | true>, log: Logger): Promise<number> {
+export async function runServe(flags: Record<string, string | true>, startLog: Logger): Promise<number> {
+  let log = startLog
   const path = typeof flags.config === 'string' ? flags.config : 'crabllm.toml'
   const bind = typeof flags.bind === 'string' ? flags.bind : undefined
   const address = bind ? parseListen(bind) : undefined
@@ -26,6 +27,8 @@ export async function runServe(flags: Record<string, string | true>, log: Logger
     writeStarter(path, false, (line) => process.stderr.write(`${line}\n`))
   }
   const { config, file, dir } = await loadConfigFile(path)
+  // log_format from the config, unless LOG_FORMAT chose already.
+  if (!process.env.LOG_FORMAT && config.log_format === 'json' && !log.json) log = log.withFormat(true)
   const listen = address ?? parseListen(config.listen)!
   const storage = await openStorage(config.storage, dir, path, log)
   const ctx = createContext(config, { log, store: storage.store, configPath: path })
