@@ -10,7 +10,8 @@ import { customKind, ollamaKind, openaiKind } from './openai'
 import { badRequest, GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
-export type { Endpoint, Provider, ProviderConfigIssue, UpstreamCall } from './provider'
+export type { Endpoint, MediaEndpoint, Provider, ProviderConfigIssue, UpstreamCall } from './provider'
+export { supportsEndpoint } from './provider'
 
 const KINDS: Record<string, ProviderKind> = {
   openai: openaiKind,

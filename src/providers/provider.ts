@@ -2,8 +2,21 @@
 // exchange and answers in OpenAI's wire format (status + body); routing/ decides retries and fallback.
 import type { ProviderConfig } from '../config/schema'
 
-/** chat and embeddings are OpenAI's; messages is Anthropic's (only anthropic-kind providers take it as is). */
-export type Endpoint = 'chat' | 'embeddings' | 'messages'
+/**
+ * chat and embeddings are OpenAI's; messages is Anthropic's (only anthropic-kind providers take it as is).
+ * images (generations), speech, transcriptions and translations are OpenAI's media endpoints: only the
+ * OpenAI protocol family (openai, azure, ollama, custom) serves them.
+ */
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | MediaEndpoint
+export type MediaEndpoint = 'images' | 'speech' | 'transcriptions' | 'translations'
+
+/** What a provider that does not list its `endpoints` is asked for (it answers unsupported_endpoint itself). */
+const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'embeddings', 'messages'])
+
+/** Whether `provider` takes calls to `endpoint` (checked before dispatch: unsupported deployments are skipped). */
+export function supportsEndpoint(provider: Provider, endpoint: Endpoint): boolean {
+  return (provider.endpoints ?? CORE_ENDPOINTS).has(endpoint)
+}
 
 /** One attempt at one deployment. */
 export interface UpstreamCall {
@@ -22,6 +35,8 @@ export interface UpstreamCall {
    * /v1/messages). Credentials and everything else from the client never reach an upstream.
    */
   clientHeaders?: Readonly<Record<string, string>> | undefined
+  /** The body's content type when it is not JSON (multipart/form-data with its boundary). */
+  contentType?: string | undefined
 }
 
 /**
@@ -31,6 +46,11 @@ export interface UpstreamCall {
 export interface Provider {
   readonly name: string
   readonly kind: string
+  /**
+   * The endpoints this provider serves, per kind. Absent: chat, embeddings and messages (the kinds that
+   * translate); the OpenAI family lists every endpoint, media included.
+   */
+  readonly endpoints?: ReadonlySet<Endpoint>
   send(call: UpstreamCall): Promise<Response>
 }
 

@@ -10,16 +10,7 @@ export interface JsonBody {
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > limit) throw requestTooLarge(limit)
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await request.arrayBuffer())
-  } catch {
-    // Bun's own maxRequestBodySize (set just above `limit`) ends a chunked body that is too large.
-    throw requestTooLarge(limit)
-  }
-  if (bytes.byteLength > limit) throw requestTooLarge(limit)
+  const bytes = await readBodyBytes(request, limit)
   if (bytes.byteLength === 0) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json')
   let text: string
   try {
@@ -35,6 +26,21 @@ export async function readJsonBody(request: Request, limit: number): Promise<Jso
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw badRequest('The request body must be a JSON object.', null, 'invalid_json')
   return { bytes, json: json as Record<string, unknown> }
+}
+
+/** The body's bytes, read once: 413 from content-length before reading, and after when it was longer. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > limit) throw requestTooLarge(limit)
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await request.arrayBuffer())
+  } catch {
+    // Bun's own maxRequestBodySize (set just above `limit`) ends a chunked body that is too large.
+    throw requestTooLarge(limit)
+  }
+  if (bytes.byteLength > limit) throw requestTooLarge(limit)
+  return bytes
 }
 
 /** The envelope every model endpoint shares: `model` (non-empty string) and `stream` (boolean). */

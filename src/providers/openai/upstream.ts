@@ -2,6 +2,9 @@
 // and the one fetch that sends the client's bytes. Shared by openai, custom, ollama and azure.
 import type { Endpoint, Provider, UpstreamCall } from '../provider'
 
+/** The family serves every endpoint, OpenAI's media endpoints (images, audio) included. */
+const ALL_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'embeddings', 'messages', 'images', 'speech', 'transcriptions', 'translations'])
+
 export interface OpenAiUpstreamOptions {
   name: string
   kind: string
@@ -19,6 +22,7 @@ export function openAiUpstream(options: OpenAiUpstreamOptions): Provider {
   return {
     name: options.name,
     kind: options.kind,
+    endpoints: ALL_ENDPOINTS,
     send(call) {
       const cacheKey = `${call.endpoint} ${call.model}`
       let url = urls.get(cacheKey)
@@ -26,9 +30,11 @@ export function openAiUpstream(options: OpenAiUpstreamOptions): Provider {
         url = options.url(call.endpoint, call.model)
         urls.set(cacheKey, url)
       }
+      const base = call.stream ? headersStream : headers
       return fetch(url, {
         method: 'POST',
-        headers: call.stream ? headersStream : headers,
+        // A multipart body goes with its own content type (its boundary), as the client sent it.
+        headers: call.contentType ? { ...base, 'content-type': call.contentType } : base,
         body: call.body,
         signal: call.signal,
       })
@@ -42,4 +48,12 @@ export function joinUrl(base: string, path: string): string {
 }
 
 // `messages` is never sent to this family: /v1/messages translates to chat for it (src/messages).
-export const OPENAI_PATHS: Record<Endpoint, string> = { chat: 'chat/completions', embeddings: 'embeddings', messages: 'messages' }
+export const OPENAI_PATHS: Record<Endpoint, string> = {
+  chat: 'chat/completions',
+  embeddings: 'embeddings',
+  messages: 'messages',
+  images: 'images/generations',
+  speech: 'audio/speech',
+  transcriptions: 'audio/transcriptions',
+  translations: 'audio/translations',
+}

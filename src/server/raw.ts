@@ -1,0 +1,69 @@
+// Relays an upstream answer that is not parsed as SSE (speech audio, and the image and transcription
+// streams passed through as they are) chunk by chunk, each chunk untouched, as it arrives. Nothing can
+// be said in-band once bytes went out (binary), so when the upstream fails midway the client's response
+// is cut (errored, no final chunk): the client sees a truncated body rather than a short complete one.
+import type { StreamReader } from '../routing/dispatch'
+import type { RelayOutcome } from './sse'
+
+export interface RawRelayOptions {
+  first: Uint8Array | undefined
+  reader: StreamReader
+  /** Aborts the upstream request. */
+  abort: (reason?: unknown) => void
+  /** Sees each chunk before it is sent (extensions' onChunk). */
+  tap?: (chunk: Uint8Array) => void
+  /** Called once, when the relay ends for any reason. */
+  onEnd?: (outcome: RelayOutcome) => void
+}
+
+export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
+  const { reader, tap } = options
+  let ended = false
+  const end = (outcome: RelayOutcome) => {
+    if (ended) return
+    ended = true
+    options.abort()
+    options.onEnd?.(outcome)
+  }
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const first = options.first
+      if (first && first.byteLength) {
+        tap?.(first)
+        controller.enqueue(first)
+      }
+    },
+    async pull(controller) {
+      // A pull that enqueues nothing is not called again (WHATWG streams): skip empty chunks here.
+      for (;;) {
+        let result: { done: boolean; value?: Uint8Array | undefined }
+        try {
+          result = await reader.read()
+        } catch {
+          if (ended) return
+          end('upstream_error')
+          // No reason on purpose (measured on Bun 1.4.5): Bun.serve prints an Error reason to stderr with
+          // its stack; without one it just resets the client's connection, which is what we want.
+          controller.error()
+          return
+        }
+        if (ended) return
+        if (result.done) {
+          controller.close()
+          end('done')
+          return
+        }
+        const chunk = result.value
+        if (chunk && chunk.byteLength) {
+          tap?.(chunk)
+          controller.enqueue(chunk)
+          return
+        }
+      }
+    },
+    cancel(reason) {
+      end('client_closed')
+      reader.cancel(reason).catch(() => {})
+    },
+  })
+}
