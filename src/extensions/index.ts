@@ -10,7 +10,7 @@ import { cacheExtension } from './cache'
 import { loggingExtension } from './logging'
 import { createPipeline, PendingWrites, type Pipeline } from './pipeline'
 import { rateLimitExtension } from './rate-limit'
-import type { ExtensionFactory } from './types'
+import type { Extension, ExtensionFactory } from './types'
 import { usageExtension } from './usage/index'
 
 export type { Pipeline } from './pipeline'
@@ -27,9 +27,16 @@ const FACTORIES: Factories = {
   rate_limit: rateLimitExtension,
 }
 
-export function buildPipeline(config: Config, store: Store, log: Logger, principals: () => readonly Principal[] = () => []): Pipeline {
+/** `internal` extensions (metrics) run first, before those the config lists. */
+export function buildPipeline(
+  config: Config,
+  store: Store,
+  log: Logger,
+  principals: () => readonly Principal[] = () => [],
+  internal: readonly Extension[] = [],
+): Pipeline {
   const pending = new PendingWrites(log)
-  const extensions = []
+  const extensions = [...internal]
   for (const [name, options] of Object.entries(config.extensions ?? {})) {
     // The schema only lets known names through, so every name has a factory.
     const factory = FACTORIES[name as keyof Factories] as ExtensionFactory<unknown>

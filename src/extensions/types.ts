@@ -7,7 +7,7 @@ import type { GatewayError } from '../server/errors'
 import type { RelayOutcome } from '../server/sse'
 import type { Store } from '../storage/store'
 
-export type SurfaceName = 'chat' | 'embeddings' | 'messages'
+export type SurfaceName = 'chat' | 'embeddings' | 'messages' | 'images' | 'speech' | 'transcriptions' | 'translations'
 
 /** Token counts in OpenAI's terms, whatever the provider reported. */
 export interface Usage {

@@ -14,10 +14,33 @@ export interface DispatchOptions {
   retryAfterCapMs: number
   random: () => number
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Told of every attempt, retry and fallback (metrics); absent when nobody counts them. */
+  observer?: DispatchObserver
+}
+
+/** What dispatch reports as it goes, for counters (src/metrics). Called synchronously; must be cheap. */
+export interface DispatchObserver {
+  /** After each call to a deployment: the answer, or the error it ended with. */
+  attempt(provider: string, result: Answer | GatewayError): void
+  /** Before trying the same deployment again after a transient failure. */
+  retry(provider: string): void
+  /** Before moving on to the next deployment of `model`. */
+  fallback(model: string): void
 }
 
 /** One client request as dispatch sees it: the call each attempt makes, with the client's signal. */
-export type DispatchRequest = UpstreamCall
+export interface DispatchRequest extends UpstreamCall {
+  /**
+   * false: never call the same deployment twice (images and audio are not idempotent and are billed);
+   * a transient failure moves on to the next deployment. Default true: retry up to max_retries.
+   */
+  retry?: boolean
+  /**
+   * true: answer with a stream committed at its first chunk whatever the content type (audio bytes are
+   * relayed as they arrive, not buffered). Default: a stream only for `stream` calls answered with SSE.
+   */
+  raw?: boolean
+}
 
 /** A whole non-stream answer, read under the deployment's timeout. */
 export interface BufferedAnswer {
@@ -64,16 +87,20 @@ export class ClientClosedError extends GatewayError {
 export async function dispatch(list: readonly Deployment[], request: DispatchRequest, options: DispatchOptions): Promise<Answer> {
   let last: GatewayError | undefined
   let attempts = 0
+  const { observer } = options
   for (const deployment of orderDeployments(list, options.random)) {
+    if (attempts > 0) observer?.fallback(request.model)
     for (let retry = 0; ; retry++) {
       if (request.signal.aborted) throw new ClientClosedError()
       attempts++
       const outcome = await attempt(deployment, request, attempts)
+      observer?.attempt(deployment.provider.name, outcome)
       if (!(outcome instanceof GatewayError)) return outcome
       last = outcome
       if (outcome instanceof ClientClosedError) throw outcome
       if (!outcome.transient) throw outcome
-      if (retry >= deployment.maxRetries) break
+      if (retry >= deployment.maxRetries || request.retry === false) break
+      observer?.retry(deployment.provider.name)
       const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
       await options.sleep(retryDelay(retry, retryAfter, { baseMs: options.backoffBaseMs, retryAfterCapMs: options.retryAfterCapMs, random: options.random }), request.signal)
     }
@@ -115,13 +142,14 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
       stream: request.stream,
       signal: controller.signal,
       clientHeaders: request.clientHeaders,
+      contentType: request.contentType,
     })
     const contentType = response.headers.get('content-type') ?? 'application/json'
     if (!response.ok) {
       const body = new Uint8Array(await response.arrayBuffer())
       return new UpstreamHttpError(provider.name, response.status, body, contentType, parseRetryAfter(response.headers))
     }
-    if (!request.stream || !response.body || !contentType.includes('text/event-stream')) {
+    if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
       const body = new Uint8Array(await response.arrayBuffer())
       return { kind: 'buffered', deployment, status: response.status, contentType, body, attempts }
     }

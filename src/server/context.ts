@@ -4,6 +4,7 @@ import type { Config } from '../config/schema'
 import { createLive, type Live } from '../admin/live'
 import { AdminStore } from '../admin/store'
 import { buildPipeline, type Pipeline } from '../extensions'
+import { createMetrics, type Metrics } from '../metrics'
 import type { Logger } from '../log'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
@@ -23,6 +24,8 @@ export interface AppContext {
   readonly inflight: { count: number }
   readonly store: Store
   readonly pipeline: Pipeline
+  /** Prometheus metrics; absent when `metrics = false`. */
+  readonly metrics?: Metrics
   /** Keys and providers made through the admin API. */
   readonly admin: AdminStore
   readonly live: Live
@@ -59,8 +62,11 @@ export function createContext(config: Config, options: ContextOptions): AppConte
     store,
     admin,
   } as Omit<AppContext, 'pipeline' | 'live'> as AppContext
+  const metrics = config.metrics === false ? undefined : createMetrics(ctx)
   Object.assign(ctx, {
-    pipeline: options.pipeline ?? buildPipeline(config, store, options.log, () => ctx.auth.principals),
+    metrics,
+    dispatch: metrics ? { ...ctx.dispatch, observer: metrics.observer } : ctx.dispatch,
+    pipeline: options.pipeline ?? buildPipeline(config, store, options.log, () => ctx.auth.principals, metrics ? [metrics.extension] : []),
     live: createLive(ctx, admin, options.configPath),
   })
   return ctx

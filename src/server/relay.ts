@@ -2,18 +2,21 @@
 // auth → body (read once, parse once) → resolve alias → allowlist → dispatch → relay.
 // The client's bytes go upstream unchanged unless an alias rewrote `model` (then serialised once).
 // A Surface is what differs between the OpenAI routes and Anthropic's /v1/messages: the error shape,
-// the stream's end marker, and how a deployment is called.
+// the stream's end marker, and how a deployment is called; and for the media routes (server/media.ts),
+// the body (multipart), the answer (raw bytes as they arrive) and no retries.
 import type { Server } from 'bun'
 import type { RequestContext } from '../extensions'
 import { StreamUsage, usageOfBody, wantsUsageChunk } from '../extensions/usage'
 import type { Endpoint } from '../providers'
-import { dispatch } from '../routing/dispatch'
+import { dispatch, type StreamAnswer } from '../routing/dispatch'
 import { UpstreamHttpError } from '../routing/upstream-error'
 import type { Deployment } from '../routing/registry'
 import { assertAllowed } from './auth'
 import { readEnvelope, readJsonBody } from './body'
 import type { AppContext } from './context'
 import { GatewayError, internalError, modelNotFound, upstreamStreamFailed } from './errors'
+import { readMultipartBody, withModel } from './multipart'
+import { relayRaw } from './raw'
 import { relaySse } from './sse'
 
 const encoder = new TextEncoder()
@@ -29,9 +32,21 @@ export function requestIdOf(request: Request): string {
 export interface Surface {
   readonly path: string
   readonly endpoint: Endpoint
-  /** Whether `stream: true` means an SSE answer on this surface. */
+  /** Whether `stream: true` means a streamed (SSE) answer on this surface. */
   readonly streams: boolean
-  /** How this surface calls a model's deployments (the list as is for OpenAI routes). */
+  /** How the body arrives: JSON (default), or multipart/form-data with these file fields required. */
+  readonly multipart?: readonly string[]
+  /** false: a deployment is never called twice for one request (not idempotent, billed); fallback still applies. */
+  readonly retry?: boolean
+  /**
+   * When the answer is relayed as raw bytes as they arrive, not parsed as SSE: always (speech audio), or
+   * when the client asked to stream (image and transcription event streams, passed through as they are).
+   */
+  readonly raw?: 'always' | 'stream'
+  /**
+   * How this surface calls a model's deployments (the list as is for OpenAI routes). Called before the
+   * extension pipeline; throws a GatewayError when no deployment can serve the surface.
+   */
   deployments(list: readonly Deployment[]): readonly Deployment[]
   /** Allowlisted client headers passed to the provider. */
   clientHeaders?(request: Request): Readonly<Record<string, string>> | undefined
@@ -74,13 +89,17 @@ export async function relayModelRequest(
   try {
     const principal = ctx.auth.authenticate(request)
     keyName = principal.name
-    const { bytes, json } = await readJsonBody(request, ctx.config.max_body_size)
-    const envelope = readEnvelope(json)
+    const form = surface.multipart ? await readMultipartBody(request, ctx.config.max_body_size, surface.multipart) : undefined
+    const { bytes, json } = form ?? (await readJsonBody(request, ctx.config.max_body_size))
+    const envelope = form ? form.envelope : readEnvelope(json)
     model = ctx.registry.resolve(envelope.model)
     const served = ctx.registry.deployments(model)
     if (!served) throw modelNotFound(envelope.model)
     assertAllowed(principal, model)
-    const stream = surface.streams && envelope.stream
+    const deployments = surface.deployments(served)
+    const sse = surface.streams && envelope.stream
+    const raw = surface.raw === 'always' || (surface.raw === 'stream' && envelope.stream)
+    const stream = sse || raw
     let rewrite = model !== envelope.model
     let stripUsage = false
     if (pipeline.active) {
@@ -122,12 +141,15 @@ export async function relayModelRequest(
       }
     }
     if (model !== envelope.model) json.model = model
-    const body = rewrite ? encoder.encode(JSON.stringify(json)) : bytes
+    let body = bytes
+    let contentType: string | undefined
+    if (form) ({ bytes: body, contentType } = model === envelope.model ? form : await withModel(form, model))
+    else if (rewrite) body = encoder.encode(JSON.stringify(json))
     // A model call may be silent for longer than the server's idle timeout (slow first token).
     server?.timeout(request, 0)
     const clientHeaders = surface.clientHeaders?.(request)
-    const call = { endpoint, model, body, json, stream, signal: request.signal, clientHeaders }
-    const answer = await dispatch(surface.deployments(served), call, ctx.dispatch)
+    const call = { endpoint, model, body, json, stream: sse, signal: request.signal, clientHeaders, contentType, retry: surface.retry, raw }
+    const answer = await dispatch(deployments, call, ctx.dispatch)
     const provider = answer.deployment.provider.name
     const extra = rctx?.headers
     if (answer.kind === 'buffered') {
@@ -141,6 +163,7 @@ export async function relayModelRequest(
       return new Response(answer.body, { status: answer.status, headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId } })
     }
     handedOff = true
+    if (raw) return relayRawAnswer(ctx, answer, rctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
     let tap: ((events: Uint8Array) => Uint8Array) | undefined
     let watch: StreamUsage | undefined
     if (rctx) {
@@ -183,11 +206,32 @@ export async function relayModelRequest(
       rctx.status = error.status
       if (error instanceof UpstreamHttpError) rctx.provider = error.provider
       pipeline.onError(rctx, error)
-    }
+    } else ctx.metrics?.refused(endpoint, model, error, started)
     return surface.errorResponse(error, rctx ? { ...rctx.headers, 'x-request-id': requestId } : { 'x-request-id': requestId })
   } finally {
     if (!handedOff) ctx.inflight.count--
   }
+}
+
+/** A raw answer (audio, a passed-through event stream): its bytes as they arrive, with its content type. */
+function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestContext | undefined, fields: AccessFields): Response {
+  const { pipeline } = ctx
+  if (rctx) {
+    rctx.provider = fields.provider
+    rctx.status = answer.status
+  }
+  const relayed = relayRaw({
+    first: answer.first,
+    reader: answer.reader,
+    abort: answer.abort,
+    tap: rctx && ((chunk) => pipeline.onChunk(rctx, chunk)),
+    onEnd: (outcome) => {
+      ctx.inflight.count--
+      access(ctx, { ...fields, stream: outcome })
+      if (rctx) pipeline.onStreamEnd(rctx, outcome)
+    },
+  })
+  return new Response(relayed, { status: answer.status, headers: { ...rctx?.headers, 'content-type': answer.contentType, 'x-request-id': fields.requestId } })
 }
 
 /** Logs a bug with its stack (never sent to the client) and returns the generic 500. */

@@ -177,7 +177,8 @@ describe('robustness', () => {
 
   test('without extensions no hook runs and the body is not re-serialised for usage', async () => {
     const up = await startMockUpstream()
-    const g = await startGateway(provider('up', up.url, ['m']))
+    // metrics (on by default) is an extension too; test/metrics/metrics.test.ts covers it.
+    const g = await startGateway(`metrics = false\n${provider('up', up.url, ['m'])}`)
     try {
       expect(g.ctx.pipeline.active).toBe(false)
       const raw = '{"model":"m","messages":[],"stream":true}'

@@ -83,7 +83,7 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     const store = await backend.open()
     const gw = await startGateway(`${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\n`, { store })
     gateways.push(gw)
-    expect(gw.ctx.pipeline.names).toEqual(['rate_limit'])
+    expect(gw.ctx.pipeline.names).toEqual(['metrics', 'rate_limit']) // metrics is built in and runs first
     expect(gw.ctx.pipeline.needsUsage).toBe(true) // API keys may bring a token limit of their own
     const res = await gw.chat(ask(), { key: KEY_A })
     expect(res.status).toBe(200)

@@ -87,7 +87,8 @@ describe('response bytes', () => {
   test('a stream is relayed frame for frame with SSE headers', async () => {
     const frames = chatChunks(['a', 'b', 'c', 'd'], 'gpt-4o-mini', true)
     mock.enqueue({ sse: frames })
-    const res = await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true }, { key: KEY })
+    // The client asks for the usage chunk: otherwise metrics (which asks for it to count tokens) hides it.
+    const res = await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } }, { key: KEY })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     expect(res.headers.get('cache-control')).toBe('no-cache')

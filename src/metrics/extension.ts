@@ -1,0 +1,70 @@
+// The metrics extension: always first in the pipeline (unless `metrics = false`), it records each
+// model request once, when it finishes: requests, durations, time to first byte, open streams, tokens,
+// cost, cache hits and misses, and the refusals of rate_limit and budget. It never blocks a request:
+// every hook is synchronous counter arithmetic. Attempts, retries and fallbacks come from dispatch's
+// observer (observer.ts); requests refused before the pipeline from relay.ts (refusals.ts).
+import type { Config } from '../config/schema'
+import { CACHE_HEADER } from '../extensions/cache'
+import { costMicros, microsToUsd, pricingOf } from '../extensions/pricing'
+import type { Extension, RequestContext } from '../extensions/types'
+import type { MetricSet } from './registry'
+import { extensionRefusal } from './refusals'
+
+/** The provider label when dispatch failed without naming one (timeout, unreachable, client gone). */
+export const UNKNOWN = 'unknown'
+
+export function metricsExtension(m: MetricSet, source: { readonly config: Config }): Extension {
+  /** Streams that have sent their first event and not yet ended. */
+  const open = new WeakSet<RequestContext>()
+
+  /** Counts a finished request: one requests_total and one duration observation, always together. */
+  const finish = (ctx: RequestContext, provider: string, status: number) => {
+    m.request(ctx.surface, ctx.model, provider, status).inc()
+    m.duration(ctx.surface, ctx.model, provider).observe((performance.now() - ctx.started) / 1000)
+    if (ctx.headers[CACHE_HEADER] === 'miss') m.cache('miss').inc()
+  }
+
+  const spend = (ctx: RequestContext, provider: string) => {
+    const usage = ctx.usage
+    if (!usage) return
+    m.tokens(ctx.model, provider, 'prompt').inc(usage.prompt_tokens)
+    m.tokens(ctx.model, provider, 'completion').inc(usage.completion_tokens)
+    if (usage.cache_read_tokens) m.tokens(ctx.model, provider, 'cache_read').inc(usage.cache_read_tokens)
+    if (usage.cache_write_tokens) m.tokens(ctx.model, provider, 'cache_write').inc(usage.cache_write_tokens)
+    const pricing = pricingOf(source.config, ctx.model, ctx.requestedModel)
+    if (pricing) m.cost(ctx.model).inc(microsToUsd(costMicros(pricing, usage)))
+  }
+
+  return {
+    name: 'metrics',
+    // Token counters need usage: streams are asked for their usage chunk (hidden from clients that did not ask).
+    needsUsage: true,
+    onResponse(ctx) {
+      if (ctx.cached) {
+        m.cache('hit').inc()
+        finish(ctx, 'cache', ctx.status ?? 200)
+        return
+      }
+      const provider = ctx.provider ?? UNKNOWN
+      finish(ctx, provider, ctx.status ?? 200)
+      spend(ctx, provider)
+    },
+    onChunk(ctx) {
+      if (open.has(ctx)) return
+      open.add(ctx)
+      m.openStreams.inc()
+      m.firstByte(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN).observe((performance.now() - ctx.started) / 1000)
+    },
+    onStreamEnd(ctx) {
+      if (open.delete(ctx)) m.openStreams.dec()
+      const provider = ctx.provider ?? UNKNOWN
+      finish(ctx, provider, ctx.status ?? 200)
+      spend(ctx, provider)
+    },
+    onError(ctx, error) {
+      const reason = extensionRefusal(error)
+      if (reason) m.rejection(reason).inc()
+      finish(ctx, reason ? 'none' : (ctx.provider ?? UNKNOWN), error.status)
+    },
+  }
+}

@@ -1,0 +1,50 @@
+// Prometheus metrics for one gateway (one AppContext): the registry, the pipeline extension that feeds
+// it, dispatch's observer, and the count of requests refused before the pipeline. GET /metrics is in
+// route.ts. Built only when `metrics` is on (the default).
+import type { Registry } from 'prom-client'
+import type { Config } from '../config/schema'
+import type { Extension } from '../extensions/types'
+import type { DispatchObserver } from '../routing/dispatch'
+import type { Registry as ModelRegistry } from '../routing/registry'
+import type { GatewayError } from '../server/errors'
+import { metricsExtension } from './extension'
+import { dispatchObserver } from './observer'
+import { earlyRefusal } from './refusals'
+import { createMetricSet } from './registry'
+
+export { metricsRoutes } from './route'
+
+export interface Metrics {
+  readonly register: Registry
+  /** Runs first in the pipeline: records every request that reached it. */
+  readonly extension: Extension
+  /** Goes into DispatchOptions: attempts, retries, fallbacks. */
+  readonly observer: DispatchObserver
+  /**
+   * A model request refused before the pipeline (no key, bad body, unknown or forbidden model):
+   * counted with provider "none" and, when the registry does not know the model, model "unknown".
+   */
+  refused(route: string, model: string | undefined, error: GatewayError, started: number): void
+}
+
+/** What the metrics read from the context at request or scrape time (so reloads are seen). */
+export interface MetricsSource {
+  readonly config: Config
+  readonly registry: ModelRegistry
+  readonly inflight: { readonly count: number }
+}
+
+export function createMetrics(source: MetricsSource): Metrics {
+  const m = createMetricSet({ inflight: source.inflight })
+  return {
+    register: m.register,
+    extension: metricsExtension(m, source),
+    observer: dispatchObserver(m),
+    refused(route, model, error, started) {
+      const known = model !== undefined && source.registry.deployments(model) ? model : 'unknown'
+      m.rejection(earlyRefusal(error)).inc()
+      m.request(route, known, 'none', error.status).inc()
+      m.duration(route, known, 'none').observe((performance.now() - started) / 1000)
+    },
+  }
+}
