@@ -5,6 +5,7 @@ import { type AdminCommand, CONNECTION_FLAGS, commandFlags, runAdminCommand } fr
 import { type FlagSpec, parseArgs } from './cli/args'
 import { initFlags, runInit } from './cli/commands/init'
 import { keysCommands } from './cli/commands/keys'
+import { openapiFlags, runOpenapi } from './cli/commands/openapi'
 import { providersCommands } from './cli/commands/providers'
 import { runServe, serveFlags } from './cli/commands/serve'
 import { CliError, UsageError } from './config/errors'
@@ -13,7 +14,7 @@ import { createLogger, levelFrom } from './log'
 /** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
 const GROUPS: Record<string, Record<string, AdminCommand>> = { keys: keysCommands, providers: providersCommands }
 
-const COMMANDS: Record<string, readonly FlagSpec[]> = { serve: serveFlags, init: initFlags, help: [], version: [] }
+const COMMANDS: Record<string, readonly FlagSpec[]> = { serve: serveFlags, init: initFlags, openapi: openapiFlags, help: [], version: [] }
 for (const [group, commands] of Object.entries(GROUPS))
   for (const [name, command] of Object.entries(commands)) COMMANDS[`${group} ${name}`] = commandFlags(command)
 
@@ -22,6 +23,7 @@ const SUMMARIES: Record<string, string> = {
   init: 'write a starter config with a fresh admin token and key',
   keys: 'list, create, update and delete virtual keys on a running gateway',
   providers: 'list, create, update and delete providers on a running gateway',
+  openapi: 'print the OpenAPI document (--format json) or a self-contained reference page (--format html)',
   help: 'show this help',
   version: 'print the version',
 }
@@ -71,6 +73,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const log = createLogger({ level: levelFrom(args.verbosity), json: process.env.LOG_FORMAT === 'json' })
     if (command === 'init') {
       runInit(args.flags, (line) => process.stderr.write(`${line}\n`))
+      return 0
+    }
+    if (command === 'openapi') {
+      await runOpenapi(args.flags)
       return 0
     }
     const [groupName, subName] = (command ?? '').split(' ')

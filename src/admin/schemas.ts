@@ -2,7 +2,7 @@
 // the OpenAPI document is generated from. Checks a schema cannot express (an expiry in the future, a
 // name another key holds) are made by the code that uses them (keys.ts).
 import { type Static, Type as T } from '@sinclair/typebox'
-import { KeyRateLimitSchema } from '../config/schema'
+import { KeyRateLimitSchema, ProviderConfigSchema } from '../config/schema'
 
 const strict = { additionalProperties: false } as const
 
@@ -105,3 +105,37 @@ export const KeyListSchema = T.Object({ object: T.Literal('list'), data: T.Array
 
 /** The answer to DELETE (keys and providers). */
 export const DeletedSchema = T.Object({ name: T.String(), deleted: T.Literal(true) })
+
+/** A provider's name in the admin API (the `[providers.<name>]` of a config file). */
+export const ProviderNameSchema = T.String({ pattern: NAME_PATTERN, description: 'Unique provider name (1 to 64 letters, digits, ".", "_" or "-").' })
+
+const { kind: providerKind, ...providerFields } = ProviderConfigSchema.properties
+
+/**
+ * POST /v1/admin/providers: the fields of a `[providers.<name>]` table, checked as the config loader
+ * checks them (src/admin/providers.ts); without `models` the upstream's model list is fetched.
+ */
+export const CreateProviderBodySchema = T.Object(
+  { name: ProviderNameSchema, kind: providerKind, ...T.Partial(T.Object(providerFields)).properties },
+  { ...strict, description: 'A new provider: the fields of a [providers.<name>] table, and its name.' },
+)
+
+/** PATCH /v1/admin/providers/{name}: any subset; null removes a field (back to its default). */
+export const UpdateProviderBodySchema = T.Object(
+  {
+    name: T.Optional(T.String({ description: 'Must equal the name in the path (providers cannot be renamed).' })),
+    ...Object.fromEntries(Object.entries(ProviderConfigSchema.properties).map(([field, schema]) => [field, T.Optional(T.Union([schema, T.Null()]))])),
+  },
+  { ...strict, description: 'The fields to change; null removes one. A masked secret sent back unchanged keeps the secret.' },
+)
+
+/** A provider as the admin API shows it: its config, secrets masked, and where it comes from. */
+export const ProviderViewSchema = T.Object({
+  name: T.String(),
+  ...ProviderConfigSchema.properties,
+  source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
+  created_at: T.Optional(T.String()),
+  updated_at: T.Optional(T.String()),
+})
+
+export const ProviderListSchema = T.Object({ object: T.Literal('list'), data: T.Array(ProviderViewSchema) })

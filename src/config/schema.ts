@@ -115,6 +115,16 @@ export const ConfigSchema = T.Object(
       description: 'Log lines on stderr: "text" (time LEVEL message key=value) or "json" (one object per line). LOG_FORMAT overrides.',
     }),
     openapi: T.Boolean({ default: true, description: 'Serve /openapi.json and /docs.' }),
+    metrics: T.Boolean({
+      default: true,
+      description: 'Count requests and serve GET /metrics (Prometheus text format). false removes the route and its per-request work.',
+    }),
+    metrics_token: T.Optional(
+      T.String({
+        minLength: 16,
+        description: 'When set, GET /metrics needs `Authorization: Bearer <metrics_token>` (or the admin token); when unset, /metrics is open.',
+      }),
+    ),
     max_body_size: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024, description: 'Largest request body accepted, in bytes (413 above).' }),
     providers: T.Record(T.String({ minLength: 1 }), ProviderConfigSchema, { default: {} }),
     keys: T.Array(KeyConfigSchema, { default: [] }),

@@ -27,6 +27,11 @@ admin_token = "${adminToken}"
 # Largest request body accepted, in bytes (413 above it). Default 32 MiB.
 # max_body_size = 33554432
 
+# Prometheus metrics at GET /metrics (README.md § Metrics). false turns off the route and the counting.
+# metrics = true
+# When set, /metrics needs \`Authorization: Bearer <metrics_token>\` (or the admin token); unset, it is open.
+# metrics_token = "\${CRABLLM_METRICS_TOKEN}"
+
 # ── Keys ──
 # Clients send a key as \`Authorization: Bearer <key>\` or \`x-api-key: <key>\`.
 # \`models\` lists what the key may use (after aliases): exact names, or "*".

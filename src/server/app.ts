@@ -4,14 +4,18 @@ import { Elysia } from 'elysia'
 import { adminFallbackRoutes } from '../admin/routes/fallback'
 import { adminKeyRoutes } from '../admin/routes/keys'
 import { adminProviderRoutes } from '../admin/routes/providers'
+import { metricsRoutes } from '../metrics'
 import { accessLine, accessScope } from './access'
 import type { AppContext } from './context'
 import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
 import { requestIdOf, unexpected } from './relay'
+import { audioRoutes } from './routes/audio'
 import { chatRoutes } from './routes/chat'
+import { docsRoutes } from './routes/docs'
 import { embeddingsRoutes } from './routes/embeddings'
 import { extensionRoutes } from './routes/extensions'
 import { healthRoutes } from './routes/health'
+import { imagesRoutes } from './routes/images'
 import { messagesRoutes } from './routes/messages'
 import { modelsRoutes } from './routes/models'
 
@@ -38,10 +42,14 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
     .use(messagesRoutes(ctx))
+    .use(imagesRoutes(ctx))
+    .use(audioRoutes(ctx))
     .use(
       accessScope(ctx)
         .use(healthRoutes(ctx, state))
+        .use(metricsRoutes(ctx))
         .use(modelsRoutes(ctx))
+        .use(docsRoutes(ctx))
         .use(adminKeyRoutes(ctx))
         .use(adminProviderRoutes(ctx))
         .use(extensionRoutes(ctx))

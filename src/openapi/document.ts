@@ -1,0 +1,427 @@
+// The OpenAPI 3.1 document of every route the gateway serves, built from the TypeBox schemas of
+// src/wire/ and src/admin/schemas.ts (components.ts). A pure function of the version: the same
+// document is served at /openapi.json, rendered at /docs and printed by `crabllm openapi`. Routes that
+// an extension or a setting turns on (cache, usage, budget, audit, metrics, the admin API) are always
+// listed, each saying what enables it, so that one document describes every gateway.
+// test/openapi/document.test.ts validates it and checks that every route createApp registers is here.
+import { components, type JsonObject, RATE_LIMIT_HEADER_NAMES, ref, type SchemaName, type SecurityName } from './components'
+
+export interface DocumentOptions {
+  /** The gateway's version (package.json), shown as info.version. */
+  version: string
+}
+
+type Security = Partial<Record<SecurityName, []>>[]
+type ErrorShape = 'openai' | 'anthropic'
+
+interface Operation {
+  id: string
+  tag: string
+  summary: string
+  description?: string
+  security: Security
+  parameters?: JsonObject[]
+  body?: { content: Record<string, JsonObject>; description?: string }
+  ok: { status?: number; description: string; content?: Record<string, JsonObject>; headers?: string[] }
+  /** Status → when it happens; rendered in the route's error shape. */
+  errors?: Partial<Record<number | 'default', string>>
+  errorShape?: ErrorShape
+}
+
+const KEY: Security = [{ apiKey: [] }, { apiKeyHeader: [] }]
+const ADMIN: Security = [{ adminToken: [] }]
+const NONE: Security = []
+
+const json = (schema: JsonObject) => ({ 'application/json': { schema } })
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } })
+const queryParam = (name: string, description: string, schema: JsonObject = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema })
+
+// --- error rows, shared by the routes that can fail that way ---
+
+const E401 = 'No key, or one the gateway does not know (`missing_api_key`, `invalid_api_key`, or an expired or revoked key).'
+const E413 = 'The body is larger than `max_body_size` (`request_too_large`).'
+const E500 = 'A gateway bug: the message carries the request id.'
+
+const RELAY_ERRORS = {
+  400: 'Bad input, naming the field in `param` (`invalid_json`, `missing_required_parameter`, `invalid_type`), or a provider kind that does not serve this endpoint (`unsupported_endpoint`).',
+  401: E401,
+  403: 'The key may not use this model (`model_not_allowed`).',
+  404: 'No deployment serves this model or alias (`model_not_found`).',
+  413: E413,
+  429: 'Rate limit reached (type `requests` or `tokens`, code `rate_limit_exceeded`, with Retry-After), or the key spent its budget (`insufficient_quota`, `budget_exceeded`).',
+  500: E500,
+  502: 'Every deployment failed: unreachable (`upstream_unreachable`) or a stream cut short (`upstream_stream_error`).',
+  503: 'No deployment available (`service_unavailable`), or the upstream answered 503.',
+  504: 'The upstream did not answer within its `timeout` (`upstream_timeout`).',
+  default: "An upstream's own error status and body, relayed as they came (retried and fallen back first when transient).",
+} as const
+
+const ADMIN_ERRORS = {
+  401: 'Not the admin token (`missing_api_key`, `invalid_api_key`).',
+  404: 'The admin API is off: no `admin_token` in the config file (`admin_api_disabled`).',
+  500: E500,
+} as const
+
+const MEDIA =
+  'Served by OpenAI-family deployments (openai, azure, ollama, custom); a model with none answers 400 `unsupported_endpoint`. Billed and not idempotent: a deployment is never called twice for one request, a transient failure falls back to the next one.'
+
+const NOT_FOUND = (what: string) => `No ${what} by that name (\`${what}_not_found\`), or the admin API is off (\`admin_api_disabled\`).`
+const RELAY_HEADERS = ['RequestId', ...RATE_LIMIT_HEADER_NAMES]
+
+const sse = (description: string, event: SchemaName) => ({ 'text/event-stream': { schema: { type: 'string', description }, 'x-crabllm-event': ref(event) } })
+
+function relay(id: string, tag: string, summary: string, description: string, request: SchemaName, response: Record<string, JsonObject>): Operation {
+  return {
+    id,
+    tag,
+    summary,
+    description,
+    security: KEY,
+    body: { content: json(ref(request)) },
+    ok: { description: 'The upstream answer, relayed as it arrives.', content: response, headers: RELAY_HEADERS },
+    errors: RELAY_ERRORS,
+  }
+}
+
+/** Every operation by path and method (Elysia's `:name` written `{name}`). */
+function operations(): Record<string, Record<string, Operation>> {
+  const multipart = (name: SchemaName) => ({ 'multipart/form-data': { schema: ref(name), encoding: { file: { contentType: 'application/octet-stream' } } } })
+  const transcription = { ...json(ref('Transcription')), 'text/plain': { schema: { type: 'string', description: 'response_format text, srt or vtt.' } } }
+  return {
+    '/v1/chat/completions': {
+      post: relay(
+        'createChatCompletion',
+        'OpenAI',
+        'Create a chat completion',
+        "OpenAI's chat completions, routed to the model's deployments (weighted, retried on transient failures, then the next deployment). With `stream: true` the answer is server-sent ChatCompletionChunk events, relayed as they arrive and ended by `data: [DONE]`. With [extensions.cache] a repeated request may be answered from the cache (`x-crabllm-cache: hit`).",
+        'ChatCompletionRequest',
+        { ...json(ref('ChatCompletion')), ...sse('ChatCompletionChunk events (`data: {…}`), then `data: [DONE]`.', 'ChatCompletionChunk') },
+      ),
+    },
+    '/v1/embeddings': {
+      post: relay('createEmbeddings', 'OpenAI', 'Create embeddings', "OpenAI's embeddings, routed like chat completions.", 'EmbeddingsRequest', json(ref('EmbeddingsResponse'))),
+    },
+    '/v1/images/generations': {
+      post: relay(
+        'createImage',
+        'OpenAI',
+        'Generate images',
+        `${MEDIA} With \`stream: true\` (gpt-image-1 partial images) the events are relayed as they arrive.`,
+        'ImageGenerationRequest',
+        { ...json(ref('ImagesResponse')), 'text/event-stream': { schema: { type: 'string', description: 'The upstream\'s image generation events, as they arrive.' } } },
+      ),
+    },
+    '/v1/audio/speech': {
+      post: relay(
+        'createSpeech',
+        'OpenAI',
+        'Text to speech',
+        `${MEDIA} The audio streams back as it arrives, with the upstream's content type.`,
+        'SpeechRequest',
+        { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Audio bytes (audio/mpeg, audio/wav, …).' } } },
+      ),
+    },
+    '/v1/audio/transcriptions': {
+      post: {
+        ...relay('createTranscription', 'OpenAI', 'Transcribe audio', `${MEDIA} The multipart body is read once and reaches each deployment tried with the file and every field unchanged; \`stream=true\` events are relayed as they arrive.`, 'TranscriptionRequest', transcription),
+        body: { content: multipart('TranscriptionRequest') },
+      },
+    },
+    '/v1/audio/translations': {
+      post: {
+        ...relay('createTranslation', 'OpenAI', 'Translate audio to English', `${MEDIA} Audio in any language, answered as English text; the multipart body is relayed as for transcriptions.`, 'TranslationRequest', transcription),
+        body: { content: multipart('TranslationRequest') },
+      },
+    },
+    '/v1/messages': {
+      post: {
+        ...relay(
+          'createMessage',
+          'Anthropic',
+          'Create a message (Anthropic Messages API)',
+          "Anthropic's Messages API, for Claude Code and @anthropic-ai/sdk. Sent unchanged (with the client's anthropic-version and anthropic-beta headers) to anthropic deployments; translated to and from chat completions, streams included, for every other kind. Errors use Anthropic's shape.",
+          'AnthropicMessagesRequest',
+          { ...json(ref('AnthropicMessage')), ...sse('Named events: message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop (and ping, error).', 'AnthropicStreamEvent') },
+        ),
+        errorShape: 'anthropic',
+      },
+    },
+    '/v1/models': {
+      get: {
+        id: 'listModels',
+        tag: 'OpenAI',
+        summary: 'List models',
+        description: "The models and aliases the caller's key may use, in OpenAI's list shape.",
+        security: KEY,
+        ok: { description: 'The list.', content: json(ref('ModelList')) },
+        errors: { 401: E401, 500: E500 },
+      },
+    },
+    '/v1/cache': {
+      delete: {
+        id: 'clearCache',
+        tag: 'Extensions',
+        summary: 'Clear the response cache',
+        description: 'With [extensions.cache]. Starts a new cache generation: no entry stored before is served again, on any instance sharing the storage.',
+        security: KEY,
+        ok: { description: 'Cleared.', content: json(ref('CacheCleared')) },
+        errors: { 401: E401, 403: 'A key other than the admin token (`admin_only`).', 500: E500 },
+      },
+    },
+    '/v1/usage': {
+      get: {
+        id: 'getUsage',
+        tag: 'Extensions',
+        summary: 'Token usage',
+        description: "With [extensions.usage]. Token and request counters by key and model: the caller's own, or every key's for the admin token.",
+        security: KEY,
+        ok: { description: 'The rows.', content: json(ref('UsageList')), headers: ['RequestId', 'x-crabllm-truncated'] },
+        errors: { 401: E401, 500: E500 },
+      },
+    },
+    '/v1/budget': {
+      get: {
+        id: 'getBudget',
+        tag: 'Extensions',
+        summary: 'Spend and budget',
+        description: "With [extensions.budget]. Spend in USD against the budget: the caller's own, or every key's for the admin token.",
+        security: KEY,
+        ok: { description: 'The rows.', content: json(ref('BudgetList')) },
+        errors: { 401: E401, 500: E500 },
+      },
+    },
+    '/v1/admin/logs': {
+      get: {
+        id: 'listLogs',
+        tag: 'Admin',
+        summary: 'Audit records',
+        description: 'With [extensions.audit]. One record per request, newest first; page back with `until = next_until`.',
+        security: ADMIN,
+        parameters: [
+          queryParam('key', 'Only this key name.'),
+          queryParam('model', 'Only this canonical model.'),
+          queryParam('since', 'Oldest time included: ISO 8601 (2024-06-01T12:00:00Z) or ms since the epoch.'),
+          queryParam('until', 'Newest time included, as `since`.'),
+          queryParam('limit', 'Records per page (default 100).', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+        ],
+        ok: { description: 'One page.', content: json(ref('LogPage')) },
+        errors: { 400: 'A bad query parameter, named in `param`.', ...ADMIN_ERRORS },
+      },
+    },
+    ...collection('keys', 'key', 'Admin', {
+      create: 'CreateKeyBody',
+      created: 'CreatedKey',
+      update: 'UpdateKeyBody',
+      view: 'KeyView',
+      list: 'KeyList',
+      notes: {
+        create: 'The gateway generates the secret (`sk-` + 48 base62 characters) and shows it in this answer only. Stored as a SHA-256 digest.',
+        list: 'Keys of the config file (`source: "config"`) and of this API, secrets masked.',
+        update: 'Keys of the config file are read-only here (409 `read_only`).',
+        remove: 'Revokes the key: refused on its next request, on every instance.',
+      },
+    }),
+    ...collection('providers', 'provider', 'Admin', {
+      create: 'CreateProviderBody',
+      created: 'ProviderView',
+      update: 'UpdateProviderBody',
+      view: 'ProviderView',
+      list: 'ProviderList',
+      notes: {
+        create: "Without `models` the upstream's model list is fetched first; nothing is stored if that fails. Takes effect at once, on every instance.",
+        list: 'Providers of the config file (`source: "config"`) and of this API, secrets masked.',
+        update: 'Re-validated as a whole. Providers of the config file are read-only here (409 `read_only`).',
+        remove: 'Requests in flight finish; new ones no longer route to it.',
+      },
+    }),
+    '/health': {
+      get: {
+        id: 'health',
+        tag: 'Operations',
+        summary: 'Liveness',
+        description: 'No auth. 503 while draining for shutdown, so that load balancers stop sending.',
+        security: NONE,
+        ok: { description: 'Serving.', content: json(ref('Health')) },
+        errors: {},
+      },
+    },
+    '/metrics': {
+      get: {
+        id: 'metrics',
+        tag: 'Operations',
+        summary: 'Prometheus metrics',
+        description:
+          'Requests, durations, time to first byte, upstream attempts, retries and fallbacks, tokens, cost, open streams, cache hits, rejections and process metrics, in Prometheus text format. `metrics = false` removes the route; with `metrics_token` it needs that token (or the admin token).',
+        security: [{}, { metricsToken: [] }, { adminToken: [] }],
+        ok: { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4.' } } } },
+        errors: { 401: 'metrics_token is set and was not sent.' },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        id: 'openapi',
+        tag: 'Operations',
+        summary: 'This document',
+        description: 'No auth. `openapi = false` removes it (404), with /docs.',
+        security: NONE,
+        ok: { description: 'The OpenAPI 3.1 document.', content: json({ type: 'object' }) },
+      },
+    },
+    '/docs': {
+      get: {
+        id: 'docs',
+        tag: 'Operations',
+        summary: 'Interactive API reference',
+        description: 'No auth. This document rendered by Scalar, whose assets are part of the binary: it works with no internet access.',
+        security: NONE,
+        ok: { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+      },
+    },
+    '/docs/scalar.js': {
+      get: {
+        id: 'docsScript',
+        tag: 'Operations',
+        summary: 'The Scalar script /docs loads',
+        description: 'The standalone @scalar/api-reference bundle, embedded in the binary; cached for a year (its URL carries a content hash).',
+        security: NONE,
+        ok: { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } },
+      },
+    },
+  }
+}
+
+interface CollectionSchemas {
+  create: SchemaName
+  created: SchemaName
+  update: SchemaName
+  view: SchemaName
+  list: SchemaName
+  notes: { create: string; list: string; update: string; remove: string }
+}
+
+/** The five routes of an admin collection (src/admin/routes/crud.ts): list, create, show, update, delete. */
+function collection(plural: string, singular: string, tag: string, s: CollectionSchemas): Record<string, Record<string, Operation>> {
+  const Title = singular[0]!.toUpperCase() + singular.slice(1)
+  const name = [pathParam('name', `The ${singular}'s name.`)]
+  const invalid = `An invalid field, named in \`param\`.`
+  const conflict = `A ${singular} of that name exists (\`already_exists\`), or it comes from the config file (\`read_only\`).`
+  return {
+    [`/v1/admin/${plural}`]: {
+      get: { id: `list${Title}s`, tag, summary: `List ${plural}`, description: s.notes.list, security: ADMIN, ok: { description: 'The list.', content: json(ref(s.list)) }, errors: ADMIN_ERRORS },
+      post: {
+        id: `create${Title}`,
+        tag,
+        summary: `Create a ${singular}`,
+        description: s.notes.create,
+        security: ADMIN,
+        body: { content: json(ref(s.create)) },
+        ok: { status: 201, description: 'Created.', content: json(ref(s.created)) },
+        errors: { 400: invalid, ...ADMIN_ERRORS, 409: conflict, 413: E413 },
+      },
+    },
+    [`/v1/admin/${plural}/{name}`]: {
+      get: {
+        id: `get${Title}`,
+        tag,
+        summary: `Show a ${singular}`,
+        security: ADMIN,
+        parameters: name,
+        ok: { description: `The ${singular}.`, content: json(ref(s.view)) },
+        errors: { ...ADMIN_ERRORS, 404: NOT_FOUND(singular) },
+      },
+      patch: {
+        id: `update${Title}`,
+        tag,
+        summary: `Update a ${singular}`,
+        description: s.notes.update,
+        security: ADMIN,
+        parameters: name,
+        body: { content: json(ref(s.update)) },
+        ok: { description: `The ${singular} as changed.`, content: json(ref(s.view)) },
+        errors: { 400: invalid, ...ADMIN_ERRORS, 404: NOT_FOUND(singular), 409: conflict, 413: E413 },
+      },
+      delete: {
+        id: `delete${Title}`,
+        tag,
+        summary: `Delete a ${singular}`,
+        description: s.notes.remove,
+        security: ADMIN,
+        parameters: name,
+        ok: { description: 'Deleted.', content: json(ref('Deleted')) },
+        errors: { ...ADMIN_ERRORS, 404: NOT_FOUND(singular), 409: conflict },
+      },
+    },
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  429: 'Too many requests',
+  500: 'Internal error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+}
+
+function render(op: Operation): JsonObject {
+  const errorBody = ref(op.errorShape === 'anthropic' ? 'AnthropicErrorBody' : 'ErrorBody')
+  const headers = (names: string[]) => Object.fromEntries(names.map((n) => [n === 'RequestId' ? 'x-request-id' : n, headerRef(n)]))
+  const responses: JsonObject = {
+    [String(op.ok.status ?? 200)]: { description: op.ok.description, headers: headers(op.ok.headers ?? ['RequestId']), ...(op.ok.content ? { content: op.ok.content } : {}) },
+  }
+  for (const [status, when] of Object.entries(op.errors ?? {}) as [string, string][]) {
+    const extra = status === '429' ? ['RetryAfter', ...RATE_LIMIT_HEADER_NAMES] : []
+    responses[status] = {
+      description: status === 'default' ? when : `${STATUS_TEXT[Number(status)] ?? 'Error'}: ${when}`,
+      headers: headers(['RequestId', ...extra]),
+      content: json(errorBody),
+    }
+  }
+  if (op.id === 'health') responses['503'] = { description: 'Draining for shutdown.', headers: headers(['RequestId']), content: json(ref('Health')) }
+  return {
+    operationId: op.id,
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    security: op.security,
+    parameters: [...(op.parameters ?? []), { $ref: '#/components/parameters/RequestId' }],
+    ...(op.body ? { requestBody: { required: true, content: op.body.content } } : {}),
+    responses,
+  }
+}
+
+function headerRef(name: string): JsonObject {
+  if (name === 'x-crabllm-truncated') return { description: '"true" when rows were left out (more than 10 000).', schema: { type: 'string' } }
+  if (name === 'RetryAfter') return { $ref: '#/components/headers/RetryAfter' }
+  return { $ref: `#/components/headers/${name}` }
+}
+
+export function openApiDocument(options: DocumentOptions): JsonObject {
+  const paths: JsonObject = {}
+  for (const [path, methods] of Object.entries(operations()))
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, render(op)]))
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'crabllm',
+      version: options.version,
+      description:
+        'A high-performance LLM API gateway: the OpenAI API (and Anthropic Messages) in front of every configured provider, with virtual keys, retries and fallback, caching, rate limits, usage, budgets and audit logs.\n\nEvery failure is JSON in OpenAI\'s shape `{"error":{"message","type","param","code"}}` (Anthropic\'s on /v1/messages). Every answer carries `x-request-id`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    tags: [
+      { name: 'OpenAI', description: 'The OpenAI-compatible API.' },
+      { name: 'Anthropic', description: 'The Anthropic Messages API.' },
+      { name: 'Extensions', description: 'Routes served when their extension is configured.' },
+      { name: 'Admin', description: 'Live management, with the admin token (`admin_token`).' },
+      { name: 'Operations', description: 'Health, metrics and this documentation.' },
+    ],
+    paths,
+    components: components(),
+  }
+}
