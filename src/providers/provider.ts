@@ -35,6 +35,8 @@ export interface UpstreamCall {
    * /v1/messages). Credentials and everything else from the client never reach an upstream.
    */
   clientHeaders?: Readonly<Record<string, string>> | undefined
+  /** The gateway's request id, sent upstream as x-request-id so both sides' logs can be joined. */
+  requestId?: string | undefined
   /** The body's content type when it is not JSON (multipart/form-data with its boundary). */
   contentType?: string | undefined
 }
@@ -73,4 +75,9 @@ export interface ProviderKind {
    * and as fetch does when no answer came. Absent when the kind cannot list (azure, bedrock).
    */
   listModels?(config: ProviderConfig, signal: AbortSignal): Promise<string[]>
+}
+
+/** `headers` plus the call's x-request-id (a new object only when there is one). */
+export function upstreamHeaders(headers: Record<string, string>, call: Pick<UpstreamCall, 'requestId'>): Record<string, string> {
+  return call.requestId ? { ...headers, 'x-request-id': call.requestId } : headers
 }

@@ -142,6 +142,7 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
       stream: request.stream,
       signal: controller.signal,
       clientHeaders: request.clientHeaders,
+      requestId: request.requestId,
       contentType: request.contentType,
     })
     const contentType = response.headers.get('content-type') ?? 'application/json'

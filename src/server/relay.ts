@@ -148,7 +148,7 @@ export async function relayModelRequest(
     // A model call may be silent for longer than the server's idle timeout (slow first token).
     server?.timeout(request, 0)
     const clientHeaders = surface.clientHeaders?.(request)
-    const call = { endpoint, model, body, json, stream: sse, signal: request.signal, clientHeaders, contentType, retry: surface.retry, raw }
+    const call = { endpoint, model, body, json, stream: sse, signal: request.signal, clientHeaders, requestId, contentType, retry: surface.retry, raw }
     const answer = await dispatch(deployments, call, ctx.dispatch)
     const provider = answer.deployment.provider.name
     const extra = rctx?.headers

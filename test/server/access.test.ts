@@ -44,3 +44,15 @@ test('probes log at debug only (the harness logs at info, so nothing shows)', as
   expect(res.headers.get('x-request-id')).toBeTruthy()
   expect(lines().slice(before)).toEqual([])
 })
+
+test('the request id goes upstream as x-request-id', async () => {
+  const { startMockUpstream } = await import('../support/mock-upstream')
+  const { provider } = await import('../support/gateway')
+  await using up = await startMockUpstream()
+  await using g = await startGateway(provider('up', up.url, ['m']))
+  const res = await g.chat({ model: 'm', messages: [] }, { headers: { 'x-request-id': 'join-me-42' } })
+  expect(res.headers.get('x-request-id')).toBe('join-me-42')
+  expect(up.requests[0]!.headers['x-request-id']).toBe('join-me-42')
+  const generated = await g.chat({ model: 'm', messages: [] })
+  expect(up.requests[1]!.headers['x-request-id']).toBe(generated.headers.get('x-request-id')!)
+})

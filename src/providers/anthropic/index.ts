@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../../config/schema'
 import { unsupportedEndpoint } from '../../server/errors'
 import { translateStream } from '../../wire/translate-stream'
 import { joinUrl } from '../openai'
-import type { Provider, ProviderKind, UpstreamCall } from '../provider'
+import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { toOpenAiError } from './errors'
 import { listAnthropicModels } from './models'
 import { toMessagesRequest } from './request'
@@ -51,7 +51,7 @@ function createAnthropic(name: string, config: ProviderConfig): Provider {
     const stream = translated.request.stream === true
     const upstream = await fetch(url, {
       method: 'POST',
-      headers: stream ? headersStream : headers,
+      headers: upstreamHeaders(stream ? headersStream : headers, call),
       body: encoder.encode(JSON.stringify(translated.request)),
       signal: call.signal,
     })
@@ -84,7 +84,7 @@ function createAnthropic(name: string, config: ProviderConfig): Provider {
     const beta = call.clientHeaders?.['anthropic-beta']
     // The client's anthropic-version wins over ours; anthropic-beta opts into features we do not know.
     const outbound = version || beta ? { ...base, ...(version && { 'anthropic-version': version }), ...(beta && { 'anthropic-beta': beta }) } : base
-    return fetch(url, { method: 'POST', headers: outbound, body: call.body, signal: call.signal })
+    return fetch(url, { method: 'POST', headers: upstreamHeaders(outbound, call), body: call.body, signal: call.signal })
   }
 
   return {

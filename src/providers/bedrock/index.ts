@@ -6,7 +6,7 @@
 import type { ProviderConfig } from '../../config/schema'
 import { badRequest, GatewayError, unsupportedEndpoint } from '../../server/errors'
 import { translateStream } from '../../wire/translate-stream'
-import type { Provider, ProviderKind, UpstreamCall } from '../provider'
+import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { BedrockStreamException, toOpenAiErrorResponse } from './errors'
 import { toConverseRequest } from './request'
 import { type ConverseResponse, toChatCompletion } from './response'
@@ -75,7 +75,7 @@ async function send(name: string, signer: Signer, url: string, call: UpstreamCal
   const headers = await signer.sign({
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json', accept: call.stream ? 'application/vnd.amazon.eventstream' : 'application/json' },
+    headers: upstreamHeaders({ 'content-type': 'application/json', accept: call.stream ? 'application/vnd.amazon.eventstream' : 'application/json' }, call),
     body,
   })
   const response = await fetch(url, { method: 'POST', headers, body, signal: call.signal })

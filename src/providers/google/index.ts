@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../../config/schema'
 import { GatewayError } from '../../server/errors'
 import { translateStream } from '../../wire/translate-stream'
 import { joinUrl } from '../openai'
-import type { Provider, ProviderKind, UpstreamCall } from '../provider'
+import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from './embeddings'
 import { fromGeminiError, retryAfterOf } from './errors'
 import { listGoogleModels } from './models'
@@ -45,7 +45,7 @@ function createGoogle(name: string, config: ProviderConfig): Provider {
     return url
   }
   const post = (url: string, body: unknown, call: UpstreamCall) =>
-    fetch(url, { method: 'POST', headers: call.stream ? headersStream : headers, body: JSON.stringify(body), signal: call.signal })
+    fetch(url, { method: 'POST', headers: upstreamHeaders(call.stream ? headersStream : headers, call), body: JSON.stringify(body), signal: call.signal })
 
   return {
     name,

@@ -1,6 +1,6 @@
 // OpenAI-compatible upstream glue: URLs and header templates computed once per provider (H5),
 // and the one fetch that sends the client's bytes. Shared by openai, custom, ollama and azure.
-import type { Endpoint, Provider, UpstreamCall } from '../provider'
+import { type Endpoint, type Provider, type UpstreamCall, upstreamHeaders } from '../provider'
 
 /** The family serves every endpoint, OpenAI's media endpoints (images, audio) included. */
 const ALL_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'embeddings', 'messages', 'images', 'speech', 'transcriptions', 'translations'])
@@ -34,7 +34,7 @@ export function openAiUpstream(options: OpenAiUpstreamOptions): Provider {
       return fetch(url, {
         method: 'POST',
         // A multipart body goes with its own content type (its boundary), as the client sent it.
-        headers: call.contentType ? { ...base, 'content-type': call.contentType } : base,
+        headers: upstreamHeaders(call.contentType ? { ...base, 'content-type': call.contentType } : base, call),
         body: call.body,
         signal: call.signal,
       })
