@@ -1,111 +1,225 @@
-// SQLite store through bun:sqlite: WAL, prepared statements, increments as one
-// INSERT … ON CONFLICT … RETURNING statement (atomic: SQLite serialises writers). Expired rows are
-// ignored by every read and deleted by a periodic sweep.
-// Group commit: the writes of one event-loop turn share one transaction, committed on the next turn
-// (setImmediate). bun:sqlite is synchronous, so a commit per counter update would cost the request
-// path a WAL append each; batched, the requests in flight share them. This connection reads its own
-// uncommitted writes, so every answer stays exact; other processes see them one turn later.
+// SQLite store through bun:sqlite: WAL, prepared statements. Expired rows are ignored by every read and
+// deleted by a periodic sweep.
+//
+// SQLite storage belongs to one process (README, "Many instances"), so the counters it holds are kept
+// in memory too: an increment or a counter read is arithmetic on that mirror, exact under any
+// concurrency because the event loop serialises it, and costs the request path no SQL. The first touch
+// of a counter loads it from the file. Keys under `admin:` are never mirrored: other processes on the
+// same file poll the admin change counter, so it is read from and written to the file every time.
+//
+// Write-behind, one event-loop turn deep: every write (counter values, log records, sets) joins the
+// turn's transaction, committed on the next turn (setImmediate), after the answers of this turn have
+// been handed to the sockets. Counters changed several times in a turn are written once. A crashed
+// process loses at most the writes of the turn it died in; a graceful close commits them.
 import type { Database } from 'bun:sqlite'
 import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
 
-export function sqliteStore(db: Database, options: { now?: () => number; sweepMs?: number } = {}): Store {
+export interface SqliteStoreOptions {
+  now?: () => number
+  sweepMs?: number
+  /** Which counters live in memory as well as in the file (default: all but `admin:` keys). */
+  mirrored?: (key: string) => boolean
+  /** Mirrored counters kept before the clean ones are dropped (they are reloaded on their next use). */
+  maxMirrored?: number
+}
+
+interface Counter {
+  value: number
+  /** ms since epoch, or null for no expiry. */
+  expires: number | null
+}
+
+const INTEGER = /^-?\d+$/
+
+export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Store {
   const now = options.now ?? Date.now
+  const mirrored = options.mirrored ?? ((key: string) => !key.startsWith('admin:'))
+  const maxMirrored = options.maxMirrored ?? 100_000
   db.run('CREATE TABLE IF NOT EXISTS crabllm_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER) WITHOUT ROWID')
   db.run('CREATE INDEX IF NOT EXISTS crabllm_kv_expires ON crabllm_kv (expires) WHERE expires IS NOT NULL')
   db.run('CREATE TABLE IF NOT EXISTS crabllm_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL)')
   db.run('CREATE INDEX IF NOT EXISTS crabllm_log_time ON crabllm_log (log, time, seq)')
-  const append = db.query<unknown, [string, number, string]>('INSERT INTO crabllm_log (log, time, value) VALUES (?, ?, ?)')
-  const recent = db.query<LogRecord, [string, number, number, number]>(
+  const appendQuery = db.query<unknown, [string, number, string]>('INSERT INTO crabllm_log (log, time, value) VALUES (?, ?, ?)')
+  const recentQuery = db.query<LogRecord, [string, number, number, number]>(
     'SELECT time, value FROM crabllm_log WHERE log = ? AND time >= ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT ?',
   )
   // An expired row counts as absent: it is replaced.
-  const add = db.query<{ key: string }, [string, string, number]>(
+  const addQuery = db.query<{ key: string }, [string, string, number]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?1, ?2, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = NULL WHERE crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?3 RETURNING key',
   )
-  const get = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
-  const set = db.query<unknown, [string, string, number | null]>(
+  const getQuery = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
+  const rowQuery = db.query<{ value: string; expires: number | null }, [string]>('SELECT value, expires FROM crabllm_kv WHERE key = ?')
+  const setQuery = db.query<unknown, [string, string, number | null]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
   )
-  const del = db.query<{ key: string }, [string, number]>('DELETE FROM crabllm_kv WHERE key = ? RETURNING key, (expires IS NULL OR expires > ?) AS live')
-  // An expired counter restarts from `by` with a fresh TTL; a live one keeps its expiry.
-  const incr = db.query<{ value: string }, [string, string, number | null, number, string, number | null]>(
+  const deleteQuery = db.query<{ key: string }, [string, number]>('DELETE FROM crabllm_kv WHERE key = ? RETURNING key, (expires IS NULL OR expires > ?) AS live')
+  // Unmirrored counters (admin:): an expired counter restarts from `by` with a fresh TTL; a live one keeps its expiry.
+  const incrementQuery = db.query<{ value: string }, [string, string, number | null, number, string, number | null]>(
     `INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET
        value = CASE WHEN crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?4 THEN ?5 ELSE CAST(CAST(crabllm_kv.value AS INTEGER) + CAST(?5 AS INTEGER) AS TEXT) END,
        expires = CASE WHEN crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?4 THEN ?6 ELSE crabllm_kv.expires END
      RETURNING value`,
   )
-  const list = db.query<Entry, [string, string, number, number]>(
+  const listQuery = db.query<Entry, [string, string, number, number]>(
     'SELECT key, value FROM crabllm_kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?) ORDER BY key LIMIT ?',
   )
-  const counterCheck = db.query<{ value: string }, [string]>('SELECT value FROM crabllm_kv WHERE key = ?')
   const sweepQuery = db.query<unknown, [number]>('DELETE FROM crabllm_kv WHERE expires IS NOT NULL AND expires <= ?')
+
+  /** The mirror: counters this process has touched, authoritative for it. */
+  const counters = new Map<string, Counter>()
+  /** Mirrored counters changed since the last write-out. */
+  const dirty = new Set<string>()
+  /** Log records not yet inserted. */
+  let appends: [string, number, string][] = []
   let open = false
+  let scheduled = false
+
+  /** Opens this turn's transaction when none is open. */
+  const begin = () => {
+    if (open) return
+    db.run('BEGIN IMMEDIATE')
+    open = true
+  }
+  /** Moves the pending counter values and log records into the open transaction. */
+  const writeOut = () => {
+    if (dirty.size === 0 && appends.length === 0) return
+    begin()
+    for (const key of dirty) {
+      const c = counters.get(key)
+      if (c) setQuery.run(key, String(c.value), c.expires)
+    }
+    dirty.clear()
+    if (appends.length) {
+      const batch = appends
+      appends = []
+      for (const [log, time, value] of batch) appendQuery.run(log, time, value)
+    }
+  }
   const commit = () => {
+    scheduled = false
+    writeOut()
     if (!open) return
     open = false
     db.run('COMMIT')
   }
-  /** Called before every write: opens this turn's transaction. */
-  const write = () => {
-    if (open) return
-    db.run('BEGIN IMMEDIATE')
-    open = true
+  /** Every write calls this: the turn's writes are committed together on the next turn. */
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
     setImmediate(commit)
   }
+  /** A direct write: joins the open transaction (opening it), committed with the turn. */
+  const write = () => {
+    begin()
+    schedule()
+  }
+  /** Before a key is written or deleted directly: its pending value goes first, and its mirror goes. */
+  const settle = (key: string) => {
+    if (dirty.delete(key)) {
+      const c = counters.get(key)!
+      begin()
+      setQuery.run(key, String(c.value), c.expires)
+    }
+    counters.delete(key)
+  }
+  /** The mirrored counter at `key`, loaded from the file on first use; undefined when absent or expired. */
+  const mirror = (key: string, t: number): Counter | undefined => {
+    let c = counters.get(key)
+    if (c === undefined) {
+      const row = rowQuery.get(key)
+      if (row === null) return undefined
+      if (!INTEGER.test(row.value)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+      c = { value: Number(row.value), expires: row.expires }
+      if (counters.size >= maxMirrored) trim()
+      counters.set(key, c)
+    }
+    return c.expires !== null && c.expires <= t ? undefined : c
+  }
+  /** Drops the counters that have nothing pending (they reload from the file when used again). */
+  const trim = () => {
+    for (const key of counters.keys()) if (!dirty.has(key)) counters.delete(key)
+  }
   const sweep = setInterval(() => {
+    const t = now()
+    for (const [key, c] of counters) if (c.expires !== null && c.expires <= t && !dirty.has(key)) counters.delete(key)
     write()
-    sweepQuery.run(now())
+    sweepQuery.run(t)
   }, options.sweepMs ?? 60_000)
   sweep.unref?.()
+
   const store: Store = {
     kind: 'sqlite',
     async get(key) {
       checkKey(key)
-      return get.get(key, now())?.value
+      const t = now()
+      if (mirrored(key)) {
+        const c = counters.get(key)
+        if (c !== undefined) return c.expires !== null && c.expires <= t ? undefined : String(c.value)
+      }
+      return getQuery.get(key, t)?.value
     },
     async set(key, value, ttlMs) {
       checkKey(key)
       checkTtl(ttlMs)
+      settle(key)
       write()
-      set.run(key, value, ttlMs ? now() + ttlMs : null)
+      setQuery.run(key, value, ttlMs ? now() + ttlMs : null)
     },
     async add(key, value) {
       checkKey(key)
+      settle(key)
       write()
-      return add.get(key, value, now()) !== null
+      return addQuery.get(key, value, now()) !== null
     },
     async delete(key) {
       checkKey(key)
+      settle(key)
       write()
-      const row = del.get(key, now()) as { live: number } | null
+      const row = deleteQuery.get(key, now()) as { live: number } | null
       return row !== null && row.live === 1
     },
     async increment(key, by = 1, ttlMs) {
       checkKey(key)
       checkIncrement(by)
       checkTtl(ttlMs)
-      const existing = counterCheck.get(key)?.value
-      if (existing !== undefined && !/^-?\d+$/.test(existing)) throw new TypeError(`storage key '${key}' does not hold a counter`)
       const t = now()
-      const expires = ttlMs ? t + ttlMs : null
-      write()
-      const row = incr.get(key, String(by), expires, t, String(by), expires)
-      return Number(row!.value)
+      if (!mirrored(key)) {
+        const existing = rowQuery.get(key)?.value
+        if (existing !== undefined && !INTEGER.test(existing)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+        const expires = ttlMs ? t + ttlMs : null
+        write()
+        return Number(incrementQuery.get(key, String(by), expires, t, String(by), expires)!.value)
+      }
+      const c = mirror(key, t)
+      let value: number
+      if (c === undefined) {
+        value = by
+        counters.set(key, { value, expires: ttlMs ? t + ttlMs : null })
+      } else {
+        value = c.value + by
+        if (!Number.isSafeInteger(value)) throw new RangeError(`storage counter '${key}' would overflow`)
+        c.value = value
+      }
+      dirty.add(key)
+      schedule()
+      return value
     },
     async list(prefix, limit) {
-      return list.all(prefix, upperBound(prefix), now(), limit)
+      writeOut()
+      return listQuery.all(prefix, upperBound(prefix), now(), limit)
     },
     async append(log, time, value) {
       checkKey(log)
       checkTime(time)
-      write()
-      append.run(log, Math.round(time), value)
+      appends.push([log, Math.round(time), value])
+      schedule()
     },
     async recent(log, range) {
       checkKey(log)
       checkRange(range)
-      return recent.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
+      writeOut()
+      return recentQuery.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
     },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
