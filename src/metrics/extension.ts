@@ -7,7 +7,7 @@ import type { Config } from '../config/schema'
 import { CACHE_HEADER } from '../extensions/cache'
 import { costMicros, microsToUsd, pricingOf } from '../extensions/pricing'
 import type { Extension, RequestContext } from '../extensions/types'
-import type { MetricSet } from './registry'
+import type { MetricSet, RequestSeries } from './registry'
 import { extensionRefusal } from './refusals'
 
 /** The provider label when dispatch failed without naming one (timeout, unreachable, client gone). */
@@ -18,21 +18,28 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
   const open = new WeakSet<RequestContext>()
 
   /** Counts a finished request: one requests_total and one duration observation, always together. */
-  const finish = (ctx: RequestContext, provider: string, status: number) => {
-    m.request(ctx.surface, ctx.model, provider, status).inc()
-    m.duration(ctx.surface, ctx.model, provider).observe((performance.now() - ctx.started) / 1000)
+  const finish = (ctx: RequestContext, s: RequestSeries, status: number) => {
+    s.request(status).inc()
+    s.duration().observe((performance.now() - ctx.started) / 1000)
     if (ctx.headers[CACHE_HEADER] === 'miss') m.cache('miss').inc()
   }
 
-  const spend = (ctx: RequestContext, provider: string) => {
+  const spend = (ctx: RequestContext, s: RequestSeries) => {
     const usage = ctx.usage
     if (!usage) return
-    m.tokens(ctx.model, provider, 'prompt').inc(usage.prompt_tokens)
-    m.tokens(ctx.model, provider, 'completion').inc(usage.completion_tokens)
-    if (usage.cache_read_tokens) m.tokens(ctx.model, provider, 'cache_read').inc(usage.cache_read_tokens)
-    if (usage.cache_write_tokens) m.tokens(ctx.model, provider, 'cache_write').inc(usage.cache_write_tokens)
+    s.tokens('prompt').inc(usage.prompt_tokens)
+    s.tokens('completion').inc(usage.completion_tokens)
+    if (usage.cache_read_tokens) s.tokens('cache_read').inc(usage.cache_read_tokens)
+    if (usage.cache_write_tokens) s.tokens('cache_write').inc(usage.cache_write_tokens)
     const pricing = pricingOf(source.config, ctx.model, ctx.requestedModel)
-    if (pricing) m.cost(ctx.model).inc(microsToUsd(costMicros(pricing, usage)))
+    if (pricing) s.cost().inc(microsToUsd(costMicros(pricing, usage)))
+  }
+
+  /** A finished answer: its request, duration, tokens and cost, through one series lookup. */
+  const answered = (ctx: RequestContext) => {
+    const s = m.series(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN)
+    finish(ctx, s, ctx.status ?? 200)
+    spend(ctx, s)
   }
 
   return {
@@ -42,29 +49,25 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
     onResponse(ctx) {
       if (ctx.cached) {
         m.cache('hit').inc()
-        finish(ctx, 'cache', ctx.status ?? 200)
+        finish(ctx, m.series(ctx.surface, ctx.model, 'cache'), ctx.status ?? 200)
         return
       }
-      const provider = ctx.provider ?? UNKNOWN
-      finish(ctx, provider, ctx.status ?? 200)
-      spend(ctx, provider)
+      answered(ctx)
     },
     onChunk(ctx) {
       if (open.has(ctx)) return
       open.add(ctx)
       m.openStreams.inc()
-      m.firstByte(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN).observe((performance.now() - ctx.started) / 1000)
+      m.series(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN).firstByte().observe((performance.now() - ctx.started) / 1000)
     },
     onStreamEnd(ctx) {
       if (open.delete(ctx)) m.openStreams.dec()
-      const provider = ctx.provider ?? UNKNOWN
-      finish(ctx, provider, ctx.status ?? 200)
-      spend(ctx, provider)
+      answered(ctx)
     },
     onError(ctx, error) {
       const reason = extensionRefusal(error)
       if (reason) m.rejection(reason).inc()
-      finish(ctx, reason ? 'none' : (ctx.provider ?? UNKNOWN), error.status)
+      finish(ctx, m.series(ctx.surface, ctx.model, reason ? 'none' : (ctx.provider ?? UNKNOWN)), error.status)
     },
   }
 }

@@ -1,7 +1,6 @@
 // Prometheus metrics for one gateway (one AppContext): the registry, the pipeline extension that feeds
 // it, dispatch's observer, and the count of requests refused before the pipeline. GET /metrics is in
 // route.ts. Built only when `metrics` is on (the default).
-import type { Registry } from 'prom-client'
 import type { Config } from '../config/schema'
 import type { Extension } from '../extensions/types'
 import type { DispatchObserver } from '../routing/dispatch'
@@ -15,7 +14,10 @@ import { createMetricSet } from './registry'
 export { metricsRoutes } from './route'
 
 export interface Metrics {
-  readonly register: Registry
+  /** The text exposition for GET /metrics (format 0.0.4): process metrics, then the gateway's own. */
+  render(): Promise<string>
+  /** The content type of that text: text/plain; version=0.0.4; charset=utf-8. */
+  readonly contentType: string
   /** Runs first in the pipeline: records every request that reached it. */
   readonly extension: Extension
   /** Goes into DispatchOptions: attempts, retries, fallbacks. */
@@ -37,14 +39,16 @@ export interface MetricsSource {
 export function createMetrics(source: MetricsSource): Metrics {
   const m = createMetricSet({ inflight: source.inflight })
   return {
-    register: m.register,
+    render: m.render,
+    contentType: m.contentType,
     extension: metricsExtension(m, source),
     observer: dispatchObserver(m),
     refused(route, model, error, started) {
       const known = model !== undefined && source.registry.deployments(model) ? model : 'unknown'
       m.rejection(earlyRefusal(error)).inc()
-      m.request(route, known, 'none', error.status).inc()
-      m.duration(route, known, 'none').observe((performance.now() - started) / 1000)
+      const s = m.series(route, known, 'none')
+      s.request(error.status).inc()
+      s.duration().observe((performance.now() - started) / 1000)
     },
   }
 }

@@ -1,4 +1,4 @@
-// GET /metrics: the Prometheus text exposition of this gateway's registry. Open unless `metrics_token`
+// GET /metrics: the Prometheus text exposition of this gateway's metrics. Open unless `metrics_token`
 // is set; then it needs that token or the admin token (401 otherwise). admin_token alone does not
 // close it: scrapers should not need the admin token, and the starter config always sets one.
 import { timingSafeEqual } from 'node:crypto'
@@ -18,8 +18,7 @@ export function metricsRoutes(ctx: AppContext) {
         if (presented === undefined || !(sameSecret(presented, token) || (ctx.config.admin_token !== undefined && sameSecret(presented, ctx.config.admin_token))))
           return metricsTokenRequired(presented !== undefined).toResponse({ 'www-authenticate': 'Bearer' })
       }
-      const { register } = metrics
-      return new Response(await register.metrics(), { headers: { 'content-type': register.contentType } })
+      return new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
     })
   }
 }
