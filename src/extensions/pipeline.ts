@@ -26,22 +26,35 @@ export interface Pipeline {
 
 /** Tracks writes made off the response path so that shutdown can wait for them. */
 export class PendingWrites {
-  private readonly pending = new Set<Promise<unknown>>()
+  /** Writes not settled yet; a count, not a set: tracking costs one callback per write (hot path). */
+  private count = 0
+  private idle: PromiseWithResolvers<void> | undefined
   constructor(private readonly log: Logger) {}
 
   defer(work: Promise<unknown>, what: string): void {
-    const tracked = work.then(
-      () => {},
-      (err) => this.log.error('extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) }),
-    )
-    this.pending.add(tracked)
-    void tracked.finally(() => this.pending.delete(tracked))
+    this.count++
+    work.then(this.settled, (err: unknown) => {
+      this.log.error('extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) })
+      this.settled()
+    })
   }
 
-  async flush(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending])
+  /** Resolves once no deferred write is pending (writes deferred meanwhile are waited for too). */
+  flush(): Promise<void> {
+    if (this.count === 0) return Promise.resolve()
+    this.idle ??= Promise.withResolvers<void>()
+    return this.idle.promise
+  }
+
+  private readonly settled = () => {
+    if (--this.count > 0 || !this.idle) return
+    const idle = this.idle
+    this.idle = undefined
+    idle.resolve()
   }
 }
+
+const NO_HIT: Promise<undefined> = Promise.resolve(undefined)
 
 export function createPipeline(extensions: readonly Extension[], log: Logger, pending: PendingWrites): Pipeline {
   const requestHooks = extensions.filter((e) => e.onRequest)
@@ -59,6 +72,17 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
       log.error('extension hook failed', { extension: ext.name, hook, request_id: ctx.requestId, error: err instanceof Error ? err.message : String(err) })
     }
   }
+  const cacheLookup = async (ctx: RequestContext): Promise<Response | undefined> => {
+    for (const ext of cacheHooks) {
+      try {
+        const hit = await ext.onCacheLookup!(ctx)
+        if (hit) return hit
+      } catch (err) {
+        log.error('extension hook failed', { extension: ext.name, hook: 'onCacheLookup', request_id: ctx.requestId, error: String(err) })
+      }
+    }
+    return undefined
+  }
   return {
     active: extensions.length > 0,
     needsUsage: extensions.some((e) => e.needsUsage),
@@ -75,16 +99,9 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
         }
       }
     },
-    async onCacheLookup(ctx) {
-      for (const ext of cacheHooks) {
-        try {
-          const hit = await ext.onCacheLookup!(ctx)
-          if (hit) return hit
-        } catch (err) {
-          log.error('extension hook failed', { extension: ext.name, hook: 'onCacheLookup', request_id: ctx.requestId, error: String(err) })
-        }
-      }
-      return undefined
+    onCacheLookup(ctx) {
+      // No cache configured (the usual case): one shared settled promise, no async call per request.
+      return cacheHooks.length ? cacheLookup(ctx) : NO_HIT
     },
     onResponse(ctx, body) {
       for (const ext of responseHooks) run(ext, ctx, 'onResponse', () => ext.onResponse!(ctx, body))

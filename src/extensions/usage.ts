@@ -32,8 +32,30 @@ export function usageOf(value: unknown): Usage | undefined {
   )
 }
 
-/** Usage from a relayed JSON body; undefined when it is not JSON or carries none. */
+/**
+ * Usage from a relayed JSON body; undefined when it carries none. The body is not parsed: the last
+ * `"usage": {…}` object (where every provider puts the answer's usage, after the content) is cut out
+ * with a string-aware brace scan and only it is parsed. A body whose usage cannot be cut out that way
+ * is parsed whole.
+ */
 export function usageOfBody(body: Uint8Array): Usage | undefined {
+  for (let at = lastUsageKey(body, body.length); at !== -1; at = lastUsageKey(body, at)) {
+    const span = objectAfter(body, at + USAGE.length)
+    if (span === undefined) continue
+    if (span === null) return usageOfWholeBody(body)
+    let usage: Usage | undefined
+    try {
+      usage = usageOf({ usage: JSON.parse(decoder.decode(body.subarray(span[0], span[1]))) })
+    } catch {
+      return usageOfWholeBody(body)
+    }
+    if (usage) return usage
+  }
+  // No "usage" key followed by an object: there is no usage to find.
+  return undefined
+}
+
+function usageOfWholeBody(body: Uint8Array): Usage | undefined {
   try {
     return usageOf(JSON.parse(decoder.decode(body)))
   } catch {
@@ -115,16 +137,50 @@ export function wantsUsageChunk(json: Readonly<Record<string, unknown>>): boolea
 
 const USAGE = encoder.encode('"usage"')
 
-/** Byte search for `"usage"` followed by optional spaces and `{` (not `null`). */
+/** Byte search for `"usage"` followed by optional spaces and `:` and `{` (not `null`): native memmem per hit. */
 function hasUsageObject(bytes: Uint8Array): boolean {
-  const first = USAGE[0]!
-  outer: for (let i = bytes.indexOf(first); i !== -1 && i + USAGE.length <= bytes.length; i = bytes.indexOf(first, i + 1)) {
-    for (let j = 1; j < USAGE.length; j++) if (bytes[i + j] !== USAGE[j]) continue outer
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = buffer.indexOf(USAGE); i !== -1; i = buffer.indexOf(USAGE, i + USAGE.length)) {
     let k = i + USAGE.length
     while (k < bytes.length && (bytes[k] === 32 || bytes[k] === 58)) k++
     if (bytes[k] === 123) return true
   }
   return false
+}
+
+/** The index of the last `"usage"` that starts before `before`, or -1. */
+function lastUsageKey(bytes: Uint8Array, before: number): number {
+  for (let i = bytes.lastIndexOf(34, before - 1); i !== -1; i = i === 0 ? -1 : bytes.lastIndexOf(34, i - 1)) {
+    let j = 1
+    while (j < USAGE.length && bytes[i + j] === USAGE[j]) j++
+    if (j === USAGE.length) return i
+  }
+  return -1
+}
+
+/**
+ * After a key, `: {…}`: the object's [start, end) span. undefined when the key is not followed by an
+ * object (try an earlier one); null when the object never closes (the body is cut: parse it whole).
+ */
+function objectAfter(bytes: Uint8Array, from: number): [number, number] | null | undefined {
+  let k = from
+  while (k < bytes.length && (bytes[k] === 32 || bytes[k] === 9 || bytes[k] === 10 || bytes[k] === 13)) k++
+  if (bytes[k] !== 58) return undefined
+  k++
+  while (k < bytes.length && (bytes[k] === 32 || bytes[k] === 9 || bytes[k] === 10 || bytes[k] === 13)) k++
+  if (bytes[k] !== 123) return undefined
+  let depth = 0
+  let inString = false
+  for (let j = k; j < bytes.length; j++) {
+    const b = bytes[j]
+    if (inString) {
+      if (b === 92) j++
+      else if (b === 34) inString = false
+    } else if (b === 34) inString = true
+    else if (b === 123) depth++
+    else if (b === 125 && --depth === 0) return [k, j + 1]
+  }
+  return null
 }
 
 function dataOf(event: string): string | undefined {

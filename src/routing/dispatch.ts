@@ -60,7 +60,10 @@ export interface StreamAnswer {
   contentType: string
   first: Uint8Array | undefined
   reader: StreamReader
-  /** Aborts the upstream request (client left, or relay ended). Idempotent. */
+  /**
+   * Ends the upstream request: aborts it (client left, relay failed) unless the reason is 'done' (the
+   * body was read to its end; aborting a finished fetch costs a signal dispatch for nothing). Idempotent.
+   */
   abort: (reason?: unknown) => void
   attempts: number
 }
@@ -167,7 +170,7 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
       attempts,
       abort(reason) {
         request.signal.removeEventListener('abort', onClientAbort)
-        if (!controller.signal.aborted) controller.abort(reason)
+        if (reason !== 'done' && !controller.signal.aborted) controller.abort(reason)
       },
     }
   } catch (err) {

@@ -8,7 +8,7 @@ import type { RelayOutcome } from './sse'
 export interface RawRelayOptions {
   first: Uint8Array | undefined
   reader: StreamReader
-  /** Aborts the upstream request. */
+  /** Ends the upstream request, with how the relay ended ('done': it finished, nothing to abort). */
   abort: (reason?: unknown) => void
   /** Sees each chunk before it is sent (extensions' onChunk). */
   tap?: (chunk: Uint8Array) => void
@@ -22,7 +22,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
   const end = (outcome: RelayOutcome) => {
     if (ended) return
     ended = true
-    options.abort()
+    options.abort(outcome)
     options.onEnd?.(outcome)
   }
   return new ReadableStream<Uint8Array>({

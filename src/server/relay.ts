@@ -101,6 +101,7 @@ export async function relayModelRequest(
     const raw = surface.raw === 'always' || (surface.raw === 'stream' && envelope.stream)
     const stream = sse || raw
     let rewrite = model !== envelope.model
+    let splice = false
     let stripUsage = false
     if (pipeline.active) {
       const clientWantsUsage = wantsUsageChunk(json)
@@ -136,8 +137,11 @@ export async function relayModelRequest(
       // from a client that did not ask for it. (/v1/messages streams carry usage in their events.)
       if (stream && endpoint === 'chat' && pipeline.needsUsage && !clientWantsUsage) {
         const options = json.stream_options
+        // Without stream_options in the body, the field is spliced into the client's bytes (no re-serialization).
+        if (options === undefined) splice = true
+        else rewrite = true
         json.stream_options = { ...(options && typeof options === 'object' ? options : {}), include_usage: true }
-        rewrite = stripUsage = true
+        stripUsage = true
       }
     }
     if (model !== envelope.model) json.model = model
@@ -145,6 +149,7 @@ export async function relayModelRequest(
     let contentType: string | undefined
     if (form) ({ bytes: body, contentType } = model === envelope.model ? form : await withModel(form, model))
     else if (rewrite) body = encoder.encode(JSON.stringify(json))
+    else if (splice) body = withIncludeUsage(bytes)
     // A model call may be silent for longer than the server's idle timeout (slow first token).
     server?.timeout(request, 0)
     const clientHeaders = surface.clientHeaders?.(request)
@@ -232,6 +237,22 @@ function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestCont
     },
   })
   return new Response(relayed, { status: answer.status, headers: { ...rctx?.headers, 'content-type': answer.contentType, 'x-request-id': fields.requestId } })
+}
+
+const INCLUDE_USAGE = encoder.encode('"stream_options":{"include_usage":true},')
+
+/**
+ * The body with `"stream_options":{"include_usage":true},` inserted after its opening brace: for a JSON
+ * object that has no stream_options key and at least one other (`model`, checked before), this is the
+ * same object plus the field, and every other byte stays the client's.
+ */
+export function withIncludeUsage(bytes: Uint8Array): Uint8Array {
+  const open = bytes.indexOf(123)
+  const out = new Uint8Array(bytes.byteLength + INCLUDE_USAGE.byteLength)
+  out.set(bytes.subarray(0, open + 1), 0)
+  out.set(INCLUDE_USAGE, open + 1)
+  out.set(bytes.subarray(open + 1), open + 1 + INCLUDE_USAGE.byteLength)
+  return out
 }
 
 /** Logs a bug with its stack (never sent to the client) and returns the generic 500. */

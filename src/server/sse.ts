@@ -7,7 +7,7 @@ import type { StreamReader } from '../routing/dispatch'
 export interface RelayOptions {
   first: Uint8Array | undefined
   reader: StreamReader
-  /** Aborts the upstream request. */
+  /** Ends the upstream request, with how the relay ended ('done': it finished, nothing to abort). */
   abort: (reason?: unknown) => void
   /** The error to put in-band when the upstream fails or stops early (OpenAI's frame by default). */
   failure: (detail: string) => { toSseFrame(): string }
@@ -36,7 +36,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   const end = (outcome: RelayOutcome) => {
     if (ended) return
     ended = true
-    options.abort()
+    options.abort(outcome)
     options.onEnd?.(outcome)
   }
   /**

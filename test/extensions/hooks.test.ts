@@ -127,6 +127,16 @@ describe('streams', () => {
     expect(seen.at(-1)!.ctx.usage?.total_tokens).toBe(10)
   })
 
+  test('asking for usage splices one field into the client bytes; the rest stays byte for byte', async () => {
+    mock.enqueue({ sse: chatChunks(['a'], 'gpt-4o-mini', true) })
+    const raw = ' {\n  "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"caf\u00e9 \\u00e9"}], "stream": true, "x": 1.50}'
+    const before = mock.requests.length
+    await (await gw.chat(raw, { key: KEY })).text()
+    const sent = mock.requests[before]!.text()
+    expect(sent).toBe(raw.replace('{', '{"stream_options":{"include_usage":true},'))
+    expect(JSON.parse(sent)).toEqual({ ...JSON.parse(raw), stream_options: { include_usage: true } })
+  })
+
   test('other stream_options survive the injection', async () => {
     mock.enqueue({ sse: chatChunks(['a'], 'gpt-4o-mini', true) })
     const before = mock.requests.length

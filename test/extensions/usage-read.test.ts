@@ -26,6 +26,22 @@ describe('usageOf', () => {
     expect(usageOf(value)).toEqual(expected as never)
   })
 
+  test.each([
+    ['OpenAI chat, usage last', '{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13},"system_fingerprint":"fp"}', 13],
+    ['pretty-printed', '{\n  "usage" :\n  {\n    "prompt_tokens": 2,\n    "completion_tokens": 1,\n    "total_tokens": 3\n  }\n}', 3],
+    ['nested details', '{"usage":{"prompt_tokens":100,"completion_tokens":5,"total_tokens":105,"prompt_tokens_details":{"cached_tokens":64}}}', 105],
+    ['"usage" inside content is data', '{"choices":[{"message":{"content":"say \\"usage\\": {\\"total_tokens\\": 999}"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}', 2],
+    ['a string with braces inside usage', '{"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"note":"}{"}}', 2],
+    ['a later "usage" key that is not an object', '{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"meta":{"usage":null}}', 3],
+    ['a later usage object without tokens', '{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"meta":{"usage":{"plan":"free"}}}', 3],
+    ['Anthropic message', '{"type":"message","content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":10,"output_tokens":3}}', 13],
+    ['no usage', '{"id":"x","choices":[]}', undefined],
+    ['usage null', '{"id":"x","usage":null}', undefined],
+    ['cut off inside usage', '{"id":"x","usage":{"prompt_tokens":1', undefined],
+  ])('usageOfBody: %s', (_, body, total) => {
+    expect(usageOfBody(enc(body))?.total_tokens).toBe(total as never)
+  })
+
   test('usageOfBody tolerates non-JSON', () => {
     expect(usageOfBody(enc('not json'))).toBeUndefined()
     expect(usageOfBody(enc('{"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'))?.total_tokens).toBe(2)

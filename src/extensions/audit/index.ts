@@ -3,8 +3,8 @@
 // response path; GET /v1/admin/logs reads them back newest first (query.ts).
 //
 // Each record is one store.append through deps.defer: the pipeline's flush (graceful shutdown) waits
-// for every deferred write before storage closes, and this extension's flush() waits for its own too,
-// so that a record accepted before shutdown is on disk (SQLite) or in Redis when the process exits.
+// for every deferred write before storage closes, so that a record accepted before shutdown is on disk
+// (SQLite) or in Redis when the process exits.
 // A cache hit reaches onResponse with ctx.cached set and no provider: it is recorded as such.
 import type { ExtensionsConfig } from '../../config/schema'
 import type { GatewayError } from '../../server/errors'
@@ -20,13 +20,9 @@ export const AUDIT_LOG = 'records'
 
 export const auditExtension: ExtensionFactory<NonNullable<ExtensionsConfig['audit']>> = (deps) => {
   const { store, config } = deps
-  const pending = new Set<Promise<unknown>>()
   const write = (ctx: RequestContext, ending: Ending) => {
     const record = auditRecord(config, ctx, ending)
-    const work = store.append(AUDIT_LOG, record.time, JSON.stringify(record))
-    const tracked = work.catch(() => {}).finally(() => pending.delete(tracked))
-    pending.add(tracked)
-    deps.defer(work)
+    deps.defer(store.append(AUDIT_LOG, record.time, JSON.stringify(record)))
   }
   const extension: Extension = {
     name: 'audit',
@@ -52,9 +48,6 @@ export const auditExtension: ExtensionFactory<NonNullable<ExtensionsConfig['audi
         },
       },
     ],
-    async flush() {
-      while (pending.size) await Promise.all([...pending])
-    },
   }
   return extension
 }

@@ -44,17 +44,15 @@ export const usageExtension: ExtensionFactory<UsageOptions> = (deps) => {
   const { store } = deps
   /** Adds one answer to its key's and model's counters (only the fields that change). */
   const account = (ctx: RequestContext, usage: Usage | undefined) => {
-    const add = (field: Field, by: number) => store.increment(counterKey(ctx.key, ctx.model, field), by)
-    const writes = [add('requests', 1)]
-    if (usage) {
-      const prompt = tokens(usage.prompt_tokens)
-      const completion = tokens(usage.completion_tokens)
-      const cacheRead = tokens(usage.cache_read_tokens)
-      if (prompt) writes.push(add('prompt_tokens', prompt))
-      if (completion) writes.push(add('completion_tokens', completion))
-      if (cacheRead) writes.push(add('cache_read_tokens', cacheRead))
-    }
-    deps.defer(Promise.all(writes))
+    const row = rowKey(ctx.key, ctx.model)
+    deps.defer(store.increment(row + 'requests', 1))
+    if (!usage) return
+    const prompt = tokens(usage.prompt_tokens)
+    const completion = tokens(usage.completion_tokens)
+    const cacheRead = tokens(usage.cache_read_tokens)
+    if (prompt) deps.defer(store.increment(row + 'prompt_tokens', prompt))
+    if (completion) deps.defer(store.increment(row + 'completion_tokens', completion))
+    if (cacheRead) deps.defer(store.increment(row + 'cache_read_tokens', cacheRead))
   }
   const extension: Extension = {
     name: 'usage',
@@ -116,9 +114,18 @@ export async function listUsage(store: Store, key: string | undefined, maxRows =
 // --- internal ---
 
 
-function counterKey(key: string, model: string, field: Field): string {
-  return `${encode(key)}/${encode(model)}/${field}`
+/** `{key}/{model}/`, the prefix of a row's counters (the field name follows). Cached: the pairs are few. */
+function rowKey(key: string, model: string): string {
+  const id = `${key}\u0000${model}`
+  let row = rowKeys.get(id)
+  if (row === undefined) {
+    if (rowKeys.size >= 10_000) rowKeys.clear()
+    row = `${encode(key)}/${encode(model)}/`
+    rowKeys.set(id, row)
+  }
+  return row
 }
+const rowKeys = new Map<string, string>()
 
 function encode(name: string): string {
   return encodeURIComponent(name)
