@@ -1,5 +1,7 @@
 // model → deployments, aliases and the order to try deployments in. Built once per config (load or
 // reload), never per request (H5).
+import { dns } from 'bun'
+import { isIP } from 'node:net'
 import type { Config } from '../config/schema'
 import { createProvider, type Provider } from '../providers'
 
@@ -31,6 +33,7 @@ export function buildRegistry(config: Config): Registry {
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     const provider = createProvider(name, providerConfig)
     providers.set(name, provider)
+    if (providerConfig.base_url) prefetchDns(providerConfig.base_url)
     const deployment: Deployment = {
       provider,
       weight: providerConfig.weight,
@@ -74,4 +77,19 @@ export function orderDeployments(list: readonly Deployment[], random: () => numb
   }
   if (picked === 0) return list
   return [list[picked]!, ...list.slice(0, picked), ...list.slice(picked + 1)]
+}
+
+/**
+ * Starts resolving an upstream's host name when the registry is built, so that the first request does
+ * not wait for DNS. After that Bun's fetch reuses pooled keep-alive connections and its DNS cache.
+ */
+function prefetchDns(baseUrl: string): void {
+  try {
+    const url = new URL(baseUrl)
+    const host = url.hostname
+    if (!host || isIP(host.replace(/^\[|\]$/g, ''))) return
+    dns.prefetch(host, Number(url.port) || (url.protocol === 'https:' ? 443 : 80))
+  } catch {
+    // A bad URL is the config check's business; DNS prefetch is only a head start.
+  }
 }
