@@ -8,6 +8,7 @@ import { keysCommands } from './cli/commands/keys'
 import { openapiFlags, runOpenapi } from './cli/commands/openapi'
 import { providersCommands } from './cli/commands/providers'
 import { runServe, serveFlags } from './cli/commands/serve'
+import { raiseFetchLimit } from './cli/fetch-limit'
 import { CliError, UsageError } from './config/errors'
 import { createLogger, levelFrom } from './log'
 
@@ -85,6 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await runAdminCommand(admin, command!, args.flags)
       return 0
     }
+    raiseFetchLimit(argv)
     return await runServe(args.flags, log)
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,32 +1,73 @@
-// The bench's upstream: a Bun.serve OpenAI-compatible mock that answers as fast as it can with fixed,
-// precomputed bytes (a chat.completion, an SSE stream of N chunks flushed one by one, an embedding).
-// It does not record or script anything; test/support/mock-upstream.ts is the mock for tests.
-// Run as a process: `bun scripts/bench/mock-upstream.ts [--port N] [--chunks N]` prints `mock listening on URL`.
+// The bench's upstream: a Bun.serve OpenAI-compatible mock that answers from fixed, precomputed bytes
+// with zero model latency, except for the deliberately slow stream. The answer is chosen by the
+// request's model name (BENCH_MODELS), so one process serves every scenario. It does not record or
+// script anything; test/support/mock-upstream.ts is the mock for tests.
+// Run as a process: `bun scripts/bench/mock-upstream.ts [--port N] [--chunks N] [--long-chunks N]
+// [--slow-chunks N] [--slow-interval-ms MS]` prints `mock listening on URL`.
 
 export interface BenchUpstreamOptions {
   /** 0 (default) picks a free port. */
   port?: number
-  /** `chat.completion.chunk` events per stream, before the final usage event and `[DONE]` (default 20). */
+  /** `chat.completion.chunk` events per `bench-model` stream, before the finish and usage events and `[DONE]` (default 20). */
   chunks?: number
+  /** Content chunks per `bench-long` stream (default 500). */
+  longChunks?: number
+  /** Content chunks per `bench-slow` stream (default 20). */
+  slowChunks?: number
+  /** Wait before each content chunk of a `bench-slow` stream, in ms (default 50). */
+  slowIntervalMs?: number
   /** Floats per embedding vector (default 1536, like text-embedding-3-small). */
   dimensions?: number
 }
+
+/** The exact bytes of each answer the mock gives. */
+export interface BenchAnswers {
+  /** Non-stream `chat.completion` (any model but bench-tools). */
+  chat: Uint8Array
+  /** Non-stream `chat.completion` with 1 tool call (model bench-tools). */
+  tools: Uint8Array
+  /** SSE stream of `chunks` content chunks (bench-model, bench-tools). */
+  stream: Uint8Array
+  /** SSE stream of `longChunks` content chunks (bench-long). */
+  longStream: Uint8Array
+  /** SSE stream of `slowChunks` content chunks, `slowIntervalMs` apart (bench-slow). */
+  slowStream: Uint8Array
+  /** `/v1/embeddings` list with one vector. */
+  embeddings: Uint8Array
+}
+export type AnswerKind = keyof BenchAnswers
 
 export interface BenchUpstream extends AsyncDisposable {
   /** `http://127.0.0.1:PORT`; the OpenAI base URL is `${url}/v1`. */
   readonly url: string
   readonly port: number
-  /** The exact bytes each answer carries, so that callers can check what they got. */
-  readonly bodies: { chat: Uint8Array; stream: Uint8Array; embeddings: Uint8Array }
+  readonly bodies: BenchAnswers
+  /** Slow streams open right now, and the most open at once since the last reset. */
+  openStreams(): { open: number; peak: number }
   stop(): Promise<void>
 }
 
-export const BENCH_MODEL = 'bench-model'
+/** The model names that choose the answer. Every gateway under test must route all of them to the mock. */
+export const BENCH_MODELS = {
+  chat: 'bench-model',
+  tools: 'bench-tools',
+  long: 'bench-long',
+  slow: 'bench-slow',
+} as const
+export const BENCH_MODEL = BENCH_MODELS.chat
+
+/** `GET` reads `{open, peak}` for slow streams; `DELETE` resets the peak to what is open now. */
+export const OPEN_STREAMS_PATH = '/bench/open-streams'
 
 export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUpstream {
+  const slowIntervalMs = options.slowIntervalMs ?? 50
   const frames = streamFrames(options.chunks ?? 20)
+  const longFrames = streamFrames(options.longChunks ?? 500)
+  const slowFrames = streamFrames(options.slowChunks ?? 20)
   const chat = encoder.encode(JSON.stringify(chatCompletion()))
+  const tools = encoder.encode(JSON.stringify(toolCallCompletion()))
   const embeddings = encoder.encode(JSON.stringify(embeddingResponse(options.dimensions ?? 1536)))
+  const slow = { open: 0, peak: 0 }
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: options.port ?? 0,
@@ -36,14 +77,23 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
       '/v1/chat/completions': {
         async POST(request) {
           const text = await request.text()
-          if (!STREAM_TRUE.test(text)) return new Response(chat, { headers: JSON_HEADERS })
-          return new Response(sseBody(frames), { headers: SSE_HEADERS })
+          const model = MODEL.exec(text)?.[1]
+          if (!STREAM_TRUE.test(text)) return new Response(model === BENCH_MODELS.tools ? tools : chat, { headers: JSON_HEADERS })
+          if (model === BENCH_MODELS.slow) return new Response(slowSseBody(slowFrames, slowIntervalMs, slow), { headers: SSE_HEADERS })
+          return new Response(sseBody(model === BENCH_MODELS.long ? longFrames : frames), { headers: SSE_HEADERS })
         },
       },
       '/v1/embeddings': {
         async POST(request) {
           await request.arrayBuffer()
           return new Response(embeddings, { headers: JSON_HEADERS })
+        },
+      },
+      [OPEN_STREAMS_PATH]: {
+        GET: () => Response.json({ open: slow.open, peak: slow.peak }),
+        DELETE: () => {
+          slow.peak = slow.open
+          return Response.json({ open: slow.open, peak: slow.peak })
         },
       },
     },
@@ -53,7 +103,8 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    bodies: { chat, stream: concatAll(frames), embeddings },
+    bodies: { chat, tools, stream: concatAll(frames), longStream: concatAll(longFrames), slowStream: concatAll(slowFrames), embeddings },
+    openStreams: () => ({ ...slow }),
     stop: () => server.stop(true),
     [Symbol.asyncDispose]: () => server.stop(true),
   }
@@ -62,6 +113,8 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
 // --- internal ---
 
 const encoder = new TextEncoder()
+/** The bench's bodies put `model` first, so this stops within the first few bytes. */
+const MODEL = /"model"\s*:\s*"([^"]*)"/
 const STREAM_TRUE = /"stream"\s*:\s*true/
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
@@ -82,6 +135,34 @@ function sseBody(frames: readonly Uint8Array[]): ReadableStream<Uint8Array> {
     },
   }) as ReadableStream<Uint8Array>
 }
+
+/**
+ * A model that takes its time: the role frame at once, then each content chunk `intervalMs` after the
+ * previous one, then the finish, usage and `[DONE]` frames. Counts how many such streams are open.
+ */
+function slowSseBody(frames: readonly Uint8Array[], intervalMs: number, count: { open: number; peak: number }): ReadableStream<Uint8Array> {
+  const content = frames.length - TAIL_FRAMES
+  return new ReadableStream({
+    type: 'direct',
+    async pull(controller) {
+      count.open++
+      if (count.open > count.peak) count.peak = count.open
+      try {
+        for (let i = 0; i < frames.length; i++) {
+          if (i >= 1 && i < content) await Bun.sleep(intervalMs)
+          controller.write(frames[i]!)
+          await controller.flush()
+        }
+        controller.close()
+      } finally {
+        count.open--
+      }
+    },
+  }) as ReadableStream<Uint8Array>
+}
+
+/** After the content chunks: finish, usage, [DONE]. */
+const TAIL_FRAMES = 3
 
 function chatCompletion() {
   return {
@@ -106,12 +187,39 @@ function chatCompletion() {
   }
 }
 
+function toolCallCompletion() {
+  return {
+    id: 'chatcmpl-bench0000000000000000000001',
+    object: 'chat.completion',
+    created: CREATED,
+    model: BENCH_MODELS.tools,
+    system_fingerprint: 'fp_bench',
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_bench000000000000000000', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon","unit":"celsius"}' } },
+          ],
+          refusal: null,
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: { prompt_tokens: 812, completion_tokens: 19, total_tokens: 831 },
+  }
+}
+
 function streamFrames(chunks: number): Uint8Array[] {
   const base = { id: 'chatcmpl-bench0000000000000000000000', object: 'chat.completion.chunk', created: CREATED, model: BENCH_MODEL, system_fingerprint: 'fp_bench' }
   const frame = (value: unknown) => encoder.encode(`data: ${JSON.stringify(value)}\n\n`)
   const out: Uint8Array[] = [frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })]
   for (let i = 0; i < chunks; i++)
     out.push(frame({ ...base, choices: [{ index: 0, delta: { content: ` token${i}` }, logprobs: null, finish_reason: null }] }))
+  // TAIL_FRAMES: these three.
   out.push(frame({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], usage: null }))
   out.push(frame({ ...base, choices: [], usage: { prompt_tokens: 24, completion_tokens: chunks, total_tokens: 24 + chunks } }))
   out.push(encoder.encode('data: [DONE]\n\n'))
@@ -139,7 +247,13 @@ if (import.meta.main) {
     const i = process.argv.indexOf(`--${name}`)
     return i > 0 ? Number(process.argv[i + 1]) : undefined
   }
-  const upstream = startBenchUpstream({ port: flag('port') ?? 0, chunks: flag('chunks') ?? 20 })
+  const upstream = startBenchUpstream({
+    port: flag('port') ?? 0,
+    chunks: flag('chunks') ?? 20,
+    longChunks: flag('long-chunks') ?? 500,
+    slowChunks: flag('slow-chunks') ?? 20,
+    slowIntervalMs: flag('slow-interval-ms') ?? 50,
+  })
   process.stdout.write(`mock listening on ${upstream.url}\n`)
   const stop = () => void upstream.stop().then(() => process.exit(0))
   process.on('SIGTERM', stop)

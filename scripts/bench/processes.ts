@@ -1,10 +1,11 @@
-// The bench's child processes: the mock upstream and the gateway (the compiled binary, or `bun
-// src/main.ts` with --source), each started with a ready line on stdout that carries its URL. The
-// gateway gets a temp config (memory storage, one key, one provider pointing at the mock).
+// The bench's child processes: the mock upstream, crabllm (the compiled binary, or `bun src/main.ts`
+// with --source) and the bare relay, each started with a ready line on stdout. crabllm gets a temp
+// config: one key, one provider pointing at the mock, and by default the realistic extension set
+// (rate_limit, usage, budget, audit) over SQLite. The peer gateway lives in peer-portkey.ts.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BENCH_MODEL } from './mock-upstream'
+import { BENCH_MODELS } from './mock-upstream'
 
 export const ROOT = resolve(import.meta.dir, '../..')
 export const BINARY = join(ROOT, 'dist/crabllm')
@@ -24,17 +25,20 @@ export interface ChildService extends AsyncDisposable {
 }
 
 export interface SpawnOptions {
-  /** The process is ready when a stdout line starts with this; the line must hold an http:// URL. */
-  readyPrefix: string
+  /** The process is ready when a stdout line (ANSI colours removed) contains this. */
+  ready: string
+  /** The service's URL; when absent, the ready line must hold an http:// URL. */
+  url?: string
   timeoutMs?: number
   env?: Record<string, string | undefined>
+  cwd?: string
   /** Runs after the process exits (temp dirs). */
   cleanup?: () => void
 }
 
 /** Spawns a process and resolves once it printed its ready line; rejects with its stderr if it exits or times out. */
 export async function spawnService(command: readonly string[], options: SpawnOptions): Promise<ChildService> {
-  const proc = Bun.spawn([...command], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env: options.env ?? process.env })
+  const proc = Bun.spawn([...command], { cwd: options.cwd ?? ROOT, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env: options.env ?? process.env })
   let errText = ''
   void drain(proc.stderr, (text) => {
     errText = (errText + text).slice(-65536)
@@ -48,10 +52,11 @@ export async function spawnService(command: readonly string[], options: SpawnOpt
     outText += text
     const lines = outText.split('\n')
     lines.pop() // not a whole line yet
-    for (const line of lines) {
-      if (!line.startsWith(options.readyPrefix)) continue
+    for (const raw of lines) {
+      const line = raw.replace(ANSI, '')
+      if (!line.includes(options.ready)) continue
       seen = true
-      const url = /https?:\/\/\S+/.exec(line)?.[0]
+      const url = options.url ?? /https?:\/\/\S+/.exec(line)?.[0]
       if (url) ready.resolve(url)
       else ready.reject(new Error(`ready line without a URL: ${line}`))
       return
@@ -59,7 +64,7 @@ export async function spawnService(command: readonly string[], options: SpawnOpt
   })
   void proc.exited.then((code) => ready.reject(new Error(`${command.join(' ')} exited with code ${code} before it was ready\n${errText}`)))
   const timeoutMs = options.timeoutMs ?? 15_000
-  const timer = setTimeout(() => ready.reject(new Error(`${command.join(' ')} printed no "${options.readyPrefix}" line in ${timeoutMs} ms\n${errText}`)), timeoutMs)
+  const timer = setTimeout(() => ready.reject(new Error(`${command.join(' ')} printed no "${options.ready}" line in ${timeoutMs} ms\n${errText}`)), timeoutMs)
   let url: string
   try {
     url = await ready.promise
@@ -84,17 +89,26 @@ export async function spawnService(command: readonly string[], options: SpawnOpt
 }
 
 /** The mock upstream as its own process, so that its work does not share a thread with the load generator. */
-export function spawnMockUpstream(chunks = 20): Promise<ChildService> {
-  return spawnService([process.execPath, join(ROOT, 'scripts/bench/mock-upstream.ts'), '--chunks', String(chunks)], { readyPrefix: 'mock listening on' })
+export function spawnMockUpstream(): Promise<ChildService> {
+  return spawnService([process.execPath, join(ROOT, 'scripts/bench/mock-upstream.ts')], { ready: 'mock listening on' })
 }
+
+/** The bare relay (the runtime's floor) in front of `upstreamUrl`. */
+export function spawnBareRelay(upstreamUrl: string, env: Record<string, string | undefined> = process.env): Promise<ChildService> {
+  return spawnService([process.execPath, join(ROOT, 'scripts/bench/bare-relay.ts'), '--upstream', upstreamUrl], { ready: 'bare relay listening on', env })
+}
+
+/** What runs inside crabllm: nothing, or rate_limit + usage + budget + audit over memory or SQLite storage. */
+export type ExtensionsKind = 'none' | 'memory' | 'sqlite'
 
 export interface GatewayLaunch {
   /** Run `bun src/main.ts` instead of the compiled binary. */
   source: boolean
   /** Called with progress lines (the build, when one is needed). */
   log?: (line: string) => void
-  /** Enable rate_limit, usage, budget and audit over this storage kind (none when absent). */
-  extensions?: 'memory' | 'sqlite'
+  extensions: ExtensionsKind
+  /** Extra environment (e.g. BUN_CONFIG_MAX_HTTP_REQUESTS). */
+  env?: Record<string, string>
 }
 
 export interface GatewayService extends ChildService {
@@ -112,27 +126,24 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
     ? [process.execPath, join(ROOT, 'src/main.ts'), 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
     : [BINARY, 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
   // Default log level (warn): no per-request access lines, as in production without -v.
-  const env = { ...process.env, LOG_LEVEL: undefined, LOG_FORMAT: undefined }
+  const env = { ...process.env, LOG_LEVEL: undefined, LOG_FORMAT: undefined, ...launch.env }
   const service = await spawnService(command, {
-    readyPrefix: 'crabllm listening on',
+    ready: 'crabllm listening on',
     env,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   })
   return Object.assign(service, { mode: launch.source ? ('source' as const) : ('binary' as const), configPath })
 }
 
-export function benchConfig(upstreamUrl: string, extensions?: 'memory' | 'sqlite'): string {
+export function benchConfig(upstreamUrl: string, extensions: ExtensionsKind = 'sqlite'): string {
+  const models = Object.values(BENCH_MODELS)
   // Limits far above what a bench run reaches: the extensions do all their work but never refuse.
-  const pipeline = extensions
+  const pipeline = extensions !== 'none'
     ? `
 [storage]
 kind = "${extensions}"
 path = "bench.db"
-
-[models."${BENCH_MODEL}"]
-prompt_cost_per_million = 1
-completion_cost_per_million = 2
-
+${models.map((m) => `\n[models."${m}"]\nprompt_cost_per_million = 1\ncompletion_cost_per_million = 2\n`).join('')}
 [extensions.rate_limit]
 requests_per_minute = 100000000
 tokens_per_minute = 1000000000
@@ -157,11 +168,14 @@ ${pipeline}
 kind = "openai"
 base_url = "${upstreamUrl}/v1"
 api_key = "${UPSTREAM_KEY}"
-models = ["${BENCH_MODEL}"]
+models = ${JSON.stringify(models)}
 `
 }
 
 // --- internal ---
+
+/** SGR colour codes, which some services (the peer) put around their ready line. */
+const ANSI = /\x1b\[[0-9;]*m/g
 
 async function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {
   const decoder = new TextDecoder()

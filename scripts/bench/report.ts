@@ -1,64 +1,142 @@
-// Turns bench results into the printed table and the target verdict. Formatting only.
-import type { ScenarioResult } from './compare'
+// Renders bench results as Markdown: the same text is printed by `bun run bench` and written into
+// docs/benchmarks.md by --write-docs. Formatting only; the figures come from compare.ts and open-streams.ts.
+import type { LoadResult, TargetFigures } from './compare'
+import type { OpenStreamsResult } from './open-streams'
+import type { BenchResults } from './results'
+import type { TargetName } from './scenarios'
+import { formatVerdicts } from './verdicts'
 
-/** The stated goal: added p50 under this many ms for non-stream requests at one connection. */
-export const TARGET_ADDED_P50_MS = 0.3
+/** Targets in table order. */
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'bare', 'crabllm', 'peer']
 
-export interface Verdict {
-  scenario: string
-  addedP50: number
-  targetMs: number
-  met: boolean
+/** The whole report: run description, tables, memory, verdicts. */
+export function formatReport(results: BenchResults): string {
+  const load = results.scenarios.filter((r): r is LoadResult => r.kind === 'load')
+  const open = results.scenarios.filter((r): r is OpenStreamsResult => r.kind === 'open-streams')
+  const parts = [formatMachine(results)]
+  if (load.length) parts.push('#### Latency and throughput', formatLoadTable(load))
+  if (load.some((r) => r.stream)) parts.push('#### Streams: time to first byte', formatTtfbTable(load))
+  if (open.length) parts.push('#### Open streams', formatOpenStreamsTable(open))
+  parts.push('#### Peak memory (VmHWM over the whole run)', formatProcessTable(results))
+  parts.push('#### Targets', formatVerdicts(results.verdicts))
+  return parts.join('\n\n')
 }
 
-/** The target applies to the non-stream chat scenario at 1 connection (chat-c1), when it ran. */
-export function verdicts(results: readonly ScenarioResult[]): Verdict[] {
-  return results
-    .filter((r) => r.endpoint === 'chat' && !r.stream && r.concurrency === 1)
-    .map((r) => ({ scenario: r.name, addedP50: r.added.p50, targetMs: TARGET_ADDED_P50_MS, met: r.added.p50 < TARGET_ADDED_P50_MS }))
+export function formatMachine(results: BenchResults): string {
+  const m = results.meta
+  const peer = results.processes.find((p) => p.target === 'peer')
+  return [
+    `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC, \`${m.mode}\` mode, commit ${m.commit ?? 'unknown'}${m.srcDirty ? ' plus uncommitted changes in src/' : ''}, ${m.wallS.toFixed(0)} s wall time.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Bun ${m.bun}, load average at start ${m.loadavgAtStart.map((n) => n.toFixed(2)).join(' ')}.`,
+    `crabllm: ${m.crabllm === 'binary' ? 'compiled binary dist/crabllm' : 'bun src/main.ts'}, keys on, extensions: ${m.extensions}. Peer: ${peer ? peer.label : (m.peerSkipped ?? 'not run (add --peers)')}. ` +
+      `Bun fetch limit in the gateways: ${m.fetchLimit ?? "Bun's default (256 in flight per process)"}.`,
+    `Load scenarios: ${m.durationS} s measured per target in ${m.rounds} rotated rounds after ${m.warmupS} s warm-up; open streams: ${m.openStreamRounds} round(s). ` +
+      'Every figure is the median over rounds; "added" is target − direct within a round; ms unless noted.',
+  ].join('\n')
 }
 
-export function formatTable(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'conn', 'metric', 'direct p50', 'gw p50', 'added p50', 'direct p99', 'gw p99', 'added p99', 'ratio p50', 'direct req/s', 'gw req/s', 'req/s ratio']
+export function formatLoadTable(results: readonly LoadResult[]): string {
+  const header = ['scenario', 'target', 'P50', 'P99', 'added P50', 'added P99', 'req/s', 'of direct', 'of bare relay']
   const rows: string[][] = []
-  for (const r of results) {
-    const throughput = [rate(r.direct.rps), rate(r.gateway.rps), ratio(r.ratio.rps)]
-    if (r.stream && r.direct.ttfb && r.gateway.ttfb && r.addedTtfb) {
-      rows.push([r.name, String(r.concurrency), 'ttfb', ms(r.direct.ttfb.p50), ms(r.gateway.ttfb.p50), plus(r.addedTtfb.p50), ms(r.direct.ttfb.p99), ms(r.gateway.ttfb.p99), plus(r.addedTtfb.p99), ratio(r.ratio.ttfbP50 ?? NaN), '', '', ''])
-      rows.push(['', '', 'total', ms(r.direct.total.p50), ms(r.gateway.total.p50), plus(r.added.p50), ms(r.direct.total.p99), ms(r.gateway.total.p99), plus(r.added.p99), ratio(r.ratio.p50), ...throughput])
-    } else {
-      rows.push([r.name, String(r.concurrency), 'total', ms(r.direct.total.p50), ms(r.gateway.total.p50), plus(r.added.p50), ms(r.direct.total.p99), ms(r.gateway.total.p99), plus(r.added.p99), ratio(r.ratio.p50), ...throughput])
+  for (const r of results)
+    for (const [name, t] of targetsOf(r)) {
+      rows.push([
+        r.name,
+        t.label,
+        ms(t.p50),
+        ms(t.p99),
+        name === 'direct' ? '' : signed(t.vsDirect?.p50),
+        name === 'direct' ? '' : signed(t.vsDirect?.p99),
+        rate(t.rps),
+        name === 'direct' ? '' : pct(t.vsDirect?.rpsShare),
+        t.vsBare ? pct(t.vsBare.rpsShare) : '',
+      ])
     }
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)]
-  const errors = results.filter((r) => r.direct.errors + r.gateway.errors > 0)
-  for (const r of errors)
-    out.push(`! ${r.name}: ${r.direct.errors} direct and ${r.gateway.errors} gateway errors (first: ${r.gateway.firstError ?? r.direct.firstError})`)
-  return out.join('\n')
+  return table(header, rows, 2) + errorNotes(results)
 }
 
-export function formatVerdicts(list: readonly Verdict[]): string {
-  if (list.length === 0) return `target: added p50 < ${TARGET_ADDED_P50_MS} ms for non-stream chat at 1 connection (chat-c1 did not run)`
-  return list
-    .map((v) => `target: added p50 < ${v.targetMs} ms for non-stream chat at 1 connection — ${v.scenario}: ${plus(v.addedP50)} ms → ${v.met ? 'MET' : 'MISSED'}`)
-    .join('\n')
+export function formatTtfbTable(results: readonly LoadResult[]): string {
+  const header = ['scenario', 'target', 'TTFB P50', 'TTFB P99', 'added vs direct', 'added vs bare relay']
+  const rows: string[][] = []
+  for (const r of results.filter((x) => x.stream))
+    for (const [name, t] of targetsOf(r))
+      rows.push([r.name, t.label, ms(t.ttfbP50), ms(t.ttfbP99), name === 'direct' ? '' : signed(t.vsDirect?.ttfbP50), t.vsBare ? signed(t.vsBare.ttfbP50) : ''])
+  return table(header, rows, 2)
+}
+
+export function formatOpenStreamsTable(results: readonly OpenStreamsResult[]): string {
+  const header = ['streams', 'target', 'completed', 'errors', 'time to complete', 'TTFB P50', 'stream P50', 'upstream peak open', 'RSS MB before', 'peak RSS MB']
+  const rows: string[][] = []
+  const notes: string[] = []
+  for (const r of results)
+    for (const name of TARGET_ORDER) {
+      const t = r.targets[name]
+      if (!t) continue
+      const completed = Math.min(...t.runs.map((x) => x.completed))
+      rows.push([
+        String(r.streams),
+        t.label,
+        t.allCompleted ? `all ${t.streams}` : `${completed} of ${t.streams}`,
+        String(t.errors),
+        ms(t.wallMs, 0),
+        ms(t.ttfbP50, 1),
+        ms(t.totalP50, 0),
+        t.upstreamPeakOpen === null ? '?' : String(t.upstreamPeakOpen),
+        name === 'direct' ? '' : mb(t.rssBeforeMB),
+        name === 'direct' ? '' : mb(t.peakRssMB),
+      ])
+      if (t.firstError) notes.push(`\n\n! ${r.name} ${t.label}: ${t.errors} errors (first: ${t.firstError})`)
+    }
+  return table(header, rows, 2) + notes.join('')
+}
+
+export function formatProcessTable(results: BenchResults): string {
+  // Absolute paths shortened to their file name: the table is about which program, not where it lives.
+  const command = (argv: readonly string[]) =>
+    argv
+      .map((a) => (a.startsWith('/') ? a.slice(a.lastIndexOf('/') + 1) : a))
+      .map((a) => (a === 'bun.exe' ? 'bun' : a))
+      .join(' ')
+  const rows = results.processes.map((p) => [p.label, `\`${command(p.command)}\``, p.peakRssMB === null ? '?' : p.peakRssMB.toFixed(1)])
+  return table(['process', 'command', 'peak RSS MB'], rows, 2)
 }
 
 // --- internal ---
 
-function ms(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(3) : '-'
+function targetsOf(r: LoadResult): [TargetName, TargetFigures][] {
+  return TARGET_ORDER.flatMap((name) => (r.targets[name] ? [[name, r.targets[name]!] as [TargetName, TargetFigures]] : []))
 }
 
-function plus(value: number): string {
-  if (!Number.isFinite(value)) return '-'
+function errorNotes(results: readonly LoadResult[]): string {
+  const notes: string[] = []
+  for (const r of results)
+    for (const [, t] of targetsOf(r)) if (t.errors > 0) notes.push(`! ${r.name} ${t.label}: ${t.errors} of ${t.requests} requests failed (first: ${t.firstError})`)
+  return notes.length ? `\n\n${notes.join('\n')}` : ''
+}
+
+/** A Markdown table padded to line up in a terminal too; columns from `leftColumns` on are right-aligned. */
+function table(header: readonly string[], rows: readonly string[][], leftColumns: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((row) => (row[i] ?? '').length)))
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+  const rule = `|${widths.map((w, i) => (i < leftColumns ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
+  return [line(header), rule, ...rows.map(line)].join('\n')
+}
+
+function ms(value: number | undefined, digits = 3): string {
+  return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '-'
+}
+
+function signed(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '-'
   return `${value >= 0 ? '+' : ''}${value.toFixed(3)}`
 }
 
-function ratio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-'
+function pct(value: number | undefined): string {
+  return value !== undefined && Number.isFinite(value) ? `${Math.round(value * 100)} %` : '-'
+}
+
+function mb(value: number | null): string {
+  return value === null ? '?' : value.toFixed(1)
 }
 
 function rate(value: number): string {

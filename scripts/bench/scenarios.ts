@@ -1,96 +1,125 @@
-// The bench scenarios: which endpoint, streamed or not, how many connections, and the exact request
-// each one sends, both straight to the mock upstream ("direct") and through the gateway.
+// The bench scenarios: which endpoint, streamed or not, how many connections (or open streams), the exact
+// request body each one sends, and which of the mock's answers must come back. Also the targets a
+// request can go to (the mock itself, crabllm, the bare relay, a peer gateway) and the byte-for-byte
+// check of every target's answers.
+import { BODIES, FAMILIES, type Family, SLOW_BODY } from './bodies'
 import type { LoadRequest } from './load'
-import { BENCH_MODEL } from './mock-upstream'
+import type { AnswerKind, BenchAnswers } from './mock-upstream'
 
-export interface Scenario {
+/** Closed-loop load at a fixed number of connections. */
+export interface LoadScenario {
+  kind: 'load'
+  /** `<family>-c<concurrency>`. */
   name: string
+  family: string
   description: string
   endpoint: 'chat' | 'embeddings'
   stream: boolean
   concurrency: number
+  body: Uint8Array
+  answer: AnswerKind
 }
 
-export const SCENARIOS: readonly Scenario[] = [
-  { name: 'chat-c1', description: 'non-stream chat completion, 1 connection', endpoint: 'chat', stream: false, concurrency: 1 },
-  { name: 'chat-c32', description: 'non-stream chat completion, 32 connections', endpoint: 'chat', stream: false, concurrency: 32 },
-  { name: 'stream-c1', description: 'streaming chat completion (SSE), 1 connection', endpoint: 'chat', stream: true, concurrency: 1 },
-  { name: 'stream-c32', description: 'streaming chat completion (SSE), 32 connections', endpoint: 'chat', stream: true, concurrency: 32 },
-  { name: 'embeddings-c1', description: 'embeddings (1536 floats back), 1 connection', endpoint: 'embeddings', stream: false, concurrency: 1 },
-]
+/** N slow streams opened at once and held until they end. */
+export interface OpenStreamsScenario {
+  kind: 'open-streams'
+  /** `open-streams-<streams>`. */
+  name: string
+  family: 'open-streams'
+  description: string
+  endpoint: 'chat'
+  stream: true
+  streams: number
+  body: Uint8Array
+  answer: 'slowStream'
+}
 
-/** Where a request goes: the mock itself, or the gateway in front of it. */
+export type Scenario = LoadScenario | OpenStreamsScenario
+
+/** Who answers: the mock itself (direct), or a gateway in front of it. */
+export type TargetName = 'direct' | 'crabllm' | 'bare' | 'peer'
+
 export interface Target {
+  name: TargetName
+  /** For tables and the chart: "crabllm", "bare relay", "portkey 1.15.2". */
+  label: string
   /** Origin, `http://127.0.0.1:PORT`. */
   url: string
-  /** The bearer secret this target accepts. */
-  key: string
+  /** Headers every request to this target carries besides content-type: the key, and routing headers for a peer. */
+  headers: Record<string, string>
 }
 
-/** What the mock answers, to check each answer's length and, once, its bytes. */
-export interface ExpectedBodies {
-  chat: Uint8Array
-  stream: Uint8Array
-  embeddings: Uint8Array
+/** Every scenario the bench knows, in report order. `bun run bench` runs a subset (see options.ts). */
+export { FAMILIES }
+export const CONNECTIONS = [1, 32] as const
+export const OPEN_STREAM_COUNTS = [100, 500, 1000] as const
+
+export const SCENARIOS: readonly Scenario[] = [
+  ...FAMILIES.flatMap((family) => CONNECTIONS.map((c) => loadScenario(family, c))),
+  ...OPEN_STREAM_COUNTS.map(openStreamsScenario),
+]
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name)
 }
 
-export function scenarioRequest(scenario: Scenario, target: Target, expected?: ExpectedBodies): LoadRequest {
-  const path = scenario.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/embeddings'
-  const body = scenario.endpoint === 'chat' ? chatBody(scenario.stream) : EMBEDDINGS_BODY
-  const expectedBody = expected ? expectedFor(scenario, expected) : undefined
+/** Scenarios by exact name or by family (`chat-minimal` = both connection counts, `open-streams` = all counts). */
+export function selectScenarios(names: readonly string[]): Scenario[] {
+  const out: Scenario[] = []
+  for (const name of names) {
+    const found = SCENARIOS.filter((s) => s.name === name || s.family === name)
+    if (found.length === 0) throw new Error(`unknown scenario "${name}"; known: ${[...FAMILIES, 'open-streams'].join(', ')} (all), or ${SCENARIOS.map((s) => s.name).join(', ')}`)
+    for (const s of found) if (!out.includes(s)) out.push(s)
+  }
+  return SCENARIOS.filter((s) => out.includes(s))
+}
+
+export function scenarioRequest(scenario: Scenario, target: Target, expected?: BenchAnswers): LoadRequest {
+  const expectedBody = expected?.[scenario.answer]
   return {
-    url: target.url + path,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}` },
-    body,
+    url: target.url + (scenario.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/embeddings'),
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: scenario.body,
     stream: scenario.stream,
     ...(expectedBody ? { expectBytes: expectedBody.byteLength } : {}),
   }
 }
 
-export function expectedFor(scenario: Scenario, expected: ExpectedBodies): Uint8Array {
-  if (scenario.endpoint === 'embeddings') return expected.embeddings
-  return scenario.stream ? expected.stream : expected.chat
-}
-
 /**
- * Sends the scenario's request once to each target and checks that each answer is a 200 whose bytes
- * are exactly what the mock sends: the gateway must relay the answer unchanged. Throws on a mismatch.
+ * Sends the scenario's request once to the target and checks that the answer is a 200 whose bytes are
+ * exactly what the mock sends: a gateway must relay the answer unchanged. Throws on a mismatch.
  */
-export async function verifyScenario(scenario: Scenario, targets: readonly Target[], expected: ExpectedBodies): Promise<void> {
-  const want = expectedFor(scenario, expected)
-  for (const target of targets) {
-    const request = scenarioRequest(scenario, target)
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body })
-    const got = new Uint8Array(await response.arrayBuffer())
-    if (response.status !== 200)
-      throw new Error(`${scenario.name}: ${request.url} answered ${response.status}: ${new TextDecoder().decode(got).slice(0, 300)}`)
-    const contentType = response.headers.get('content-type') ?? ''
-    const wantType = scenario.stream ? 'text/event-stream' : 'application/json'
-    if (!contentType.includes(wantType)) throw new Error(`${scenario.name}: ${request.url} answered content-type "${contentType}", expected ${wantType}`)
-    if (!Buffer.from(got).equals(Buffer.from(want)))
-      throw new Error(`${scenario.name}: ${request.url} answered ${got.byteLength} bytes that differ from the upstream's ${want.byteLength}`)
-  }
+export async function verifyScenario(scenario: Scenario, target: Target, expected: BenchAnswers): Promise<void> {
+  const want = expected[scenario.answer]
+  const request = scenarioRequest(scenario, target)
+  const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body })
+  const got = new Uint8Array(await response.arrayBuffer())
+  const where = `${scenario.name}: ${target.label} (${request.url})`
+  if (response.status !== 200) throw new Error(`${where} answered ${response.status}: ${new TextDecoder().decode(got).slice(0, 300)}`)
+  const contentType = response.headers.get('content-type') ?? ''
+  const wantType = scenario.stream ? 'text/event-stream' : 'application/json'
+  if (!contentType.includes(wantType)) throw new Error(`${where} answered content-type "${contentType}", expected ${wantType}`)
+  if (!Buffer.from(got).equals(Buffer.from(want))) throw new Error(`${where} answered ${got.byteLength} bytes that differ from the upstream's ${want.byteLength}`)
 }
 
 // --- internal ---
 
-const encoder = new TextEncoder()
-
-function chatBody(stream: boolean): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      model: BENCH_MODEL,
-      messages: [
-        { role: 'system', content: 'You are a concise assistant. Answer in one sentence.' },
-        { role: 'user', content: 'In one sentence, what does an LLM gateway add to a request?' },
-      ],
-      temperature: 0.2,
-      max_tokens: 64,
-      // The mock's stream always ends with a usage chunk, as OpenAI's does for a client that asks for
-      // it; asking keeps the gateway from hiding that chunk when extensions count tokens.
-      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    }),
-  )
+function loadScenario(family: Family, concurrency: number): LoadScenario {
+  const b = BODIES[family]
+  const conns = concurrency === 1 ? '1 connection' : `${concurrency} connections`
+  return { kind: 'load', name: `${family}-c${concurrency}`, family, description: `${b.description}, ${conns}`, endpoint: b.endpoint, stream: b.stream, concurrency, body: b.body, answer: b.answer }
 }
 
-const EMBEDDINGS_BODY = encoder.encode(JSON.stringify({ model: BENCH_MODEL, input: 'The quick brown fox jumps over the lazy dog.', encoding_format: 'float' }))
+function openStreamsScenario(streams: number): OpenStreamsScenario {
+  return {
+    kind: 'open-streams',
+    name: `open-streams-${streams}`,
+    family: 'open-streams',
+    description: `${streams} slow streams (20 chunks, 50 ms apart) open at once`,
+    endpoint: 'chat',
+    stream: true,
+    streams,
+    body: SLOW_BODY,
+    answer: 'slowStream',
+  }
+}

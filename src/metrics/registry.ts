@@ -3,7 +3,7 @@
 // histograms and gauges, recorded with plain number updates; prom-client only collects the process
 // metrics, on its own Registry. Label values are bounded: routes, registry models and providers,
 // status classes and fixed outcome names; never request ids, key names or secrets.
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import { Counter, type CounterChild, exposition, Gauge, Histogram, type HistogramChild, type MetricFamily } from './families'
 
 /** Request durations run from sub-millisecond gateway answers (cache hits, refusals) to minutes-long streams. */
@@ -46,8 +46,9 @@ export interface MetricSetOptions {
 }
 
 export function createMetricSet({ inflight }: MetricSetOptions): MetricSet {
-  const processes = new Registry()
-  collectProcessMetrics(processes)
+  // prom-client (process metrics) loads at the first scrape: a gateway nobody scrapes never holds it.
+  let processes: Promise<Registry> | undefined
+  const processRegistry = () => (processes ??= processMetrics())
 
   const families: Families = {
     requests: new Counter({
@@ -141,8 +142,8 @@ export function createMetricSet({ inflight }: MetricSetOptions): MetricSet {
     openStreams,
     families: exported,
     // prom-client ends its text with a newline; a blank line separates families, as within each part.
-    render: async () => `${await processes.metrics()}\n${exposition(exported)}`,
-    contentType: processes.contentType,
+    render: async () => `${await (await processRegistry()).metrics()}\n${exposition(exported)}`,
+    contentType: PROMETHEUS_CONTENT_TYPE,
   }
 }
 
@@ -236,11 +237,16 @@ function addSeries(
  * 9.2e9 s, mean NaN) and v8.getHeapSpaceStatistics reports zeros, so those series are removed rather
  * than exported as nonsense. nodejs_eventloop_lag_seconds (measured with setImmediate) stays.
  */
-function collectProcessMetrics(register: Registry): void {
+async function processMetrics(): Promise<Registry> {
+  const { collectDefaultMetrics, Registry } = await import('prom-client')
+  const register = new Registry()
   collectDefaultMetrics({ register })
-  if (!process.versions.bun) return
-  for (const name of BROKEN_UNDER_BUN) register.removeSingleMetric(name)
+  if (process.versions.bun) for (const name of BROKEN_UNDER_BUN) register.removeSingleMetric(name)
+  return register
 }
+
+/** The text exposition format 0.0.4's content type (prom-client's Registry.contentType). */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 const BROKEN_UNDER_BUN = [
   'nodejs_eventloop_lag_min_seconds',

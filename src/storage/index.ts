@@ -1,7 +1,6 @@
 // Opens the configured storage backend at start-up so that a bad path or an unreachable Redis is
 // reported before the gateway serves, and hands out the one Store interface (store.ts) over it.
 import { Database } from 'bun:sqlite'
-import Redis from 'ioredis'
 import { ConfigError } from '../config/errors'
 import { resolveBeside } from '../config/load'
 import type { StorageConfig } from '../config/schema'
@@ -54,6 +53,8 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
     // The first connection must succeed (a bad URL stops start-up); after that ioredis reconnects with
     // backoff, and calls made while it is down fail fast instead of queueing without bound.
     let started = false
+    // Loaded only for Redis storage: a gateway on SQLite or memory never holds the client (~10 MB).
+    const { default: Redis } = await import('ioredis')
     const client = new Redis(url, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,

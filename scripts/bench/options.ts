@@ -1,0 +1,142 @@
+// `bun run bench` flags: the modes (quick by default, --full, --check, --smoke), which scenarios, which
+// targets, and where the results go. Parsing only; run.ts does the work.
+import { UPSTREAM_REQUEST_LIMIT } from '../../src/cli/fetch-limit'
+import { join, resolve } from 'node:path'
+import type { ExtensionsKind } from './processes'
+import { ROOT } from './processes'
+import { FAMILIES, type Scenario, SCENARIOS, selectScenarios } from './scenarios'
+
+export type BenchMode = 'quick' | 'full' | 'check' | 'smoke'
+
+export interface BenchOptions {
+  mode: BenchMode
+  scenarios: readonly Scenario[]
+  /** Measured seconds per target per load scenario, split over the rounds. */
+  durationS: number
+  rounds: number
+  /** Unmeasured seconds per target per load scenario before the rounds. */
+  warmupS: number
+  /** Rounds of each open-streams scenario (every target once per round). */
+  openStreamRounds: number
+  /** Run crabllm as `bun src/main.ts` instead of dist/crabllm. */
+  source: boolean
+  extensions: ExtensionsKind
+  /** Add the peer gateway (Portkey), installed on demand. */
+  peers: boolean
+  /** BUN_CONFIG_MAX_HTTP_REQUESTS for the Bun gateways; null leaves Bun's default. */
+  fetchLimit: number | null
+  json: boolean
+  out: string
+  /** Rewrite the results section of docs/benchmarks.md and docs/benchmarks.svg. */
+  writeDocs: boolean
+}
+
+/** Per mode: scenarios (when --scenario is absent) and timings (when their flags are absent). */
+export const MODES: Record<BenchMode, { scenarios: readonly string[]; durationS: number; rounds: number; warmupS: number; openStreamRounds: number }> = {
+  // Every load scenario briefly, and the 1000-stream scenario once: under two minutes in all.
+  quick: { scenarios: [...FAMILIES, 'open-streams-1000'], durationS: 1.5, rounds: 6, warmupS: 0.25, openStreamRounds: 1 },
+  full: { scenarios: SCENARIOS.map((s) => s.name), durationS: 4, rounds: 8, warmupS: 0.5, openStreamRounds: 3 },
+  check: { scenarios: ['chat-minimal-c1'], durationS: 3, rounds: 6, warmupS: 0.5, openStreamRounds: 1 },
+  // For tests: seconds in all.
+  smoke: { scenarios: ['chat-minimal-c1', 'chat-stream-c1'], durationS: 0.3, rounds: 2, warmupS: 0.05, openStreamRounds: 1 },
+}
+
+export const USAGE = `usage: bun run bench [-- flags]
+
+Measures what crabllm adds to a request: each scenario runs against a mock upstream directly, through a
+bare Bun relay (the runtime's floor), through crabllm, and optionally through a peer gateway, in rotated
+interleaved rounds. Prints Markdown tables and the targets' verdicts; writes .bench/results.json.
+
+modes (default: quick, every load scenario briefly + 1000 open streams, under 2 minutes):
+  --full               every scenario at 1 and 32 connections, open streams 100/500/1000, longer rounds
+  --check              chat-minimal at 1 connection only; exit 1 when crabllm's added P50 exceeds
+                       2x the bare relay's
+  --smoke              a few seconds (used by the tests)
+
+flags:
+  --scenario NAME      only these (repeat or comma-separate); a family name selects all its variants:
+                       ${[...FAMILIES, 'open-streams'].join(', ')}
+  --peers              also measure Portkey's gateway (installed on demand into .bench/peers/portkey)
+  --extensions KIND    none, memory or sqlite (default sqlite): rate_limit, usage, budget and audit over
+                       that storage; none = keys only
+  --source             run crabllm as bun src/main.ts instead of dist/crabllm
+  --duration SECONDS   measured time per target per load scenario
+  --rounds N           rotated rounds per load scenario
+  --warmup SECONDS     unmeasured load per target per scenario
+  --open-rounds N      rounds per open-streams scenario
+  --fetch-limit N      BUN_CONFIG_MAX_HTTP_REQUESTS for the Bun gateways (default ${UPSTREAM_REQUEST_LIMIT}, what
+                       crabllm serve sets for itself; Bun's own default is 256)
+  --write-docs         rewrite the results section of docs/benchmarks.md and docs/benchmarks.svg
+  --json               print the results JSON instead of the tables
+  --out PATH           where the results JSON goes (default .bench/results.json)
+  -h, --help           show this help`
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const modes: BenchMode[] = []
+  const names: string[] = []
+  let durationS: number | undefined
+  let rounds: number | undefined
+  let warmupS: number | undefined
+  let openStreamRounds: number | undefined
+  let source = false
+  let extensions: ExtensionsKind = 'sqlite'
+  let peers = false
+  // crabllm serve runs with this limit itself (src/cli/fetch-limit.ts); the relay and the peer get the same.
+  let fetchLimit: number | null = UPSTREAM_REQUEST_LIMIT
+  let json = false
+  let out = join(ROOT, '.bench/results.json')
+  let writeDocs = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${arg} needs a value`)
+      return v
+    }
+    const number = (min: number) => {
+      const n = Number(value())
+      if (!Number.isFinite(n) || n < min) throw new Error(`${arg} needs a number ≥ ${min}`)
+      return n
+    }
+    if (arg === '--full') modes.push('full')
+    else if (arg === '--check') modes.push('check')
+    else if (arg === '--smoke') modes.push('smoke')
+    else if (arg === '--scenario') names.push(...value().split(',').map((s) => s.trim()).filter(Boolean))
+    else if (arg === '--peers') peers = true
+    else if (arg === '--extensions') {
+      const kind = value()
+      if (kind !== 'none' && kind !== 'memory' && kind !== 'sqlite') throw new Error('--extensions takes none, memory or sqlite')
+      extensions = kind
+    } else if (arg === '--source') source = true
+    else if (arg === '--duration') durationS = number(0.01)
+    else if (arg === '--rounds') rounds = Math.round(number(1))
+    else if (arg === '--warmup') warmupS = number(0)
+    else if (arg === '--open-rounds') openStreamRounds = Math.round(number(1))
+    else if (arg === '--fetch-limit') fetchLimit = Math.round(number(1))
+    else if (arg === '--write-docs') writeDocs = true
+    else if (arg === '--json') json = true
+    else if (arg === '--out') out = resolve(value())
+    else throw new Error(`unknown flag ${arg}`)
+  }
+  if (modes.length > 1) throw new Error(`choose one mode: ${modes.map((m) => `--${m}`).join(' or ')}`)
+  const mode = modes[0] ?? 'quick'
+  const defaults = MODES[mode]
+  if (mode === 'check' && names.length) throw new Error('--check runs chat-minimal-c1 only; drop --scenario')
+  if (mode === 'check' && writeDocs) throw new Error('--check does not write docs; drop --write-docs')
+  return {
+    mode,
+    scenarios: selectScenarios(names.length ? names : defaults.scenarios),
+    durationS: durationS ?? defaults.durationS,
+    rounds: rounds ?? defaults.rounds,
+    warmupS: warmupS ?? defaults.warmupS,
+    openStreamRounds: openStreamRounds ?? defaults.openStreamRounds,
+    source,
+    extensions,
+    // The check compares crabllm with the bare relay only.
+    peers: peers && mode !== 'check',
+    fetchLimit,
+    json,
+    out,
+    writeDocs,
+  }
+}

@@ -1,0 +1,178 @@
+// One bench run: starts the mock, the bare relay, crabllm and (with --peers) the peer, each as its own
+// process; checks that every target answers every scenario byte for byte like the mock; runs the
+// scenarios; reads each process's peak memory; stops everything. Returns the results JSON.
+import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
+import { compareScenario } from './compare'
+import { type BenchAnswers, BENCH_MODELS, OPEN_STREAMS_PATH } from './mock-upstream'
+import { runOpenStreams } from './open-streams'
+import type { BenchOptions } from './options'
+import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, spawnPortkey } from './peer-portkey'
+import { type ChildService, GATEWAY_KEY, ROOT, spawnBareRelay, spawnGateway, spawnMockUpstream, UPSTREAM_KEY } from './processes'
+import type { BenchResults, ProcessInfo } from './results'
+import { readMemory, toMB } from './rss'
+import { type Scenario, type Target, type TargetName, verifyScenario } from './scenarios'
+import { type ScenarioResult, verdicts } from './verdicts'
+
+export async function runBench(options: BenchOptions, log: (line: string) => void): Promise<BenchResults> {
+  const started = performance.now()
+  const children: { target: TargetName | 'mock'; label: string; service: ChildService }[] = []
+  const stopAll = () => Promise.all(children.map((c) => c.service.stop()))
+  const onSignal = () => void stopAll().then(() => process.exit(130))
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const gatewayEnv: Record<string, string> = options.fetchLimit === null ? {} : { BUN_CONFIG_MAX_HTTP_REQUESTS: String(options.fetchLimit) }
+    const mock = await spawnMockUpstream()
+    children.push({ target: 'mock', label: 'mock upstream', service: mock })
+    const bare = await spawnBareRelay(mock.url, { ...process.env, ...gatewayEnv })
+    children.push({ target: 'bare', label: 'bare relay', service: bare })
+    const crab = await spawnGateway(mock.url, { source: options.source, log, extensions: options.extensions, env: gatewayEnv })
+    children.push({ target: 'crabllm', label: 'crabllm', service: crab })
+    const targets: Target[] = [
+      { name: 'direct', label: 'direct', url: mock.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
+      { name: 'bare', label: 'bare relay', url: bare.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
+      { name: 'crabllm', label: 'crabllm', url: crab.url, headers: { authorization: `Bearer ${GATEWAY_KEY}` } },
+    ]
+    let peerSkipped: string | undefined
+    if (options.peers) {
+      try {
+        const entry = await ensurePortkey(log)
+        const peer = await spawnPortkey(entry, { ...process.env, ...gatewayEnv })
+        const label = `portkey ${PORTKEY_VERSION}`
+        children.push({ target: 'peer', label, service: peer })
+        targets.push({ name: 'peer', label, url: peer.url, headers: portkeyHeaders(mock.url) })
+      } catch (err) {
+        peerSkipped = `skipped: ${firstLine(err)}`
+        log(`peer (Portkey) ${peerSkipped}`)
+      }
+    }
+    log(`mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`)
+
+    const expected = await fetchAnswers(mock.url, options.scenarios)
+    const excluded = await verifyAll(options.scenarios, targets, expected, log)
+    log(`answers verified byte for byte: ${options.scenarios.length} scenario(s) × ${targets.length} targets`)
+
+    const loadavgAtStart = loadavg()
+    const pids: Partial<Record<TargetName, number>> = Object.fromEntries(children.filter((c) => c.target !== 'mock').map((c) => [c.target, c.service.pid]))
+    const results: ScenarioResult[] = []
+    const seen = new Map<string, number>()
+    for (const scenario of options.scenarios) {
+      const these = targets.filter((t) => !excluded.get(scenario.name)?.has(t.name))
+      if (scenario.kind === 'load') {
+        log(`${scenario.name}: ${scenario.description}; ${these.length} targets × ${options.durationS} s in ${options.rounds} rounds`)
+        results.push(await compareScenario(scenario, these, expected, { durationMs: options.durationS * 1000, rounds: options.rounds, warmupMs: options.warmupS * 1000 }))
+      } else {
+        log(`${scenario.name}: ${scenario.description}; ${these.length} targets, ${options.openStreamRounds} round(s)`)
+        results.push(await runOpenStreams(scenario, these, expected, { rounds: options.openStreamRounds, mockUrl: mock.url, pids }))
+      }
+      for (const c of children) {
+        // Only what is new since the last scenario; the peer logs every request it fails, so it is left out.
+        const stderr = c.service.stderr()
+        const fresh = stderr.slice(seen.get(c.label) ?? 0).trim()
+        seen.set(c.label, stderr.length)
+        if (fresh && c.target !== 'peer') log(`${c.label} wrote to stderr:\n${fresh.slice(-1500)}`)
+      }
+    }
+    const processes: ProcessInfo[] = children.map((c) => ({
+      target: c.target,
+      label: c.label,
+      command: c.service.command,
+      pid: c.service.pid,
+      peakRssMB: toMB(readMemory(c.service.pid, 'VmHWM')),
+    }))
+    return {
+      meta: {
+        date: new Date().toISOString(),
+        mode: options.mode,
+        bun: Bun.version,
+        crabllm: crab.mode,
+        extensions: options.extensions === 'none' ? 'none' : `rate_limit, usage, budget, audit over ${options.extensions}`,
+        commit: gitCommit(),
+        srcDirty: srcDirty(),
+        platform: `${platform()} ${release()}`,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: availableParallelism(),
+        loadavgAtStart,
+        durationS: options.durationS,
+        rounds: options.rounds,
+        warmupS: options.warmupS,
+        openStreamRounds: options.openStreamRounds,
+        fetchLimit: options.fetchLimit,
+        wallS: (performance.now() - started) / 1000,
+        ...(peerSkipped ? { peerSkipped } : {}),
+      },
+      processes,
+      scenarios: results,
+      verdicts: verdicts(results),
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await stopAll()
+  }
+}
+
+// --- internal ---
+
+/** The mock's exact answers, fetched once from the mock itself (it answers with fixed bytes). */
+async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Promise<BenchAnswers> {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(mockUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    return new Uint8Array(await response.arrayBuffer())
+  }
+  const chat = (model: string, stream: boolean) => post('/v1/chat/completions', { model, messages: [], ...(stream ? { stream: true } : {}) })
+  const needSlow = scenarios.some((s) => s.answer === 'slowStream')
+  const [c, tools, stream, longStream, slowStream, embeddings] = await Promise.all([
+    chat(BENCH_MODELS.chat, false),
+    chat(BENCH_MODELS.tools, false),
+    chat(BENCH_MODELS.chat, true),
+    chat(BENCH_MODELS.long, true),
+    needSlow ? chat(BENCH_MODELS.slow, true) : Promise.resolve(new Uint8Array()),
+    post('/v1/embeddings', { model: BENCH_MODELS.chat, input: '' }),
+  ])
+  await fetch(mockUrl + OPEN_STREAMS_PATH, { method: 'DELETE' }).then((r) => r.arrayBuffer())
+  return { chat: c, tools, stream, longStream, slowStream, embeddings }
+}
+
+/**
+ * Every scenario once through every target, in parallel per scenario (the slow stream takes a second).
+ * A mismatch from crabllm or the relay ends the run; from the peer, it only drops the peer from that
+ * scenario (returned per scenario name).
+ */
+async function verifyAll(scenarios: readonly Scenario[], targets: readonly Target[], expected: BenchAnswers, log: (line: string) => void): Promise<Map<string, Set<TargetName>>> {
+  const excluded = new Map<string, Set<TargetName>>()
+  for (const scenario of scenarios) {
+    const outcomes = await Promise.allSettled(targets.map((t) => verifyScenario(scenario, t, expected)))
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') return
+      const target = targets[i]!
+      if (target.name !== 'peer') throw outcome.reason
+      log(`peer dropped from ${scenario.name}: ${firstLine(outcome.reason)}`)
+      excluded.set(scenario.name, (excluded.get(scenario.name) ?? new Set()).add('peer'))
+    })
+  }
+  return excluded
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!
+}
+
+/** Whether src/ (what dist/crabllm is built from) has changes that are not committed. */
+function srcDirty(): boolean {
+  try {
+    const proc = Bun.spawnSync(['git', 'status', '--porcelain', '--', 'src', 'package.json', 'bun.lock'], { cwd: ROOT, stdout: 'pipe', stderr: 'ignore' })
+    return proc.exitCode === 0 && proc.stdout.toString().trim() !== ''
+  } catch {
+    return false
+  }
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const proc = Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdout: 'pipe', stderr: 'ignore' })
+    return proc.exitCode === 0 ? proc.stdout.toString().trim() : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,19 @@
+// Bun's fetch keeps at most BUN_CONFIG_MAX_HTTP_REQUESTS requests in flight per process (256 by
+// default), and reads the variable once, at start-up: setting it later does nothing. Past the limit,
+// upstream requests wait inside the runtime, so a gateway holding 1000 open streams would only really
+// relay 256 of them. `serve` therefore re-executes itself (execve: same pid, same stdio) with a higher
+// limit unless the variable is already set, which is also how an operator picks another value.
+
+/** The in-flight upstream request limit `serve` runs with when BUN_CONFIG_MAX_HTTP_REQUESTS is unset. */
+export const UPSTREAM_REQUEST_LIMIT = 16_384
+export const FETCH_LIMIT_VAR = 'BUN_CONFIG_MAX_HTTP_REQUESTS'
+
+/** Re-executes this process with the higher fetch limit; returns only when it does not (already set, or no execve). */
+export function raiseFetchLimit(userArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  if (env[FETCH_LIMIT_VAR] || typeof process.execve !== 'function') return
+  // A compiled binary's argv[1] is its embedded entry (/$bunfs/… or B:/~BUN/…); `bun src/main.ts` has the script there.
+  const entry = process.argv[1]
+  const compiled = entry === undefined || entry.startsWith('/$bunfs/') || entry.startsWith('B:/~BUN/')
+  const args = compiled ? [...userArgs] : [entry, ...userArgs]
+  process.execve(process.execPath, [process.execPath, ...args], { ...env, [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT) })
+}
