@@ -7,7 +7,9 @@ const outIndex = process.argv.indexOf('--outfile')
 const outfile = outIndex > 0 ? resolve(process.argv[outIndex + 1]!) : resolve(root, 'dist/crabllm')
 
 const started = performance.now()
-const proc = Bun.spawn([process.execPath, 'build', '--compile', '--minify', resolve(root, 'src/main.ts'), '--outfile', outfile], {
+// The SQLite checkpoint worker is a second entry point: a compiled binary only holds workers named here.
+const entries = [resolve(root, 'src/main.ts'), resolve(root, 'src/storage/checkpoint-worker.ts')]
+const proc = Bun.spawn([process.execPath, 'build', '--compile', '--minify', ...entries, '--outfile', outfile], {
   cwd: root,
   stdout: 'inherit',
   stderr: 'inherit',

@@ -1,0 +1,35 @@
+// The SQLite checkpointer, on its own thread: copies the WAL back into the database file (and fsyncs)
+// every `intervalMs`, so that the event loop's connection, which has auto-checkpoints turned off, never
+// stalls a request on a checkpoint's disk writes. PASSIVE: it never waits for, nor blocks, the writer.
+import { Database } from 'bun:sqlite'
+
+declare const self: Worker
+
+interface Start {
+  path: string
+  intervalMs: number
+}
+
+let db: Database | undefined
+let timer: Timer | undefined
+
+self.onmessage = (event: MessageEvent<Start | 'stop'>) => {
+  if (event.data === 'stop') {
+    clearInterval(timer)
+    db?.close()
+    db = undefined
+    self.postMessage('stopped')
+    return
+  }
+  const { path, intervalMs } = event.data
+  db = new Database(path)
+  db.run('PRAGMA busy_timeout = 5000')
+  timer = setInterval(() => {
+    try {
+      db?.run('PRAGMA wal_checkpoint(PASSIVE)')
+    } catch (err) {
+      self.postMessage({ error: err instanceof Error ? err.message : String(err) })
+    }
+  }, intervalMs)
+  self.postMessage('started')
+}

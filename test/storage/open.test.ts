@@ -1,0 +1,53 @@
+// openStorage('sqlite'): the file as the gateway opens it. Checkpoints run on their own thread (the
+// event loop's connection has auto-checkpoints off), and close() leaves a complete database file.
+import { Database } from 'bun:sqlite'
+import { afterAll, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openStorage } from '../../src/storage'
+
+const dir = mkdtempSync(join(tmpdir(), 'crabllm-open-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const size = (path: string) => {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
+}
+
+test('the WAL is checkpointed into the database file by the checkpoint thread, not by commits', async () => {
+  const handle = await openStorage({ kind: 'sqlite', path: 'a.db' }, dir, join(dir, 'crabllm.toml'))
+  const db = join(dir, 'a.db')
+  const store = handle.store.namespace('audit')
+  const before = size(db)
+  for (let turn = 0; turn < 20; turn++) {
+    for (let i = 0; i < 100; i++) await store.append('records', Date.now(), JSON.stringify({ turn, i, pad: 'x'.repeat(200) }))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  // Committed into the WAL; the database file itself only grows when a checkpoint copies pages into it.
+  expect(size(`${db}-wal`)).toBeGreaterThan(100_000)
+  let grown = false
+  for (let waited = 0; waited < 5000 && !grown; waited += 50) {
+    await Bun.sleep(50)
+    grown = size(db) > before + 100_000
+  }
+  expect(grown).toBe(true)
+  await handle.close()
+  const check = new Database(db, { readonly: true })
+  expect((check.query("SELECT count(*) AS n FROM crabllm_log WHERE log = 'audit:records'").get() as { n: number }).n).toBe(2000)
+  check.close()
+})
+
+test('auto-checkpoints are off on the gateway connection', async () => {
+  const handle = await openStorage({ kind: 'sqlite', path: 'b.db' }, dir, join(dir, 'crabllm.toml'))
+  // 6 MB of records in one commit: SQLite's default would checkpoint right after it (over 1000 pages).
+  const store = handle.store
+  for (let i = 0; i < 3000; i++) await store.append('log', i, 'y'.repeat(2000))
+  await new Promise((resolve) => setImmediate(resolve))
+  // Right after the commit, before the checkpoint thread's first tick (1 s): all in the WAL, none in the file.
+  expect(size(join(dir, 'b.db-wal'))).toBeGreaterThan(5_000_000)
+  expect(size(join(dir, 'b.db'))).toBeLessThan(1_000_000)
+  await handle.close()
+})
