@@ -48,7 +48,7 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
     const seen = await admin.version()
     const [keys, providers] = await Promise.all([admin.keys(), admin.providers()])
     const merged = withProviders(config, providers, ctx.log)
-    const registry = buildRegistry(merged)
+    const registry = buildRegistry(merged, ctx.registry)
     const auth = createAuthenticator(config.keys, config.admin_token, usableKeys(config, keys, ctx.log))
     // The swap: one synchronous step (the config file with what was built from it).
     if (pendingConfig === config) pendingConfig = undefined

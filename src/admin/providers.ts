@@ -2,6 +2,7 @@
 // API (in the admin store). A create without `models` asks the upstream for its list first; nothing is
 // stored unless that works. Every change is stored, then swapped in by ctx.live.changed(). Secrets
 // never leave in an answer (mask.ts).
+import type { HealthSnapshot } from '../routing/health'
 import { validateProvider } from '../config/load'
 import type { ProviderConfig } from '../config/schema'
 import { discoverModels, normalizeProvider } from '../providers'
@@ -15,7 +16,13 @@ import type { ProviderRecord } from './store'
 export const SECRET_FIELDS = ['api_key', 'access_key', 'secret_key', 'session_token'] as const
 
 /** A provider as the admin API shows it: its config with secrets masked, and where it comes from. */
-export type ProviderView = { name: string } & ProviderConfig & { source: 'config' | 'api'; created_at?: string; updated_at?: string }
+export type ProviderView = { name: string } & ProviderConfig & {
+  source: 'config' | 'api'
+  created_at?: string
+  updated_at?: string
+  /** The circuit breaker's state in this process (absent until the provider serves). */
+  health?: HealthSnapshot
+}
 
 const NAME = new RegExp(NAME_PATTERN)
 
@@ -23,15 +30,15 @@ export async function listProviders(ctx: AppContext): Promise<ProviderView[]> {
   const config = ctx.config.providers
   const fromConfig = Object.entries(config).map(([name, provider]) => viewOf(name, provider, 'config'))
   const fromApi = (await ctx.admin.providers()).filter((r) => !Object.hasOwn(config, r.name)).map(viewOfRecord)
-  return [...fromConfig, ...fromApi]
+  return [...fromConfig, ...fromApi].map((view) => withHealth(ctx, view))
 }
 
 export async function showProvider(ctx: AppContext, name: string): Promise<ProviderView> {
   const inConfig = configProvider(ctx, name)
-  if (inConfig) return viewOf(name, inConfig, 'config')
+  if (inConfig) return withHealth(ctx, viewOf(name, inConfig, 'config'))
   const record = await ctx.admin.provider(name)
   if (!record) throw providerNotFound(name)
-  return viewOfRecord(record)
+  return withHealth(ctx, viewOfRecord(record))
 }
 
 export async function addProvider(ctx: AppContext, body: Record<string, unknown>): Promise<ProviderView> {
@@ -46,7 +53,7 @@ export async function addProvider(ctx: AppContext, body: Record<string, unknown>
   const record: ProviderRecord = { name, config, created_at: now, updated_at: now }
   if (!(await ctx.admin.addProvider(record))) throw alreadyExists(`A provider named '${name}' already exists.`)
   await ctx.live.changed()
-  return viewOfRecord(record)
+  return withHealth(ctx, viewOfRecord(record))
 }
 
 /** Any subset of the fields; null removes one (back to its default). Re-validated as a whole. */
@@ -68,7 +75,7 @@ export async function changeProvider(ctx: AppContext, name: string, body: Record
   const updated: ProviderRecord = { ...record, config: validated(ctx, merged, false), updated_at: new Date().toISOString() }
   await ctx.admin.putProvider(updated)
   await ctx.live.changed()
-  return viewOfRecord(updated)
+  return withHealth(ctx, viewOfRecord(updated))
 }
 
 export async function removeProvider(ctx: AppContext, name: string): Promise<void> {
@@ -87,6 +94,11 @@ function viewOf(name: string, config: ProviderConfig, source: 'config' | 'api'):
   const view: ProviderView = { name, ...config, source }
   for (const field of SECRET_FIELDS) if (view[field] !== undefined) view[field] = maskSecret(view[field]!)
   return view
+}
+
+function withHealth(ctx: AppContext, view: ProviderView): ProviderView {
+  const health = ctx.registry.health.get(view.name)
+  return health ? { ...view, health: health.snapshot() } : view
 }
 
 function viewOfRecord(record: ProviderRecord): ProviderView {

@@ -136,6 +136,19 @@ export const ProviderViewSchema = T.Object({
   source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
   created_at: T.Optional(T.String()),
   updated_at: T.Optional(T.String()),
+  health: T.Optional(
+    T.Object(
+      {
+        state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half_open')], {
+          description: 'closed: in use; open: skipped until cooldown_until (cooldown); half_open: the next request probes it.',
+        }),
+        consecutive_failures: T.Integer({ description: 'Failed attempts in a row (connection errors, timeouts, 5xx, 429).' }),
+        cooldown_until: T.Union([T.String(), T.Null()], { description: 'While open: the ISO time it is tried again.' }),
+        cooldowns: T.Integer({ description: 'Times this provider went into cooldown since the process started.' }),
+      },
+      { description: "The provider's circuit breaker in the instance that answered." },
+    ),
+  ),
 })
 
 export const ProviderListSchema = T.Object({ object: T.Literal('list'), data: T.Array(ProviderViewSchema) })

@@ -22,6 +22,9 @@ export const KeyConfigSchema = T.Object(
       description: 'Models this key may use, after alias resolution: exact names, or "*" for all.',
     }),
     rate_limit: T.Optional(KeyRateLimitSchema),
+    max_inflight: T.Optional(
+      T.Integer({ minimum: 1, description: 'Model requests (streams until they end) this key may have in flight at once; beyond, 429 with Retry-After.' }),
+    ),
   },
   strict,
 )
@@ -43,6 +46,21 @@ export const ProviderConfigSchema = T.Object(
       minimum: 0,
       default: 30,
       description: 'Seconds to wait for the upstream (whole answer; for streams, the first byte). 0 = no timeout.',
+    }),
+    stream_idle_timeout: T.Number({
+      minimum: 0,
+      default: 60,
+      description: 'Seconds a started stream may go without a byte from the upstream before it is ended with an in-band error. 0 = no limit.',
+    }),
+    cooldown_failures: T.Integer({
+      minimum: 0,
+      default: 5,
+      description: 'Consecutive failed attempts (connection errors, timeouts, 5xx, 429) that put this provider in cooldown. 0 = never.',
+    }),
+    cooldown_seconds: T.Number({
+      exclusiveMinimum: 0,
+      default: 30,
+      description: 'How long a provider in cooldown is skipped; then one request probes it (success closes the breaker, failure reopens it).',
     }),
     api_version: T.Optional(T.String({ minLength: 1, description: 'Azure: the api-version query parameter.' })),
     region: T.Optional(T.String({ minLength: 1, description: 'Bedrock: the AWS region.' })),
@@ -83,7 +101,14 @@ export const ExtensionsConfigSchema = T.Object(
     cache: T.Optional(T.Object({ ttl_seconds: T.Integer({ minimum: 1, default: 300 }) }, strict)),
     rate_limit: T.Optional(
       T.Object(
-        { requests_per_minute: T.Integer({ minimum: 1 }), tokens_per_minute: T.Optional(T.Integer({ minimum: 1 })) },
+        {
+          requests_per_minute: T.Integer({ minimum: 1 }),
+          tokens_per_minute: T.Optional(T.Integer({ minimum: 1 })),
+          on_storage_error: T.Union([T.Literal('open'), T.Literal('closed')], {
+            default: 'open',
+            description: 'When storage fails: "open" lets requests through (logged), "closed" refuses them with 503.',
+          }),
+        },
         strict,
       ),
     ),
@@ -93,6 +118,10 @@ export const ExtensionsConfigSchema = T.Object(
         {
           default_budget: T.Number({ minimum: 0 }),
           keys: T.Optional(T.Record(T.String(), T.Object({ budget: T.Number({ minimum: 0 }) }, strict))),
+          on_storage_error: T.Union([T.Literal('open'), T.Literal('closed')], {
+            default: 'closed',
+            description: 'When storage fails: "closed" refuses requests with 503 (spend cannot be checked), "open" lets them through (logged).',
+          }),
         },
         strict,
       ),
@@ -126,6 +155,29 @@ export const ConfigSchema = T.Object(
       }),
     ),
     max_body_size: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024, description: 'Largest request body accepted, in bytes (413 above).' }),
+    max_inflight: T.Integer({
+      minimum: 1,
+      default: 4096,
+      description: 'Model requests (streams until they end) in flight at once; beyond, 503 with Retry-After at once instead of queueing. /health and /metrics are not counted.',
+    }),
+    client_idle_timeout: T.Integer({
+      minimum: 1,
+      maximum: 255,
+      default: 60,
+      description: 'Seconds a client connection may stay silent (idle keep-alive, or a request whose headers or body stop arriving) before it is closed.',
+    }),
+    cors: T.Optional(
+      T.Object(
+        {
+          origins: T.Array(T.String({ minLength: 1 }), {
+            minItems: 1,
+            description: 'Origins allowed to call the gateway from a browser (exact, e.g. "https://app.example.com", or "*").',
+          }),
+          max_age: T.Integer({ minimum: 0, default: 600, description: 'Seconds a browser may cache a preflight answer.' }),
+        },
+        { ...strict, description: 'Cross-origin browser access. Absent: no CORS headers at all (browsers refuse cross-origin calls).' },
+      ),
+    ),
     providers: T.Record(T.String({ minLength: 1 }), ProviderConfigSchema, { default: {} }),
     keys: T.Array(KeyConfigSchema, { default: [] }),
     aliases: T.Record(T.String({ minLength: 1 }), T.String({ minLength: 1 }), {

@@ -32,6 +32,18 @@ admin_token = "${adminToken}"
 # When set, /metrics needs \`Authorization: Bearer <metrics_token>\` (or the admin token); unset, it is open.
 # metrics_token = "\${CRABLLM_METRICS_TOKEN}"
 
+# Overload: model requests (streams until they end) in flight at once. Beyond it the gateway answers
+# 503 with Retry-After at once instead of queueing; /health and /metrics stay responsive. A key can
+# have its own cap (max_inflight in [[keys]], 429 beyond).
+# max_inflight = 4096
+# Seconds a client connection may stay silent (idle keep-alive, or headers/body that stop arriving).
+# client_idle_timeout = 60
+
+# Browser access from other origins (CORS). Absent: no CORS headers, so browsers refuse cross-origin calls.
+# [cors]
+# origins = ["https://app.example.com"]   # or ["*"]
+# max_age = 600                           # seconds a preflight answer may be cached
+
 # ── Keys ──
 # Clients send a key as \`Authorization: Bearer <key>\` or \`x-api-key: <key>\`.
 # \`models\` lists what the key may use (after aliases): exact names, or "*".
@@ -45,6 +57,7 @@ models = ["*"]
 # key = "\${TEAM_A_KEY}"
 # models = ["gpt-4o-mini", "fast"]
 # rate_limit = { requests_per_minute = 10 }   # needs [extensions.rate_limit]
+# max_inflight = 8                             # requests in flight at once for this key (429 beyond)
 
 # ── Storage ──
 # sqlite: a file beside this config (one process). Other kinds: "memory", or "redis" with
@@ -63,8 +76,10 @@ kind = "echo"
 models = ["echo"]
 
 # Fields every provider takes: kind, api_key, base_url, models, weight (1), max_retries (2),
-# timeout (seconds, 30; 0 = none). Several providers listing one model share its traffic by weight
-# and fall back to each other.
+# timeout (seconds, 30; 0 = none), stream_idle_timeout (seconds without a byte before a started stream
+# is ended with an in-band error, 60; 0 = none), cooldown_failures (5) and cooldown_seconds (30): after
+# that many failed attempts in a row the provider is skipped for that long, then probed by one request.
+# Several providers listing one model share its traffic by weight and fall back to each other.
 #
 # [providers.openai]
 # kind = "openai"                       # base_url defaults to https://api.openai.com/v1
@@ -127,9 +142,11 @@ models = ["echo"]
 # [extensions.rate_limit]
 # requests_per_minute = 60              # per key; 429 with Retry-After above it
 # tokens_per_minute = 100000
+# on_storage_error = "open"             # storage down: "open" lets requests through, "closed" answers 503
 # [extensions.usage]                    # GET /v1/usage
 # [extensions.budget]
 # default_budget = 10.00                # USD per key, from the pricing above; GET /v1/budget
+# on_storage_error = "closed"           # storage down: spend cannot be checked, so 503 (or "open")
 # [extensions.budget.keys.default]
 # budget = 50.00
 # [extensions.logging]

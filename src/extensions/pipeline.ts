@@ -3,7 +3,7 @@
 // through `defer`, and `flush` waits for them on shutdown. A failing hook is logged, never the
 // client's problem, except a GatewayError thrown by onRequest, which refuses the request.
 import type { Logger } from '../log'
-import { GatewayError } from '../server/errors'
+import { GatewayError, storageUnavailable } from '../server/errors'
 import type { RelayOutcome } from '../server/sse'
 import type { Extension, ExtensionRoute, RequestContext } from './types'
 
@@ -94,8 +94,10 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
           await ext.onRequest!(ctx)
         } catch (err) {
           if (err instanceof GatewayError) throw err
-          // A storage outage must not take the gateway down with it: log and let the request through.
+          // A storage outage must not take the gateway down with it: logged, then the extension's
+          // on_storage_error decides: let the request through (open) or refuse it with 503 (closed).
           log.error('extension hook failed', { extension: ext.name, hook: 'onRequest', request_id: ctx.requestId, error: String(err) })
+          if (ext.failClosed) throw storageUnavailable(ext.name)
         }
       }
     },

@@ -61,6 +61,11 @@ export interface Extension {
   readonly name: string
   /** True when the extension reads token usage: the relay then asks streams for their usage chunk. */
   readonly needsUsage?: boolean
+  /**
+   * When onRequest fails for another reason than a GatewayError (storage down): true refuses the
+   * request with 503 (on_storage_error = "closed"); false or absent logs and lets it through ("open").
+   */
+  readonly failClosed?: boolean
   /** Before dispatch. Throw a GatewayError to refuse the request (rate limit, budget). */
   onRequest?(ctx: RequestContext): MaybePromise<void>
   /**

@@ -6,6 +6,9 @@ import type { GatewayError } from '../server/errors'
 const BY_CODE: Readonly<Record<string, string>> = {
   rate_limit_exceeded: 'rate_limit',
   budget_exceeded: 'budget',
+  server_overloaded: 'overloaded',
+  concurrency_limit_exceeded: 'concurrency',
+  storage_unavailable: 'storage',
 }
 
 /** Before the pipeline (auth, body, model lookup, allowlist), by status. */

@@ -90,25 +90,64 @@ export class ClientClosedError extends GatewayError {
 export async function dispatch(list: readonly Deployment[], request: DispatchRequest, options: DispatchOptions): Promise<Answer> {
   let last: GatewayError | undefined
   let attempts = 0
+  /** Deployments skipped because their circuit breaker is open. */
+  let cooling: Deployment[] | undefined
   const { observer } = options
   for (const deployment of orderDeployments(list, options.random)) {
+    const { health } = deployment
+    if (!health.acquire()) {
+      ;(cooling ??= []).push(deployment)
+      continue
+    }
     if (attempts > 0) observer?.fallback(request.model)
     for (let retry = 0; ; retry++) {
-      if (request.signal.aborted) throw new ClientClosedError()
+      if (request.signal.aborted) {
+        health.release()
+        throw new ClientClosedError()
+      }
       attempts++
       const outcome = await attempt(deployment, request, attempts)
       observer?.attempt(deployment.provider.name, outcome)
-      if (!(outcome instanceof GatewayError)) return outcome
+      if (!(outcome instanceof GatewayError)) {
+        health.success()
+        return outcome
+      }
       last = outcome
-      if (outcome instanceof ClientClosedError) throw outcome
-      if (!outcome.transient) throw outcome
-      if (retry >= deployment.maxRetries || request.retry === false) break
+      if (outcome instanceof ClientClosedError) {
+        health.release()
+        throw outcome
+      }
+      // An upstream that answers a 4xx (other than 429) is up: the request was at fault.
+      if (!outcome.transient) {
+        health.success()
+        throw outcome
+      }
+      health.failure()
+      // The failure may have opened the breaker: then move on instead of retrying here.
+      if (retry >= deployment.maxRetries || request.retry === false || health.state !== 'closed') break
       observer?.retry(deployment.provider.name)
       const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
       await options.sleep(retryDelay(retry, retryAfter, { baseMs: options.backoffBaseMs, retryAfterCapMs: options.retryAfterCapMs, random: options.random }), request.signal)
     }
   }
-  throw last ?? new GatewayError(503, 'server_error', 'no_deployment', `No deployment serves '${request.model}'.`)
+  if (last) throw last
+  if (cooling) throw coolingDown(request.model, cooling)
+  throw new GatewayError(503, 'server_error', 'no_deployment', `No deployment serves '${request.model}'.`)
+}
+
+/** 503 when every deployment of a model is in cooldown: at once, with when to come back. */
+export function coolingDown(model: string, cooling: readonly Deployment[]): GatewayError {
+  const waitMs = Math.min(...cooling.map((d) => d.health.retryInMs()))
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  const names = cooling.map((d) => d.provider.name).join(', ')
+  return new GatewayError(
+    503,
+    'server_error',
+    'providers_cooling_down',
+    `Every deployment of '${model}' (${names}) is cooling down after repeated failures; retry in ${seconds} s.`,
+    null,
+    { 'retry-after': String(seconds) },
+  )
 }
 
 /** Sleeps unless the signal fires first (then resolves early; the loop sees the abort). */

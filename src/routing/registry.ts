@@ -4,14 +4,19 @@ import { dns } from 'bun'
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema'
 import { createProvider, type Provider } from '../providers'
+import { Health } from './health'
 
 /** One provider serving one model. */
 export interface Deployment {
   readonly provider: Provider
+  /** The provider's circuit breaker (shared by every model it serves). */
+  readonly health: Health
   readonly weight: number
   readonly maxRetries: number
   /** 0 = no timeout. */
   readonly timeoutMs: number
+  /** A started stream with no upstream byte for this long is ended (0 = never). */
+  readonly streamIdleMs: number
 }
 
 export interface Registry {
@@ -23,22 +28,35 @@ export interface Registry {
   readonly models: readonly string[]
   readonly aliases: Readonly<Record<string, string>>
   readonly providers: ReadonlyMap<string, Provider>
+  /** Each provider's circuit breaker, by provider name. */
+  readonly health: ReadonlyMap<string, Health>
   /** Owner shown in /v1/models: the first provider serving the model. */
   ownerOf(model: string): string
 }
 
-export function buildRegistry(config: Config): Registry {
+/** Builds the registry; `previous` hands its breakers' state to the providers that keep their name. */
+export function buildRegistry(config: Config, previous?: Registry): Registry {
   const providers = new Map<string, Provider>()
+  const healths = new Map<string, Health>()
   const byModel = new Map<string, Deployment[]>()
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     const provider = createProvider(name, providerConfig)
     providers.set(name, provider)
     if (providerConfig.base_url) prefetchDns(providerConfig.base_url)
+    // Stored providers written before these settings existed have none: the schema defaults apply.
+    const threshold = providerConfig.cooldown_failures ?? 5
+    const cooldownMs = Math.round((providerConfig.cooldown_seconds ?? 30) * 1000)
+    let health = previous?.health.get(name)
+    if (health) health.configure(threshold, cooldownMs)
+    else health = new Health(threshold, cooldownMs)
+    healths.set(name, health)
     const deployment: Deployment = {
       provider,
+      health,
       weight: providerConfig.weight,
       maxRetries: providerConfig.max_retries,
       timeoutMs: Math.round(providerConfig.timeout * 1000),
+      streamIdleMs: Math.round((providerConfig.stream_idle_timeout ?? 60) * 1000),
     }
     for (const model of providerConfig.models) {
       let list = byModel.get(model)
@@ -54,6 +72,7 @@ export function buildRegistry(config: Config): Registry {
     models: [...byModel.keys()].sort(),
     aliases: Object.freeze({ ...config.aliases }),
     providers,
+    health: healths,
     ownerOf: (model) => byModel.get(model)?.[0]?.provider.name ?? 'crabllm',
   }
 }

@@ -17,6 +17,8 @@ export interface Principal {
   readonly budgetUsd?: number
   /** ms since epoch after which the key is refused. */
   readonly expiresAt?: number
+  /** Model requests this key may have in flight at once (429 beyond). */
+  readonly maxInflight?: number
   /** Where the key comes from: the config file, or the admin API. */
   readonly source?: 'config' | 'api'
 }
@@ -31,6 +33,7 @@ export interface StoredKey {
   budget?: number
   /** ISO time after which the key is refused. */
   expires_at?: string
+  max_inflight?: number
 }
 
 export interface Authenticator {
@@ -55,7 +58,13 @@ export function isAdmin(principal: Principal): boolean {
 export function createAuthenticator(keys: readonly KeyConfig[], adminToken: string | undefined, stored: readonly StoredKey[] = []): Authenticator {
   const byDigest = new Map<string, Principal>()
   for (const key of keys)
-    byDigest.set(digest(key.key), { name: key.name, models: modelSet(key.models), source: 'config', ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}) })
+    byDigest.set(digest(key.key), {
+      name: key.name,
+      models: modelSet(key.models),
+      source: 'config',
+      ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
+      ...(key.max_inflight !== undefined ? { maxInflight: key.max_inflight } : {}),
+    })
   for (const key of stored) {
     const principal: Principal = {
       name: key.name,
@@ -64,6 +73,7 @@ export function createAuthenticator(keys: readonly KeyConfig[], adminToken: stri
       ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
       ...(key.budget !== undefined ? { budgetUsd: key.budget } : {}),
       ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+      ...(key.max_inflight !== undefined ? { maxInflight: key.max_inflight } : {}),
     }
     byDigest.set(key.hash, principal)
   }

@@ -20,8 +20,8 @@ export interface AppContext {
   auth: Authenticator
   readonly log: Logger
   readonly dispatch: DispatchOptions
-  /** Counts requests in flight (streams until they end), for graceful shutdown. */
-  readonly inflight: { count: number }
+  /** Model requests in flight (streams until they end): for graceful shutdown and the max_inflight caps. */
+  readonly inflight: Inflight
   readonly store: Store
   readonly pipeline: Pipeline
   /** Prometheus metrics; absent when `metrics = false`. */
@@ -58,7 +58,7 @@ export function createContext(config: Config, options: ContextOptions): AppConte
     auth: createAuthenticator(config.keys, config.admin_token),
     log: options.log,
     dispatch: { ...DEFAULT_DISPATCH, ...options.dispatch },
-    inflight: { count: 0 },
+    inflight: { count: 0, byKey: new Map() },
     store,
     admin,
   } as Omit<AppContext, 'pipeline' | 'live'> as AppContext
@@ -70,4 +70,10 @@ export function createContext(config: Config, options: ContextOptions): AppConte
     live: createLive(ctx, admin, options.configPath),
   })
   return ctx
+}
+
+export interface Inflight {
+  count: number
+  /** Per key name, only for keys with their own max_inflight. */
+  readonly byKey: Map<string, number>
 }

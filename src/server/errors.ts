@@ -147,3 +147,39 @@ function describeCause(cause: unknown): string {
   }
   return String(cause)
 }
+
+/** 503 when the gateway already has max_inflight model requests in flight: refused at once, not queued. */
+export function overloaded(limit: number): GatewayError {
+  return new GatewayError(
+    503,
+    'server_error',
+    'server_overloaded',
+    `The gateway is at its limit of ${limit} requests in flight (max_inflight); retry shortly.`,
+    null,
+    { 'retry-after': '1' },
+  )
+}
+
+/** 429 when a key already has its max_inflight model requests in flight. */
+export function concurrencyLimitExceeded(key: string, limit: number): GatewayError {
+  return new GatewayError(
+    429,
+    'requests',
+    'concurrency_limit_exceeded',
+    `Key '${key}' already has ${limit} requests in flight, its limit (max_inflight); retry when one finishes.`,
+    null,
+    { 'retry-after': '1' },
+  )
+}
+
+/** 503 when an extension that fails closed (on_storage_error = "closed") cannot reach its storage. */
+export function storageUnavailable(extension: string): GatewayError {
+  return new GatewayError(
+    503,
+    'server_error',
+    'storage_unavailable',
+    `The gateway cannot check this request: ${extension} storage is unavailable. Retry shortly.`,
+    null,
+    { 'retry-after': '1' },
+  )
+}

@@ -22,8 +22,9 @@ export function startServer(ctx: AppContext, address: { hostname: string; port: 
     hostname: address.hostname,
     port: address.port,
     maxRequestBodySize: ctx.config.max_body_size + BODY_HEADROOM,
-    // Applies to reading requests and idle keep-alive connections; model routes lift it per request.
-    idleTimeout: 60,
+    // Applies to reading requests (slow or stalled headers and bodies) and idle keep-alive connections;
+    // model routes lift it once the request is read (a model may be silent for longer).
+    idleTimeout: ctx.config.client_idle_timeout ?? 60,
   })
   const server = app.server as Server<unknown>
   const hostname = server.hostname ?? address.hostname

@@ -3,7 +3,7 @@
 // be said in-band once bytes went out (binary), so when the upstream fails midway the client's response
 // is cut (errored, no final chunk): the client sees a truncated body rather than a short complete one.
 import type { StreamReader } from '../routing/dispatch'
-import type { RelayOutcome } from './sse'
+import { idleTimer, type RelayOutcome } from './sse'
 
 export interface RawRelayOptions {
   first: Uint8Array | undefined
@@ -14,14 +14,18 @@ export interface RawRelayOptions {
   tap?: (chunk: Uint8Array) => void
   /** Called once, when the relay ends for any reason. */
   onEnd?: (outcome: RelayOutcome) => void
+  /** Cuts the answer when the upstream sends nothing for this long; 0 or absent = never. */
+  idleMs?: number
 }
 
 export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
   const { reader, tap } = options
   let ended = false
+  const idle = idleTimer(options)
   const end = (outcome: RelayOutcome) => {
     if (ended) return
     ended = true
+    idle?.stop()
     options.abort(outcome)
     options.onEnd?.(outcome)
   }
@@ -47,6 +51,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
           controller.error()
           return
         }
+        idle?.touch()
         if (ended) return
         if (result.done) {
           controller.close()

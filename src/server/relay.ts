@@ -14,7 +14,7 @@ import type { Deployment } from '../routing/registry'
 import { assertAllowed } from './auth'
 import { readEnvelope, readJsonBody } from './body'
 import type { AppContext } from './context'
-import { GatewayError, internalError, modelNotFound, upstreamStreamFailed } from './errors'
+import { concurrencyLimitExceeded, GatewayError, internalError, modelNotFound, overloaded, upstreamStreamFailed } from './errors'
 import { readMultipartBody, withModel } from './multipart'
 import { relayRaw } from './raw'
 import { relaySse } from './sse'
@@ -84,11 +84,33 @@ export async function relayModelRequest(
   let keyName: string | undefined
   let handedOff = false
   let rctx: RequestContext | undefined
-  const { pipeline } = ctx
-  ctx.inflight.count++
+  const { pipeline, inflight } = ctx
+  // Over max_inflight: refused at once (503, Retry-After) instead of queueing without bound.
+  if (inflight.count >= ctx.config.max_inflight) {
+    const error = overloaded(ctx.config.max_inflight)
+    access(ctx, { requestId, path, model: undefined, key: undefined, status: error.status, started, error: error.code ?? undefined })
+    ctx.metrics?.refused(endpoint, undefined, error, started)
+    return surface.errorResponse(error, { 'x-request-id': requestId })
+  }
+  inflight.count++
+  /** The key whose own in-flight count this request holds. */
+  let keyHeld: string | undefined
+  const release = () => {
+    inflight.count--
+    if (keyHeld === undefined) return
+    const held = (inflight.byKey.get(keyHeld) ?? 1) - 1
+    if (held > 0) inflight.byKey.set(keyHeld, held)
+    else inflight.byKey.delete(keyHeld)
+  }
   try {
     const principal = ctx.auth.authenticate(request)
     keyName = principal.name
+    if (principal.maxInflight !== undefined) {
+      const held = inflight.byKey.get(keyName) ?? 0
+      if (held >= principal.maxInflight) throw concurrencyLimitExceeded(keyName, principal.maxInflight)
+      inflight.byKey.set(keyName, held + 1)
+      keyHeld = keyName
+    }
     const form = surface.multipart ? await readMultipartBody(request, ctx.config.max_body_size, surface.multipart) : undefined
     const { bytes, json } = form ?? (await readJsonBody(request, ctx.config.max_body_size))
     const envelope = form ? form.envelope : readEnvelope(json)
@@ -168,7 +190,7 @@ export async function relayModelRequest(
       return new Response(answer.body, { status: answer.status, headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId } })
     }
     handedOff = true
-    if (raw) return relayRawAnswer(ctx, answer, rctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
+    if (raw) return relayRawAnswer(ctx, answer, rctx, release, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
     let tap: ((events: Uint8Array) => Uint8Array) | undefined
     let watch: StreamUsage | undefined
     if (rctx) {
@@ -187,12 +209,13 @@ export async function relayModelRequest(
       first: answer.first,
       reader: answer.reader,
       abort: answer.abort,
+      idleMs: answer.deployment.streamIdleMs,
       failure: (detail) => surface.streamFailure(provider, detail),
       isEnd: surface.isStreamEnd,
       endName: surface.streamEndName,
       tap,
       onEnd: (outcome) => {
-        ctx.inflight.count--
+        release()
         access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts, stream: outcome })
         if (rctx) {
           rctx.usage = watch?.usage
@@ -214,12 +237,12 @@ export async function relayModelRequest(
     } else ctx.metrics?.refused(endpoint, model, error, started)
     return surface.errorResponse(error, rctx ? { ...rctx.headers, 'x-request-id': requestId } : { 'x-request-id': requestId })
   } finally {
-    if (!handedOff) ctx.inflight.count--
+    if (!handedOff) release()
   }
 }
 
 /** A raw answer (audio, a passed-through event stream): its bytes as they arrive, with its content type. */
-function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestContext | undefined, fields: AccessFields): Response {
+function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestContext | undefined, release: () => void, fields: AccessFields): Response {
   const { pipeline } = ctx
   if (rctx) {
     rctx.provider = fields.provider
@@ -229,9 +252,10 @@ function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestCont
     first: answer.first,
     reader: answer.reader,
     abort: answer.abort,
+    idleMs: answer.deployment.streamIdleMs,
     tap: rctx && ((chunk) => pipeline.onChunk(rctx, chunk)),
     onEnd: (outcome) => {
-      ctx.inflight.count--
+      release()
       access(ctx, { ...fields, stream: outcome })
       if (rctx) pipeline.onStreamEnd(rctx, outcome)
     },

@@ -19,6 +19,8 @@ export interface RelayOptions {
   tap?: (events: Uint8Array) => Uint8Array
   /** Called once, when the relay ends for any reason. */
   onEnd?: (outcome: RelayOutcome) => void
+  /** Ends the stream (in-band error) when the upstream sends nothing for this long; 0 or absent = never. */
+  idleMs?: number
 }
 
 export type RelayOutcome = 'done' | 'upstream_error' | 'truncated' | 'client_closed'
@@ -33,9 +35,11 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   let sawDone = false
   let first = options.first
   let ended = false
+  const idle = idleTimer(options)
   const end = (outcome: RelayOutcome) => {
     if (ended) return
     ended = true
+    idle?.stop()
     options.abort(outcome)
     options.onEnd?.(outcome)
   }
@@ -82,8 +86,9 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
           result = await reader.read()
         } catch (err) {
           if (ended) return
-          return fail(controller, 'upstream_error', err instanceof Error ? err.message : String(err))
+          return fail(controller, 'upstream_error', idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err))
         }
+        idle?.touch()
         if (ended) return
         if (result.done) break
         if (result.value && result.value.byteLength && forward(controller, result.value)) return
@@ -98,6 +103,28 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
       reader.cancel(reason).catch(() => {})
     },
   })
+}
+
+/**
+ * The stream_idle_timeout watch: one timer per stream, pushed back (refresh) on every upstream read;
+ * when it fires it aborts the upstream request, so the pending read fails and the relay reports why.
+ */
+export function idleTimer(options: { idleMs?: number; abort: (reason?: unknown) => void }): { touch(): void; stop(): void; readonly fired: boolean; readonly detail: string } | undefined {
+  const ms = options.idleMs
+  if (!ms || ms <= 0) return undefined
+  let fired = false
+  const timer = setTimeout(() => {
+    fired = true
+    options.abort('idle')
+  }, ms)
+  return {
+    touch: () => void timer.refresh(),
+    stop: () => clearTimeout(timer),
+    get fired() {
+      return fired
+    },
+    detail: `the upstream sent nothing for ${ms / 1000} s (stream_idle_timeout)`,
+  }
 }
 
 // --- internal ---

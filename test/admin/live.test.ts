@@ -57,7 +57,7 @@ function providerRecord(name: string, models: string[], extra: Partial<ProviderC
   const now = new Date().toISOString()
   return {
     name,
-    config: { kind: 'openai', api_key: `sk-upstream-${name}`, base_url: `${mock.url}/v1`, models, weight: 1, max_retries: 0, timeout: 30, ...extra },
+    config: { kind: 'openai', api_key: `sk-upstream-${name}`, base_url: `${mock.url}/v1`, models, weight: 1, max_retries: 0, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30, ...extra },
     created_at: now,
     updated_at: now,
   }

@@ -103,7 +103,21 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     expect(list.status).toBe(200)
     expect(list.body.object).toBe('list')
     expect(list.body.data).toEqual([
-      { name: 'base', kind: 'openai', api_key: 'sk-…7777', base_url: `${a.url}/v1`, models: ['base-model'], weight: 1, max_retries: 2, timeout: 30, source: 'config' },
+      {
+        name: 'base',
+        kind: 'openai',
+        api_key: 'sk-…7777',
+        base_url: `${a.url}/v1`,
+        models: ['base-model'],
+        weight: 1,
+        max_retries: 2,
+        timeout: 30,
+        stream_idle_timeout: 60,
+        cooldown_failures: 5,
+        cooldown_seconds: 30,
+        source: 'config',
+        health: { state: 'closed', consecutive_failures: 0, cooldown_until: null, cooldowns: 0 },
+      },
     ])
     expect((await call(gw, 'GET', '/base')).body).toEqual(list.body.data[0])
 
@@ -239,7 +253,7 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     expect((await call(gw, 'GET', '/api')).body).toEqual(created.body)
 
     // The listing's masked secret sent back as is keeps the secret.
-    const patched = await call(gw, 'PATCH', '/api', { ...created.body, name: undefined, source: undefined, created_at: undefined, updated_at: undefined, base_url: `${b.url}/v1`, models: ['api-model', 'api-2'], weight: 3 })
+    const patched = await call(gw, 'PATCH', '/api', { ...created.body, name: undefined, source: undefined, created_at: undefined, updated_at: undefined, health: undefined, base_url: `${b.url}/v1`, models: ['api-model', 'api-2'], weight: 3 })
     expect(patched.status).toBe(200)
     expect(patched.body).toMatchObject({ name: 'api', api_key: 'sk-…9999', base_url: `${b.url}/v1`, models: ['api-model', 'api-2'], weight: 3, source: 'api', created_at: created.body.created_at })
     const before = b.requests.length

@@ -4,7 +4,7 @@ import { echoKind } from '../../src/providers/echo'
 import { countTokens } from '../../src/providers/echo/tokens'
 import type { Endpoint, Provider } from '../../src/providers/provider'
 
-const CONFIG: ProviderConfig = { kind: 'echo', models: [], weight: 1, max_retries: 2, timeout: 30 }
+const CONFIG: ProviderConfig = { kind: 'echo', models: [], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 }
 const echo: Provider = echoKind.create('e', echoKind.normalize!(CONFIG))
 
 function send(endpoint: Endpoint, json: Record<string, unknown>, options: { stream?: boolean; signal?: AbortSignal } = {}) {

@@ -1,3 +1,4 @@
+import { Health } from '../../src/routing/health'
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import type { Provider } from '../../src/providers'
@@ -108,7 +109,7 @@ describe('buildRegistry', () => {
 
 function deployment(name: string, weight: number): Deployment {
   const provider: Provider = { name, kind: 'test', send: () => Promise.reject(new Error('not used')) }
-  return { provider, weight, maxRetries: 0, timeoutMs: 0 }
+  return { provider, health: new Health(0, 1000), weight, maxRetries: 0, timeoutMs: 0, streamIdleMs: 0 }
 }
 
 /** Weights 5, 3, 2 (total 10), already sorted as the registry sorts them. */

@@ -73,6 +73,8 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
   const extension: Extension = {
     name: 'budget',
     needsUsage: true,
+    // Default closed: without storage the spend cannot be checked (schema default; absent in old tests).
+    failClosed: options.on_storage_error !== 'open',
     async onRequest(ctx) {
       if (isAdmin(ctx.principal)) return
       const spent = await spentOf(ctx.key)

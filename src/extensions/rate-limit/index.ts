@@ -41,6 +41,7 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
     name: 'rate_limit',
     // Keys made through the admin API may bring a token limit later: always read usage.
     needsUsage: true,
+    failClosed: deps.options.on_storage_error === 'closed',
     async onRequest(ctx) {
       const { key } = ctx
       const limit = limits.of(ctx.principal)

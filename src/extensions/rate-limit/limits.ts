@@ -10,6 +10,8 @@ import type { Principal } from '../../server/auth'
 export interface RateLimitOptions {
   requests_per_minute: number
   tokens_per_minute?: number
+  /** When storage fails: 'open' (default) lets requests through, 'closed' refuses them with 503. */
+  on_storage_error?: 'open' | 'closed'
 }
 
 export interface Limits {

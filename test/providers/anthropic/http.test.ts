@@ -228,7 +228,7 @@ describe('the official openai SDK against an anthropic deployment', () => {
 })
 
 describe('provider, called directly', () => {
-  const config = anthropicKind.normalize!({ kind: 'anthropic', api_key: 'sk-ant-direct', models: [], weight: 1, max_retries: 0, timeout: 30 })
+  const config = anthropicKind.normalize!({ kind: 'anthropic', api_key: 'sk-ant-direct', models: [], weight: 1, max_retries: 0, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 })
   const encoder = new TextEncoder()
   const call = (over: Partial<UpstreamCall>): UpstreamCall => ({
     endpoint: 'chat',

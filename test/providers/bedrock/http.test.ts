@@ -252,7 +252,7 @@ describe('errors', () => {
 
 describe('config', () => {
   test('base_url defaults to the regional bedrock-runtime endpoint', () => {
-    const { config, issue } = normalizeProvider({ kind: 'bedrock', region: 'ap-south-1', access_key: 'a', secret_key: 's', models: [], weight: 1, max_retries: 2, timeout: 30 })
+    const { config, issue } = normalizeProvider({ kind: 'bedrock', region: 'ap-south-1', access_key: 'a', secret_key: 's', models: [], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 })
     expect(issue).toBeUndefined()
     expect(config.base_url).toBe('https://bedrock-runtime.ap-south-1.amazonaws.com')
   })

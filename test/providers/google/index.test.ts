@@ -3,7 +3,7 @@ import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
 import { GOOGLE_BASE_URL, googleKind } from '../../../src/providers/google'
 
-const CONFIG: ProviderConfig = { kind: 'google', models: ['gemini-2.5-flash'], weight: 1, max_retries: 2, timeout: 30 }
+const CONFIG: ProviderConfig = { kind: 'google', models: ['gemini-2.5-flash'], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 }
 
 describe('googleKind', () => {
   test('defaults base_url to the Gemini v1beta API and keeps a configured one', () => {
