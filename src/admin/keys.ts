@@ -57,6 +57,7 @@ export async function createKey(ctx: AppContext, body: Record<string, unknown>):
     ...(fields.rate_limit ? { rate_limit: fields.rate_limit } : {}),
     ...(fields.budget !== undefined ? { budget: fields.budget } : {}),
     ...(expiresAt ? { expires_at: expiresAt } : {}),
+    ...(fields.max_inflight !== undefined ? { max_inflight: fields.max_inflight } : {}),
     created_at: now,
     updated_at: now,
   }
@@ -67,7 +68,7 @@ export async function createKey(ctx: AppContext, body: Record<string, unknown>):
   return { name, key: secret, ...view, source: 'api', created_at: now, updated_at: now }
 }
 
-/** Any subset of models, rate_limit, budget, expires_at; null removes rate_limit, budget or expires_at. */
+/** Any subset of models, rate_limit, budget, expires_at, max_inflight; null removes any but models. */
 export async function updateKey(ctx: AppContext, name: string, body: Record<string, unknown>): Promise<KeyView> {
   if (configKey(ctx, name)) throw readOnly(name)
   const record = await ctx.admin.key(name)
@@ -83,6 +84,7 @@ export async function updateKey(ctx: AppContext, name: string, body: Record<stri
   if (fields.models !== undefined) updated.models = fields.models
   if (fields.rate_limit !== undefined) updated.rate_limit = fields.rate_limit
   if (fields.budget !== undefined) updated.budget = fields.budget
+  if (fields.max_inflight !== undefined) updated.max_inflight = fields.max_inflight
   if (fields.expires_at !== undefined) updated.expires_at = futureTime(fields.expires_at)
   updated.updated_at = new Date().toISOString()
   await ctx.admin.putKey(updated)
@@ -111,6 +113,7 @@ function viewOfConfig(key: KeyConfig): KeyView {
     masked: maskKey(key.key),
     models: key.models,
     ...(key.rate_limit ? { rate_limit: key.rate_limit } : {}),
+    ...(key.max_inflight !== undefined ? { max_inflight: key.max_inflight } : {}),
     expired: false,
     source: 'config',
   }
@@ -124,6 +127,7 @@ function viewOfRecord(record: KeyRecord, now: number): KeyView {
     ...(record.rate_limit ? { rate_limit: record.rate_limit } : {}),
     ...(record.budget !== undefined ? { budget: record.budget } : {}),
     ...(record.expires_at ? { expires_at: record.expires_at } : {}),
+    ...(record.max_inflight !== undefined ? { max_inflight: record.max_inflight } : {}),
     expired: record.expires_at !== undefined && Date.parse(record.expires_at) <= now,
     source: 'api',
     created_at: record.created_at,

@@ -24,6 +24,11 @@ export const KeyModelsSchema = T.Array(T.String({ minLength: 1 }), {
 
 export const KeyBudgetSchema = T.Number({ minimum: 0, description: 'Spend limit in USD; overrides [extensions.budget] for this key.' })
 
+export const KeyMaxInflightSchema = T.Integer({
+  minimum: 1,
+  description: 'Model requests (streams until they end) this key may have in flight at once; 429 concurrency_limit_exceeded beyond.',
+})
+
 export const KeyExpiresAtSchema = T.String({
   pattern: DATE_TIME_PATTERN,
   description: 'ISO-8601 time (with Z or an offset) after which the key is refused; must be in the future.',
@@ -37,6 +42,7 @@ export const CreateKeyBodySchema = T.Object(
     rate_limit: T.Optional(KeyRateLimitSchema),
     budget: T.Optional(KeyBudgetSchema),
     expires_at: T.Optional(KeyExpiresAtSchema),
+    max_inflight: T.Optional(KeyMaxInflightSchema),
   },
   { ...strict, description: 'A new key; the gateway generates its secret.' },
 )
@@ -49,13 +55,14 @@ export const UpdateKeyBodySchema = T.Object(
     rate_limit: T.Optional(T.Union([KeyRateLimitSchema, T.Null()])),
     budget: T.Optional(T.Union([KeyBudgetSchema, T.Null()])),
     expires_at: T.Optional(T.Union([KeyExpiresAtSchema, T.Null()])),
+    max_inflight: T.Optional(T.Union([KeyMaxInflightSchema, T.Null()])),
   },
-  { ...strict, description: 'The fields to change; null removes rate_limit, budget or expires_at.' },
+  { ...strict, description: 'The fields to change; null removes rate_limit, budget, expires_at or max_inflight.' },
 )
 export type UpdateKeyBody = Static<typeof UpdateKeyBodySchema>
 
 /** The fields of UpdateKeyBodySchema that null removes. */
-export const REMOVABLE_KEY_FIELDS = ['rate_limit', 'budget', 'expires_at'] as const
+export const REMOVABLE_KEY_FIELDS = ['rate_limit', 'budget', 'expires_at', 'max_inflight'] as const
 
 /**
  * UpdateKeyBodySchema without the nulls: what a PATCH body is checked against once its nulls are taken
@@ -67,6 +74,7 @@ export const UpdateKeyFieldsSchema = T.Object(
     rate_limit: T.Optional(KeyRateLimitSchema),
     budget: T.Optional(KeyBudgetSchema),
     expires_at: T.Optional(KeyExpiresAtSchema),
+    max_inflight: T.Optional(KeyMaxInflightSchema),
   },
   strict,
 )
@@ -79,6 +87,7 @@ export const KeyViewSchema = T.Object({
   rate_limit: T.Optional(KeyRateLimitSchema),
   budget: T.Optional(T.Number()),
   expires_at: T.Optional(T.String()),
+  max_inflight: T.Optional(T.Integer()),
   expired: T.Boolean(),
   source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
   created_at: T.Optional(T.String()),
@@ -95,6 +104,7 @@ export const CreatedKeySchema = T.Object({
   rate_limit: T.Optional(KeyRateLimitSchema),
   budget: T.Optional(T.Number()),
   expires_at: T.Optional(T.String()),
+  max_inflight: T.Optional(T.Integer()),
   source: T.Literal('api'),
   created_at: T.String(),
   updated_at: T.String(),

@@ -16,6 +16,7 @@ export interface KeyView {
   rate_limit?: RateLimit
   budget?: number
   expires_at?: string
+  max_inflight?: number
   expired?: boolean
   source: 'config' | 'api'
   created_at?: string
@@ -33,6 +34,7 @@ export interface KeyInput {
   rate_limit?: RateLimit | null
   budget?: number | null
   expires_at?: string | null
+  max_inflight?: number | null
 }
 
 /** A provider as the API shows it: config fields with secrets masked, plus its source. */

@@ -11,6 +11,7 @@ const SETTING_FLAGS: FlagSpec[] = [
   { name: 'rpm', value: true, placeholder: 'N', description: 'rate limit: requests per minute' },
   { name: 'tpm', value: true, placeholder: 'N', description: 'rate limit: tokens per minute' },
   { name: 'budget', value: true, placeholder: 'USD', description: 'spending limit in USD' },
+  { name: 'max-inflight', value: true, placeholder: 'N', description: 'requests this key may have in flight at once (429 beyond)' },
   { name: 'expires', value: true, placeholder: 'WHEN', description: 'expiry: an ISO-8601 time, or a duration from now (30d, 12h, 45m, 2w)' },
 ]
 
@@ -18,6 +19,7 @@ const CLEAR_FLAGS: FlagSpec[] = [
   { name: 'no-expiry', value: false, description: 'remove the expiry' },
   { name: 'no-budget', value: false, description: 'remove the budget' },
   { name: 'no-rate-limit', value: false, description: 'remove the rate limit' },
+  { name: 'no-max-inflight', value: false, description: 'remove the in-flight cap' },
 ]
 
 export const keysCommands: Record<string, AdminCommand> = {
@@ -127,6 +129,8 @@ function readSettings(flags: Flags, command: string, now = Date.now()): KeyInput
   }
   const budget = numberFlag(flags, 'budget', command)
   if (budget !== undefined) input.budget = budget
+  const maxInflight = numberFlag(flags, 'max-inflight', command, { integer: true, min: 1 })
+  if (maxInflight !== undefined) input.max_inflight = maxInflight
   const expires = stringFlag(flags, 'expires')
   if (expires !== undefined) input.expires_at = parseExpiry(expires, now, command)
   return input
@@ -135,10 +139,11 @@ function readSettings(flags: Flags, command: string, now = Date.now()): KeyInput
 /** Settings plus the --no-* switches (null clears a field); nothing to change is a UsageError. */
 function readUpdate(flags: Flags, command: string): KeyInput {
   const patch = readSettings(flags, command)
-  const clears: [string, string[], 'expires_at' | 'budget' | 'rate_limit'][] = [
+  const clears: [string, string[], 'expires_at' | 'budget' | 'rate_limit' | 'max_inflight'][] = [
     ['no-expiry', ['expires'], 'expires_at'],
     ['no-budget', ['budget'], 'budget'],
     ['no-rate-limit', ['rpm', 'tpm'], 'rate_limit'],
+    ['no-max-inflight', ['max-inflight'], 'max_inflight'],
   ]
   for (const [flag, setters, field] of clears) {
     if (!flags[flag]) continue
@@ -147,7 +152,7 @@ function readUpdate(flags: Flags, command: string): KeyInput {
     patch[field] = null
   }
   if (!Object.keys(patch).length)
-    throw new UsageError('nothing to change: pass --models, --rpm, --tpm, --budget, --expires or a --no-… flag', command)
+    throw new UsageError('nothing to change: pass --models, --rpm, --tpm, --budget, --max-inflight, --expires or a --no-… flag', command)
   return patch
 }
 
@@ -159,6 +164,7 @@ function keyFields(key: KeyView): [string, string | undefined][] {
     ['models', key.models?.join(', ') || NONE],
     ['rate limit', formatLimits(key.rate_limit, true)],
     ['budget', formatUsd(key.budget)],
+    ['max in flight', key.max_inflight === undefined ? undefined : String(key.max_inflight)],
     ['expires', formatExpiry(key)],
     ['created', key.created_at],
     ['updated', key.updated_at],
