@@ -63,14 +63,15 @@ export async function changeProvider(ctx: AppContext, name: string, body: Record
   if (!record) throw providerNotFound(name)
   const { name: rename, ...patch } = body
   if (rename !== undefined && rename !== name)
-    throw invalidField('name', `a provider cannot be renamed; create '${String(rename)}' and delete '${name}'`)
+    throw invalidField('name', `a provider cannot be renamed; create ${typeof rename === 'string' ? `'${rename}'` : 'a new one'} and delete '${name}'`)
   const merged: Record<string, unknown> = withoutKindDefaults(record.config)
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete merged[field]
     // A listing's masked secret sent back unchanged (GET, edit, PATCH) keeps the secret.
     else if (isSecretField(field) && typeof value === 'string' && record.config[field] !== undefined && value === maskSecret(record.config[field]!))
       merged[field] = record.config[field]
-    else merged[field] = value
+    // Defined, not assigned: a field named "__proto__" must stay a field for validation to refuse.
+    else Object.defineProperty(merged, field, { value, enumerable: true, writable: true, configurable: true })
   }
   const updated: ProviderRecord = { ...record, config: validated(ctx, merged, false), updated_at: new Date().toISOString() }
   await ctx.admin.putProvider(updated)

@@ -31,9 +31,9 @@ export function interpolate<T>(value: T, env: Env, path = ''): T {
   if (typeof value === 'string') return interpolateString(value, env, path) as T
   if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, `${path}[${i}]`)) as T
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, env, path ? `${path}.${key}` : key)
-    return out as T
+    // fromEntries defines each key: a key named "__proto__" stays a key (for the schema check to name)
+    // instead of replacing the new object's prototype.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, env, path ? `${path}.${key}` : key)])) as T
   }
   return value
 }

@@ -66,6 +66,10 @@ export function parseConfig(text: string, name: string, env: Env = process.env):
     }
     throw err
   }
+  const proto = protoKeyPath(raw)
+  if (proto !== undefined) throw new ConfigError(name, proto, PROTO_PROBLEM, 'rename or remove it', findLine(text, proto))
+  const shape = shapeIssue(ConfigSchema, raw, '')
+  if (shape) throw new ConfigError(name, shape.field, shape.problem, shape.fix, findLine(text, shape.field))
   const withDefaults = applyDefaults(Value.Clone(raw))
   if (!checkConfig.Check(withDefaults)) {
     const first = checkConfig.Errors(withDefaults).First()!
@@ -75,6 +79,13 @@ export function parseConfig(text: string, name: string, env: Env = process.env):
   const config = withDefaults as Config
   const semantic = checkSemantics(config) // also applies kind defaults
   if (semantic) throw new ConfigError(name, semantic.field, semantic.problem, semantic.fix, findLine(text, semantic.field))
+  for (const [provider, fields] of Object.entries(config.providers)) {
+    const issue = headerIssue(fields)
+    if (issue) {
+      const field = `providers.${provider}.${issue.field}`
+      throw new ConfigError(name, field, issue.problem, issue.fix, findLine(text, field))
+    }
+  }
   return config
 }
 
@@ -86,11 +97,20 @@ export function validateProvider(
   raw: unknown,
   options: { discover?: boolean } = {},
 ): { ok: true; config: ProviderConfig } | { ok: false; issue: SemanticIssue } {
+  const proto = protoKeyPath(raw)
+  if (proto !== undefined) return { ok: false, issue: { field: proto, problem: PROTO_PROBLEM } }
+  // JSON (the admin API) can carry what TOML cannot: a lone surrogate, on which encodeURIComponent
+  // throws when the registry builds the provider's URLs (one stored provider then failed every rebuild).
+  const unpaired = unpairedSurrogatePath(raw)
+  if (unpaired !== undefined) return { ok: false, issue: { field: unpaired, problem: 'contains an unpaired UTF-16 surrogate (it is not valid Unicode text)' } }
+  const shape = shapeIssue(ProviderConfigSchema, raw, '')
+  if (shape) return { ok: false, issue: shape }
   const withDefaults = Value.Default(ProviderConfigSchema, Value.Clone(raw))
   if (!checkProviderSchema.Check(withDefaults))
     return { ok: false, issue: describeSchemaError(checkProviderSchema.Errors(withDefaults).First()!, ProviderConfigSchema) }
   const { config, issue } = checkProvider(withDefaults, options)
-  return issue ? { ok: false, issue } : { ok: true, config }
+  const problem = issue ?? headerIssue(config)
+  return problem ? { ok: false, issue: problem } : { ok: true, config }
 }
 
 /** Absolute storage path for sqlite, resolved beside the config file. */
@@ -99,6 +119,95 @@ export function resolveBeside(dir: string, path: string): string {
 }
 
 // --- internal ---
+
+const PROTO_PROBLEM = 'cannot be used as a key (JavaScript reserves it)'
+
+/** Credentials that go upstream in a request header (Authorization, x-api-key, api-key, SigV4's). */
+const HEADER_FIELDS = ['api_key', 'access_key', 'session_token'] as const
+
+/**
+ * A credential fetch refuses as a header value (a character above U+00FF, CR, LF or NUL) would fail
+ * every call to the provider with a 502 ("Header has invalid value"): refused here, by name. The value
+ * itself is never quoted (it is a secret).
+ */
+function headerIssue(config: ProviderConfig): SemanticIssue | undefined {
+  for (const field of HEADER_FIELDS) {
+    const value = config[field]
+    if (value === undefined) continue
+    try {
+      new Headers({ authorization: `Bearer ${value}` })
+    } catch {
+      return { field, problem: 'contains characters an HTTP header cannot carry (above U+00FF, or a line break or NUL)', fix: 'paste the key exactly as the provider issued it' }
+    }
+  }
+  return undefined
+}
+
+/**
+ * The dotted path of the first key named "__proto__", if any. Value.Clone (and any plain assignment)
+ * turns such a key into the object's prototype: the schema check would then never see it, and what it
+ * holds would be read through inheritance. Found before cloning, it is refused by name instead.
+ */
+function protoKeyPath(value: unknown, path = ''): string | undefined {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = protoKeyPath(value[i], `${path}[${i}]`)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key
+    if (key === '__proto__') return at
+    const found = protoKeyPath((value as Record<string, unknown>)[key], at)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/**
+ * A table where the schema has a list, or a list (or a scalar) where it has a table. Checked before
+ * Value.Default, which merges a value into the field's default with Object.assign when both are
+ * objects: `keys = { a = 1 }` became an empty list carrying a property `a` and passed the schema check
+ * (and `keys = { constructor = 1 }` then broke keys.map), `providers = [...]` became {"0": ...}.
+ */
+function shapeIssue(schema: TSchema, value: unknown, path: string): SemanticIssue | undefined {
+  if (value === undefined) return undefined
+  const s = schema as { type?: unknown; properties?: Record<string, TSchema>; patternProperties?: Record<string, TSchema>; items?: TSchema }
+  if (s.type === 'array') {
+    if (!Array.isArray(value)) return { field: path, problem: `expected a list, got ${describeValue(value)}`, fix: 'write ["a", "b"]' }
+    if (s.items) {
+      for (let i = 0; i < value.length; i++) {
+        const issue = shapeIssue(s.items, value[i], `${path}[${i}]`)
+        if (issue) return issue
+      }
+    }
+    return undefined
+  }
+  if (s.type !== 'object') return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date)
+    return { field: path, problem: `expected a table, got ${describeValue(value)}`, fix: path ? `write it as a [${path}] table` : undefined }
+  const entries = Object.entries(value)
+  const each = s.patternProperties ? Object.values(s.patternProperties)[0] : undefined
+  for (const [key, item] of entries) {
+    const inner = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : each
+    const issue = inner ? shapeIssue(inner, item, path ? `${path}.${key}` : key) : undefined
+    if (issue) return issue
+  }
+  return undefined
+}
+
+/** The dotted path of the first string that is not well-formed UTF-16 (a lone surrogate), if any. */
+function unpairedSurrogatePath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, item] of Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value)) {
+    const found = unpairedSurrogatePath(item, Array.isArray(value) ? `${path}${key}` : path ? `${path}.${key}` : key)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
 
 /** Value.Default does not reach into Record values, so provider tables get theirs explicitly. */
 function applyDefaults(raw: unknown): unknown {
@@ -188,6 +297,9 @@ function toDotted(pointer: string): string {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
+  // TOML's inf and nan (JSON.stringify would say null), and its dates and times (smol-toml's TomlDate).
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf'
+  if (value instanceof Date) return 'a date-time'
   if (Array.isArray(value)) return 'a list'
   if (value !== null && typeof value === 'object') return 'a table'
   return JSON.stringify(value)

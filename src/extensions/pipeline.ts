@@ -24,17 +24,39 @@ export interface Pipeline {
   flush(): Promise<void>
 }
 
+/** How often one failure (an extension's hook or writes) is logged while it goes on: storage outages
+ * fail every request, and a line per request would flood the log. */
+const REPEAT_LOG_MS = 10_000
+
+/** Logs the first failure of each kind at once, then at most one line per REPEAT_LOG_MS with the count left out. */
+export function throttledErrors(log: Logger, everyMs = REPEAT_LOG_MS, now: () => number = Date.now) {
+  const seen = new Map<string, { last: number; suppressed: number }>()
+  return (kind: string, msg: string, fields: Record<string, string | number | boolean | null | undefined>) => {
+    const t = now()
+    const entry = seen.get(kind)
+    if (entry && t - entry.last < everyMs) {
+      entry.suppressed++
+      return
+    }
+    log.error(msg, entry?.suppressed ? { ...fields, suppressed: entry.suppressed } : fields)
+    seen.set(kind, { last: t, suppressed: 0 })
+  }
+}
+
 /** Tracks writes made off the response path so that shutdown can wait for them. */
 export class PendingWrites {
   /** Writes not settled yet; a count, not a set: tracking costs one callback per write (hot path). */
   private count = 0
   private idle: PromiseWithResolvers<void> | undefined
-  constructor(private readonly log: Logger) {}
+  private readonly report: ReturnType<typeof throttledErrors>
+  constructor(log: Logger) {
+    this.report = throttledErrors(log)
+  }
 
   defer(work: Promise<unknown>, what: string): void {
     this.count++
     work.then(this.settled, (err: unknown) => {
-      this.log.error('extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) })
+      this.report(`write:${what}`, 'extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) })
       this.settled()
     })
   }
@@ -63,6 +85,7 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
   const chunkHooks = extensions.filter((e) => e.onChunk)
   const endHooks = extensions.filter((e) => e.onStreamEnd)
   const errorHooks = extensions.filter((e) => e.onError)
+  const report = throttledErrors(log)
   /** Runs a non-decision hook: errors and rejections are logged, and async work is tracked. */
   const run = (ext: Extension, ctx: RequestContext, hook: string, call: () => unknown) => {
     try {
@@ -96,7 +119,7 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
           if (err instanceof GatewayError) throw err
           // A storage outage must not take the gateway down with it: logged, then the extension's
           // on_storage_error decides: let the request through (open) or refuse it with 503 (closed).
-          log.error('extension hook failed', { extension: ext.name, hook: 'onRequest', request_id: ctx.requestId, error: String(err) })
+          report(`${ext.name}.onRequest`, 'extension hook failed', { extension: ext.name, hook: 'onRequest', request_id: ctx.requestId, error: String(err) })
           if (ext.failClosed) throw storageUnavailable(ext.name)
         }
       }

@@ -296,7 +296,7 @@ function translateTools(tools: unknown, toolChoice: unknown): Json {
     if (tool.type !== undefined && tool.type !== 'custom') {
       fail(
         `tools.${i}.type`,
-        `the Anthropic-defined tool "${String(tool.type)}"${typeof tool.name === 'string' ? ` (${tool.name})` : ''} cannot be served by an OpenAI-format deployment; declare it as a custom tool with an input_schema`,
+        `the Anthropic-defined tool ${JSON.stringify(tool.type)}${typeof tool.name === 'string' ? ` (${tool.name})` : ''} cannot be served by an OpenAI-format deployment; declare it as a custom tool with an input_schema`,
       )
     }
     const fn: Json = { name: expectString(tool.name, `tools.${i}.name`) }

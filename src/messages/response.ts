@@ -120,7 +120,9 @@ function contentText(content: unknown): string {
   return content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('')
 }
 
-export function chatToMessage(completion: Record<string, unknown>, model: string): AnthropicMessage {
+/** Total: any JSON an upstream answers reads as a (possibly empty) Message, never an exception. */
+export function chatToMessage(answer: unknown, model: string): AnthropicMessage {
+  const completion = isObject(answer) ? answer : {}
   const choices = Array.isArray(completion.choices) ? completion.choices : []
   const choice = isObject(choices[0]) ? choices[0] : {}
   const message = isObject(choice.message) ? choice.message : {}

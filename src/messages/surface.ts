@@ -96,7 +96,18 @@ function viaChat(provider: Provider): Provider {
           headers: { 'content-type': 'text/event-stream' },
         })
       }
-      const completion = (await response.json()) as Record<string, unknown>
+      const text = await response.text()
+      let completion: unknown
+      try {
+        completion = JSON.parse(text)
+      } catch {
+        completion = undefined
+      }
+      // A 2xx that is not a JSON object is the upstream's fault, said as such (it read as "could not reach").
+      if (typeof completion !== 'object' || completion === null || Array.isArray(completion)) {
+        const message = `Provider '${provider.name}' answered with something that is not a chat completion: ${text.trim().slice(0, 200)}`
+        return new Response(JSON.stringify(anthropicErrorBody(502, message)), { status: 502, headers: JSON_HEADERS })
+      }
       return new Response(JSON.stringify(chatToMessage(completion, call.model)), { status: response.status, headers: JSON_HEADERS })
     },
   }

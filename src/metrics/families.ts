@@ -145,7 +145,7 @@ export interface GaugeOptions {
   read?: () => number
 }
 
-/** An unlabelled gauge (the only kind the gateway exports). */
+/** An unlabelled gauge (labelled values read from elsewhere at scrape time are a Collected family). */
 export class Gauge implements MetricFamily {
   readonly name: string
   readonly help: string
@@ -173,6 +173,48 @@ export class Gauge implements MetricFamily {
 
   render(): string {
     return `${header(this.name, this.help, 'gauge')}\n${this.name} ${formatValue(this.read ? this.read() : this.value)}`
+  }
+}
+
+export interface CollectedOptions<L extends readonly string[]> extends FamilyOptions<L> {
+  type: 'counter' | 'gauge'
+  /** The samples at scrape time, in the order to print them: label values (one per name) and value. */
+  collect: () => Iterable<readonly [LabelValues<L>, number]>
+}
+
+/**
+ * A labelled family whose samples are read at scrape time from state kept elsewhere (the providers'
+ * circuit breakers), like a prom-client metric whose `collect` resets and refills it: nothing is
+ * recorded here, so a series disappears when its source does (a provider removed by a reload).
+ */
+export class Collected<const L extends readonly string[] = readonly string[]> implements MetricFamily {
+  readonly name: string
+  readonly help: string
+  readonly type: 'counter' | 'gauge'
+  readonly labelNames: L
+  private readonly collect: () => Iterable<readonly [LabelValues<L>, number]>
+
+  constructor({ name, help, type, labelNames, collect }: CollectedOptions<L>) {
+    checkNames(name, help, labelNames)
+    this.name = name
+    this.help = help
+    this.type = type
+    this.labelNames = labelNames
+    this.collect = collect
+  }
+
+  /** The samples now: label values and value, read from the source. */
+  samples(): Iterable<readonly [LabelValues<L>, number]> {
+    return this.collect()
+  }
+
+  render(): string {
+    const lines = [header(this.name, this.help, this.type)]
+    for (const [values, value] of this.samples()) {
+      const labels = this.labelNames.map((label, i) => `${label}="${escapeLabelValue(values[i]!)}"`).join(',')
+      lines.push(`${this.name}${braced(labels)} ${formatValue(value)}`)
+    }
+    return lines.join('\n')
   }
 }
 

@@ -27,6 +27,8 @@ export interface Metrics {
    * counted with provider "none" and, when the registry does not know the model, model "unknown".
    */
   refused(route: string, model: string | undefined, error: GatewayError, started: number): void
+  /** Streams being relayed now (crabllm_open_streams): a live gauge of GET /v1/admin/stats. */
+  openStreams(): number
 }
 
 /** What the metrics read from the context at request or scrape time (so reloads are seen). */
@@ -37,12 +39,13 @@ export interface MetricsSource {
 }
 
 export function createMetrics(source: MetricsSource): Metrics {
-  const m = createMetricSet({ inflight: source.inflight })
+  const m = createMetricSet({ inflight: source.inflight, health: () => source.registry.health })
   return {
     render: m.render,
     contentType: m.contentType,
     extension: metricsExtension(m, source),
     observer: dispatchObserver(m),
+    openStreams: () => m.openStreams.value,
     refused(route, model, error, started) {
       const known = model !== undefined && source.registry.deployments(model) ? model : 'unknown'
       m.rejection(earlyRefusal(error)).inc()

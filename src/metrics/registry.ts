@@ -4,7 +4,8 @@
 // metrics, on its own Registry. Label values are bounded: routes, registry models and providers,
 // status classes and fixed outcome names; never request ids, key names or secrets.
 import type { Registry } from 'prom-client'
-import { Counter, type CounterChild, exposition, Gauge, Histogram, type HistogramChild, type MetricFamily } from './families'
+import type { BreakerState } from '../routing/health'
+import { Collected, Counter, type CounterChild, exposition, Gauge, Histogram, type HistogramChild, type MetricFamily } from './families'
 
 /** Request durations run from sub-millisecond gateway answers (cache hits, refusals) to minutes-long streams. */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
@@ -43,9 +44,22 @@ export interface MetricSet {
 export interface MetricSetOptions {
   /** Read at scrape time for crabllm_in_flight_requests (the count graceful shutdown waits on). */
   inflight: { readonly count: number }
+  /**
+   * Read at scrape time for crabllm_provider_cooldown and crabllm_provider_cooldowns_total: each
+   * provider's circuit breaker by name (the current registry's, so that reloads are followed).
+   * Absent: no provider series.
+   */
+  health?: () => ReadonlyMap<string, BreakerView>
 }
 
-export function createMetricSet({ inflight }: MetricSetOptions): MetricSet {
+/** What the breaker metrics read of a provider's circuit breaker (src/routing/health.ts). */
+export interface BreakerView {
+  readonly state: BreakerState
+  /** Times the breaker opened since the process started. */
+  readonly trips: number
+}
+
+export function createMetricSet({ inflight, health = noBreakers }: MetricSetOptions): MetricSet {
   // prom-client (process metrics) loads at the first scrape: a gateway nobody scrapes never holds it.
   let processes: Promise<Registry> | undefined
   const processRegistry = () => (processes ??= processMetrics())
@@ -113,7 +127,21 @@ export function createMetricSet({ inflight }: MetricSetOptions): MetricSet {
     help: 'Model requests the gateway refused itself, by reason (auth, forbidden, model_not_found, bad_request, too_large, rate_limit, budget, other).',
     labelNames: ['reason'],
   })
-  // The order prom-client exported them in (the order they were defined).
+  const cooldown = new Collected({
+    name: 'crabllm_provider_cooldown',
+    help: 'Providers in cooldown: 1 while the circuit breaker is open or half-open (skipped, or one probe allowed), else 0.',
+    type: 'gauge',
+    labelNames: ['provider'],
+    collect: () => breakerSamples(health(), (h) => (h.state === 'closed' ? 0 : 1)),
+  })
+  const cooldowns = new Collected({
+    name: 'crabllm_provider_cooldowns_total',
+    help: 'Times a provider\'s circuit breaker opened (cooldown_failures failed attempts in a row, or a failed probe).',
+    type: 'counter',
+    labelNames: ['provider'],
+    collect: () => breakerSamples(health(), (h) => h.trips),
+  })
+  // The order prom-client exported them in (the order they were defined); the breaker families last.
   const exported: readonly MetricFamily[] = [
     families.requests,
     families.durations,
@@ -127,6 +155,8 @@ export function createMetricSet({ inflight }: MetricSetOptions): MetricSet {
     openStreams,
     cacheEvents,
     rejections,
+    cooldown,
+    cooldowns,
   ]
 
   const series = new Map<string, Map<string, Map<string, RequestSeries>>>()
@@ -207,6 +237,12 @@ interface Families {
   readonly firstBytes: Histogram<readonly ['route', 'model', 'provider']>
   readonly tokens: Counter<readonly ['model', 'provider', 'kind']>
   readonly cost: Counter<readonly ['model']>
+}
+
+const noBreakers = (): ReadonlyMap<string, BreakerView> => new Map()
+
+function* breakerSamples(health: ReadonlyMap<string, BreakerView>, value: (h: BreakerView) => number): Iterable<readonly [readonly [string], number]> {
+  for (const [provider, h] of health) yield [[provider], value(h)] as const
 }
 
 const STATUS_CLASSES = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'] as const

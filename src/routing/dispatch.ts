@@ -190,7 +190,7 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
     const contentType = response.headers.get('content-type') ?? 'application/json'
     if (!response.ok) {
       const body = new Uint8Array(await response.arrayBuffer())
-      return new UpstreamHttpError(provider.name, response.status, body, contentType, parseRetryAfter(response.headers))
+      return new UpstreamHttpError(provider.name, response.status, body, contentType, parseRetryAfter(response.headers), response.headers)
     }
     if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
       const body = new Uint8Array(await response.arrayBuffer())

@@ -140,12 +140,25 @@ export const internalError = (requestId: string) =>
 
 // --- internal ---
 
-function describeCause(cause: unknown): string {
+/**
+ * A connection failure in words for the client: the cause's message and code, without the runtime's
+ * advice to its developer ("pass `verbose: true`…", "Is the computer able to access the url?") and
+ * without the upstream URL (it can carry a deployment path or a key in its query).
+ */
+export function describeCause(cause: unknown): string {
+  let text: string
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code
-    return typeof code === 'string' && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message
-  }
-  return String(cause)
+    text = typeof code === 'string' && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message
+  } else text = String(cause)
+  return (
+    text
+      .replace(/\s*For more information, pass `verbose: true`[^.]*\.?/g, '')
+      .replace(/\s*Is the computer able to access the url\??/g, '')
+      .replace(/\s*fetching "[^"]*"/g, '')
+      .replace(/https?:\/\/\S+/g, '(upstream URL)')
+      .trim() || 'connection failed'
+  )
 }
 
 /** 503 when the gateway already has max_inflight model requests in flight: refused at once, not queued. */

@@ -20,7 +20,11 @@ export interface MultipartBody {
   envelope: { model: string; stream: boolean }
 }
 
-/** 413 over `limit`; 400 naming the field when the body is not multipart, or `model` or a file is missing. */
+/**
+ * 413 over `limit`; 400 naming the field when the body is not multipart, `model` or a file is missing,
+ * or `model` is given twice (parsers disagree on which one counts: Bun's takes the first, others the
+ * last, so the model the key was checked for might not be the one the upstream runs).
+ */
 export async function readMultipartBody(request: Request, limit: number, files: readonly string[]): Promise<MultipartBody> {
   const contentType = request.headers.get('content-type') ?? ''
   if (!/^multipart\/form-data\s*;/i.test(contentType))
@@ -35,11 +39,18 @@ export async function readMultipartBody(request: Request, limit: number, files: 
   const json: Record<string, unknown> = {}
   for (const [name, value] of form) {
     if (typeof value !== 'string') continue
-    const seen = json[name]
-    json[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
+    // Own keys only: a field named "constructor" or "__proto__" is a field, not Object.prototype's.
+    const seen = Object.hasOwn(json, name) ? json[name] : undefined
+    Object.defineProperty(json, name, {
+      value: seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   const model = form.get('model')
   if (model === null) throw missing('model')
+  if (form.getAll('model').length > 1) throw badRequest("'model' is given more than once; send it once.", 'model')
   if (typeof model !== 'string') throw badRequest("Invalid type for 'model': expected a text field, but got a file.", 'model', 'invalid_type')
   if (model.length === 0) throw badRequest("'model' must not be empty.", 'model')
   for (const name of files) {
@@ -58,7 +69,10 @@ export async function readMultipartBody(request: Request, limit: number, files: 
  */
 export async function withModel(body: MultipartBody, model: string): Promise<{ bytes: Uint8Array; contentType: string }> {
   const spliced = spliceField(body.bytes, body.contentType, 'model', model)
-  if (spliced) return { bytes: spliced, contentType: body.contentType }
+  // The scan reads part headers more simply than Bun's parser does (which Content-Disposition line and
+  // which name= parameter count): a splice is kept only when Bun reads it back as the same form with
+  // only `model` changed. One more parse, on the alias path only.
+  if (spliced && (await readsAs(spliced, body, model))) return { bytes: spliced, contentType: body.contentType }
   body.form.set('model', model)
   // The same object at run time; only the two FormData declarations (bun-types, undici-types) disagree.
   const encoded = new Response(body.form as unknown as ConstructorParameters<typeof Response>[0])
@@ -105,7 +119,8 @@ function spliceField(bytes: Uint8Array, contentType: string, name: string, value
     if (next < 0) return undefined
     const headers = decoder.decode(bytes.subarray(headersStart, headersEnd))
     const part = PART_NAME.exec(headers)
-    if ((part?.[1] ?? part?.[2]) === name && !/;\s*filename\*?=/i.test(headers)) {
+    // Bun makes a part a file on filename= only (filename*= alone leaves it a text field).
+    if ((part?.[1] ?? part?.[2]) === name && !/;\s*filename=/i.test(headers)) {
       const replacement = encoder.encode(value)
       const out = new Uint8Array(bodyStart + replacement.length + (bytes.length - next))
       out.set(bytes.subarray(0, bodyStart), 0)
@@ -115,6 +130,28 @@ function spliceField(bytes: Uint8Array, contentType: string, name: string, value
     }
     cursor = next + delimiter.length
   }
+}
+
+/** True when `bytes` parse (by Bun) as `body.form` with `model` replaced: same parts, same order. */
+async function readsAs(bytes: Uint8Array, body: MultipartBody, model: string): Promise<boolean> {
+  let again: ParsedForm
+  try {
+    again = await new Response(bytes, { headers: { 'content-type': body.contentType } }).formData()
+  } catch {
+    return false
+  }
+  const now = [...again]
+  const before = [...body.form]
+  if (now.length !== before.length) return false
+  for (let i = 0; i < now.length; i++) {
+    const [name, value] = now[i]!
+    const [wasName, was] = before[i]!
+    if (name !== wasName) return false
+    if (typeof value === 'string' || typeof was === 'string') {
+      if (value !== (name === 'model' ? model : was)) return false
+    } else if (value.size !== was.size || value.name !== was.name || value.type !== was.type) return false
+  }
+  return true
 }
 
 function missing(name: string) {

@@ -41,6 +41,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
       // A pull that enqueues nothing is not called again (WHATWG streams): skip empty chunks here.
       for (;;) {
         let result: { done: boolean; value?: Uint8Array | undefined }
+        idle?.waiting()
         try {
           result = await reader.read()
         } catch {
@@ -51,7 +52,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
           controller.error()
           return
         }
-        idle?.touch()
+        idle?.received()
         if (ended) return
         if (result.done) {
           controller.close()

@@ -95,7 +95,14 @@ export async function relayModelRequest(
   inflight.count++
   /** The key whose own in-flight count this request holds. */
   let keyHeld: string | undefined
+  /** The connection's idle timeout was lifted for the upstream wait (see below) and must be put back. */
+  let idleLifted = false
   const release = () => {
+    // Put client_idle_timeout back once the answer is complete (for a stream: when it ended), so that
+    // the keep-alive connection is closed when it idles. Not earlier: Bun applies it to a response
+    // being streamed too (measured on Bun 1.4.5: a stream with a gap longer than it is cut). Without
+    // this, a connection that served one model request stayed open forever.
+    if (idleLifted) server?.timeout(request, ctx.config.client_idle_timeout ?? 60)
     inflight.count--
     if (keyHeld === undefined) return
     const held = (inflight.byKey.get(keyHeld) ?? 1) - 1
@@ -172,8 +179,10 @@ export async function relayModelRequest(
     if (form) ({ bytes: body, contentType } = model === envelope.model ? form : await withModel(form, model))
     else if (rewrite) body = encoder.encode(JSON.stringify(json))
     else if (splice) body = withIncludeUsage(bytes)
-    // A model call may be silent for longer than the server's idle timeout (slow first token).
+    // A model call may be silent for longer than the server's idle timeout (slow first token); put
+    // back by release() when the answer is complete.
     server?.timeout(request, 0)
+    idleLifted = true
     const clientHeaders = surface.clientHeaders?.(request)
     const call = { endpoint, model, body, json, stream: sse, signal: request.signal, clientHeaders, requestId, contentType, retry: surface.retry, raw }
     const answer = await dispatch(deployments, call, ctx.dispatch)
@@ -186,6 +195,9 @@ export async function relayModelRequest(
         rctx.status = answer.status
         if (pipeline.needsUsage) rctx.usage = usageOfBody(answer.body)
         pipeline.onResponse(rctx, answer.body)
+        // Nothing answered is lost: the answer goes out once its records are committed (one turn).
+        const durable = ctx.store.durable?.()
+        if (durable) await durable
       }
       return new Response(answer.body, { status: answer.status, headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId } })
     }
@@ -222,6 +234,7 @@ export async function relayModelRequest(
           pipeline.onStreamEnd(rctx, outcome)
         }
       },
+      durable: () => ctx.store.durable?.(),
     })
     return new Response(relayed, {
       status: answer.status,

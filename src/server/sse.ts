@@ -21,6 +21,8 @@ export interface RelayOptions {
   onEnd?: (outcome: RelayOutcome) => void
   /** Ends the stream (in-band error) when the upstream sends nothing for this long; 0 or absent = never. */
   idleMs?: number
+  /** After onEnd('done'): resolves once what onEnd wrote is committed; the end marker waits for it. */
+  durable?: () => Promise<void> | undefined
 }
 
 export type RelayOutcome = 'done' | 'upstream_error' | 'truncated' | 'client_closed'
@@ -62,10 +64,31 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     if (!sawDone) sawDone = isEnd(whole)
     if (options.tap) {
       whole = options.tap(whole)
-      if (whole.byteLength === 0) return false
+      if (whole.byteLength === 0 && !sawDone) return false
     }
-    controller.enqueue(whole)
+    if (sawDone && options.durable) {
+      // The end marker: the stream is complete, so it ends here (its usage is known), and the last
+      // events go out once the records of the answer are committed.
+      final = whole
+      return true
+    }
+    if (whole.byteLength) controller.enqueue(whole)
     return true
+  }
+  let final: Uint8Array | undefined
+  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    const last = final!
+    end('done')
+    const durable = options.durable?.()
+    if (durable) await durable
+    if (last.byteLength) controller.enqueue(last)
+    controller.close()
+    // Whatever the upstream still sends after its end marker (normally just the end of the body) is drained.
+    void (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {}
+    })()
   }
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {
     controller.enqueue(encoder.encode(options.failure(detail).toSseFrame()))
@@ -73,25 +96,30 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     end(outcome)
   }
   return new ReadableStream<Uint8Array>({
-    start(controller) {
+    async start(controller) {
       if (first && first.byteLength) forward(controller, first)
       first = undefined
+      if (final) await finish(controller)
     },
     async pull(controller) {
       // A pull that enqueues nothing is not called again (WHATWG streams), so keep reading until a
       // whole event went out or the stream ended: a chunk may hold only part of an event.
       let result: { done: boolean; value?: Uint8Array | undefined }
       for (;;) {
+        idle?.waiting()
         try {
           result = await reader.read()
         } catch (err) {
           if (ended) return
           return fail(controller, 'upstream_error', idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err))
         }
-        idle?.touch()
+        idle?.received()
         if (ended) return
         if (result.done) break
-        if (result.value && result.value.byteLength && forward(controller, result.value)) return
+        if (result.value && result.value.byteLength && forward(controller, result.value)) {
+          if (final) await finish(controller)
+          return
+        }
       }
       if (pending && pending.byteLength && !isBlank(pending)) return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
       if (!sawDone) return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)
@@ -105,20 +133,41 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   })
 }
 
+/** The stream_idle_timeout watch of one relay (see idleTimer). */
+export interface IdleTimer {
+  /** A read of the upstream starts: from now the upstream has the idle time to deliver. */
+  waiting(): void
+  /** The read returned (bytes, the end, or an error): no longer the upstream's turn. */
+  received(): void
+  stop(): void
+  readonly fired: boolean
+  readonly detail: string
+}
+
 /**
- * The stream_idle_timeout watch: one timer per stream, pushed back (refresh) on every upstream read;
- * when it fires it aborts the upstream request, so the pending read fails and the relay reports why.
+ * The stream_idle_timeout watch: one timer per stream, pushed back (refresh) when a read of the upstream
+ * starts; when it fires during a read it aborts the upstream request, so the pending read fails and the
+ * relay reports why. Time when no read is pending is not the upstream's: the relay is not asking for
+ * bytes because the client reads slowly (backpressure), so the timer just goes round again.
  */
-export function idleTimer(options: { idleMs?: number; abort: (reason?: unknown) => void }): { touch(): void; stop(): void; readonly fired: boolean; readonly detail: string } | undefined {
+export function idleTimer(options: { idleMs?: number; abort: (reason?: unknown) => void }): IdleTimer | undefined {
   const ms = options.idleMs
   if (!ms || ms <= 0) return undefined
   let fired = false
-  const timer = setTimeout(() => {
+  let reading = false
+  const timer: Timer = setTimeout(() => {
+    if (!reading) return void timer.refresh()
     fired = true
     options.abort('idle')
   }, ms)
   return {
-    touch: () => void timer.refresh(),
+    waiting() {
+      reading = true
+      timer.refresh()
+    },
+    received() {
+      reading = false
+    },
     stop: () => clearTimeout(timer),
     get fired() {
       return fired

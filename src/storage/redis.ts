@@ -1,6 +1,7 @@
 // Redis store through ioredis: GET, SET PX, INCRBY (+ PEXPIRE NX when the increment created the
 // counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes.
-// Connection errors are not swallowed: they reject the call, and ioredis reconnects in the background.
+// Connection errors are not swallowed: they reject the call (at once while disconnected, with the
+// options storage/index.ts sets), and ioredis reconnects in the background.
 import type Redis from 'ioredis'
 import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
 
@@ -81,15 +82,18 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
     async publish(channel, message) {
       await client.publish(`${base}chan:${channel}`, message)
     },
-    // A subscribed connection can do nothing else, so each subscription gets its own duplicate.
+    // A subscribed connection can do nothing else, so each subscription gets its own duplicate. It is
+    // connected before SUBSCRIBE: the client may have no offline queue (storage/index.ts), and a command
+    // sent before the connection is ready would then fail. After a reconnection ioredis subscribes again.
     async subscribe(channel, onMessage) {
-      const subscriber = client.duplicate()
+      const subscriber = client.duplicate({ lazyConnect: true })
       subscriber.on('error', () => {})
       const name = `${base}chan:${channel}`
       subscriber.on('message', (from: string, message: string) => {
         if (from === name) onMessage(message)
       })
       try {
+        await subscriber.connect()
         await subscriber.subscribe(name)
       } catch (err) {
         // Otherwise the duplicate would go on reconnecting in the background, for nothing.

@@ -74,6 +74,8 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   let appends: [string, number, string][] = []
   let open = false
   let scheduled = false
+  /** Settles when the scheduled commit ran (the writes made before it are in the file). */
+  let turn: PromiseWithResolvers<void> | undefined
 
   /** Opens this turn's transaction when none is open. */
   const begin = () => {
@@ -98,10 +100,16 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   }
   const commit = () => {
     scheduled = false
-    writeOut()
-    if (!open) return
-    open = false
-    db.run('COMMIT')
+    const done = turn
+    turn = undefined
+    try {
+      writeOut()
+      if (!open) return
+      open = false
+      db.run('COMMIT')
+    } finally {
+      done?.resolve()
+    }
   }
   /** Every write calls this: the turn's writes are committed together on the next turn. */
   const schedule = () => {
@@ -220,6 +228,11 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       checkRange(range)
       writeOut()
       return recentQuery.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
+    },
+    durable() {
+      if (!scheduled) return undefined
+      turn ??= Promise.withResolvers<void>()
+      return turn.promise
     },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {

@@ -49,6 +49,11 @@ export interface Store {
    */
   publish?(channel: string, message: string): Promise<void>
   subscribe?(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>
+  /**
+   * Resolves once every write made so far is committed (SQLite: the turn's transaction); undefined when
+   * nothing is pending or the backend writes through (memory, Redis: the command is on the wire).
+   */
+  durable?(): Promise<void> | undefined
   /** A view whose keys and logs are prefixed with `namespace:` (one per extension). */
   namespace(name: string): Store
   close(): Promise<void>
@@ -91,6 +96,7 @@ export function prefixed(inner: Store, prefix: string): Store {
       ? { subscribe: (channel: string, onMessage: (message: string) => void) => inner.subscribe!(prefix + channel, onMessage) }
       : {}),
     recent: (log, range) => inner.recent(prefix + log, range),
+    ...(inner.durable ? { durable: () => inner.durable!() } : {}),
     namespace: (name) => prefixed(inner, `${prefix}${name}:`),
     close: () => inner.close(),
   }

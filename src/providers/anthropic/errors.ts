@@ -24,7 +24,7 @@ export function toOpenAiError(status: number, text: string): OpenAiErrorBody {
     return {
       error: {
         message: parsed.message,
-        type: ERROR_TYPES[parsed.type] ?? errorTypeForStatus(status),
+        type: (Object.hasOwn(ERROR_TYPES, parsed.type) && ERROR_TYPES[parsed.type]) || errorTypeForStatus(status),
         param: null,
         code: parsed.type,
       },
@@ -46,7 +46,7 @@ export function describeStreamError(data: unknown): string {
   const error = typeof data === 'object' && data !== null ? (data as { error?: unknown }).error : undefined
   if (typeof error === 'object' && error !== null) {
     const { type, message } = error as { type?: unknown; message?: unknown }
-    if (typeof type === 'string' || typeof message === 'string') return `${String(type ?? 'error')}: ${String(message ?? '')}`
+    if (typeof type === 'string' || typeof message === 'string') return `${typeof type === 'string' ? type : 'error'}: ${typeof message === 'string' ? message : ''}`
   }
   return `error event: ${JSON.stringify(data)}`
 }
@@ -65,5 +65,6 @@ function parseError(text: string): { type: string; message: string } | undefined
   if (typeof error !== 'object' || error === null) return undefined
   const { type, message } = error as { type?: unknown; message?: unknown }
   if (typeof type !== 'string') return undefined
-  return { type, message: typeof message === 'string' ? message : type }
+  // An empty message would reach the client as an error that says nothing: the type says something.
+  return { type, message: typeof message === 'string' && message !== '' ? message : type }
 }

@@ -267,7 +267,7 @@ function userContent(content: unknown, at: string): ContentBlockParam[] {
       case 'input_audio':
         throw unsupported(`${here}.type`, 'audio input')
       default:
-        throw invalid(`${here}.type`, `'${String(part.type)}' is not supported; use 'text', 'image_url' or 'file'.`, 'unsupported_value')
+        throw invalid(`${here}.type`, `${JSON.stringify(part.type) ?? 'a missing type'} is not supported; use 'text', 'image_url' or 'file'.`, 'unsupported_value')
     }
   })
   return out

@@ -38,24 +38,30 @@ export interface ChatCompletion {
   usage: ChatUsage
 }
 
-/** `created` is passed in (seconds since the epoch) so that this stays pure. */
+/**
+ * `created` is passed in (seconds since the epoch) so that this stays pure. The upstream's fields are
+ * checked as they are read: a block that is not an object is skipped, an id or name that is not a
+ * string is empty, a count that is not a number is 0.
+ */
 export function toChatCompletion(message: Message, created: number): ChatCompletion {
   let text = ''
   let hasText = false
   let reasoning: string | undefined
   const toolCalls: ToolCall[] = []
-  for (const block of message.content) {
-    if (block.type === 'text' && typeof block.text === 'string') {
-      text += block.text
+  for (const block of message.content as unknown[]) {
+    if (typeof block !== 'object' || block === null) continue
+    const b = block as Record<string, unknown>
+    if (b.type === 'text' && typeof b.text === 'string') {
+      text += b.text
       hasText = true
-    } else if (block.type === 'tool_use') {
+    } else if (b.type === 'tool_use') {
       toolCalls.push({
-        id: block.id ?? '',
+        id: typeof b.id === 'string' ? b.id : '',
         type: 'function',
-        function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) },
+        function: { name: typeof b.name === 'string' ? b.name : '', arguments: JSON.stringify(b.input ?? {}) },
       })
-    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
-      reasoning = (reasoning ?? '') + block.thinking
+    } else if (b.type === 'thinking' && typeof b.thinking === 'string') {
+      reasoning = (reasoning ?? '') + b.thinking
     }
   }
   const out: ChatCompletion['choices'][0]['message'] = { role: 'assistant', content: hasText ? text : null, refusal: null }
@@ -91,11 +97,11 @@ export function finishReason(stopReason: string | null | undefined): FinishReaso
 
 /** Anthropic's input_tokens excludes cached tokens; OpenAI's prompt_tokens includes them. */
 export function toChatUsage(usage: Usage | undefined): ChatUsage {
-  const input = usage?.input_tokens ?? 0
-  const cacheRead = usage?.cache_read_input_tokens ?? 0
-  const cacheCreation = usage?.cache_creation_input_tokens ?? 0
+  const input = count(usage?.input_tokens)
+  const cacheRead = count(usage?.cache_read_input_tokens)
+  const cacheCreation = count(usage?.cache_creation_input_tokens)
   const prompt = input + cacheRead + cacheCreation
-  const completion = usage?.output_tokens ?? 0
+  const completion = count(usage?.output_tokens)
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -104,6 +110,11 @@ export function toChatUsage(usage: Usage | undefined): ChatUsage {
     cache_read_input_tokens: cacheRead,
     cache_creation_input_tokens: cacheCreation,
   }
+}
+
+/** A token count as sent, or 0 when it is not a finite, non-negative number (a string would concatenate). */
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
 }
 
 /** A parsed body that has the shape of a Message (enough to translate without guessing). */

@@ -74,7 +74,7 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
   if (json.n !== undefined && json.n !== null && json.n !== 1) throw new InputError('n', 'Bedrock returns one choice: n must be 1.')
   const format = (json.response_format as { type?: unknown } | undefined)?.type
   if (format !== undefined && format !== 'text')
-    throw new InputError('response_format', `response_format '${String(format)}' is not supported by Bedrock providers.`)
+    throw new InputError('response_format', `response_format ${JSON.stringify(format) ?? 'without a type'} is not supported by Bedrock providers.`)
 
   const system: ConverseTextBlock[] = []
   const turns: ConverseMessage[] = []

@@ -50,13 +50,22 @@ export function finishReason(stopReason: unknown): FinishReason {
  * prompt_tokens includes them (cached_tokens is a part of it). Totals are recomputed to agree.
  */
 export function toOpenAiUsage(usage: ConverseUsage | undefined): OpenAiUsage {
-  const num = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : 0)
+  const num = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0)
   const cacheRead = num(usage?.cacheReadInputTokens)
   const prompt = num(usage?.inputTokens) + cacheRead + num(usage?.cacheWriteInputTokens)
   const completion = num(usage?.outputTokens)
   const out: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
   if (usage?.cacheReadInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: cacheRead }
   return out
+}
+
+/** output.message.content's blocks that are objects; [] when the body has no such list (any JSON can arrive). */
+function contentOf(body: unknown): Record<string, unknown>[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+  const output = isObject(body) ? body.output : undefined
+  const message = isObject(output) ? output.message : undefined
+  const content = isObject(message) ? message.content : undefined
+  return Array.isArray(content) ? content.filter(isObject) : []
 }
 
 export interface CompletionMeta {
@@ -70,16 +79,16 @@ export function toChatCompletion(body: ConverseResponse, meta: CompletionMeta) {
   let hasText = false
   let reasoning = ''
   const toolCalls: OpenAiToolCall[] = []
-  for (const block of body.output?.message?.content ?? []) {
+  for (const block of contentOf(body)) {
     if (typeof block.text === 'string') {
       text += block.text
       hasText = true
     } else if (block.toolUse && typeof block.toolUse === 'object') {
       const use = block.toolUse as { toolUseId?: unknown; name?: unknown; input?: unknown }
       toolCalls.push({
-        id: String(use.toolUseId ?? ''),
+        id: typeof use.toolUseId === 'string' ? use.toolUseId : '',
         type: 'function',
-        function: { name: String(use.name ?? ''), arguments: JSON.stringify(use.input ?? {}) },
+        function: { name: typeof use.name === 'string' ? use.name : '', arguments: JSON.stringify(use.input ?? {}) },
       })
     } else if (block.reasoningContent && typeof block.reasoningContent === 'object') {
       const r = (block.reasoningContent as { reasoningText?: { text?: unknown } }).reasoningText?.text
@@ -98,7 +107,7 @@ export function toChatCompletion(body: ConverseResponse, meta: CompletionMeta) {
     object: 'chat.completion' as const,
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(body.stopReason) }],
-    usage: toOpenAiUsage(body.usage),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(body?.stopReason) }],
+    usage: toOpenAiUsage(body?.usage),
   }
 }

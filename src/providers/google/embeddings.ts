@@ -47,7 +47,9 @@ export function fromGeminiEmbedResponse(body: GeminiEmbedResponse, model: string
   return {
     object: 'list' as const,
     data: embeddings.map((e, index) => {
-      const values = Array.isArray(e.values) ? e.values : []
+      // An entry or a value of another type (a broken upstream) reads as empty, or as 0: never text.
+      const given: unknown = typeof e === 'object' && e !== null ? e.values : undefined
+      const values = Array.isArray(given) ? given.map((v) => (typeof v === 'number' ? v : 0)) : []
       return { object: 'embedding' as const, index, embedding: base64 ? toBase64(values) : values }
     }),
     model,

@@ -36,7 +36,7 @@ export function fromGeminiError(status: number, text: string): ErrorBody {
   return {
     error: {
       message,
-      type: (name && TYPES[name]) || errorTypeForStatus(status),
+      type: (name && Object.hasOwn(TYPES, name) && TYPES[name]) || errorTypeForStatus(status),
       param: null,
       code: (reason ?? name)?.toLowerCase() ?? null,
     },
@@ -52,8 +52,15 @@ export function retryAfterOf(text: string): string | undefined {
 
 /** One line describing an error payload found inside a stream (the relay reports it in-band). */
 export function describeGeminiError(payload: GeminiErrorBody): string {
-  const e = payload.error
-  return `Gemini stream error${e?.code ? ` ${e.code}` : ''}${e?.status ? ` ${e.status}` : ''}: ${e?.message ?? 'no message'}`
+  const e: unknown = payload.error
+  const field = (name: string) => {
+    const value = typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[name] : undefined
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
+  }
+  const code = field('code')
+  const status = field('status')
+  const message = field('message') ?? (typeof e === 'string' && e ? e : 'no message')
+  return `Gemini stream error${code ? ` ${code}` : ''}${status ? ` ${status}` : ''}: ${message}`
 }
 
 // --- internal ---

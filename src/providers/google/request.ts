@@ -38,7 +38,7 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
         return push('model', assistantParts(message, at, callNames))
       case 'tool':
       case 'function': {
-        const name = message.role === 'function' ? message.name : callNames.get(String(message.tool_call_id))
+        const name = message.role === 'function' ? message.name : (typeof message.tool_call_id === 'string' ? callNames.get(message.tool_call_id) : undefined)
         if (typeof name !== 'string') {
           const field = message.role === 'function' ? `${at}.name` : `${at}.tool_call_id`
           throw badRequest(`'${field}' does not match any tool call of an earlier assistant message.`, field)
@@ -114,7 +114,7 @@ function userParts(content: unknown, at: string): GeminiPart[] {
       }
       case 'input_audio': {
         const audio = isObject(part.input_audio) ? part.input_audio : {}
-        const mime = AUDIO_MIME[String(audio.format)]
+        const mime = typeof audio.format === 'string' && Object.hasOwn(AUDIO_MIME, audio.format) ? AUDIO_MIME[audio.format] : undefined
         if (typeof audio.data !== 'string' || !mime)
           throw badRequest(`'${here}.input_audio' must have base64 'data' and 'format' wav or mp3.`, `${here}.input_audio`)
         return { inline_data: { mime_type: mime, data: audio.data } }
@@ -138,8 +138,10 @@ function mediaPart(url: string, at: string): GeminiPart {
   if (!/^(https?|gs):\/\//.test(url)) throw badRequest(`'${at}' must be a data: URL or an http(s) URL.`, at)
   // Files uploaded to the Gemini Files API are known to Gemini by URI alone.
   if (/^https:\/\/generativelanguage\.googleapis\.com\/.*\/files\//.test(url)) return { file_data: { file_uri: url } }
-  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase()
-  const mime = extension ? MIME_BY_EXTENSION[extension] : undefined
+  const parsed = URL.parse(url)
+  if (!parsed) throw badRequest(`'${at}' is not a valid URL.`, at)
+  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(parsed.pathname)?.[1]?.toLowerCase()
+  const mime = extension && Object.hasOwn(MIME_BY_EXTENSION, extension) ? MIME_BY_EXTENSION[extension] : undefined
   if (!mime)
     throw badRequest(
       `'${at}': Gemini needs the MIME type of a URL it fetches, and it cannot be told from this URL's extension; send the image as a base64 data: URL instead.`,
@@ -210,7 +212,7 @@ function toDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
     if (typeof fn.description === 'string') declaration.description = fn.description
     if (fn.parameters !== undefined && fn.parameters !== null) {
       if (!isObject(fn.parameters)) throw badRequest(`'${at}.function.parameters' must be a JSON Schema object.`, `${at}.function.parameters`)
-      const parameters = toGeminiSchema(fn.parameters)
+      const parameters = toGeminiSchema(fn.parameters, `${at}.function.parameters`)
       // A function without arguments has no `parameters` in Gemini (an OBJECT without properties is refused).
       if (isObject(parameters.properties) && Object.keys(parameters.properties).length > 0) declaration.parameters = parameters
     }
@@ -267,7 +269,7 @@ function toGenerationConfig(json: Readonly<Json>): GeminiGenerationConfig {
       const spec = isObject(format.json_schema) ? format.json_schema : undefined
       if (!spec || !isObject(spec.schema)) throw badRequest("'response_format.json_schema.schema' must be a JSON Schema object.", 'response_format.json_schema.schema')
       config.responseMimeType = 'application/json'
-      config.responseSchema = toGeminiSchema(spec.schema)
+      config.responseSchema = toGeminiSchema(spec.schema, 'response_format.json_schema.schema')
     } else if (format.type !== 'text')
       throw badRequest("'response_format.type' must be text, json_object or json_schema.", 'response_format.type')
   }

@@ -48,20 +48,20 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 }
 
 /** A finished candidate's reason; a natural stop after function calls is `tool_calls`. */
-export function toFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason {
-  const mapped = (reason && FINISH_REASONS[reason]) || 'stop'
+export function toFinishReason(reason: unknown, hasToolCalls: boolean): FinishReason {
+  const mapped = (typeof reason === 'string' && Object.hasOwn(FINISH_REASONS, reason) && FINISH_REASONS[reason]) || 'stop'
   return hasToolCalls && mapped === 'stop' ? 'tool_calls' : mapped
 }
 
 export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOptions) {
   const nextId = options.toolCallId ?? randomToolCallId
-  const candidates = Array.isArray(body.candidates) ? body.candidates : []
+  const candidates = candidatesOf(body)
   const choices = candidates.map((candidate, position) => {
     const parts = partsOf(candidate)
     const text = textOf(parts)
     const toolCalls = toolCallsOf(parts, nextId)
     return {
-      index: candidate.index ?? position,
+      index: indexOf(candidate, position),
       message: {
         role: 'assistant' as const,
         content: text || (toolCalls.length ? null : ''),
@@ -74,7 +74,7 @@ export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOpti
   })
   if (choices.length === 0) {
     // No candidate: the prompt itself was blocked (promptFeedback.blockReason), or nothing came back.
-    const blocked = body.promptFeedback?.blockReason
+    const blocked = blockReasonOf(body)
     choices.push({
       index: 0,
       message: { role: 'assistant', content: blocked ? null : '', refusal: blocked ? blockedMessage(blocked) : null },
@@ -92,15 +92,36 @@ export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOpti
   }
 }
 
-/** usageMetadata → OpenAI usage; thoughts count as completion tokens (they are billed as output). */
+/**
+ * usageMetadata → OpenAI usage; thoughts count as completion tokens (they are billed as output). A count
+ * that is not a finite, non-negative number reads as absent (0), never as text to concatenate.
+ */
 export function toUsage(meta: GeminiUsageMetadata | undefined): OpenAiUsage {
-  const prompt = (meta?.promptTokenCount ?? 0) + (meta?.toolUsePromptTokenCount ?? 0)
-  const thoughts = meta?.thoughtsTokenCount ?? 0
-  const completion = (meta?.candidatesTokenCount ?? 0) + thoughts
-  const usage: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta?.totalTokenCount ?? prompt + completion }
-  if (meta?.cachedContentTokenCount !== undefined) usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount }
-  if (meta?.thoughtsTokenCount !== undefined) usage.completion_tokens_details = { reasoning_tokens: thoughts }
+  const prompt = (count(meta?.promptTokenCount) ?? 0) + (count(meta?.toolUsePromptTokenCount) ?? 0)
+  const thoughts = count(meta?.thoughtsTokenCount)
+  const completion = (count(meta?.candidatesTokenCount) ?? 0) + (thoughts ?? 0)
+  const usage: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: count(meta?.totalTokenCount) ?? prompt + completion }
+  const cached = count(meta?.cachedContentTokenCount)
+  if (cached !== undefined) usage.prompt_tokens_details = { cached_tokens: cached }
+  if (thoughts !== undefined) usage.completion_tokens_details = { reasoning_tokens: thoughts }
   return usage
+}
+
+/** The candidates that are objects (an upstream could send anything in the list). */
+export function candidatesOf(body: GeminiResponse): GeminiCandidate[] {
+  return Array.isArray(body.candidates) ? body.candidates.filter(isObject) : []
+}
+
+/** The candidate's own index when it is a whole number, else its position in the list. */
+export function indexOf(candidate: GeminiCandidate, position: number): number {
+  return Number.isInteger(candidate.index) && (candidate.index as number) >= 0 ? (candidate.index as number) : position
+}
+
+/** promptFeedback.blockReason when it is a non-empty string. */
+export function blockReasonOf(body: GeminiResponse): string | undefined {
+  const feedback: unknown = body.promptFeedback
+  const reason = isObject(feedback) ? feedback.blockReason : undefined
+  return typeof reason === 'string' && reason ? reason : undefined
 }
 
 /** `chatcmpl-<responseId>` when Gemini gave one, else random. */
@@ -108,9 +129,11 @@ export function completionId(body: GeminiResponse): string {
   return `chatcmpl-${typeof body.responseId === 'string' && body.responseId ? body.responseId : crypto.randomUUID().replaceAll('-', '')}`
 }
 
+/** The candidate's parts that are objects. */
 export function partsOf(candidate: GeminiCandidate): GeminiPart[] {
-  const parts = candidate.content?.parts
-  return Array.isArray(parts) ? parts : []
+  const content: unknown = candidate.content
+  const parts = isObject(content) ? content.parts : undefined
+  return Array.isArray(parts) ? parts.filter(isObject) : []
 }
 
 /** The answer text: text parts joined, thought summaries left out. */
@@ -124,8 +147,8 @@ export function textOf(parts: GeminiPart[]): string {
 export function toolCallsOf(parts: GeminiPart[], nextId: () => string): OpenAiToolCall[] {
   const calls: OpenAiToolCall[] = []
   for (const part of parts) {
-    const call = part.functionCall
-    if (!call || typeof call.name !== 'string') continue
+    const call: unknown = part.functionCall
+    if (!isObject(call) || typeof call.name !== 'string') continue
     const out: OpenAiToolCall = {
       id: typeof call.id === 'string' && call.id ? call.id : nextId(),
       type: 'function',
@@ -143,4 +166,14 @@ export function blockedMessage(reason: string): string {
 
 export function randomToolCallId(): string {
   return `call_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`
+}
+
+// --- internal ---
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
 }

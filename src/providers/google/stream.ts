@@ -5,7 +5,7 @@
 import { DONE_FRAME, dataFrame, SseParser } from '../../wire/sse'
 import type { StreamTranslator } from '../../wire/translate-stream'
 import { describeGeminiError } from './errors'
-import { blockedMessage, completionId, partsOf, randomToolCallId, textOf, toFinishReason, toolCallsOf, toUsage } from './response'
+import { blockedMessage, blockReasonOf, candidatesOf, completionId, indexOf, partsOf, randomToolCallId, textOf, toFinishReason, toolCallsOf, toUsage } from './response'
 import type { GeminiErrorBody, GeminiResponse, GeminiUsageMetadata } from './types'
 
 export interface GeminiStreamOptions {
@@ -60,20 +60,21 @@ export class GeminiStreamTranslator implements StreamTranslator {
     } catch {
       throw new Error(`Gemini sent a stream event that is not JSON: ${data.slice(0, 200)}`)
     }
-    if (typeof body !== 'object' || body === null) throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
     if (body.error) throw new Error(describeGeminiError(body))
     this.id ??= completionId(body)
     if (body.usageMetadata) this.usage = body.usageMetadata
 
-    const candidates = Array.isArray(body.candidates) ? body.candidates : []
+    const candidates = candidatesOf(body)
+    const blocked = blockReasonOf(body)
     let out = ''
-    if (candidates.length === 0 && body.promptFeedback?.blockReason) {
+    if (candidates.length === 0 && blocked) {
       out += this.start(0)
-      out += this.chunk(0, { refusal: blockedMessage(body.promptFeedback.blockReason) }, null)
+      out += this.chunk(0, { refusal: blockedMessage(blocked) }, null)
       return out + this.finish(0, 'content_filter')
     }
     candidates.forEach((candidate, position) => {
-      const index = candidate.index ?? position
+      const index = indexOf(candidate, position)
       out += this.start(index)
       const state = this.choices.get(index)!
       const parts = partsOf(candidate)
