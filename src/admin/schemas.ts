@@ -6,8 +6,12 @@ import { KeyRateLimitSchema, ProviderConfigSchema } from '../config/schema'
 
 const strict = { additionalProperties: false } as const
 
-/** Names the admin API accepts for keys and providers (also safe in a URL path and a storage key). */
-export const NAME_PATTERN = '^[A-Za-z0-9._-]{1,64}$'
+/**
+ * Names the admin API accepts for keys and providers (also safe in a URL path and a storage key). Not
+ * "." or "..": a URL path cannot name them (/v1/admin/keys/.. is /v1/admin), so such a key could never
+ * be shown, changed or revoked.
+ */
+export const NAME_PATTERN = '^(?!\\.\\.?$)[A-Za-z0-9._-]{1,64}$'
 
 /** ISO-8601 date-time with seconds optional and a zone (Z or ±hh:mm) required, so it means one instant. */
 export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$'
@@ -162,3 +166,73 @@ export const ProviderViewSchema = T.Object({
 })
 
 export const ProviderListSchema = T.Object({ object: T.Literal('list'), data: T.Array(ProviderViewSchema) })
+
+// --- GET /v1/admin/stats (src/admin/stats.ts) ---
+
+const nullableMs = (description: string) => T.Union([T.Number({ minimum: 0 }), T.Null()], { description })
+
+/** What a set of audit records adds up to: a bucket, a window, a key, a model or a provider. */
+const StatsCountsSchema = T.Object({
+  requests: T.Integer({ minimum: 0, description: 'Audit records (one per request that reached the pipeline).' }),
+  errors: T.Integer({
+    minimum: 0,
+    description: 'Failures among them: status ≥ 400, a stream that failed after it started (upstream_error, truncated), or an error code.',
+  }),
+  prompt_tokens: T.Integer({ minimum: 0 }),
+  completion_tokens: T.Integer({ minimum: 0 }),
+  total_tokens: T.Integer({ minimum: 0 }),
+  cost_usd: T.Number({ minimum: 0, description: 'From [models."<name>"] pricing; requests without pricing or usage count 0.' }),
+  latency_p50_ms: nullableMs('Median latency (arrival to the end of the answer), ms; null without requests.'),
+  latency_p99_ms: nullableMs('99th percentile latency, ms (nearest rank); null without requests.'),
+})
+export type StatsCounts = Static<typeof StatsCountsSchema>
+
+export const StatsBucketSchema = T.Object({
+  time: T.Integer({ description: 'Start of the bucket, ms since the epoch (the bucket holds [time, time + bucket_seconds)).' }),
+  ...StatsCountsSchema.properties,
+})
+export type StatsBucket = Static<typeof StatsBucketSchema>
+
+export const StatsRowSchema = T.Object({ name: T.String(), ...StatsCountsSchema.properties })
+export type StatsRow = Static<typeof StatsRowSchema>
+
+const TopSchema = (what: string) =>
+  T.Object({
+    by_requests: T.Array(StatsRowSchema, { description: `The ${what} with the most requests, most first.` }),
+    by_spend: T.Array(StatsRowSchema, { description: `The ${what} with the most spend (cost_usd > 0), most first.` }),
+  })
+
+export const StatsSchema = T.Object(
+  {
+    object: T.Literal('stats'),
+    window: T.Union([T.Literal('1h'), T.Literal('24h')]),
+    bucket_seconds: T.Integer({ description: '60 for 1h (60 buckets), 1800 for 24h (48 buckets).' }),
+    since: T.Integer({ description: 'Start of the first bucket, ms since the epoch (buckets are aligned to bucket_seconds).' }),
+    until: T.Integer({ description: 'When the answer was computed, ms since the epoch.' }),
+    extensions: T.Array(T.String(), { description: 'The extensions configured (audit, usage, budget, …), in pipeline order.' }),
+    live: T.Object(
+      {
+        inflight_requests: T.Integer({ minimum: 0, description: 'Model requests being answered now, streams until they end (this instance).' }),
+        open_streams: T.Union([T.Integer({ minimum: 0 }), T.Null()], {
+          description: 'Streams being relayed now, from their first event (this instance); null when metrics = false.',
+        }),
+      },
+      { description: 'Live gauges of the instance that answered.' },
+    ),
+    audit: T.Boolean({ description: 'Whether [extensions.audit] is on. Without it the answer has the live gauges only (totals null, lists empty).' }),
+    hint: T.Optional(T.String({ description: 'Present when audit is false: how to turn it on.' })),
+    records: T.Integer({ minimum: 0, description: 'Audit records read for this answer.' }),
+    max_records: T.Integer({ description: 'The most records one answer reads (the newest ones in the window).' }),
+    truncated: T.Boolean({ description: 'True when the window holds more than max_records: older records were left out.' }),
+    complete_since: T.Optional(T.Integer({ description: 'When truncated: the numbers count every record from this time (ms) on.' })),
+    totals: T.Union([StatsCountsSchema, T.Null()], { description: 'The whole window; null when audit is false.' }),
+    buckets: T.Array(StatsBucketSchema, { description: 'Oldest first, every bucket of the window (empty ones included).' }),
+    top_keys: TopSchema('keys'),
+    top_models: TopSchema('canonical models'),
+    providers: T.Array(StatsRowSchema, {
+      description: 'Every provider that answered in the window, by name: its requests, error rate (errors / requests) and latency.',
+    }),
+  },
+  { description: 'Time-bucketed usage, errors, spend and latency from the audit records, plus live gauges.' },
+)
+export type Stats = Static<typeof StatsSchema>

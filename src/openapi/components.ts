@@ -12,6 +12,7 @@ import {
   KeyViewSchema,
   ProviderListSchema,
   ProviderViewSchema,
+  StatsSchema,
   UpdateKeyBodySchema,
   UpdateProviderBodySchema,
 } from '../admin/schemas'
@@ -66,6 +67,7 @@ const SCHEMAS = {
   ProviderView: ProviderViewSchema,
   ProviderList: ProviderListSchema,
   Deleted: DeletedSchema,
+  Stats: StatsSchema,
 } satisfies Record<string, TSchema>
 
 export type SchemaName = keyof typeof SCHEMAS

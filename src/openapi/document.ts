@@ -195,16 +195,38 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'listLogs',
         tag: 'Admin',
         summary: 'Audit records',
-        description: 'With [extensions.audit]. One record per request, newest first; page back with `until = next_until`.',
+        description:
+          'With [extensions.audit]. One record per request, newest first; page back with `until = next_until`. A key, model or status filter reads at most 10 × `limit` records per page (then `truncated: true`).',
         security: ADMIN,
         parameters: [
           queryParam('key', 'Only this key name.'),
           queryParam('model', 'Only this canonical model.'),
+          queryParam(
+            'status',
+            'Only these answers: a status code (`429`), a class (`2xx`, `4xx`, `5xx`), `error` (status ≥ 400, a stream that failed after it started, or an error code) or `ok` (the rest).',
+            { type: 'string', pattern: '^([1-5][0-9][0-9]|[1-5]xx|error|ok)$' },
+          ),
           queryParam('since', 'Oldest time included: ISO 8601 (2024-06-01T12:00:00Z) or ms since the epoch.'),
           queryParam('until', 'Newest time included, as `since`.'),
           queryParam('limit', 'Records per page (default 100).', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
         ],
         ok: { description: 'One page.', content: json(ref('LogPage')) },
+        errors: { 400: 'A bad query parameter, named in `param`.', ...ADMIN_ERRORS },
+      },
+    },
+    '/v1/admin/stats': {
+      get: {
+        id: 'getStats',
+        tag: 'Admin',
+        summary: 'Usage, errors, spend and latency over time',
+        description:
+          'What the dashboard charts. From the audit records of the window (with [extensions.audit]): per time bucket (60 × 1 min for `1h`, 48 × 30 min for `24h`, aligned to the bucket length) requests, errors, prompt and completion tokens, cost and p50/p99 latency; the same over the whole window; the top keys and models by requests and by spend; and each provider\'s requests, errors and latency. At most `max_records` (20 000) records are read, the newest: beyond that `truncated: true` and `complete_since` say from when the numbers are complete. Also live gauges of the instance that answered: requests in flight and open streams. Without the audit extension: the live gauges only, `audit: false` and a `hint`.',
+        security: ADMIN,
+        parameters: [
+          queryParam('window', 'The time window.', { type: 'string', enum: ['1h', '24h'], default: '1h' }),
+          queryParam('top', 'Rows in each top list.', { type: 'integer', minimum: 1, maximum: 100, default: 10 }),
+        ],
+        ok: { description: 'The numbers.', content: json(ref('Stats')) },
         errors: { 400: 'A bad query parameter, named in `param`.', ...ADMIN_ERRORS },
       },
     },
@@ -255,6 +277,39 @@ function operations(): Record<string, Record<string, Operation>> {
         security: [{}, { metricsToken: [] }, { adminToken: [] }],
         ok: { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4.' } } } },
         errors: { 401: 'metrics_token is set and was not sent.' },
+      },
+    },
+    '/ui': {
+      get: {
+        id: 'dashboard',
+        tag: 'Dashboard',
+        summary: 'The dashboard',
+        description:
+          'No auth for the page itself (it holds no data): it asks for the admin token, keeps it in the tab\'s sessionStorage and sends it with every call to the admin API (/v1/admin/stats, keys, providers and logs) and to /v1/budget and /v1/models. Its script and stylesheet are part of the binary: nothing is loaded from another origin (Content-Security-Policy: self only).',
+        security: NONE,
+        ok: { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+      },
+    },
+    '/ui/app.js': {
+      get: {
+        id: 'dashboardScript',
+        tag: 'Dashboard',
+        summary: 'The dashboard\'s script',
+        description: 'Embedded in the binary; gzipped when accepted; cached for a year when asked for with `?v=<content hash>` (as the page does).',
+        security: NONE,
+        parameters: [queryParam('v', 'The content hash the page links (cache key).')],
+        ok: { description: 'JavaScript (an ES module).', content: { 'text/javascript': { schema: { type: 'string' } } } },
+      },
+    },
+    '/ui/app.css': {
+      get: {
+        id: 'dashboardStyle',
+        tag: 'Dashboard',
+        summary: 'The dashboard\'s stylesheet',
+        description: 'Embedded in the binary; served like /ui/app.js.',
+        security: NONE,
+        parameters: [queryParam('v', 'The content hash the page links (cache key).')],
+        ok: { description: 'CSS.', content: { 'text/css': { schema: { type: 'string' } } } },
       },
     },
     '/openapi.json': {
@@ -420,6 +475,7 @@ export function openApiDocument(options: DocumentOptions): JsonObject {
       { name: 'Extensions', description: 'Routes served when their extension is configured.' },
       { name: 'Admin', description: 'Live management, with the admin token (`admin_token`).' },
       { name: 'Operations', description: 'Health, metrics and this documentation.' },
+      { name: 'Dashboard', description: 'The web dashboard at /ui, served from the binary; its data comes from the admin API.' },
     ],
     paths,
     components: components(),

@@ -4,9 +4,12 @@ import { Elysia } from 'elysia'
 import { adminFallbackRoutes } from '../admin/routes/fallback'
 import { adminKeyRoutes } from '../admin/routes/keys'
 import { adminProviderRoutes } from '../admin/routes/providers'
+import { adminStatsRoutes } from '../admin/routes/stats'
 import { metricsRoutes } from '../metrics'
+import { uiRoutes } from '../ui'
 import { accessLine, accessScope } from './access'
 import type { AppContext } from './context'
+import { corsHooks, createCors } from './cors'
 import { GatewayError, methodNotAllowed, routeNotFound } from './errors'
 import { requestIdOf, unexpected } from './relay'
 import { audioRoutes } from './routes/audio'
@@ -25,10 +28,17 @@ export interface AppState {
 }
 
 export function createApp(ctx: AppContext, state: AppState = { draining: false }) {
-  const app = new Elysia({ name: 'crabllm' })
+  // [cors] is read once: without it no hook is mounted (no per-request work, no CORS headers).
+  const cors = ctx.config.cors ? createCors(ctx.config.cors) : undefined
+  // standardHostname: false — Elysia finds the path at the first '/' after index 11 by default, which
+  // misroutes any Host shorter than 4 characters ("Host: ai" turned /zz/health into /health). The
+  // server speaks plain http (listen.ts), so index 7, just past "http://", is always in the host.
+  // serve.development: false — Elysia turns Bun's development mode on unless NODE_ENV=production, and
+  // then an error that escapes every handler is answered with Bun's HTML page of message and stack.
+  const app = new Elysia({ name: 'crabllm', handler: { standardHostname: false }, serve: { development: false } })
     .onError(({ code, error, request }) => {
       const requestId = requestIdOf(request)
-      const path = new URL(request.url).pathname
+      const path = pathOf(request)
       let failure: GatewayError
       if (error instanceof GatewayError) failure = error
       else if (code === 'NOT_FOUND') {
@@ -36,8 +46,10 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
         failure = allow.length ? methodNotAllowed(request.method, path, allow) : routeNotFound(request.method, path)
       } else failure = unexpected(ctx, error, requestId)
       accessLine(ctx, request.method, path, failure.status, undefined, requestId)
-      return failure.toResponse({ 'x-request-id': requestId })
+      const response = failure.toResponse({ 'x-request-id': requestId })
+      return cors ? cors.decorate(request, response) : response
     })
+    .use(cors ? corsHooks(cors) : (app: Elysia) => app)
     // Relay routes log and set x-request-id themselves (relay.ts), with no hooks on their path (H1).
     .use(chatRoutes(ctx))
     .use(embeddingsRoutes(ctx))
@@ -52,6 +64,8 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
         .use(docsRoutes(ctx))
         .use(adminKeyRoutes(ctx))
         .use(adminProviderRoutes(ctx))
+        .use(adminStatsRoutes(ctx))
+        .use(uiRoutes(ctx))
         .use(extensionRoutes(ctx))
         .use(adminFallbackRoutes(ctx)),
     )
@@ -59,6 +73,16 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
 }
 
 export type App = ReturnType<typeof createApp>
+
+// --- internal ---
+
+/**
+ * The request's path. Bun gives a relative request.url ("/v1/x") when the Host header is empty or
+ * invalid; `new URL` alone would throw there, inside onError, and Bun would answer its own 500 page.
+ */
+function pathOf(request: Request): string {
+  return new URL(request.url, 'http://invalid-host').pathname
+}
 
 function allowedMethods(routes: readonly { path: string; method: string }[], path: string): string[] {
   const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path

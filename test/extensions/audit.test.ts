@@ -221,6 +221,22 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       expect(gpt4o.every((r) => r.model === 'gpt-4o' || r.requested_model === 'gpt-4o')).toBe(true)
     })
 
+    test('status filter: a code, a class, "error" (any failure, cut streams included) or "ok"', async () => {
+      const records = await all()
+      const ids = (rs: AuditRecord[]) => rs.map((r) => r.request_id)
+      const read = async (status: string) => (await jsonOf(await logs(`status=${status}&limit=1000`))).data as AuditRecord[]
+      const failed = (r: AuditRecord) => (r.status !== null && r.status >= 400) || r.outcome === 'upstream_error' || r.outcome === 'truncated' || r.error !== null
+      expect(records.some(failed)).toBe(true)
+      expect(records.some((r) => r.status === 200 && r.outcome === 'upstream_error')).toBe(true)
+      expect(ids(await read('error'))).toEqual(ids(records.filter(failed)))
+      expect(ids(await read('ok'))).toEqual(ids(records.filter((r) => !failed(r))))
+      expect(ids(await read('4xx'))).toEqual(ids(records.filter((r) => r.status !== null && r.status >= 400 && r.status < 500)))
+      expect(ids(await read('2XX'))).toEqual(ids(records.filter((r) => r.status !== null && r.status >= 200 && r.status < 300)))
+      expect(ids(await read('429'))).toEqual(ids(records.filter((r) => r.status === 429)))
+      expect((await read('429')).length).toBeGreaterThan(0)
+      expect(ids(await read('418'))).toEqual([])
+    })
+
     test('since and until, as ms or ISO timestamps, are inclusive', async () => {
       const records = await all()
       const pivot = records[Math.floor(records.length / 2)]!
@@ -269,6 +285,9 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
         ['since=2024-06-02T00:00:00Z&until=2024-06-01T00:00:00Z', 'since'],
         ['key=', 'key'],
         ['model=a&model=b', 'model'],
+        ['status=600', 'status'],
+        ['status=4x', 'status'],
+        ['status=failed', 'status'],
       ]
       for (const [query, param] of cases) {
         const res = await logs(query)

@@ -13,7 +13,7 @@ import type { Extension, ExtensionFactory, RequestContext } from '../types'
 import { parseLogQuery, readLogs } from './query'
 import { auditRecord, type Ending } from './record'
 
-export type { AuditRecord } from './record'
+export { type AuditRecord, isFailure } from './record'
 
 /** The store log (in this extension's namespace) that holds the records. */
 export const AUDIT_LOG = 'records'
@@ -42,7 +42,8 @@ export const auditExtension: ExtensionFactory<NonNullable<ExtensionsConfig['audi
         path: '/v1/admin/logs',
         admin: true,
         async handle(request) {
-          const query = parseLogQuery(new URL(request.url).searchParams)
+          // A base: Bun's request.url is relative ("/v1/…") when the Host header is empty.
+          const query = parseLogQuery(new URL(request.url, 'http://invalid-host').searchParams)
           const page = await readLogs(store, AUDIT_LOG, query)
           return Response.json(page)
         },

@@ -1,8 +1,8 @@
-// GET /v1/admin/logs: the query (key, model, since, until, limit) and the read, newest first, from the
-// store's time index. Without filters that is one index scan of `limit` records. With a key or model
-// filter, records that do not match are read and dropped, so the read pages back through the index and
-// stops after SCAN_FACTOR × limit records: the answer then says `truncated: true` and gives `next_until`
-// to continue from.
+// GET /v1/admin/logs: the query (key, model, status, since, until, limit) and the read, newest first,
+// from the store's time index. Without filters that is one index scan of `limit` records. With a key,
+// model or status filter, records that do not match are read and dropped, so the read pages back
+// through the index and stops after SCAN_FACTOR × limit records: the answer then says
+// `truncated: true` and gives `next_until` to continue from.
 //
 // Pages end on a millisecond boundary: when the records of one millisecond straddle the end of a page,
 // they are all left for the next one (`next_until` is that millisecond, inclusive), so that paging with
@@ -10,7 +10,7 @@
 // than a page are the records of that millisecond past the page skipped.)
 import { badRequest } from '../../server/errors'
 import type { LogRecord, Store } from '../../storage/store'
-import type { AuditRecord } from './record'
+import { type AuditRecord, isFailure } from './record'
 
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1000
@@ -22,6 +22,8 @@ const MIN_BATCH = 100
 export interface LogQuery {
   key?: string
   model?: string
+  /** An exact status ("429"), a class ("4xx"), "error" (any failure, isFailure) or "ok" (the rest). */
+  status?: string
   /** Oldest and newest times included, ms since the epoch. */
   since?: number
   until?: number
@@ -42,10 +44,17 @@ export interface LogPage {
 /** Reads and checks the query string; a bad value is a 400 that names the parameter. */
 export function parseLogQuery(params: URLSearchParams): LogQuery {
   const query: LogQuery = { limit: DEFAULT_LIMIT }
-  const key = single(params, 'key')
+  // Names are matched exactly as given, spaces included (a config key's name may have any characters).
+  const key = single(params, 'key', false)
   if (key !== undefined) query.key = key
-  const model = single(params, 'model')
+  const model = single(params, 'model', false)
   if (model !== undefined) query.model = model
+  const status = single(params, 'status')
+  if (status !== undefined) {
+    if (!STATUS_FILTER.test(status))
+      throw badRequest(`status must be a status code (429), a class (2xx, 4xx, 5xx), "error" or "ok", got "${status}".`, 'status')
+    query.status = status.toLowerCase()
+  }
   const since = single(params, 'since')
   if (since !== undefined) query.since = timeOf(since, 'since')
   const until = single(params, 'until')
@@ -64,9 +73,11 @@ export function parseLogQuery(params: URLSearchParams): LogQuery {
 /** The records matching `query`, newest first, with the cursor to the next page. */
 export async function readLogs(store: Store, log: string, query: LogQuery): Promise<LogPage> {
   const { key, model, since, limit } = query
-  const filtered = key !== undefined || model !== undefined
+  const status = statusMatcher(query.status)
+  const filtered = key !== undefined || model !== undefined || status !== undefined
   const budget = limit * SCAN_FACTOR
-  const matches = (r: AuditRecord) => (key === undefined || r.key === key) && (model === undefined || r.model === model || r.requested_model === model)
+  const matches = (r: AuditRecord) =>
+    (key === undefined || r.key === key) && (model === undefined || r.model === model || r.requested_model === model) && (status === undefined || status(r))
   const out: AuditRecord[] = []
   let scanned = 0
   let cursor = query.until
@@ -122,11 +133,25 @@ export async function readLogs(store: Store, log: string, query: LogQuery): Prom
 
 // --- internal ---
 
-function single(params: URLSearchParams, name: string): string | undefined {
+const STATUS_FILTER = /^([1-5]\d\d|[1-5]xx|error|ok)$/i
+
+function statusMatcher(filter: string | undefined): ((r: AuditRecord) => boolean) | undefined {
+  if (filter === undefined) return undefined
+  if (filter === 'error') return isFailure
+  if (filter === 'ok') return (r) => !isFailure(r)
+  if (filter.endsWith('xx')) {
+    const low = Number(filter[0]) * 100
+    return (r) => r.status !== null && r.status >= low && r.status < low + 100
+  }
+  const code = Number(filter)
+  return (r) => r.status === code
+}
+
+function single(params: URLSearchParams, name: string, trim = true): string | undefined {
   const values = params.getAll(name)
   if (values.length === 0) return undefined
   if (values.length > 1) throw badRequest(`${name} was given ${values.length} times; give it once.`, name)
-  const value = values[0]!.trim()
+  const value = trim ? values[0]!.trim() : values[0]!
   if (value === '') throw badRequest(`${name} must not be empty.`, name)
   return value
 }

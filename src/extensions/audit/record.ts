@@ -41,6 +41,15 @@ export interface AuditRecord {
   error: string | null
 }
 
+/**
+ * Whether a record is a failure: an error status (≥ 400), a stream that failed after it started
+ * (upstream_error, truncated; the status is then the 200 already sent), or an error code. A stream the
+ * client closed is not one.
+ */
+export function isFailure(record: Pick<AuditRecord, 'status' | 'outcome' | 'error'>): boolean {
+  return (record.status !== null && record.status >= 400) || record.outcome === 'upstream_error' || record.outcome === 'truncated' || record.error !== null
+}
+
 export interface Ending {
   outcome?: RelayOutcome
   error?: { code: string | null; type: string }
