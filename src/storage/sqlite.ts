@@ -151,8 +151,12 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   const sweep = setInterval(() => {
     const t = now()
     for (const [key, c] of counters) if (c.expires !== null && c.expires <= t && !dirty.has(key)) counters.delete(key)
-    write()
-    sweepQuery.run(t)
+    try {
+      write()
+      sweepQuery.run(t)
+    } catch {
+      // The database was closed under the store (or is busy past busy_timeout): the next sweep retries.
+    }
   }, options.sweepMs ?? 60_000)
   sweep.unref?.()
 

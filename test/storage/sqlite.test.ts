@@ -97,8 +97,8 @@ test('admin: counters are not mirrored: another process bumping them is seen at 
   const path = db.filename
   expect(await store.increment('admin:version')).toBe(1)
   await nextTurn()
+  // Another process writing the file directly.
   const otherWriter = new Database(path, { strict: true })
-  sqliteStore(otherWriter) // creates nothing new; shares the table
   otherWriter.run("UPDATE crabllm_kv SET value = '7' WHERE key = 'admin:version'")
   otherWriter.close()
   expect(await store.get('admin:version')).toBe('7')

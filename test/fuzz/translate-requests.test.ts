@@ -1,0 +1,86 @@
+// The pure request translators, called directly with hostile already-parsed bodies (what readJsonBody
+// lets through: a JSON object nested at most MAX_JSON_DEPTH deep): OpenAI chat → Anthropic Messages,
+// Gemini and Bedrock Converse; Anthropic Messages → OpenAI chat; OpenAI embeddings → Gemini. Each
+// either returns (a translation, or a problem naming the field) or throws a 4xx GatewayError, and what
+// it returns serialises; never a TypeError, RangeError or any other exception.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { messagesToChat } from '../../src/messages/request'
+import { toMessagesRequest } from '../../src/providers/anthropic/request'
+import { toConverseRequest } from '../../src/providers/bedrock/request'
+import { toGeminiEmbedRequest } from '../../src/providers/google/embeddings'
+import { toGeminiRequest } from '../../src/providers/google/request'
+import { MAX_JSON_DEPTH } from '../../src/server/body'
+import { GatewayError } from '../../src/server/errors'
+import { chatBody, embeddingsBody, messagesBody } from './support/bodies'
+import { caseCount, fuzz, prototypeChanges, type PrototypeSnapshot, preview, snapshotPrototypes } from './support/harness'
+import { mutate, render } from './support/json'
+import type { Rng } from './support/rng'
+
+let before: PrototypeSnapshot
+beforeAll(() => {
+  before = snapshotPrototypes()
+})
+afterAll(() => {})
+
+/** A hostile body as the routes would hand it over, or undefined when readJsonBody would refuse it. */
+function parsedBody(rng: Rng, base: Record<string, unknown>): Record<string, unknown> | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(render(rng.chance(0.95) ? mutate(rng, base, 4, { deepest: 200 }) : base))
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || depth(value) > MAX_JSON_DEPTH) return undefined
+  return value as Record<string, unknown>
+}
+
+function depth(value: unknown, limit = MAX_JSON_DEPTH + 1): number {
+  if (typeof value !== 'object' || value === null || limit === 0) return 0
+  let max = 0
+  for (const item of Object.values(value)) max = Math.max(max, depth(item, limit - 1))
+  return max + 1
+}
+
+/** Runs a translator: 'returned', 'problem' (a result that names a field) or 'GatewayError 4xx'. */
+function outcome(run: () => unknown): string {
+  let result: unknown
+  try {
+    result = run()
+  } catch (err) {
+    if (err instanceof GatewayError && err.status >= 400 && err.status < 500 && err.message) return `GatewayError ${err.status}`
+    throw err
+  }
+  JSON.stringify(result)
+  const r = result as { ok?: boolean; param?: unknown; message?: unknown; problem?: { message?: unknown } }
+  if (r.ok === false) {
+    const message = r.problem?.message ?? r.message
+    expect(typeof message).toBe('string')
+    return 'problem'
+  }
+  return 'returned'
+}
+
+type BodyCase = Record<string, unknown> | undefined
+
+const surfaces: [string, (rng: Rng) => Record<string, unknown>, (body: Record<string, unknown>) => unknown][] = [
+  ['messagesToChat (Anthropic Messages → OpenAI chat)', (rng) => messagesBody(rng, 'claude-x'), (b) => messagesToChat(b, { model: 'gpt-4o', maxTokensField: 'max_completion_tokens' })],
+  ['toMessagesRequest (OpenAI chat → Anthropic)', (rng) => chatBody(rng, 'claude-sonnet-4-5'), (b) => toMessagesRequest(b, 'claude-sonnet-4-5')],
+  ['toGeminiRequest (OpenAI chat → Gemini)', (rng) => chatBody(rng, 'gemini-2.5-flash'), (b) => toGeminiRequest(b)],
+  ['toConverseRequest (OpenAI chat → Bedrock Converse)', (rng) => chatBody(rng, 'm'), (b) => toConverseRequest(b)],
+  ['toGeminiEmbedRequest (OpenAI embeddings → Gemini)', (rng) => embeddingsBody(rng, 'text-embedding-004'), (b) => toGeminiEmbedRequest(b, 'text-embedding-004')],
+]
+
+describe('fuzz the request translators', () => {
+  test.each(surfaces)('%s returns or throws a 4xx GatewayError, never another exception', async (name, base, translate) => {
+    await fuzz<BodyCase>(name, {
+      cases: caseCount(2000),
+      generate: (rng) => parsedBody(rng, base(rng)),
+      show: (b) => preview(b, 800),
+      check: (b) => (b === undefined ? 'refused by readJsonBody' : outcome(() => translate(b))),
+    })
+  }, 120_000)
+
+  test('no built-in prototype was polluted', () => {
+    expect(prototypeChanges(before)).toEqual([])
+  })
+})
