@@ -222,7 +222,8 @@ function applyDefaults(raw: unknown): unknown {
 /** `root` is the schema the error's path starts from (the whole config, or one provider). */
 function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): SemanticIssue {
   const field = toDotted(error.path)
-  const got = describeValue(error.value)
+  // A secret is never echoed into an error (stderr, the SIGHUP reload log): only its kind and length.
+  const got = isSecretField(field) && typeof error.value === 'string' ? `a string of ${error.value.length} characters` : describeValue(error.value)
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const parts = error.path.split('/').filter(Boolean)
@@ -392,4 +393,11 @@ function findLine(text: string, field: string): number | undefined {
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+const SECRET_FIELDS = new Set(['admin_token', 'metrics_token', 'key', 'api_key', 'access_key', 'secret_key', 'session_token'])
+
+/** Whether a dotted field path ends in a field that holds a secret (keys[0].key, providers.x.api_key, …). */
+function isSecretField(field: string): boolean {
+  return SECRET_FIELDS.has(field.split('.').pop()?.replace(/\[\d+\]$/, '') ?? '')
 }

@@ -244,3 +244,21 @@ describe('loadConfigFile', () => {
     expect(resolveBeside('/etc/crabllm', path)).toBe(expected)
   })
 })
+
+describe('parseConfig: secrets in errors', () => {
+  test.each([
+    ['admin_token = "shortsecret9"', 'admin_token', 'shortsecret9'],
+    ['metrics_token = "tiny-metrics"', 'metrics_token', 'tiny-metrics'],
+    ['[[keys]]\nname = "a"\nkey = "sk-abc"', 'keys[0].key', 'sk-abc'],
+  ])('a too-short %s is described by its length, never quoted', (toml, field, secret) => {
+    let message = ''
+    try {
+      parseConfig(toml, 'secret.toml', {})
+    } catch (err) {
+      message = (err as Error).message
+    }
+    expect(message).toContain(field)
+    expect(message).toContain(`a string of ${secret.length} characters`)
+    expect(message).not.toContain(secret)
+  })
+})
