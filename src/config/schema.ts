@@ -91,6 +91,12 @@ export const StorageConfigSchema = T.Object(
     prefix: T.Optional(
       T.String({ minLength: 1, description: 'redis only: prefix of every key the gateway writes (default "crabllm:"), so gateways can share one Redis.' }),
     ),
+    wait_for_commit: T.Optional(
+      T.Boolean({
+        description:
+          'sqlite only (default true): an answer leaves once its usage, spend and audit records are committed (one event-loop turn), so a crash loses no answered request. false answers first (about 0.1 ms faster at 1 connection); a crash can then lose the last turn\'s records.',
+      }),
+    ),
   },
   strict,
 )

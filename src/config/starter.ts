@@ -65,6 +65,9 @@ models = ["*"]
 [storage]
 kind = "sqlite"
 path = "crabllm.db"
+# Answers wait for their usage/spend/audit records to be committed (one event-loop turn), so a crash
+# loses no answered request. false answers ~0.1 ms sooner; a crash can then lose the last turn's records.
+# wait_for_commit = true
 
 # ── Providers ──
 # echo is built in and needs no network or account: it answers with the last user message,

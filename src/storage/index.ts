@@ -40,7 +40,7 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
     } catch (err) {
       throw new ConfigError(configFile, 'storage.path', `cannot open SQLite database ${path}: ${(err as Error).message}`, 'point it at a writable file')
     }
-    const store = sqliteStore(db)
+    const store = sqliteStore(db, { waitForCommit: config?.wait_for_commit !== false })
     const checkpointer = startCheckpointer(path, log)
     return {
       kind,

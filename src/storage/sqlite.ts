@@ -21,6 +21,8 @@ export interface SqliteStoreOptions {
   mirrored?: (key: string) => boolean
   /** Mirrored counters kept before the clean ones are dropped (they are reloaded on their next use). */
   maxMirrored?: number
+  /** Offer durable() so that answers can wait for their records' commit (default true). */
+  waitForCommit?: boolean
 }
 
 interface Counter {
@@ -233,11 +235,15 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       writeOut()
       return recentQuery.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
     },
-    durable() {
-      if (!scheduled) return undefined
-      turn ??= Promise.withResolvers<void>()
-      return turn.promise
-    },
+    ...(options.waitForCommit === false
+      ? {}
+      : {
+          durable() {
+            if (!scheduled) return undefined
+            turn ??= Promise.withResolvers<void>()
+            return turn.promise
+          },
+        }),
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
       clearInterval(sweep)

@@ -51,3 +51,16 @@ test('auto-checkpoints are off on the gateway connection', async () => {
   expect(size(join(dir, 'b.db'))).toBeLessThan(1_000_000)
   await handle.close()
 })
+
+test('wait_for_commit: answers wait for the commit by default; false offers no durable()', async () => {
+  const on = await openStorage({ kind: 'sqlite', path: 'c.db' }, dir, join(dir, 'crabllm.toml'))
+  await on.store.increment('usage:x', 1)
+  const pending = on.store.durable?.()
+  expect(pending).toBeInstanceOf(Promise)
+  await pending
+  await on.close()
+  const off = await openStorage({ kind: 'sqlite', path: 'd.db', wait_for_commit: false }, dir, join(dir, 'crabllm.toml'))
+  await off.store.increment('usage:x', 1)
+  expect(off.store.durable).toBeUndefined()
+  await off.close()
+})
