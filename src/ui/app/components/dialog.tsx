@@ -1,7 +1,9 @@
 // A modal dialog on the native <dialog> element: focus moves in and is trapped, Escape closes it, and
 // focus returns to what opened it. The parent renders it while open and drops it on onClose.
 import type { ComponentChildren } from 'preact'
-import { useEffect, useId, useRef } from 'preact/hooks'
+import { useEffect, useId, useRef, useState } from 'preact/hooks'
+import { useApi } from '../hooks'
+import { ErrorNotice } from './notice'
 
 interface DialogProps {
   title: string
@@ -37,5 +39,48 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
       </div>
       {children}
     </dialog>
+  )
+}
+
+interface ConfirmDeleteProps {
+  title: string
+  /** What deleting does, in a sentence or two. */
+  children: ComponentChildren
+  /** The admin API path the DELETE goes to. */
+  path: string
+  /** The danger button's label. */
+  action: string
+  onClose: () => void
+  onDone: () => void
+}
+
+/** "Are you sure?" for a DELETE on the admin API: Cancel has the focus; errors show in the dialog. */
+export function ConfirmDelete({ title, children, path, action, onClose, onDone }: ConfirmDeleteProps) {
+  const api = useApi()
+  const [error, setError] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+  const confirm = async () => {
+    setBusy(true)
+    try {
+      await api.send('DELETE', path)
+      onDone()
+    } catch (err) {
+      setError(err)
+      setBusy(false)
+    }
+  }
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <p>{children}</p>
+      <ErrorNotice error={error} />
+      <div class="dialog-actions">
+        <button type="button" autoFocus onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" class="danger solid" disabled={busy} onClick={() => void confirm()}>
+          {action}
+        </button>
+      </div>
+    </Dialog>
   )
 }

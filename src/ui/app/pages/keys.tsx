@@ -4,7 +4,7 @@
 // are listed read-only.
 import { useState } from 'preact/hooks'
 import { ApiError, type BudgetRow, type CreatedKey, enc, type KeyView } from '../api'
-import { Dialog } from '../components/dialog'
+import { ConfirmDelete, Dialog } from '../components/dialog'
 import { Field } from '../components/field'
 import { BudgetMeter } from '../components/meter'
 import { ErrorNotice, Notice } from '../components/notice'
@@ -63,15 +63,19 @@ export function KeysPage() {
       ) : null}
       {open?.kind === 'secret' ? <SecretDialog created={open.created} onClose={close} /> : null}
       {open?.kind === 'revoke' ? (
-        <RevokeDialog
-          name={open.key.name}
+        <ConfirmDelete
+          title={`Revoke key ${open.key.name}?`}
+          path={`/v1/admin/keys/${enc(open.key.name)}`}
+          action="Revoke key"
           onClose={close}
-          onRevoked={() => {
+          onDone={() => {
             setMessage(`Key ${open.key.name} revoked.`)
             close()
             void refresh()
           }}
-        />
+        >
+          Requests with this key are refused from the next one on, on every instance. This cannot be undone.
+        </ConfirmDelete>
       ) : null}
     </>
   )
@@ -277,36 +281,6 @@ function SecretDialog({ created, onClose }: { created: CreatedKey; onClose: () =
       <div class="dialog-actions">
         <button type="button" onClick={onClose}>
           Done
-        </button>
-      </div>
-    </Dialog>
-  )
-}
-
-function RevokeDialog({ name, onClose, onRevoked }: { name: string; onClose: () => void; onRevoked: () => void }) {
-  const api = useApi()
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-  const revoke = async () => {
-    setBusy(true)
-    try {
-      await api.send('DELETE', `/v1/admin/keys/${enc(name)}`)
-      onRevoked()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
-  return (
-    <Dialog title={`Revoke key ${name}?`} onClose={onClose}>
-      <p>Requests with this key are refused from the next one on, on every instance. This cannot be undone.</p>
-      <ErrorNotice error={error} />
-      <div class="dialog-actions">
-        <button type="button" autoFocus onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger solid" disabled={busy} onClick={() => void revoke()}>
-          Revoke key
         </button>
       </div>
     </Dialog>

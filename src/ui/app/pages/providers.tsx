@@ -5,7 +5,7 @@
 // file are listed read-only.
 import { useState } from 'preact/hooks'
 import { ApiError, enc, type ProviderView, type Stats, type StatsRow } from '../api'
-import { Dialog } from '../components/dialog'
+import { ConfirmDelete, Dialog } from '../components/dialog'
 import { Field } from '../components/field'
 import { ErrorNotice } from '../components/notice'
 import { TableScroll } from '../components/table'
@@ -65,15 +65,19 @@ export function ProvidersPage() {
         />
       ) : null}
       {open?.kind === 'delete' ? (
-        <DeleteDialog
-          name={open.provider.name}
+        <ConfirmDelete
+          title={`Delete provider ${open.provider.name}?`}
+          path={`/v1/admin/providers/${enc(open.provider.name)}`}
+          action="Delete provider"
           onClose={close}
-          onDeleted={() => {
+          onDone={() => {
             setMessage(`Provider ${open.provider.name} deleted.`)
             close()
             void refresh()
           }}
-        />
+        >
+          Requests in flight finish; new requests no longer route to it. Models only it serves stop being available.
+        </ConfirmDelete>
       ) : null}
     </>
   )
@@ -306,36 +310,6 @@ function ProviderForm({ editing, onClose, onSaved }: { editing?: ProviderView | 
           </button>
         </div>
       </form>
-    </Dialog>
-  )
-}
-
-function DeleteDialog({ name, onClose, onDeleted }: { name: string; onClose: () => void; onDeleted: () => void }) {
-  const api = useApi()
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-  const remove = async () => {
-    setBusy(true)
-    try {
-      await api.send('DELETE', `/v1/admin/providers/${enc(name)}`)
-      onDeleted()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
-  return (
-    <Dialog title={`Delete provider ${name}?`} onClose={onClose}>
-      <p>Requests in flight finish; new requests no longer route to it. Models only it serves stop being available.</p>
-      <ErrorNotice error={error} />
-      <div class="dialog-actions">
-        <button type="button" autoFocus onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger solid" disabled={busy} onClick={() => void remove()}>
-          Delete provider
-        </button>
-      </div>
     </Dialog>
   )
 }
