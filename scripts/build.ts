@@ -19,14 +19,19 @@ const code = await (async () => {
   mkdirSync(assets)
   writeFileSync(join(assets, UI_SCRIPT_FILE), ui.script)
   writeFileSync(join(assets, UI_STYLE_FILE), ui.style)
-  console.log(`dashboard: ${UI_SCRIPT_FILE} ${kb(ui.script)} (${kb(Bun.gzipSync(ui.script))} gzipped), ${UI_STYLE_FILE} ${kb(ui.style)} (${kb(Bun.gzipSync(ui.style))} gzipped)`)
+  console.log(
+    `dashboard: ${UI_SCRIPT_FILE} ${kb(ui.script)} (${kb(Bun.gzipSync(ui.script))} gzipped), ${UI_STYLE_FILE} ${kb(ui.style)} (${kb(Bun.gzipSync(ui.style))} gzipped)`,
+  )
   // The SQLite checkpoint worker is a second entry point: a compiled binary only holds workers named here.
   const entries = [resolve(root, 'src/main.ts'), resolve(root, 'src/storage/checkpoint-worker.ts')]
-  const proc = Bun.spawn([process.execPath, 'build', '--compile', '--minify', ...entries, '--asset', assets, '--outfile', outfile], {
-    cwd: root,
-    stdout: 'inherit',
-    stderr: 'inherit',
-  })
+  const proc = Bun.spawn(
+    [process.execPath, 'build', '--compile', '--minify', ...entries, '--asset', assets, '--outfile', outfile],
+    {
+      cwd: root,
+      stdout: 'inherit',
+      stderr: 'inherit',
+    },
+  )
   return proc.exited
 })().finally(() => rmSync(staging, { recursive: true, force: true }))
 if (code !== 0) {

@@ -47,7 +47,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     const value = argv[i + 1]
     const number = () => {
       const n = Number(value)
-      if (value === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${value ?? 'nothing'}`)
+      if (value === undefined || !Number.isFinite(n) || n <= 0)
+        throw new Error(`${flag} needs a positive number, got ${value ?? 'nothing'}`)
       i++
       return n
     }
@@ -89,7 +90,9 @@ async function soak(options: SoakOptions): Promise<boolean> {
   await using upstream = await spawnMockUpstream()
   await using gateway = await spawnGateway(upstream.url, { source: false, extensions: 'sqlite', log })
   const rss = () => (readMemory(gateway.pid, 'VmRSS') ?? Number.NaN) / 1e6
-  log(`soak: ${options.minutes} min at ${options.rate} req/s (${options.workers} workers; chat, streams, embeddings) against dist/crabllm pid ${gateway.pid}`)
+  log(
+    `soak: ${options.minutes} min at ${options.rate} req/s (${options.workers} workers; chat, streams, embeddings) against dist/crabllm pid ${gateway.pid}`,
+  )
   log(`  ${'t'.padStart(6)}  ${'RSS MB'.padStart(8)}  ${'requests'.padStart(9)}  ${'errors'.padStart(6)}`)
 
   const started = performance.now()
@@ -114,9 +117,16 @@ async function soak(options: SoakOptions): Promise<boolean> {
   const samples: SoakSample[] = []
   const take = () => {
     const { requests, errors } = totals()
-    const sample = { t_s: Math.round((performance.now() - started) / 100) / 10, rss_mb: Math.round(rss() * 10) / 10, requests, errors }
+    const sample = {
+      t_s: Math.round((performance.now() - started) / 100) / 10,
+      rss_mb: Math.round(rss() * 10) / 10,
+      requests,
+      errors,
+    }
     samples.push(sample)
-    log(`  ${`${sample.t_s}s`.padStart(6)}  ${sample.rss_mb.toFixed(1).padStart(8)}  ${String(requests).padStart(9)}  ${String(errors).padStart(6)}`)
+    log(
+      `  ${`${sample.t_s}s`.padStart(6)}  ${sample.rss_mb.toFixed(1).padStart(8)}  ${String(requests).padStart(9)}  ${String(errors).padStart(6)}`,
+    )
   }
   take()
   const endAt = started + options.minutes * 60_000
@@ -144,16 +154,29 @@ async function soak(options: SoakOptions): Promise<boolean> {
     usage_counted: counted,
     rss_mb: { start: rssValues[0], end: rssValues.at(-1), min: Math.min(...rssValues), max: Math.max(...rssValues) },
     second_half_slope_mb_per_min: Math.round(mbPerMin * 1000) / 1000,
-    verdict: flat ? `no growth trend (|slope| < ${FLAT_MB_PER_MIN} MB/min)` : `growing: ${mbPerMin.toFixed(3)} MB/min over the second half`,
+    verdict: flat
+      ? `no growth trend (|slope| < ${FLAT_MB_PER_MIN} MB/min)`
+      : `growing: ${mbPerMin.toFixed(3)} MB/min over the second half`,
   }
   log('')
-  log(`requests ${requests} in ${summary.duration_s} s (${summary.achieved_rate}/s), errors ${errors} ${JSON.stringify(Object.fromEntries(load.counts))}`)
+  log(
+    `requests ${requests} in ${summary.duration_s} s (${summary.achieved_rate}/s), errors ${errors} ${JSON.stringify(Object.fromEntries(load.counts))}`,
+  )
   log(`usage counted ${counted} of ${ok} answers`)
-  log(`RSS start ${summary.rss_mb.start} MB, end ${summary.rss_mb.end} MB, min ${summary.rss_mb.min}, max ${summary.rss_mb.max}`)
+  log(
+    `RSS start ${summary.rss_mb.start} MB, end ${summary.rss_mb.end} MB, min ${summary.rss_mb.min}, max ${summary.rss_mb.max}`,
+  )
   log(`second-half slope ${summary.second_half_slope_mb_per_min} MB/min: ${summary.verdict}`)
 
   const result = {
-    meta: { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', bun: Bun.version, ...options, out: undefined },
+    meta: {
+      date: new Date().toISOString(),
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      bun: Bun.version,
+      ...options,
+      out: undefined,
+    },
     summary,
     outcomes: Object.fromEntries(load.counts),
     samples,

@@ -15,7 +15,13 @@ import { createLogger, levelFrom } from './log'
 /** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
 const GROUPS: Record<string, Record<string, AdminCommand>> = { keys: keysCommands, providers: providersCommands }
 
-const COMMANDS: Record<string, readonly FlagSpec[]> = { serve: serveFlags, init: initFlags, openapi: openapiFlags, help: [], version: [] }
+const COMMANDS: Record<string, readonly FlagSpec[]> = {
+  serve: serveFlags,
+  init: initFlags,
+  openapi: openapiFlags,
+  help: [],
+  version: [],
+}
 for (const [group, commands] of Object.entries(GROUPS))
   for (const [name, command] of Object.entries(commands)) COMMANDS[`${group} ${name}`] = commandFlags(command)
 
@@ -34,7 +40,8 @@ export function usage(command?: string): string {
   const group = command && GROUPS[command]
   if (group) {
     lines.push(`usage: crabllm ${command} <command> [flags]`, '', 'commands:')
-    for (const [name, sub] of Object.entries(group)) lines.push(`  ${`${name}${sub.args ? ` ${sub.args}` : ''}`.padEnd(14)}${sub.summary}`)
+    for (const [name, sub] of Object.entries(group))
+      lines.push(`  ${`${name}${sub.args ? ` ${sub.args}` : ''}`.padEnd(14)}${sub.summary}`)
     lines.push('', `run \`crabllm ${command} <command> --help\` for its flags; every command takes:`)
     pushFlags(lines, CONNECTION_FLAGS)
   } else if (command && COMMANDS[command]?.length) {
@@ -48,12 +55,20 @@ export function usage(command?: string): string {
     lines.push('usage: crabllm [command] [flags]', '', 'commands:')
     for (const [name, summary] of Object.entries(SUMMARIES)) lines.push(`  ${name.padEnd(11)}${summary}`)
   }
-  lines.push('', 'global flags:', '  -v, -vv, -vvv              more logging (info, debug, trace); LOG_LEVEL=… overrides', '  -h, --help                  show help', '  -V, --version               print the version')
+  lines.push(
+    '',
+    'global flags:',
+    '  -v, -vv, -vvv              more logging (info, debug, trace); LOG_LEVEL=… overrides',
+    '  -h, --help                  show help',
+    '  -V, --version               print the version',
+  )
   return lines.join('\n')
 }
 
 function pushFlags(lines: string[], flags: readonly FlagSpec[]): void {
-  const heads = flags.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.placeholder ?? 'VALUE'}` : ''}`)
+  const heads = flags.map(
+    (f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.placeholder ?? 'VALUE'}` : ''}`,
+  )
   const width = Math.max(30, ...heads.map((h) => h.length + 2))
   flags.forEach((f, i) => lines.push(heads[i]!.padEnd(width) + f.description))
 }
@@ -97,7 +112,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`)
       return err.exitCode
     }
-    process.stderr.write(`crabllm: unexpected error (a bug; please report it)\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stderr.write(
+      `crabllm: unexpected error (a bug; please report it)\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    )
     return 1
   }
 }

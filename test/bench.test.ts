@@ -14,7 +14,15 @@ import { percentile, runLoad, summarize } from '../scripts/bench/load'
 import { BENCH_MODELS, startBenchUpstream } from '../scripts/bench/mock-upstream'
 import { runOpenStreams } from '../scripts/bench/open-streams'
 import { benchConfig, GATEWAY_KEY, ROOT, UPSTREAM_KEY } from '../scripts/bench/processes'
-import { type LoadScenario, type OpenStreamsScenario, SCENARIOS, scenarioRequest, selectScenarios, type Target, verifyScenario } from '../scripts/bench/scenarios'
+import {
+  type LoadScenario,
+  type OpenStreamsScenario,
+  SCENARIOS,
+  scenarioRequest,
+  selectScenarios,
+  type Target,
+  verifyScenario,
+} from '../scripts/bench/scenarios'
 import { checkVerdict, TARGETS, verdicts } from '../scripts/bench/verdicts'
 import { startGateway } from './support/gateway'
 
@@ -83,7 +91,10 @@ describe('bench load generator', () => {
     await using mock = fastMock()
     for (const name of ['chat-minimal-c1', 'chat-stream-c32', 'tools-c1']) {
       const s = loadScenario(name)
-      const run = await runLoad(scenarioRequest(s, directTarget(mock.url), mock.bodies), { concurrency: Math.min(s.concurrency, 4), durationMs: 60 })
+      const run = await runLoad(scenarioRequest(s, directTarget(mock.url), mock.bodies), {
+        concurrency: Math.min(s.concurrency, 4),
+        durationMs: 60,
+      })
       expect(run.errors).toBe(0)
       expect(run.requests).toBeGreaterThan(0)
       expect(run.total.length).toBe(run.requests)
@@ -113,7 +124,11 @@ describe('bench scenarios', () => {
     await using relay = startBareRelay({ upstream: mock.url })
     await using gateway = await startGateway(benchConfig(mock.url, 'none'))
     const targets = [directTarget(mock.url), bareRelayTarget(relay.url), crabTarget(gateway.url)]
-    const result = await compareScenario(loadScenario('chat-stream-c1'), targets, mock.bodies, { durationMs: 90, rounds: 3, warmupMs: 10 })
+    const result = await compareScenario(loadScenario('chat-stream-c1'), targets, mock.bodies, {
+      durationMs: 90,
+      rounds: 3,
+      warmupMs: 10,
+    })
     expect(result.order).toEqual([
       ['direct', 'bare', 'crabllm'],
       ['bare', 'crabllm', 'direct'],
@@ -128,15 +143,30 @@ describe('bench scenarios', () => {
     expect(result.targets.direct!.vsDirect).toBeUndefined()
     expect(result.targets.bare!.vsBare).toBeUndefined()
     const crab = result.targets.crabllm!
-    for (const value of [crab.vsDirect?.p50, crab.vsDirect?.ttfbP50, crab.vsDirect?.rpsShare, crab.vsBare?.p50, crab.vsBare?.ttfbP50, crab.vsBare?.rpsShare])
+    for (const value of [
+      crab.vsDirect?.p50,
+      crab.vsDirect?.ttfbP50,
+      crab.vsDirect?.rpsShare,
+      crab.vsBare?.p50,
+      crab.vsBare?.ttfbP50,
+      crab.vsBare?.rpsShare,
+    ])
       expect(Number.isFinite(value)).toBe(true)
   })
 
   it('holds N streams open through a target and reports them all complete', async () => {
     await using mock = fastMock()
     await using relay = startBareRelay({ upstream: mock.url })
-    const open: OpenStreamsScenario = { ...(scenario('open-streams-100') as OpenStreamsScenario), streams: 20, name: 'open-streams-20' }
-    const result = await runOpenStreams(open, [directTarget(mock.url), bareRelayTarget(relay.url)], mock.bodies, { rounds: 1, mockUrl: mock.url, pids: { bare: process.pid } })
+    const open: OpenStreamsScenario = {
+      ...(scenario('open-streams-100') as OpenStreamsScenario),
+      streams: 20,
+      name: 'open-streams-20',
+    }
+    const result = await runOpenStreams(open, [directTarget(mock.url), bareRelayTarget(relay.url)], mock.bodies, {
+      rounds: 1,
+      mockUrl: mock.url,
+      pids: { bare: process.pid },
+    })
     for (const t of [result.targets.direct!, result.targets.bare!]) {
       expect(t.allCompleted).toBe(true)
       expect(t.errors).toBe(0)
@@ -148,7 +178,10 @@ describe('bench scenarios', () => {
 
   it('selects scenarios by name or by family', () => {
     expect(selectScenarios(['chat-minimal']).map((s) => s.name)).toEqual(['chat-minimal-c1', 'chat-minimal-c32'])
-    expect(selectScenarios(['open-streams-1000', 'tools-c1']).map((s) => s.name)).toEqual(['tools-c1', 'open-streams-1000'])
+    expect(selectScenarios(['open-streams-1000', 'tools-c1']).map((s) => s.name)).toEqual([
+      'tools-c1',
+      'open-streams-1000',
+    ])
     expect(selectScenarios(['open-streams']).length).toBe(3)
     expect(() => selectScenarios(['nope'])).toThrow('unknown scenario')
     // Six families at 1 and 32 connections, and 100/500/1000 open streams.
@@ -158,16 +191,22 @@ describe('bench scenarios', () => {
 
 describe('bench chart', () => {
   const input: ChartInput = chartInput(
-    ['chat-minimal', 'tools'].flatMap((family) => [1, 32].map((c) => fakeLoad(`${family}-c${c}`, family, c, { crabllm: 0.3, bare: 0.2, peer: c === 1 ? 25 : 40 }))),
+    ['chat-minimal', 'tools'].flatMap((family) =>
+      [1, 32].map((c) => fakeLoad(`${family}-c${c}`, family, c, { crabllm: 0.3, bare: 0.2, peer: c === 1 ? 25 : 40 })),
+    ),
     'test machine',
   )
 
   it('draws a bar per scenario and gateway, a legend and an axis in ms', () => {
-    const svg = renderChart({ ...input, series: input.series.map((s) => (s.target === 'peer' ? { ...s, label: 'portkey <x>' } : s)) })
+    const svg = renderChart({
+      ...input,
+      series: input.series.map((s) => (s.target === 'peer' ? { ...s, label: 'portkey <x>' } : s)),
+    })
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true)
     expect(svg.match(/<rect class="bar"/g)?.length).toBe(4 * 3)
-    for (const gateway of ['crabllm', 'bare', 'peer']) expect(svg.match(new RegExp(`data-gateway="${gateway}"`, 'g'))?.length).toBe(4)
+    for (const gateway of ['crabllm', 'bare', 'peer'])
+      expect(svg.match(new RegExp(`data-gateway="${gateway}"`, 'g'))?.length).toBe(4)
     expect(svg).toContain('data-scenario="tools-c32"')
     expect(svg).toContain('>crabllm</text>')
     expect(svg).toContain('bare relay')
@@ -187,7 +226,12 @@ describe('bench chart', () => {
   })
 
   it('picks round axis steps', () => {
-    expect(niceAxis(0, 0.47)).toEqual({ min: 0, max: 0.5, step: 0.1, ticks: [0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5] })
+    expect(niceAxis(0, 0.47)).toEqual({
+      min: 0,
+      max: 0.5,
+      step: 0.1,
+      ticks: [0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5],
+    })
     expect(niceAxis(-0.7, 19.5).step).toBe(5)
     expect(niceAxis(0, 0).max).toBeGreaterThan(0)
   })
@@ -249,7 +293,15 @@ describe('bun run bench', () => {
     const check = parseBenchArgs(['--check', '--peers'])
     expect(check.scenarios.map((s) => s.name)).toEqual(['chat-minimal-c1'])
     expect(check.peers).toBe(false)
-    const smoke = parseBenchArgs(['--smoke', '--scenario', 'chat-minimal-c1,tools', '--source', '--write-docs', '--fetch-limit', '2048'])
+    const smoke = parseBenchArgs([
+      '--smoke',
+      '--scenario',
+      'chat-minimal-c1,tools',
+      '--source',
+      '--write-docs',
+      '--fetch-limit',
+      '2048',
+    ])
     expect(smoke.scenarios.map((s) => s.name)).toEqual(['chat-minimal-c1', 'tools-c1', 'tools-c32'])
     expect(smoke.source && smoke.writeDocs).toBe(true)
     expect(smoke.fetchLimit).toBe(2048)
@@ -265,10 +317,30 @@ describe('bun run bench', () => {
     try {
       const out = join(dir, 'results.json')
       const proc = Bun.spawn(
-        [process.execPath, join(ROOT, 'scripts/bench.ts'), '--smoke', '--source', '--json', '--extensions', 'memory', '--scenario', 'chat-minimal-c1', '--duration', '0.15', '--warmup', '0.02', '--out', out],
+        [
+          process.execPath,
+          join(ROOT, 'scripts/bench.ts'),
+          '--smoke',
+          '--source',
+          '--json',
+          '--extensions',
+          'memory',
+          '--scenario',
+          'chat-minimal-c1',
+          '--duration',
+          '0.15',
+          '--warmup',
+          '0.02',
+          '--out',
+          out,
+        ],
         { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' },
       )
-      const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+      const [code, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ])
       if (code !== 0) throw new Error(`bench exited ${code}\n${stderr}`)
       expect(existsSync(out)).toBe(true)
       const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults
@@ -305,7 +377,13 @@ function crabTarget(url: string): Target {
 }
 
 /** A load result with the given added P50 per gateway (direct at 0.1 ms, 1000 req/s; gateways at 500 req/s unless given). */
-function fakeLoad(name: string, family: string, concurrency: number, added: Record<'crabllm' | 'bare' | 'peer', number>, shareOfBare: Partial<Record<'crabllm' | 'peer', number>> = {}): LoadResult {
+function fakeLoad(
+  name: string,
+  family: string,
+  concurrency: number,
+  added: Record<'crabllm' | 'bare' | 'peer', number>,
+  shareOfBare: Partial<Record<'crabllm' | 'peer', number>> = {},
+): LoadResult {
   const figures = (label: string, add: number | null, rps: number, vsBareShare?: number) => ({
     label,
     requests: 10,
@@ -314,10 +392,26 @@ function fakeLoad(name: string, family: string, concurrency: number, added: Reco
     p99: 0.2 + (add ?? 0),
     rps,
     ...(family.includes('stream') ? { ttfbP50: 0.05 + (add ?? 0), ttfbP99: 0.1 + (add ?? 0) } : {}),
-    ...(add === null ? {} : { vsDirect: { p50: add, p99: add, rpsShare: rps / 1000, ...(family.includes('stream') ? { ttfbP50: add, ttfbP99: add } : {}) } }),
+    ...(add === null
+      ? {}
+      : {
+          vsDirect: {
+            p50: add,
+            p99: add,
+            rpsShare: rps / 1000,
+            ...(family.includes('stream') ? { ttfbP50: add, ttfbP99: add } : {}),
+          },
+        }),
     ...(vsBareShare === undefined
       ? {}
-      : { vsBare: { p50: (add ?? 0) - added.bare, p99: 0, rpsShare: vsBareShare, ...(family.includes('stream') ? { ttfbP50: (add ?? 0) - added.bare, ttfbP99: 0 } : {}) } }),
+      : {
+          vsBare: {
+            p50: (add ?? 0) - added.bare,
+            p99: 0,
+            rpsShare: vsBareShare,
+            ...(family.includes('stream') ? { ttfbP50: (add ?? 0) - added.bare, ttfbP99: 0 } : {}),
+          },
+        }),
     rounds: [],
   })
   return {
@@ -337,4 +431,3 @@ function fakeLoad(name: string, family: string, concurrency: number, added: Reco
     },
   }
 }
-

@@ -50,7 +50,17 @@ export function startBareRelay(options: BareRelayOptions): BareRelay {
 // --- internal ---
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus host (fetch sets it) and content-length (fetch recomputes it). */
-const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']
+const REQUEST_HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]
 /** Connection-specific fields, and content-encoding: fetch decoded the body it hands over. */
 const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding']
 

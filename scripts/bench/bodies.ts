@@ -40,7 +40,11 @@ export const BODIES: Record<Family, FamilySpec> = {
     description: 'streaming chat completion, 20 content chunks',
   },
   embeddings: {
-    body: json({ model: BENCH_MODELS.chat, input: 'The quick brown fox jumps over the lazy dog.', encoding_format: 'float' }),
+    body: json({
+      model: BENCH_MODELS.chat,
+      input: 'The quick brown fox jumps over the lazy dog.',
+      encoding_format: 'float',
+    }),
     answer: 'embeddings',
     endpoint: 'embeddings',
     stream: false,
@@ -74,7 +78,12 @@ export const SLOW_BODY = json({ model: BENCH_MODELS.slow, messages: TWO_MESSAGES
 
 /** A system prompt, then user/assistant turns of a few hundred characters each, ending on a user turn. */
 function largeContext(count: number) {
-  const messages: { role: string; content: string }[] = [{ role: 'system', content: 'You are a careful assistant helping to plan a data migration. Keep answers short and precise.' }]
+  const messages: { role: string; content: string }[] = [
+    {
+      role: 'system',
+      content: 'You are a careful assistant helping to plan a data migration. Keep answers short and precise.',
+    },
+  ]
   for (let i = 1; i < count; i++) {
     const user = i % 2 === 1
     const content = user
@@ -87,7 +96,18 @@ function largeContext(count: number) {
 
 /** Function tools with realistic JSON Schema parameters. */
 function toolDefinitions(count: number) {
-  const names = ['get_weather', 'search_flights', 'book_hotel', 'convert_currency', 'get_stock_price', 'send_email', 'create_calendar_event', 'translate_text', 'lookup_order', 'schedule_call']
+  const names = [
+    'get_weather',
+    'search_flights',
+    'book_hotel',
+    'convert_currency',
+    'get_stock_price',
+    'send_email',
+    'create_calendar_event',
+    'translate_text',
+    'lookup_order',
+    'schedule_call',
+  ]
   return Array.from({ length: count }, (_, i) => ({
     type: 'function',
     function: {

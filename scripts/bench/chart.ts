@@ -44,7 +44,11 @@ export function chartInput(results: readonly LoadResult[], subtitle: string): Ch
     title: c === 1 ? '1 connection' : `${c} connections`,
     groups: results
       .filter((r) => r.concurrency === c)
-      .map((r) => ({ scenario: r.name, label: r.family, values: series.map((s) => r.targets[s.target]?.vsDirect?.p50 ?? null) })),
+      .map((r) => ({
+        scenario: r.name,
+        label: r.family,
+        values: series.map((s) => r.targets[s.target]?.vsDirect?.p50 ?? null),
+      })),
   }))
   return { title: 'Added latency per scenario (P50, ms, lower is better)', subtitle, series, panels }
 }
@@ -66,23 +70,36 @@ export function renderChart(input: ChartInput): string {
   // Legend.
   let lx = left
   for (const s of input.series) {
-    out.push(`<g class="legend-item"><rect x="${lx}" y="62" width="14" height="14" rx="2" fill="${s.color}"/><text x="${lx + 20}" y="74" font-size="13" fill="#212529">${esc(s.label)}</text></g>`)
+    out.push(
+      `<g class="legend-item"><rect x="${lx}" y="62" width="14" height="14" rx="2" fill="${s.color}"/><text x="${lx + 20}" y="74" font-size="13" fill="#212529">${esc(s.label)}</text></g>`,
+    )
     lx += 20 + textWidth(s.label, 13) + 28
   }
-  if (input.series.some((s) => s.clip)) out.push(`<text x="${lx}" y="74" font-size="11" fill="#868e96">↑ bar cut at the top of the axis; its label gives the value</text>`)
+  if (input.series.some((s) => s.clip))
+    out.push(
+      `<text x="${lx}" y="74" font-size="11" fill="#868e96">↑ bar cut at the top of the axis; its label gives the value</text>`,
+    )
   input.panels.forEach((panel, p) => {
     const y0 = top + p * (panelHeight + gap) + 40
     const plotH = panelHeight - 40
     const plotW = width - left - right
     const axis = panelAxis(panel, input.series)
     const y = (v: number) => y0 + plotH - ((v - axis.min) / (axis.max - axis.min)) * plotH
-    out.push(`<text x="${left}" y="${y0 - 24}" font-size="14" font-weight="600" fill="#212529">${esc(panel.title)}</text>`)
+    out.push(
+      `<text x="${left}" y="${y0 - 24}" font-size="14" font-weight="600" fill="#212529">${esc(panel.title)}</text>`,
+    )
     // Grid and axis labels.
     for (const tick of axis.ticks) {
-      out.push(`<line x1="${left}" x2="${left + plotW}" y1="${r(y(tick))}" y2="${r(y(tick))}" stroke="${tick === 0 ? '#495057' : '#dee2e6'}" stroke-width="1"/>`)
-      out.push(`<text x="${left - 8}" y="${r(y(tick) + 4)}" font-size="11" text-anchor="end" fill="#495057">${formatTick(tick, axis.step)}</text>`)
+      out.push(
+        `<line x1="${left}" x2="${left + plotW}" y1="${r(y(tick))}" y2="${r(y(tick))}" stroke="${tick === 0 ? '#495057' : '#dee2e6'}" stroke-width="1"/>`,
+      )
+      out.push(
+        `<text x="${left - 8}" y="${r(y(tick) + 4)}" font-size="11" text-anchor="end" fill="#495057">${formatTick(tick, axis.step)}</text>`,
+      )
     }
-    out.push(`<text transform="translate(${left - 50} ${r(y0 + plotH / 2)}) rotate(-90)" font-size="12" text-anchor="middle" fill="#495057">added P50 (ms)</text>`)
+    out.push(
+      `<text transform="translate(${left - 50} ${r(y0 + plotH / 2)}) rotate(-90)" font-size="12" text-anchor="middle" fill="#495057">added P50 (ms)</text>`,
+    )
     // Bars.
     const groupW = plotW / Math.max(1, panel.groups.length)
     const barW = Math.min(34, (groupW * 0.8) / Math.max(1, input.series.length))
@@ -92,7 +109,9 @@ export function renderChart(input: ChartInput): string {
         const s = input.series[i]!
         const x = gx + i * barW
         if (value === null || !Number.isFinite(value)) {
-          out.push(`<text x="${r(x + barW / 2)}" y="${r(y(0) - 4)}" font-size="10" text-anchor="middle" fill="#adb5bd">n/a</text>`)
+          out.push(
+            `<text x="${r(x + barW / 2)}" y="${r(y(0) - 4)}" font-size="10" text-anchor="middle" fill="#adb5bd">n/a</text>`,
+          )
           return
         }
         const cut = value > axis.max
@@ -103,11 +122,18 @@ export function renderChart(input: ChartInput): string {
           `<rect class="bar" data-scenario="${esc(group.scenario)}" data-gateway="${s.target}" x="${r(x + 1)}" y="${r(barTop)}" width="${r(barW - 2)}" height="${r(h)}" fill="${s.color}"><title>${esc(`${group.scenario}, ${s.label}: ${value.toFixed(3)} ms`)}</title></rect>`,
         )
         // A cut bar gets a white break near its top.
-        if (cut) out.push(`<path d="M${r(x)} ${r(barTop + 12)} L${r(x + barW)} ${r(barTop + 6)} L${r(x + barW)} ${r(barTop + 10)} L${r(x)} ${r(barTop + 16)} Z" fill="#ffffff"/>`)
+        if (cut)
+          out.push(
+            `<path d="M${r(x)} ${r(barTop + 12)} L${r(x + barW)} ${r(barTop + 6)} L${r(x + barW)} ${r(barTop + 10)} L${r(x)} ${r(barTop + 16)} Z" fill="#ffffff"/>`,
+          )
         const labelY = shown >= 0 ? barTop - 4 : barTop + h + 11
-        out.push(`<text x="${r(x + barW / 2)}" y="${r(labelY)}" font-size="10" text-anchor="middle" fill="#343a40">${formatValue(value)}${cut ? ' ↑' : ''}</text>`)
+        out.push(
+          `<text x="${r(x + barW / 2)}" y="${r(labelY)}" font-size="10" text-anchor="middle" fill="#343a40">${formatValue(value)}${cut ? ' ↑' : ''}</text>`,
+        )
       })
-      out.push(`<text x="${r(left + g * groupW + groupW / 2)}" y="${r(y0 + plotH + 18)}" font-size="12" text-anchor="middle" fill="#212529">${esc(group.label)}</text>`)
+      out.push(
+        `<text x="${r(left + g * groupW + groupW / 2)}" y="${r(y0 + plotH + 18)}" font-size="12" text-anchor="middle" fill="#212529">${esc(group.label)}</text>`,
+      )
     })
   })
   out.push('</svg>')

@@ -67,7 +67,12 @@ export interface LoadResult {
   targets: Partial<Record<TargetName, TargetFigures>>
 }
 
-export async function compareScenario(scenario: LoadScenario, targets: readonly Target[], expected: BenchAnswers, options: CompareOptions): Promise<LoadResult> {
+export async function compareScenario(
+  scenario: LoadScenario,
+  targets: readonly Target[],
+  expected: BenchAnswers,
+  options: CompareOptions,
+): Promise<LoadResult> {
   const requests = targets.map((t) => scenarioRequest(scenario, t, expected))
   const load = (durationMs: number) => ({ concurrency: scenario.concurrency, durationMs })
   if (options.warmupMs > 0) for (const request of requests) await runLoad(request, load(options.warmupMs))
@@ -76,7 +81,10 @@ export async function compareScenario(scenario: LoadScenario, targets: readonly 
   const runs: LoadRun[][] = targets.map(() => [])
   const order: TargetName[][] = []
   for (let round = 0; round < rounds; round++) {
-    const indices = rotate(targets.map((_, i) => i), round)
+    const indices = rotate(
+      targets.map((_, i) => i),
+      round,
+    )
     order.push(indices.map((i) => targets[i]!.name))
     for (const i of indices) runs[i]!.push(await runLoad(requests[i]!, load(slice)))
   }
@@ -99,7 +107,17 @@ export async function compareScenario(scenario: LoadScenario, targets: readonly 
       rounds: mine,
     }
   })
-  return { kind: 'load', name: scenario.name, family: scenario.family, description: scenario.description, stream: scenario.stream, concurrency: scenario.concurrency, rounds, order, targets: out }
+  return {
+    kind: 'load',
+    name: scenario.name,
+    family: scenario.family,
+    description: scenario.description,
+    stream: scenario.stream,
+    concurrency: scenario.concurrency,
+    rounds,
+    order,
+    targets: out,
+  }
 }
 
 /** `list` rotated left by `by`: round r starts with the r-th target. */
@@ -122,7 +140,11 @@ export function median(values: readonly number[]): number {
 function roundFigures(run: LoadRun, stream: boolean): RoundFigures {
   const total = summarize(run.total)
   const ok = run.requests - run.errors
-  const figures: RoundFigures = { p50: total.p50, p99: total.p99, rps: run.elapsedMs > 0 ? (ok * 1000) / run.elapsedMs : NaN }
+  const figures: RoundFigures = {
+    p50: total.p50,
+    p99: total.p99,
+    rps: run.elapsedMs > 0 ? (ok * 1000) / run.elapsedMs : NaN,
+  }
   if (stream) {
     const ttfb = summarize(run.ttfb)
     figures.ttfbP50 = ttfb.p50
@@ -131,9 +153,15 @@ function roundFigures(run: LoadRun, stream: boolean): RoundFigures {
   return figures
 }
 
-function medianFigures(rounds: readonly RoundFigures[]): Pick<TargetFigures, 'p50' | 'p99' | 'rps' | 'ttfbP50' | 'ttfbP99'> {
+function medianFigures(
+  rounds: readonly RoundFigures[],
+): Pick<TargetFigures, 'p50' | 'p99' | 'rps' | 'ttfbP50' | 'ttfbP99'> {
   const pick = (f: (r: RoundFigures) => number | undefined) => median(rounds.map((r) => f(r) ?? NaN))
-  const out: Pick<TargetFigures, 'p50' | 'p99' | 'rps' | 'ttfbP50' | 'ttfbP99'> = { p50: pick((r) => r.p50), p99: pick((r) => r.p99), rps: pick((r) => r.rps) }
+  const out: Pick<TargetFigures, 'p50' | 'p99' | 'rps' | 'ttfbP50' | 'ttfbP99'> = {
+    p50: pick((r) => r.p50),
+    p99: pick((r) => r.p99),
+    rps: pick((r) => r.rps),
+  }
   if (rounds[0]?.ttfbP50 !== undefined) {
     out.ttfbP50 = pick((r) => r.ttfbP50)
     out.ttfbP99 = pick((r) => r.ttfbP99)
@@ -144,8 +172,13 @@ function medianFigures(rounds: readonly RoundFigures[]): Pick<TargetFigures, 'p5
 /** Round-by-round comparison of `mine` with `ref` (same round = same conditions), then the median. */
 function delta(mine: readonly RoundFigures[], ref: readonly RoundFigures[]): Delta {
   const pairs = mine.map((m, i) => [m, ref[i]!] as const)
-  const diff = (f: (r: RoundFigures) => number | undefined) => median(pairs.map(([m, r]) => (f(m) ?? NaN) - (f(r) ?? NaN)))
-  const out: Delta = { p50: diff((r) => r.p50), p99: diff((r) => r.p99), rpsShare: median(pairs.map(([m, r]) => m.rps / r.rps)) }
+  const diff = (f: (r: RoundFigures) => number | undefined) =>
+    median(pairs.map(([m, r]) => (f(m) ?? NaN) - (f(r) ?? NaN)))
+  const out: Delta = {
+    p50: diff((r) => r.p50),
+    p99: diff((r) => r.p99),
+    rpsShare: median(pairs.map(([m, r]) => m.rps / r.rps)),
+  }
   if (mine[0]?.ttfbP50 !== undefined) {
     out.ttfbP50 = diff((r) => r.ttfbP50)
     out.ttfbP99 = diff((r) => r.ttfbP99)

@@ -15,7 +15,9 @@ export function replaceResults(page: string, content: string): string {
   const start = page.indexOf(RESULTS_START)
   const end = page.indexOf(RESULTS_END)
   if (start < 0 || end < 0 || end < start)
-    throw new Error(`docs/benchmarks.md needs the markers ${RESULTS_START} and ${RESULTS_END}, in that order, around its results section`)
+    throw new Error(
+      `docs/benchmarks.md needs the markers ${RESULTS_START} and ${RESULTS_END}, in that order, around its results section`,
+    )
   return `${page.slice(0, start + RESULTS_START.length)}\n${content.trim()}\n${page.slice(end)}`
 }
 

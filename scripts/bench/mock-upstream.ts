@@ -78,8 +78,10 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
         async POST(request) {
           const text = await request.text()
           const model = MODEL.exec(text)?.[1]
-          if (!STREAM_TRUE.test(text)) return new Response(model === BENCH_MODELS.tools ? tools : chat, { headers: JSON_HEADERS })
-          if (model === BENCH_MODELS.slow) return new Response(slowSseBody(slowFrames, slowIntervalMs, slow), { headers: SSE_HEADERS })
+          if (!STREAM_TRUE.test(text))
+            return new Response(model === BENCH_MODELS.tools ? tools : chat, { headers: JSON_HEADERS })
+          if (model === BENCH_MODELS.slow)
+            return new Response(slowSseBody(slowFrames, slowIntervalMs, slow), { headers: SSE_HEADERS })
           return new Response(sseBody(model === BENCH_MODELS.long ? longFrames : frames), { headers: SSE_HEADERS })
         },
       },
@@ -97,13 +99,24 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
         },
       },
     },
-    fetch: () => new Response('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":null}}', { status: 404, headers: JSON_HEADERS }),
+    fetch: () =>
+      new Response('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":null}}', {
+        status: 404,
+        headers: JSON_HEADERS,
+      }),
   })
   const port = server.port!
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    bodies: { chat, tools, stream: concatAll(frames), longStream: concatAll(longFrames), slowStream: concatAll(slowFrames), embeddings },
+    bodies: {
+      chat,
+      tools,
+      stream: concatAll(frames),
+      longStream: concatAll(longFrames),
+      slowStream: concatAll(slowFrames),
+      embeddings,
+    },
     openStreams: () => ({ ...slow }),
     stop: () => server.stop(true),
     [Symbol.asyncDispose]: () => server.stop(true),
@@ -140,7 +153,11 @@ function sseBody(frames: readonly Uint8Array[]): ReadableStream<Uint8Array> {
  * A model that takes its time: the role frame at once, then each content chunk `intervalMs` after the
  * previous one, then the finish, usage and `[DONE]` frames. Counts how many such streams are open.
  */
-function slowSseBody(frames: readonly Uint8Array[], intervalMs: number, count: { open: number; peak: number }): ReadableStream<Uint8Array> {
+function slowSseBody(
+  frames: readonly Uint8Array[],
+  intervalMs: number,
+  count: { open: number; peak: number },
+): ReadableStream<Uint8Array> {
   const content = frames.length - TAIL_FRAMES
   return new ReadableStream({
     type: 'direct',
@@ -176,7 +193,8 @@ function chatCompletion() {
         index: 0,
         message: {
           role: 'assistant',
-          content: 'Latency is the time between asking and getting an answer; a gateway should add as little of it as it can.',
+          content:
+            'Latency is the time between asking and getting an answer; a gateway should add as little of it as it can.',
           refusal: null,
         },
         logprobs: null,
@@ -201,7 +219,11 @@ function toolCallCompletion() {
           role: 'assistant',
           content: null,
           tool_calls: [
-            { id: 'call_bench000000000000000000', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon","unit":"celsius"}' } },
+            {
+              id: 'call_bench000000000000000000',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Lisbon","unit":"celsius"}' },
+            },
           ],
           refusal: null,
         },
@@ -214,14 +236,32 @@ function toolCallCompletion() {
 }
 
 function streamFrames(chunks: number): Uint8Array[] {
-  const base = { id: 'chatcmpl-bench0000000000000000000000', object: 'chat.completion.chunk', created: CREATED, model: BENCH_MODEL, system_fingerprint: 'fp_bench' }
+  const base = {
+    id: 'chatcmpl-bench0000000000000000000000',
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model: BENCH_MODEL,
+    system_fingerprint: 'fp_bench',
+  }
   const frame = (value: unknown) => encoder.encode(`data: ${JSON.stringify(value)}\n\n`)
-  const out: Uint8Array[] = [frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })]
+  const out: Uint8Array[] = [
+    frame({
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    }),
+  ]
   for (let i = 0; i < chunks; i++)
-    out.push(frame({ ...base, choices: [{ index: 0, delta: { content: ` token${i}` }, logprobs: null, finish_reason: null }] }))
+    out.push(
+      frame({
+        ...base,
+        choices: [{ index: 0, delta: { content: ` token${i}` }, logprobs: null, finish_reason: null }],
+      }),
+    )
   // TAIL_FRAMES: these three.
   out.push(frame({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], usage: null }))
-  out.push(frame({ ...base, choices: [], usage: { prompt_tokens: 24, completion_tokens: chunks, total_tokens: 24 + chunks } }))
+  out.push(
+    frame({ ...base, choices: [], usage: { prompt_tokens: 24, completion_tokens: chunks, total_tokens: 24 + chunks } }),
+  )
   out.push(encoder.encode('data: [DONE]\n\n'))
   return out
 }
@@ -229,7 +269,12 @@ function streamFrames(chunks: number): Uint8Array[] {
 function embeddingResponse(dimensions: number) {
   // Deterministic values with realistic width (≈10 characters each).
   const embedding = Array.from({ length: dimensions }, (_, i) => Math.round(Math.sin(i + 1) * 1e8) / 1e9)
-  return { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: BENCH_MODEL, usage: { prompt_tokens: 8, total_tokens: 8 } }
+  return {
+    object: 'list',
+    data: [{ object: 'embedding', index: 0, embedding }],
+    model: BENCH_MODEL,
+    usage: { prompt_tokens: 8, total_tokens: 8 },
+  }
 }
 
 function concatAll(parts: readonly Uint8Array[]): Uint8Array {

@@ -45,8 +45,14 @@ export async function openStreams(spec: OpenStreamsClientSpec): Promise<OpenStre
     const t0 = Bun.nanoseconds()
     let counted = false
     try {
-      const response = await fetch(spec.url, { method: 'POST', headers: spec.headers, body, signal: AbortSignal.timeout(spec.timeoutMs) })
-      if (response.status !== 200 || !response.body) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`)
+      const response = await fetch(spec.url, {
+        method: 'POST',
+        headers: spec.headers,
+        body,
+        signal: AbortSignal.timeout(spec.timeoutMs),
+      })
+      if (response.status !== 200 || !response.body)
+        throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`)
       let bytes = 0
       let first = 0
       for await (const chunk of response.body) {

@@ -68,7 +68,12 @@ export interface OpenStreamsOptions {
   timeoutMs?: number
 }
 
-export async function runOpenStreams(scenario: OpenStreamsScenario, targets: readonly Target[], expected: BenchAnswers, options: OpenStreamsOptions): Promise<OpenStreamsResult> {
+export async function runOpenStreams(
+  scenario: OpenStreamsScenario,
+  targets: readonly Target[],
+  expected: BenchAnswers,
+  options: OpenStreamsOptions,
+): Promise<OpenStreamsResult> {
   const runs = new Map<TargetName, OpenStreamsRun[]>(targets.map((t) => [t.name, []]))
   const order: TargetName[][] = []
   const rounds = Math.max(1, Math.round(options.rounds))
@@ -81,7 +86,8 @@ export async function runOpenStreams(scenario: OpenStreamsScenario, targets: rea
   for (const target of targets) {
     const mine = runs.get(target.name)!
     const firstError = mine.find((r) => r.firstError !== undefined)?.firstError
-    const peaks = (values: (number | null)[]) => (values.some((v) => v !== null) ? Math.max(...values.map((v) => v ?? 0)) : null)
+    const peaks = (values: (number | null)[]) =>
+      values.some((v) => v !== null) ? Math.max(...values.map((v) => v ?? 0)) : null
     out[target.name] = {
       label: target.label,
       streams: scenario.streams,
@@ -97,14 +103,28 @@ export async function runOpenStreams(scenario: OpenStreamsScenario, targets: rea
       runs: mine,
     }
   }
-  return { kind: 'open-streams', name: scenario.name, family: 'open-streams', description: scenario.description, streams: scenario.streams, rounds, order, targets: out }
+  return {
+    kind: 'open-streams',
+    name: scenario.name,
+    family: 'open-streams',
+    description: scenario.description,
+    streams: scenario.streams,
+    rounds,
+    order,
+    targets: out,
+  }
 }
 
 // --- internal ---
 
 const CLIENT = join(import.meta.dir, 'open-streams-client.ts')
 
-async function runOnce(scenario: OpenStreamsScenario, target: Target, expected: BenchAnswers, options: OpenStreamsOptions): Promise<OpenStreamsRun> {
+async function runOnce(
+  scenario: OpenStreamsScenario,
+  target: Target,
+  expected: BenchAnswers,
+  options: OpenStreamsOptions,
+): Promise<OpenStreamsRun> {
   const request = scenarioRequest(scenario, target)
   const spec: OpenStreamsClientSpec = {
     url: request.url,
@@ -125,7 +145,11 @@ async function runOnce(scenario: OpenStreamsScenario, target: Target, expected: 
     // Room for every stream in one client process (see open-streams-client.ts).
     env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(scenario.streams + 64) },
   })
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ])
   const peakRss = sampler?.stop() ?? null
   if (code !== 0) throw new Error(`open-streams client for ${target.label} exited ${code}\n${stderr.slice(-2000)}`)
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as OpenStreamsClientResult

@@ -32,13 +32,28 @@ export interface BenchOptions {
 }
 
 /** Per mode: scenarios (when --scenario is absent) and timings (when their flags are absent). */
-export const MODES: Record<BenchMode, { scenarios: readonly string[]; durationS: number; rounds: number; warmupS: number; openStreamRounds: number }> = {
+export const MODES: Record<
+  BenchMode,
+  { scenarios: readonly string[]; durationS: number; rounds: number; warmupS: number; openStreamRounds: number }
+> = {
   // Every load scenario briefly, and the 1000-stream scenario once: under two minutes in all.
-  quick: { scenarios: [...FAMILIES, 'open-streams-1000'], durationS: 1.5, rounds: 6, warmupS: 0.25, openStreamRounds: 1 },
+  quick: {
+    scenarios: [...FAMILIES, 'open-streams-1000'],
+    durationS: 1.5,
+    rounds: 6,
+    warmupS: 0.25,
+    openStreamRounds: 1,
+  },
   full: { scenarios: SCENARIOS.map((s) => s.name), durationS: 4, rounds: 8, warmupS: 0.5, openStreamRounds: 3 },
   check: { scenarios: ['chat-minimal-c1'], durationS: 3, rounds: 6, warmupS: 0.5, openStreamRounds: 1 },
   // For tests: seconds in all.
-  smoke: { scenarios: ['chat-minimal-c1', 'chat-stream-c1'], durationS: 0.3, rounds: 2, warmupS: 0.05, openStreamRounds: 1 },
+  smoke: {
+    scenarios: ['chat-minimal-c1', 'chat-stream-c1'],
+    durationS: 0.3,
+    rounds: 2,
+    warmupS: 0.05,
+    openStreamRounds: 1,
+  },
 }
 
 export const USAGE = `usage: bun run bench [-- flags]
@@ -101,11 +116,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     if (arg === '--full') modes.push('full')
     else if (arg === '--check') modes.push('check')
     else if (arg === '--smoke') modes.push('smoke')
-    else if (arg === '--scenario') names.push(...value().split(',').map((s) => s.trim()).filter(Boolean))
+    else if (arg === '--scenario')
+      names.push(
+        ...value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
     else if (arg === '--peers') peers = true
     else if (arg === '--extensions') {
       const kind = value()
-      if (kind !== 'none' && kind !== 'memory' && kind !== 'sqlite') throw new Error('--extensions takes none, memory or sqlite')
+      if (kind !== 'none' && kind !== 'memory' && kind !== 'sqlite')
+        throw new Error('--extensions takes none, memory or sqlite')
       extensions = kind
     } else if (arg === '--source') source = true
     else if (arg === '--duration') durationS = number(0.01)

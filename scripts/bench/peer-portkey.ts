@@ -26,17 +26,33 @@ export async function ensurePortkey(log: (line: string) => void): Promise<string
   if (existsSync(ENTRY) && installedVersion() === PORTKEY_VERSION) return ENTRY
   log(`installing @portkey-ai/gateway@${PORTKEY_VERSION} into ${PORTKEY_DIR} (bun add)`)
   mkdirSync(PORTKEY_DIR, { recursive: true })
-  writeFileSync(join(PORTKEY_DIR, 'package.json'), `${JSON.stringify({ name: 'crabllm-bench-peer-portkey', private: true }, null, 2)}\n`)
-  const proc = Bun.spawn([process.execPath, 'add', `@portkey-ai/gateway@${PORTKEY_VERSION}`], { cwd: PORTKEY_DIR, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+  writeFileSync(
+    join(PORTKEY_DIR, 'package.json'),
+    `${JSON.stringify({ name: 'crabllm-bench-peer-portkey', private: true }, null, 2)}\n`,
+  )
+  const proc = Bun.spawn([process.execPath, 'add', `@portkey-ai/gateway@${PORTKEY_VERSION}`], {
+    cwd: PORTKEY_DIR,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+  })
   const timer = setTimeout(() => proc.kill('SIGKILL'), 180_000)
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ])
   clearTimeout(timer)
-  if (code !== 0 || !existsSync(ENTRY)) throw new Error(`bun add @portkey-ai/gateway@${PORTKEY_VERSION} failed (exit ${code})\n${(out + err).slice(-2000)}`)
+  if (code !== 0 || !existsSync(ENTRY))
+    throw new Error(`bun add @portkey-ai/gateway@${PORTKEY_VERSION} failed (exit ${code})\n${(out + err).slice(-2000)}`)
   return ENTRY
 }
 
 /** Starts Portkey on a free port (it takes `--port=N`, and prints "Ready for connections!" after a 1 s banner). */
-export async function spawnPortkey(entry: string, env: Record<string, string | undefined> = process.env): Promise<ChildService> {
+export async function spawnPortkey(
+  entry: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ChildService> {
   const port = freePort()
   return spawnService([process.execPath, entry, `--port=${port}`, '--headless'], {
     ready: 'Ready for connections',
@@ -51,7 +67,11 @@ export async function spawnPortkey(entry: string, env: Record<string, string | u
 
 function installedVersion(): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/package.json'), 'utf8')) as { version?: string }).version
+    return (
+      JSON.parse(readFileSync(join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/package.json'), 'utf8')) as {
+        version?: string
+      }
+    ).version
   } catch {
     return undefined
   }

@@ -38,7 +38,13 @@ export interface SpawnOptions {
 
 /** Spawns a process and resolves once it printed its ready line; rejects with its stderr if it exits or times out. */
 export async function spawnService(command: readonly string[], options: SpawnOptions): Promise<ChildService> {
-  const proc = Bun.spawn([...command], { cwd: options.cwd ?? ROOT, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', env: options.env ?? process.env })
+  const proc = Bun.spawn([...command], {
+    cwd: options.cwd ?? ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    stdin: 'ignore',
+    env: options.env ?? process.env,
+  })
   let errText = ''
   void drain(proc.stderr, (text) => {
     errText = (errText + text).slice(-65536)
@@ -62,9 +68,15 @@ export async function spawnService(command: readonly string[], options: SpawnOpt
       return
     }
   })
-  void proc.exited.then((code) => ready.reject(new Error(`${command.join(' ')} exited with code ${code} before it was ready\n${errText}`)))
+  void proc.exited.then((code) =>
+    ready.reject(new Error(`${command.join(' ')} exited with code ${code} before it was ready\n${errText}`)),
+  )
   const timeoutMs = options.timeoutMs ?? 15_000
-  const timer = setTimeout(() => ready.reject(new Error(`${command.join(' ')} printed no "${options.ready}" line in ${timeoutMs} ms\n${errText}`)), timeoutMs)
+  const timer = setTimeout(
+    () =>
+      ready.reject(new Error(`${command.join(' ')} printed no "${options.ready}" line in ${timeoutMs} ms\n${errText}`)),
+    timeoutMs,
+  )
   let url: string
   try {
     url = await ready.promise
@@ -94,8 +106,14 @@ export function spawnMockUpstream(): Promise<ChildService> {
 }
 
 /** The bare relay (the runtime's floor) in front of `upstreamUrl`. */
-export function spawnBareRelay(upstreamUrl: string, env: Record<string, string | undefined> = process.env): Promise<ChildService> {
-  return spawnService([process.execPath, join(ROOT, 'scripts/bench/bare-relay.ts'), '--upstream', upstreamUrl], { ready: 'bare relay listening on', env })
+export function spawnBareRelay(
+  upstreamUrl: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ChildService> {
+  return spawnService([process.execPath, join(ROOT, 'scripts/bench/bare-relay.ts'), '--upstream', upstreamUrl], {
+    ready: 'bare relay listening on',
+    env,
+  })
 }
 
 /** What runs inside crabllm: nothing, or rate_limit + usage + budget + audit over memory or SQLite storage. */
@@ -138,8 +156,9 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
 export function benchConfig(upstreamUrl: string, extensions: ExtensionsKind = 'sqlite'): string {
   const models = Object.values(BENCH_MODELS)
   // Limits far above what a bench run reaches: the extensions do all their work but never refuse.
-  const pipeline = extensions !== 'none'
-    ? `
+  const pipeline =
+    extensions !== 'none'
+      ? `
 [storage]
 kind = "${extensions}"
 path = "bench.db"
@@ -152,7 +171,7 @@ tokens_per_minute = 1000000000
 default_budget = 1000000
 [extensions.audit]
 `
-    : `
+      : `
 [storage]
 kind = "memory"
 `
@@ -190,9 +209,21 @@ async function ensureBinary(log: (line: string) => void): Promise<void> {
   const built = statOrUndefined(BINARY)?.mtimeMs
   const newest = Math.max(newestMtime(join(ROOT, 'src')), statOrUndefined(join(ROOT, 'package.json'))?.mtimeMs ?? 0)
   if (built !== undefined && built >= newest) return
-  log(built === undefined ? 'dist/crabllm not found: building it (bun run build)' : 'dist/crabllm is older than src/: rebuilding it (bun run build)')
-  const proc = Bun.spawn([process.execPath, join(ROOT, 'scripts/build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  log(
+    built === undefined
+      ? 'dist/crabllm not found: building it (bun run build)'
+      : 'dist/crabllm is older than src/: rebuilding it (bun run build)',
+  )
+  const proc = Bun.spawn([process.execPath, join(ROOT, 'scripts/build.ts')], {
+    cwd: ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ])
   if (code !== 0) throw new Error(`bun run build failed (exit ${code})\n${out}${err}`)
 }
 

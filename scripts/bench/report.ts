@@ -60,12 +60,30 @@ export function formatTtfbTable(results: readonly LoadResult[]): string {
   const rows: string[][] = []
   for (const r of results.filter((x) => x.stream))
     for (const [name, t] of targetsOf(r))
-      rows.push([r.name, t.label, ms(t.ttfbP50), ms(t.ttfbP99), name === 'direct' ? '' : signed(t.vsDirect?.ttfbP50), t.vsBare ? signed(t.vsBare.ttfbP50) : ''])
+      rows.push([
+        r.name,
+        t.label,
+        ms(t.ttfbP50),
+        ms(t.ttfbP99),
+        name === 'direct' ? '' : signed(t.vsDirect?.ttfbP50),
+        t.vsBare ? signed(t.vsBare.ttfbP50) : '',
+      ])
   return table(header, rows, 2)
 }
 
 export function formatOpenStreamsTable(results: readonly OpenStreamsResult[]): string {
-  const header = ['streams', 'target', 'completed', 'errors', 'time to complete', 'TTFB P50', 'stream P50', 'upstream peak open', 'RSS MB before', 'peak RSS MB']
+  const header = [
+    'streams',
+    'target',
+    'completed',
+    'errors',
+    'time to complete',
+    'TTFB P50',
+    'stream P50',
+    'upstream peak open',
+    'RSS MB before',
+    'peak RSS MB',
+  ]
   const rows: string[][] = []
   const notes: string[] = []
   for (const r of results)
@@ -97,27 +115,36 @@ export function formatProcessTable(results: BenchResults): string {
       .map((a) => (a.startsWith('/') ? a.slice(a.lastIndexOf('/') + 1) : a))
       .map((a) => (a === 'bun.exe' ? 'bun' : a))
       .join(' ')
-  const rows = results.processes.map((p) => [p.label, `\`${command(p.command)}\``, p.peakRssMB === null ? '?' : p.peakRssMB.toFixed(1)])
+  const rows = results.processes.map((p) => [
+    p.label,
+    `\`${command(p.command)}\``,
+    p.peakRssMB === null ? '?' : p.peakRssMB.toFixed(1),
+  ])
   return table(['process', 'command', 'peak RSS MB'], rows, 2)
 }
 
 // --- internal ---
 
 function targetsOf(r: LoadResult): [TargetName, TargetFigures][] {
-  return TARGET_ORDER.flatMap((name) => (r.targets[name] ? [[name, r.targets[name]!] as [TargetName, TargetFigures]] : []))
+  return TARGET_ORDER.flatMap((name) =>
+    r.targets[name] ? [[name, r.targets[name]!] as [TargetName, TargetFigures]] : [],
+  )
 }
 
 function errorNotes(results: readonly LoadResult[]): string {
   const notes: string[] = []
   for (const r of results)
-    for (const [, t] of targetsOf(r)) if (t.errors > 0) notes.push(`! ${r.name} ${t.label}: ${t.errors} of ${t.requests} requests failed (first: ${t.firstError})`)
+    for (const [, t] of targetsOf(r))
+      if (t.errors > 0)
+        notes.push(`! ${r.name} ${t.label}: ${t.errors} of ${t.requests} requests failed (first: ${t.firstError})`)
   return notes.length ? `\n\n${notes.join('\n')}` : ''
 }
 
 /** A Markdown table padded to line up in a terminal too; columns from `leftColumns` on are right-aligned. */
 function table(header: readonly string[], rows: readonly string[][], leftColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
   const rule = `|${widths.map((w, i) => (i < leftColumns ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
   return [line(header), rule, ...rows.map(line)].join('\n')
 }

@@ -7,7 +7,15 @@ import { type BenchAnswers, BENCH_MODELS, OPEN_STREAMS_PATH } from './mock-upstr
 import { runOpenStreams } from './open-streams'
 import type { BenchOptions } from './options'
 import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, spawnPortkey } from './peer-portkey'
-import { type ChildService, GATEWAY_KEY, ROOT, spawnBareRelay, spawnGateway, spawnMockUpstream, UPSTREAM_KEY } from './processes'
+import {
+  type ChildService,
+  GATEWAY_KEY,
+  ROOT,
+  spawnBareRelay,
+  spawnGateway,
+  spawnMockUpstream,
+  UPSTREAM_KEY,
+} from './processes'
 import type { BenchResults, ProcessInfo } from './results'
 import { readMemory, toMB } from './rss'
 import { type Scenario, type Target, type TargetName, verifyScenario } from './scenarios'
@@ -21,12 +29,18 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
-    const gatewayEnv: Record<string, string> = options.fetchLimit === null ? {} : { BUN_CONFIG_MAX_HTTP_REQUESTS: String(options.fetchLimit) }
+    const gatewayEnv: Record<string, string> =
+      options.fetchLimit === null ? {} : { BUN_CONFIG_MAX_HTTP_REQUESTS: String(options.fetchLimit) }
     const mock = await spawnMockUpstream()
     children.push({ target: 'mock', label: 'mock upstream', service: mock })
     const bare = await spawnBareRelay(mock.url, { ...process.env, ...gatewayEnv })
     children.push({ target: 'bare', label: 'bare relay', service: bare })
-    const crab = await spawnGateway(mock.url, { source: options.source, log, extensions: options.extensions, env: gatewayEnv })
+    const crab = await spawnGateway(mock.url, {
+      source: options.source,
+      log,
+      extensions: options.extensions,
+      env: gatewayEnv,
+    })
     children.push({ target: 'crabllm', label: 'crabllm', service: crab })
     const targets: Target[] = [
       { name: 'direct', label: 'direct', url: mock.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
@@ -46,24 +60,42 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         log(`peer (Portkey) ${peerSkipped}`)
       }
     }
-    log(`mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`)
+    log(
+      `mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`,
+    )
 
     const expected = await fetchAnswers(mock.url, options.scenarios)
     const excluded = await verifyAll(options.scenarios, targets, expected, log)
     log(`answers verified byte for byte: ${options.scenarios.length} scenario(s) × ${targets.length} targets`)
 
     const loadavgAtStart = loadavg()
-    const pids: Partial<Record<TargetName, number>> = Object.fromEntries(children.filter((c) => c.target !== 'mock').map((c) => [c.target, c.service.pid]))
+    const pids: Partial<Record<TargetName, number>> = Object.fromEntries(
+      children.filter((c) => c.target !== 'mock').map((c) => [c.target, c.service.pid]),
+    )
     const results: ScenarioResult[] = []
     const seen = new Map<string, number>()
     for (const scenario of options.scenarios) {
       const these = targets.filter((t) => !excluded.get(scenario.name)?.has(t.name))
       if (scenario.kind === 'load') {
-        log(`${scenario.name}: ${scenario.description}; ${these.length} targets × ${options.durationS} s in ${options.rounds} rounds`)
-        results.push(await compareScenario(scenario, these, expected, { durationMs: options.durationS * 1000, rounds: options.rounds, warmupMs: options.warmupS * 1000 }))
+        log(
+          `${scenario.name}: ${scenario.description}; ${these.length} targets × ${options.durationS} s in ${options.rounds} rounds`,
+        )
+        results.push(
+          await compareScenario(scenario, these, expected, {
+            durationMs: options.durationS * 1000,
+            rounds: options.rounds,
+            warmupMs: options.warmupS * 1000,
+          }),
+        )
       } else {
         log(`${scenario.name}: ${scenario.description}; ${these.length} targets, ${options.openStreamRounds} round(s)`)
-        results.push(await runOpenStreams(scenario, these, expected, { rounds: options.openStreamRounds, mockUrl: mock.url, pids }))
+        results.push(
+          await runOpenStreams(scenario, these, expected, {
+            rounds: options.openStreamRounds,
+            mockUrl: mock.url,
+            pids,
+          }),
+        )
       }
       for (const c of children) {
         // Only what is new since the last scenario; the peer logs every request it fails, so it is left out.
@@ -86,7 +118,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         mode: options.mode,
         bun: Bun.version,
         crabllm: crab.mode,
-        extensions: options.extensions === 'none' ? 'none' : `rate_limit, usage, budget, audit over ${options.extensions}`,
+        extensions:
+          options.extensions === 'none' ? 'none' : `rate_limit, usage, budget, audit over ${options.extensions}`,
         commit: gitCommit(),
         srcDirty: srcDirty(),
         platform: `${platform()} ${release()}`,
@@ -117,10 +150,15 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 /** The mock's exact answers, fetched once from the mock itself (it answers with fixed bytes). */
 async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Promise<BenchAnswers> {
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(mockUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const response = await fetch(mockUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     return new Uint8Array(await response.arrayBuffer())
   }
-  const chat = (model: string, stream: boolean) => post('/v1/chat/completions', { model, messages: [], ...(stream ? { stream: true } : {}) })
+  const chat = (model: string, stream: boolean) =>
+    post('/v1/chat/completions', { model, messages: [], ...(stream ? { stream: true } : {}) })
   const needSlow = scenarios.some((s) => s.answer === 'slowStream')
   const [c, tools, stream, longStream, slowStream, embeddings] = await Promise.all([
     chat(BENCH_MODELS.chat, false),
@@ -139,7 +177,12 @@ async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Pr
  * A mismatch from crabllm or the relay ends the run; from the peer, it only drops the peer from that
  * scenario (returned per scenario name).
  */
-async function verifyAll(scenarios: readonly Scenario[], targets: readonly Target[], expected: BenchAnswers, log: (line: string) => void): Promise<Map<string, Set<TargetName>>> {
+async function verifyAll(
+  scenarios: readonly Scenario[],
+  targets: readonly Target[],
+  expected: BenchAnswers,
+  log: (line: string) => void,
+): Promise<Map<string, Set<TargetName>>> {
   const excluded = new Map<string, Set<TargetName>>()
   for (const scenario of scenarios) {
     const outcomes = await Promise.allSettled(targets.map((t) => verifyScenario(scenario, t, expected)))
@@ -161,7 +204,11 @@ function firstLine(err: unknown): string {
 /** Whether src/ (what dist/crabllm is built from) has changes that are not committed. */
 function srcDirty(): boolean {
   try {
-    const proc = Bun.spawnSync(['git', 'status', '--porcelain', '--', 'src', 'package.json', 'bun.lock'], { cwd: ROOT, stdout: 'pipe', stderr: 'ignore' })
+    const proc = Bun.spawnSync(['git', 'status', '--porcelain', '--', 'src', 'package.json', 'bun.lock'], {
+      cwd: ROOT,
+      stdout: 'pipe',
+      stderr: 'ignore',
+    })
     return proc.exitCode === 0 && proc.stdout.toString().trim() !== ''
   } catch {
     return false

@@ -68,7 +68,10 @@ export function selectScenarios(names: readonly string[]): Scenario[] {
   const out: Scenario[] = []
   for (const name of names) {
     const found = SCENARIOS.filter((s) => s.name === name || s.family === name)
-    if (found.length === 0) throw new Error(`unknown scenario "${name}"; known: ${[...FAMILIES, 'open-streams'].join(', ')} (all), or ${SCENARIOS.map((s) => s.name).join(', ')}`)
+    if (found.length === 0)
+      throw new Error(
+        `unknown scenario "${name}"; known: ${[...FAMILIES, 'open-streams'].join(', ')} (all), or ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      )
     for (const s of found) if (!out.includes(s)) out.push(s)
   }
   return SCENARIOS.filter((s) => out.includes(s))
@@ -95,11 +98,14 @@ export async function verifyScenario(scenario: Scenario, target: Target, expecte
   const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body })
   const got = new Uint8Array(await response.arrayBuffer())
   const where = `${scenario.name}: ${target.label} (${request.url})`
-  if (response.status !== 200) throw new Error(`${where} answered ${response.status}: ${new TextDecoder().decode(got).slice(0, 300)}`)
+  if (response.status !== 200)
+    throw new Error(`${where} answered ${response.status}: ${new TextDecoder().decode(got).slice(0, 300)}`)
   const contentType = response.headers.get('content-type') ?? ''
   const wantType = scenario.stream ? 'text/event-stream' : 'application/json'
-  if (!contentType.includes(wantType)) throw new Error(`${where} answered content-type "${contentType}", expected ${wantType}`)
-  if (!Buffer.from(got).equals(Buffer.from(want))) throw new Error(`${where} answered ${got.byteLength} bytes that differ from the upstream's ${want.byteLength}`)
+  if (!contentType.includes(wantType))
+    throw new Error(`${where} answered content-type "${contentType}", expected ${wantType}`)
+  if (!Buffer.from(got).equals(Buffer.from(want)))
+    throw new Error(`${where} answered ${got.byteLength} bytes that differ from the upstream's ${want.byteLength}`)
 }
 
 // --- internal ---
@@ -107,7 +113,17 @@ export async function verifyScenario(scenario: Scenario, target: Target, expecte
 function loadScenario(family: Family, concurrency: number): LoadScenario {
   const b = BODIES[family]
   const conns = concurrency === 1 ? '1 connection' : `${concurrency} connections`
-  return { kind: 'load', name: `${family}-c${concurrency}`, family, description: `${b.description}, ${conns}`, endpoint: b.endpoint, stream: b.stream, concurrency, body: b.body, answer: b.answer }
+  return {
+    kind: 'load',
+    name: `${family}-c${concurrency}`,
+    family,
+    description: `${b.description}, ${conns}`,
+    endpoint: b.endpoint,
+    stream: b.stream,
+    concurrency,
+    body: b.body,
+    answer: b.answer,
+  }
 }
 
 function openStreamsScenario(streams: number): OpenStreamsScenario {

@@ -43,10 +43,15 @@ export function verdicts(results: readonly ScenarioResult[]): Verdict[] {
     const crab = r?.targets.crabllm?.vsDirect?.p50
     const bare = r?.targets.bare?.vsDirect?.p50
     const rule = `added P50 at 1 connection (chat-minimal-c1) within ${pct(TARGETS.addedP50VsBareRatio - 1)} of the bare relay's and < ${TARGETS.addedP50Ms} ms`
-    if (crab === undefined || bare === undefined) out.push({ rule, met: null, detail: ['chat-minimal-c1 did not run for crabllm and the bare relay'] })
+    if (crab === undefined || bare === undefined)
+      out.push({ rule, met: null, detail: ['chat-minimal-c1 did not run for crabllm and the bare relay'] })
     else {
       const met = crab <= TARGETS.addedP50VsBareRatio * Math.max(bare, 0) && crab < TARGETS.addedP50Ms
-      out.push({ rule, met, detail: [`crabllm ${signed(crab)} ms, bare relay ${signed(bare)} ms (${ratio(crab, bare)} of the relay's)`] })
+      out.push({
+        rule,
+        met,
+        detail: [`crabllm ${signed(crab)} ms, bare relay ${signed(bare)} ms (${ratio(crab, bare)} of the relay's)`],
+      })
     }
   }
 
@@ -60,7 +65,10 @@ export function verdicts(results: readonly ScenarioResult[]): Verdict[] {
         : {
             rule,
             met: rows.every((r) => r.targets.crabllm!.vsBare!.rpsShare >= TARGETS.c32RpsShareOfBare),
-            detail: rows.map((r) => `${r.name}: ${pct(r.targets.crabllm!.vsBare!.rpsShare)} ${mark(r.targets.crabllm!.vsBare!.rpsShare >= TARGETS.c32RpsShareOfBare)}`),
+            detail: rows.map(
+              (r) =>
+                `${r.name}: ${pct(r.targets.crabllm!.vsBare!.rpsShare)} ${mark(r.targets.crabllm!.vsBare!.rpsShare >= TARGETS.c32RpsShareOfBare)}`,
+            ),
           },
     )
   }
@@ -73,13 +81,21 @@ export function verdicts(results: readonly ScenarioResult[]): Verdict[] {
     out.push(
       rows.length === 0
         ? { rule, met: null, detail: ['no 1-connection stream scenario ran for crabllm and the bare relay'] }
-        : { rule, met: rows.every(ok), detail: rows.map((r) => `${r.name}: ${signed(r.targets.crabllm!.vsBare!.ttfbP50!)} ms over the relay ${mark(ok(r))}`) },
+        : {
+            rule,
+            met: rows.every(ok),
+            detail: rows.map(
+              (r) => `${r.name}: ${signed(r.targets.crabllm!.vsBare!.ttfbP50!)} ms over the relay ${mark(ok(r))}`,
+            ),
+          },
     )
   }
 
   // 4. Open streams.
   {
-    const r = results.find((x): x is OpenStreamsResult => x.kind === 'open-streams' && x.streams === TARGETS.openStreams)
+    const r = results.find(
+      (x): x is OpenStreamsResult => x.kind === 'open-streams' && x.streams === TARGETS.openStreams,
+    )
     const crab = r?.targets.crabllm
     const rule = `${TARGETS.openStreams} open streams all complete and crabllm's peak RSS < ${TARGETS.peakRssMB} MB`
     if (!crab) out.push({ rule, met: null, detail: [`open-streams-${TARGETS.openStreams} did not run for crabllm`] })
@@ -90,7 +106,9 @@ export function verdicts(results: readonly ScenarioResult[]): Verdict[] {
         `peak RSS ${crab.peakRssMB === null ? 'unknown' : `${crab.peakRssMB.toFixed(1)} MB`}`,
       ]
       if (crab.upstreamPeakOpen !== null && crab.upstreamPeakOpen < crab.streams)
-        detail.push(`the mock saw at most ${crab.upstreamPeakOpen} of them open at once: the rest waited in crabllm's upstream fetch queue`)
+        detail.push(
+          `the mock saw at most ${crab.upstreamPeakOpen} of them open at once: the rest waited in crabllm's upstream fetch queue`,
+        )
       out.push({ rule, met: crab.allCompleted && rssOk, detail })
     }
   }
@@ -132,15 +150,23 @@ export interface CheckOutcome {
  */
 export function checkVerdict(crabAddedP50: number, bareAddedP50: number): CheckOutcome {
   if (!Number.isFinite(crabAddedP50) || !Number.isFinite(bareAddedP50))
-    return { ok: false, message: `check failed: could not measure the added P50 (crabllm ${crabAddedP50}, bare relay ${bareAddedP50})` }
+    return {
+      ok: false,
+      message: `check failed: could not measure the added P50 (crabllm ${crabAddedP50}, bare relay ${bareAddedP50})`,
+    }
   const limit = TARGETS.checkRatio * Math.max(bareAddedP50, 0.01)
   const figures = `crabllm adds ${ms(crabAddedP50)} ms P50 at 1 connection, the bare relay ${ms(bareAddedP50)} ms (limit ${ms(limit)} ms = ${TARGETS.checkRatio}× the relay's)`
-  return crabAddedP50 <= limit ? { ok: true, message: `check passed: ${figures}` } : { ok: false, message: `check failed: ${figures}` }
+  return crabAddedP50 <= limit
+    ? { ok: true, message: `check passed: ${figures}` }
+    : { ok: false, message: `check failed: ${figures}` }
 }
 
 export function formatVerdicts(list: readonly Verdict[]): string {
   return list
-    .map((v) => `- **${v.met === null ? 'NOT RUN' : v.met ? 'MET' : 'MISSED'}** — ${v.rule}${v.detail.length ? `\n${v.detail.map((d) => `  - ${d}`).join('\n')}` : ''}`)
+    .map(
+      (v) =>
+        `- **${v.met === null ? 'NOT RUN' : v.met ? 'MET' : 'MISSED'}** — ${v.rule}${v.detail.length ? `\n${v.detail.map((d) => `  - ${d}`).join('\n')}` : ''}`,
+    )
     .join('\n')
 }
 

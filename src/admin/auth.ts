@@ -9,7 +9,8 @@ import { GatewayError } from '../server/errors'
 
 /** Throws the admin API's 404 (not enabled) or 401 (not the admin token); returns for the admin token. */
 export function requireAdmin(ctx: AppContext, request: Request): void {
-  if (!ctx.config.admin_token) throw adminApiDisabled(request.method, new URL(request.url, 'http://invalid-host').pathname)
+  if (!ctx.config.admin_token)
+    throw adminApiDisabled(request.method, new URL(request.url, 'http://invalid-host').pathname)
   const presented = presentedKey(request) !== undefined
   let admin = false
   try {

@@ -31,12 +31,25 @@ const PATTERN_PROBLEMS: Record<string, string> = {
 }
 
 function describe(error: ValueError, root: TSchema): { field: string; problem: string } {
-  const parts = error.path.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-  const s = error.schema as { minimum?: number; exclusiveMinimum?: number; maximum?: number; minLength?: number; minItems?: number; pattern?: string }
+  const parts = error.path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const s = error.schema as {
+    minimum?: number
+    exclusiveMinimum?: number
+    maximum?: number
+    minLength?: number
+    minItems?: number
+    pattern?: string
+  }
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const known = Object.keys((schemaAt(root, parts.slice(0, -1)) as { properties?: object }).properties ?? {})
-      return { field: dotted(parts), problem: `is not a known field${known.length ? `; valid fields: ${known.join(', ')}` : ''}` }
+      return {
+        field: dotted(parts),
+        problem: `is not a known field${known.length ? `; valid fields: ${known.join(', ')}` : ''}`,
+      }
     }
     case ValueErrorType.ObjectRequiredProperty:
       return { field: dotted(parts), problem: 'is required' }
@@ -45,7 +58,13 @@ function describe(error: ValueError, root: TSchema): { field: string; problem: s
     case ValueErrorType.Number:
       return { field: dotted(parts), problem: `must be a number, not ${typeName(error.value)}` }
     case ValueErrorType.Integer:
-      return { field: dotted(parts), problem: typeof error.value === 'number' ? 'must be a whole number' : `must be an integer, not ${typeName(error.value)}` }
+      return {
+        field: dotted(parts),
+        problem:
+          typeof error.value === 'number'
+            ? 'must be a whole number'
+            : `must be an integer, not ${typeName(error.value)}`,
+      }
     case ValueErrorType.Boolean:
       return { field: dotted(parts), problem: `must be true or false, not ${typeName(error.value)}` }
     case ValueErrorType.Array:
@@ -55,7 +74,10 @@ function describe(error: ValueError, root: TSchema): { field: string; problem: s
     case ValueErrorType.StringPattern:
       return { field: dotted(parts), problem: PATTERN_PROBLEMS[s.pattern ?? ''] ?? 'has the wrong format' }
     case ValueErrorType.StringMinLength:
-      return { field: dotted(parts), problem: s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters` }
+      return {
+        field: dotted(parts),
+        problem: s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`,
+      }
     case ValueErrorType.ArrayMinItems:
       return { field: dotted(parts), problem: `must list at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}` }
     case ValueErrorType.NumberMinimum:

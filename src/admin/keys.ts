@@ -10,7 +10,13 @@ import { digest, RESERVED_KEY_NAMES } from '../server/auth'
 import type { AppContext } from '../server/context'
 import { badRequest, GatewayError } from '../server/errors'
 import { checkBody } from './body'
-import { type CreatedKey, CreateKeyBodySchema, type KeyView, REMOVABLE_KEY_FIELDS, UpdateKeyFieldsSchema } from './schemas'
+import {
+  type CreatedKey,
+  CreateKeyBodySchema,
+  type KeyView,
+  REMOVABLE_KEY_FIELDS,
+  UpdateKeyFieldsSchema,
+} from './schemas'
 import type { KeyRecord } from './store'
 
 /** How many leading characters of a secret a listing shows ("sk-AbCd"). */
@@ -26,7 +32,9 @@ export function maskKey(secret: string): string {
 export async function listKeys(ctx: AppContext): Promise<KeyView[]> {
   const config = ctx.config.keys
   const now = Date.now()
-  const fromApi = (await ctx.admin.keys()).filter((r) => !config.some((k) => k.name === r.name)).map((r) => viewOfRecord(r, now))
+  const fromApi = (await ctx.admin.keys())
+    .filter((r) => !config.some((k) => k.name === r.name))
+    .map((r) => viewOfRecord(r, now))
   return [...config.map(viewOfConfig), ...fromApi]
 }
 
@@ -42,10 +50,15 @@ export async function createKey(ctx: AppContext, body: Record<string, unknown>):
   const fields = checkBody(CreateKeyBodySchema, body)
   const { name } = fields
   if ((RESERVED_KEY_NAMES as readonly string[]).includes(name))
-    throw badRequest(`name: "${name}" is reserved (it stands for the admin token or for callers when auth is off); choose another.`, 'name')
+    throw badRequest(
+      `name: "${name}" is reserved (it stands for the admin token or for callers when auth is off); choose another.`,
+      'name',
+    )
   const expiresAt = fields.expires_at === undefined ? undefined : futureTime(fields.expires_at)
-  if (configKey(ctx, name)) throw alreadyExists(`A key named '${name}' is defined in the config file; choose another name.`)
-  if (await ctx.admin.key(name)) throw alreadyExists(`A key named '${name}' already exists; choose another name, or delete it first.`)
+  if (configKey(ctx, name))
+    throw alreadyExists(`A key named '${name}' is defined in the config file; choose another name.`)
+  if (await ctx.admin.key(name))
+    throw alreadyExists(`A key named '${name}' already exists; choose another name, or delete it first.`)
   const secret = generateKey()
   const now = new Date().toISOString()
   const record: KeyRecord = {
@@ -61,7 +74,8 @@ export async function createKey(ctx: AppContext, body: Record<string, unknown>):
     created_at: now,
     updated_at: now,
   }
-  if (!(await ctx.admin.addKey(record))) throw alreadyExists(`A key named '${name}' already exists; choose another name, or delete it first.`)
+  if (!(await ctx.admin.addKey(record)))
+    throw alreadyExists(`A key named '${name}' already exists; choose another name, or delete it first.`)
   await ctx.live.changed()
   ctx.log.info('admin: key created', { key: name, models: record.models.join(','), expires_at: record.expires_at })
   const { name: _name, expired: _expired, ...view } = viewOfRecord(record, Date.now())
@@ -74,7 +88,8 @@ export async function updateKey(ctx: AppContext, name: string, body: Record<stri
   const record = await ctx.admin.key(name)
   if (!record) throw keyNotFound(name)
   const { name: rename, ...patch } = body
-  if (rename !== undefined && rename !== name) throw badRequest(`name: a key cannot be renamed; create a new key and delete '${name}'.`, 'name')
+  if (rename !== undefined && rename !== name)
+    throw badRequest(`name: a key cannot be renamed; create a new key and delete '${name}'.`, 'name')
   const removed = REMOVABLE_KEY_FIELDS.filter((field) => patch[field] === null)
   for (const field of removed) delete patch[field]
   const fields = checkBody(UpdateKeyFieldsSchema, patch)
@@ -142,11 +157,13 @@ function futureTime(value: string): string {
   const calendar = new Date(Date.UTC(year, month - 1, day))
   if (Number.isNaN(ms) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day)
     throw badRequest('expires_at: is not a real date and time.', 'expires_at')
-  if (ms <= Date.now()) throw badRequest('expires_at: must be in the future; to stop a key now, delete it.', 'expires_at')
+  if (ms <= Date.now())
+    throw badRequest('expires_at: must be in the future; to stop a key now, delete it.', 'expires_at')
   return new Date(ms).toISOString()
 }
 
-const keyNotFound = (name: string) => new GatewayError(404, 'not_found_error', 'key_not_found', `No key is named '${name}'.`)
+const keyNotFound = (name: string) =>
+  new GatewayError(404, 'not_found_error', 'key_not_found', `No key is named '${name}'.`)
 
 const alreadyExists = (message: string) => new GatewayError(409, 'invalid_request_error', 'already_exists', message)
 

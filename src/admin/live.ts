@@ -85,7 +85,9 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
     async changed() {
       await admin.bump()
       await refresh()
-      await admin.store.publish?.(CHANGES_CHANNEL, String(version)).catch((err) => ctx.log.error('announcing an admin change failed', { error: String(err) }))
+      await admin.store
+        .publish?.(CHANGES_CHANNEL, String(version))
+        .catch((err) => ctx.log.error('announcing an admin change failed', { error: String(err) }))
     },
     async reload() {
       if (!configPath) return undefined
@@ -97,7 +99,11 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
         pendingConfig = config
         await refresh()
         if (pendingConfig === config) throw new Error('the new config was not applied')
-        ctx.log.warn('config reloaded', { config: configPath, models: ctx.registry.models.length, providers: ctx.registry.providers.size })
+        ctx.log.warn('config reloaded', {
+          config: configPath,
+          models: ctx.registry.models.length,
+          providers: ctx.registry.providers.size,
+        })
         return undefined
       } catch (err) {
         if (config && pendingConfig === config) pendingConfig = undefined
@@ -141,7 +147,8 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
 function usableKeys(config: Config, records: readonly KeyRecord[], log: Logger): KeyRecord[] {
   return records.filter((k) => {
     if (config.keys.some((c) => c.name === k.name)) return false
-    const valid = k && typeof k.hash === 'string' && Array.isArray(k.models) && k.models.every((m) => typeof m === 'string')
+    const valid =
+      k && typeof k.hash === 'string' && Array.isArray(k.models) && k.models.every((m) => typeof m === 'string')
     if (!valid) log.error('a stored API key is invalid and is not accepted', { key: String(k?.name) })
     return valid
   })
@@ -157,13 +164,18 @@ function withProviders(config: Config, records: readonly ProviderRecord[], log: 
   const providers = { ...config.providers }
   for (const record of records) {
     if (Object.hasOwn(config.providers, record.name)) {
-      log.warn('an API provider has the name of a config-file provider; the config file wins', { provider: record.name })
+      log.warn('an API provider has the name of a config-file provider; the config file wins', {
+        provider: record.name,
+      })
       continue
     }
     const checked = validateProvider(record.config)
     if (!checked.ok) {
       const { field, problem } = checked.issue
-      log.error('a stored API provider is invalid and is not served', { provider: record.name, error: `${field ? `${field}: ` : ''}${problem}` })
+      log.error('a stored API provider is invalid and is not served', {
+        provider: record.name,
+        error: `${field ? `${field}: ` : ''}${problem}`,
+      })
       continue
     }
     providers[record.name] = checked.config

@@ -17,12 +17,12 @@ export const SECRET_FIELDS = ['api_key', 'access_key', 'secret_key', 'session_to
 
 /** A provider as the admin API shows it: its config with secrets masked, and where it comes from. */
 export type ProviderView = { name: string } & ProviderConfig & {
-  source: 'config' | 'api'
-  created_at?: string
-  updated_at?: string
-  /** The circuit breaker's state in this process (absent until the provider serves). */
-  health?: HealthSnapshot
-}
+    source: 'config' | 'api'
+    created_at?: string
+    updated_at?: string
+    /** The circuit breaker's state in this process (absent until the provider serves). */
+    health?: HealthSnapshot
+  }
 
 const NAME = new RegExp(NAME_PATTERN)
 
@@ -57,23 +57,39 @@ export async function addProvider(ctx: AppContext, body: Record<string, unknown>
 }
 
 /** Any subset of the fields; null removes one (back to its default). Re-validated as a whole. */
-export async function changeProvider(ctx: AppContext, name: string, body: Record<string, unknown>): Promise<ProviderView> {
+export async function changeProvider(
+  ctx: AppContext,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<ProviderView> {
   if (configProvider(ctx, name)) throw readOnly(name)
   const record = await ctx.admin.provider(name)
   if (!record) throw providerNotFound(name)
   const { name: rename, ...patch } = body
   if (rename !== undefined && rename !== name)
-    throw invalidField('name', `a provider cannot be renamed; create ${typeof rename === 'string' ? `'${rename}'` : 'a new one'} and delete '${name}'`)
+    throw invalidField(
+      'name',
+      `a provider cannot be renamed; create ${typeof rename === 'string' ? `'${rename}'` : 'a new one'} and delete '${name}'`,
+    )
   const merged: Record<string, unknown> = withoutKindDefaults(record.config)
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete merged[field]
     // A listing's masked secret sent back unchanged (GET, edit, PATCH) keeps the secret.
-    else if (isSecretField(field) && typeof value === 'string' && record.config[field] !== undefined && value === maskSecret(record.config[field]!))
+    else if (
+      isSecretField(field) &&
+      typeof value === 'string' &&
+      record.config[field] !== undefined &&
+      value === maskSecret(record.config[field]!)
+    )
       merged[field] = record.config[field]
     // Defined, not assigned: a field named "__proto__" must stay a field for validation to refuse.
     else Object.defineProperty(merged, field, { value, enumerable: true, writable: true, configurable: true })
   }
-  const updated: ProviderRecord = { ...record, config: validated(ctx, merged, false), updated_at: new Date().toISOString() }
+  const updated: ProviderRecord = {
+    ...record,
+    config: validated(ctx, merged, false),
+    updated_at: new Date().toISOString(),
+  }
   await ctx.admin.putProvider(updated)
   await ctx.live.changed()
   return withHealth(ctx, viewOfRecord(updated))
@@ -112,7 +128,8 @@ function isSecretField(field: string): field is (typeof SECRET_FIELDS)[number] {
 
 function checkName(name: unknown): string {
   if (name === undefined || name === null) throw invalidField('name', 'is required')
-  if (typeof name !== 'string' || !NAME.test(name)) throw invalidField('name', 'must be 1 to 64 characters of letters, digits, ".", "_" or "-"')
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw invalidField('name', 'must be 1 to 64 characters of letters, digits, ".", "_" or "-"')
   return name
 }
 
@@ -126,7 +143,10 @@ function validated(ctx: AppContext, fields: Record<string, unknown>, discover: b
   }
   const alias = result.config.models.find((model) => Object.hasOwn(ctx.config.aliases, model))
   if (alias !== undefined)
-    throw invalidField('models', `"${alias}" is an alias in the config file, so requests for it never reach a provider; use another name`)
+    throw invalidField(
+      'models',
+      `"${alias}" is an alias in the config file, so requests for it never reach a provider; use another name`,
+    )
   return result.config
 }
 
@@ -137,7 +157,10 @@ async function discover(name: string, config: ProviderConfig): Promise<string[]>
     models = await discoverModels(name, config)
   } catch (err) {
     if (!(err instanceof GatewayError)) throw err
-    const message = scrubSecrets(err.message, SECRET_FIELDS.map((field) => config[field]))
+    const message = scrubSecrets(
+      err.message,
+      SECRET_FIELDS.map((field) => config[field]),
+    )
     throw new GatewayError(err.status, err.type, err.code, message, err.param)
   }
   if (models.length === 0) throw invalidField('models', `the upstream of provider '${name}' lists no models; give them`)
@@ -165,9 +188,15 @@ function invalidField(field: string, problem: string): GatewayError {
   return badRequest(`Invalid '${field}': ${problem}${/[.?!]$/.test(problem) ? '' : '.'}`, field || null)
 }
 
-const providerNotFound = (name: string) => new GatewayError(404, 'not_found_error', 'provider_not_found', `No provider is named '${name}'.`)
+const providerNotFound = (name: string) =>
+  new GatewayError(404, 'not_found_error', 'provider_not_found', `No provider is named '${name}'.`)
 
 const alreadyExists = (message: string) => new GatewayError(409, 'invalid_request_error', 'already_exists', message)
 
 const readOnly = (name: string) =>
-  new GatewayError(409, 'invalid_request_error', 'read_only', `Provider '${name}' comes from the config file and is read-only here; edit the config file (and send SIGHUP) to change it.`)
+  new GatewayError(
+    409,
+    'invalid_request_error',
+    'read_only',
+    `Provider '${name}' comes from the config file and is read-only here; edit the config file (and send SIGHUP) to change it.`,
+  )

@@ -18,7 +18,8 @@ export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\
 
 export const KeyNameSchema = T.String({
   pattern: NAME_PATTERN,
-  description: 'Unique key name (1 to 64 letters, digits, ".", "_" or "-"; not "admin" or "anonymous"): shows in logs, usage and metrics.',
+  description:
+    'Unique key name (1 to 64 letters, digits, ".", "_" or "-"; not "admin" or "anonymous"): shows in logs, usage and metrics.',
 })
 
 export const KeyModelsSchema = T.Array(T.String({ minLength: 1 }), {
@@ -26,11 +27,15 @@ export const KeyModelsSchema = T.Array(T.String({ minLength: 1 }), {
   description: 'Models the key may use, after alias resolution: exact names, or "*" for all.',
 })
 
-export const KeyBudgetSchema = T.Number({ minimum: 0, description: 'Spend limit in USD; overrides [extensions.budget] for this key.' })
+export const KeyBudgetSchema = T.Number({
+  minimum: 0,
+  description: 'Spend limit in USD; overrides [extensions.budget] for this key.',
+})
 
 export const KeyMaxInflightSchema = T.Integer({
   minimum: 1,
-  description: 'Model requests (streams until they end) this key may have in flight at once; 429 concurrency_limit_exceeded beyond.',
+  description:
+    'Model requests (streams until they end) this key may have in flight at once; 429 concurrency_limit_exceeded beyond.',
 })
 
 export const KeyExpiresAtSchema = T.String({
@@ -86,14 +91,18 @@ export const UpdateKeyFieldsSchema = T.Object(
 /** A key as GET lists it: never its secret. */
 export const KeyViewSchema = T.Object({
   name: T.String(),
-  masked: T.String({ description: 'The secret\'s first 7 and last 4 characters ("sk-AbCd…wxyz"), or "****" for a short config-file key.' }),
+  masked: T.String({
+    description: 'The secret\'s first 7 and last 4 characters ("sk-AbCd…wxyz"), or "****" for a short config-file key.',
+  }),
   models: T.Array(T.String()),
   rate_limit: T.Optional(KeyRateLimitSchema),
   budget: T.Optional(T.Number()),
   expires_at: T.Optional(T.String()),
   max_inflight: T.Optional(T.Integer()),
   expired: T.Boolean(),
-  source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
+  source: T.Union([T.Literal('config'), T.Literal('api')], {
+    description: 'config: the config file (read-only here); api: made through this API.',
+  }),
   created_at: T.Optional(T.String()),
   updated_at: T.Optional(T.String()),
 })
@@ -121,7 +130,10 @@ export const KeyListSchema = T.Object({ object: T.Literal('list'), data: T.Array
 export const DeletedSchema = T.Object({ name: T.String(), deleted: T.Literal(true) })
 
 /** A provider's name in the admin API (the `[providers.<name>]` of a config file). */
-export const ProviderNameSchema = T.String({ pattern: NAME_PATTERN, description: 'Unique provider name (1 to 64 letters, digits, ".", "_" or "-").' })
+export const ProviderNameSchema = T.String({
+  pattern: NAME_PATTERN,
+  description: 'Unique provider name (1 to 64 letters, digits, ".", "_" or "-").',
+})
 
 const { kind: providerKind, ...providerFields } = ProviderConfigSchema.properties
 
@@ -138,25 +150,38 @@ export const CreateProviderBodySchema = T.Object(
 export const UpdateProviderBodySchema = T.Object(
   {
     name: T.Optional(T.String({ description: 'Must equal the name in the path (providers cannot be renamed).' })),
-    ...Object.fromEntries(Object.entries(ProviderConfigSchema.properties).map(([field, schema]) => [field, T.Optional(T.Union([schema, T.Null()]))])),
+    ...Object.fromEntries(
+      Object.entries(ProviderConfigSchema.properties).map(([field, schema]) => [
+        field,
+        T.Optional(T.Union([schema, T.Null()])),
+      ]),
+    ),
   },
-  { ...strict, description: 'The fields to change; null removes one. A masked secret sent back unchanged keeps the secret.' },
+  {
+    ...strict,
+    description: 'The fields to change; null removes one. A masked secret sent back unchanged keeps the secret.',
+  },
 )
 
 /** A provider as the admin API shows it: its config, secrets masked, and where it comes from. */
 export const ProviderViewSchema = T.Object({
   name: T.String(),
   ...ProviderConfigSchema.properties,
-  source: T.Union([T.Literal('config'), T.Literal('api')], { description: 'config: the config file (read-only here); api: made through this API.' }),
+  source: T.Union([T.Literal('config'), T.Literal('api')], {
+    description: 'config: the config file (read-only here); api: made through this API.',
+  }),
   created_at: T.Optional(T.String()),
   updated_at: T.Optional(T.String()),
   health: T.Optional(
     T.Object(
       {
         state: T.Union([T.Literal('closed'), T.Literal('open'), T.Literal('half_open')], {
-          description: 'closed: in use; open: skipped until cooldown_until (cooldown); half_open: the next request probes it.',
+          description:
+            'closed: in use; open: skipped until cooldown_until (cooldown); half_open: the next request probes it.',
         }),
-        consecutive_failures: T.Integer({ description: 'Failed attempts in a row (connection errors, timeouts, 5xx, 429).' }),
+        consecutive_failures: T.Integer({
+          description: 'Failed attempts in a row (connection errors, timeouts, 5xx, 429).',
+        }),
         cooldown_until: T.Union([T.String(), T.Null()], { description: 'While open: the ISO time it is tried again.' }),
         cooldowns: T.Integer({ description: 'Times this provider went into cooldown since the process started.' }),
       },
@@ -176,19 +201,25 @@ const StatsCountsSchema = T.Object({
   requests: T.Integer({ minimum: 0, description: 'Audit records (one per request that reached the pipeline).' }),
   errors: T.Integer({
     minimum: 0,
-    description: 'Failures among them: status ≥ 400, a stream that failed after it started (upstream_error, truncated), or an error code.',
+    description:
+      'Failures among them: status ≥ 400, a stream that failed after it started (upstream_error, truncated), or an error code.',
   }),
   prompt_tokens: T.Integer({ minimum: 0 }),
   completion_tokens: T.Integer({ minimum: 0 }),
   total_tokens: T.Integer({ minimum: 0 }),
-  cost_usd: T.Number({ minimum: 0, description: 'From [models."<name>"] pricing; requests without pricing or usage count 0.' }),
+  cost_usd: T.Number({
+    minimum: 0,
+    description: 'From [models."<name>"] pricing; requests without pricing or usage count 0.',
+  }),
   latency_p50_ms: nullableMs('Median latency (arrival to the end of the answer), ms; null without requests.'),
   latency_p99_ms: nullableMs('99th percentile latency, ms (nearest rank); null without requests.'),
 })
 export type StatsCounts = Static<typeof StatsCountsSchema>
 
 export const StatsBucketSchema = T.Object({
-  time: T.Integer({ description: 'Start of the bucket, ms since the epoch (the bucket holds [time, time + bucket_seconds)).' }),
+  time: T.Integer({
+    description: 'Start of the bucket, ms since the epoch (the bucket holds [time, time + bucket_seconds)).',
+  }),
   ...StatsCountsSchema.properties,
 })
 export type StatsBucket = Static<typeof StatsBucketSchema>
@@ -207,30 +238,47 @@ export const StatsSchema = T.Object(
     object: T.Literal('stats'),
     window: T.Union([T.Literal('1h'), T.Literal('24h')]),
     bucket_seconds: T.Integer({ description: '60 for 1h (60 buckets), 1800 for 24h (48 buckets).' }),
-    since: T.Integer({ description: 'Start of the first bucket, ms since the epoch (buckets are aligned to bucket_seconds).' }),
+    since: T.Integer({
+      description: 'Start of the first bucket, ms since the epoch (buckets are aligned to bucket_seconds).',
+    }),
     until: T.Integer({ description: 'When the answer was computed, ms since the epoch.' }),
-    extensions: T.Array(T.String(), { description: 'The extensions configured (audit, usage, budget, …), in pipeline order.' }),
+    extensions: T.Array(T.String(), {
+      description: 'The extensions configured (audit, usage, budget, …), in pipeline order.',
+    }),
     live: T.Object(
       {
-        inflight_requests: T.Integer({ minimum: 0, description: 'Model requests being answered now, streams until they end (this instance).' }),
+        inflight_requests: T.Integer({
+          minimum: 0,
+          description: 'Model requests being answered now, streams until they end (this instance).',
+        }),
         open_streams: T.Union([T.Integer({ minimum: 0 }), T.Null()], {
           description: 'Streams being relayed now, from their first event (this instance); null when metrics = false.',
         }),
       },
       { description: 'Live gauges of the instance that answered.' },
     ),
-    audit: T.Boolean({ description: 'Whether [extensions.audit] is on. Without it the answer has the live gauges only (totals null, lists empty).' }),
+    audit: T.Boolean({
+      description:
+        'Whether [extensions.audit] is on. Without it the answer has the live gauges only (totals null, lists empty).',
+    }),
     hint: T.Optional(T.String({ description: 'Present when audit is false: how to turn it on.' })),
     records: T.Integer({ minimum: 0, description: 'Audit records read for this answer.' }),
     max_records: T.Integer({ description: 'The most records one answer reads (the newest ones in the window).' }),
-    truncated: T.Boolean({ description: 'True when the window holds more than max_records: older records were left out.' }),
-    complete_since: T.Optional(T.Integer({ description: 'When truncated: the numbers count every record from this time (ms) on.' })),
+    truncated: T.Boolean({
+      description: 'True when the window holds more than max_records: older records were left out.',
+    }),
+    complete_since: T.Optional(
+      T.Integer({ description: 'When truncated: the numbers count every record from this time (ms) on.' }),
+    ),
     totals: T.Union([StatsCountsSchema, T.Null()], { description: 'The whole window; null when audit is false.' }),
-    buckets: T.Array(StatsBucketSchema, { description: 'Oldest first, every bucket of the window (empty ones included).' }),
+    buckets: T.Array(StatsBucketSchema, {
+      description: 'Oldest first, every bucket of the window (empty ones included).',
+    }),
     top_keys: TopSchema('keys'),
     top_models: TopSchema('canonical models'),
     providers: T.Array(StatsRowSchema, {
-      description: 'Every provider that answered in the window, by name: its requests, error rate (errors / requests) and latency.',
+      description:
+        'Every provider that answered in the window, by name: its requests, error rate (errors / requests) and latency.',
     }),
   },
   { description: 'Time-bucketed usage, errors, spend and latency from the audit records, plus live gauges.' },

@@ -22,7 +22,8 @@ export const MAX_STATS_RECORDS = 20_000
 export const DEFAULT_TOP = 10
 export const MAX_TOP = 100
 
-export const AUDIT_HINT = 'Add an [extensions.audit] table to the config file (and restart) to record requests and chart them.'
+export const AUDIT_HINT =
+  'Add an [extensions.audit] table to the config file (and restart) to record requests and chart them.'
 
 export interface StatsQuery {
   window: StatsWindow
@@ -35,7 +36,8 @@ export function parseStatsQuery(params: URLSearchParams): StatsQuery {
   const query: StatsQuery = { window: '1h', top: DEFAULT_TOP }
   const window = params.get('window')
   if (window !== null) {
-    if (!Object.hasOwn(STATS_WINDOWS, window)) throw badRequest(`window must be one of ${Object.keys(STATS_WINDOWS).join(', ')}, got "${window}".`, 'window')
+    if (!Object.hasOwn(STATS_WINDOWS, window))
+      throw badRequest(`window must be one of ${Object.keys(STATS_WINDOWS).join(', ')}, got "${window}".`, 'window')
     query.window = window as StatsWindow
   }
   const top = params.get('top')

@@ -186,7 +186,10 @@ export class AdminClient {
     try {
       return { value: JSON.parse(text) as T, text }
     } catch {
-      throw new AdminError(`${method} ${target}: expected JSON, got ${preview(text)}; is ${this.url} a crabllm gateway?`, response.status)
+      throw new AdminError(
+        `${method} ${target}: expected JSON, got ${preview(text)}; is ${this.url} a crabllm gateway?`,
+        response.status,
+      )
     }
   }
 
@@ -201,10 +204,14 @@ export class AdminClient {
       return new AdminError(message, status, error?.code ?? null)
     }
     if (error) {
-      const message = error.param && !error.message.includes(error.param) ? `${error.param}: ${error.message}` : error.message
+      const message =
+        error.param && !error.message.includes(error.param) ? `${error.param}: ${error.message}` : error.message
       return new AdminError(message, status, error.code)
     }
-    return new AdminError(`crabllm at ${this.url} answered HTTP ${status}${text.trim() ? `: ${preview(text)}` : ''}`, status)
+    return new AdminError(
+      `crabllm at ${this.url} answered HTTP ${status}${text.trim() ? `: ${preview(text)}` : ''}`,
+      status,
+    )
   }
 }
 

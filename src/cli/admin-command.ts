@@ -25,14 +25,36 @@ export interface AdminCommand {
 }
 
 export const CONNECTION_FLAGS: readonly FlagSpec[] = [
-  { name: 'url', value: true, placeholder: 'URL', description: 'gateway URL (default $CRABLLM_URL, else the listen address in --config)' },
-  { name: 'token', value: true, placeholder: 'TOKEN', description: 'admin token (default $CRABLLM_TOKEN, else admin_token in --config)' },
-  { name: 'config', short: 'c', value: true, placeholder: 'PATH', description: 'config file for the defaults (default crabllm.toml)' },
+  {
+    name: 'url',
+    value: true,
+    placeholder: 'URL',
+    description: 'gateway URL (default $CRABLLM_URL, else the listen address in --config)',
+  },
+  {
+    name: 'token',
+    value: true,
+    placeholder: 'TOKEN',
+    description: 'admin token (default $CRABLLM_TOKEN, else admin_token in --config)',
+  },
+  {
+    name: 'config',
+    short: 'c',
+    value: true,
+    placeholder: 'PATH',
+    description: 'config file for the defaults (default crabllm.toml)',
+  },
   { name: 'json', value: false, description: "print the API's JSON answer as is (for scripts)" },
 ]
 
 /** A name given bare or as --name; `positional` makes `keys get NAME` parse. */
-export const NAME_FLAG: FlagSpec = { name: 'name', value: true, positional: true, placeholder: 'NAME', description: 'the name (also accepted bare)' }
+export const NAME_FLAG: FlagSpec = {
+  name: 'name',
+  value: true,
+  positional: true,
+  placeholder: 'NAME',
+  description: 'the name (also accepted bare)',
+}
 
 /** The flags a command accepts: its own, then the connection flags. */
 export function commandFlags(command: AdminCommand): FlagSpec[] {
@@ -71,7 +93,10 @@ export async function resolveConnection(flags: Flags, env: Env = process.env): P
  */
 export async function runAdminCommand(command: AdminCommand, name: string, flags: Flags): Promise<void> {
   let stdout = ''
-  const output: Output = { out: (text) => void (stdout += `${text}\n`), err: (text) => void process.stderr.write(`${text}\n`) }
+  const output: Output = {
+    out: (text) => void (stdout += `${text}\n`),
+    err: (text) => void process.stderr.write(`${text}\n`),
+  }
   try {
     const { url, token } = await resolveConnection(flags)
     await command.run(new AdminClient({ url, token }), flags, output, name)
@@ -84,7 +109,8 @@ export async function runAdminCommand(command: AdminCommand, name: string, flags
 export function urlFromListen(listen: string, file: string): string {
   const address = parseListen(listen)
   if (!address) throw new ConfigError(file, 'listen', `"${listen}" is not a host:port address`, 'pass --url')
-  if (address.port === 0) throw new ConfigError(file, 'listen', 'port 0 is picked at start-up, so the CLI cannot know it', 'pass --url')
+  if (address.port === 0)
+    throw new ConfigError(file, 'listen', 'port 0 is picked at start-up, so the CLI cannot know it', 'pass --url')
   let host = address.hostname
   if (host === '0.0.0.0') host = '127.0.0.1'
   else if (host === '::') host = '::1'
@@ -112,10 +138,15 @@ function normalizeUrl(url: string): string {
  * Only `listen` and `admin_token`, each with ${VAR} expanded. The CLI does not validate the whole file:
  * an operator's shell need not have the providers' secrets (`api_key = "${OPENAI_API_KEY}"`) exported.
  */
-async function readLocalDefaults(path: string, required: boolean, env: Env): Promise<{ listen?: string; admin_token?: string }> {
+async function readLocalDefaults(
+  path: string,
+  required: boolean,
+  env: Env,
+): Promise<{ listen?: string; admin_token?: string }> {
   const file = Bun.file(path)
   if (!(await file.exists())) {
-    if (required) throw new ConfigError(path, '', 'file not found', 'pass the gateway config with --config, or --url and --token')
+    if (required)
+      throw new ConfigError(path, '', 'file not found', 'pass the gateway config with --config, or --url and --token')
     return {}
   }
   let text: string
@@ -123,22 +154,34 @@ async function readLocalDefaults(path: string, required: boolean, env: Env): Pro
     text = await file.text()
   } catch (err) {
     const code = (err as { code?: string }).code ?? String(err)
-    throw new ConfigError(path, '', `cannot read the file (${code})`, 'check its permissions, or pass --url and --token')
+    throw new ConfigError(
+      path,
+      '',
+      `cannot read the file (${code})`,
+      'check its permissions, or pass --url and --token',
+    )
   }
   let raw: Record<string, unknown>
   try {
     raw = parse(text) as Record<string, unknown>
   } catch (err) {
-    throw new ConfigError(path, '', `invalid TOML: ${String((err as Error).message ?? err).split('\n')[0]}`, 'pass --url and --token instead')
+    throw new ConfigError(
+      path,
+      '',
+      `invalid TOML: ${String((err as Error).message ?? err).split('\n')[0]}`,
+      'pass --url and --token instead',
+    )
   }
   const read = (field: 'listen' | 'admin_token'): string | undefined => {
     const value = raw[field]
     if (value === undefined) return undefined
-    if (typeof value !== 'string') throw new ConfigError(path, field, `expected a string, got ${JSON.stringify(value)}`, 'quote it')
+    if (typeof value !== 'string')
+      throw new ConfigError(path, field, `expected a string, got ${JSON.stringify(value)}`, 'quote it')
     try {
       return interpolateString(value, env, field)
     } catch (err) {
-      if (err instanceof InterpolationError) throw new ConfigError(path, field, err.message, `export ${err.variable}=…, or pass --url / --token`)
+      if (err instanceof InterpolationError)
+        throw new ConfigError(path, field, err.message, `export ${err.variable}=…, or pass --url / --token`)
       throw err
     }
   }

@@ -43,14 +43,18 @@ export function parseArgs(argv: readonly string[], commands: Record<string, read
     else if (arg === '--verbose') out.verbosity++
     else if (arg.startsWith('-')) {
       const [rawName, inline] = splitInline(arg)
-      const spec = rawName.startsWith('--') ? specs.find((s) => `--${s.name}` === rawName) : specs.find((s) => s.short && `-${s.short}` === rawName)
-      if (!spec) throw new UsageError(`unknown flag ${rawName}${out.command ? ` for '${out.command}'` : ''}`, out.command)
+      const spec = rawName.startsWith('--')
+        ? specs.find((s) => `--${s.name}` === rawName)
+        : specs.find((s) => s.short && `-${s.short}` === rawName)
+      if (!spec)
+        throw new UsageError(`unknown flag ${rawName}${out.command ? ` for '${out.command}'` : ''}`, out.command)
       if (!spec.value) {
         if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`, out.command)
         out.flags[spec.name] = true
       } else {
         const value = inline ?? argv[++i]
-        if (value === undefined || value === '') throw new UsageError(`--${spec.name} needs a value (${spec.placeholder ?? 'VALUE'})`, out.command)
+        if (value === undefined || value === '')
+          throw new UsageError(`--${spec.name} needs a value (${spec.placeholder ?? 'VALUE'})`, out.command)
         out.flags[spec.name] = value
       }
     } else if (out.command === undefined || group !== undefined) {
@@ -63,7 +67,10 @@ export function parseArgs(argv: readonly string[], commands: Record<string, read
       } else if (group === undefined && subCommands(commands, arg).length) {
         out.command = group = arg
       } else if (group !== undefined) {
-        throw new UsageError(`unknown command '${name}' (${group} commands: ${subCommands(commands, group).join(', ')})`, group)
+        throw new UsageError(
+          `unknown command '${name}' (${group} commands: ${subCommands(commands, group).join(', ')})`,
+          group,
+        )
       } else {
         throw new UsageError(`unknown command '${arg}'`)
       }
@@ -104,12 +111,20 @@ export function listFlag(flags: Flags, name: string, command?: string): string[]
 }
 
 /** A finite number (`integer`: a whole one), at least `min`; anything else is a UsageError naming the flag. */
-export function numberFlag(flags: Flags, name: string, command?: string, { integer = false, min = 0 } = {}): number | undefined {
+export function numberFlag(
+  flags: Flags,
+  name: string,
+  command?: string,
+  { integer = false, min = 0 } = {},
+): number | undefined {
   const value = stringFlag(flags, name)
   if (value === undefined) return undefined
   const n = value.trim() === '' ? Number.NaN : Number(value)
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min)
-    throw new UsageError(`--${name}: expected ${integer ? 'a whole number' : 'a number'} of at least ${min}, got "${value}"`, command)
+    throw new UsageError(
+      `--${name}: expected ${integer ? 'a whole number' : 'a number'} of at least ${min}, got "${value}"`,
+      command,
+    )
   return n
 }
 

@@ -15,5 +15,8 @@ export function raiseFetchLimit(userArgs: readonly string[], env: NodeJS.Process
   const entry = process.argv[1]
   const compiled = entry === undefined || entry.startsWith('/$bunfs/') || entry.startsWith('B:/~BUN/')
   const args = compiled ? [...userArgs] : [entry, ...userArgs]
-  process.execve(process.execPath, [process.execPath, ...args], { ...env, [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT) })
+  process.execve(process.execPath, [process.execPath, ...args], {
+    ...env,
+    [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT),
+  })
 }

@@ -12,7 +12,14 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   if (!headers.length) return ''
   const cells = [headers, ...rows].map((row) => headers.map((_, i) => clean(row[i] ?? NONE)))
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => width(row[i]!))))
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd()).join('\n')
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 /** `label:  value` lines with the values aligned; entries whose value is undefined are skipped. */

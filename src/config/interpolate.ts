@@ -33,7 +33,9 @@ export function interpolate<T>(value: T, env: Env, path = ''): T {
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     // fromEntries defines each key: a key named "__proto__" stays a key (for the schema check to name)
     // instead of replacing the new object's prototype.
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, env, path ? `${path}.${key}` : key)])) as T
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, env, path ? `${path}.${key}` : key)]),
+    ) as T
   }
   return value
 }

@@ -34,7 +34,9 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
       path,
       '',
       code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(err)})`,
-      code === 'ENOENT' ? 'run `crabllm init` to write a starter config, or pass --config PATH' : 'check the path and its permissions',
+      code === 'ENOENT'
+        ? 'run `crabllm init` to write a starter config, or pass --config PATH'
+        : 'check the path and its permissions',
     )
   }
   return { config: parseConfig(text, path, env), file, dir: dirname(file) }
@@ -67,7 +69,8 @@ export function parseConfig(text: string, name: string, env: Env = process.env):
     throw err
   }
   const proto = protoKeyPath(raw)
-  if (proto !== undefined) throw new ConfigError(name, proto, PROTO_PROBLEM, 'rename or remove it', findLine(text, proto))
+  if (proto !== undefined)
+    throw new ConfigError(name, proto, PROTO_PROBLEM, 'rename or remove it', findLine(text, proto))
   const shape = shapeIssue(ConfigSchema, raw, '')
   if (shape) throw new ConfigError(name, shape.field, shape.problem, shape.fix, findLine(text, shape.field))
   const withDefaults = applyDefaults(Value.Clone(raw))
@@ -78,7 +81,8 @@ export function parseConfig(text: string, name: string, env: Env = process.env):
   }
   const config = withDefaults as Config
   const semantic = checkSemantics(config) // also applies kind defaults
-  if (semantic) throw new ConfigError(name, semantic.field, semantic.problem, semantic.fix, findLine(text, semantic.field))
+  if (semantic)
+    throw new ConfigError(name, semantic.field, semantic.problem, semantic.fix, findLine(text, semantic.field))
   for (const [provider, fields] of Object.entries(config.providers)) {
     const issue = headerIssue(fields)
     if (issue) {
@@ -102,12 +106,19 @@ export function validateProvider(
   // JSON (the admin API) can carry what TOML cannot: a lone surrogate, on which encodeURIComponent
   // throws when the registry builds the provider's URLs (one stored provider then failed every rebuild).
   const unpaired = unpairedSurrogatePath(raw)
-  if (unpaired !== undefined) return { ok: false, issue: { field: unpaired, problem: 'contains an unpaired UTF-16 surrogate (it is not valid Unicode text)' } }
+  if (unpaired !== undefined)
+    return {
+      ok: false,
+      issue: { field: unpaired, problem: 'contains an unpaired UTF-16 surrogate (it is not valid Unicode text)' },
+    }
   const shape = shapeIssue(ProviderConfigSchema, raw, '')
   if (shape) return { ok: false, issue: shape }
   const withDefaults = Value.Default(ProviderConfigSchema, Value.Clone(raw))
   if (!checkProviderSchema.Check(withDefaults))
-    return { ok: false, issue: describeSchemaError(checkProviderSchema.Errors(withDefaults).First()!, ProviderConfigSchema) }
+    return {
+      ok: false,
+      issue: describeSchemaError(checkProviderSchema.Errors(withDefaults).First()!, ProviderConfigSchema),
+    }
   const { config, issue } = checkProvider(withDefaults, options)
   const problem = issue ?? headerIssue(config)
   return problem ? { ok: false, issue: problem } : { ok: true, config }
@@ -137,7 +148,11 @@ function headerIssue(config: ProviderConfig): SemanticIssue | undefined {
     try {
       new Headers({ authorization: `Bearer ${value}` })
     } catch {
-      return { field, problem: 'contains characters an HTTP header cannot carry (above U+00FF, or a line break or NUL)', fix: 'paste the key exactly as the provider issued it' }
+      return {
+        field,
+        problem: 'contains characters an HTTP header cannot carry (above U+00FF, or a line break or NUL)',
+        fix: 'paste the key exactly as the provider issued it',
+      }
     }
   }
   return undefined
@@ -174,9 +189,15 @@ function protoKeyPath(value: unknown, path = ''): string | undefined {
  */
 function shapeIssue(schema: TSchema, value: unknown, path: string): SemanticIssue | undefined {
   if (value === undefined) return undefined
-  const s = schema as { type?: unknown; properties?: Record<string, TSchema>; patternProperties?: Record<string, TSchema>; items?: TSchema }
+  const s = schema as {
+    type?: unknown
+    properties?: Record<string, TSchema>
+    patternProperties?: Record<string, TSchema>
+    items?: TSchema
+  }
   if (s.type === 'array') {
-    if (!Array.isArray(value)) return { field: path, problem: `expected a list, got ${describeValue(value)}`, fix: 'write ["a", "b"]' }
+    if (!Array.isArray(value))
+      return { field: path, problem: `expected a list, got ${describeValue(value)}`, fix: 'write ["a", "b"]' }
     if (s.items) {
       for (let i = 0; i < value.length; i++) {
         const issue = shapeIssue(s.items, value[i], `${path}[${i}]`)
@@ -187,7 +208,11 @@ function shapeIssue(schema: TSchema, value: unknown, path: string): SemanticIssu
   }
   if (s.type !== 'object') return undefined
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date)
-    return { field: path, problem: `expected a table, got ${describeValue(value)}`, fix: path ? `write it as a [${path}] table` : undefined }
+    return {
+      field: path,
+      problem: `expected a table, got ${describeValue(value)}`,
+      fix: path ? `write it as a [${path}] table` : undefined,
+    }
   const entries = Object.entries(value)
   const each = s.patternProperties ? Object.values(s.patternProperties)[0] : undefined
   for (const [key, item] of entries) {
@@ -202,7 +227,9 @@ function shapeIssue(schema: TSchema, value: unknown, path: string): SemanticIssu
 function unpairedSurrogatePath(value: unknown, path = ''): string | undefined {
   if (typeof value === 'string') return value.isWellFormed() ? undefined : path
   if (value === null || typeof value !== 'object') return undefined
-  for (const [key, item] of Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value)) {
+  for (const [key, item] of Array.isArray(value)
+    ? value.map((v, i) => [`[${i}]`, v] as const)
+    : Object.entries(value)) {
     const found = unpairedSurrogatePath(item, Array.isArray(value) ? `${path}${key}` : path ? `${path}.${key}` : key)
     if (found !== undefined) return found
   }
@@ -212,7 +239,13 @@ function unpairedSurrogatePath(value: unknown, path = ''): string | undefined {
 /** Value.Default does not reach into Record values, so provider tables get theirs explicitly. */
 function applyDefaults(raw: unknown): unknown {
   const config = Value.Default(ConfigSchema, raw) as { providers?: unknown }
-  if (config && typeof config === 'object' && config.providers && typeof config.providers === 'object' && !Array.isArray(config.providers)) {
+  if (
+    config &&
+    typeof config === 'object' &&
+    config.providers &&
+    typeof config.providers === 'object' &&
+    !Array.isArray(config.providers)
+  ) {
     const providers = config.providers as Record<string, unknown>
     for (const name of Object.keys(providers)) providers[name] = Value.Default(ProviderConfigSchema, providers[name])
   }
@@ -223,7 +256,10 @@ function applyDefaults(raw: unknown): unknown {
 function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): SemanticIssue {
   const field = toDotted(error.path)
   // A secret is never echoed into an error (stderr, the SIGHUP reload log): only its kind and length.
-  const got = isSecretField(field) && typeof error.value === 'string' ? `a string of ${error.value.length} characters` : describeValue(error.value)
+  const got =
+    isSecretField(field) && typeof error.value === 'string'
+      ? `a string of ${error.value.length} characters`
+      : describeValue(error.value)
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const parts = error.path.split('/').filter(Boolean)
@@ -242,7 +278,11 @@ function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): S
       return { field, problem: `expected a string, got ${got}`, fix: 'quote it' }
     case ValueErrorType.Number:
     case ValueErrorType.Integer:
-      return { field, problem: `expected ${error.type === ValueErrorType.Integer ? 'an integer' : 'a number'}, got ${got}`, fix: 'write a bare number' }
+      return {
+        field,
+        problem: `expected ${error.type === ValueErrorType.Integer ? 'an integer' : 'a number'}, got ${got}`,
+        fix: 'write a bare number',
+      }
     case ValueErrorType.Boolean:
       return { field, problem: `expected true or false, got ${got}`, fix: 'write true or false, unquoted' }
     case ValueErrorType.Array:
@@ -251,7 +291,11 @@ function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): S
       return { field, problem: `expected a table, got ${got}`, fix: `write it as a [${field}] table` }
     case ValueErrorType.Union: {
       const options = unionLiterals(error)
-      return { field, problem: `${got} is not allowed`, fix: options.length ? `use one of: ${options.join(', ')}` : undefined }
+      return {
+        field,
+        problem: `${got} is not allowed`,
+        fix: options.length ? `use one of: ${options.join(', ')}` : undefined,
+      }
     }
     default:
       return { field, problem: `${error.message.toLowerCase()}, got ${got}`, fix: boundFix(error) }
@@ -260,7 +304,13 @@ function describeSchemaError(error: ValueError, root: TSchema = ConfigSchema): S
 
 /** A fix for a value outside its schema's bounds (length or range), from the bounds themselves. */
 function boundFix(error: ValueError): string | undefined {
-  const s = error.schema as { minLength?: number; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number }
+  const s = error.schema as {
+    minLength?: number
+    minimum?: number
+    maximum?: number
+    exclusiveMinimum?: number
+    exclusiveMaximum?: number
+  }
   switch (error.type) {
     case ValueErrorType.StringMinLength:
       return s.minLength === 1 ? 'give it a value' : `use at least ${s.minLength} characters`
@@ -299,7 +349,8 @@ function toDotted(pointer: string): string {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   // TOML's inf and nan (JSON.stringify would say null), and its dates and times (smol-toml's TomlDate).
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf'
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf'
   if (value instanceof Date) return 'a date-time'
   if (Array.isArray(value)) return 'a list'
   if (value !== null && typeof value === 'object') return 'a table'
@@ -310,7 +361,11 @@ function describeValue(value: unknown): string {
 function knownKeysAt(root: TSchema, parts: string[]): string[] {
   let schema: unknown = root
   for (const part of parts) {
-    const s = schema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown>; items?: unknown }
+    const s = schema as {
+      properties?: Record<string, unknown>
+      patternProperties?: Record<string, unknown>
+      items?: unknown
+    }
     if (s.properties && part in s.properties) schema = s.properties[part]
     else if (s.patternProperties) schema = Object.values(s.patternProperties)[0]
     else if (s.items) schema = s.items
@@ -364,7 +419,9 @@ function findLine(text: string, field: string): number | undefined {
       const index = Number(last.slice(1, -1))
       const header = prefix.slice(0, -1).join('.')
       let seen = -1
-      const at = lines.findIndex((l) => new RegExp(`^\\s*\\[\\[\\s*${escape(header)}\\s*\\]\\]`).test(l) && ++seen === index)
+      const at = lines.findIndex(
+        (l) => new RegExp(`^\\s*\\[\\[\\s*${escape(header)}\\s*\\]\\]`).test(l) && ++seen === index,
+      )
       if (at >= 0) {
         start = at
         tablePath = prefix
@@ -395,9 +452,22 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-const SECRET_FIELDS = new Set(['admin_token', 'metrics_token', 'key', 'api_key', 'access_key', 'secret_key', 'session_token'])
+const SECRET_FIELDS = new Set([
+  'admin_token',
+  'metrics_token',
+  'key',
+  'api_key',
+  'access_key',
+  'secret_key',
+  'session_token',
+])
 
 /** Whether a dotted field path ends in a field that holds a secret (keys[0].key, providers.x.api_key, …). */
 function isSecretField(field: string): boolean {
-  return SECRET_FIELDS.has(field.split('.').pop()?.replace(/\[\d+\]$/, '') ?? '')
+  return SECRET_FIELDS.has(
+    field
+      .split('.')
+      .pop()
+      ?.replace(/\[\d+\]$/, '') ?? '',
+  )
 }

@@ -6,8 +6,12 @@ const strict = { additionalProperties: false } as const
 
 export const KeyRateLimitSchema = T.Object(
   {
-    requests_per_minute: T.Optional(T.Integer({ minimum: 1, description: 'Requests allowed per minute for this key.' })),
-    tokens_per_minute: T.Optional(T.Integer({ minimum: 1, description: 'Tokens (prompt + completion) allowed per minute for this key.' })),
+    requests_per_minute: T.Optional(
+      T.Integer({ minimum: 1, description: 'Requests allowed per minute for this key.' }),
+    ),
+    tokens_per_minute: T.Optional(
+      T.Integer({ minimum: 1, description: 'Tokens (prompt + completion) allowed per minute for this key.' }),
+    ),
   },
   { ...strict, description: 'Per-key rate limit; overrides [extensions.rate_limit] for this key.' },
 )
@@ -15,15 +19,25 @@ export type KeyRateLimit = Static<typeof KeyRateLimitSchema>
 
 export const KeyConfigSchema = T.Object(
   {
-    name: T.String({ minLength: 1, description: 'Unique key name: shows in logs, usage and metrics instead of the secret.' }),
-    key: T.String({ minLength: 8, description: 'The secret clients send as `Authorization: Bearer <key>` or `x-api-key`.' }),
+    name: T.String({
+      minLength: 1,
+      description: 'Unique key name: shows in logs, usage and metrics instead of the secret.',
+    }),
+    key: T.String({
+      minLength: 8,
+      description: 'The secret clients send as `Authorization: Bearer <key>` or `x-api-key`.',
+    }),
     models: T.Array(T.String({ minLength: 1 }), {
       default: ['*'],
       description: 'Models this key may use, after alias resolution: exact names, or "*" for all.',
     }),
     rate_limit: T.Optional(KeyRateLimitSchema),
     max_inflight: T.Optional(
-      T.Integer({ minimum: 1, description: 'Model requests (streams until they end) this key may have in flight at once; beyond, 429 with Retry-After.' }),
+      T.Integer({
+        minimum: 1,
+        description:
+          'Model requests (streams until they end) this key may have in flight at once; beyond, 429 with Retry-After.',
+      }),
     ),
   },
   strict,
@@ -37,11 +51,22 @@ export const ProviderConfigSchema = T.Object(
       description:
         'openai, azure, ollama, echo (built in, no network); anthropic, google (alias gemini), bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider.',
     }),
-    api_key: T.Optional(T.String({ description: 'Secret sent to the upstream. `${VAR}` expands from the environment.' })),
+    api_key: T.Optional(
+      T.String({ description: 'Secret sent to the upstream. `${VAR}` expands from the environment.' }),
+    ),
     base_url: T.Optional(T.String({ minLength: 1, description: 'Upstream base URL, e.g. https://api.openai.com/v1.' })),
     models: T.Array(T.String({ minLength: 1 }), { default: [], description: 'Model names this provider serves.' }),
-    weight: T.Number({ exclusiveMinimum: 0, default: 1, description: 'Share of traffic among deployments of the same model.' }),
-    max_retries: T.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries on the same deployment for transient failures.' }),
+    weight: T.Number({
+      exclusiveMinimum: 0,
+      default: 1,
+      description: 'Share of traffic among deployments of the same model.',
+    }),
+    max_retries: T.Integer({
+      minimum: 0,
+      maximum: 10,
+      default: 2,
+      description: 'Retries on the same deployment for transient failures.',
+    }),
     timeout: T.Number({
       minimum: 0,
       default: 30,
@@ -50,17 +75,20 @@ export const ProviderConfigSchema = T.Object(
     stream_idle_timeout: T.Number({
       minimum: 0,
       default: 60,
-      description: 'Seconds a started stream may go without a byte from the upstream before it is ended with an in-band error. 0 = no limit.',
+      description:
+        'Seconds a started stream may go without a byte from the upstream before it is ended with an in-band error. 0 = no limit.',
     }),
     cooldown_failures: T.Integer({
       minimum: 0,
       default: 5,
-      description: 'Consecutive failed attempts (connection errors, timeouts, 5xx, 429) that put this provider in cooldown. 0 = never.',
+      description:
+        'Consecutive failed attempts (connection errors, timeouts, 5xx, 429) that put this provider in cooldown. 0 = never.',
     }),
     cooldown_seconds: T.Number({
       exclusiveMinimum: 0,
       default: 30,
-      description: 'How long a provider in cooldown is skipped; then one request probes it (success closes the breaker, failure reopens it).',
+      description:
+        'How long a provider in cooldown is skipped; then one request probes it (success closes the breaker, failure reopens it).',
     }),
     api_version: T.Optional(T.String({ minLength: 1, description: 'Azure: the api-version query parameter.' })),
     region: T.Optional(T.String({ minLength: 1, description: 'Bedrock: the AWS region.' })),
@@ -87,14 +115,23 @@ export const StorageConfigSchema = T.Object(
       default: 'memory',
       description: 'memory, sqlite or redis.',
     }),
-    path: T.Optional(T.String({ minLength: 1, description: 'sqlite: database file (relative to the config file); redis: redis:// URL.' })),
+    path: T.Optional(
+      T.String({
+        minLength: 1,
+        description: 'sqlite: database file (relative to the config file); redis: redis:// URL.',
+      }),
+    ),
     prefix: T.Optional(
-      T.String({ minLength: 1, description: 'redis only: prefix of every key the gateway writes (default "crabllm:"), so gateways can share one Redis.' }),
+      T.String({
+        minLength: 1,
+        description:
+          'redis only: prefix of every key the gateway writes (default "crabllm:"), so gateways can share one Redis.',
+      }),
     ),
     wait_for_commit: T.Optional(
       T.Boolean({
         description:
-          'sqlite only (default true): an answer leaves once its usage, spend and audit records are committed (one event-loop turn), so a crash loses no answered request. false answers first (about 0.1 ms faster at 1 connection); a crash can then lose the last turn\'s records.',
+          "sqlite only (default true): an answer leaves once its usage, spend and audit records are committed (one event-loop turn), so a crash loses no answered request. false answers first (about 0.1 ms faster at 1 connection); a crash can then lose the last turn's records.",
       }),
     ),
   },
@@ -126,14 +163,22 @@ export const ExtensionsConfigSchema = T.Object(
           keys: T.Optional(T.Record(T.String(), T.Object({ budget: T.Number({ minimum: 0 }) }, strict))),
           on_storage_error: T.Union([T.Literal('open'), T.Literal('closed')], {
             default: 'closed',
-            description: 'When storage fails: "closed" refuses requests with 503 (spend cannot be checked), "open" lets them through (logged).',
+            description:
+              'When storage fails: "closed" refuses requests with 503 (spend cannot be checked), "open" lets them through (logged).',
           }),
         },
         strict,
       ),
     ),
     logging: T.Optional(
-      T.Object({ level: T.Union([T.Literal('error'), T.Literal('warn'), T.Literal('info'), T.Literal('debug')], { default: 'info' }) }, strict),
+      T.Object(
+        {
+          level: T.Union([T.Literal('error'), T.Literal('warn'), T.Literal('info'), T.Literal('debug')], {
+            default: 'info',
+          }),
+        },
+        strict,
+      ),
     ),
     audit: T.Optional(T.Object({}, strict)),
   },
@@ -143,45 +188,72 @@ export const ExtensionsConfigSchema = T.Object(
 export const ConfigSchema = T.Object(
   {
     listen: T.String({ minLength: 1, default: '127.0.0.1:5632', description: 'host:port to listen on.' }),
-    shutdown_timeout: T.Number({ minimum: 0, default: 30, description: 'Seconds to let in-flight requests finish on SIGTERM/SIGINT.' }),
-    admin_token: T.Optional(T.String({ minLength: 16, description: 'Bearer token for the admin API; also accepted as a key for every model.' })),
+    shutdown_timeout: T.Number({
+      minimum: 0,
+      default: 30,
+      description: 'Seconds to let in-flight requests finish on SIGTERM/SIGINT.',
+    }),
+    admin_token: T.Optional(
+      T.String({
+        minLength: 16,
+        description: 'Bearer token for the admin API; also accepted as a key for every model.',
+      }),
+    ),
     log_format: T.Union([T.Literal('text'), T.Literal('json')], {
       default: 'text',
-      description: 'Log lines on stderr: "text" (time LEVEL message key=value) or "json" (one object per line). LOG_FORMAT overrides.',
+      description:
+        'Log lines on stderr: "text" (time LEVEL message key=value) or "json" (one object per line). LOG_FORMAT overrides.',
     }),
     openapi: T.Boolean({ default: true, description: 'Serve /openapi.json and /docs.' }),
     metrics: T.Boolean({
       default: true,
-      description: 'Count requests and serve GET /metrics (Prometheus text format). false removes the route and its per-request work.',
+      description:
+        'Count requests and serve GET /metrics (Prometheus text format). false removes the route and its per-request work.',
     }),
     metrics_token: T.Optional(
       T.String({
         minLength: 16,
-        description: 'When set, GET /metrics needs `Authorization: Bearer <metrics_token>` (or the admin token); when unset, /metrics is open.',
+        description:
+          'When set, GET /metrics needs `Authorization: Bearer <metrics_token>` (or the admin token); when unset, /metrics is open.',
       }),
     ),
-    max_body_size: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024, description: 'Largest request body accepted, in bytes (413 above).' }),
+    max_body_size: T.Integer({
+      minimum: 1024,
+      default: 32 * 1024 * 1024,
+      description: 'Largest request body accepted, in bytes (413 above).',
+    }),
     max_inflight: T.Integer({
       minimum: 1,
       default: 4096,
-      description: 'Model requests (streams until they end) in flight at once; beyond, 503 with Retry-After at once instead of queueing. /health and /metrics are not counted.',
+      description:
+        'Model requests (streams until they end) in flight at once; beyond, 503 with Retry-After at once instead of queueing. /health and /metrics are not counted.',
     }),
     client_idle_timeout: T.Integer({
       minimum: 1,
       maximum: 255,
       default: 60,
-      description: 'Seconds a client connection may stay silent (idle keep-alive, or a request whose headers or body stop arriving) before it is closed.',
+      description:
+        'Seconds a client connection may stay silent (idle keep-alive, or a request whose headers or body stop arriving) before it is closed.',
     }),
     cors: T.Optional(
       T.Object(
         {
           origins: T.Array(T.String({ minLength: 1 }), {
             minItems: 1,
-            description: 'Origins allowed to call the gateway from a browser (exact, e.g. "https://app.example.com", or "*").',
+            description:
+              'Origins allowed to call the gateway from a browser (exact, e.g. "https://app.example.com", or "*").',
           }),
-          max_age: T.Integer({ minimum: 0, default: 600, description: 'Seconds a browser may cache a preflight answer.' }),
+          max_age: T.Integer({
+            minimum: 0,
+            default: 600,
+            description: 'Seconds a browser may cache a preflight answer.',
+          }),
         },
-        { ...strict, description: 'Cross-origin browser access. Absent: no CORS headers at all (browsers refuse cross-origin calls).' },
+        {
+          ...strict,
+          description:
+            'Cross-origin browser access. Absent: no CORS headers at all (browsers refuse cross-origin calls).',
+        },
       ),
     ),
     providers: T.Record(T.String({ minLength: 1 }), ProviderConfigSchema, { default: {} }),
@@ -190,7 +262,10 @@ export const ConfigSchema = T.Object(
       default: {},
       description: 'Friendly model name → canonical model name (one hop).',
     }),
-    models: T.Record(T.String({ minLength: 1 }), PricingConfigSchema, { default: {}, description: 'Per-model pricing.' }),
+    models: T.Record(T.String({ minLength: 1 }), PricingConfigSchema, {
+      default: {},
+      description: 'Per-model pricing.',
+    }),
     storage: T.Optional(StorageConfigSchema),
     extensions: T.Optional(ExtensionsConfigSchema),
   },

@@ -13,7 +13,11 @@ export interface SemanticIssue {
 
 export function checkSemantics(config: Config): SemanticIssue | undefined {
   if (!parseListen(config.listen))
-    return { field: 'listen', problem: `"${config.listen}" is not a host:port address`, fix: 'listen = "127.0.0.1:5632"' }
+    return {
+      field: 'listen',
+      problem: `"${config.listen}" is not a host:port address`,
+      fix: 'listen = "127.0.0.1:5632"',
+    }
 
   const served = new Set<string>()
   for (const [name, raw] of Object.entries(config.providers)) {
@@ -27,8 +31,14 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
   const secrets = new Set<string>()
   for (let i = 0; i < config.keys.length; i++) {
     const key = config.keys[i]!
-    if (names.has(key.name)) return { field: `keys[${i}].name`, problem: `duplicate key name "${key.name}"`, fix: 'give each key a unique name' }
-    if (secrets.has(key.key)) return { field: `keys[${i}].key`, problem: 'the same secret is used by two keys', fix: 'generate a new secret' }
+    if (names.has(key.name))
+      return {
+        field: `keys[${i}].name`,
+        problem: `duplicate key name "${key.name}"`,
+        fix: 'give each key a unique name',
+      }
+    if (secrets.has(key.key))
+      return { field: `keys[${i}].key`, problem: 'the same secret is used by two keys', fix: 'generate a new secret' }
     if (config.admin_token && key.key === config.admin_token)
       return { field: `keys[${i}].key`, problem: 'is the same as admin_token', fix: 'use a different secret' }
     names.add(key.name)
@@ -37,12 +47,18 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
 
   for (const [alias, target] of Object.entries(config.aliases)) {
     if (served.has(alias))
-      return { field: `aliases.${alias}`, problem: `"${alias}" is a model a provider serves and cannot also be an alias`, fix: 'rename the alias' }
+      return {
+        field: `aliases.${alias}`,
+        problem: `"${alias}" is a model a provider serves and cannot also be an alias`,
+        fix: 'rename the alias',
+      }
     if (!served.has(target)) {
       const hop = Object.hasOwn(config.aliases, target)
       return {
         field: `aliases.${alias}`,
-        problem: hop ? `points at another alias ("${target}"); aliases are one hop` : `points at "${target}", which no provider serves`,
+        problem: hop
+          ? `points at another alias ("${target}"); aliases are one hop`
+          : `points at "${target}", which no provider serves`,
         fix: hop ? `point it at "${config.aliases[target]}"` : "add the model to a provider's models, or fix the name",
       }
     }
@@ -67,12 +83,24 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
   const keyNames = new Set(config.keys.map((k) => k.name))
   const stray = budgets.find((name) => !keyNames.has(name))
   if (stray !== undefined)
-    return { field: `extensions.budget.keys.${stray}`, problem: `no [[keys]] entry is named "${stray}"`, fix: `use one of: ${[...keyNames].join(', ') || '(no keys configured)'}` }
+    return {
+      field: `extensions.budget.keys.${stray}`,
+      problem: `no [[keys]] entry is named "${stray}"`,
+      fix: `use one of: ${[...keyNames].join(', ') || '(no keys configured)'}`,
+    }
 
   if (config.storage?.prefix !== undefined && config.storage.kind !== 'redis')
-    return { field: 'storage.prefix', problem: `only applies to kind "redis", not "${config.storage.kind}"`, fix: 'remove it, or set kind = "redis"' }
+    return {
+      field: 'storage.prefix',
+      problem: `only applies to kind "redis", not "${config.storage.kind}"`,
+      fix: 'remove it, or set kind = "redis"',
+    }
   if (config.storage?.kind === 'redis' && config.storage.path && !/^rediss?:\/\//.test(config.storage.path))
-    return { field: 'storage.path', problem: 'must be a redis:// or rediss:// URL for kind "redis"', fix: 'path = "redis://127.0.0.1:6379"' }
+    return {
+      field: 'storage.path',
+      problem: 'must be a redis:// or rediss:// URL for kind "redis"',
+      fix: 'path = "redis://127.0.0.1:6379"',
+    }
   return undefined
 }
 
@@ -81,12 +109,23 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
  * kind's defaults applied, then the kind's required fields, base_url and models. Fields are relative to
  * the provider. With `discover`, an empty model list passes: the admin API then asks the upstream.
  */
-export function checkProvider(raw: ProviderConfig, options: { discover?: boolean } = {}): { config: ProviderConfig; issue?: SemanticIssue } {
+export function checkProvider(
+  raw: ProviderConfig,
+  options: { discover?: boolean } = {},
+): { config: ProviderConfig; issue?: SemanticIssue } {
   const { config, issue } = normalizeProvider(raw)
   if (issue) return { config, issue }
   if (config.base_url && !isHttpUrl(config.base_url))
-    return { config, issue: { field: 'base_url', problem: `"${config.base_url}" is not an http(s) URL`, fix: 'base_url = "https://host/v1"' } }
-  if (config.models.length === 0 && !options.discover) return { config, issue: { field: 'models', problem: 'lists no models', fix: 'models = ["model-name"]' } }
+    return {
+      config,
+      issue: {
+        field: 'base_url',
+        problem: `"${config.base_url}" is not an http(s) URL`,
+        fix: 'base_url = "https://host/v1"',
+      },
+    }
+  if (config.models.length === 0 && !options.discover)
+    return { config, issue: { field: 'models', problem: 'lists no models', fix: 'models = ["model-name"]' } }
   return { config }
 }
 

@@ -42,7 +42,14 @@ export function buildPipeline(
     const factory = FACTORIES[name as keyof Factories] as ExtensionFactory<unknown>
     if (options === undefined) continue
     extensions.push(
-      factory({ options, config, store: store.namespace(name), log, defer: (work) => pending.defer(work, name), principals }),
+      factory({
+        options,
+        config,
+        store: store.namespace(name),
+        log,
+        defer: (work) => pending.defer(work, name),
+        principals,
+      }),
     )
   }
   return createPipeline(extensions, log, pending)

@@ -56,7 +56,10 @@ export class PendingWrites {
   defer(work: Promise<unknown>, what: string): void {
     this.count++
     work.then(this.settled, (err: unknown) => {
-      this.report(`write:${what}`, 'extension write failed', { extension: what, error: err instanceof Error ? err.message : String(err) })
+      this.report(`write:${what}`, 'extension write failed', {
+        extension: what,
+        error: err instanceof Error ? err.message : String(err),
+      })
       this.settled()
     })
   }
@@ -92,7 +95,12 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
       const result = call()
       if (result instanceof Promise) pending.defer(result, `${ext.name}.${hook}`)
     } catch (err) {
-      log.error('extension hook failed', { extension: ext.name, hook, request_id: ctx.requestId, error: err instanceof Error ? err.message : String(err) })
+      log.error('extension hook failed', {
+        extension: ext.name,
+        hook,
+        request_id: ctx.requestId,
+        error: err instanceof Error ? err.message : String(err),
+      })
     }
   }
   const cacheLookup = async (ctx: RequestContext): Promise<Response | undefined> => {
@@ -101,7 +109,12 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
         const hit = await ext.onCacheLookup!(ctx)
         if (hit) return hit
       } catch (err) {
-        log.error('extension hook failed', { extension: ext.name, hook: 'onCacheLookup', request_id: ctx.requestId, error: String(err) })
+        log.error('extension hook failed', {
+          extension: ext.name,
+          hook: 'onCacheLookup',
+          request_id: ctx.requestId,
+          error: String(err),
+        })
       }
     }
     return undefined
@@ -119,7 +132,12 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
           if (err instanceof GatewayError) throw err
           // A storage outage must not take the gateway down with it: logged, then the extension's
           // on_storage_error decides: let the request through (open) or refuse it with 503 (closed).
-          report(`${ext.name}.onRequest`, 'extension hook failed', { extension: ext.name, hook: 'onRequest', request_id: ctx.requestId, error: String(err) })
+          report(`${ext.name}.onRequest`, 'extension hook failed', {
+            extension: ext.name,
+            hook: 'onRequest',
+            request_id: ctx.requestId,
+            error: String(err),
+          })
           if (ext.failClosed) throw storageUnavailable(ext.name)
         }
       }

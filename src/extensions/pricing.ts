@@ -23,7 +23,9 @@ export function pricingOf(config: Config, model: string, requestedModel?: string
 
 /** The cost of one answer in whole micro-dollars (rounded up); 0 for an answer with no tokens. */
 export function costMicros(pricing: PricingConfig, usage: Usage): number {
-  const exact = usage.prompt_tokens * pricing.prompt_cost_per_million + usage.completion_tokens * pricing.completion_cost_per_million
+  const exact =
+    usage.prompt_tokens * pricing.prompt_cost_per_million +
+    usage.completion_tokens * pricing.completion_cost_per_million
   if (!(exact > EPSILON)) return 0
   return Math.ceil(exact - EPSILON)
 }

@@ -19,14 +19,22 @@ export function usageOf(value: unknown): Usage | undefined {
     const write = num(u.cache_creation_input_tokens)
     const prompt = num(u.input_tokens) + read + write
     const completion = num(u.output_tokens)
-    return withCache({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }, read, write)
+    return withCache(
+      { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      read,
+      write,
+    )
   }
   if (typeof u.prompt_tokens !== 'number' && typeof u.total_tokens !== 'number') return undefined
   const prompt = num(u.prompt_tokens)
   const completion = num(u.completion_tokens)
   const details = u.prompt_tokens_details as { cached_tokens?: unknown } | undefined
   return withCache(
-    { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion },
+    {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion,
+    },
     num(details?.cached_tokens ?? u.cache_read_input_tokens),
     num(u.cache_creation_input_tokens),
   )
@@ -114,7 +122,11 @@ export class StreamUsage {
       const input = this.anthropicInput
       const prompt = delta.prompt_tokens > 0 ? delta.prompt_tokens : (input?.prompt_tokens ?? 0)
       this.usage = withCache(
-        { prompt_tokens: prompt, completion_tokens: delta.completion_tokens, total_tokens: prompt + delta.completion_tokens },
+        {
+          prompt_tokens: prompt,
+          completion_tokens: delta.completion_tokens,
+          total_tokens: prompt + delta.completion_tokens,
+        },
         delta.cache_read_tokens ?? input?.cache_read_tokens ?? 0,
         delta.cache_write_tokens ?? input?.cache_write_tokens ?? 0,
       )

@@ -69,7 +69,8 @@ export function fromOpenAiError(status: number, bodyBytes: Uint8Array | string):
   } catch {}
   const message = messageOf(json) ?? (text === '' ? `upstream answered HTTP ${status}` : text.slice(0, MAX_RAW))
   const upstreamType = isObject(json) && json.type === 'error' && isObject(json.error) ? json.error.type : undefined
-  const type = typeof upstreamType === 'string' && TYPES.has(upstreamType) ? (upstreamType as AnthropicErrorType) : undefined
+  const type =
+    typeof upstreamType === 'string' && TYPES.has(upstreamType) ? (upstreamType as AnthropicErrorType) : undefined
   return anthropicErrorBody(status, message, type)
 }
 

@@ -9,9 +9,7 @@
 // tools (`type: web_search_20250305`, `bash_20250124`, …), document blocks other than plain text or a
 // base64 PDF, file-id sources, and any content block type this file does not know.
 
-export type MessagesToChat =
-  | { ok: true; chat: Record<string, unknown> }
-  | { ok: false; param: string; message: string }
+export type MessagesToChat = { ok: true; chat: Record<string, unknown> } | { ok: false; param: string; message: string }
 
 export interface MessagesToChatOptions {
   /** The upstream model name to send, when the gateway resolved an alias; default: the body's model. */
@@ -78,7 +76,8 @@ function translate(body: Json, options: MessagesToChatOptions): Json {
 
   if (body.stop_sequences !== undefined) {
     const stop = body.stop_sequences
-    if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string')) fail('stop_sequences', 'expected an array of strings')
+    if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string'))
+      fail('stop_sequences', 'expected an array of strings')
     if (stop.length > 0) chat.stop = stop
   }
   for (const field of ['temperature', 'top_p'] as const) {
@@ -92,7 +91,8 @@ function translate(body: Json, options: MessagesToChatOptions): Json {
   }
   if (body.metadata !== undefined) {
     const metadata = expectObject(body.metadata, 'metadata')
-    if (metadata.user_id !== undefined && metadata.user_id !== null) chat.user = expectString(metadata.user_id, 'metadata.user_id')
+    if (metadata.user_id !== undefined && metadata.user_id !== null)
+      chat.user = expectString(metadata.user_id, 'metadata.user_id')
   }
   if (body.stream !== undefined) {
     if (typeof body.stream !== 'boolean') fail('stream', 'expected a boolean')
@@ -112,7 +112,8 @@ function systemText(system: unknown): string {
   return system
     .map((block, i) => {
       const b = expectObject(block, `system.${i}`)
-      if (b.type !== 'text') fail(`system.${i}.type`, `only text blocks are allowed in system, got ${JSON.stringify(b.type)}`)
+      if (b.type !== 'text')
+        fail(`system.${i}.type`, `only text blocks are allowed in system, got ${JSON.stringify(b.type)}`)
       return expectString(b.text, `system.${i}.text`)
     })
     .join('\n\n')
@@ -121,7 +122,8 @@ function systemText(system: unknown): string {
 function translateMessage(value: unknown, param: string): ChatMessage[] {
   const message = expectObject(value, param)
   const role = message.role
-  if (role !== 'user' && role !== 'assistant') fail(`${param}.role`, `expected "user" or "assistant", got ${JSON.stringify(role)}`)
+  if (role !== 'user' && role !== 'assistant')
+    fail(`${param}.role`, `expected "user" or "assistant", got ${JSON.stringify(role)}`)
   const content = message.content
   if (typeof content === 'string') return [{ role, content }]
   if (!Array.isArray(content)) fail(`${param}.content`, 'expected a string or an array of content blocks')
@@ -215,8 +217,12 @@ function imagePart(block: Json, at: string): Json {
     const data = expectString(source.data, `${at}.source.data`)
     return { type: 'image_url', image_url: { url: `data:${mediaType};base64,${data}` } }
   }
-  if (source.type === 'url') return { type: 'image_url', image_url: { url: expectString(source.url, `${at}.source.url`) } }
-  return fail(`${at}.source.type`, `image sources of type ${JSON.stringify(source.type)} cannot be sent to an OpenAI-format deployment; use "base64" or "url"`)
+  if (source.type === 'url')
+    return { type: 'image_url', image_url: { url: expectString(source.url, `${at}.source.url`) } }
+  return fail(
+    `${at}.source.type`,
+    `image sources of type ${JSON.stringify(source.type)} cannot be sent to an OpenAI-format deployment; use "base64" or "url"`,
+  )
 }
 
 /**
@@ -236,7 +242,10 @@ function documentPart(block: Json, at: string): Json {
   }
   if (source.type === 'base64' && source.media_type === 'application/pdf') {
     const data = expectString(source.data, `${at}.source.data`)
-    return { type: 'file', file: { filename: title ?? 'document.pdf', file_data: `data:application/pdf;base64,${data}` } }
+    return {
+      type: 'file',
+      file: { filename: title ?? 'document.pdf', file_data: `data:application/pdf;base64,${data}` },
+    }
   }
   return fail(
     `${at}.source.type`,

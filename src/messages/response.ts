@@ -75,7 +75,8 @@ function stopReasonOf(choice: Json): { stop_reason: StopReason; stop_sequence: s
   }
 }
 
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0)
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0
 
 /**
  * OpenAI usage → Anthropic usage. Anthropic's `input_tokens` excludes cache reads and writes, OpenAI's
@@ -84,10 +85,14 @@ const count = (value: unknown): number => (typeof value === 'number' && Number.i
  * (LiteLLM, OpenRouter's `prompt_tokens_details.cache_write_tokens`), else 0.
  */
 export function anthropicUsage(usage: unknown): AnthropicUsage {
-  if (!isObject(usage)) return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
+  if (!isObject(usage))
+    return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
   const details = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {}
   const cacheRead = count(details.cached_tokens) || count(usage.prompt_cache_hit_tokens)
-  const cacheWrite = count(usage.cache_creation_input_tokens) || count(details.cache_write_tokens) || count(details.cache_creation_tokens)
+  const cacheWrite =
+    count(usage.cache_creation_input_tokens) ||
+    count(details.cache_write_tokens) ||
+    count(details.cache_creation_tokens)
   return {
     input_tokens: Math.max(0, count(usage.prompt_tokens) - cacheRead - cacheWrite),
     output_tokens: count(usage.completion_tokens),

@@ -85,7 +85,8 @@ export class ChatToMessagesStream implements StreamTranslator {
     } catch {
       throw new Error(`upstream sent a stream event that is not JSON: ${event.data.slice(0, 200)}`)
     }
-    if (!isObject(json)) throw new Error(`upstream sent a stream event that is not an object: ${event.data.slice(0, 200)}`)
+    if (!isObject(json))
+      throw new Error(`upstream sent a stream event that is not an object: ${event.data.slice(0, 200)}`)
     if (event.event === 'error' || json.error !== undefined) throw new Error(errorMessage(json.error ?? json))
 
     if (isObject(json.usage)) this.usage = anthropicUsage(json.usage)
@@ -174,7 +175,8 @@ export class ChatToMessagesStream implements StreamTranslator {
           ? `id:${id}`
           : (this.lastToolKey ?? '0')
     this.lastToolKey = key
-    const args = typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : ''
+    const args =
+      typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : ''
     let block = this.tools.get(key)
     if (!block) {
       block = this.newBlock('tool_use', id ?? randomId('toolu_'), typeof fn.name === 'string' ? fn.name : '')
@@ -239,7 +241,10 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.emit('content_block_start', {
       type: 'content_block_start',
       index: block.index,
-      content_block: block.kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      content_block:
+        block.kind === 'text'
+          ? { type: 'text', text: '' }
+          : { type: 'tool_use', id: block.id, name: block.name, input: {} },
     })
     if (block.pending !== '') this.delta(block, block.pending)
     block.pending = ''
@@ -249,7 +254,8 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.emit('content_block_delta', {
       type: 'content_block_delta',
       index: block.index,
-      delta: block.kind === 'text' ? { type: 'text_delta', text: piece } : { type: 'input_json_delta', partial_json: piece },
+      delta:
+        block.kind === 'text' ? { type: 'text_delta', text: piece } : { type: 'input_json_delta', partial_json: piece },
     })
   }
 

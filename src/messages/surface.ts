@@ -75,11 +75,19 @@ function viaChat(provider: Provider): Provider {
     async send(call: UpstreamCall): Promise<Response> {
       const translated = messagesToChat(call.json as Record<string, unknown>)
       if (!translated.ok) {
-        const body = anthropicErrorBody(400, translated.param ? `${translated.param}: ${translated.message}` : translated.message)
+        const body = anthropicErrorBody(
+          400,
+          translated.param ? `${translated.param}: ${translated.message}` : translated.message,
+        )
         return new Response(JSON.stringify(body), { status: 400, headers: JSON_HEADERS })
       }
       const chat = translated.chat
-      const response = await provider.send({ ...call, endpoint: 'chat', body: encoder.encode(JSON.stringify(chat)), json: chat })
+      const response = await provider.send({
+        ...call,
+        endpoint: 'chat',
+        body: encoder.encode(JSON.stringify(chat)),
+        json: chat,
+      })
       if (!response.ok) {
         const bytes = new Uint8Array(await response.arrayBuffer())
         const headers: Record<string, string> = { ...JSON_HEADERS }
@@ -87,7 +95,10 @@ function viaChat(provider: Provider): Provider {
           const value = response.headers.get(name)
           if (value) headers[name] = value
         }
-        return new Response(JSON.stringify(fromOpenAiError(response.status, bytes)), { status: response.status, headers })
+        return new Response(JSON.stringify(fromOpenAiError(response.status, bytes)), {
+          status: response.status,
+          headers,
+        })
       }
       const type = response.headers.get('content-type') ?? ''
       if (call.stream && response.body && type.includes('text/event-stream')) {
@@ -108,7 +119,10 @@ function viaChat(provider: Provider): Provider {
         const message = `Provider '${provider.name}' answered with something that is not a chat completion: ${text.trim().slice(0, 200)}`
         return new Response(JSON.stringify(anthropicErrorBody(502, message)), { status: 502, headers: JSON_HEADERS })
       }
-      return new Response(JSON.stringify(chatToMessage(completion, call.model)), { status: response.status, headers: JSON_HEADERS })
+      return new Response(JSON.stringify(chatToMessage(completion, call.model)), {
+        status: response.status,
+        headers: JSON_HEADERS,
+      })
     },
   }
 }
@@ -121,7 +135,11 @@ function endsWithMessageStop(bytes: Uint8Array): boolean {
   while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--
   // The last event starts after the previous blank line.
   let start = end - 1
-  while (start > 0 && !(bytes[start] === 10 && (bytes[start - 1] === 10 || (bytes[start - 1] === 13 && bytes[start - 2] === 10)))) start--
+  while (
+    start > 0 &&
+    !(bytes[start] === 10 && (bytes[start - 1] === 10 || (bytes[start - 1] === 13 && bytes[start - 2] === 10)))
+  )
+    start--
   return indexOf(bytes.subarray(start, end), MESSAGE_STOP) !== -1
 }
 

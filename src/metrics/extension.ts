@@ -58,7 +58,9 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
       if (open.has(ctx)) return
       open.add(ctx)
       m.openStreams.inc()
-      m.series(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN).firstByte().observe((performance.now() - ctx.started) / 1000)
+      m.series(ctx.surface, ctx.model, ctx.provider ?? UNKNOWN)
+        .firstByte()
+        .observe((performance.now() - ctx.started) / 1000)
     },
     onStreamEnd(ctx) {
       if (open.delete(ctx)) m.openStreams.dec()

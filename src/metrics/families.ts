@@ -79,7 +79,8 @@ export class Counter<const L extends readonly string[] = readonly string[]> impl
 
   render(): string {
     const lines = [header(this.name, this.help, 'counter')]
-    for (const child of this.children.list) lines.push(`${this.name}${braced(child.labels)} ${formatValue(child.value)}`)
+    for (const child of this.children.list)
+      lines.push(`${this.name}${braced(child.labels)} ${formatValue(child.value)}`)
     return lines.join('\n')
   }
 }
@@ -260,13 +261,16 @@ class ChildTree<C> {
   }
 
   get(values: readonly string[]): C {
-    if (values.length !== this.labelNames.length) throw new Error(`expected ${this.labelNames.length} label values (${this.labelNames.join(', ')}), got ${values.length}`)
+    if (values.length !== this.labelNames.length)
+      throw new Error(
+        `expected ${this.labelNames.length} label values (${this.labelNames.join(', ')}), got ${values.length}`,
+      )
     let node: unknown = this.root
     for (let i = 0; i < values.length; i++) {
       node = (node as Map<string, unknown>).get(values[i]!)
       if (node === undefined) return this.add(values)
     }
-    return values.length === 0 ? (this.root.get('') as C | undefined) ?? this.add(values) : (node as C)
+    return values.length === 0 ? ((this.root.get('') as C | undefined) ?? this.add(values)) : (node as C)
   }
 
   private add(values: readonly string[]): C {

@@ -17,7 +17,8 @@ export function dispatchObserver(m: MetricSet): DispatchObserver {
 /** ok, http_4xx, http_429, http_5xx, timeout, unreachable, client_closed, or error (anything else). */
 export function attemptOutcome(result: Answer | GatewayError): string {
   if (!(result instanceof Error)) return 'ok'
-  if (result instanceof UpstreamHttpError) return result.status === 429 ? 'http_429' : result.status >= 500 ? 'http_5xx' : 'http_4xx'
+  if (result instanceof UpstreamHttpError)
+    return result.status === 429 ? 'http_429' : result.status >= 500 ? 'http_5xx' : 'http_4xx'
   if (result instanceof ClientClosedError) return 'client_closed'
   if (result.code === 'upstream_timeout') return 'timeout'
   if (result.code === 'upstream_unreachable') return 'unreachable'

@@ -5,10 +5,21 @@
 // status classes and fixed outcome names; never request ids, key names or secrets.
 import type { Registry } from 'prom-client'
 import type { BreakerState } from '../routing/health'
-import { Collected, Counter, type CounterChild, exposition, Gauge, Histogram, type HistogramChild, type MetricFamily } from './families'
+import {
+  Collected,
+  Counter,
+  type CounterChild,
+  exposition,
+  Gauge,
+  Histogram,
+  type HistogramChild,
+  type MetricFamily,
+} from './families'
 
 /** Request durations run from sub-millisecond gateway answers (cache hits, refusals) to minutes-long streams. */
-export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
+export const DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+]
 
 export type TokenKind = 'prompt' | 'completion' | 'cache_read' | 'cache_write'
 
@@ -136,7 +147,7 @@ export function createMetricSet({ inflight, health = noBreakers }: MetricSetOpti
   })
   const cooldowns = new Collected({
     name: 'crabllm_provider_cooldowns_total',
-    help: 'Times a provider\'s circuit breaker opened (cooldown_failures failed attempts in a row, or a failed probe).',
+    help: "Times a provider's circuit breaker opened (cooldown_failures failed attempts in a row, or a failed probe).",
     type: 'counter',
     labelNames: ['provider'],
     collect: () => breakerSamples(health(), (h) => h.trips),
@@ -183,7 +194,14 @@ export function createMetricSet({ inflight, health = noBreakers }: MetricSetOpti
  * (as with prom-client).
  */
 export class RequestSeries {
-  private readonly requests: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined]
+  private readonly requests: (CounterChild | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]
   private durationChild: HistogramChild | undefined
   private firstByteChild: HistogramChild | undefined
   private readonly tokenChildren: { [kind in TokenKind]?: CounterChild } = {}
@@ -199,7 +217,12 @@ export class RequestSeries {
   /** crabllm_requests_total{route, model, provider, status_class} */
   request(status: number): CounterChild {
     const i = statusClassIndex(status)
-    return (this.requests[i] ??= this.families.requests.labels(this.route, this.model, this.provider, STATUS_CLASSES[i]!))
+    return (this.requests[i] ??= this.families.requests.labels(
+      this.route,
+      this.model,
+      this.provider,
+      STATUS_CLASSES[i]!,
+    ))
   }
 
   /** crabllm_request_duration_seconds{route, model, provider} */
@@ -241,7 +264,10 @@ interface Families {
 
 const noBreakers = (): ReadonlyMap<string, BreakerView> => new Map()
 
-function* breakerSamples(health: ReadonlyMap<string, BreakerView>, value: (h: BreakerView) => number): Iterable<readonly [readonly [string], number]> {
+function* breakerSamples(
+  health: ReadonlyMap<string, BreakerView>,
+  value: (h: BreakerView) => number,
+): Iterable<readonly [readonly [string], number]> {
   for (const [provider, h] of health) yield [[provider], value(h)] as const
 }
 

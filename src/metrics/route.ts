@@ -15,7 +15,13 @@ export function metricsRoutes(ctx: AppContext) {
       const token = ctx.config.metrics_token
       if (token) {
         const presented = presentedKey(request)
-        if (presented === undefined || !(sameSecret(presented, token) || (ctx.config.admin_token !== undefined && sameSecret(presented, ctx.config.admin_token))))
+        if (
+          presented === undefined ||
+          !(
+            sameSecret(presented, token) ||
+            (ctx.config.admin_token !== undefined && sameSecret(presented, ctx.config.admin_token))
+          )
+        )
           return metricsTokenRequired(presented !== undefined).toResponse({ 'www-authenticate': 'Bearer' })
       }
       return new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })

@@ -16,7 +16,12 @@ import {
   UpdateKeyBodySchema,
   UpdateProviderBodySchema,
 } from '../admin/schemas'
-import { SpeechRequestSchema, TranscriptionRequestSchema, TranscriptionSchema, TranslationRequestSchema } from '../wire/audio'
+import {
+  SpeechRequestSchema,
+  TranscriptionRequestSchema,
+  TranscriptionSchema,
+  TranslationRequestSchema,
+} from '../wire/audio'
 import { ChatCompletionChunkSchema, ChatCompletionRequestSchema, ChatCompletionSchema } from '../wire/chat'
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from '../wire/embeddings'
 import { AnthropicErrorBodySchema, ErrorBodySchema } from '../wire/error'
@@ -83,21 +88,30 @@ const SECURITY_SCHEMES: Record<SecurityName, JsonObject> = {
     description:
       'A virtual key (`[[keys]]` in the config file, or made with POST /v1/admin/keys) as `Authorization: Bearer <key>`. The admin token is accepted too, for every model. With no keys and no admin_token configured, auth is off.',
   },
-  apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same key in `x-api-key` (what Anthropic clients send).' },
+  apiKeyHeader: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'The same key in `x-api-key` (what Anthropic clients send).',
+  },
   adminToken: {
     type: 'http',
     scheme: 'bearer',
-    description: 'The `admin_token` of the config file (also accepted in `x-api-key`). Without admin_token the admin API answers 404.',
+    description:
+      'The `admin_token` of the config file (also accepted in `x-api-key`). Without admin_token the admin API answers 404.',
   },
   metricsToken: {
     type: 'http',
     scheme: 'bearer',
-    description: 'The `metrics_token` of the config file (or the admin token), when one is set; without it /metrics is open.',
+    description:
+      'The `metrics_token` of the config file (or the admin token), when one is set; without it /metrics is open.',
   },
 }
 
 /** x-ratelimit-{limit,remaining,reset}-{requests,tokens}, on every answer for a rate-limited key. */
-export const RATE_LIMIT_HEADER_NAMES = ['limit', 'remaining', 'reset'].flatMap((what) => ['requests', 'tokens'].map((of) => `x-ratelimit-${what}-${of}`))
+export const RATE_LIMIT_HEADER_NAMES = ['limit', 'remaining', 'reset'].flatMap((what) =>
+  ['requests', 'tokens'].map((of) => `x-ratelimit-${what}-${of}`),
+)
 
 const RATE_LIMIT_HEADERS = Object.fromEntries(
   RATE_LIMIT_HEADER_NAMES.map((name) => [
@@ -118,7 +132,8 @@ export function components(): JsonObject {
         name: 'x-request-id',
         in: 'header',
         required: false,
-        description: 'Your own request id (1–128 of letters, digits, `_.:-`), kept in logs, audit records and upstream calls; a UUID is made when absent.',
+        description:
+          'Your own request id (1–128 of letters, digits, `_.:-`), kept in logs, audit records and upstream calls; a UUID is made when absent.',
         schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
       },
     },

@@ -4,7 +4,14 @@
 // an extension or a setting turns on (cache, usage, budget, audit, metrics, the admin API) are always
 // listed, each saying what enables it, so that one document describes every gateway.
 // test/openapi/document.test.ts validates it and checks that every route createApp registers is here.
-import { components, type JsonObject, RATE_LIMIT_HEADER_NAMES, ref, type SchemaName, type SecurityName } from './components'
+import {
+  components,
+  type JsonObject,
+  RATE_LIMIT_HEADER_NAMES,
+  ref,
+  type SchemaName,
+  type SecurityName,
+} from './components'
 
 export interface DocumentOptions {
   /** The gateway's version (package.json), shown as info.version. */
@@ -33,12 +40,25 @@ const ADMIN: Security = [{ adminToken: [] }]
 const NONE: Security = []
 
 const json = (schema: JsonObject) => ({ 'application/json': { schema } })
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } })
-const queryParam = (name: string, description: string, schema: JsonObject = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema })
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+})
+const queryParam = (name: string, description: string, schema: JsonObject = { type: 'string' }) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+})
 
 // --- error rows, shared by the routes that can fail that way ---
 
-const E401 = 'No key, or one the gateway does not know (`missing_api_key`, `invalid_api_key`, or an expired or revoked key).'
+const E401 =
+  'No key, or one the gateway does not know (`missing_api_key`, `invalid_api_key`, or an expired or revoked key).'
 const E413 = 'The body is larger than `max_body_size` (`request_too_large`).'
 const E500 = 'A gateway bug: the message carries the request id.'
 
@@ -53,7 +73,8 @@ const RELAY_ERRORS = {
   502: 'Every deployment failed: unreachable (`upstream_unreachable`) or a stream cut short (`upstream_stream_error`).',
   503: 'No deployment available (`service_unavailable`), or the upstream answered 503.',
   504: 'The upstream did not answer within its `timeout` (`upstream_timeout`).',
-  default: "An upstream's own error status and body, relayed as they came (retried and fallen back first when transient).",
+  default:
+    "An upstream's own error status and body, relayed as they came (retried and fallen back first when transient).",
 } as const
 
 const ADMIN_ERRORS = {
@@ -65,12 +86,22 @@ const ADMIN_ERRORS = {
 const MEDIA =
   'Served by OpenAI-family deployments (openai, azure, ollama, custom); a model with none answers 400 `unsupported_endpoint`. Billed and not idempotent: a deployment is never called twice for one request, a transient failure falls back to the next one.'
 
-const NOT_FOUND = (what: string) => `No ${what} by that name (\`${what}_not_found\`), or the admin API is off (\`admin_api_disabled\`).`
+const NOT_FOUND = (what: string) =>
+  `No ${what} by that name (\`${what}_not_found\`), or the admin API is off (\`admin_api_disabled\`).`
 const RELAY_HEADERS = ['RequestId', ...RATE_LIMIT_HEADER_NAMES]
 
-const sse = (description: string, event: SchemaName) => ({ 'text/event-stream': { schema: { type: 'string', description }, 'x-crabllm-event': ref(event) } })
+const sse = (description: string, event: SchemaName) => ({
+  'text/event-stream': { schema: { type: 'string', description }, 'x-crabllm-event': ref(event) },
+})
 
-function relay(id: string, tag: string, summary: string, description: string, request: SchemaName, response: Record<string, JsonObject>): Operation {
+function relay(
+  id: string,
+  tag: string,
+  summary: string,
+  description: string,
+  request: SchemaName,
+  response: Record<string, JsonObject>,
+): Operation {
   return {
     id,
     tag,
@@ -85,8 +116,13 @@ function relay(id: string, tag: string, summary: string, description: string, re
 
 /** Every operation by path and method (Elysia's `:name` written `{name}`). */
 function operations(): Record<string, Record<string, Operation>> {
-  const multipart = (name: SchemaName) => ({ 'multipart/form-data': { schema: ref(name), encoding: { file: { contentType: 'application/octet-stream' } } } })
-  const transcription = { ...json(ref('Transcription')), 'text/plain': { schema: { type: 'string', description: 'response_format text, srt or vtt.' } } }
+  const multipart = (name: SchemaName) => ({
+    'multipart/form-data': { schema: ref(name), encoding: { file: { contentType: 'application/octet-stream' } } },
+  })
+  const transcription = {
+    ...json(ref('Transcription')),
+    'text/plain': { schema: { type: 'string', description: 'response_format text, srt or vtt.' } },
+  }
   return {
     '/v1/chat/completions': {
       post: relay(
@@ -95,11 +131,21 @@ function operations(): Record<string, Record<string, Operation>> {
         'Create a chat completion',
         "OpenAI's chat completions, routed to the model's deployments (weighted, retried on transient failures, then the next deployment). With `stream: true` the answer is server-sent ChatCompletionChunk events, relayed as they arrive and ended by `data: [DONE]`. With [extensions.cache] a repeated request may be answered from the cache (`x-crabllm-cache: hit`).",
         'ChatCompletionRequest',
-        { ...json(ref('ChatCompletion')), ...sse('ChatCompletionChunk events (`data: {…}`), then `data: [DONE]`.', 'ChatCompletionChunk') },
+        {
+          ...json(ref('ChatCompletion')),
+          ...sse('ChatCompletionChunk events (`data: {…}`), then `data: [DONE]`.', 'ChatCompletionChunk'),
+        },
       ),
     },
     '/v1/embeddings': {
-      post: relay('createEmbeddings', 'OpenAI', 'Create embeddings', "OpenAI's embeddings, routed like chat completions.", 'EmbeddingsRequest', json(ref('EmbeddingsResponse'))),
+      post: relay(
+        'createEmbeddings',
+        'OpenAI',
+        'Create embeddings',
+        "OpenAI's embeddings, routed like chat completions.",
+        'EmbeddingsRequest',
+        json(ref('EmbeddingsResponse')),
+      ),
     },
     '/v1/images/generations': {
       post: relay(
@@ -108,7 +154,12 @@ function operations(): Record<string, Record<string, Operation>> {
         'Generate images',
         `${MEDIA} With \`stream: true\` (gpt-image-1 partial images) the events are relayed as they arrive.`,
         'ImageGenerationRequest',
-        { ...json(ref('ImagesResponse')), 'text/event-stream': { schema: { type: 'string', description: 'The upstream\'s image generation events, as they arrive.' } } },
+        {
+          ...json(ref('ImagesResponse')),
+          'text/event-stream': {
+            schema: { type: 'string', description: "The upstream's image generation events, as they arrive." },
+          },
+        },
       ),
     },
     '/v1/audio/speech': {
@@ -118,18 +169,40 @@ function operations(): Record<string, Record<string, Operation>> {
         'Text to speech',
         `${MEDIA} The audio streams back as it arrives, with the upstream's content type.`,
         'SpeechRequest',
-        { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Audio bytes (audio/mpeg, audio/wav, …).' } } },
+        {
+          'application/octet-stream': {
+            schema: {
+              type: 'string',
+              contentMediaType: 'application/octet-stream',
+              description: 'Audio bytes (audio/mpeg, audio/wav, …).',
+            },
+          },
+        },
       ),
     },
     '/v1/audio/transcriptions': {
       post: {
-        ...relay('createTranscription', 'OpenAI', 'Transcribe audio', `${MEDIA} The multipart body is read once and reaches each deployment tried with the file and every field unchanged; \`stream=true\` events are relayed as they arrive.`, 'TranscriptionRequest', transcription),
+        ...relay(
+          'createTranscription',
+          'OpenAI',
+          'Transcribe audio',
+          `${MEDIA} The multipart body is read once and reaches each deployment tried with the file and every field unchanged; \`stream=true\` events are relayed as they arrive.`,
+          'TranscriptionRequest',
+          transcription,
+        ),
         body: { content: multipart('TranscriptionRequest') },
       },
     },
     '/v1/audio/translations': {
       post: {
-        ...relay('createTranslation', 'OpenAI', 'Translate audio to English', `${MEDIA} Audio in any language, answered as English text; the multipart body is relayed as for transcriptions.`, 'TranslationRequest', transcription),
+        ...relay(
+          'createTranslation',
+          'OpenAI',
+          'Translate audio to English',
+          `${MEDIA} Audio in any language, answered as English text; the multipart body is relayed as for transcriptions.`,
+          'TranslationRequest',
+          transcription,
+        ),
         body: { content: multipart('TranslationRequest') },
       },
     },
@@ -141,7 +214,13 @@ function operations(): Record<string, Record<string, Operation>> {
           'Create a message (Anthropic Messages API)',
           "Anthropic's Messages API, for Claude Code and @anthropic-ai/sdk. Sent unchanged (with the client's anthropic-version and anthropic-beta headers) to anthropic deployments; translated to and from chat completions, streams included, for every other kind. Errors use Anthropic's shape.",
           'AnthropicMessagesRequest',
-          { ...json(ref('AnthropicMessage')), ...sse('Named events: message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop (and ping, error).', 'AnthropicStreamEvent') },
+          {
+            ...json(ref('AnthropicMessage')),
+            ...sse(
+              'Named events: message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop (and ping, error).',
+              'AnthropicStreamEvent',
+            ),
+          },
         ),
         errorShape: 'anthropic',
       },
@@ -162,7 +241,8 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'clearCache',
         tag: 'Extensions',
         summary: 'Clear the response cache',
-        description: 'With [extensions.cache]. Starts a new cache generation: no entry stored before is served again, on any instance sharing the storage.',
+        description:
+          'With [extensions.cache]. Starts a new cache generation: no entry stored before is served again, on any instance sharing the storage.',
         security: KEY,
         ok: { description: 'Cleared.', content: json(ref('CacheCleared')) },
         errors: { 401: E401, 403: 'A key other than the admin token (`admin_only`).', 500: E500 },
@@ -173,9 +253,14 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'getUsage',
         tag: 'Extensions',
         summary: 'Token usage',
-        description: "With [extensions.usage]. Token and request counters by key and model: the caller's own, or every key's for the admin token.",
+        description:
+          "With [extensions.usage]. Token and request counters by key and model: the caller's own, or every key's for the admin token.",
         security: KEY,
-        ok: { description: 'The rows.', content: json(ref('UsageList')), headers: ['RequestId', 'x-crabllm-truncated'] },
+        ok: {
+          description: 'The rows.',
+          content: json(ref('UsageList')),
+          headers: ['RequestId', 'x-crabllm-truncated'],
+        },
         errors: { 401: E401, 500: E500 },
       },
     },
@@ -184,7 +269,8 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'getBudget',
         tag: 'Extensions',
         summary: 'Spend and budget',
-        description: "With [extensions.budget]. Spend in USD against the budget: the caller's own, or every key's for the admin token.",
+        description:
+          "With [extensions.budget]. Spend in USD against the budget: the caller's own, or every key's for the admin token.",
         security: KEY,
         ok: { description: 'The rows.', content: json(ref('BudgetList')) },
         errors: { 401: E401, 500: E500 },
@@ -208,7 +294,12 @@ function operations(): Record<string, Record<string, Operation>> {
           ),
           queryParam('since', 'Oldest time included: ISO 8601 (2024-06-01T12:00:00Z) or ms since the epoch.'),
           queryParam('until', 'Newest time included, as `since`.'),
-          queryParam('limit', 'Records per page (default 100).', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+          queryParam('limit', 'Records per page (default 100).', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000,
+            default: 100,
+          }),
         ],
         ok: { description: 'One page.', content: json(ref('LogPage')) },
         errors: { 400: 'A bad query parameter, named in `param`.', ...ADMIN_ERRORS },
@@ -220,7 +311,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tag: 'Admin',
         summary: 'Usage, errors, spend and latency over time',
         description:
-          'What the dashboard charts. From the audit records of the window (with [extensions.audit]): per time bucket (60 × 1 min for `1h`, 48 × 30 min for `24h`, aligned to the bucket length) requests, errors, prompt and completion tokens, cost and p50/p99 latency; the same over the whole window; the top keys and models by requests and by spend; and each provider\'s requests, errors and latency. At most `max_records` (20 000) records are read, the newest: beyond that `truncated: true` and `complete_since` say from when the numbers are complete. Also live gauges of the instance that answered: requests in flight and open streams. Without the audit extension: the live gauges only, `audit: false` and a `hint`.',
+          "What the dashboard charts. From the audit records of the window (with [extensions.audit]): per time bucket (60 × 1 min for `1h`, 48 × 30 min for `24h`, aligned to the bucket length) requests, errors, prompt and completion tokens, cost and p50/p99 latency; the same over the whole window; the top keys and models by requests and by spend; and each provider's requests, errors and latency. At most `max_records` (20 000) records are read, the newest: beyond that `truncated: true` and `complete_since` say from when the numbers are complete. Also live gauges of the instance that answered: requests in flight and open streams. Without the audit extension: the live gauges only, `audit: false` and a `hint`.",
         security: ADMIN,
         parameters: [
           queryParam('window', 'The time window.', { type: 'string', enum: ['1h', '24h'], default: '1h' }),
@@ -237,7 +328,8 @@ function operations(): Record<string, Record<string, Operation>> {
       view: 'KeyView',
       list: 'KeyList',
       notes: {
-        create: 'The gateway generates the secret (`sk-` + 48 base62 characters) and shows it in this answer only. Stored as a SHA-256 digest.',
+        create:
+          'The gateway generates the secret (`sk-` + 48 base62 characters) and shows it in this answer only. Stored as a SHA-256 digest.',
         list: 'Keys of the config file (`source: "config"`) and of this API, secrets masked.',
         update: 'Keys of the config file are read-only here (409 `read_only`).',
         remove: 'Revokes the key: refused on its next request, on every instance.',
@@ -250,7 +342,8 @@ function operations(): Record<string, Record<string, Operation>> {
       view: 'ProviderView',
       list: 'ProviderList',
       notes: {
-        create: "Without `models` the upstream's model list is fetched first; nothing is stored if that fails. Takes effect at once, on every instance.",
+        create:
+          "Without `models` the upstream's model list is fetched first; nothing is stored if that fails. Takes effect at once, on every instance.",
         list: 'Providers of the config file (`source: "config"`) and of this API, secrets masked.',
         update: 'Re-validated as a whole. Providers of the config file are read-only here (409 `read_only`).',
         remove: 'Requests in flight finish; new ones no longer route to it.',
@@ -275,7 +368,12 @@ function operations(): Record<string, Record<string, Operation>> {
         description:
           'Requests, durations, time to first byte, upstream attempts, retries and fallbacks, tokens, cost, open streams, cache hits, rejections and process metrics, in Prometheus text format. `metrics = false` removes the route; with `metrics_token` it needs that token (or the admin token).',
         security: [{}, { metricsToken: [] }, { adminToken: [] }],
-        ok: { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4.' } } } },
+        ok: {
+          description: 'The metrics.',
+          content: {
+            'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4.' } },
+          },
+        },
         errors: { 401: 'metrics_token is set and was not sent.' },
       },
     },
@@ -285,7 +383,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tag: 'Dashboard',
         summary: 'The dashboard',
         description:
-          'No auth for the page itself (it holds no data): it asks for the admin token, keeps it in the tab\'s sessionStorage and sends it with every call to the admin API (/v1/admin/stats, keys, providers and logs) and to /v1/budget and /v1/models. Its script and stylesheet are part of the binary: nothing is loaded from another origin (Content-Security-Policy: self only).',
+          "No auth for the page itself (it holds no data): it asks for the admin token, keeps it in the tab's sessionStorage and sends it with every call to the admin API (/v1/admin/stats, keys, providers and logs) and to /v1/budget and /v1/models. Its script and stylesheet are part of the binary: nothing is loaded from another origin (Content-Security-Policy: self only).",
         security: NONE,
         ok: { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
       },
@@ -294,18 +392,22 @@ function operations(): Record<string, Record<string, Operation>> {
       get: {
         id: 'dashboardScript',
         tag: 'Dashboard',
-        summary: 'The dashboard\'s script',
-        description: 'Embedded in the binary; gzipped when accepted; cached for a year when asked for with `?v=<content hash>` (as the page does).',
+        summary: "The dashboard's script",
+        description:
+          'Embedded in the binary; gzipped when accepted; cached for a year when asked for with `?v=<content hash>` (as the page does).',
         security: NONE,
         parameters: [queryParam('v', 'The content hash the page links (cache key).')],
-        ok: { description: 'JavaScript (an ES module).', content: { 'text/javascript': { schema: { type: 'string' } } } },
+        ok: {
+          description: 'JavaScript (an ES module).',
+          content: { 'text/javascript': { schema: { type: 'string' } } },
+        },
       },
     },
     '/ui/app.css': {
       get: {
         id: 'dashboardStyle',
         tag: 'Dashboard',
-        summary: 'The dashboard\'s stylesheet',
+        summary: "The dashboard's stylesheet",
         description: 'Embedded in the binary; served like /ui/app.js.',
         security: NONE,
         parameters: [queryParam('v', 'The content hash the page links (cache key).')],
@@ -327,7 +429,8 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'docs',
         tag: 'Operations',
         summary: 'Interactive API reference',
-        description: 'No auth. This document rendered by Scalar, whose assets are part of the binary: it works with no internet access.',
+        description:
+          'No auth. This document rendered by Scalar, whose assets are part of the binary: it works with no internet access.',
         security: NONE,
         ok: { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
       },
@@ -337,7 +440,8 @@ function operations(): Record<string, Record<string, Operation>> {
         id: 'docsScript',
         tag: 'Operations',
         summary: 'The Scalar script /docs loads',
-        description: 'The standalone @scalar/api-reference bundle, embedded in the binary; cached for a year (its URL carries a content hash).',
+        description:
+          'The standalone @scalar/api-reference bundle, embedded in the binary; cached for a year (its URL carries a content hash).',
         security: NONE,
         ok: { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } },
       },
@@ -355,14 +459,27 @@ interface CollectionSchemas {
 }
 
 /** The five routes of an admin collection (src/admin/routes/crud.ts): list, create, show, update, delete. */
-function collection(plural: string, singular: string, tag: string, s: CollectionSchemas): Record<string, Record<string, Operation>> {
+function collection(
+  plural: string,
+  singular: string,
+  tag: string,
+  s: CollectionSchemas,
+): Record<string, Record<string, Operation>> {
   const Title = singular[0]!.toUpperCase() + singular.slice(1)
   const name = [pathParam('name', `The ${singular}'s name.`)]
   const invalid = `An invalid field, named in \`param\`.`
   const conflict = `A ${singular} of that name exists (\`already_exists\`), or it comes from the config file (\`read_only\`).`
   return {
     [`/v1/admin/${plural}`]: {
-      get: { id: `list${Title}s`, tag, summary: `List ${plural}`, description: s.notes.list, security: ADMIN, ok: { description: 'The list.', content: json(ref(s.list)) }, errors: ADMIN_ERRORS },
+      get: {
+        id: `list${Title}s`,
+        tag,
+        summary: `List ${plural}`,
+        description: s.notes.list,
+        security: ADMIN,
+        ok: { description: 'The list.', content: json(ref(s.list)) },
+        errors: ADMIN_ERRORS,
+      },
       post: {
         id: `create${Title}`,
         tag,
@@ -425,9 +542,14 @@ const STATUS_TEXT: Record<number, string> = {
 
 function render(op: Operation): JsonObject {
   const errorBody = ref(op.errorShape === 'anthropic' ? 'AnthropicErrorBody' : 'ErrorBody')
-  const headers = (names: string[]) => Object.fromEntries(names.map((n) => [n === 'RequestId' ? 'x-request-id' : n, headerRef(n)]))
+  const headers = (names: string[]) =>
+    Object.fromEntries(names.map((n) => [n === 'RequestId' ? 'x-request-id' : n, headerRef(n)]))
   const responses: JsonObject = {
-    [String(op.ok.status ?? 200)]: { description: op.ok.description, headers: headers(op.ok.headers ?? ['RequestId']), ...(op.ok.content ? { content: op.ok.content } : {}) },
+    [String(op.ok.status ?? 200)]: {
+      description: op.ok.description,
+      headers: headers(op.ok.headers ?? ['RequestId']),
+      ...(op.ok.content ? { content: op.ok.content } : {}),
+    },
   }
   for (const [status, when] of Object.entries(op.errors ?? {}) as [string, string][]) {
     const extra = status === '429' ? ['RetryAfter', ...RATE_LIMIT_HEADER_NAMES] : []
@@ -437,7 +559,12 @@ function render(op: Operation): JsonObject {
       content: json(errorBody),
     }
   }
-  if (op.id === 'health') responses['503'] = { description: 'Draining for shutdown.', headers: headers(['RequestId']), content: json(ref('Health')) }
+  if (op.id === 'health')
+    responses['503'] = {
+      description: 'Draining for shutdown.',
+      headers: headers(['RequestId']),
+      content: json(ref('Health')),
+    }
   return {
     operationId: op.id,
     tags: [op.tag],
@@ -451,7 +578,8 @@ function render(op: Operation): JsonObject {
 }
 
 function headerRef(name: string): JsonObject {
-  if (name === 'x-crabllm-truncated') return { description: '"true" when rows were left out (more than 10 000).', schema: { type: 'string' } }
+  if (name === 'x-crabllm-truncated')
+    return { description: '"true" when rows were left out (more than 10 000).', schema: { type: 'string' } }
   if (name === 'RetryAfter') return { $ref: '#/components/headers/RetryAfter' }
   return { $ref: `#/components/headers/${name}` }
 }
@@ -475,7 +603,10 @@ export function openApiDocument(options: DocumentOptions): JsonObject {
       { name: 'Extensions', description: 'Routes served when their extension is configured.' },
       { name: 'Admin', description: 'Live management, with the admin token (`admin_token`).' },
       { name: 'Operations', description: 'Health, metrics and this documentation.' },
-      { name: 'Dashboard', description: 'The web dashboard at /ui, served from the binary; its data comes from the admin API.' },
+      {
+        name: 'Dashboard',
+        description: 'The web dashboard at /ui, served from the binary; its data comes from the admin API.',
+      },
     ],
     paths,
     components: components(),

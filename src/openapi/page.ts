@@ -24,7 +24,10 @@ export function scalarConfiguration(document: JsonObject): JsonObject {
 export function docsPage(document: JsonObject, script: PageScript): string {
   const info = document.info as { title?: string; version?: string } | undefined
   const title = escapeHtml(`${info?.title ?? 'API'} ${info?.version ?? ''} API reference`.trim())
-  const scriptTag = 'src' in script ? `<script src="${escapeHtml(script.src)}"></script>` : `<script>${inlineScript(script.inline)}</script>`
+  const scriptTag =
+    'src' in script
+      ? `<script src="${escapeHtml(script.src)}"></script>`
+      : `<script>${inlineScript(script.inline)}</script>`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -44,7 +47,10 @@ ${scriptTag}
 
 /** JSON inside a <script> element: `<` escaped, so that no `</script>` or `<!--` can end or bend it. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 /**

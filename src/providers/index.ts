@@ -49,15 +49,28 @@ export const DISCOVERY_TIMEOUT_MS = 10_000
  * `models`. Fails with a GatewayError: 400 when the kind cannot list, the upstream's status and message
  * when it answered an error, 502 when unreachable, 504 on timeout.
  */
-export async function discoverModels(name: string, config: ProviderConfig, timeoutMs = DISCOVERY_TIMEOUT_MS): Promise<string[]> {
+export async function discoverModels(
+  name: string,
+  config: ProviderConfig,
+  timeoutMs = DISCOVERY_TIMEOUT_MS,
+): Promise<string[]> {
   const kind = kindOf(config)
   if (!kind.listModels)
-    throw badRequest(`models is required for kind ${config.kind}: its upstream cannot list the models it serves.`, 'models')
+    throw badRequest(
+      `models is required for kind ${config.kind}: its upstream cannot list the models it serves.`,
+      'models',
+    )
   try {
     return [...new Set(await kind.listModels(config, AbortSignal.timeout(timeoutMs)))]
   } catch (err) {
     if (err instanceof GatewayError)
-      throw new GatewayError(err.status, err.type, err.code, `Provider '${name}' could not list its models: ${err.message}`, err.param)
+      throw new GatewayError(
+        err.status,
+        err.type,
+        err.code,
+        `Provider '${name}' could not list its models: ${err.message}`,
+        err.param,
+      )
     if ((err as Error | undefined)?.name === 'TimeoutError') throw upstreamTimeout(name, timeoutMs)
     throw upstreamUnreachable(name, err)
   }

@@ -12,7 +12,10 @@ export async function getListing(
   signal: AbortSignal,
   toError: (status: number, text: string) => ErrorBody,
 ): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { headers: { accept: 'application/json', 'accept-encoding': 'identity', ...headers }, signal })
+  const response = await fetch(url, {
+    headers: { accept: 'application/json', 'accept-encoding': 'identity', ...headers },
+    signal,
+  })
   const text = await response.text()
   if (!response.ok) {
     const { error } = toError(response.status, text)
@@ -24,7 +27,8 @@ export async function getListing(
   } catch {
     json = undefined
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalidListing(`a body that is not a JSON object: ${text.trim().slice(0, 200)}`)
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw invalidListing(`a body that is not a JSON object: ${text.trim().slice(0, 200)}`)
   return json as Record<string, unknown>
 }
 
@@ -40,5 +44,10 @@ export function namesIn(list: unknown, field: string, where: string): string[] {
 }
 
 function invalidListing(what: string): GatewayError {
-  return new GatewayError(502, 'server_error', 'upstream_invalid_response', `The upstream answered its model listing with ${what}.`)
+  return new GatewayError(
+    502,
+    'server_error',
+    'upstream_invalid_response',
+    `The upstream answered its model listing with ${what}.`,
+  )
 }

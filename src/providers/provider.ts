@@ -78,6 +78,9 @@ export interface ProviderKind {
 }
 
 /** `headers` plus the call's x-request-id (a new object only when there is one). */
-export function upstreamHeaders(headers: Record<string, string>, call: Pick<UpstreamCall, 'requestId'>): Record<string, string> {
+export function upstreamHeaders(
+  headers: Record<string, string>,
+  call: Pick<UpstreamCall, 'requestId'>,
+): Record<string, string> {
   return call.requestId ? { ...headers, 'x-request-id': call.requestId } : headers
 }

@@ -25,7 +25,11 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
 }
 
 /** The wait before the next attempt: Retry-After when given (capped), else jittered backoff. */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, options: { baseMs: number; retryAfterCapMs: number; random?: () => number }): number {
+export function retryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  options: { baseMs: number; retryAfterCapMs: number; random?: () => number },
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.retryAfterCapMs)
   return backoffDelay(attempt, options.baseMs, options.random)
 }

@@ -87,7 +87,11 @@ export class ClientClosedError extends GatewayError {
  * Tries the deployments in order until one answers with a 2xx. Throws the last error when all fail:
  * the upstream's own error (relayed as-is), 504 for timeouts, 502 for connection failures.
  */
-export async function dispatch(list: readonly Deployment[], request: DispatchRequest, options: DispatchOptions): Promise<Answer> {
+export async function dispatch(
+  list: readonly Deployment[],
+  request: DispatchRequest,
+  options: DispatchOptions,
+): Promise<Answer> {
   let last: GatewayError | undefined
   let attempts = 0
   /** Deployments skipped because their circuit breaker is open. */
@@ -127,7 +131,14 @@ export async function dispatch(list: readonly Deployment[], request: DispatchReq
       if (retry >= deployment.maxRetries || request.retry === false || health.state !== 'closed') break
       observer?.retry(deployment.provider.name)
       const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
-      await options.sleep(retryDelay(retry, retryAfter, { baseMs: options.backoffBaseMs, retryAfterCapMs: options.retryAfterCapMs, random: options.random }), request.signal)
+      await options.sleep(
+        retryDelay(retry, retryAfter, {
+          baseMs: options.backoffBaseMs,
+          retryAfterCapMs: options.retryAfterCapMs,
+          random: options.random,
+        }),
+        request.signal,
+      )
     }
   }
   if (last) throw last
@@ -168,11 +179,16 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const TIMED_OUT = Symbol('timeout')
 
-async function attempt(deployment: Deployment, request: DispatchRequest, attempts: number): Promise<Answer | GatewayError> {
+async function attempt(
+  deployment: Deployment,
+  request: DispatchRequest,
+  attempts: number,
+): Promise<Answer | GatewayError> {
   const controller = new AbortController()
   const onClientAbort = () => controller.abort(request.signal.reason)
   request.signal.addEventListener('abort', onClientAbort, { once: true })
-  const timer = deployment.timeoutMs > 0 ? setTimeout(() => controller.abort(TIMED_OUT), deployment.timeoutMs) : undefined
+  const timer =
+    deployment.timeoutMs > 0 ? setTimeout(() => controller.abort(TIMED_OUT), deployment.timeoutMs) : undefined
   let committed = false
   const { provider } = deployment
   try {
@@ -190,7 +206,14 @@ async function attempt(deployment: Deployment, request: DispatchRequest, attempt
     const contentType = response.headers.get('content-type') ?? 'application/json'
     if (!response.ok) {
       const body = new Uint8Array(await response.arrayBuffer())
-      return new UpstreamHttpError(provider.name, response.status, body, contentType, parseRetryAfter(response.headers), response.headers)
+      return new UpstreamHttpError(
+        provider.name,
+        response.status,
+        body,
+        contentType,
+        parseRetryAfter(response.headers),
+        response.headers,
+      )
     }
     if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
       const body = new Uint8Array(await response.arrayBuffer())

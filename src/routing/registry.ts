@@ -81,7 +81,10 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
  * The order to try deployments in: one picked by weighted random, then the rest in descending weight
  * (`list` is already sorted that way).
  */
-export function orderDeployments(list: readonly Deployment[], random: () => number = Math.random): readonly Deployment[] {
+export function orderDeployments(
+  list: readonly Deployment[],
+  random: () => number = Math.random,
+): readonly Deployment[] {
   if (list.length < 2) return list
   let total = 0
   for (const d of list) total += d.weight

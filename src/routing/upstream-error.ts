@@ -14,7 +14,14 @@ export class UpstreamHttpError extends GatewayError {
     /** The upstream's response headers: those in RELAYED_HEADERS reach the client with the error. */
     upstreamHeaders?: Headers,
   ) {
-    super(status, errorTypeForStatus(status), 'upstream_error', `Provider '${provider}' answered HTTP ${status}.`, null, upstreamHeaders && relayedHeaders(upstreamHeaders))
+    super(
+      status,
+      errorTypeForStatus(status),
+      'upstream_error',
+      `Provider '${provider}' answered HTTP ${status}.`,
+      null,
+      upstreamHeaders && relayedHeaders(upstreamHeaders),
+    )
   }
 
   override get transient(): boolean {
@@ -23,7 +30,10 @@ export class UpstreamHttpError extends GatewayError {
   }
 
   override toResponse(extraHeaders?: Record<string, string>): Response {
-    return new Response(this.body, { status: this.status, headers: { ...this.headers, 'content-type': this.contentType, ...extraHeaders } })
+    return new Response(this.body, {
+      status: this.status,
+      headers: { ...this.headers, 'content-type': this.contentType, ...extraHeaders },
+    })
   }
 }
 

@@ -23,7 +23,14 @@ export function accessScope(ctx: AppContext) {
 }
 
 /** The access line of a non-relay request; also used for errors answered by the app's onError. */
-export function accessLine(ctx: AppContext, method: string, path: string, status: number, startedAt: number | undefined, requestId: string): void {
+export function accessLine(
+  ctx: AppContext,
+  method: string,
+  path: string,
+  status: number,
+  startedAt: number | undefined,
+  requestId: string,
+): void {
   const level = PROBES.has(path) ? 'debug' : 'info'
   if (!ctx.log.enabled(level)) return
   const ms = startedAt === undefined ? undefined : Math.round((performance.now() - startedAt) * 100) / 100

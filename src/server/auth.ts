@@ -55,7 +55,11 @@ export function isAdmin(principal: Principal): boolean {
   return principal === ADMIN
 }
 
-export function createAuthenticator(keys: readonly KeyConfig[], adminToken: string | undefined, stored: readonly StoredKey[] = []): Authenticator {
+export function createAuthenticator(
+  keys: readonly KeyConfig[],
+  adminToken: string | undefined,
+  stored: readonly StoredKey[] = [],
+): Authenticator {
   const byDigest = new Map<string, Principal>()
   for (const key of keys)
     byDigest.set(digest(key.key), {
@@ -90,7 +94,8 @@ export function createAuthenticator(keys: readonly KeyConfig[], adminToken: stri
       if (adminDigest && timingSafeEqual(hashed, adminDigest)) return ADMIN
       const principal = byDigest.get(hashed.toString('base64'))
       if (!principal) throw invalidApiKey()
-      if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) throw invalidApiKey('This API key has expired.')
+      if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now())
+        throw invalidApiKey('This API key has expired.')
       return principal
     },
   }
@@ -129,4 +134,3 @@ export function presentedKey(request: Request): string | undefined {
   const apiKey = request.headers.get('x-api-key')
   return apiKey ? apiKey.trim() : undefined
 }
-

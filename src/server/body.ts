@@ -25,9 +25,14 @@ export async function readJsonBody(request: Request, limit: number): Promise<Jso
   } catch (err) {
     throw invalidJson((err as Error).message)
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw badRequest('The request body must be a JSON object.', null, 'invalid_json')
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw badRequest('The request body must be a JSON object.', null, 'invalid_json')
   if (nestsDeeper(json, MAX_JSON_DEPTH))
-    throw badRequest(`The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, null, 'invalid_json')
+    throw badRequest(
+      `The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+      null,
+      'invalid_json',
+    )
   return { bytes, json: json as Record<string, unknown> }
 }
 
@@ -49,7 +54,10 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
   if (declared !== null && Number(declared) > limit) throw requestTooLarge(limit)
   let bytes: Uint8Array
   try {
-    bytes = declared === null && request.body ? await readCapped(request.body, limit) : new Uint8Array(await request.arrayBuffer())
+    bytes =
+      declared === null && request.body
+        ? await readCapped(request.body, limit)
+        : new Uint8Array(await request.arrayBuffer())
   } catch (err) {
     if (err instanceof GatewayError) throw err
     // Bun's own maxRequestBodySize (set just above `limit`) ends a body that is too large.
@@ -62,12 +70,22 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
 /** The envelope every model endpoint shares: `model` (non-empty string) and `stream` (boolean). */
 export function readEnvelope(json: Record<string, unknown>): { model: string; stream: boolean } {
   const model = json.model
-  if (model === undefined) throw badRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter')
-  if (typeof model !== 'string') throw badRequest(`Invalid type for 'model': expected a string, but got ${typeName(model)}.`, 'model', 'invalid_type')
+  if (model === undefined)
+    throw badRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter')
+  if (typeof model !== 'string')
+    throw badRequest(
+      `Invalid type for 'model': expected a string, but got ${typeName(model)}.`,
+      'model',
+      'invalid_type',
+    )
   if (model.length === 0) throw badRequest("'model' must not be empty.", 'model')
   const stream = json.stream
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
-    throw badRequest(`Invalid type for 'stream': expected a boolean, but got ${typeName(stream)}.`, 'stream', 'invalid_type')
+    throw badRequest(
+      `Invalid type for 'stream': expected a boolean, but got ${typeName(stream)}.`,
+      'stream',
+      'invalid_type',
+    )
   return { model, stream: stream === true }
 }
 

@@ -66,7 +66,9 @@ export function createContext(config: Config, options: ContextOptions): AppConte
   Object.assign(ctx, {
     metrics,
     dispatch: metrics ? { ...ctx.dispatch, observer: metrics.observer } : ctx.dispatch,
-    pipeline: options.pipeline ?? buildPipeline(config, store, options.log, () => ctx.auth.principals, metrics ? [metrics.extension] : []),
+    pipeline:
+      options.pipeline ??
+      buildPipeline(config, store, options.log, () => ctx.auth.principals, metrics ? [metrics.extension] : []),
     live: createLive(ctx, admin, options.configPath),
   })
   return ctx

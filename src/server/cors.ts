@@ -10,7 +10,14 @@ import type { Config } from '../config/schema'
 export type CorsConfig = NonNullable<Config['cors']>
 
 /** Request headers every preflight allows (what the OpenAI and Anthropic clients send). */
-export const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'x-api-key', 'anthropic-version', 'anthropic-beta', 'x-request-id'] as const
+export const CORS_ALLOW_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-api-key',
+  'anthropic-version',
+  'anthropic-beta',
+  'x-request-id',
+] as const
 
 /** Answer headers a browser script may read: the request id, rate limits, Retry-After, our own. */
 export const CORS_EXPOSE_HEADERS = [

@@ -76,7 +76,12 @@ export const badRequest = (message: string, param: string | null = null, code = 
   new GatewayError(400, 'invalid_request_error', code, message, param)
 
 export const invalidJson = (detail: string) =>
-  new GatewayError(400, 'invalid_request_error', 'invalid_json', `We could not parse the JSON body of your request: ${detail}`)
+  new GatewayError(
+    400,
+    'invalid_request_error',
+    'invalid_json',
+    `We could not parse the JSON body of your request: ${detail}`,
+  )
 
 /** 401: no key, or a key the gateway does not know. The presented key is never echoed. */
 export const invalidApiKey = (message = 'Incorrect API key provided.') =>
@@ -91,7 +96,13 @@ export const missingApiKey = () =>
   )
 
 export const modelNotAllowed = (model: string) =>
-  new GatewayError(403, 'permission_error', 'model_not_allowed', `Your API key is not allowed to use the model '${model}'.`, 'model')
+  new GatewayError(
+    403,
+    'permission_error',
+    'model_not_allowed',
+    `Your API key is not allowed to use the model '${model}'.`,
+    'model',
+  )
 
 export const modelNotFound = (model: string) =>
   new GatewayError(
@@ -106,15 +117,32 @@ export const routeNotFound = (method: string, path: string) =>
   new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`)
 
 export const methodNotAllowed = (method: string, path: string, allow: string[]) =>
-  new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}; use ${allow.join(', ')}.`, null, {
-    allow: allow.join(', '),
-  })
+  new GatewayError(
+    405,
+    'invalid_request_error',
+    'method_not_allowed',
+    `Method ${method} is not allowed on ${path}; use ${allow.join(', ')}.`,
+    null,
+    {
+      allow: allow.join(', '),
+    },
+  )
 
 export const requestTooLarge = (limit: number) =>
-  new GatewayError(413, 'invalid_request_error', 'request_too_large', `Request body is larger than the limit of ${limit} bytes.`)
+  new GatewayError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `Request body is larger than the limit of ${limit} bytes.`,
+  )
 
 export const unsupportedEndpoint = (provider: string, kind: string, endpoint: string) =>
-  new GatewayError(400, 'invalid_request_error', 'unsupported_endpoint', `Provider '${provider}' (kind ${kind}) does not support ${endpoint}.`)
+  new GatewayError(
+    400,
+    'invalid_request_error',
+    'unsupported_endpoint',
+    `Provider '${provider}' (kind ${kind}) does not support ${endpoint}.`,
+  )
 
 export const upstreamUnreachable = (provider: string, cause: unknown) =>
   new GatewayError(
@@ -131,12 +159,23 @@ export const upstreamTimeout = (provider: string, ms: number) =>
   new GatewayError(504, 'timeout_error', 'upstream_timeout', `Provider '${provider}' did not answer within ${ms} ms.`)
 
 export const upstreamStreamFailed = (provider: string, detail: string) =>
-  new GatewayError(502, 'server_error', 'upstream_stream_error', `The stream from provider '${provider}' failed: ${detail}`)
+  new GatewayError(
+    502,
+    'server_error',
+    'upstream_stream_error',
+    `The stream from provider '${provider}' failed: ${detail}`,
+  )
 
-export const serviceUnavailable = (message: string) => new GatewayError(503, 'server_error', 'service_unavailable', message)
+export const serviceUnavailable = (message: string) =>
+  new GatewayError(503, 'server_error', 'service_unavailable', message)
 
 export const internalError = (requestId: string) =>
-  new GatewayError(500, 'server_error', 'internal_error', `The gateway had an internal error. Request id: ${requestId}.`)
+  new GatewayError(
+    500,
+    'server_error',
+    'internal_error',
+    `The gateway had an internal error. Request id: ${requestId}.`,
+  )
 
 // --- internal ---
 

@@ -17,14 +17,25 @@ export const IMAGES: Surface = mediaSurface('images', '/v1/images/generations', 
 export const SPEECH: Surface = mediaSurface('speech', '/v1/audio/speech', { streams: false, raw: 'always' })
 
 /** multipart in (file, model, …); JSON or text out by response_format; `stream=true` passed through. */
-export const TRANSCRIPTIONS: Surface = mediaSurface('transcriptions', '/v1/audio/transcriptions', { streams: true, raw: 'stream', multipart: ['file'] })
+export const TRANSCRIPTIONS: Surface = mediaSurface('transcriptions', '/v1/audio/transcriptions', {
+  streams: true,
+  raw: 'stream',
+  multipart: ['file'],
+})
 
 /** multipart in (file, model, …); English text out, JSON or text by response_format. */
-export const TRANSLATIONS: Surface = mediaSurface('translations', '/v1/audio/translations', { streams: false, multipart: ['file'] })
+export const TRANSLATIONS: Surface = mediaSurface('translations', '/v1/audio/translations', {
+  streams: false,
+  multipart: ['file'],
+})
 
 // --- internal ---
 
-function mediaSurface(endpoint: MediaEndpoint, path: string, shape: Pick<Surface, 'streams' | 'raw' | 'multipart'>): Surface {
+function mediaSurface(
+  endpoint: MediaEndpoint,
+  path: string,
+  shape: Pick<Surface, 'streams' | 'raw' | 'multipart'>,
+): Surface {
   const serving = new WeakMap<readonly Deployment[], readonly Deployment[]>()
   return {
     path,

@@ -25,16 +25,28 @@ export interface MultipartBody {
  * or `model` is given twice (parsers disagree on which one counts: Bun's takes the first, others the
  * last, so the model the key was checked for might not be the one the upstream runs).
  */
-export async function readMultipartBody(request: Request, limit: number, files: readonly string[]): Promise<MultipartBody> {
+export async function readMultipartBody(
+  request: Request,
+  limit: number,
+  files: readonly string[],
+): Promise<MultipartBody> {
   const contentType = request.headers.get('content-type') ?? ''
   if (!/^multipart\/form-data\s*;/i.test(contentType))
-    throw badRequest(`Send this request as multipart/form-data (with ${files.map((f) => `'${f}'`).join(', ')} and 'model'), not '${contentType || 'no content type'}'.`, null, 'invalid_content_type')
+    throw badRequest(
+      `Send this request as multipart/form-data (with ${files.map((f) => `'${f}'`).join(', ')} and 'model'), not '${contentType || 'no content type'}'.`,
+      null,
+      'invalid_content_type',
+    )
   const bytes = await readBodyBytes(request, limit)
   let form: ParsedForm
   try {
     form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
   } catch (err) {
-    throw badRequest(`We could not parse the multipart/form-data body of your request: ${err instanceof Error ? err.message : String(err)}`, null, 'invalid_multipart')
+    throw badRequest(
+      `We could not parse the multipart/form-data body of your request: ${err instanceof Error ? err.message : String(err)}`,
+      null,
+      'invalid_multipart',
+    )
   }
   const json: Record<string, unknown> = {}
   for (const [name, value] of form) {
@@ -51,12 +63,14 @@ export async function readMultipartBody(request: Request, limit: number, files: 
   const model = form.get('model')
   if (model === null) throw missing('model')
   if (form.getAll('model').length > 1) throw badRequest("'model' is given more than once; send it once.", 'model')
-  if (typeof model !== 'string') throw badRequest("Invalid type for 'model': expected a text field, but got a file.", 'model', 'invalid_type')
+  if (typeof model !== 'string')
+    throw badRequest("Invalid type for 'model': expected a text field, but got a file.", 'model', 'invalid_type')
   if (model.length === 0) throw badRequest("'model' must not be empty.", 'model')
   for (const name of files) {
     const file = form.get(name)
     if (file === null) throw missing(name)
-    if (typeof file === 'string') throw badRequest(`Invalid type for '${name}': expected a file, but got a text field.`, name, 'invalid_type')
+    if (typeof file === 'string')
+      throw badRequest(`Invalid type for '${name}': expected a file, but got a text field.`, name, 'invalid_type')
   }
   return { bytes, contentType, form, json, envelope: { model, stream: form.get('stream') === 'true' } }
 }
@@ -67,7 +81,10 @@ export async function readMultipartBody(request: Request, limit: number, files: 
  * for byte. A body this scan cannot follow (Bun's parser is more lenient) is re-encoded from the parsed
  * form instead: a new boundary, the same parts in the same order.
  */
-export async function withModel(body: MultipartBody, model: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+export async function withModel(
+  body: MultipartBody,
+  model: string,
+): Promise<{ bytes: Uint8Array; contentType: string }> {
   const spliced = spliceField(body.bytes, body.contentType, 'model', model)
   // The scan reads part headers more simply than Bun's parser does (which Content-Disposition line and
   // which name= parameter count): a splice is kept only when Bun reads it back as the same form with
@@ -112,7 +129,8 @@ function spliceField(bytes: Uint8Array, contentType: string, name: string, value
     const lineEnd = buf.indexOf(CRLF, cursor)
     if (lineEnd < 0) return undefined
     const headersStart = lineEnd + 2
-    const headersEnd = buf[headersStart] === 13 && buf[headersStart + 1] === 10 ? headersStart : buf.indexOf(BLANK_LINE, headersStart)
+    const headersEnd =
+      buf[headersStart] === 13 && buf[headersStart + 1] === 10 ? headersStart : buf.indexOf(BLANK_LINE, headersStart)
     if (headersEnd < 0) return undefined
     const bodyStart = headersEnd + (headersEnd === headersStart ? 2 : 4)
     const next = buf.indexOf(delimiter, bodyStart)

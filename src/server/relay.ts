@@ -14,7 +14,14 @@ import type { Deployment } from '../routing/registry'
 import { assertAllowed } from './auth'
 import { readEnvelope, readJsonBody } from './body'
 import type { AppContext } from './context'
-import { concurrencyLimitExceeded, GatewayError, internalError, modelNotFound, overloaded, upstreamStreamFailed } from './errors'
+import {
+  concurrencyLimitExceeded,
+  GatewayError,
+  internalError,
+  modelNotFound,
+  overloaded,
+  upstreamStreamFailed,
+} from './errors'
 import { readMultipartBody, withModel } from './multipart'
 import { relayRaw } from './raw'
 import { relaySse } from './sse'
@@ -88,7 +95,15 @@ export async function relayModelRequest(
   // Over max_inflight: refused at once (503, Retry-After) instead of queueing without bound.
   if (inflight.count >= ctx.config.max_inflight) {
     const error = overloaded(ctx.config.max_inflight)
-    access(ctx, { requestId, path, model: undefined, key: undefined, status: error.status, started, error: error.code ?? undefined })
+    access(ctx, {
+      requestId,
+      path,
+      model: undefined,
+      key: undefined,
+      status: error.status,
+      started,
+      error: error.code ?? undefined,
+    })
     ctx.metrics?.refused(endpoint, undefined, error, started)
     return surface.errorResponse(error, { 'x-request-id': requestId })
   }
@@ -118,7 +133,9 @@ export async function relayModelRequest(
       inflight.byKey.set(keyName, held + 1)
       keyHeld = keyName
     }
-    const form = surface.multipart ? await readMultipartBody(request, ctx.config.max_body_size, surface.multipart) : undefined
+    const form = surface.multipart
+      ? await readMultipartBody(request, ctx.config.max_body_size, surface.multipart)
+      : undefined
     const { bytes, json } = form ?? (await readJsonBody(request, ctx.config.max_body_size))
     const envelope = form ? form.envelope : readEnvelope(json)
     model = ctx.registry.resolve(envelope.model)
@@ -184,12 +201,33 @@ export async function relayModelRequest(
     server?.timeout(request, 0)
     idleLifted = true
     const clientHeaders = surface.clientHeaders?.(request)
-    const call = { endpoint, model, body, json, stream: sse, signal: request.signal, clientHeaders, requestId, contentType, retry: surface.retry, raw }
+    const call = {
+      endpoint,
+      model,
+      body,
+      json,
+      stream: sse,
+      signal: request.signal,
+      clientHeaders,
+      requestId,
+      contentType,
+      retry: surface.retry,
+      raw,
+    }
     const answer = await dispatch(deployments, call, ctx.dispatch)
     const provider = answer.deployment.provider.name
     const extra = rctx?.headers
     if (answer.kind === 'buffered') {
-      access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
+      access(ctx, {
+        requestId,
+        path,
+        model,
+        provider,
+        key: keyName,
+        status: answer.status,
+        started,
+        attempts: answer.attempts,
+      })
       if (rctx) {
         rctx.provider = provider
         rctx.status = answer.status
@@ -199,10 +237,23 @@ export async function relayModelRequest(
         const durable = ctx.store.durable?.()
         if (durable) await durable
       }
-      return new Response(answer.body, { status: answer.status, headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId } })
+      return new Response(answer.body, {
+        status: answer.status,
+        headers: { ...extra, 'content-type': answer.contentType, 'x-request-id': requestId },
+      })
     }
     handedOff = true
-    if (raw) return relayRawAnswer(ctx, answer, rctx, release, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts })
+    if (raw)
+      return relayRawAnswer(ctx, answer, rctx, release, {
+        requestId,
+        path,
+        model,
+        provider,
+        key: keyName,
+        status: answer.status,
+        started,
+        attempts: answer.attempts,
+      })
     let tap: ((events: Uint8Array) => Uint8Array) | undefined
     let watch: StreamUsage | undefined
     if (rctx) {
@@ -228,7 +279,17 @@ export async function relayModelRequest(
       tap,
       onEnd: (outcome) => {
         release()
-        access(ctx, { requestId, path, model, provider, key: keyName, status: answer.status, started, attempts: answer.attempts, stream: outcome })
+        access(ctx, {
+          requestId,
+          path,
+          model,
+          provider,
+          key: keyName,
+          status: answer.status,
+          started,
+          attempts: answer.attempts,
+          stream: outcome,
+        })
         if (rctx) {
           rctx.usage = watch?.usage
           pipeline.onStreamEnd(rctx, outcome)
@@ -238,7 +299,13 @@ export async function relayModelRequest(
     })
     return new Response(relayed, {
       status: answer.status,
-      headers: { ...extra, 'content-type': answer.contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': requestId },
+      headers: {
+        ...extra,
+        'content-type': answer.contentType,
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+        'x-request-id': requestId,
+      },
     })
   } catch (err) {
     const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestId)
@@ -248,14 +315,23 @@ export async function relayModelRequest(
       if (error instanceof UpstreamHttpError) rctx.provider = error.provider
       pipeline.onError(rctx, error)
     } else ctx.metrics?.refused(endpoint, model, error, started)
-    return surface.errorResponse(error, rctx ? { ...rctx.headers, 'x-request-id': requestId } : { 'x-request-id': requestId })
+    return surface.errorResponse(
+      error,
+      rctx ? { ...rctx.headers, 'x-request-id': requestId } : { 'x-request-id': requestId },
+    )
   } finally {
     if (!handedOff) release()
   }
 }
 
 /** A raw answer (audio, a passed-through event stream): its bytes as they arrive, with its content type. */
-function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestContext | undefined, release: () => void, fields: AccessFields): Response {
+function relayRawAnswer(
+  ctx: AppContext,
+  answer: StreamAnswer,
+  rctx: RequestContext | undefined,
+  release: () => void,
+  fields: AccessFields,
+): Response {
   const { pipeline } = ctx
   if (rctx) {
     rctx.provider = fields.provider
@@ -273,7 +349,10 @@ function relayRawAnswer(ctx: AppContext, answer: StreamAnswer, rctx: RequestCont
       if (rctx) pipeline.onStreamEnd(rctx, outcome)
     },
   })
-  return new Response(relayed, { status: answer.status, headers: { ...rctx?.headers, 'content-type': answer.contentType, 'x-request-id': fields.requestId } })
+  return new Response(relayed, {
+    status: answer.status,
+    headers: { ...rctx?.headers, 'content-type': answer.contentType, 'x-request-id': fields.requestId },
+  })
 }
 
 const INCLUDE_USAGE = encoder.encode('"stream_options":{"include_usage":true},')
@@ -294,7 +373,10 @@ export function withIncludeUsage(bytes: Uint8Array): Uint8Array {
 
 /** Logs a bug with its stack (never sent to the client) and returns the generic 500. */
 export function unexpected(ctx: AppContext, err: unknown, requestId: string): GatewayError {
-  ctx.log.error('unexpected error', { request_id: requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+  ctx.log.error('unexpected error', {
+    request_id: requestId,
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  })
   return internalError(requestId)
 }
 

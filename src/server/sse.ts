@@ -111,7 +111,11 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
           result = await reader.read()
         } catch (err) {
           if (ended) return
-          return fail(controller, 'upstream_error', idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err))
+          return fail(
+            controller,
+            'upstream_error',
+            idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err),
+          )
         }
         idle?.received()
         if (ended) return
@@ -121,8 +125,10 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
           return
         }
       }
-      if (pending && pending.byteLength && !isBlank(pending)) return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
-      if (!sawDone) return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)
+      if (pending && pending.byteLength && !isBlank(pending))
+        return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
+      if (!sawDone)
+        return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)
       controller.close()
       end('done')
     },

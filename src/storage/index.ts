@@ -20,7 +20,12 @@ export interface StorageHandle {
   close(): Promise<void>
 }
 
-export async function openStorage(config: StorageConfig | undefined, configDir: string, configFile: string, log?: Logger): Promise<StorageHandle> {
+export async function openStorage(
+  config: StorageConfig | undefined,
+  configDir: string,
+  configFile: string,
+  log?: Logger,
+): Promise<StorageHandle> {
   const kind = config?.kind ?? 'memory'
   if (kind === 'sqlite') {
     const path = resolveBeside(configDir, config?.path ?? 'crabllm.db')
@@ -38,7 +43,12 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
       db.run('CREATE TABLE IF NOT EXISTS crabllm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
       db.run("INSERT OR IGNORE INTO crabllm_meta (key, value) VALUES ('schema_version', '1')")
     } catch (err) {
-      throw new ConfigError(configFile, 'storage.path', `cannot open SQLite database ${path}: ${(err as Error).message}`, 'point it at a writable file')
+      throw new ConfigError(
+        configFile,
+        'storage.path',
+        `cannot open SQLite database ${path}: ${(err as Error).message}`,
+        'point it at a writable file',
+      )
     }
     const store = sqliteStore(db, { waitForCommit: config?.wait_for_commit !== false })
     const checkpointer = startCheckpointer(path, log)
@@ -94,7 +104,12 @@ export async function openStorage(config: StorageConfig | undefined, configDir: 
       started = true
     } catch (err) {
       client.disconnect()
-      throw new ConfigError(configFile, 'storage.path', `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, 'start redis-server or fix the URL')
+      throw new ConfigError(
+        configFile,
+        'storage.path',
+        `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`,
+        'start redis-server or fix the URL',
+      )
     }
     const store = redisStore(client, { keyPrefix: config?.prefix })
     return { kind, location: redactUrl(url), store, close: () => store.close() }
@@ -123,11 +138,14 @@ const CHECKPOINT_MS = 1000
 function startCheckpointer(path: string, log: Logger | undefined): { stop(): Promise<void> } {
   // In the compiled binary, entry points sit under its embedded root (src/); from source, beside this file.
   const compiled = import.meta.path.startsWith('/$bunfs/') || import.meta.path.startsWith('B:/~BUN/')
-  const worker = new Worker(compiled ? './storage/checkpoint-worker.ts' : new URL('./checkpoint-worker.ts', import.meta.url).href)
+  const worker = new Worker(
+    compiled ? './storage/checkpoint-worker.ts' : new URL('./checkpoint-worker.ts', import.meta.url).href,
+  )
   const stopped = Promise.withResolvers<void>()
   worker.onmessage = (event: MessageEvent) => {
     if (event.data === 'stopped') stopped.resolve()
-    else if (event.data && typeof event.data === 'object' && 'error' in event.data) log?.warn('sqlite checkpoint failed; retrying', { error: String(event.data.error) })
+    else if (event.data && typeof event.data === 'object' && 'error' in event.data)
+      log?.warn('sqlite checkpoint failed; retrying', { error: String(event.data.error) })
   }
   worker.onerror = (event) => {
     log?.error('sqlite checkpoint thread failed', { error: event.message })

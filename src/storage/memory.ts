@@ -1,6 +1,16 @@
 // In-process store: one Map with expiry times. Expired entries are dropped when read and by a sweep
 // every `sweepMs`, so keys written once and never read again do not grow memory without bound.
-import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
+import {
+  checkIncrement,
+  checkKey,
+  checkRange,
+  checkTime,
+  checkTtl,
+  type Entry,
+  type LogRecord,
+  prefixed,
+  type Store,
+} from './store'
 
 /** Records kept per log in memory; the oldest go first beyond it (memory is for development). */
 export const MEMORY_LOG_CAP = 100_000

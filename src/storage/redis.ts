@@ -3,7 +3,17 @@
 // Connection errors are not swallowed: they reject the call (at once while disconnected, with the
 // options storage/index.ts sets), and ioredis reconnects in the background.
 import type Redis from 'ioredis'
-import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
+import {
+  checkIncrement,
+  checkKey,
+  checkRange,
+  checkTime,
+  checkTtl,
+  type Entry,
+  type LogRecord,
+  prefixed,
+  type Store,
+} from './store'
 
 export function redisStore(client: Redis, options: { keyPrefix?: string } = {}): Store {
   const base = options.keyPrefix ?? 'crabllm:'
@@ -33,7 +43,11 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       checkTtl(ttlMs)
       if (!ttlMs) return await client.incrby(base + key, by)
       // PEXPIRE NX sets the expiry only when the key has none: the window starts with the first hit.
-      const results = await client.multi().incrby(base + key, by).pexpire(base + key, Math.ceil(ttlMs), 'NX').exec()
+      const results = await client
+        .multi()
+        .incrby(base + key, by)
+        .pexpire(base + key, Math.ceil(ttlMs), 'NX')
+        .exec()
       const [err, value] = results?.[0] ?? [new Error('redis transaction aborted'), null]
       if (err) throw err
       return Number(value)
@@ -54,7 +68,8 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
         const values = await client.mget(...slice)
         slice.forEach((k, j) => {
           const value = values[j]
-          if (value !== null && value !== undefined && out.length < limit) out.push({ key: k.slice(base.length), value })
+          if (value !== null && value !== undefined && out.length < limit)
+            out.push({ key: k.slice(base.length), value })
         })
       }
       return out

@@ -12,7 +12,17 @@
 // been handed to the sockets. Counters changed several times in a turn are written once. A crashed
 // process loses at most the writes of the turn it died in; a graceful close commits them.
 import type { Database } from 'bun:sqlite'
-import { checkIncrement, checkKey, checkRange, checkTime, checkTtl, type Entry, type LogRecord, prefixed, type Store } from './store'
+import {
+  checkIncrement,
+  checkKey,
+  checkRange,
+  checkTime,
+  checkTtl,
+  type Entry,
+  type LogRecord,
+  prefixed,
+  type Store,
+} from './store'
 
 export interface SqliteStoreOptions {
   now?: () => number
@@ -37,11 +47,17 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   const now = options.now ?? Date.now
   const mirrored = options.mirrored ?? ((key: string) => !key.startsWith('admin:'))
   const maxMirrored = options.maxMirrored ?? 100_000
-  db.run('CREATE TABLE IF NOT EXISTS crabllm_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER) WITHOUT ROWID')
+  db.run(
+    'CREATE TABLE IF NOT EXISTS crabllm_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER) WITHOUT ROWID',
+  )
   db.run('CREATE INDEX IF NOT EXISTS crabllm_kv_expires ON crabllm_kv (expires) WHERE expires IS NOT NULL')
-  db.run('CREATE TABLE IF NOT EXISTS crabllm_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL)')
+  db.run(
+    'CREATE TABLE IF NOT EXISTS crabllm_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL)',
+  )
   db.run('CREATE INDEX IF NOT EXISTS crabllm_log_time ON crabllm_log (log, time, seq)')
-  const appendQuery = db.query<unknown, [string, number, string]>('INSERT INTO crabllm_log (log, time, value) VALUES (?, ?, ?)')
+  const appendQuery = db.query<unknown, [string, number, string]>(
+    'INSERT INTO crabllm_log (log, time, value) VALUES (?, ?, ?)',
+  )
   const recentQuery = db.query<LogRecord, [string, number, number, number]>(
     'SELECT time, value FROM crabllm_log WHERE log = ? AND time >= ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT ?',
   )
@@ -49,12 +65,18 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   const addQuery = db.query<{ key: string }, [string, string, number]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?1, ?2, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = NULL WHERE crabllm_kv.expires IS NOT NULL AND crabllm_kv.expires <= ?3 RETURNING key',
   )
-  const getQuery = db.query<{ value: string }, [string, number]>('SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)')
-  const rowQuery = db.query<{ value: string; expires: number | null }, [string]>('SELECT value, expires FROM crabllm_kv WHERE key = ?')
+  const getQuery = db.query<{ value: string }, [string, number]>(
+    'SELECT value FROM crabllm_kv WHERE key = ? AND (expires IS NULL OR expires > ?)',
+  )
+  const rowQuery = db.query<{ value: string; expires: number | null }, [string]>(
+    'SELECT value, expires FROM crabllm_kv WHERE key = ?',
+  )
   const setQuery = db.query<unknown, [string, string, number | null]>(
     'INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
   )
-  const deleteQuery = db.query<{ key: string }, [string, number]>('DELETE FROM crabllm_kv WHERE key = ? RETURNING key, (expires IS NULL OR expires > ?) AS live')
+  const deleteQuery = db.query<{ key: string }, [string, number]>(
+    'DELETE FROM crabllm_kv WHERE key = ? RETURNING key, (expires IS NULL OR expires > ?) AS live',
+  )
   // Unmirrored counters (admin:): an expired counter restarts from `by` with a fresh TTL; a live one keeps its expiry.
   const incrementQuery = db.query<{ value: string }, [string, string, number | null, number, string, number | null]>(
     `INSERT INTO crabllm_kv (key, value, expires) VALUES (?, ?, ?)
@@ -200,7 +222,8 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       const t = now()
       if (!mirrored(key)) {
         const existing = rowQuery.get(key)?.value
-        if (existing !== undefined && !INTEGER.test(existing)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+        if (existing !== undefined && !INTEGER.test(existing))
+          throw new TypeError(`storage key '${key}' does not hold a counter`)
         const expires = ttlMs ? t + ttlMs : null
         write()
         return Number(incrementQuery.get(key, String(by), expires, t, String(by), expires)!.value)
@@ -233,7 +256,12 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       checkKey(log)
       checkRange(range)
       writeOut()
-      return recentQuery.all(log, range.since ?? Number.MIN_SAFE_INTEGER, range.until ?? Number.MAX_SAFE_INTEGER, range.limit)
+      return recentQuery.all(
+        log,
+        range.since ?? Number.MIN_SAFE_INTEGER,
+        range.until ?? Number.MAX_SAFE_INTEGER,
+        range.limit,
+      )
     },
     ...(options.waitForCommit === false
       ? {}

@@ -65,11 +65,13 @@ export function checkKey(key: string): void {
 }
 
 export function checkTtl(ttlMs: number | undefined): void {
-  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new RangeError(`storage TTL must be a positive number of ms, got ${ttlMs}`)
+  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0))
+    throw new RangeError(`storage TTL must be a positive number of ms, got ${ttlMs}`)
 }
 
 export function checkRange(range: LogRange): void {
-  if (!Number.isSafeInteger(range.limit) || range.limit < 0) throw new RangeError(`log limit must be a non-negative integer, got ${range.limit}`)
+  if (!Number.isSafeInteger(range.limit) || range.limit < 0)
+    throw new RangeError(`log limit must be a non-negative integer, got ${range.limit}`)
 }
 
 export function checkTime(time: number): void {
@@ -89,11 +91,17 @@ export function prefixed(inner: Store, prefix: string): Store {
     delete: (key) => inner.delete(prefix + key),
     add: (key, value) => inner.add(prefix + key, value),
     increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
-    list: async (p, limit) => (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
+    list: async (p, limit) =>
+      (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
     append: (log, time, value) => inner.append(prefix + log, time, value),
-    ...(inner.publish ? { publish: (channel: string, message: string) => inner.publish!(prefix + channel, message) } : {}),
+    ...(inner.publish
+      ? { publish: (channel: string, message: string) => inner.publish!(prefix + channel, message) }
+      : {}),
     ...(inner.subscribe
-      ? { subscribe: (channel: string, onMessage: (message: string) => void) => inner.subscribe!(prefix + channel, onMessage) }
+      ? {
+          subscribe: (channel: string, onMessage: (message: string) => void) =>
+            inner.subscribe!(prefix + channel, onMessage),
+        }
       : {}),
     recent: (log, range) => inner.recent(prefix + log, range),
     ...(inner.durable ? { durable: () => inner.durable!() } : {}),

@@ -43,7 +43,8 @@ async function load(): Promise<UiAssets> {
     const read = (file: string) => asset(new Uint8Array(readFileSync(join(embedded, file))))
     return { script: read(UI_SCRIPT_FILE), style: read(UI_STYLE_FILE), origin: 'embedded' }
   }
-  if (Bun.isStandaloneExecutable) throw new Error(`this binary has no dashboard embedded (${UI_ASSET_DIR}/): build it with \`bun run build\``)
+  if (Bun.isStandaloneExecutable)
+    throw new Error(`this binary has no dashboard embedded (${UI_ASSET_DIR}/): build it with \`bun run build\``)
   const bundle = await bundleUi()
   return { script: asset(bundle.script), style: asset(bundle.style), origin: 'bundled' }
 }
@@ -57,5 +58,9 @@ function embeddedDir(): string | undefined {
 
 function asset(bytes: Uint8Array): UiAsset {
   const copy = new Uint8Array(bytes)
-  return { bytes: copy, gzipped: Bun.gzipSync(copy), hash: new Bun.CryptoHasher('sha256').update(copy).digest('hex').slice(0, 16) }
+  return {
+    bytes: copy,
+    gzipped: Bun.gzipSync(copy),
+    hash: new Bun.CryptoHasher('sha256').update(copy).digest('hex').slice(0, 16),
+  }
 }

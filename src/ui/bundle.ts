@@ -22,11 +22,16 @@ export async function bundleUi(): Promise<UiBundle> {
       define: { 'process.env.NODE_ENV': '"production"' },
     })
   } catch (err) {
-    throw new Error(`bundling the dashboard failed: ${err instanceof AggregateError ? err.errors.map(String).join('\n') : String(err)}`)
+    throw new Error(
+      `bundling the dashboard failed: ${err instanceof AggregateError ? err.errors.map(String).join('\n') : String(err)}`,
+    )
   }
   if (!result.success) throw new Error(`bundling the dashboard failed:\n${result.logs.map(String).join('\n')}`)
   const script = result.outputs.find((o) => o.kind === 'entry-point' && o.path.endsWith('.js'))
   const style = result.outputs.find((o) => o.path.endsWith('.css'))
-  if (!script || !style) throw new Error(`bundling the dashboard gave ${result.outputs.map((o) => o.path).join(', ')}: expected one .js and one .css`)
+  if (!script || !style)
+    throw new Error(
+      `bundling the dashboard gave ${result.outputs.map((o) => o.path).join(', ')}: expected one .js and one .css`,
+    )
   return { script: new Uint8Array(await script.arrayBuffer()), style: new Uint8Array(await style.arrayBuffer()) }
 }

@@ -15,8 +15,16 @@ export function uiRoutes(ctx: AppContext) {
     try {
       return await uiAssets()
     } catch (err) {
-      ctx.log.error('the dashboard is unavailable', { request_id: requestIdOf(request), error: err instanceof Error ? err.message : String(err) })
-      throw new GatewayError(503, 'server_error', 'dashboard_unavailable', 'The dashboard is not available in this build of the gateway.')
+      ctx.log.error('the dashboard is unavailable', {
+        request_id: requestIdOf(request),
+        error: err instanceof Error ? err.message : String(err),
+      })
+      throw new GatewayError(
+        503,
+        'server_error',
+        'dashboard_unavailable',
+        'The dashboard is not available in this build of the gateway.',
+      )
     }
   }
   return (app: Elysia) =>
@@ -26,7 +34,9 @@ export function uiRoutes(ctx: AppContext) {
         html ??= uiPage({ script: assets.script.hash, style: assets.style.hash })
         return new Response(html, { headers: UI_PAGE_HEADERS })
       })
-      .get(UI_SCRIPT_PATH, async ({ request }) => serve(request, (await load(request)).script, 'text/javascript; charset=utf-8'))
+      .get(UI_SCRIPT_PATH, async ({ request }) =>
+        serve(request, (await load(request)).script, 'text/javascript; charset=utf-8'),
+      )
       .get(UI_STYLE_PATH, async ({ request }) => serve(request, (await load(request)).style, 'text/css; charset=utf-8'))
 }
 

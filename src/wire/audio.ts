@@ -13,12 +13,19 @@ export const SpeechRequestSchema = T.Object(
     speed: T.Optional(T.Number({ minimum: 0.25, maximum: 4 })),
     instructions: T.Optional(T.String()),
   },
-  { title: 'SpeechRequest', description: 'Relayed unchanged; the audio answer streams back with the upstream content type.' },
+  {
+    title: 'SpeechRequest',
+    description: 'Relayed unchanged; the audio answer streams back with the upstream content type.',
+  },
 )
 export type SpeechRequest = Static<typeof SpeechRequestSchema>
 
 /** A file part of a multipart body. */
-const FileSchema = T.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: 'The audio file (flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm).' })
+const FileSchema = T.String({
+  format: 'binary',
+  contentMediaType: 'application/octet-stream',
+  description: 'The audio file (flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm).',
+})
 
 export const TranscriptionRequestSchema = T.Object(
   {
@@ -31,7 +38,10 @@ export const TranscriptionRequestSchema = T.Object(
     'timestamp_granularities[]': T.Optional(T.Array(T.String({ description: 'word or segment.' }))),
     stream: T.Optional(T.Boolean({ description: 'Server-sent transcript events (gpt-4o-transcribe models).' })),
   },
-  { title: 'TranscriptionRequest', description: 'multipart/form-data; the file and every field reach the upstream exactly as sent.' },
+  {
+    title: 'TranscriptionRequest',
+    description: 'multipart/form-data; the file and every field reach the upstream exactly as sent.',
+  },
 )
 
 export const TranslationRequestSchema = T.Object(

@@ -21,7 +21,9 @@ export const ToolCallSchema = T.Object(
   {
     id: T.String(),
     type: T.String({ description: 'function (or custom).' }),
-    function: T.Optional(T.Object({ name: T.String(), arguments: T.String({ description: 'JSON text of the arguments.' }) })),
+    function: T.Optional(
+      T.Object({ name: T.String(), arguments: T.String({ description: 'JSON text of the arguments.' }) }),
+    ),
   },
   { title: 'ToolCall' },
 )
@@ -29,7 +31,9 @@ export const ToolCallSchema = T.Object(
 export const ChatMessageSchema = T.Object(
   {
     role: T.String({ description: 'system, developer, user, assistant or tool.' }),
-    content: T.Optional(nullable(T.Union([T.String(), T.Array(ContentPartSchema)]), { description: 'Text, or content parts.' })),
+    content: T.Optional(
+      nullable(T.Union([T.String(), T.Array(ContentPartSchema)]), { description: 'Text, or content parts.' }),
+    ),
     name: T.Optional(T.String()),
     tool_calls: T.Optional(T.Array(ToolCallSchema)),
     tool_call_id: T.Optional(T.String({ description: 'role "tool": the call this message answers.' })),
@@ -41,7 +45,11 @@ export const ChatCompletionRequestSchema = T.Object(
   {
     model: T.String({ minLength: 1, description: 'A model or alias the key may use (GET /v1/models lists them).' }),
     messages: T.Array(ChatMessageSchema, { description: 'The conversation so far.' }),
-    stream: T.Optional(nullable(T.Boolean(), { description: 'true: answer as server-sent events (ChatCompletionChunk), ended by `data: [DONE]`.' })),
+    stream: T.Optional(
+      nullable(T.Boolean(), {
+        description: 'true: answer as server-sent events (ChatCompletionChunk), ended by `data: [DONE]`.',
+      }),
+    ),
     stream_options: T.Optional(
       nullable(T.Object({ include_usage: T.Optional(T.Boolean({ description: 'Send a last chunk with usage.' })) })),
     ),
@@ -62,15 +70,24 @@ export const ChatCompletionRequestSchema = T.Object(
         T.Object({
           type: T.String({ description: 'function (or custom).' }),
           function: T.Optional(
-            T.Object({ name: T.String(), description: T.Optional(T.String()), parameters: T.Optional(T.Object({})), strict: T.Optional(nullable(T.Boolean())) }),
+            T.Object({
+              name: T.String(),
+              description: T.Optional(T.String()),
+              parameters: T.Optional(T.Object({})),
+              strict: T.Optional(nullable(T.Boolean())),
+            }),
           ),
         }),
       ),
     ),
-    tool_choice: T.Optional(T.Union([T.String({ description: 'none, auto or required.' }), T.Object({ type: T.String() })])),
+    tool_choice: T.Optional(
+      T.Union([T.String({ description: 'none, auto or required.' }), T.Object({ type: T.String() })]),
+    ),
     parallel_tool_calls: T.Optional(T.Boolean()),
     response_format: T.Optional(T.Object({ type: T.String({ description: 'text, json_object or json_schema.' }) })),
-    reasoning_effort: T.Optional(nullable(T.String({ description: 'minimal, low, medium or high (reasoning models).' }))),
+    reasoning_effort: T.Optional(
+      nullable(T.String({ description: 'minimal, low, medium or high (reasoning models).' })),
+    ),
     user: T.Optional(T.String()),
     metadata: T.Optional(nullable(T.Record(T.String(), T.String()))),
   },
@@ -88,7 +105,9 @@ export const UsageSchema = T.Object(
     completion_tokens: T.Integer({ minimum: 0 }),
     total_tokens: T.Integer({ minimum: 0 }),
     prompt_tokens_details: T.Optional(nullable(T.Object({ cached_tokens: T.Optional(T.Integer({ minimum: 0 })) }))),
-    completion_tokens_details: T.Optional(nullable(T.Object({ reasoning_tokens: T.Optional(T.Integer({ minimum: 0 })) }))),
+    completion_tokens_details: T.Optional(
+      nullable(T.Object({ reasoning_tokens: T.Optional(T.Integer({ minimum: 0 })) })),
+    ),
   },
   { title: 'Usage' },
 )
@@ -100,7 +119,9 @@ const AssistantMessageSchema = T.Object({
   tool_calls: T.Optional(T.Array(ToolCallSchema)),
 })
 
-const FinishReasonSchema = nullable(T.String({ description: 'stop, length, tool_calls, content_filter or function_call.' }))
+const FinishReasonSchema = nullable(
+  T.String({ description: 'stop, length, tool_calls, content_filter or function_call.' }),
+)
 
 export const ChatCompletionSchema = T.Object(
   {
@@ -151,7 +172,11 @@ export const ChatCompletionChunkSchema = T.Object(
         logprobs: T.Optional(nullable(T.Object({}))),
       }),
     ),
-    usage: T.Optional(nullable(UsageSchema, { description: 'Only on the last chunk, when `stream_options.include_usage` is true (choices is then empty).' })),
+    usage: T.Optional(
+      nullable(UsageSchema, {
+        description: 'Only on the last chunk, when `stream_options.include_usage` is true (choices is then empty).',
+      }),
+    ),
     system_fingerprint: T.Optional(nullable(T.String())),
   },
   {

@@ -12,7 +12,10 @@ export const EmbeddingsRequestSchema = T.Object(
     dimensions: T.Optional(T.Integer({ minimum: 1 })),
     user: T.Optional(T.String()),
   },
-  { title: 'EmbeddingsRequest', description: 'Relayed unchanged to the upstream (only `model` is rewritten for an alias).' },
+  {
+    title: 'EmbeddingsRequest',
+    description: 'Relayed unchanged to the upstream (only `model` is rewritten for an alias).',
+  },
 )
 export type EmbeddingsRequest = Static<typeof EmbeddingsRequestSchema>
 
@@ -23,7 +26,10 @@ export const EmbeddingsResponseSchema = T.Object(
       T.Object({
         object: T.Literal('embedding'),
         index: T.Integer({ minimum: 0 }),
-        embedding: T.Union([T.Array(T.Number()), T.String({ description: 'base64 of little-endian float32s (encoding_format "base64").' })]),
+        embedding: T.Union([
+          T.Array(T.Number()),
+          T.String({ description: 'base64 of little-endian float32s (encoding_format "base64").' }),
+        ]),
       }),
     ),
     model: T.String(),

@@ -14,7 +14,8 @@ export const ErrorBodySchema = T.Object(
       }),
       param: T.Union([T.String(), T.Null()], { description: 'The offending request field (dotted path), or null.' }),
       code: T.Union([T.String(), T.Null()], {
-        description: 'A stable code: invalid_json, missing_api_key, invalid_api_key, model_not_allowed, model_not_found, rate_limit_exceeded, budget_exceeded, upstream_timeout, …',
+        description:
+          'A stable code: invalid_json, missing_api_key, invalid_api_key, model_not_allowed, model_not_found, rate_limit_exceeded, budget_exceeded, upstream_timeout, …',
       }),
     }),
   },

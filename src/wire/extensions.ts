@@ -6,7 +6,9 @@ import { Type as T } from '@sinclair/typebox'
 export const CacheClearedSchema = T.Object(
   {
     cleared: T.Literal(true),
-    generation: T.Integer({ description: 'The new cache generation; entries of older generations are never served again.' }),
+    generation: T.Integer({
+      description: 'The new cache generation; entries of older generations are never served again.',
+    }),
   },
   { title: 'CacheCleared' },
 )
@@ -26,7 +28,8 @@ export const UsageRowSchema = T.Object(
 
 export const UsageListSchema = T.Array(UsageRowSchema, {
   title: 'UsageList',
-  description: "The caller's rows (every key's for the admin token), sorted by key then model; at most 10 000 (then `x-crabllm-truncated: true`).",
+  description:
+    "The caller's rows (every key's for the admin token), sorted by key then model; at most 10 000 (then `x-crabllm-truncated: true`).",
 })
 
 export const BudgetRowSchema = T.Object(
@@ -59,7 +62,9 @@ export const AuditRecordSchema = T.Object(
     stream: T.Boolean(),
     status: nullable(T.Integer()),
     outcome: nullable(
-      T.Union([T.Literal('done'), T.Literal('upstream_error'), T.Literal('truncated'), T.Literal('client_closed')], { description: 'How a stream ended.' }),
+      T.Union([T.Literal('done'), T.Literal('upstream_error'), T.Literal('truncated'), T.Literal('client_closed')], {
+        description: 'How a stream ended.',
+      }),
     ),
     prompt_tokens: nullable(T.Integer({ minimum: 0 })),
     completion_tokens: nullable(T.Integer({ minimum: 0 })),
@@ -77,8 +82,12 @@ export const LogPageSchema = T.Object(
     object: T.Literal('list'),
     data: T.Array(AuditRecordSchema, { description: 'Newest first.' }),
     has_more: T.Boolean({ description: 'Whether older records may remain in the range.' }),
-    next_until: T.Optional(T.Integer({ description: 'Pass as `until` to read the next page (present when has_more).' })),
-    truncated: T.Boolean({ description: 'True when the scan bound stopped a filtered read before `limit` records matched.' }),
+    next_until: T.Optional(
+      T.Integer({ description: 'Pass as `until` to read the next page (present when has_more).' }),
+    ),
+    truncated: T.Boolean({
+      description: 'True when the scan bound stopped a filtered read before `limit` records matched.',
+    }),
   },
   { title: 'LogPage' },
 )

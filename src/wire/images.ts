@@ -17,7 +17,10 @@ export const ImageGenerationRequestSchema = T.Object(
     partial_images: T.Optional(T.Integer({ minimum: 0, maximum: 3 })),
     user: T.Optional(T.String()),
   },
-  { title: 'ImageGenerationRequest', description: 'Relayed unchanged to the upstream (only `model` is rewritten for an alias).' },
+  {
+    title: 'ImageGenerationRequest',
+    description: 'Relayed unchanged to the upstream (only `model` is rewritten for an alias).',
+  },
 )
 export type ImageGenerationRequest = Static<typeof ImageGenerationRequestSchema>
 
@@ -31,7 +34,13 @@ export const ImagesResponseSchema = T.Object(
         revised_prompt: T.Optional(T.String()),
       }),
     ),
-    usage: T.Optional(T.Object({ input_tokens: T.Optional(T.Integer()), output_tokens: T.Optional(T.Integer()), total_tokens: T.Optional(T.Integer()) })),
+    usage: T.Optional(
+      T.Object({
+        input_tokens: T.Optional(T.Integer()),
+        output_tokens: T.Optional(T.Integer()),
+        total_tokens: T.Optional(T.Integer()),
+      }),
+    ),
   },
   { title: 'ImagesResponse' },
 )

@@ -30,15 +30,26 @@ export const AnthropicMessagesRequestSchema = T.Object(
       { minItems: 1 },
     ),
     system: T.Optional(T.Union([T.String(), T.Array(T.Object({ type: T.String(), text: T.String() }))])),
-    stream: T.Optional(T.Boolean({ description: 'true: answer as server-sent events (message_start … message_stop).' })),
+    stream: T.Optional(
+      T.Boolean({ description: 'true: answer as server-sent events (message_start … message_stop).' }),
+    ),
     stop_sequences: T.Optional(T.Array(T.String())),
     temperature: T.Optional(T.Number({ minimum: 0, maximum: 1 })),
     top_p: T.Optional(T.Number()),
     top_k: T.Optional(T.Integer({ minimum: 0 })),
     tools: T.Optional(
-      T.Array(T.Object({ name: T.String(), description: T.Optional(T.String()), input_schema: T.Optional(T.Object({})), type: T.Optional(T.String()) })),
+      T.Array(
+        T.Object({
+          name: T.String(),
+          description: T.Optional(T.String()),
+          input_schema: T.Optional(T.Object({})),
+          type: T.Optional(T.String()),
+        }),
+      ),
     ),
-    tool_choice: T.Optional(T.Object({ type: T.String({ description: 'auto, any, tool or none.' }), name: T.Optional(T.String()) })),
+    tool_choice: T.Optional(
+      T.Object({ type: T.String({ description: 'auto, any, tool or none.' }), name: T.Optional(T.String()) }),
+    ),
     metadata: T.Optional(T.Object({ user_id: T.Optional(T.String()) })),
     thinking: T.Optional(T.Object({ type: T.String(), budget_tokens: T.Optional(T.Integer()) })),
   },
@@ -67,7 +78,10 @@ export const AnthropicMessageSchema = T.Object(
     role: T.Literal('assistant'),
     model: T.String(),
     content: T.Array(AnthropicContentBlockSchema),
-    stop_reason: T.Union([T.String({ description: 'end_turn, max_tokens, stop_sequence, tool_use, refusal, …' }), T.Null()]),
+    stop_reason: T.Union([
+      T.String({ description: 'end_turn, max_tokens, stop_sequence, tool_use, refusal, …' }),
+      T.Null(),
+    ]),
     stop_sequence: T.Union([T.String(), T.Null()]),
     usage: AnthropicUsageSchema,
   },
@@ -78,16 +92,20 @@ export type AnthropicMessageWire = Static<typeof AnthropicMessageSchema>
 export const AnthropicStreamEventSchema = T.Object(
   {
     type: T.String({
-      description: 'message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop, ping or error.',
+      description:
+        'message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop, ping or error.',
     }),
     message: T.Optional(AnthropicMessageSchema),
     index: T.Optional(T.Integer({ minimum: 0 })),
     content_block: T.Optional(AnthropicContentBlockSchema),
-    delta: T.Optional(T.Object({ type: T.Optional(T.String({ description: 'text_delta, input_json_delta, thinking_delta, …' })) })),
+    delta: T.Optional(
+      T.Object({ type: T.Optional(T.String({ description: 'text_delta, input_json_delta, thinking_delta, …' })) }),
+    ),
     usage: T.Optional(T.Object({ output_tokens: T.Optional(T.Integer({ minimum: 0 })) })),
   },
   {
     title: 'AnthropicStreamEvent',
-    description: 'The `data:` of one named event (`event: <type>`) of a streamed answer; a failure after the start is an `event: error` frame with an AnthropicErrorBody.',
+    description:
+      'The `data:` of one named event (`event: <type>`) of a streamed answer; a failure after the start is an `event: error` frame with an AnthropicErrorBody.',
   },
 )

@@ -15,7 +15,10 @@ export interface StreamTranslator {
 
 const encoder = new TextEncoder()
 
-export function translateStream(upstream: ReadableStream<Uint8Array>, translator: StreamTranslator): ReadableStream<Uint8Array> {
+export function translateStream(
+  upstream: ReadableStream<Uint8Array>,
+  translator: StreamTranslator,
+): ReadableStream<Uint8Array> {
   const reader = upstream.getReader()
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -34,11 +34,21 @@ ${extra}`
 
 const ask = (model = 'echo') => ({ model, messages: [{ role: 'user', content: 'hi' }] })
 
-function admin(gw: TestGateway, method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<Response> {
+function admin(
+  gw: TestGateway,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = ADMIN,
+): Promise<Response> {
   const headers: Record<string, string> = {}
   if (token !== null) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
-  return gw.fetch(`/v1/admin/keys${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
+  return gw.fetch(`/v1/admin/keys${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
 }
 
 async function create(gw: TestGateway, body: Record<string, unknown>): Promise<any> {
@@ -94,7 +104,13 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     const listed = JSON.parse(listText)
     expect(listed.object).toBe('list')
     expect(listed.data).toEqual([
-      { name: 'team', masked: `${TEAM.slice(0, 7)}…${TEAM.slice(-4)}`, models: ['echo'], expired: false, source: 'config' },
+      {
+        name: 'team',
+        masked: `${TEAM.slice(0, 7)}…${TEAM.slice(-4)}`,
+        models: ['echo'],
+        expired: false,
+        source: 'config',
+      },
       {
         name: 'ci-bot',
         masked: created.masked,
@@ -144,10 +160,22 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
     const created = await create(gw, { name: 'tuned' })
     const expires = new Date(Date.now() + 86_400_000).toISOString()
-    const set = await admin(gw, 'PATCH', '/tuned', { rate_limit: { requests_per_minute: 5 }, budget: 2.5, expires_at: expires })
+    const set = await admin(gw, 'PATCH', '/tuned', {
+      rate_limit: { requests_per_minute: 5 },
+      budget: 2.5,
+      expires_at: expires,
+    })
     expect(set.status).toBe(200)
     const view = await jsonOf(set)
-    expect(view).toMatchObject({ name: 'tuned', models: ['*'], rate_limit: { requests_per_minute: 5 }, budget: 2.5, expires_at: expires, expired: false, source: 'api' })
+    expect(view).toMatchObject({
+      name: 'tuned',
+      models: ['*'],
+      rate_limit: { requests_per_minute: 5 },
+      budget: 2.5,
+      expires_at: expires,
+      expired: false,
+      source: 'api',
+    })
     expect(view.created_at).toBe(created.created_at)
     expect(Date.parse(view.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.updated_at))
     const principal = gw.ctx.auth.principals.find((p) => p.name === 'tuned')!
@@ -160,7 +188,9 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     expect(same.status).toBe(200)
     expect(await jsonOf(same)).toEqual(view)
 
-    const cleared = await jsonOf(await admin(gw, 'PATCH', '/tuned', { rate_limit: null, budget: null, expires_at: null }))
+    const cleared = await jsonOf(
+      await admin(gw, 'PATCH', '/tuned', { rate_limit: null, budget: null, expires_at: null }),
+    )
     expect(cleared).not.toHaveProperty('rate_limit')
     expect(cleared).not.toHaveProperty('budget')
     expect(cleared).not.toHaveProperty('expires_at')
@@ -216,7 +246,13 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     expect(await chatStatus(second, created.key)).toBe(200)
     expect(await chatStatus(second, created.key, 'other')).toBe(403)
     const view = await jsonOf(await admin(second, 'GET', '/durable'))
-    expect(view).toMatchObject({ name: 'durable', masked: created.masked, models: ['echo'], rate_limit: { requests_per_minute: 50 }, source: 'api' })
+    expect(view).toMatchObject({
+      name: 'durable',
+      masked: created.masked,
+      models: ['echo'],
+      rate_limit: { requests_per_minute: 50 },
+      source: 'api',
+    })
   })
 
   test("a key's own rate_limit and budget from the API are enforced by [extensions.rate_limit] and [extensions.budget]", async () => {
@@ -384,7 +420,12 @@ describe('the admin gate', () => {
   test('without admin_token configured, /v1/admin answers 404 saying to set admin_token', async () => {
     // With config keys (auth on, an ordinary key sent) and, below, with no keys at all (auth off).
     await using gw = await startGateway(toml('', ''))
-    for (const [method, path] of [['GET', '/v1/admin/keys'], ['POST', '/v1/admin/keys'], ['DELETE', '/v1/admin/keys/team'], ['GET', '/v1/admin/other']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/admin/keys'],
+      ['POST', '/v1/admin/keys'],
+      ['DELETE', '/v1/admin/keys/team'],
+      ['GET', '/v1/admin/other'],
+    ] as const) {
       const res = await gw.fetch(path, { method, headers: { authorization: `Bearer ${TEAM}` } })
       const err = await expectError(res, 404, 'admin_api_disabled')
       expect(err.message).toContain('admin_token')
@@ -392,7 +433,11 @@ describe('the admin gate', () => {
     await using open = await startGateway('[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n')
     expect(open.ctx.auth.enabled).toBe(false)
     await expectError(await open.fetch('/v1/admin/keys'), 404, 'admin_api_disabled')
-    await expectError(await open.fetch('/v1/admin/keys', { method: 'POST', body: '{"name":"x"}' }), 404, 'admin_api_disabled')
+    await expectError(
+      await open.fetch('/v1/admin/keys', { method: 'POST', body: '{"name":"x"}' }),
+      404,
+      'admin_api_disabled',
+    )
     expect(await open.ctx.admin.keys()).toEqual([])
   })
 
@@ -401,10 +446,17 @@ describe('the admin gate', () => {
     for (const path of ['/v1/admin', '/v1/admin/', '/v1/admin/nope', '/v1/admin/keys/a/b', '/v1/admin/providers/x/y']) {
       await expectError(await gw.fetch(path), 401, 'missing_api_key')
       await expectError(await gw.fetch(path, { headers: { authorization: `Bearer ${TEAM}` } }), 401, 'invalid_api_key')
-      await expectError(await gw.fetch(path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } }), 404, 'not_found')
+      await expectError(
+        await gw.fetch(path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } }),
+        404,
+        'not_found',
+      )
     }
     await expectError(await gw.fetch('/v1/admin/keys', { method: 'PUT' }), 401, 'missing_api_key')
-    const wrongMethod = await gw.fetch('/v1/admin/keys', { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` } })
+    const wrongMethod = await gw.fetch('/v1/admin/keys', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })
     await expectError(wrongMethod, 405, 'method_not_allowed')
     expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, POST')
 

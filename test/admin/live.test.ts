@@ -49,7 +49,16 @@ function keyRecord(name: string, extra: Partial<KeyRecord> = {}): { secret: stri
   const now = new Date().toISOString()
   return {
     secret,
-    record: { name, hash: digest(secret), models: ['*'], prefix: secret.slice(0, 7), last4: secret.slice(-4), created_at: now, updated_at: now, ...extra },
+    record: {
+      name,
+      hash: digest(secret),
+      models: ['*'],
+      prefix: secret.slice(0, 7),
+      last4: secret.slice(-4),
+      created_at: now,
+      updated_at: now,
+      ...extra,
+    },
   }
 }
 
@@ -57,7 +66,19 @@ function providerRecord(name: string, models: string[], extra: Partial<ProviderC
   const now = new Date().toISOString()
   return {
     name,
-    config: { kind: 'openai', api_key: `sk-upstream-${name}`, base_url: `${mock.url}/v1`, models, weight: 1, max_retries: 0, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30, ...extra },
+    config: {
+      kind: 'openai',
+      api_key: `sk-upstream-${name}`,
+      base_url: `${mock.url}/v1`,
+      models,
+      weight: 1,
+      max_retries: 0,
+      timeout: 30,
+      stream_idle_timeout: 60,
+      cooldown_failures: 5,
+      cooldown_seconds: 30,
+      ...extra,
+    },
     created_at: now,
     updated_at: now,
   }
@@ -121,7 +142,9 @@ describe.each(BACKENDS)('live reconfiguration on $name storage', (backend) => {
   })
 
   test("a stored key's models, rate limit and expiry apply", async () => {
-    await using gw = await startGateway(baseToml(provider('other', mock.url, ['other-model'])), { store: await backend.open() })
+    await using gw = await startGateway(baseToml(provider('other', mock.url, ['other-model'])), {
+      store: await backend.open(),
+    })
     const narrow = keyRecord('narrow', { models: ['other-model'], rate_limit: { requests_per_minute: 7 } })
     const expired = keyRecord('expired', { expires_at: new Date(Date.now() - 1000).toISOString() })
     await gw.ctx.admin.putKey(narrow.record)
@@ -185,7 +208,9 @@ describe('a bad stored record', () => {
     expect(await status(gw, 'base-model', secret)).toBe(200)
     // Records no admin route would write (an older version, a hand edit): no base_url for a custom
     // kind, an empty model list, a config that is not an object.
-    await gw.ctx.admin.putProvider(providerRecord('nourl', ['nourl-model'], { kind: 'custom-thing', base_url: undefined }))
+    await gw.ctx.admin.putProvider(
+      providerRecord('nourl', ['nourl-model'], { kind: 'custom-thing', base_url: undefined }),
+    )
     await gw.ctx.admin.putProvider(providerRecord('nomodels', []))
     await gw.ctx.admin.store.set('provider/garbage', JSON.stringify({ name: 'garbage', config: null }))
     await gw.ctx.admin.putProvider(providerRecord('good', ['good-model']))
@@ -215,7 +240,13 @@ describe('the registry swap', () => {
     const BATCH = 20
     for (let i = 0; i < SWAPS; i++) {
       if (i >= 3) await batches[i - 3]
-      batches.push(Promise.all(Array.from({ length: BATCH }, (_, j) => status(gw, j % 2 ? 'stable-model' : 'base-model', j % 3 ? secret : TEAM))))
+      batches.push(
+        Promise.all(
+          Array.from({ length: BATCH }, (_, j) =>
+            status(gw, j % 2 ? 'stable-model' : 'base-model', j % 3 ? secret : TEAM),
+          ),
+        ),
+      )
       // A swap while they run: one provider appears or goes, another changes its weight.
       if (i % 2) await gw.ctx.admin.deleteProvider('flapping')
       else await gw.ctx.admin.putProvider(providerRecord('flapping', ['flapping-model']))
@@ -321,7 +352,10 @@ ${provider('fresh', mock.url, ['new-model'])}`,
     const registry = gw.ctx.registry
     const config = gw.ctx.config
 
-    for (const broken of ['admin_token = "unterminated\n[providers', `${toml}\n[providers.bad]\nkind = "openai"\nmodels = ["x"]\nwieght = 2\n`]) {
+    for (const broken of [
+      'admin_token = "unterminated\n[providers',
+      `${toml}\n[providers.bad]\nkind = "openai"\nmodels = ["x"]\nwieght = 2\n`,
+    ]) {
       writeFileSync(path, broken)
       const error = await gw.ctx.live.reload()
       expect(error).toBeInstanceOf(ConfigError)
@@ -422,7 +456,9 @@ describe('two gateways on one Redis', () => {
       expect(await status(a, 'base-model', secret)).toBe(401)
       expect(a.ctx.live.version).toBe(b.ctx.live.version)
 
-      console.log(`propagation (${pubsub ? 'pub/sub' : 'polling'}): ${delays.map((d) => `${d.toFixed(1)} ms`).join(', ')}`)
+      console.log(
+        `propagation (${pubsub ? 'pub/sub' : 'polling'}): ${delays.map((d) => `${d.toFixed(1)} ms`).join(', ')}`,
+      )
       // The requirement is one second; the bound leaves room for a loaded machine.
       for (const d of delays) expect(d).toBeLessThan(1500)
       expect(a.errors()).toEqual([])

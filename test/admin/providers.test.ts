@@ -60,7 +60,10 @@ interface Answer {
 async function call(gw: TestGateway, method: string, path: string, body?: unknown, token = ADMIN): Promise<Answer> {
   const res = await gw.fetch(`/v1/admin/providers${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   })
   const text = await res.text()
@@ -132,15 +135,35 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     expect(await chatStatus(gw, 'base-model')).toBe(200)
 
     const missing = await call(gw, 'GET', '/nope')
-    expect([missing.status, missing.body.error.code, missing.body.error.type]).toEqual([404, 'provider_not_found', 'not_found_error'])
+    expect([missing.status, missing.body.error.code, missing.body.error.type]).toEqual([
+      404,
+      'provider_not_found',
+      'not_found_error',
+    ])
     expectNoSecrets(gw)
   })
 
   test('a created provider serves its models at once, with its own credentials', async () => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
-    const created = await call(gw, 'POST', '', { name: 'api', kind: 'openai', api_key: API_SECRET, base_url: `${b.url}/v1`, models: ['api-model'], weight: 2 })
+    const created = await call(gw, 'POST', '', {
+      name: 'api',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `${b.url}/v1`,
+      models: ['api-model'],
+      weight: 2,
+    })
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ name: 'api', kind: 'openai', api_key: 'sk-…9999', models: ['api-model'], weight: 2, max_retries: 2, timeout: 30, source: 'api' })
+    expect(created.body).toMatchObject({
+      name: 'api',
+      kind: 'openai',
+      api_key: 'sk-…9999',
+      models: ['api-model'],
+      weight: 2,
+      max_retries: 2,
+      timeout: 30,
+      source: 'api',
+    })
     expect(Date.parse(created.body.created_at)).toBeGreaterThan(0)
     expect(created.body.updated_at).toBe(created.body.created_at)
 
@@ -151,7 +174,9 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     expect(models.data.map((m: { id: string }) => m.id)).toContain('api-model')
 
     expect((await call(gw, 'GET', '/api')).body).toEqual(created.body)
-    expect((await call(gw, 'GET', '')).body.data.map((p: { name: string; source: string }) => `${p.name}:${p.source}`)).toEqual(['base:config', 'api:api'])
+    expect(
+      (await call(gw, 'GET', '')).body.data.map((p: { name: string; source: string }) => `${p.name}:${p.source}`),
+    ).toEqual(['base:config', 'api:api'])
     const again = await call(gw, 'POST', '', { name: 'api', kind: 'echo' })
     expect([again.status, again.body.error.code]).toEqual([409, 'already_exists'])
     expectNoSecrets(gw)
@@ -160,8 +185,21 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
   test('without models, the upstream is asked for its list', async () => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
     const before = b.requests.length
-    b.enqueue({ json: { object: 'list', data: [{ id: 'found-1', object: 'model' }, { id: 'found-2', object: 'model' }] } })
-    const created = await call(gw, 'POST', '', { name: 'found', kind: 'openai', api_key: API_SECRET, base_url: `${b.url}/v1` })
+    b.enqueue({
+      json: {
+        object: 'list',
+        data: [
+          { id: 'found-1', object: 'model' },
+          { id: 'found-2', object: 'model' },
+        ],
+      },
+    })
+    const created = await call(gw, 'POST', '', {
+      name: 'found',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `${b.url}/v1`,
+    })
     expect(created.status).toBe(201)
     expect(created.body.models).toEqual(['found-1', 'found-2'])
     expect(b.requests[before]!.path).toBe('/v1/models')
@@ -178,22 +216,53 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
     const version = await gw.ctx.admin.version()
     // An upstream that echoes the key it was sent: the answer must not.
-    b.enqueue({ status: 401, json: { error: { message: `Incorrect API key provided: ${API_SECRET}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } })
-    const denied = await call(gw, 'POST', '', { name: 'nokey', kind: 'openai', api_key: API_SECRET, base_url: `${b.url}/v1` })
+    b.enqueue({
+      status: 401,
+      json: {
+        error: {
+          message: `Incorrect API key provided: ${API_SECRET}.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      },
+    })
+    const denied = await call(gw, 'POST', '', {
+      name: 'nokey',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `${b.url}/v1`,
+    })
     expect(denied.status).toBe(401)
     expect(denied.body.error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' })
     expect(denied.body.error.message).toContain('Incorrect API key provided: sk-…9999')
 
     const port = await closedPort()
-    const unreachable = await call(gw, 'POST', '', { name: 'gone', kind: 'openai', api_key: API_SECRET, base_url: `http://127.0.0.1:${port}/v1` })
+    const unreachable = await call(gw, 'POST', '', {
+      name: 'gone',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `http://127.0.0.1:${port}/v1`,
+    })
     expect([unreachable.status, unreachable.body.error.code]).toEqual([502, 'upstream_unreachable'])
 
-    const azure = await call(gw, 'POST', '', { name: 'az', kind: 'azure', api_key: API_SECRET, base_url: `${b.url}`, api_version: '2024-10-21' })
+    const azure = await call(gw, 'POST', '', {
+      name: 'az',
+      kind: 'azure',
+      api_key: API_SECRET,
+      base_url: `${b.url}`,
+      api_version: '2024-10-21',
+    })
     expect([azure.status, azure.body.error.param]).toEqual([400, 'models'])
     expect(azure.body.error.message).toStartWith('models is required for kind azure')
 
     b.enqueue({ json: { object: 'list', data: [] } })
-    const empty = await call(gw, 'POST', '', { name: 'empty', kind: 'openai', api_key: API_SECRET, base_url: `${b.url}/v1` })
+    const empty = await call(gw, 'POST', '', {
+      name: 'empty',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `${b.url}/v1`,
+    })
     expect([empty.status, empty.body.error.param]).toEqual([400, 'models'])
 
     for (const name of ['nokey', 'gone', 'az', 'empty']) {
@@ -222,11 +291,20 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
       [{ ...ok, name: 'p', timeout: 'soon' }, 'timeout', 'expected a number'],
       [{ ...ok, name: 'p', api_kye: 'k' }, 'api_kye', "did you mean 'api_key'"],
       [{ ...ok, name: 'p', api_key: undefined }, 'api_key', 'is required for kind "openai"'],
-      [{ name: 'p', kind: 'bedrock', region: 'us-east-1', access_key: 'AKIAEXAMPLEKEY00', models: ['m'] }, 'secret_key', 'is required'],
+      [
+        { name: 'p', kind: 'bedrock', region: 'us-east-1', access_key: 'AKIAEXAMPLEKEY00', models: ['m'] },
+        'secret_key',
+        'is required',
+      ],
     ]
     for (const [body, param, message] of cases) {
       const res = await call(gw, 'POST', '', body)
-      expect({ body, status: res.status, type: res.body.error.type, param: res.body.error.param }).toEqual({ body, status: 400, type: 'invalid_request_error', param })
+      expect({ body, status: res.status, type: res.body.error.type, param: res.body.error.param }).toEqual({
+        body,
+        status: 400,
+        type: 'invalid_request_error',
+        param,
+      })
       expect(res.body.error.message).toContain(message)
     }
     const notJson = await call(gw, 'POST', '', '{"name":')
@@ -240,7 +318,13 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
 
   test('PATCH changes any subset, re-validated; DELETE removes', async () => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
-    const created = await call(gw, 'POST', '', { name: 'api', kind: 'openai', api_key: API_SECRET, base_url: `${a.url}/v1`, models: ['api-model'] })
+    const created = await call(gw, 'POST', '', {
+      name: 'api',
+      kind: 'openai',
+      api_key: API_SECRET,
+      base_url: `${a.url}/v1`,
+      models: ['api-model'],
+    })
     expect(created.status).toBe(201)
 
     const bad = await call(gw, 'PATCH', '/api', { weight: 0 })
@@ -253,9 +337,27 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     expect((await call(gw, 'GET', '/api')).body).toEqual(created.body)
 
     // The listing's masked secret sent back as is keeps the secret.
-    const patched = await call(gw, 'PATCH', '/api', { ...created.body, name: undefined, source: undefined, created_at: undefined, updated_at: undefined, health: undefined, base_url: `${b.url}/v1`, models: ['api-model', 'api-2'], weight: 3 })
+    const patched = await call(gw, 'PATCH', '/api', {
+      ...created.body,
+      name: undefined,
+      source: undefined,
+      created_at: undefined,
+      updated_at: undefined,
+      health: undefined,
+      base_url: `${b.url}/v1`,
+      models: ['api-model', 'api-2'],
+      weight: 3,
+    })
     expect(patched.status).toBe(200)
-    expect(patched.body).toMatchObject({ name: 'api', api_key: 'sk-…9999', base_url: `${b.url}/v1`, models: ['api-model', 'api-2'], weight: 3, source: 'api', created_at: created.body.created_at })
+    expect(patched.body).toMatchObject({
+      name: 'api',
+      api_key: 'sk-…9999',
+      base_url: `${b.url}/v1`,
+      models: ['api-model', 'api-2'],
+      weight: 3,
+      source: 'api',
+      created_at: created.body.created_at,
+    })
     const before = b.requests.length
     expect(await chatStatus(gw, 'api-2')).toBe(200)
     expect(b.requests[before]!.headers.authorization).toBe(`Bearer ${API_SECRET}`)
@@ -273,10 +375,23 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
 
   test("bedrock: every credential masked; a PATCHed region moves the kind's default base_url", async () => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
-    const fields = { name: 'aws', kind: 'bedrock', region: 'us-east-1', access_key: 'AKIAIOSFODNN7EXAMPLE', secret_key: AWS_SECRET, session_token: AWS_TOKEN, models: ['anthropic.claude-3-haiku'] }
+    const fields = {
+      name: 'aws',
+      kind: 'bedrock',
+      region: 'us-east-1',
+      access_key: 'AKIAIOSFODNN7EXAMPLE',
+      secret_key: AWS_SECRET,
+      session_token: AWS_TOKEN,
+      models: ['anthropic.claude-3-haiku'],
+    }
     const created = await call(gw, 'POST', '', fields)
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ access_key: 'AKI…MPLE', secret_key: 'aws…0000', session_token: 'aws…1111', base_url: 'https://bedrock-runtime.us-east-1.amazonaws.com' })
+    expect(created.body).toMatchObject({
+      access_key: 'AKI…MPLE',
+      secret_key: 'aws…0000',
+      session_token: 'aws…1111',
+      base_url: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+    })
     const moved = await call(gw, 'PATCH', '/aws', { region: 'eu-west-1' })
     expect(moved.body.base_url).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com')
     expect((await gw.ctx.admin.provider('aws'))!.config.secret_key).toBe(AWS_SECRET)
@@ -285,17 +400,34 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
 
   test('a stream in flight finishes across a PATCH and a DELETE of its provider; new requests use the new registry', async () => {
     await using gw = await startGateway(toml(), { store: await backend.open() })
-    expect((await call(gw, 'POST', '', { name: 'moving', kind: 'openai', api_key: API_SECRET, base_url: `${a.url}/v1`, models: ['moving-model'] })).status).toBe(201)
+    expect(
+      (
+        await call(gw, 'POST', '', {
+          name: 'moving',
+          kind: 'openai',
+          api_key: API_SECRET,
+          base_url: `${a.url}/v1`,
+          models: ['moving-model'],
+        })
+      ).status,
+    ).toBe(201)
 
     for (const change of ['PATCH', 'DELETE'] as const) {
       const gate = Promise.withResolvers<void>()
-      a.enqueue({ sse: chatChunks(['one', ' two', ' three'], 'moving-model'), holdFrames: gate.promise, holdFramesAfter: 1 })
+      a.enqueue({
+        sse: chatChunks(['one', ' two', ' three'], 'moving-model'),
+        holdFrames: gate.promise,
+        holdFramesAfter: 1,
+      })
       const seen = a.requests.length
       const res = await gw.chat(ask('moving-model', true), { key: TEAM })
       expect(res.status).toBe(200)
       await a.waitForRequest(seen + 1)
       const text = res.text()
-      const answer = change === 'PATCH' ? await call(gw, 'PATCH', '/moving', { base_url: `${b.url}/v1` }) : await call(gw, 'DELETE', '/moving')
+      const answer =
+        change === 'PATCH'
+          ? await call(gw, 'PATCH', '/moving', { base_url: `${b.url}/v1` })
+          : await call(gw, 'DELETE', '/moving')
       expect(answer.status).toBe(200)
       gate.resolve()
       const body = await text
@@ -323,7 +455,17 @@ describe.each(BACKENDS)('/v1/admin/providers on $name storage', (backend) => {
     const store = await backend.open()
     {
       await using first = await startGateway(toml(), { store })
-      expect((await call(first, 'POST', '', { name: 'kept', kind: 'openai', api_key: API_SECRET, base_url: `${b.url}/v1`, models: ['kept-model'] })).status).toBe(201)
+      expect(
+        (
+          await call(first, 'POST', '', {
+            name: 'kept',
+            kind: 'openai',
+            api_key: API_SECRET,
+            base_url: `${b.url}/v1`,
+            models: ['kept-model'],
+          })
+        ).status,
+      ).toBe(201)
     }
     await using second = await startGateway(toml(), { store })
     const shown = await call(second, 'GET', '/kept')
@@ -344,7 +486,9 @@ test('a provider defined in the config file after one was made through the API: 
   }
   await using second = await startGateway(toml() + provider('later', b.url, ['file-model']), { store })
   const list = (await call(second, 'GET', '')).body.data as { name: string; source: string; models: string[] }[]
-  expect(list.filter((p) => p.name === 'later')).toEqual([expect.objectContaining({ source: 'config', models: ['file-model'] })])
+  expect(list.filter((p) => p.name === 'later')).toEqual([
+    expect.objectContaining({ source: 'config', models: ['file-model'] }),
+  ])
   expect((await call(second, 'DELETE', '/later')).body.error.code).toBe('read_only')
   expect(await chatStatus(second, 'api-echo')).toBe(404)
 })

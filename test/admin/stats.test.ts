@@ -63,7 +63,16 @@ describe('summarize', () => {
     const records = [
       record(since + 10, { latency_ms: 10 }),
       record(since + 20, { latency_ms: 30 }),
-      record(since + 60_000, { status: 429, error: 'rate_limit_exceeded', provider: null, prompt_tokens: null, completion_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 1 }),
+      record(since + 60_000, {
+        status: 429,
+        error: 'rate_limit_exceeded',
+        provider: null,
+        prompt_tokens: null,
+        completion_tokens: null,
+        total_tokens: null,
+        cost_usd: null,
+        latency_ms: 1,
+      }),
       record(since + 60_001, { stream: true, outcome: 'upstream_error', latency_ms: 500 }),
       record(since + 60_002, { stream: true, outcome: 'client_closed', latency_ms: 40 }),
       // Outside the window: ignored.
@@ -75,9 +84,23 @@ describe('summarize', () => {
     expect(s.buckets.map((b) => b.requests)).toEqual([2, 3, 0])
     // A 429 and a stream cut by its upstream are failures; a stream the client closed is not.
     expect(s.buckets.map((b) => b.errors)).toEqual([0, 2, 0])
-    expect(s.buckets[0]).toMatchObject({ prompt_tokens: 20, completion_tokens: 10, total_tokens: 30, cost_usd: 0.00005, latency_p50_ms: 10, latency_p99_ms: 30 })
+    expect(s.buckets[0]).toMatchObject({
+      prompt_tokens: 20,
+      completion_tokens: 10,
+      total_tokens: 30,
+      cost_usd: 0.00005,
+      latency_p50_ms: 10,
+      latency_p99_ms: 30,
+    })
     expect(s.buckets[2]).toMatchObject({ requests: 0, cost_usd: 0, latency_p50_ms: null, latency_p99_ms: null })
-    expect(s.totals).toMatchObject({ requests: 5, errors: 2, prompt_tokens: 40, total_tokens: 60, latency_p50_ms: 30, latency_p99_ms: 500 })
+    expect(s.totals).toMatchObject({
+      requests: 5,
+      errors: 2,
+      prompt_tokens: 40,
+      total_tokens: 60,
+      latency_p50_ms: 30,
+      latency_p99_ms: 500,
+    })
     // The refusal had no provider: it is not counted against one.
     expect(s.providers).toEqual([expect.objectContaining({ name: 'local', requests: 4, errors: 1 })])
   })
@@ -109,7 +132,11 @@ describe('summarize', () => {
   })
 })
 
-function toml(upstream: string, extensions = '[extensions.audit]\n[extensions.usage]\n[extensions.budget]\ndefault_budget = 5\n', header = `admin_token = "${ADMIN}"`): string {
+function toml(
+  upstream: string,
+  extensions = '[extensions.audit]\n[extensions.usage]\n[extensions.budget]\ndefault_budget = 5\n',
+  header = `admin_token = "${ADMIN}"`,
+): string {
   return `${header}
 [[keys]]
 name = "team"
@@ -146,7 +173,11 @@ async function stats(gw: TestGateway, query = ''): Promise<Stats> {
   return json
 }
 
-const ask = (model = 'echo', stream = false) => ({ model, stream, messages: [{ role: 'user', content: 'count these four words' }] })
+const ask = (model = 'echo', stream = false) => ({
+  model,
+  stream,
+  messages: [{ role: 'user', content: 'count these four words' }],
+})
 
 describe('GET /v1/admin/stats', () => {
   let gw: TestGateway
@@ -168,7 +199,14 @@ describe('GET /v1/admin/stats', () => {
     expect((await gw.chat(ask('gpt-4o-mini'), { key: OTHER })).status).toBe(500)
 
     const s = await stats(gw)
-    expect(s).toMatchObject({ object: 'stats', window: '1h', bucket_seconds: 60, audit: true, truncated: false, max_records: MAX_STATS_RECORDS })
+    expect(s).toMatchObject({
+      object: 'stats',
+      window: '1h',
+      bucket_seconds: 60,
+      audit: true,
+      truncated: false,
+      max_records: MAX_STATS_RECORDS,
+    })
     expect(s.extensions).toEqual(['audit', 'usage', 'budget'])
     expect(s.hint).toBeUndefined()
     expect(s.records).toBe(5)

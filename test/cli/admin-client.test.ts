@@ -27,7 +27,11 @@ describe('AdminClient', () => {
     const { value, text } = await client.listKeys()
     expect(value.data.map((k) => k.name)).toEqual(['default'])
     expect(JSON.parse(text)).toEqual(value)
-    expect(stub.requests[0]).toMatchObject({ method: 'GET', path: '/v1/admin/keys', authorization: `Bearer ${STUB_TOKEN}` })
+    expect(stub.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/v1/admin/keys',
+      authorization: `Bearer ${STUB_TOKEN}`,
+    })
   })
 
   test('escapes names in paths', async () => {
@@ -75,20 +79,27 @@ describe('AdminClient', () => {
     const named = await failure(client.createKey({ name: 'bad name' }))
     expect(named.message).toBe('name must be 1-64 characters of A-Za-z0-9._-') // already names the field
     const upstream = await failure(client.createProvider({ name: 'up', kind: 'openai' }))
-    expect([upstream.status, upstream.message]).toEqual([502, 'The upstream refused to list its models: 401 Unauthorized.'])
+    expect([upstream.status, upstream.message]).toEqual([
+      502,
+      'The upstream refused to list its models: 401 Unauthorized.',
+    ])
   })
 
   test('an unreachable gateway names the URL and suggests --url', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`
     const err = await failure(new AdminClient({ url, token: STUB_TOKEN }).listKeys())
     expect(err.status).toBe(0)
-    expect(err.message).toBe(`cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL`)
+    expect(err.message).toBe(
+      `cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL`,
+    )
   })
 
   test('something that is not a gateway: non-JSON success, non-JSON failure', async () => {
     await using stub = startAdminStub()
     const html = await failure(new AdminClient({ url: `${stub.url}/html`, token: STUB_TOKEN }).listKeys())
-    expect(html.message).toBe(`GET ${stub.url}/html/v1/admin/keys: expected JSON, got "<html>hello</html>"; is ${stub.url}/html a crabllm gateway?`)
+    expect(html.message).toBe(
+      `GET ${stub.url}/html/v1/admin/keys: expected JSON, got "<html>hello</html>"; is ${stub.url}/html a crabllm gateway?`,
+    )
     const plain = await failure(new AdminClient({ url: `${stub.url}/plain500`, token: STUB_TOKEN }).listKeys())
     expect([plain.status, plain.message]).toEqual([500, `crabllm at ${stub.url}/plain500 answered HTTP 500: "oops"`])
   })
@@ -108,12 +119,24 @@ const EMPTY_DIR = mkdtempSync(join(tmpdir(), 'crabllm-cli-'))
 afterAll(() => rmSync(EMPTY_DIR, { recursive: true, force: true }))
 const STACK_FRAME = /^\s+at /m
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = { ...process.env }
   delete base.CRABLLM_URL
   delete base.CRABLLM_TOKEN
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], { cwd: EMPTY_DIR, env: { ...base, ...env }, stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    cwd: EMPTY_DIR,
+    env: { ...base, ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   return { code, stdout, stderr }
 }
 
@@ -135,10 +158,26 @@ describe('crabllm keys / providers (exit codes)', () => {
   })
 
   test.each<[string, (url: string) => string[], RegExp]>([
-    ['a refused token', (url) => ['keys', 'list', '--url', url, '--token', 'wrong-token'], /^error: the admin token was refused; pass --token or set CRABLLM_TOKEN\n$/],
-    ['a missing key', (url) => ['keys', 'get', 'nope', '--url', url, '--token', STUB_TOKEN], /^error: No key named 'nope'\.\n$/],
-    ['a read-only key', (url) => ['keys', 'delete', 'default', '--url', url, '--token', STUB_TOKEN], /^error: The key 'default' comes from the config file; edit the file/],
-    ['a taken name', (url) => ['providers', 'create', 'echo', '--kind', 'echo', '--url', url, '--token', STUB_TOKEN], /^error: A provider named 'echo' already exists\.\n$/],
+    [
+      'a refused token',
+      (url) => ['keys', 'list', '--url', url, '--token', 'wrong-token'],
+      /^error: the admin token was refused; pass --token or set CRABLLM_TOKEN\n$/,
+    ],
+    [
+      'a missing key',
+      (url) => ['keys', 'get', 'nope', '--url', url, '--token', STUB_TOKEN],
+      /^error: No key named 'nope'\.\n$/,
+    ],
+    [
+      'a read-only key',
+      (url) => ['keys', 'delete', 'default', '--url', url, '--token', STUB_TOKEN],
+      /^error: The key 'default' comes from the config file; edit the file/,
+    ],
+    [
+      'a taken name',
+      (url) => ['providers', 'create', 'echo', '--kind', 'echo', '--url', url, '--token', STUB_TOKEN],
+      /^error: A provider named 'echo' already exists\.\n$/,
+    ],
   ])('%s exits 1 with one line on stderr', async (_, args, stderr) => {
     await using stub = startAdminStub()
     const r = await cli(args(stub.url))
@@ -151,18 +190,54 @@ describe('crabllm keys / providers (exit codes)', () => {
   test('an unreachable gateway exits 1 naming the URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`
     const r = await cli(['providers', 'list', '--url', url, '--token', STUB_TOKEN])
-    expect(r).toEqual({ code: 1, stdout: '', stderr: `error: cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL\n` })
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL\n`,
+    })
   })
 
   test.each<[string[], string, string]>([
-    [['keys', 'create', '--url', 'http://127.0.0.1:1'], 'keys create needs a NAME', 'usage: crabllm keys create NAME [flags]'],
-    [['keys', 'update', 'ci', '--url', 'http://127.0.0.1:1'], 'nothing to change', 'usage: crabllm keys update NAME [flags]'],
-    [['keys', 'create', 'ci', '--expires', 'soon'], '--expires: "soon" is neither an ISO-8601 time', 'usage: crabllm keys create'],
-    [['keys', 'create', 'ci', '--rpm', '0'], '--rpm: expected a whole number of at least 1, got "0"', 'usage: crabllm keys create'],
-    [['keys', 'update', 'ci', '--no-budget', '--budget', '5'], '--no-budget and --budget contradict each other', 'usage: crabllm keys update'],
-    [['providers', 'create', 'p', '--url', 'http://127.0.0.1:1'], 'providers create needs --kind', 'usage: crabllm providers create'],
-    [['providers', 'create', 'p', '--kind', 'openai', '--api-key', 'x', '--api-key-env', 'Y'], 'pass --api-key or --api-key-env, not both', 'usage: crabllm providers create'],
-    [['providers'], "'providers' needs a command: list, get, create, update, delete", 'usage: crabllm providers <command> [flags]'],
+    [
+      ['keys', 'create', '--url', 'http://127.0.0.1:1'],
+      'keys create needs a NAME',
+      'usage: crabllm keys create NAME [flags]',
+    ],
+    [
+      ['keys', 'update', 'ci', '--url', 'http://127.0.0.1:1'],
+      'nothing to change',
+      'usage: crabllm keys update NAME [flags]',
+    ],
+    [
+      ['keys', 'create', 'ci', '--expires', 'soon'],
+      '--expires: "soon" is neither an ISO-8601 time',
+      'usage: crabllm keys create',
+    ],
+    [
+      ['keys', 'create', 'ci', '--rpm', '0'],
+      '--rpm: expected a whole number of at least 1, got "0"',
+      'usage: crabllm keys create',
+    ],
+    [
+      ['keys', 'update', 'ci', '--no-budget', '--budget', '5'],
+      '--no-budget and --budget contradict each other',
+      'usage: crabllm keys update',
+    ],
+    [
+      ['providers', 'create', 'p', '--url', 'http://127.0.0.1:1'],
+      'providers create needs --kind',
+      'usage: crabllm providers create',
+    ],
+    [
+      ['providers', 'create', 'p', '--kind', 'openai', '--api-key', 'x', '--api-key-env', 'Y'],
+      'pass --api-key or --api-key-env, not both',
+      'usage: crabllm providers create',
+    ],
+    [
+      ['providers'],
+      "'providers' needs a command: list, get, create, update, delete",
+      'usage: crabllm providers <command> [flags]',
+    ],
     [['keys', 'list', '--bogus'], "unknown flag --bogus for 'keys list'", 'usage: crabllm keys list [flags]'],
   ])('%p is a usage error: exit 2, nothing sent', async (args, message, usage) => {
     const r = await cli(args)
@@ -173,8 +248,22 @@ describe('crabllm keys / providers (exit codes)', () => {
   })
 
   test('--api-key-env naming an unset variable exits 2 without usage', async () => {
-    const r = await cli(['providers', 'create', 'p', '--kind', 'openai', '--api-key-env', 'CRABLLM_TEST_UNSET_VAR', '--url', 'http://127.0.0.1:1'])
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'error: --api-key-env: the environment variable CRABLLM_TEST_UNSET_VAR is not set\n' })
+    const r = await cli([
+      'providers',
+      'create',
+      'p',
+      '--kind',
+      'openai',
+      '--api-key-env',
+      'CRABLLM_TEST_UNSET_VAR',
+      '--url',
+      'http://127.0.0.1:1',
+    ])
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --api-key-env: the environment variable CRABLLM_TEST_UNSET_VAR is not set\n',
+    })
   })
 
   test('a missing --config file exits 1 naming it', async () => {
@@ -188,7 +277,8 @@ describe('crabllm keys / providers (exit codes)', () => {
     const r = await cli(['keys', '--help'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('usage: crabllm keys <command> [flags]')
-    for (const sub of ['list', 'get NAME', 'create NAME', 'update NAME', 'delete NAME']) expect(r.stdout).toMatch(new RegExp(`^  ${sub}\\s`, 'm'))
+    for (const sub of ['list', 'get NAME', 'create NAME', 'update NAME', 'delete NAME'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${sub}\\s`, 'm'))
     expect(r.stdout).toContain('--token TOKEN')
   })
 })

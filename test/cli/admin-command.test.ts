@@ -20,17 +20,29 @@ describe('resolveConnection', () => {
   test('flags win over the environment, which wins over the config file', async () => {
     const config = configFile('listen = "127.0.0.1:7000"\nadmin_token = "from-config-0123456789"\n')
     const env = { CRABLLM_URL: 'http://env:1', CRABLLM_TOKEN: 'from-env' }
-    expect(await resolveConnection({ url: 'http://flag:2/', token: 'from-flag', config }, env)).toEqual({ url: 'http://flag:2', token: 'from-flag' })
+    expect(await resolveConnection({ url: 'http://flag:2/', token: 'from-flag', config }, env)).toEqual({
+      url: 'http://flag:2',
+      token: 'from-flag',
+    })
     expect(await resolveConnection({ config }, env)).toEqual({ url: 'http://env:1', token: 'from-env' })
-    expect(await resolveConnection({ config }, {})).toEqual({ url: 'http://127.0.0.1:7000', token: 'from-config-0123456789' })
-    expect(await resolveConnection({ config, url: 'localhost:9' }, {})).toEqual({ url: 'http://localhost:9', token: 'from-config-0123456789' })
+    expect(await resolveConnection({ config }, {})).toEqual({
+      url: 'http://127.0.0.1:7000',
+      token: 'from-config-0123456789',
+    })
+    expect(await resolveConnection({ config, url: 'localhost:9' }, {})).toEqual({
+      url: 'http://localhost:9',
+      token: 'from-config-0123456789',
+    })
   })
 
   test('reads only listen and admin_token: a provider secret missing from the environment does not matter', async () => {
     const config = configFile(
       'admin_token = "${CRABLLM_TEST_ADMIN:-fallback-token-0123456789}"\n[providers.openai]\nkind = "openai"\napi_key = "${CRABLLM_TEST_UNSET_KEY}"\n',
     )
-    expect(await resolveConnection({ config }, {})).toEqual({ url: 'http://127.0.0.1:5632', token: 'fallback-token-0123456789' })
+    expect(await resolveConnection({ config }, {})).toEqual({
+      url: 'http://127.0.0.1:5632',
+      token: 'fallback-token-0123456789',
+    })
     expect(await resolveConnection({ config }, { CRABLLM_TEST_ADMIN: 'exported' })).toMatchObject({ token: 'exported' })
   })
 
@@ -47,7 +59,11 @@ describe('resolveConnection', () => {
   test.each<[string, string | undefined, string]>([
     ['a missing --config file', undefined, 'file not found'],
     ['invalid TOML', 'listen = ', 'invalid TOML'],
-    ['an unset variable in admin_token', 'admin_token = "${CRABLLM_TEST_UNSET_ADMIN}"', 'admin_token: environment variable CRABLLM_TEST_UNSET_ADMIN is not set'],
+    [
+      'an unset variable in admin_token',
+      'admin_token = "${CRABLLM_TEST_UNSET_ADMIN}"',
+      'admin_token: environment variable CRABLLM_TEST_UNSET_ADMIN is not set',
+    ],
     ['a listen that is not host:port', 'listen = "nope"', 'listen: "nope" is not a host:port address'],
     ['port 0', 'listen = "127.0.0.1:0"', 'listen: port 0 is picked at start-up'],
   ])('%s is a ConfigError', async (_, text, message) => {

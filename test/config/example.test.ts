@@ -7,7 +7,10 @@ import { exampleConfig } from '../../scripts/example-config'
 
 const path = new URL('../../crabllm.toml', import.meta.url).pathname
 const text = await Bun.file(path).text()
-const env = { CRABLLM_ADMIN_TOKEN: 'admin-token-from-env-0123', CRABLLM_DEFAULT_KEY: 'sk-default-from-env-0123456789abcdef' }
+const env = {
+  CRABLLM_ADMIN_TOKEN: 'admin-token-from-env-0123',
+  CRABLLM_DEFAULT_KEY: 'sk-default-from-env-0123456789abcdef',
+}
 
 describe('crabllm.toml (the example)', () => {
   test('is what `crabllm init` writes, secrets aside (bun scripts/example-config.ts regenerates it)', () => {
@@ -29,7 +32,10 @@ describe('crabllm.toml (the example)', () => {
   })
 
   test('mentions every top-level and provider field', () => {
-    const fields = [...Object.keys(ConfigSchema.properties), ...Object.keys((ConfigSchema.properties.providers.patternProperties['^(.*)$'] ?? { properties: {} }).properties)]
+    const fields = [
+      ...Object.keys(ConfigSchema.properties),
+      ...Object.keys((ConfigSchema.properties.providers.patternProperties['^(.*)$'] ?? { properties: {} }).properties),
+    ]
     // Documented with the feature that uses it: /openapi.json (issue [5/8]).
     const later = new Set(['openapi'])
     const missing = fields.filter((f) => !later.has(f) && !new RegExp(`\\b${f}\\b`).test(text))

@@ -28,15 +28,64 @@ describe('parseConfig: broken configs', () => {
     ['unterminated string', 'listen = "127.0.0.1:1\n', '', 1, 'invalid TOML', 'TOML syntax'],
     // --- unknown fields ---
     ['unknown top-level field', 'lisen = "127.0.0.1:1"', 'lisen', 1, "unknown field 'lisen'", "did you mean 'listen'?"],
-    ['unknown provider field', ECHO + 'modles = ["x"]', 'providers.e.modles', 3, "unknown field 'modles'", "did you mean 'models'?"],
-    ['unknown field far from any', ECHO + 'zzzzzzzz = 1', 'providers.e.zzzzzzzz', 3, "unknown field 'zzzzzzzz'", 'valid fields here: kind, api_key'],
-    ['unknown field in the 2nd key', `${KEY_A}[[keys]]\nname = "b"\nkey = "sk-bbbbbbbb"\nmodel = ["x"]`, 'keys[1].model', 7, "unknown field 'model'", "did you mean 'models'?"],
-    ['unknown extension', '[extensions.nope]\n', 'extensions.nope', 1, "unknown field 'nope'", 'valid fields here: cache, rate_limit'],
+    [
+      'unknown provider field',
+      ECHO + 'modles = ["x"]',
+      'providers.e.modles',
+      3,
+      "unknown field 'modles'",
+      "did you mean 'models'?",
+    ],
+    [
+      'unknown field far from any',
+      ECHO + 'zzzzzzzz = 1',
+      'providers.e.zzzzzzzz',
+      3,
+      "unknown field 'zzzzzzzz'",
+      'valid fields here: kind, api_key',
+    ],
+    [
+      'unknown field in the 2nd key',
+      `${KEY_A}[[keys]]\nname = "b"\nkey = "sk-bbbbbbbb"\nmodel = ["x"]`,
+      'keys[1].model',
+      7,
+      "unknown field 'model'",
+      "did you mean 'models'?",
+    ],
+    [
+      'unknown extension',
+      '[extensions.nope]\n',
+      'extensions.nope',
+      1,
+      "unknown field 'nope'",
+      'valid fields here: cache, rate_limit',
+    ],
     // --- wrong types ---
-    ['string for a number', 'shutdown_timeout = "ten"', 'shutdown_timeout', 1, 'expected a number, got "ten"', 'bare number'],
-    ['float for an integer', 'max_body_size = 2048.5', 'max_body_size', 1, 'expected an integer, got 2048.5', 'bare number'],
+    [
+      'string for a number',
+      'shutdown_timeout = "ten"',
+      'shutdown_timeout',
+      1,
+      'expected a number, got "ten"',
+      'bare number',
+    ],
+    [
+      'float for an integer',
+      'max_body_size = 2048.5',
+      'max_body_size',
+      1,
+      'expected an integer, got 2048.5',
+      'bare number',
+    ],
     ['string for a boolean', 'openapi = "yes"', 'openapi', 1, 'expected true or false, got "yes"', 'true or false'],
-    ['string for a list', ECHO + 'models = "echo"', 'providers.e.models', 3, 'expected a list, got "echo"', '["a", "b"]'],
+    [
+      'string for a list',
+      ECHO + 'models = "echo"',
+      'providers.e.models',
+      3,
+      'expected a list, got "echo"',
+      '["a", "b"]',
+    ],
     ['number for a table', 'providers = 3', 'providers', 1, 'expected a table, got 3', '[providers]'],
     ['number for a string', '[providers.e]\nkind = 3', 'providers.e.kind', 2, 'expected a string, got 3', 'quote it'],
     ['missing kind', '[providers.x]\nmodels = ["m"]', 'providers.x.kind', 1, 'is required', 'add kind ='],
@@ -46,39 +95,221 @@ describe('parseConfig: broken configs', () => {
     ['too many retries', ECHO + 'max_retries = 11', 'providers.e.max_retries', 3, 'less or equal to 10', '10 or less'],
     ['negative timeout', ECHO + 'timeout = -1', 'providers.e.timeout', 3, 'got -1', '0 or more'],
     ['tiny max_body_size', 'max_body_size = 10', 'max_body_size', 1, 'got 10', '1024 or more'],
-    ['short admin_token', 'admin_token = "short"', 'admin_token', 1, 'length greater or equal to 16', 'at least 16 characters'],
-    ['short key secret', '[[keys]]\nname = "a"\nkey = "short"', 'keys[0].key', 3, 'length greater or equal to 8', 'at least 8 characters'],
+    [
+      'short admin_token',
+      'admin_token = "short"',
+      'admin_token',
+      1,
+      'length greater or equal to 16',
+      'at least 16 characters',
+    ],
+    [
+      'short key secret',
+      '[[keys]]\nname = "a"\nkey = "short"',
+      'keys[0].key',
+      3,
+      'length greater or equal to 8',
+      'at least 8 characters',
+    ],
     // --- listen ---
-    ['listen without a port', 'listen = "localhost"', 'listen', 1, '"localhost" is not a host:port address', 'listen = "127.0.0.1:5632"'],
+    [
+      'listen without a port',
+      'listen = "localhost"',
+      'listen',
+      1,
+      '"localhost" is not a host:port address',
+      'listen = "127.0.0.1:5632"',
+    ],
     ['listen port out of range', 'listen = "127.0.0.1:70000"', 'listen', 1, 'is not a host:port address', 'listen ='],
     // --- providers ---
-    ['unknown kind without base_url', '[providers.x]\nkind = "nope"\nmodels = ["m"]', 'providers.x.kind', 2, 'unknown provider kind "nope"', 'set base_url'],
-    ['non-http base_url', '[providers.x]\nkind = "custom"\nbase_url = "ftp://h/v1"\nmodels = ["m"]', 'providers.x.base_url', 3, '"ftp://h/v1" is not an http(s) URL', 'base_url = "https://'],
-    ['unparseable base_url', '[providers.x]\nkind = "custom"\nbase_url = "not a url"\nmodels = ["m"]', 'providers.x.base_url', 3, 'is not an http(s) URL', 'base_url ='],
-    ['no models', '[providers.x]\nkind = "ollama"\n', 'providers.x.models', 1, 'lists no models', 'models = ["model-name"]'],
-    ['empty models list', '[providers.x]\nkind = "ollama"\nmodels = []', 'providers.x.models', 3, 'lists no models', 'models = ['],
-    ['openai without api_key', '[providers.x]\nkind = "openai"\nmodels = ["m"]', 'providers.x.api_key', 1, 'is required for kind "openai"', 'api_key = "${OPENAI_API_KEY}"'],
+    [
+      'unknown kind without base_url',
+      '[providers.x]\nkind = "nope"\nmodels = ["m"]',
+      'providers.x.kind',
+      2,
+      'unknown provider kind "nope"',
+      'set base_url',
+    ],
+    [
+      'non-http base_url',
+      '[providers.x]\nkind = "custom"\nbase_url = "ftp://h/v1"\nmodels = ["m"]',
+      'providers.x.base_url',
+      3,
+      '"ftp://h/v1" is not an http(s) URL',
+      'base_url = "https://',
+    ],
+    [
+      'unparseable base_url',
+      '[providers.x]\nkind = "custom"\nbase_url = "not a url"\nmodels = ["m"]',
+      'providers.x.base_url',
+      3,
+      'is not an http(s) URL',
+      'base_url =',
+    ],
+    [
+      'no models',
+      '[providers.x]\nkind = "ollama"\n',
+      'providers.x.models',
+      1,
+      'lists no models',
+      'models = ["model-name"]',
+    ],
+    [
+      'empty models list',
+      '[providers.x]\nkind = "ollama"\nmodels = []',
+      'providers.x.models',
+      3,
+      'lists no models',
+      'models = [',
+    ],
+    [
+      'openai without api_key',
+      '[providers.x]\nkind = "openai"\nmodels = ["m"]',
+      'providers.x.api_key',
+      1,
+      'is required for kind "openai"',
+      'api_key = "${OPENAI_API_KEY}"',
+    ],
     // --- keys ---
-    ['duplicate key names', `${ECHO}${KEY_A}[[keys]]\nname = "a"\nkey = "sk-bbbbbbbb"`, 'keys[1].name', 7, 'duplicate key name "a"', 'unique name'],
-    ['duplicate key secrets', `${ECHO}${KEY_A}[[keys]]\nname = "b"\nkey = "sk-aaaaaaaa"`, 'keys[1].key', 8, 'same secret is used by two keys', 'generate a new secret'],
-    ['key equal to admin_token', `admin_token = "0123456789abcdef"\n${ECHO}[[keys]]\nname = "a"\nkey = "0123456789abcdef"`, 'keys[0].key', 6, 'same as admin_token', 'different secret'],
-    ['a key named admin', '[[keys]]\nname = "admin"\nkey = "sk-admin-impostor-0123456789"', 'keys[0].name', null, '"admin" is reserved', 'choose another name'],
-    ['per-key rate limit without the extension', `${KEY_A}[keys.rate_limit]\nrequests_per_minute = 5`, 'keys[0].rate_limit', null, 'rate_limit extension, which is not enabled', '[extensions.rate_limit]'],
-    ['a budget for a key that does not exist', `${KEY_A}[extensions.budget]\ndefault_budget = 1\n[extensions.budget.keys.ghost]\nbudget = 5`, 'extensions.budget.keys.ghost', null, 'no [[keys]] entry is named "ghost"', 'use one of:'],
+    [
+      'duplicate key names',
+      `${ECHO}${KEY_A}[[keys]]\nname = "a"\nkey = "sk-bbbbbbbb"`,
+      'keys[1].name',
+      7,
+      'duplicate key name "a"',
+      'unique name',
+    ],
+    [
+      'duplicate key secrets',
+      `${ECHO}${KEY_A}[[keys]]\nname = "b"\nkey = "sk-aaaaaaaa"`,
+      'keys[1].key',
+      8,
+      'same secret is used by two keys',
+      'generate a new secret',
+    ],
+    [
+      'key equal to admin_token',
+      `admin_token = "0123456789abcdef"\n${ECHO}[[keys]]\nname = "a"\nkey = "0123456789abcdef"`,
+      'keys[0].key',
+      6,
+      'same as admin_token',
+      'different secret',
+    ],
+    [
+      'a key named admin',
+      '[[keys]]\nname = "admin"\nkey = "sk-admin-impostor-0123456789"',
+      'keys[0].name',
+      null,
+      '"admin" is reserved',
+      'choose another name',
+    ],
+    [
+      'per-key rate limit without the extension',
+      `${KEY_A}[keys.rate_limit]\nrequests_per_minute = 5`,
+      'keys[0].rate_limit',
+      null,
+      'rate_limit extension, which is not enabled',
+      '[extensions.rate_limit]',
+    ],
+    [
+      'a budget for a key that does not exist',
+      `${KEY_A}[extensions.budget]\ndefault_budget = 1\n[extensions.budget.keys.ghost]\nbudget = 5`,
+      'extensions.budget.keys.ghost',
+      null,
+      'no [[keys]] entry is named "ghost"',
+      'use one of:',
+    ],
     // --- aliases ---
-    ['alias to an unknown model', `${ECHO}[aliases]\nfast = "gpt"`, 'aliases.fast', 4, 'points at "gpt", which no provider serves', "add the model to a provider's models"],
-    ['alias chain', `${ECHO}[aliases]\nfast = "echo"\nquick = "fast"`, 'aliases.quick', 5, 'aliases are one hop', 'point it at "echo"'],
-    ['alias shadowing a served model', `${ECHO}[aliases]\necho = "echo"`, 'aliases.echo', 4, 'cannot also be an alias', 'rename the alias'],
+    [
+      'alias to an unknown model',
+      `${ECHO}[aliases]\nfast = "gpt"`,
+      'aliases.fast',
+      4,
+      'points at "gpt", which no provider serves',
+      "add the model to a provider's models",
+    ],
+    [
+      'alias chain',
+      `${ECHO}[aliases]\nfast = "echo"\nquick = "fast"`,
+      'aliases.quick',
+      5,
+      'aliases are one hop',
+      'point it at "echo"',
+    ],
+    [
+      'alias shadowing a served model',
+      `${ECHO}[aliases]\necho = "echo"`,
+      'aliases.echo',
+      4,
+      'cannot also be an alias',
+      'rename the alias',
+    ],
     // --- storage ---
-    ['unknown storage kind', '[storage]\nkind = "postgres"', 'storage.kind', 2, '"postgres" is not allowed', 'memory, sqlite, redis'],
-    ['redis path that is not a URL', '[storage]\nkind = "redis"\npath = "127.0.0.1:6379"', 'storage.path', 3, 'redis:// or rediss://', 'path = "redis://'],
-    ['a key prefix for a store that is not redis', '[storage]\nkind = "sqlite"\nprefix = "gw1:"', 'storage.prefix', 3, 'only applies to kind "redis"', 'remove it'],
+    [
+      'unknown storage kind',
+      '[storage]\nkind = "postgres"',
+      'storage.kind',
+      2,
+      '"postgres" is not allowed',
+      'memory, sqlite, redis',
+    ],
+    [
+      'redis path that is not a URL',
+      '[storage]\nkind = "redis"\npath = "127.0.0.1:6379"',
+      'storage.path',
+      3,
+      'redis:// or rediss://',
+      'path = "redis://',
+    ],
+    [
+      'a key prefix for a store that is not redis',
+      '[storage]\nkind = "sqlite"\nprefix = "gw1:"',
+      'storage.prefix',
+      3,
+      'only applies to kind "redis"',
+      'remove it',
+    ],
     // --- extensions ---
-    ['an unknown extension', '[extensions.cachee]\nttl_seconds = 10', 'extensions.cachee', 1, "unknown field 'cachee'", "did you mean 'cache'?"],
-    ['an unknown extension far from any name', '[extensions.metrics]\n', 'extensions.metrics', 1, "unknown field 'metrics'", 'cache, rate_limit, usage, budget, logging, audit'],
-    ['a bad extension field', '[extensions.rate_limit]\nrequests_per_minute = "lots"', 'extensions.rate_limit.requests_per_minute', 2, 'expected an integer', 'bare number'],
-    ['rate_limit without requests_per_minute', '[extensions.rate_limit]\ntokens_per_minute = 100', 'extensions.rate_limit.requests_per_minute', null, 'is required', 'requests_per_minute'],
-    ['budget without default_budget', '[extensions.budget]\n', 'extensions.budget.default_budget', null, 'is required', 'default_budget'],
+    [
+      'an unknown extension',
+      '[extensions.cachee]\nttl_seconds = 10',
+      'extensions.cachee',
+      1,
+      "unknown field 'cachee'",
+      "did you mean 'cache'?",
+    ],
+    [
+      'an unknown extension far from any name',
+      '[extensions.metrics]\n',
+      'extensions.metrics',
+      1,
+      "unknown field 'metrics'",
+      'cache, rate_limit, usage, budget, logging, audit',
+    ],
+    [
+      'a bad extension field',
+      '[extensions.rate_limit]\nrequests_per_minute = "lots"',
+      'extensions.rate_limit.requests_per_minute',
+      2,
+      'expected an integer',
+      'bare number',
+    ],
+    [
+      'rate_limit without requests_per_minute',
+      '[extensions.rate_limit]\ntokens_per_minute = 100',
+      'extensions.rate_limit.requests_per_minute',
+      null,
+      'is required',
+      'requests_per_minute',
+    ],
+    [
+      'budget without default_budget',
+      '[extensions.budget]\n',
+      'extensions.budget.default_budget',
+      null,
+      'is required',
+      'default_budget',
+    ],
     // --- environment ---
     ['unset variable', `${ECHO}api_key = "\${NOPE}"`, 'providers.e.api_key', 3, 'NOPE is not set', 'export NOPE='],
   ])('%s', (_name, toml, field, line, problem, fix) => {
@@ -174,17 +405,28 @@ describe('parseConfig: valid configs', () => {
     expect(err.problem).toContain('"nonsense"')
   })
 
-  test.each([['127.0.0.1:5632'], ['0.0.0.0:80'], [':8080'], ['[::1]:5632'], ['localhost:1']])('accepts listen = %p', (listen) => {
-    expect(parseConfig(`listen = "${listen}"`, 't.toml', {}).listen).toBe(listen)
-  })
+  test.each([['127.0.0.1:5632'], ['0.0.0.0:80'], [':8080'], ['[::1]:5632'], ['localhost:1']])(
+    'accepts listen = %p',
+    (listen) => {
+      expect(parseConfig(`listen = "${listen}"`, 't.toml', {}).listen).toBe(listen)
+    },
+  )
 
   test('accepts an unknown kind with a base_url as a custom provider', () => {
-    const config = parseConfig('[providers.t]\nkind = "together"\nbase_url = "https://api.together.xyz/v1"\nmodels = ["m"]', 't.toml', {})
+    const config = parseConfig(
+      '[providers.t]\nkind = "together"\nbase_url = "https://api.together.xyz/v1"\nmodels = ["m"]',
+      't.toml',
+      {},
+    )
     expect(config.providers.t!.kind).toBe('together')
   })
 
   test('accepts a one-hop alias and redis/sqlite storage', () => {
-    const config = parseConfig(`${ECHO}[aliases]\nfast = "echo"\n[storage]\nkind = "redis"\npath = "rediss://h:6380"`, 't.toml', {})
+    const config = parseConfig(
+      `${ECHO}[aliases]\nfast = "echo"\n[storage]\nkind = "redis"\npath = "rediss://h:6380"`,
+      't.toml',
+      {},
+    )
     expect(config.aliases).toEqual({ fast: 'echo' })
     expect(config.storage).toEqual({ kind: 'redis', path: 'rediss://h:6380' })
   })
@@ -202,7 +444,9 @@ describe('parseConfig: valid configs', () => {
 
   test('the starter config needs no environment', () => {
     // Its ${VAR} examples are all commented out or escaped.
-    expect(() => parseConfig(starterConfig({ adminToken: 'a'.repeat(32), defaultKey: 'b'.repeat(32) }), 'c.toml', {})).not.toThrow()
+    expect(() =>
+      parseConfig(starterConfig({ adminToken: 'a'.repeat(32), defaultKey: 'b'.repeat(32) }), 'c.toml', {}),
+    ).not.toThrow()
   })
 })
 

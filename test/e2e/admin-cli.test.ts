@@ -103,7 +103,12 @@ describe('crabllm keys', () => {
     expect(list.object).toBe('list')
     expect(list.data.map((k: { name: string }) => k.name).sort()).toEqual(['ci-bot', 'team'])
     const one = JSON.parse(await ok(admin('keys', 'get', 'ci-bot', '--json')))
-    expect(one).toMatchObject({ name: 'ci-bot', source: 'api', models: ['echo'], rate_limit: { requests_per_minute: 100 } })
+    expect(one).toMatchObject({
+      name: 'ci-bot',
+      source: 'api',
+      models: ['echo'],
+      rate_limit: { requests_per_minute: 100 },
+    })
     expect(JSON.stringify([list, one])).not.toContain(secret)
   })
 
@@ -145,7 +150,21 @@ describe('crabllm keys', () => {
 describe('crabllm providers', () => {
   test('create (openai kind at a mock upstream, secret from the environment): its model answers', async () => {
     const r = await cli(
-      ['providers', 'create', 'mock', '--kind', 'openai', '--base-url', `${upstream.url}/v1`, '--models', 'mock-model', '--api-key-env', 'CLI_E2E_UPSTREAM_KEY', '--max-retries', '0'],
+      [
+        'providers',
+        'create',
+        'mock',
+        '--kind',
+        'openai',
+        '--base-url',
+        `${upstream.url}/v1`,
+        '--models',
+        'mock-model',
+        '--api-key-env',
+        'CLI_E2E_UPSTREAM_KEY',
+        '--max-retries',
+        '0',
+      ],
       { CRABLLM_URL: base, CRABLLM_TOKEN: ADMIN, CLI_E2E_UPSTREAM_KEY: UPSTREAM_KEY },
     )
     expect(r.code).toBe(0)
@@ -163,7 +182,19 @@ describe('crabllm providers', () => {
 
   test('create without --models takes the list from the upstream', async () => {
     upstream.enqueue({ json: { object: 'list', data: [{ id: 'listed-model', object: 'model', owned_by: 'mock' }] } })
-    const out = await ok(admin('providers', 'create', 'listed', '--kind', 'openai', '--base-url', `${upstream.url}/v1`, '--api-key', UPSTREAM_KEY))
+    const out = await ok(
+      admin(
+        'providers',
+        'create',
+        'listed',
+        '--kind',
+        'openai',
+        '--base-url',
+        `${upstream.url}/v1`,
+        '--api-key',
+        UPSTREAM_KEY,
+      ),
+    )
     expect(out).toMatch(/^models:\s+listed-model$/m)
     expect(out).not.toContain(UPSTREAM_KEY)
     expect((await chat(CONFIG_KEY, 'listed-model')).status).toBe(200)
@@ -205,14 +236,21 @@ describe('connection', () => {
     expect(out).toMatch(/^team\s+config\s/m)
     const other = join(dir, 'elsewhere')
     await Bun.write(join(other, '.keep'), '')
-    const r = await runCrabllm(['providers', 'list', '--config', join(dir, 'crabllm.toml')], { cwd: other, env: { CRABLLM_URL: '', CRABLLM_TOKEN: '' } })
+    const r = await runCrabllm(['providers', 'list', '--config', join(dir, 'crabllm.toml')], {
+      cwd: other,
+      env: { CRABLLM_URL: '', CRABLLM_TOKEN: '' },
+    })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^echo\s+config\s/m)
   })
 
   test('a wrong token exits 1 with the message', async () => {
     const r = await cli(['keys', 'list', '--token', 'not-the-admin-token'])
-    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: the admin token was refused; pass --token or set CRABLLM_TOKEN\n' })
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: the admin token was refused; pass --token or set CRABLLM_TOKEN\n',
+    })
     const env = await cli(['keys', 'list'], { CRABLLM_TOKEN: 'also-wrong' })
     expect(env.code).toBe(1)
     expect(env.stderr).toContain('the admin token was refused')
@@ -221,6 +259,10 @@ describe('connection', () => {
   test('an unreachable URL exits 1 with the message', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`
     const r = await cli(['keys', 'list', '--url', url, '--token', ADMIN])
-    expect(r).toEqual({ code: 1, stdout: '', stderr: `error: cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL\n` })
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: cannot reach crabllm at ${url}: connection refused; is it running? pass --url or set CRABLLM_URL\n`,
+    })
   })
 })

@@ -166,7 +166,11 @@ describe('serve with a missing config: init, then the echo provider', () => {
   })
 
   test('answers a chat with the generated key', async () => {
-    const res = await chat(gw.url, { model: 'echo', messages: [{ role: 'user', content: 'hello from the e2e test' }] }, key)
+    const res = await chat(
+      gw.url,
+      { model: 'echo', messages: [{ role: 'user', content: 'hello from the e2e test' }] },
+      key,
+    )
     expect(res.status).toBe(200)
     const body = (await res.json()) as any
     expect(body.object).toBe('chat.completion')
@@ -176,7 +180,11 @@ describe('serve with a missing config: init, then the echo provider', () => {
   })
 
   test('streams a chat that ends with [DONE]', async () => {
-    const res = await chat(gw.url, { model: 'echo', stream: true, messages: [{ role: 'user', content: 'stream me please' }] }, key)
+    const res = await chat(
+      gw.url,
+      { model: 'echo', stream: true, messages: [{ role: 'user', content: 'stream me please' }] },
+      key,
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toStartWith('text/event-stream')
     const data = sseData(await res.text())
@@ -205,7 +213,10 @@ describe('serve with a missing config: init, then the echo provider', () => {
     const body = { model: 'echo', messages: [{ role: 'user', content: 'hi' }] }
     const missing = await chat(gw.url, body)
     expect(missing.status).toBe(401)
-    expect(((await missing.json()) as any).error).toMatchObject({ type: 'authentication_error', code: 'missing_api_key' })
+    expect(((await missing.json()) as any).error).toMatchObject({
+      type: 'authentication_error',
+      code: 'missing_api_key',
+    })
     const wrong = await chat(gw.url, body, `sk-${'x'.repeat(48)}`)
     expect(wrong.status).toBe(401)
     const text = await wrong.text()
@@ -253,7 +264,8 @@ models = ["gpt-4o-mini"]
   })
 
   test('a chat goes up and comes back byte for byte, with the upstream key instead of the client key', async () => {
-    const raw = '{ "model":"gpt-4o-mini",\n  "messages":[{"role":"user","content":"caf\\u00e9 ☕"}], "temperature": 0.50, "x_vendor":{"a":[1,3e2]} }'
+    const raw =
+      '{ "model":"gpt-4o-mini",\n  "messages":[{"role":"user","content":"caf\\u00e9 ☕"}], "temperature": 0.50, "x_vendor":{"a":[1,3e2]} }'
     const upstreamBody = JSON.stringify(chatCompletion('relayed ✓'))
     mock.enqueue({ body: upstreamBody, headers: { 'content-type': 'application/json' } })
     const before = mock.requests.length
@@ -271,7 +283,11 @@ models = ["gpt-4o-mini"]
   test('a streamed chat comes back frame for frame', async () => {
     const frames = chatChunks(['one ', 'two ', 'three'])
     mock.enqueue({ sse: frames })
-    const res = await chat(gw.url, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count' }] }, CLIENT_KEY)
+    const res = await chat(
+      gw.url,
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count' }] },
+      CLIENT_KEY,
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toStartWith('text/event-stream')
     expect(await res.text()).toBe(frames.join(''))
@@ -308,7 +324,11 @@ models = ["gpt-4o-mini"]
     const slowModel = Promise.withResolvers<void>()
     const frames = chatChunks(['slow ', 'but ', 'complete'])
     mock.enqueue({ sse: frames, holdFrames: Promise.all([gate.promise, slowModel.promise]), holdFramesAfter: 2 })
-    const res = await chat(gw.url, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }] }, KEY)
+    const res = await chat(
+      gw.url,
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }] },
+      KEY,
+    )
     expect(res.status).toBe(200)
     const reader = res.body!.getReader()
     const decoder = new TextDecoder()
@@ -362,7 +382,9 @@ describe('config errors', () => {
   }
 
   test('an unknown field names the file, the line, the field and a fix', async () => {
-    const line = await failsWith(`listen = "127.0.0.1:0"\n\n[providers.up]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nmodles = ["gpt-4o-mini"]\n`)
+    const line = await failsWith(
+      `listen = "127.0.0.1:0"\n\n[providers.up]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nmodles = ["gpt-4o-mini"]\n`,
+    )
     expect(line).toBe("error: broken.toml:6: providers.up.modles: unknown field 'modles' (fix: did you mean 'models'?)")
   })
 

@@ -66,7 +66,11 @@ afterAll(async () => {
 
 afterEach(async () => {
   expect(gw.proc.exitCode).toBeNull()
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: chatBody('still here') })
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}` },
+    body: chatBody('still here'),
+  })
   expect(res.status).toBe(200)
   expect((await res.json()) as unknown).toMatchObject({ choices: [{ message: { content: 'still here' } }] })
   expect(gw.stderr()).not.toContain('unexpected error')
@@ -115,7 +119,8 @@ describe('a client that leaves mid-stream', () => {
     )
     const inPort = Number(new URL(inProcess.url).port)
     const counts = async () => {
-      for (let i = 0; i < 200 && (inProcess.ctx.inflight.count > 0 || faults.open('one-then-idle') > 0); i++) await Bun.sleep(20)
+      for (let i = 0; i < 200 && (inProcess.ctx.inflight.count > 0 || faults.open('one-then-idle') > 0); i++)
+        await Bun.sleep(20)
       Bun.gc(true)
       const { Timeout = 0, ReadableStream = 0 } = heapStats().objectTypeCounts
       return { Timeout, ReadableStream }
@@ -124,7 +129,9 @@ describe('a client that leaves mid-stream', () => {
     const before = await counts()
     for (let batch = 0; batch < 10; batch++) await abortStreams(50, inPort)
     const after = await counts()
-    console.log(`500 aborted streams in process: Timeout objects ${before.Timeout} → ${after.Timeout}, ReadableStream ${before.ReadableStream} → ${after.ReadableStream}`)
+    console.log(
+      `500 aborted streams in process: Timeout objects ${before.Timeout} → ${after.Timeout}, ReadableStream ${before.ReadableStream} → ${after.ReadableStream}`,
+    )
     expect(inProcess.ctx.inflight.count).toBe(0)
     expect(after.Timeout).toBeLessThanOrEqual(before.Timeout + 10)
     expect(after.ReadableStream).toBeLessThanOrEqual(before.ReadableStream + 10)
@@ -146,7 +153,9 @@ describe('a client that stops reading', () => {
     const stalled = await stalledAt(() => faults.bytesOut('huge-sse'))
     await Bun.sleep(1500)
     const paused = { upstream: faults.bytesOut('huge-sse'), rss: rss() }
-    console.log(`paused reader: upstream stopped at ${(stalled / MiB).toFixed(1)} MiB of ${BIG / MiB}; gateway RSS ${(base / MiB).toFixed(0)} → ${(paused.rss / MiB).toFixed(0)} MiB`)
+    console.log(
+      `paused reader: upstream stopped at ${(stalled / MiB).toFixed(1)} MiB of ${BIG / MiB}; gateway RSS ${(base / MiB).toFixed(0)} → ${(paused.rss / MiB).toFixed(0)} MiB`,
+    )
     expect(paused.upstream).toBeLessThan(BIG / 4)
     expect(paused.rss - base).toBeLessThan(64 * MiB)
     client.resume()
@@ -165,11 +174,14 @@ describe('a client that stops reading', () => {
 // Bun's own fixed header timeout (about 10 s) applies whatever client_idle_timeout says; from the head
 // on, client_idle_timeout. So a client trickling bytes cannot hold a connection longer than either.
 describe('slowloris and idle connections', () => {
-  const HEAD = 'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+  const HEAD =
+    'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 
   test('request headers that stall, or trickle in a byte every 500 ms: closed about 10 s after connecting, unanswered', async () => {
     const [stalled, trickled] = await Promise.all([slowClient(HEAD.slice(0, 12), 50), slowClient(HEAD, 500)])
-    console.log(`slowloris headers: stalled closed after ${stalled.seconds.toFixed(1)} s; trickling closed after ${trickled.seconds.toFixed(1)} s, ${trickled.sent} of ${HEAD.length} bytes sent`)
+    console.log(
+      `slowloris headers: stalled closed after ${stalled.seconds.toFixed(1)} s; trickling closed after ${trickled.seconds.toFixed(1)} s, ${trickled.sent} of ${HEAD.length} bytes sent`,
+    )
     for (const c of [stalled, trickled]) {
       expect(c.seconds).toBeLessThan(20)
       expect(c.received).toBe('') // no answer to a head that never completed
@@ -179,8 +191,13 @@ describe('slowloris and idle connections', () => {
 
   test(`a request body that stalls, or trickles in a byte every 500 ms: closed after client_idle_timeout (${IDLE} s)`, async () => {
     const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`
-    const [stalled, trickled] = await Promise.all([slowClient(`${head}{"model":`, 0), slowClient(head + 'x'.repeat(40), 500, head.length)])
-    console.log(`slowloris body: stalled closed after ${stalled.seconds.toFixed(1)} s; trickling closed after ${trickled.seconds.toFixed(1)} s`)
+    const [stalled, trickled] = await Promise.all([
+      slowClient(`${head}{"model":`, 0),
+      slowClient(head + 'x'.repeat(40), 500, head.length),
+    ])
+    console.log(
+      `slowloris body: stalled closed after ${stalled.seconds.toFixed(1)} s; trickling closed after ${trickled.seconds.toFixed(1)} s`,
+    )
     for (const c of [stalled, trickled]) {
       expect(c.seconds).toBeLessThan(IDLE + 8)
       expect(c.received).toBe('')
@@ -196,7 +213,11 @@ describe('slowloris and idle connections', () => {
       client.write(request)
       expect((await client.readResponse()).status).toBe(200)
       const started = performance.now()
-      await withTimeout(client.closed, (IDLE + 8) * 1000, `an idle connection stayed open after ${JSON.stringify(request.slice(0, 40))}`)
+      await withTimeout(
+        client.closed,
+        (IDLE + 8) * 1000,
+        `an idle connection stayed open after ${JSON.stringify(request.slice(0, 40))}`,
+      )
       return (performance.now() - started) / 1000
     }
     const seconds = await Promise.all([
@@ -204,7 +225,9 @@ describe('slowloris and idle connections', () => {
       idleAfter(chatRequest('echo', false)),
       idleAfter(chatRequest('echo', true)),
     ])
-    console.log(`idle keep-alive closed after ${seconds.map((s) => s.toFixed(1)).join(' / ')} s (health / chat / stream)`)
+    console.log(
+      `idle keep-alive closed after ${seconds.map((s) => s.toFixed(1)).join(' / ')} s (health / chat / stream)`,
+    )
   }, 30_000)
 })
 
@@ -213,8 +236,18 @@ describe('slowloris and idle connections', () => {
 describe('one connection, several requests', () => {
   test('pipelined requests (written back to back) are answered in order', async () => {
     const client = await RawClient.open(port)
-    client.write(chatRequest('echo', false, 'first') + chatRequest('echo', false, 'second') + 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' + chatRequest('echo', false, 'third'))
-    const answers = [await client.readResponse(), await client.readResponse(), await client.readResponse(), await client.readResponse()]
+    client.write(
+      chatRequest('echo', false, 'first') +
+        chatRequest('echo', false, 'second') +
+        'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' +
+        chatRequest('echo', false, 'third'),
+    )
+    const answers = [
+      await client.readResponse(),
+      await client.readResponse(),
+      await client.readResponse(),
+      await client.readResponse(),
+    ]
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
     expect(JSON.parse(answers[0]!.body).choices[0].message.content).toBe('first')
     expect(JSON.parse(answers[1]!.body).choices[0].message.content).toBe('second')
@@ -276,7 +309,11 @@ async function abortStreams(n: number, to = port): Promise<void> {
  * all at once), until done or closed by the gateway; then waits for the close. Returns how long the
  * connection lived, how many bytes went out and what came back.
  */
-async function slowClient(text: string, everyMs: number, burst = 0): Promise<{ seconds: number; sent: number; received: string }> {
+async function slowClient(
+  text: string,
+  everyMs: number,
+  burst = 0,
+): Promise<{ seconds: number; sent: number; received: string }> {
   const client = await RawClient.open(port)
   const started = performance.now()
   let open = true
@@ -422,7 +459,8 @@ class RawClient {
     let from = this.consumed
     for (;;) {
       const at = this.buffer.indexOf(text, Math.max(this.consumed, from - text.length))
-      if (at !== -1) return this.buffer.subarray(Math.max(0, at + text.length - 1024), at + text.length).toString('utf8')
+      if (at !== -1)
+        return this.buffer.subarray(Math.max(0, at + text.length - 1024), at + text.length).toString('utf8')
       from = this.buffer.byteLength
       // Large streams: keep only a tail, so that reading 200 MiB does not hold 200 MiB.
       if (this.buffer.byteLength > 4 * MiB) {

@@ -81,7 +81,9 @@ async function readStored(gw: CrabllmProcess): Promise<Stored> {
   const records = new Map<string, AuditRow>()
   let until: number | undefined
   for (;;) {
-    const res = await gw.fetch(`/v1/admin/logs?limit=1000${until === undefined ? '' : `&until=${until}`}`, { headers: admin })
+    const res = await gw.fetch(`/v1/admin/logs?limit=1000${until === undefined ? '' : `&until=${until}`}`, {
+      headers: admin,
+    })
     expect(res.status).toBe(200)
     const page = (await res.json()) as { data: AuditRow[]; has_more: boolean; next_until?: number }
     for (const r of page.data) {
@@ -95,7 +97,12 @@ async function readStored(gw: CrabllmProcess): Promise<Stored> {
   const usageRes = await gw.fetch('/v1/usage', { headers: admin })
   expect(usageRes.status).toBe(200)
   const usage = { requests: 0, prompt_tokens: 0, completion_tokens: 0 }
-  for (const row of (await usageRes.json()) as { key: string; requests: number; prompt_tokens: number; completion_tokens: number }[]) {
+  for (const row of (await usageRes.json()) as {
+    key: string
+    requests: number
+    prompt_tokens: number
+    completion_tokens: number
+  }[]) {
     if (row.key !== 'team') continue
     usage.requests += row.requests
     usage.prompt_tokens += row.prompt_tokens
@@ -132,7 +139,13 @@ async function stopUnderLoad(signal: 'SIGKILL' | 'SIGTERM'): Promise<Outcome> {
   {
     await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
     const url = await gw.ready()
-    load = startLoad({ url, key: KEY, workers: WORKERS, idPrefix: `dur-${signal}-${seq}`, request: (n) => mixedRequest(MODEL, EMBEDDING, n) })
+    load = startLoad({
+      url,
+      key: KEY,
+      workers: WORKERS,
+      idPrefix: `dur-${signal}-${seq}`,
+      request: (n) => mixedRequest(MODEL, EMBEDDING, n),
+    })
     // Stop once the load is well under way; the workers keep sending through the stop.
     await load.waitFor((r) => r.status === 200, ANSWERS_BEFORE_STOP)
     gw.kill(signal)
@@ -177,7 +190,9 @@ async function stopUnderLoad(signal: 'SIGKILL' | 'SIGTERM'): Promise<Outcome> {
   expect(stored.usage.requests).toBe(counted.length)
   expect(stored.usage.prompt_tokens).toBe(counted.reduce((n, r) => n + (r.prompt_tokens ?? 0), 0))
   expect(stored.usage.completion_tokens).toBe(counted.reduce((n, r) => n + (r.completion_tokens ?? 0), 0))
-  expect(stored.spentMicros).toBe([...stored.records.values()].reduce((n, r) => n + Math.round((r.cost_usd ?? 0) * 1e6), 0))
+  expect(stored.spentMicros).toBe(
+    [...stored.records.values()].reduce((n, r) => n + Math.round((r.cost_usd ?? 0) * 1e6), 0),
+  )
   // What is recorded without an answer can only be a request that was in flight at the stop.
   expect(outcome.recordedUnanswered).toBeLessThanOrEqual(outcome.attempted - outcome.answered)
   gw.kill('SIGTERM')

@@ -12,7 +12,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CrabllmProcess, spawnCrabllm } from '../support/binary'
-import { type FaultUpstream, startFaultUpstream, startSelfSignedUpstream, type TlsUpstream } from '../support/fault-upstream'
+import {
+  type FaultUpstream,
+  startFaultUpstream,
+  startSelfSignedUpstream,
+  type TlsUpstream,
+} from '../support/fault-upstream'
 import { jsonOf } from '../support/gateway'
 import { closedPort } from '../support/mock-upstream'
 
@@ -75,8 +80,18 @@ beforeAll(async () => {
       provider('huge_sse', h('huge-sse'), ['huge-sse'], ['timeout = 300']),
       provider('limited', h('retry-after'), ['limited'], ['max_retries = 2']),
       provider('flappy', h('flap'), ['flap'], ['max_retries = 2', 'cooldown_failures = 2']),
-      provider('broken', h('toggle'), ['breaker'], ['weight = 1000000', 'max_retries = 0', 'cooldown_failures = 3', 'cooldown_seconds = 1']),
-      provider('solo', h('status-503'), ['cooling'], ['max_retries = 0', 'cooldown_failures = 2', 'cooldown_seconds = 30']),
+      provider(
+        'broken',
+        h('toggle'),
+        ['breaker'],
+        ['weight = 1000000', 'max_retries = 0', 'cooldown_failures = 3', 'cooldown_seconds = 1'],
+      ),
+      provider(
+        'solo',
+        h('status-503'),
+        ['cooling'],
+        ['max_retries = 0', 'cooldown_failures = 2', 'cooldown_seconds = 30'],
+      ),
     ].join('\n'),
   )
   gw = spawnCrabllm(['serve'], { cwd: dir })
@@ -110,7 +125,13 @@ const chat = (model: string, stream = false) =>
 function dataOf(text: string): string[] {
   return text
     .split(/\r?\n\r?\n/)
-    .map((frame) => frame.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'))
+    .map((frame) =>
+      frame
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n'),
+    )
     .filter((d) => d !== '')
 }
 
@@ -126,7 +147,9 @@ async function expectError(res: Response, status: number, code: string, type = '
 async function adminProvider(name: string) {
   const res = await fetch(`${gw.url}/v1/admin/providers/${name}`, { headers: { authorization: `Bearer ${ADMIN}` } })
   expect(res.status).toBe(200)
-  return (await res.json()) as { health: { state: string; consecutive_failures: number; cooldown_until: string | null; cooldowns: number } }
+  return (await res.json()) as {
+    health: { state: string; consecutive_failures: number; cooldown_until: string | null; cooldowns: number }
+  }
 }
 
 /** The value of one series in the gateway's /metrics, e.g. `crabllm_provider_cooldown{provider="broken"}`. */
@@ -228,12 +251,16 @@ describe('bad answers', () => {
     const res = await chat('malformed')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
-    expect(await res.text()).toBe('{"id":"chatcmpl-bad","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis')
+    expect(await res.text()).toBe(
+      '{"id":"chatcmpl-bad","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis',
+    )
   })
 
   test('malformed JSON on a 200 (anthropic, translated): 502 bad_upstream_response quoting the start of the body', async () => {
     const error = await expectError(await chat('malformed-claude'), 502, 'bad_upstream_response')
-    expect(error.message).toContain("Provider 'malformed_claude' answered with something that is not an Anthropic message")
+    expect(error.message).toContain(
+      "Provider 'malformed_claude' answered with something that is not an Anthropic message",
+    )
     expect(error.message).toContain('chatcmpl-bad')
   })
 
@@ -344,7 +371,9 @@ describe('huge answers', () => {
       tail = (tail + decoder.decode(chunk)).slice(-64)
     }
     const peak = sampler.stop()
-    console.log(`huge SSE: ${(bytes / MiB).toFixed(0)} MiB relayed; gateway RSS ${(base / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB`)
+    console.log(
+      `huge SSE: ${(bytes / MiB).toFixed(0)} MiB relayed; gateway RSS ${(base / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB`,
+    )
     expect(bytes).toBeGreaterThan(HUGE)
     expect(tail).toEndWith('data: [DONE]\n\n')
     // Measured: +35 to +60 MiB whatever the body size (100, 400 and 800 MiB streams alike): chunks awaiting GC.
@@ -361,7 +390,9 @@ describe('huge answers', () => {
     expect(res.status).toBe(200)
     const body = new Uint8Array(await res.arrayBuffer())
     const peak = sampler.stop()
-    console.log(`huge JSON: ${(body.byteLength / MiB).toFixed(0)} MiB relayed; gateway RSS ${(base / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB`)
+    console.log(
+      `huge JSON: ${(body.byteLength / MiB).toFixed(0)} MiB relayed; gateway RSS ${(base / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB`,
+    )
     expect(body.byteLength).toBe(HUGE)
     expect(new TextDecoder().decode(body.subarray(-40))).toEndWith('"total_tokens":13}}')
   }, 120_000)
@@ -447,7 +478,12 @@ describe('circuit breaker', () => {
     expect(probe.status).toBe(200)
     await probe.text()
     expect(hits()).toBe(start + 5)
-    expect((await adminProvider('broken')).health).toMatchObject({ state: 'closed', consecutive_failures: 0, cooldown_until: null, cooldowns: 2 })
+    expect((await adminProvider('broken')).health).toMatchObject({
+      state: 'closed',
+      consecutive_failures: 0,
+      cooldown_until: null,
+      cooldowns: 2,
+    })
     expect(await metric('crabllm_provider_cooldown{provider="broken"}')).toBe(0)
     expect(await metric('crabllm_provider_cooldowns_total{provider="broken"}')).toBe(2)
   }, 20_000)

@@ -27,7 +27,8 @@ beforeAll(() => {
       open++
       maxOpen = Math.max(maxOpen, open)
       if (open === STREAMS) release.resolve()
-      const chunk = (content: string) => `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`
+      const chunk = (content: string) =>
+        `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`
       const body = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(encoder.encode(chunk('a')))

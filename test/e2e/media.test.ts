@@ -50,7 +50,11 @@ describe('media endpoints through the binary', () => {
     const bytes = new Uint8Array(await encoded.arrayBuffer())
     mock.enqueue({ json: { text: 'transcribed' } })
     const before = mock.requests.length
-    const res = await gw.fetch('/v1/audio/transcriptions', { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': contentType }, body: bytes })
+    const res = await gw.fetch('/v1/audio/transcriptions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': contentType },
+      body: bytes,
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ text: 'transcribed' })
     const seen = mock.requests[before]!
@@ -61,7 +65,12 @@ describe('media endpoints through the binary', () => {
 
   test('speech comes back as the upstream sends it, chunk by chunk, with its content type', async () => {
     const hold = Promise.withResolvers<void>()
-    mock.enqueue({ sse: [AUDIO.subarray(0, 256), AUDIO.subarray(256)], headers: { 'content-type': 'audio/mpeg' }, holdFrames: hold.promise, holdFramesAfter: 1 })
+    mock.enqueue({
+      sse: [AUDIO.subarray(0, 256), AUDIO.subarray(256)],
+      headers: { 'content-type': 'audio/mpeg' },
+      holdFrames: hold.promise,
+      holdFramesAfter: 1,
+    })
     const res = await gw.fetch('/v1/audio/speech', {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },

@@ -78,7 +78,11 @@ afterAll(async () => {
     await client.quit()
   }
   rmSync(root, { recursive: true, force: true })
-  console.log(`propagation between processes: ${Object.entries(delays).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`)
+  console.log(
+    `propagation between processes: ${Object.entries(delays)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+      .join(', ')}`,
+  )
 })
 
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }

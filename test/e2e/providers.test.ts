@@ -74,13 +74,22 @@ describe('OpenAI SDK → translating providers', () => {
     const sent = mock.requests[before]!
     expect(sent.path).toBe('/v1/messages')
     expect(sent.headers['x-api-key']).toBe('sk-ant-e2e')
-    expect(sent.json()).toMatchObject({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
+    expect(sent.json()).toMatchObject({
+      model: 'claude-haiku-4-5',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
   })
 
   test('google: a streamed chat from Gemini SSE', async () => {
     mock.enqueue({ sse: textStreamEvents().map(geminiFrame) })
     const before = mock.requests.length
-    const stream = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: hi, stream: true, stream_options: { include_usage: true } })
+    const stream = await openai.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: hi,
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     let text = ''
     let usage: OpenAI.CompletionUsage | null | undefined
     for await (const chunk of stream) {
@@ -101,27 +110,42 @@ describe('OpenAI SDK → translating providers', () => {
   })
 
   test('bedrock: a streamed chat from AWS event-stream frames, signed with SigV4', async () => {
-    mock.enqueue({ sse: bedrock.textStream(['Bed', 'rock']), headers: { 'content-type': 'application/vnd.amazon.eventstream' } })
+    mock.enqueue({
+      sse: bedrock.textStream(['Bed', 'rock']),
+      headers: { 'content-type': 'application/vnd.amazon.eventstream' },
+    })
     const before = mock.requests.length
-    const stream = await openai.chat.completions.create({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', messages: hi, stream: true })
+    const stream = await openai.chat.completions.create({
+      model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+      messages: hi,
+      stream: true,
+    })
     let text = ''
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
     expect(text).toBe('Bedrock')
     const sent = mock.requests[before]!
     expect(sent.path).toBe('/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream')
-    expect(sent.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/)
+    expect(sent.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,
+    )
   })
 })
 
 describe('Anthropic SDK → /v1/messages', () => {
   test('passthrough to an anthropic deployment, streamed', async () => {
     mock.enqueue({ sse: claude.textStream(['Straight', ' through']) })
-    const final = await anthropic.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 50, messages: hi }).finalMessage()
+    const final = await anthropic.messages
+      .stream({ model: 'claude-haiku-4-5', max_tokens: 50, messages: hi })
+      .finalMessage()
     expect(final.content).toEqual([{ type: 'text', text: 'Straight through' } as never])
   })
 
   test('translated for the echo model', async () => {
-    const message = await anthropic.messages.create({ model: 'echo', max_tokens: 50, messages: [{ role: 'user', content: 'echo via messages' }] })
+    const message = await anthropic.messages.create({
+      model: 'echo',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'echo via messages' }],
+    })
     expect(message.content).toEqual([{ type: 'text', text: 'echo via messages' } as never])
     expect(message.stop_reason).toBe('end_turn')
   })

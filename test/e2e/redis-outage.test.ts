@@ -61,93 +61,126 @@ const CASES: Case[] = [
   },
   {
     name: 'budget with on_storage_error at its default ("closed"), rate_limit open',
-    extensions: '[extensions.rate_limit]\nrequests_per_minute = 1000000\n[extensions.budget]\ndefault_budget = 1000000\n[extensions.usage]\n',
+    extensions:
+      '[extensions.rate_limit]\nrequests_per_minute = 1000000\n[extensions.budget]\ndefault_budget = 1000000\n[extensions.usage]\n',
     whileDown: { status: 503, code: 'storage_unavailable' },
     stop: 'shutdown',
   },
   {
     name: 'rate_limit with on_storage_error = "closed"',
-    extensions: '[extensions.rate_limit]\nrequests_per_minute = 1000000\non_storage_error = "closed"\n[extensions.usage]\n',
+    extensions:
+      '[extensions.rate_limit]\nrequests_per_minute = 1000000\non_storage_error = "closed"\n[extensions.usage]\n',
     whileDown: { status: 503, code: 'storage_unavailable' },
     stop: 'kill',
   },
 ]
 
 describe.skipIf(!hasRedisServer)('Redis outage under load (compiled binary, private redis-server)', () => {
-  test.each(CASES)('$name', async (c) => {
-    const dir = join(root, `t${++seq}`)
-    mkdirSync(join(dir, 'redis'), { recursive: true })
-    const port = freePort()
-    let redis = await startRedis(port, join(dir, 'redis'))
-    try {
-      writeFileSync(join(dir, 'crabllm.toml'), config(port, c.extensions))
-      await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
-      const url = await gw.ready()
-      const load = startLoad({ url, key: KEY, workers: WORKERS, idPrefix: `outage-${seq}`, request: (n) => chat(n) })
+  test.each(CASES)(
+    '$name',
+    async (c) => {
+      const dir = join(root, `t${++seq}`)
+      mkdirSync(join(dir, 'redis'), { recursive: true })
+      const port = freePort()
+      let redis = await startRedis(port, join(dir, 'redis'))
       try {
-        await within(load.waitFor((r) => r.status === 200, 200), 'answers before the outage')
+        writeFileSync(join(dir, 'crabllm.toml'), config(port, c.extensions))
+        await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
+        const url = await gw.ready()
+        const load = startLoad({ url, key: KEY, workers: WORKERS, idPrefix: `outage-${seq}`, request: (n) => chat(n) })
+        try {
+          await within(
+            load.waitFor((r) => r.status === 200, 200),
+            'answers before the outage',
+          )
 
-        // --- Redis goes away
-        const downAt = performance.now()
-        await redis.stop(c.stop)
-        const sentWhileDown = (r: LoadResult) => r.sent > downAt
-        const expected = c.whileDown
-        // Requests sent once Redis is gone get the configured answer, many times over, and /health is fine.
-        const isExpected = (r: LoadResult) => r.status === expected.status && (expected.status === 200 || r.code === expected.code)
-        await within(load.waitFor((r) => sentWhileDown(r) && isExpected(r), ANSWERS_WHILE_DOWN), 'answers while down')
-        expect((await gw.fetch('/health')).status).toBe(200)
-        const upAt = performance.now()
-        const down = load.results.filter((r) => sentWhileDown(r) && r.sent + r.ms < upAt)
-        expect(down.length).toBeGreaterThanOrEqual(ANSWERS_WHILE_DOWN)
-        // Every request sent while Redis was down got it, and none waited long; none could be counted.
-        expect(down.filter((r) => !isExpected(r)).slice(0, 3)).toEqual([])
-        expect(down.filter((r) => r.remaining !== null).slice(0, 3)).toEqual([])
-        if (expected.status === 503) {
-          const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: headers('probe'), body: JSON.stringify(chat(0).body) })
-          expect(res.status).toBe(503)
-          expect(res.headers.get('retry-after')).toBe('1')
-          expect(((await res.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable')
+          // --- Redis goes away
+          const downAt = performance.now()
+          await redis.stop(c.stop)
+          const sentWhileDown = (r: LoadResult) => r.sent > downAt
+          const expected = c.whileDown
+          // Requests sent once Redis is gone get the configured answer, many times over, and /health is fine.
+          const isExpected = (r: LoadResult) =>
+            r.status === expected.status && (expected.status === 200 || r.code === expected.code)
+          await within(
+            load.waitFor((r) => sentWhileDown(r) && isExpected(r), ANSWERS_WHILE_DOWN),
+            'answers while down',
+          )
+          expect((await gw.fetch('/health')).status).toBe(200)
+          const upAt = performance.now()
+          const down = load.results.filter((r) => sentWhileDown(r) && r.sent + r.ms < upAt)
+          expect(down.length).toBeGreaterThanOrEqual(ANSWERS_WHILE_DOWN)
+          // Every request sent while Redis was down got it, and none waited long; none could be counted.
+          expect(down.filter((r) => !isExpected(r)).slice(0, 3)).toEqual([])
+          expect(down.filter((r) => r.remaining !== null).slice(0, 3)).toEqual([])
+          if (expected.status === 503) {
+            const res = await gw.fetch('/v1/chat/completions', {
+              method: 'POST',
+              headers: headers('probe'),
+              body: JSON.stringify(chat(0).body),
+            })
+            expect(res.status).toBe(503)
+            expect(res.headers.get('retry-after')).toBe('1')
+            expect(((await res.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable')
+          }
+          const slowest = Math.max(...down.map((r) => r.ms))
+          expect(slowest).toBeLessThan(ANSWERED_WITHIN_MS)
+
+          // --- Redis comes back on the same port (empty: it keeps nothing on disk)
+          redis = await startRedis(port, join(dir, 'redis'))
+          const restartedAt = performance.now()
+          // Recovered: requests succeed again and the rate limiter counts them again (its headers are back) ...
+          const firstOk = await within(
+            load.waitFor((r) => r.sent > restartedAt && r.status === 200 && r.remaining !== null),
+            'first counted 200 after Redis is back',
+          )
+          const res = await gw.fetch('/v1/chat/completions', {
+            method: 'POST',
+            headers: headers('after'),
+            body: JSON.stringify(chat(1).body),
+          })
+          expect(res.status).toBe(200)
+          expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1000000')
+          await res.text()
+          // ... and usage counts again: the restarted Redis was empty, and every answer sent since the
+          // recovery was counted in it (its increment went out before GET /v1/usage, on the same connection).
+          const recoveredAt = firstOk.sent + firstOk.ms
+          await within(
+            load.waitFor((r) => r.sent > recoveredAt && r.status === 200, 50),
+            'answers after Redis is back',
+          )
+          const usage = (await (
+            await gw.fetch('/v1/usage', { headers: { authorization: `Bearer ${ADMIN}` } })
+          ).json()) as { requests: number }[]
+          expect(usage.reduce((n, r) => n + r.requests, 0)).toBeGreaterThanOrEqual(50)
+
+          console.log(
+            `redis outage (${c.name}): ${JSON.stringify({
+              stop: c.stop,
+              first_down_answer_ms: round(down[0]!.sent + down[0]!.ms - downAt),
+              answers_while_down: down.length,
+              while_down_ms: {
+                p50: round(percentile(down, 0.5)),
+                p99: round(percentile(down, 0.99)),
+                max: round(slowest),
+              },
+              first_counted_200_after_restart_ms: round(firstOk.sent + firstOk.ms - restartedAt),
+            })}`,
+          )
+        } finally {
+          await load.stop()
         }
-        const slowest = Math.max(...down.map((r) => r.ms))
-        expect(slowest).toBeLessThan(ANSWERED_WITHIN_MS)
-
-        // --- Redis comes back on the same port (empty: it keeps nothing on disk)
-        redis = await startRedis(port, join(dir, 'redis'))
-        const restartedAt = performance.now()
-        // Recovered: requests succeed again and the rate limiter counts them again (its headers are back) ...
-        const firstOk = await within(load.waitFor((r) => r.sent > restartedAt && r.status === 200 && r.remaining !== null), 'first counted 200 after Redis is back')
-        const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: headers('after'), body: JSON.stringify(chat(1).body) })
-        expect(res.status).toBe(200)
-        expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1000000')
-        await res.text()
-        // ... and usage counts again: the restarted Redis was empty, and every answer sent since the
-        // recovery was counted in it (its increment went out before GET /v1/usage, on the same connection).
-        const recoveredAt = firstOk.sent + firstOk.ms
-        await within(load.waitFor((r) => r.sent > recoveredAt && r.status === 200, 50), 'answers after Redis is back')
-        const usage = (await (await gw.fetch('/v1/usage', { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { requests: number }[]
-        expect(usage.reduce((n, r) => n + r.requests, 0)).toBeGreaterThanOrEqual(50)
-
-        console.log(
-          `redis outage (${c.name}): ${JSON.stringify({
-            stop: c.stop,
-            first_down_answer_ms: round(down[0]!.sent + down[0]!.ms - downAt),
-            answers_while_down: down.length,
-            while_down_ms: { p50: round(percentile(down, 0.5)), p99: round(percentile(down, 0.99)), max: round(slowest) },
-            first_counted_200_after_restart_ms: round(firstOk.sent + firstOk.ms - restartedAt),
-          })}`,
-        )
+        // Never crashed: it stops cleanly.
+        gw.kill('SIGTERM')
+        expect(await gw.exited).toBe(0)
+        // The outage was logged (rate_limit is in every case), not silent.
+        expect(gw.stderr()).toMatch(/ERROR +extension hook failed extension=rate_limit hook=onRequest/)
       } finally {
-        await load.stop()
+        await redis.stop('kill')
       }
-      // Never crashed: it stops cleanly.
-      gw.kill('SIGTERM')
-      expect(await gw.exited).toBe(0)
-      // The outage was logged (rate_limit is in every case), not silent.
-      expect(gw.stderr()).toMatch(/ERROR +extension hook failed extension=rate_limit hook=onRequest/)
-    } finally {
-      await redis.stop('kill')
-    }
-  }, 45_000)
+    },
+    45_000,
+  )
 })
 
 // --- internal ---
@@ -174,7 +207,10 @@ ${extensions}`
 }
 
 function chat(n: number) {
-  return { path: '/v1/chat/completions' as const, body: { model: MODEL, messages: [{ role: 'user', content: `question ${n}` }] } }
+  return {
+    path: '/v1/chat/completions' as const,
+    body: { model: MODEL, messages: [{ role: 'user', content: `question ${n}` }] },
+  }
 }
 
 function headers(id: string): Record<string, string> {
@@ -189,7 +225,21 @@ interface RedisServer {
 /** A private redis-server on `port` that keeps nothing on disk; resolves once it accepts connections. */
 async function startRedis(port: number, dir: string): Promise<RedisServer> {
   const proc: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn(
-    ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''],
+    [
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--logfile',
+      '',
+    ],
     { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' },
   )
   redisProcesses.add(proc)

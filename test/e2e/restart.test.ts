@@ -112,11 +112,25 @@ describe.each(STORAGES)('restart with $name storage', (storage) => {
           usages.push(((await res.json()) as { usage: Usage }).usage)
         }
         // A stream whose client asked for the usage chunk, so the test knows its tokens.
-        const res = await chat({ model: 'echo', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream it' }] }, ids[2]!)
+        const res = await chat(
+          {
+            model: 'echo',
+            stream: true,
+            stream_options: { include_usage: true },
+            messages: [{ role: 'user', content: 'stream it' }],
+          },
+          ids[2]!,
+        )
         expect(res.status).toBe(200)
-        const events = (await res.text()).split('\n\n').filter((f) => f.trim()).map((f) => f.replace(/^data: /, ''))
+        const events = (await res.text())
+          .split('\n\n')
+          .filter((f) => f.trim())
+          .map((f) => f.replace(/^data: /, ''))
         expect(events.at(-1)).toBe('[DONE]')
-        const withUsage = events.slice(0, -1).map((e) => JSON.parse(e) as { usage?: Usage | null }).filter((e) => e.usage)
+        const withUsage = events
+          .slice(0, -1)
+          .map((e) => JSON.parse(e) as { usage?: Usage | null })
+          .filter((e) => e.usage)
         expect(withUsage).toHaveLength(1)
         usages.push(withUsage[0]!.usage!)
 
@@ -158,12 +172,19 @@ describe.each(STORAGES)('restart with $name storage', (storage) => {
         const usage = await gw.fetch('/v1/usage', { headers: admin })
         expect(usage.status).toBe(200)
         const rows = (await usage.json()) as any[]
-        expect(rows.find((r) => r.key === 'team' && r.model === 'echo')).toMatchObject({ prompt_tokens: prompt, completion_tokens: completion })
+        expect(rows.find((r) => r.key === 'team' && r.model === 'echo')).toMatchObject({
+          prompt_tokens: prompt,
+          completion_tokens: completion,
+        })
 
         const budget = await gw.fetch('/v1/budget', { headers: admin })
         expect(budget.status).toBe(200)
         const team = ((await budget.json()) as any[]).find((r) => r.key === 'team')
-        expect(team).toMatchObject({ spent_usd: microsToUsd(spentMicros), budget_usd: 10, remaining_usd: microsToUsd(10_000_000 - spentMicros) })
+        expect(team).toMatchObject({
+          spent_usd: microsToUsd(spentMicros),
+          budget_usd: 10,
+          remaining_usd: microsToUsd(10_000_000 - spentMicros),
+        })
 
         gw.kill('SIGTERM')
         expect(await gw.exited).toBe(0)

@@ -66,7 +66,8 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
   })
 
   const chat = (body: object, key: string, id: string) => gw.chat(body, { key, headers: { 'x-request-id': id } })
-  const logs = (query = '', key = ADMIN) => gw.fetch(`/v1/admin/logs${query ? `?${query}` : ''}`, key ? { headers: { authorization: `Bearer ${key}` } } : {})
+  const logs = (query = '', key = ADMIN) =>
+    gw.fetch(`/v1/admin/logs${query ? `?${query}` : ''}`, key ? { headers: { authorization: `Bearer ${key}` } } : {})
   const all = async (): Promise<AuditRecord[]> => {
     await gw.ctx.pipeline.flush()
     const res = await logs('limit=1000')
@@ -121,7 +122,14 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       })
       expect(res.status).toBe(200)
       await res.arrayBuffer()
-      expect(await recordOf(id)).toMatchObject({ surface: 'embeddings', model: 'text-embedding-3-small', prompt_tokens: 2, total_tokens: 2, cost_usd: null, status: 200 })
+      expect(await recordOf(id)).toMatchObject({
+        surface: 'embeddings',
+        model: 'text-embedding-3-small',
+        prompt_tokens: 2,
+        total_tokens: 2,
+        cost_usd: null,
+        status: 200,
+      })
     })
 
     test('a stream that finished: outcome done, with the usage the gateway asked for', async () => {
@@ -147,7 +155,14 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       mock.enqueue({ sse: chatChunks(['x', 'y', 'z']), cutAfter: 2 })
       const res = await chat({ model: 'gpt-4o-mini', messages: [], stream: true }, TEAM, id)
       await res.text()
-      expect(await recordOf(id)).toMatchObject({ stream: true, outcome: 'upstream_error', status: 200, prompt_tokens: null, total_tokens: null, cost_usd: null })
+      expect(await recordOf(id)).toMatchObject({
+        stream: true,
+        outcome: 'upstream_error',
+        status: 200,
+        prompt_tokens: null,
+        total_tokens: null,
+        cost_usd: null,
+      })
     })
 
     test("an upstream 4xx: the upstream's status, the provider, the error code", async () => {
@@ -155,7 +170,14 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       mock.enqueue(openAiError(400, 'bad request from upstream'))
       const res = await chat({ model: 'gpt-4o-mini', messages: [] }, TEAM, id)
       expect(res.status).toBe(400)
-      expect(await recordOf(id)).toMatchObject({ status: 400, provider: 'up', error: 'upstream_error', prompt_tokens: null, cost_usd: null, outcome: null })
+      expect(await recordOf(id)).toMatchObject({
+        status: 400,
+        provider: 'up',
+        error: 'upstream_error',
+        prompt_tokens: null,
+        cost_usd: null,
+        outcome: null,
+      })
     })
 
     test('a 5xx after retries is one record with the final status', async () => {
@@ -165,17 +187,28 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       const res = await chat({ model: 'gpt-4o', messages: [] }, TEAM, id)
       expect(res.status).toBe(500)
       expect(mock.requests.length - before).toBe(2)
-      expect(await recordOf(id)).toMatchObject({ status: 500, model: 'gpt-4o', provider: 'up', error: 'upstream_error' })
+      expect(await recordOf(id)).toMatchObject({
+        status: 500,
+        model: 'gpt-4o',
+        provider: 'up',
+        error: 'upstream_error',
+      })
     })
 
-    test("a request refused by another extension (budget 429) is recorded, with no provider", async () => {
+    test('a request refused by another extension (budget 429) is recorded, with no provider', async () => {
       const id = rid('refused')
       const before = mock.requests.length
       const res = await chat({ model: 'gpt-4o-mini', messages: [] }, BROKE, id)
       expect(res.status).toBe(429)
       const code = (await jsonOf(res)).error.code
       expect(mock.requests.length).toBe(before)
-      expect(await recordOf(id)).toMatchObject({ key: 'broke', status: 429, provider: null, error: code, total_tokens: null })
+      expect(await recordOf(id)).toMatchObject({
+        key: 'broke',
+        status: 429,
+        provider: null,
+        error: code,
+        total_tokens: null,
+      })
     })
 
     test('a request that never reached the pipeline (unknown model) is not recorded', async () => {
@@ -224,14 +257,23 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
     test('status filter: a code, a class, "error" (any failure, cut streams included) or "ok"', async () => {
       const records = await all()
       const ids = (rs: AuditRecord[]) => rs.map((r) => r.request_id)
-      const read = async (status: string) => (await jsonOf(await logs(`status=${status}&limit=1000`))).data as AuditRecord[]
-      const failed = (r: AuditRecord) => (r.status !== null && r.status >= 400) || r.outcome === 'upstream_error' || r.outcome === 'truncated' || r.error !== null
+      const read = async (status: string) =>
+        (await jsonOf(await logs(`status=${status}&limit=1000`))).data as AuditRecord[]
+      const failed = (r: AuditRecord) =>
+        (r.status !== null && r.status >= 400) ||
+        r.outcome === 'upstream_error' ||
+        r.outcome === 'truncated' ||
+        r.error !== null
       expect(records.some(failed)).toBe(true)
       expect(records.some((r) => r.status === 200 && r.outcome === 'upstream_error')).toBe(true)
       expect(ids(await read('error'))).toEqual(ids(records.filter(failed)))
       expect(ids(await read('ok'))).toEqual(ids(records.filter((r) => !failed(r))))
-      expect(ids(await read('4xx'))).toEqual(ids(records.filter((r) => r.status !== null && r.status >= 400 && r.status < 500)))
-      expect(ids(await read('2XX'))).toEqual(ids(records.filter((r) => r.status !== null && r.status >= 200 && r.status < 300)))
+      expect(ids(await read('4xx'))).toEqual(
+        ids(records.filter((r) => r.status !== null && r.status >= 400 && r.status < 500)),
+      )
+      expect(ids(await read('2XX'))).toEqual(
+        ids(records.filter((r) => r.status !== null && r.status >= 200 && r.status < 300)),
+      )
       expect(ids(await read('429'))).toEqual(ids(records.filter((r) => r.status === 429)))
       expect((await read('429')).length).toBeGreaterThan(0)
       expect(ids(await read('418'))).toEqual([])
@@ -244,7 +286,8 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       expect(since.length).toBeGreaterThan(0)
       expect(since.every((r) => r.time >= pivot.time)).toBe(true)
       expect(since.some((r) => r.request_id === pivot.request_id)).toBe(true)
-      const until = (await jsonOf(await logs(`until=${encodeURIComponent(pivot.timestamp)}&limit=1000`))).data as AuditRecord[]
+      const until = (await jsonOf(await logs(`until=${encodeURIComponent(pivot.timestamp)}&limit=1000`)))
+        .data as AuditRecord[]
       expect(until.every((r) => r.time <= pivot.time)).toBe(true)
       expect(until.some((r) => r.request_id === pivot.request_id)).toBe(true)
       const exact = (await jsonOf(await logs(`since=${pivot.timestamp}&until=${pivot.time}`))).data as AuditRecord[]
@@ -315,7 +358,14 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       const log = store.namespace('audit')
       const writes = []
       for (let i = 0; i < n; i++) {
-        const record = { request_id: `synthetic-${key}-${time}-${i}`, time, timestamp: new Date(time).toISOString(), key, model: 'm', requested_model: 'm' }
+        const record = {
+          request_id: `synthetic-${key}-${time}-${i}`,
+          time,
+          timestamp: new Date(time).toISOString(),
+          key,
+          model: 'm',
+          requested_model: 'm',
+        }
         writes.push(log.append(AUDIT_LOG, time, JSON.stringify(record)))
       }
       return Promise.all(writes)
@@ -372,9 +422,21 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
     const ids = [rid('miss'), rid('hit')]
     for (const id of ids) await (await g.chat(body, { key: TEAM, headers: { 'x-request-id': id } })).arrayBuffer()
     await g.ctx.pipeline.flush()
-    const data = (await jsonOf(await g.fetch('/v1/admin/logs', { headers: { authorization: `Bearer ${ADMIN}` } }))).data as AuditRecord[]
-    expect(data.find((r) => r.request_id === ids[0])).toMatchObject({ cached: false, provider: 'up', total_tokens: 13, cost_usd: 0.000017 })
-    expect(data.find((r) => r.request_id === ids[1])).toMatchObject({ cached: true, provider: null, status: 200, total_tokens: null, cost_usd: 0 })
+    const data = (await jsonOf(await g.fetch('/v1/admin/logs', { headers: { authorization: `Bearer ${ADMIN}` } })))
+      .data as AuditRecord[]
+    expect(data.find((r) => r.request_id === ids[0])).toMatchObject({
+      cached: false,
+      provider: 'up',
+      total_tokens: 13,
+      cost_usd: 0.000017,
+    })
+    expect(data.find((r) => r.request_id === ids[1])).toMatchObject({
+      cached: true,
+      provider: null,
+      status: 200,
+      total_tokens: null,
+      cost_usd: 0,
+    })
   })
 
   test('records written just before a graceful shutdown are read by the next gateway on the same store', async () => {
@@ -382,9 +444,15 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
     const first = await startGateway(toml(mock.url), { store: shared })
     const ids = [rid('shutdown'), rid('shutdown'), rid('shutdown')]
     mock.enqueue({ sse: chatChunks(['s'], 'gpt-4o-mini', true) })
-    const stream = await first.chat({ model: 'gpt-4o-mini', messages: [], stream: true }, { key: TEAM, headers: { 'x-request-id': ids[0]! } })
+    const stream = await first.chat(
+      { model: 'gpt-4o-mini', messages: [], stream: true },
+      { key: TEAM, headers: { 'x-request-id': ids[0]! } },
+    )
     await stream.text()
-    for (const id of ids.slice(1)) await (await first.chat({ model: 'gpt-4o-mini', messages: [] }, { key: TEAM, headers: { 'x-request-id': id } })).arrayBuffer()
+    for (const id of ids.slice(1))
+      await (
+        await first.chat({ model: 'gpt-4o-mini', messages: [] }, { key: TEAM, headers: { 'x-request-id': id } })
+      ).arrayBuffer()
     // No flush here: dispose is the graceful shutdown (drain, then flush the pipeline).
     await first[Symbol.asyncDispose]()
     await using second = await startGateway(toml(mock.url), { store: shared })

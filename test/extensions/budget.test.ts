@@ -76,7 +76,11 @@ const anthropicMessage = {
   usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 3 },
 }
 
-const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra })
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+})
 const usd = (micros: number) => micros / 1_000_000
 const row = (key: string, spentMicros: number, budgetMicros: number) => ({
   key,
@@ -114,7 +118,12 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect(refused.status).toBe(429)
     expect(refused.headers.get('x-request-id')).toBeTruthy()
     expect(await jsonOf(refused)).toEqual({
-      error: { message: "Key 'alice' has spent $0.0005 of its $0.0005 budget.", type: 'insufficient_quota', param: null, code: 'budget_exceeded' },
+      error: {
+        message: "Key 'alice' has spent $0.0005 of its $0.0005 budget.",
+        type: 'insufficient_quota',
+        param: null,
+        code: 'budget_exceeded',
+      },
     })
     // A stream is refused the same way, before any SSE.
     const stream = await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE })
@@ -143,7 +152,9 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     openai.enqueue({ sse: chatChunks(['a', 'b']) })
     await readSse(await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG }))
     openai.enqueue({ sse: withUsage, cutAfter: withUsage.length - 1 })
-    expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG })).text()).toContain('upstream_stream_error')
+    expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG })).text()).toContain(
+      'upstream_stream_error',
+    )
     expect(await budget(gw, BIG)).toEqual([row('big', 68 + 0 + 68, 1_000_000)])
   })
 
@@ -172,7 +183,9 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect((await gw.chat(ask('gpt-4o-mini'), { key: ALICE })).status).toBe(400)
     const frames = chatChunks(['a'], 'gpt-4o-mini', true)
     openai.enqueue({ sse: frames, cutAfter: 2 }) // cut before the usage chunk
-    expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE })).text()).toContain('upstream_stream_error')
+    expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE })).text()).toContain(
+      'upstream_stream_error',
+    )
     expect(await budget(gw, ALICE)).toEqual([row('alice', 0, 500)])
   })
 
@@ -249,8 +262,15 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
 })
 
 describe('pricing', () => {
-  const price = (prompt: number, completion: number) => ({ prompt_cost_per_million: prompt, completion_cost_per_million: completion })
-  const use = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
+  const price = (prompt: number, completion: number) => ({
+    prompt_cost_per_million: prompt,
+    completion_cost_per_million: completion,
+  })
+  const use = (prompt: number, completion: number) => ({
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  })
 
   test.each([
     ['USD per million tokens is micro-dollars per token', price(4, 16), use(9, 4), 100],

@@ -113,7 +113,12 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     await (await chat(body)).text()
     await settle()
     const before = upstreamCalls()
-    const variants = [{ ...body, model: 'gpt-4o' }, { ...body, temperature: 1 }, { ...body, user: 'someone-else' }, { ...body, messages: [...body.messages, { role: 'user', content: 'more' }] }]
+    const variants = [
+      { ...body, model: 'gpt-4o' },
+      { ...body, temperature: 1 },
+      { ...body, user: 'someone-else' },
+      { ...body, messages: [...body.messages, { role: 'user', content: 'more' }] },
+    ]
     for (const variant of variants) {
       const res = await chat(variant)
       expect(res.headers.get('x-crabllm-cache')).toBe('miss')
@@ -180,11 +185,20 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
   })
 
   test('tool calls are replayed', async () => {
-    const body = fresh({ tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] })
+    const body = fresh({
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+    })
     const answer = chatCompletion('')
     answer.choices[0] = {
       index: 0,
-      message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        ],
+      },
       logprobs: null,
       finish_reason: 'tool_calls',
     } as any
@@ -193,13 +207,17 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     await settle()
     const chunks = await chunksOf(await chat({ ...body, stream: true }))
     const calls = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? [])
-    expect(calls).toEqual([{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }])
+    expect(calls).toEqual([
+      { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+    ])
     expect(chunks.at(-1).choices[0].finish_reason).toBe('tool_calls')
   })
 
   test('the official OpenAI SDK reads a replayed stream', async () => {
     const body = fresh()
-    mock.enqueue({ json: chatCompletion('Replayed through the SDK, with a few more words to make more than one chunk of text.') })
+    mock.enqueue({
+      json: chatCompletion('Replayed through the SDK, with a few more words to make more than one chunk of text.'),
+    })
     await (await chat(body)).text()
     await settle()
     const before = upstreamCalls()
@@ -265,7 +283,12 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
 
   test('embeddings are not cached', async () => {
     const body = { model: 'text-embedding-3-small', input: `embed ${crypto.randomUUID()}` }
-    const post = () => gw.fetch('/v1/embeddings', { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = () =>
+      gw.fetch('/v1/embeddings', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
     const before = upstreamCalls()
     await (await post()).text()
     await settle()
@@ -317,7 +340,8 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     await settle()
     for (const b of bodies) expect((await chat(b)).headers.get('x-crabllm-cache')).toBe('hit')
 
-    const del = (token?: string) => gw.fetch('/v1/cache', { method: 'DELETE', headers: token ? { authorization: `Bearer ${token}` } : {} })
+    const del = (token?: string) =>
+      gw.fetch('/v1/cache', { method: 'DELETE', headers: token ? { authorization: `Bearer ${token}` } : {} })
     const anonymous = await del()
     expect(anonymous.status).toBe(401)
     expect((await jsonOf(anonymous)).error.type).toBe('authentication_error')
@@ -343,7 +367,14 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
 
   test('an answer stored after a clear by a request from before it is not served', async () => {
     const writes: Promise<unknown>[] = []
-    const ext = cacheExtension({ options: { ttl_seconds: 60 }, config: gw.ctx.config, store: store.namespace('direct'), log: memoryLogger('error'), defer: (w) => void writes.push(w), principals: () => [] })
+    const ext = cacheExtension({
+      options: { ttl_seconds: 60 },
+      config: gw.ctx.config,
+      store: store.namespace('direct'),
+      log: memoryLogger('error'),
+      defer: (w) => void writes.push(w),
+      principals: () => [],
+    })
     const ctx = contextFor(fresh())
     expect(await ext.onCacheLookup!(ctx)).toBeUndefined()
     const clear = ext.routes!.find((r) => r.method === 'DELETE')!
@@ -359,7 +390,14 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     const ttls: (number | undefined)[] = []
     const spy: Store = { ...store, set: (key, value, ttlMs) => (ttls.push(ttlMs), store.set(key, value, ttlMs)) }
     const writes: Promise<unknown>[] = []
-    const ext = cacheExtension({ options: { ttl_seconds: 42 }, config: gw.ctx.config, store: spy, log: memoryLogger('error'), defer: (w) => void writes.push(w), principals: () => [] })
+    const ext = cacheExtension({
+      options: { ttl_seconds: 42 },
+      config: gw.ctx.config,
+      store: spy,
+      log: memoryLogger('error'),
+      defer: (w) => void writes.push(w),
+      principals: () => [],
+    })
     const ctx = contextFor(fresh())
     await ext.onCacheLookup!(ctx)
     ctx.status = 200
@@ -432,7 +470,9 @@ describe('cache key', () => {
   const messages = [{ role: 'user', content: 'hi' }]
 
   test('canonical JSON sorts keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}')
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    )
     expect(canonicalJson([2, 1])).toBe('[2,1]')
     expect(canonicalJson('é"')).toBe('"é\\""')
   })
@@ -440,7 +480,14 @@ describe('cache key', () => {
   test('is SHA-256 hex, ignores stream fields and the body model, and keeps everything else', () => {
     const key = cacheKey('gpt-4o-mini', { model: 'fast', messages })
     expect(key).toMatch(/^[0-9a-f]{64}$/)
-    expect(cacheKey('gpt-4o-mini', { messages, stream: true, stream_options: { include_usage: true }, model: 'gpt-4o-mini' })).toBe(key)
+    expect(
+      cacheKey('gpt-4o-mini', {
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        model: 'gpt-4o-mini',
+      }),
+    ).toBe(key)
     expect(cacheKey('gpt-4o', { messages })).not.toBe(key)
     expect(cacheKey('gpt-4o-mini', { messages, user: 'u1' })).not.toBe(key)
     expect(cacheKey('gpt-4o-mini', { messages, temperature: 0 })).not.toBe(key)
@@ -448,7 +495,8 @@ describe('cache key', () => {
 })
 
 describe('Cache-Control directives', () => {
-  const directives = (value?: string) => cacheDirectives(new Request('http://x', { headers: value ? { 'cache-control': value } : {} }))
+  const directives = (value?: string) =>
+    cacheDirectives(new Request('http://x', { headers: value ? { 'cache-control': value } : {} }))
   test.each([
     [undefined, { lookup: true, store: true }],
     ['max-age=0', { lookup: true, store: true }],
@@ -491,7 +539,13 @@ describe('SSE replay', () => {
       [1, { refusal: 'no' }, null],
       [1, {}, 'content_filter'],
     ])
-    expect(chunks[0]).toMatchObject({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', system_fingerprint: 'fp' })
+    expect(chunks[0]).toMatchObject({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      system_fingerprint: 'fp',
+    })
     const withUsage = parse(replayAsSse(completion, true))
     expect(JSON.parse(withUsage.at(-2)!)).toMatchObject({ choices: [], usage: completion.usage })
   })

@@ -82,7 +82,10 @@ async function downGateway(extensions: string): Promise<{ gw: TestGateway; store
 
 /** Error log lines of one extension's hook. */
 const hookFailures = (gw: TestGateway, extension: string, hook = 'onRequest') =>
-  gw.errors().map((l) => JSON.parse(l)).filter((l) => l.msg === 'extension hook failed' && l.extension === extension && l.hook === hook)
+  gw
+    .errors()
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.msg === 'extension hook failed' && l.extension === extension && l.hook === hook)
 
 async function expectStorageUnavailable(res: Response, extension: string): Promise<void> {
   expect(res.status).toBe(503)
@@ -90,7 +93,12 @@ async function expectStorageUnavailable(res: Response, extension: string): Promi
   expect(res.headers.get('x-request-id')).toBeTruthy()
   const body = await jsonOf(res)
   expect(body).toEqual({
-    error: { message: `The gateway cannot check this request: ${extension} storage is unavailable. Retry shortly.`, type: 'server_error', param: null, code: 'storage_unavailable' },
+    error: {
+      message: `The gateway cannot check this request: ${extension} storage is unavailable. Retry shortly.`,
+      type: 'server_error',
+      param: null,
+      code: 'storage_unavailable',
+    },
   })
 }
 
@@ -106,7 +114,12 @@ describe('rate_limit when storage fails', () => {
     expect(mock.requests.length).toBe(before + 1)
     expect(store.rejected).toBeGreaterThan(0)
     const [line] = hookFailures(gw, 'rate_limit')
-    expect(line).toMatchObject({ level: 'error', extension: 'rate_limit', hook: 'onRequest', request_id: res.headers.get('x-request-id') })
+    expect(line).toMatchObject({
+      level: 'error',
+      extension: 'rate_limit',
+      hook: 'onRequest',
+      request_id: res.headers.get('x-request-id'),
+    })
     expect(line.error).toContain('enableOfflineQueue')
   })
 
@@ -190,7 +203,9 @@ describe('budget when storage fails', () => {
 
 describe('writes after the answer when storage fails', () => {
   test('usage, audit and spend writes fail without touching the answers, and flush still completes', async () => {
-    const { gw, store } = await downGateway('[extensions.usage]\n[extensions.audit]\n[extensions.budget]\ndefault_budget = 10\non_storage_error = "open"\n')
+    const { gw, store } = await downGateway(
+      '[extensions.usage]\n[extensions.audit]\n[extensions.budget]\ndefault_budget = 10\non_storage_error = "open"\n',
+    )
     await using _ = gw
     const res = await gw.chat(ask, { key: KEY })
     expect(res.status).toBe(200)
@@ -199,7 +214,10 @@ describe('writes after the answer when storage fails', () => {
     expect(stream.status).toBe(200)
     expect((await readSse(stream)).at(-1)).toBe('[DONE]')
     await gw.ctx.pipeline.flush()
-    const failed = gw.errors().map((l) => JSON.parse(l)).filter((l) => l.msg === 'extension write failed')
+    const failed = gw
+      .errors()
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'extension write failed')
     // Per answer: usage (requests and tokens), audit (one record), budget (its spend).
     expect(new Set(failed.map((l) => l.extension))).toEqual(new Set(['usage', 'audit', 'budget']))
     // Back up: the routes that read the store answer again, and counting resumes.

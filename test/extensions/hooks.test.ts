@@ -38,7 +38,8 @@ beforeAll(async () => {
     name: 'gate',
     onRequest(ctx) {
       ctx.headers['x-test-gate'] = 'passed'
-      if (refuse.on) throw new GatewayError(429, 'requests', 'test_refusal', 'refused by the test', null, { 'retry-after': '7' })
+      if (refuse.on)
+        throw new GatewayError(429, 'requests', 'test_refusal', 'refused by the test', null, { 'retry-after': '7' })
     },
   }
   gw = await startGateway(
@@ -63,9 +64,24 @@ describe('non-stream', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('x-test-gate')).toBe('passed')
     await gw.ctx.pipeline.flush()
-    expect(hooks()).toEqual(['a.onRequest', 'b.onRequest', 'a.onCacheLookup', 'b.onCacheLookup', 'a.onResponse', 'b.onResponse'])
+    expect(hooks()).toEqual([
+      'a.onRequest',
+      'b.onRequest',
+      'a.onCacheLookup',
+      'b.onCacheLookup',
+      'a.onResponse',
+      'b.onResponse',
+    ])
     const ctx = seen.at(-1)!.ctx
-    expect(ctx).toMatchObject({ key: 'team', model: 'gpt-4o-mini', requestedModel: 'fast', surface: 'chat', stream: false, provider: 'up', status: 200 })
+    expect(ctx).toMatchObject({
+      key: 'team',
+      model: 'gpt-4o-mini',
+      requestedModel: 'fast',
+      surface: 'chat',
+      stream: false,
+      provider: 'up',
+      status: 200,
+    })
     expect(ctx.usage).toEqual({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 })
     expect(ctx.requestId).toBe(res.headers.get('x-request-id')!)
   })
@@ -76,7 +92,14 @@ describe('non-stream', () => {
     const res = await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY })
     expect(res.status).toBe(400)
     expect(res.headers.get('x-test-gate')).toBe('passed')
-    expect(hooks()).toEqual(['a.onRequest', 'b.onRequest', 'a.onCacheLookup', 'b.onCacheLookup', 'a.onError', 'b.onError'])
+    expect(hooks()).toEqual([
+      'a.onRequest',
+      'b.onRequest',
+      'a.onCacheLookup',
+      'b.onCacheLookup',
+      'a.onError',
+      'b.onError',
+    ])
     expect(seen.at(-1)!.ctx).toMatchObject({ provider: 'up', status: 400 })
   })
 
@@ -129,7 +152,8 @@ describe('streams', () => {
 
   test('asking for usage splices one field into the client bytes; the rest stays byte for byte', async () => {
     mock.enqueue({ sse: chatChunks(['a'], 'gpt-4o-mini', true) })
-    const raw = ' {\n  "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"caf\u00e9 \\u00e9"}], "stream": true, "x": 1.50}'
+    const raw =
+      ' {\n  "model" : "gpt-4o-mini", "messages": [{"role":"user","content":"caf\u00e9 \\u00e9"}], "stream": true, "x": 1.50}'
     const before = mock.requests.length
     await (await gw.chat(raw, { key: KEY })).text()
     const sent = mock.requests[before]!.text()
@@ -140,7 +164,12 @@ describe('streams', () => {
   test('other stream_options survive the injection', async () => {
     mock.enqueue({ sse: chatChunks(['a'], 'gpt-4o-mini', true) })
     const before = mock.requests.length
-    await (await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_obfuscation: false } }, { key: KEY })).text()
+    await (
+      await gw.chat(
+        { model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_obfuscation: false } },
+        { key: KEY },
+      )
+    ).text()
     expect(mock.requests[before]!.json().stream_options).toEqual({ include_obfuscation: false, include_usage: true })
   })
 
@@ -204,9 +233,12 @@ describe('robustness', () => {
 test('a JSON answer with Anthropic usage is read on /v1/messages', async () => {
   const up = await startMockUpstream()
   const local: Seen[] = []
-  const g = await startGateway(`[providers.c]\nkind = "anthropic"\napi_key = "k"\nbase_url = "${up.url}/v1"\nmodels = ["claude-haiku-4-5"]`, {
-    extensions: [recorder('r', local)],
-  })
+  const g = await startGateway(
+    `[providers.c]\nkind = "anthropic"\napi_key = "k"\nbase_url = "${up.url}/v1"\nmodels = ["claude-haiku-4-5"]`,
+    {
+      extensions: [recorder('r', local)],
+    },
+  )
   try {
     up.enqueue({
       json: {
@@ -220,12 +252,21 @@ test('a JSON answer with Anthropic usage is read on /v1/messages', async () => {
         usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 5, cache_creation_input_tokens: 2 },
       },
     })
-    const res = await g.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) })
+    const res = await g.fetch('/v1/messages', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    })
     expect(res.status).toBe(200)
     await g.ctx.pipeline.flush()
     const end = local.find((s) => s.hook === 'r.onResponse')!
     expect(end.ctx.surface).toBe('messages')
-    expect(end.ctx.usage).toEqual({ prompt_tokens: 17, completion_tokens: 3, total_tokens: 20, cache_read_tokens: 5, cache_write_tokens: 2 })
+    expect(end.ctx.usage).toEqual({
+      prompt_tokens: 17,
+      completion_tokens: 3,
+      total_tokens: 20,
+      cache_read_tokens: 5,
+      cache_write_tokens: 2,
+    })
   } finally {
     await g[Symbol.asyncDispose]()
     await up.close()

@@ -94,7 +94,13 @@ describe('through the gateway at level = "info"', () => {
     await readSse(await chat({ model: 'gpt-4o-mini', messages: [], stream: true }, id))
     const lines = await linesOf(id)
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatchObject({ level: 'info', msg: 'request completed', stream: 'done', status: 200, total_tokens: 11 })
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      stream: 'done',
+      status: 200,
+      total_tokens: 11,
+    })
   })
 
   test('a stream cut by the upstream is logged at warn', async () => {
@@ -110,7 +116,15 @@ describe('through the gateway at level = "info"', () => {
     const bad = rid()
     mock.enqueue(openAiError(400, 'nope'))
     expect((await chat({ model: 'gpt-4o-mini', messages: [] }, bad)).status).toBe(400)
-    expect(await linesOf(bad)).toEqual([expect.objectContaining({ level: 'warn', msg: 'request failed', status: 400, provider: 'up', error: 'upstream_error' })])
+    expect(await linesOf(bad)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'request failed',
+        status: 400,
+        provider: 'up',
+        error: 'upstream_error',
+      }),
+    ])
 
     const down = rid()
     mock.enqueue(openAiError(503, 'down', 'server_error'))
@@ -121,7 +135,15 @@ describe('through the gateway at level = "info"', () => {
 
     const refused = rid()
     expect((await chat({ model: 'gpt-4o-mini', messages: [] }, refused, BROKE)).status).toBe(429)
-    expect(await linesOf(refused)).toEqual([expect.objectContaining({ level: 'warn', msg: 'request failed', key: 'broke', status: 429, error: 'budget_exceeded' })])
+    expect(await linesOf(refused)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'request failed',
+        key: 'broke',
+        status: 429,
+        error: 'budget_exceeded',
+      }),
+    ])
   })
 
   test('no secret reaches a line', async () => {
@@ -133,10 +155,14 @@ describe('level is the threshold of its own lines', () => {
   test('level = "warn": completed requests are not logged, failures are', async () => {
     await using gw = await startGateway(toml('warn'))
     const ok = rid()
-    await (await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': ok } })).arrayBuffer()
+    await (
+      await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': ok } })
+    ).arrayBuffer()
     const failed = rid()
     mock.enqueue(openAiError(400, 'nope'))
-    await (await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': failed } })).arrayBuffer()
+    await (
+      await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': failed } })
+    ).arrayBuffer()
     await gw.ctx.pipeline.flush()
     const msgs = gw.logs().map((l) => JSON.parse(l) as Line)
     expect(msgs.filter((l) => l.request_id === ok && l.msg !== 'request')).toEqual([])
@@ -181,14 +207,23 @@ describe('level is the threshold of its own lines', () => {
     })
     const make = (level: 'error' | 'warn' | 'info' | 'debug') => {
       const log = memoryLogger('warn')
-      const ext = loggingExtension({ options: { level }, config, store: memoryStore(), log, defer: () => {}, principals: () => [] })
+      const ext = loggingExtension({
+        options: { level },
+        config,
+        store: memoryStore(),
+        log,
+        defer: () => {},
+        principals: () => [],
+      })
       return { log, ext }
     }
 
     test('level = "info" lines are written, tagged info', () => {
       const { log, ext } = make('info')
       ext.onResponse!(ctx(), new Uint8Array())
-      expect(log.lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 'info', msg: 'request completed', request_id: 'req-1', total_tokens: 3 })])
+      expect(log.lines.map((l) => JSON.parse(l))).toEqual([
+        expect.objectContaining({ level: 'info', msg: 'request completed', request_id: 'req-1', total_tokens: 3 }),
+      ])
     })
 
     test('level = "error": only 5xx failures', () => {
@@ -196,7 +231,9 @@ describe('level is the threshold of its own lines', () => {
       ext.onResponse!(ctx(), new Uint8Array())
       ext.onError!({ ...ctx(), status: 429 }, new GatewayError(429, 'requests', 'rate_limit_exceeded', 'slow down'))
       ext.onError!({ ...ctx(), status: 502 }, new GatewayError(502, 'server_error', 'upstream_unreachable', 'gone'))
-      expect(log.lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 'error', msg: 'request failed', status: 502, error: 'upstream_unreachable' })])
+      expect(log.lines.map((l) => JSON.parse(l))).toEqual([
+        expect.objectContaining({ level: 'error', msg: 'request failed', status: 502, error: 'upstream_unreachable' }),
+      ])
     })
 
     test('the gateway’s own logger keeps its level', () => {

@@ -76,12 +76,18 @@ async function mockUpstream(): Promise<MockUpstream> {
 
 const ask = (content = 'hello there') => ({ model: 'echo', messages: [{ role: 'user', content }] })
 const rateHeaders = (res: Response) =>
-  Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('x-ratelimit-') || k === 'retry-after').sort(([a], [b]) => a.localeCompare(b)))
+  Object.fromEntries(
+    [...res.headers]
+      .filter(([k]) => k.startsWith('x-ratelimit-') || k === 'retry-after')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  )
 
 describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
   test('registered from the TOML: request headers on the answer, token headers only with a token limit', async () => {
     const store = await backend.open()
-    const gw = await startGateway(`${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\n`, { store })
+    const gw = await startGateway(`${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\n`, {
+      store,
+    })
     gateways.push(gw)
     expect(gw.ctx.pipeline.names).toEqual(['metrics', 'rate_limit']) // metrics is built in and runs first
     expect(gw.ctx.pipeline.needsUsage).toBe(true) // API keys may bring a token limit of their own
@@ -92,9 +98,12 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     expect(res.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+ms|\d+(\.\d+)?s|1m0s)$/)
     expect(res.headers.get('x-ratelimit-limit-tokens')).toBeNull()
 
-    const withTokens = await startGateway(`${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\ntokens_per_minute = 1000\n`, {
-      store: await backend.open(),
-    })
+    const withTokens = await startGateway(
+      `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 5\ntokens_per_minute = 1000\n`,
+      {
+        store: await backend.open(),
+      },
+    )
     gateways.push(withTokens)
     expect(withTokens.ctx.pipeline.needsUsage).toBe(true)
     const first = await withTokens.chat(ask(), { key: KEY_A })
@@ -105,13 +114,24 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
 
   test('exact headers count down; over the limit a 429 in OpenAI shape with Retry-After and no upstream call', async () => {
     const mock = await mockUpstream()
-    const { gw, clock } = await rig(await backend.open(), `${key('team', KEY_A)}${provider('up', mock.url, ['gpt-4o-mini'])}[extensions.rate_limit]\nrequests_per_minute = 2\n`)
+    const { gw, clock } = await rig(
+      await backend.open(),
+      `${key('team', KEY_A)}${provider('up', mock.url, ['gpt-4o-mini'])}[extensions.rate_limit]\nrequests_per_minute = 2\n`,
+    )
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }
     const r1 = await gw.chat(body, { key: KEY_A })
     expect(r1.status).toBe(200)
-    expect(rateHeaders(r1)).toEqual({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '12s' })
+    expect(rateHeaders(r1)).toEqual({
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '1',
+      'x-ratelimit-reset-requests': '12s',
+    })
     const r2 = await gw.chat(body, { key: KEY_A })
-    expect(rateHeaders(r2)).toEqual({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '12s' })
+    expect(rateHeaders(r2)).toEqual({
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '12s',
+    })
 
     const r3 = await gw.chat(body, { key: KEY_A })
     expect(r3.status).toBe(429)
@@ -125,7 +145,8 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     })
     expect(await jsonOf(r3)).toEqual({
       error: {
-        message: "Rate limit reached for requests per minute (RPM) on key 'team': Limit 2, Used 2, Requested 1. Please try again in 12s.",
+        message:
+          "Rate limit reached for requests per minute (RPM) on key 'team': Limit 2, Used 2, Requested 1. Please try again in 12s.",
         type: 'requests',
         param: null,
         code: 'rate_limit_exceeded',
@@ -144,14 +165,21 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
   })
 
   test('a new minute window starts from zero; refused requests do not carry over', async () => {
-    const { gw, clock } = await rig(await backend.open(), `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`)
+    const { gw, clock } = await rig(
+      await backend.open(),
+      `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`,
+    )
     expect((await gw.chat(ask(), { key: KEY_A })).status).toBe(200)
     expect((await gw.chat(ask(), { key: KEY_A })).status).toBe(429)
     expect((await gw.chat(ask(), { key: KEY_A })).status).toBe(429)
     clock.t = T0 + 60_000 // the first millisecond of the next window
     const next = await gw.chat(ask(), { key: KEY_A })
     expect(next.status).toBe(200)
-    expect(rateHeaders(next)).toEqual({ 'x-ratelimit-limit-requests': '1', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m0s' })
+    expect(rateHeaders(next)).toEqual({
+      'x-ratelimit-limit-requests': '1',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '1m0s',
+    })
     clock.t = T0 + 120_000 - 1 // its last millisecond
     const late = await gw.chat(ask(), { key: KEY_A })
     expect(late.status).toBe(429)
@@ -173,15 +201,25 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     expect(ext.needsUsage).toBe(true) // c has a token limit
 
     const a1 = await gw.chat(ask(), { key: KEY_A })
-    expect(rateHeaders(a1)).toEqual({ 'x-ratelimit-limit-requests': '1', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '12s' })
+    expect(rateHeaders(a1)).toEqual({
+      'x-ratelimit-limit-requests': '1',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '12s',
+    })
     const a2 = await gw.chat(ask(), { key: KEY_A })
     expect(a2.status).toBe(429)
-    expect((await jsonOf(a2)).error.message).toStartWith("Rate limit reached for requests per minute (RPM) on key 'a': Limit 1, Used 1,")
+    expect((await jsonOf(a2)).error.message).toStartWith(
+      "Rate limit reached for requests per minute (RPM) on key 'a': Limit 1, Used 1,",
+    )
 
     for (const remaining of ['2', '1', '0']) {
       const b = await gw.chat(ask(), { key: KEY_B })
       expect(b.status).toBe(200)
-      expect(rateHeaders(b)).toEqual({ 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '12s' })
+      expect(rateHeaders(b)).toEqual({
+        'x-ratelimit-limit-requests': '3',
+        'x-ratelimit-remaining-requests': remaining,
+        'x-ratelimit-reset-requests': '12s',
+      })
     }
     expect((await gw.chat(ask(), { key: KEY_B })).status).toBe(429)
 
@@ -198,7 +236,10 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
   })
 
   test('200 simultaneous requests against requests_per_minute = 50 admit exactly 50', async () => {
-    const { gw } = await rig(await backend.open(), `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 50\n`)
+    const { gw } = await rig(
+      await backend.open(),
+      `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 50\n`,
+    )
     const answers = await Promise.all(Array.from({ length: 200 }, () => gw.chat(ask(), { key: KEY_A })))
     const admitted = answers.filter((r) => r.status === 200)
     const refused = answers.filter((r) => r.status === 429)
@@ -250,7 +291,8 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     })
     expect(await jsonOf(r3)).toEqual({
       error: {
-        message: "Rate limit reached for tokens per minute (TPM) on key 'team': Limit 20, Used 26. Please try again in 12s.",
+        message:
+          "Rate limit reached for tokens per minute (TPM) on key 'team': Limit 20, Used 26. Please try again in 12s.",
         type: 'tokens',
         param: null,
         code: 'rate_limit_exceeded',
@@ -266,7 +308,10 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
   })
 
   test('streams are counted from their usage; a client that did not ask never sees the usage chunk', async () => {
-    const { gw, settle } = await rig(await backend.open(), `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 100\ntokens_per_minute = 1000\n`)
+    const { gw, settle } = await rig(
+      await backend.open(),
+      `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 100\ntokens_per_minute = 1000\n`,
+    )
     const prompt = ask('the quick brown fox jumps over the lazy dog')
 
     const quiet = await readSse(await gw.chat({ ...prompt, stream: true }, { key: KEY_A }))
@@ -281,7 +326,9 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     expect(json.headers.get('x-ratelimit-remaining-tokens')).toBe(String(1000 - total))
     await settle()
 
-    const asked = await readSse(await gw.chat({ ...prompt, stream: true, stream_options: { include_usage: true } }, { key: KEY_A }))
+    const asked = await readSse(
+      await gw.chat({ ...prompt, stream: true, stream_options: { include_usage: true } }, { key: KEY_A }),
+    )
     const usageChunk = asked.filter((e) => e.includes('"usage"')).map((e) => JSON.parse(e))
     expect(usageChunk).toHaveLength(1)
     expect(usageChunk[0].usage.total_tokens).toBe(total)
@@ -315,7 +362,10 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
   })
 
   test("the admin token and 'anonymous' (auth off) are limited by name like any key", async () => {
-    const admin = await rig(await backend.open(), `admin_token = "${ADMIN}"\n${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`)
+    const admin = await rig(
+      await backend.open(),
+      `admin_token = "${ADMIN}"\n${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`,
+    )
     expect((await admin.gw.chat(ask(), { key: ADMIN })).status).toBe(200)
     const refused = await admin.gw.chat(ask(), { key: ADMIN })
     expect(refused.status).toBe(429)
@@ -358,7 +408,11 @@ describe('rate_limit pieces', () => {
   })
 
   test("limits: extension defaults, a key's own fields replacing them, and whether the defaults count tokens", () => {
-    const principal = (name: string, rateLimit?: { requests_per_minute?: number; tokens_per_minute?: number }) => ({ name, models: '*' as const, ...(rateLimit ? { rateLimit } : {}) })
+    const principal = (name: string, rateLimit?: { requests_per_minute?: number; tokens_per_minute?: number }) => ({
+      name,
+      models: '*' as const,
+      ...(rateLimit ? { rateLimit } : {}),
+    })
     const withTokens = limitTable({ requests_per_minute: 10, tokens_per_minute: 100 })
     expect(withTokens.of(principal('a', { requests_per_minute: 5 }))).toEqual({ requests: 5, tokens: 100 })
     expect(withTokens.of(principal('b', { tokens_per_minute: 7 }))).toEqual({ requests: 10, tokens: 7 })
@@ -378,7 +432,14 @@ describe('rate_limit pieces', () => {
     }
     const toml = `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`
     const config = parseConfig(toml, 'test.toml', {})
-    const ext = rateLimitExtension({ options: config.extensions!.rate_limit!, config, store: broken, log: memoryLogger('info'), defer: () => {}, principals: () => [] })
+    const ext = rateLimitExtension({
+      options: config.extensions!.rate_limit!,
+      config,
+      store: broken,
+      log: memoryLogger('info'),
+      defer: () => {},
+      principals: () => [],
+    })
     const gw = await startGateway(toml, { extensions: [ext] })
     gateways.push(gw)
     for (let i = 0; i < 2; i++) {

@@ -59,15 +59,26 @@ const anthropicMessage = {
   usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 3 },
 }
 const anthropicStream = [
-  frame({ type: 'message_start', message: { ...anthropicMessage, content: [], stop_reason: null, usage: { input_tokens: 20, output_tokens: 1 } } }),
+  frame({
+    type: 'message_start',
+    message: { ...anthropicMessage, content: [], stop_reason: null, usage: { input_tokens: 20, output_tokens: 1 } },
+  }),
   frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
   frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }),
   frame({ type: 'content_block_stop', index: 0 }),
-  frame({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 7 } }),
+  frame({
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 7 },
+  }),
   frame({ type: 'message_stop' }),
 ]
 
-const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra })
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+})
 const row = (key: string, model: string, prompt: number, completion: number, requests: number, cacheRead = 0) => ({
   key,
   model,
@@ -139,7 +150,11 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     openai.enqueue(openAiError(400, 'bad request from upstream'))
     expect((await gw.chat(ask('gpt-4o-mini'), { key: ALICE })).status).toBe(400)
     const before = openai.requests.length
-    openai.enqueue(openAiError(503, 'busy', 'server_error'), openAiError(503, 'busy', 'server_error'), openAiError(503, 'busy', 'server_error'))
+    openai.enqueue(
+      openAiError(503, 'busy', 'server_error'),
+      openAiError(503, 'busy', 'server_error'),
+      openAiError(503, 'busy', 'server_error'),
+    )
     expect((await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE })).status).toBe(503)
     expect(openai.requests.length - before).toBe(3) // max_retries = 2: the three scripted replies are used up
     expect((await gw.chat(ask('no-such-model'), { key: ALICE })).status).toBe(404)
@@ -209,7 +224,8 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
 
   test('the listing is bounded: the first rows in storage order, complete, and marked truncated', async () => {
     await using gw = await fresh()
-    for (const model of ['gpt-4o-mini', 'llama3:8b', 'text-embedding-3-small']) await gw.chat(ask(model), { key: ALICE })
+    for (const model of ['gpt-4o-mini', 'llama3:8b', 'text-embedding-3-small'])
+      await gw.chat(ask(model), { key: ALICE })
     await gw.ctx.pipeline.flush()
     const all = await listUsage(gw.ctx.store.namespace('usage'), undefined)
     expect(all.truncated).toBe(false)
@@ -224,10 +240,15 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     await using gw = await fresh()
     const n = 60
     const statuses = await Promise.all(
-      Array.from({ length: n }, (_, i) => gw.chat(ask(i % 2 ? 'gpt-4o-mini' : 'llama3:8b'), { key: ALICE }).then((r) => r.status)),
+      Array.from({ length: n }, (_, i) =>
+        gw.chat(ask(i % 2 ? 'gpt-4o-mini' : 'llama3:8b'), { key: ALICE }).then((r) => r.status),
+      ),
     )
     expect(statuses.every((s) => s === 200)).toBe(true)
-    expect(await usage(gw, ALICE)).toEqual([row('alice', 'gpt-4o-mini', 9 * 30, 4 * 30, 30), row('alice', 'llama3:8b', 9 * 30, 4 * 30, 30)])
+    expect(await usage(gw, ALICE)).toEqual([
+      row('alice', 'gpt-4o-mini', 9 * 30, 4 * 30, 30),
+      row('alice', 'llama3:8b', 9 * 30, 4 * 30, 30),
+    ])
     expect(gw.errors()).toEqual([])
   })
 })

@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { damage, Dup, hostileString, mutate, PROTO_KEYS, render, type Tree } from './support/json'
 import { ADMIN_TOKEN, expectWellFormed, type FuzzGateways, KEY, MODELS, startFuzzGateways } from './support/gateway'
-import { caseCount, fuzz, preview, prototypeChanges, type PrototypeSnapshot, snapshotPrototypes } from './support/harness'
+import {
+  caseCount,
+  fuzz,
+  preview,
+  prototypeChanges,
+  type PrototypeSnapshot,
+  snapshotPrototypes,
+} from './support/harness'
 import type { Rng } from './support/rng'
 
 let gws: FuzzGateways
@@ -21,7 +28,17 @@ beforeAll(async () => {
   upstream = `${gws.mock.url}/v1`
   const created = await Promise.all([
     admin('POST', '/v1/admin/keys', JSON.stringify({ name: KEY_NAME, models: [MODELS.openai] })),
-    admin('POST', '/v1/admin/providers', JSON.stringify({ name: PROVIDER_NAME, kind: 'openai', base_url: upstream, api_key: 'sk-p', models: ['fz-model'] })),
+    admin(
+      'POST',
+      '/v1/admin/providers',
+      JSON.stringify({
+        name: PROVIDER_NAME,
+        kind: 'openai',
+        base_url: upstream,
+        api_key: 'sk-p',
+        models: ['fz-model'],
+      }),
+    ),
   ])
   for (const res of created) expect(res.status).toBe(201)
 })
@@ -29,7 +46,12 @@ afterAll(async () => {
   await gws[Symbol.asyncDispose]()
 })
 
-function admin(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) {
+function admin(
+  method: string,
+  path: string,
+  body?: string | Uint8Array,
+  headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` },
+) {
   return gws.plain.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body })
 }
 
@@ -38,9 +60,11 @@ function admin(method: string, path: string, body?: string | Uint8Array, headers
 function keyCreate(rng: Rng): Record<string, unknown> {
   const body: Record<string, unknown> = { name: `fz-${rng.u32().toString(36)}` }
   if (rng.chance(0.5)) body.models = rng.pick([['*'], [MODELS.openai, MODELS.anthropic]])
-  if (rng.chance(0.4)) body.rate_limit = { requests_per_minute: 60, ...(rng.chance(0.5) ? { tokens_per_minute: 1000 } : {}) }
+  if (rng.chance(0.4))
+    body.rate_limit = { requests_per_minute: 60, ...(rng.chance(0.5) ? { tokens_per_minute: 1000 } : {}) }
   if (rng.chance(0.4)) body.budget = rng.pick([0, 10.5])
-  if (rng.chance(0.4)) body.expires_at = rng.pick(['2099-01-31T12:00:00Z', '2099-01-31T12:00+02:00', '2099-12-31T23:59:59.123456789Z'])
+  if (rng.chance(0.4))
+    body.expires_at = rng.pick(['2099-01-31T12:00:00Z', '2099-01-31T12:00+02:00', '2099-12-31T23:59:59.123456789Z'])
   if (rng.chance(0.4)) body.max_inflight = 4
   return body
 }
@@ -60,13 +84,22 @@ const KINDS: Record<string, (rng: Rng) => Record<string, unknown>> = {
   azure: () => ({ api_key: 'az', api_version: '2024-06-01' }),
   anthropic: () => ({ api_key: 'sk-ant' }),
   google: () => ({ api_key: 'g' }),
-  bedrock: (rng) => ({ region: 'us-east-1', access_key: 'AKID', secret_key: 'secret', ...(rng.chance(0.3) ? { session_token: 'tok' } : {}) }),
+  bedrock: (rng) => ({
+    region: 'us-east-1',
+    access_key: 'AKID',
+    secret_key: 'secret',
+    ...(rng.chance(0.3) ? { session_token: 'tok' } : {}),
+  }),
   echo: () => ({}),
 }
 
 function providerCreate(rng: Rng): Record<string, unknown> {
   const kind = rng.pick(Object.keys(KINDS))
-  const body: Record<string, unknown> = { name: `fzp-${rng.u32().toString(36)}`, kind: kind === 'custom' ? 'my-server' : kind, ...KINDS[kind]!(rng) }
+  const body: Record<string, unknown> = {
+    name: `fzp-${rng.u32().toString(36)}`,
+    kind: kind === 'custom' ? 'my-server' : kind,
+    ...KINDS[kind]!(rng),
+  }
   if (kind !== 'echo' || rng.chance(0.5)) body.base_url = upstream
   if (rng.chance(0.8)) body.models = ['fz-a', 'fz-b']
   for (const [field, value] of [
@@ -94,7 +127,26 @@ function providerPatch(rng: Rng): Record<string, unknown> {
 function pathName(rng: Rng): string {
   const name = rng.weighted<() => string>([
     [2, () => rng.pick(PROTO_KEYS)],
-    [2, () => rng.pick([KEY_NAME, PROVIDER_NAME, 'nope', 'a'.repeat(65), 'a'.repeat(5000), '.', '..', '...', '-', '%', '%00', '%2F', '%252F', 'a%20b'])],
+    [
+      2,
+      () =>
+        rng.pick([
+          KEY_NAME,
+          PROVIDER_NAME,
+          'nope',
+          'a'.repeat(65),
+          'a'.repeat(5000),
+          '.',
+          '..',
+          '...',
+          '-',
+          '%',
+          '%00',
+          '%2F',
+          '%252F',
+          'a%20b',
+        ]),
+    ],
     [2, () => hostileString(rng).slice(0, 200)],
   ])()
   if (rng.chance(0.3)) return name.replace(/[^\w.~-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
@@ -105,7 +157,13 @@ function pathName(rng: Rng): string {
   }
 }
 
-type Op = { method: string; path: string; body?: Uint8Array; headers: Record<string, string>; creates?: 'keys' | 'providers' }
+type Op = {
+  method: string
+  path: string
+  body?: Uint8Array
+  headers: Record<string, string>
+  creates?: 'keys' | 'providers'
+}
 
 function opFor(rng: Rng): Op {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
@@ -125,19 +183,40 @@ function opFor(rng: Rng): Op {
     case 1:
       return { method: 'POST', path: '/v1/admin/keys', body: withBody(keyCreate(rng), false), headers, creates: 'keys' }
     case 2:
-      return { method: 'PATCH', path: `/v1/admin/keys/${rng.chance(0.8) ? KEY_NAME : pathName(rng)}`, body: withBody(keyPatch(rng), false), headers }
+      return {
+        method: 'PATCH',
+        path: `/v1/admin/keys/${rng.chance(0.8) ? KEY_NAME : pathName(rng)}`,
+        body: withBody(keyPatch(rng), false),
+        headers,
+      }
     case 3:
     case 4:
-      return { method: 'POST', path: '/v1/admin/providers', body: withBody(providerCreate(rng), true), headers, creates: 'providers' }
+      return {
+        method: 'POST',
+        path: '/v1/admin/providers',
+        body: withBody(providerCreate(rng), true),
+        headers,
+        creates: 'providers',
+      }
     case 5:
-      return { method: 'PATCH', path: `/v1/admin/providers/${rng.chance(0.8) ? PROVIDER_NAME : pathName(rng)}`, body: withBody(providerPatch(rng), true), headers }
+      return {
+        method: 'PATCH',
+        path: `/v1/admin/providers/${rng.chance(0.8) ? PROVIDER_NAME : pathName(rng)}`,
+        body: withBody(providerPatch(rng), true),
+        headers,
+      }
     default: {
       const method = rng.pick(['GET', 'DELETE', 'PATCH', 'PUT', 'POST'])
       const collection = rng.pick(['keys', 'providers'])
       // Never delete the two that PATCH cases update.
       let name = pathName(rng)
       if (method === 'DELETE' && (name === KEY_NAME || name === PROVIDER_NAME)) name = 'nope'
-      return { method, path: `/v1/admin/${collection}/${name}`, headers, body: method === 'GET' || method === 'DELETE' ? undefined : new Uint8Array() }
+      return {
+        method,
+        path: `/v1/admin/${collection}/${name}`,
+        headers,
+        body: method === 'GET' || method === 'DELETE' ? undefined : new Uint8Array(),
+      }
     }
   }
 }
@@ -164,7 +243,8 @@ describe('fuzz the admin API', () => {
       cases: caseCount(2000),
       concurrency: 4,
       generate: opFor,
-      show: (op) => `${op.method} ${op.path.slice(0, 200)} ${JSON.stringify(op.headers)} ${op.body ? preview(op.body) : ''}`,
+      show: (op) =>
+        `${op.method} ${op.path.slice(0, 200)} ${JSON.stringify(op.headers)} ${op.body ? preview(op.body) : ''}`,
       async check(op) {
         const res = await gws.plain.fetch(op.path, { method: op.method, headers: op.headers, body: op.body })
         const copy = res.clone()
@@ -180,7 +260,8 @@ describe('fuzz the admin API', () => {
   }, 120_000)
 
   test('the keys and providers it did not delete are still there and still valid', async () => {
-    for (const path of [`/v1/admin/keys/${KEY_NAME}`, `/v1/admin/providers/${PROVIDER_NAME}`]) expect((await admin('GET', path)).status).toBe(200)
+    for (const path of [`/v1/admin/keys/${KEY_NAME}`, `/v1/admin/providers/${PROVIDER_NAME}`])
+      expect((await admin('GET', path)).status).toBe(200)
     const keys = (await (await admin('GET', '/v1/admin/keys')).json()) as { data: { name: string }[] }
     expect(keys.data.map((k) => k.name)).toEqual(['fuzzer', KEY_NAME])
   })

@@ -2,8 +2,23 @@
 // the real server in-process (the relay reads the body, an alias splices the new model into the
 // client's bytes). Always a 2xx or a 4xx in OpenAI's error shape, never a 5xx or a hang.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AUDIO_MODELS, expectWellFormed, type FuzzGateways, KEY, MAX_BODY, MODELS, startFuzzGateways } from './support/gateway'
-import { caseCount, fuzz, preview, prototypeChanges, type PrototypeSnapshot, snapshotPrototypes } from './support/harness'
+import {
+  AUDIO_MODELS,
+  expectWellFormed,
+  type FuzzGateways,
+  KEY,
+  MAX_BODY,
+  MODELS,
+  startFuzzGateways,
+} from './support/gateway'
+import {
+  caseCount,
+  fuzz,
+  preview,
+  prototypeChanges,
+  type PrototypeSnapshot,
+  snapshotPrototypes,
+} from './support/harness'
 import { type MultipartCase, multipartCase } from './support/multipart'
 
 let gws: FuzzGateways
@@ -33,12 +48,15 @@ async function expectForwardedIntact(gws: FuzzGateways, c: Case): Promise<void> 
     return
   }
   expect(model).toBe('alias-whisper')
-  const upstream = await new Response(sent.body, { headers: { 'content-type': sent.headers['content-type'] ?? '' } }).formData()
+  const upstream = await new Response(sent.body, {
+    headers: { 'content-type': sent.headers['content-type'] ?? '' },
+  }).formData()
   const entries = async (form: typeof client, replaceModel: boolean) => {
     const out: [string, string][] = []
     let replaced = false
     for (const [name, value] of form) {
-      if (typeof value !== 'string') out.push([name, `file ${value.name} ${Buffer.from(await value.arrayBuffer()).toString('hex')}`])
+      if (typeof value !== 'string')
+        out.push([name, `file ${value.name} ${Buffer.from(await value.arrayBuffer()).toString('hex')}`])
       else if (name === 'model' && replaceModel && !replaced) {
         replaced = true
         out.push([name, MODELS.whisper])
@@ -61,10 +79,14 @@ describe('fuzz POST /v1/audio (multipart)', () => {
         requestId: `fuzz-audio-${rng.u32()}-${rng.u32()}`,
         ...multipartCase(rng, AUDIO_MODELS, MAX_BODY),
       }),
-      show: (c) => `${c.path} ${c.notes.join(', ')} content-type=${JSON.stringify(c.contentType?.slice(0, 100))} ${preview(c.body)}`,
+      show: (c) =>
+        `${c.path} ${c.notes.join(', ')} content-type=${JSON.stringify(c.contentType?.slice(0, 100))} ${preview(c.body)}`,
       async check(c) {
         const gw = gws.all[c.gateway]!
-        const headers: Record<string, string> = { 'x-request-id': c.requestId, ...(c.auth ? { authorization: `Bearer ${KEY}` } : {}) }
+        const headers: Record<string, string> = {
+          'x-request-id': c.requestId,
+          ...(c.auth ? { authorization: `Bearer ${KEY}` } : {}),
+        }
         if (c.contentType !== undefined) headers['content-type'] = c.contentType
         const res = await gw.fetch(c.path, { method: 'POST', headers, body: c.body })
         const status = await expectWellFormed(gw, res, 'openai', c.body.byteLength)

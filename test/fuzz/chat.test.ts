@@ -10,5 +10,6 @@ fuzzJsonRoute({
   path: '/v1/chat/completions',
   cases: 2500,
   shape: 'openai',
-  generate: (rng) => jsonCase(rng, chatBody(rng, rng.pick(CHAT_MODELS)), (key) => ({ authorization: `Bearer ${key}` }), KEY, MAX_BODY),
+  generate: (rng) =>
+    jsonCase(rng, chatBody(rng, rng.pick(CHAT_MODELS)), (key) => ({ authorization: `Bearer ${key}` }), KEY, MAX_BODY),
 })

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../../src/config/errors'
 import { loadConfigFile, parseConfig } from '../../src/config/load'
-import { caseCount, fuzz, prototypeChanges, type PrototypeSnapshot, preview, snapshotPrototypes } from './support/harness'
+import {
+  caseCount,
+  fuzz,
+  prototypeChanges,
+  type PrototypeSnapshot,
+  preview,
+  snapshotPrototypes,
+} from './support/harness'
 import { baseConfig, CONFIG_ENV, configText, renderToml } from './support/toml'
 import { Rng } from './support/rng'
 
@@ -29,8 +36,10 @@ afterAll(() => {
 function expectPlainConfig(value: unknown, path = 'config'): void {
   if (value === null || typeof value !== 'object' || value instanceof Date) return
   if (Array.isArray(value)) {
-    if (Object.keys(value).length !== value.length) throw new Error(`${path} is a list with properties: ${Object.keys(value).join(', ')}`)
-  } else if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) throw new Error(`${path} has another prototype`)
+    if (Object.keys(value).length !== value.length)
+      throw new Error(`${path} is a list with properties: ${Object.keys(value).join(', ')}`)
+  } else if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    throw new Error(`${path} has another prototype`)
   for (const [k, v] of Object.entries(value)) expectPlainConfig(v, `${path}.${k}`)
 }
 
@@ -40,9 +49,11 @@ function expectConfigOutcome(run: () => unknown, file: string): string {
     expectPlainConfig(run())
     return 'accepted'
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw new Error(`not a ConfigError: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    if (!(err instanceof ConfigError))
+      throw new Error(`not a ConfigError: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
     if (!err.message.startsWith(file)) throw new Error(`the message does not start with the file name: ${err.message}`)
-    if (err.field && !err.message.includes(`${err.field}: `)) throw new Error(`the message does not name the field ${err.field}: ${err.message}`)
+    if (err.field && !err.message.includes(`${err.field}: `))
+      throw new Error(`the message does not name the field ${err.field}: ${err.message}`)
     // TOML has no null: a message saying so misdescribes the value (inf and nan once read as null).
     if (/got null/.test(err.message)) throw new Error(`the message calls a TOML value null: ${err.message}`)
     return err.field ? 'ConfigError (field)' : 'ConfigError'

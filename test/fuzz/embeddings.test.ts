@@ -9,5 +9,12 @@ fuzzJsonRoute({
   path: '/v1/embeddings',
   cases: 2000,
   shape: 'openai',
-  generate: (rng) => jsonCase(rng, embeddingsBody(rng, rng.pick(EMBEDDING_MODELS)), (key) => ({ authorization: `Bearer ${key}` }), KEY, MAX_BODY),
+  generate: (rng) =>
+    jsonCase(
+      rng,
+      embeddingsBody(rng, rng.pick(EMBEDDING_MODELS)),
+      (key) => ({ authorization: `Bearer ${key}` }),
+      KEY,
+      MAX_BODY,
+    ),
 })

@@ -75,7 +75,9 @@ describe('server/multipart.ts', () => {
     form.append('model', 'whisper-1')
     form.append('file', new Blob(['abc']), 'a.mp3')
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) form.append(name, `v-${name}`)
-    const body = await readMultipartBody(new Request('http://gateway.test/', { method: 'POST', body: form }), 1 << 20, ['file'])
+    const body = await readMultipartBody(new Request('http://gateway.test/', { method: 'POST', body: form }), 1 << 20, [
+      'file',
+    ])
     expect(Object.getPrototypeOf(body.json)).toBe(Object.prototype)
     expect(Object.entries(body.json)).toEqual([
       ['model', 'whisper-1'],
@@ -90,9 +92,27 @@ describe('server/multipart.ts', () => {
 describe('request translators: an object where a string is read is a 400, not a TypeError ("No default value")', () => {
   const hostile = { toString: { polluted: 1 } }
   test.each([
-    ['anthropic: messages[0].content[0].type', () => toMessagesRequest({ messages: [{ role: 'user', content: [{ type: hostile }] }] }, 'claude'), 'messages[0].content[0].type'],
-    ['bedrock: response_format.type', () => toConverseRequest({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: hostile } }), 'response_format'],
-    ['messages: tools[0].type', () => messagesToChat({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: hostile, name: 'x' }] }), 'tools.0.type'],
+    [
+      'anthropic: messages[0].content[0].type',
+      () => toMessagesRequest({ messages: [{ role: 'user', content: [{ type: hostile }] }] }, 'claude'),
+      'messages[0].content[0].type',
+    ],
+    [
+      'bedrock: response_format.type',
+      () => toConverseRequest({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: hostile } }),
+      'response_format',
+    ],
+    [
+      'messages: tools[0].type',
+      () =>
+        messagesToChat({
+          model: 'm',
+          max_tokens: 1,
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [{ type: hostile, name: 'x' }],
+        }),
+      'tools.0.type',
+    ],
   ])('%s', (_, translate, param) => {
     const out = translate() as { ok: boolean; param?: string; problem?: { param: string } }
     expect(out.ok).toBe(false)
@@ -100,11 +120,46 @@ describe('request translators: an object where a string is read is a 400, not a 
   })
 
   test.each([
-    ['a tool message whose tool_call_id is an object', { messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: hostile, content: 'x' }] }, 'messages[1].tool_call_id'],
-    ['input_audio whose format is an object', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: hostile } }] }] }, 'messages[0].content[0].input_audio'],
-    ['input_audio whose format is "constructor"', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'constructor' } }] }] }, 'messages[0].content[0].input_audio'],
-    ['an image URL that does not parse (new URL threw a TypeError)', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://[' } }] }] }, 'messages[0].content[0].image_url.url'],
-    ['an image URL ending in .constructor (sent without a MIME type)', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.constructor' } }] }] }, 'messages[0].content[0].image_url.url'],
+    [
+      'a tool message whose tool_call_id is an object',
+      {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'tool', tool_call_id: hostile, content: 'x' },
+        ],
+      },
+      'messages[1].tool_call_id',
+    ],
+    [
+      'input_audio whose format is an object',
+      {
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: hostile } }] }],
+      },
+      'messages[0].content[0].input_audio',
+    ],
+    [
+      'input_audio whose format is "constructor"',
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'constructor' } }] },
+        ],
+      },
+      'messages[0].content[0].input_audio',
+    ],
+    [
+      'an image URL that does not parse (new URL threw a TypeError)',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://[' } }] }] },
+      'messages[0].content[0].image_url.url',
+    ],
+    [
+      'an image URL ending in .constructor (sent without a MIME type)',
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.constructor' } }] },
+        ],
+      },
+      'messages[0].content[0].image_url.url',
+    ],
   ])('gemini: %s', (_, body, param) => {
     expect(gatewayError(() => toGeminiRequest(body))).toMatchObject({ status: 400, param })
   })
@@ -113,7 +168,12 @@ describe('request translators: an object where a string is read is a 400, not a 
 describe('providers/google/schema.ts', () => {
   test('a $ref bomb is a 400 naming the field, at once (22 definitions were 247 MB and 13 s of CPU; 40 never ended)', () => {
     const started = performance.now()
-    const err = gatewayError(() => toGeminiRequest({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: refBomb(40) } }] }))
+    const err = gatewayError(() =>
+      toGeminiRequest({
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'function', function: { name: 'f', parameters: refBomb(40) } }],
+      }),
+    )
     expect(err).toMatchObject({ status: 400, param: 'tools[0].function.parameters' })
     expect(err.message).toContain(String(MAX_SCHEMA_NODES))
     expect(performance.now() - started).toBeLessThan(2000)
@@ -123,7 +183,9 @@ describe('providers/google/schema.ts', () => {
   test('keys inherited from Object.prototype are not read as schema parts', () => {
     const schema = toGeminiSchema({
       type: 'object',
-      properties: JSON.parse('{"__proto__":{"type":"string"},"ref":{"$ref":"#/$defs/constructor"},"odd":{"type":"constructor"}}'),
+      properties: JSON.parse(
+        '{"__proto__":{"type":"string"},"ref":{"$ref":"#/$defs/constructor"},"odd":{"type":"constructor"}}',
+      ),
       required: ['__proto__', 'constructor', 'toString'],
     })
     expect(Object.keys(schema.properties as object)).toEqual(['__proto__', 'ref', 'odd'])
@@ -137,34 +199,68 @@ describe('providers/google/schema.ts', () => {
 describe('answer translators: whatever an upstream sends reads as the right shape, never a TypeError or text for a number', () => {
   test('anthropic Message: counts that are not numbers are 0 (they concatenated: "12[object Object]1"); null blocks are skipped', () => {
     const out = fromAnthropicMessage(
-      { id: 'msg', type: 'message', role: 'assistant', model: 'c', content: [null, { type: 'tool_use', id: { x: 1 }, name: 5, input: {} }], stop_reason: 'end_turn', usage: { input_tokens: '12' as never, output_tokens: -3, cache_read_input_tokens: {} as never } } as never,
+      {
+        id: 'msg',
+        type: 'message',
+        role: 'assistant',
+        model: 'c',
+        content: [null, { type: 'tool_use', id: { x: 1 }, name: 5, input: {} }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: '12' as never, output_tokens: -3, cache_read_input_tokens: {} as never },
+      } as never,
       1,
     )
     expect(out.usage).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
-    expect(out.choices[0].message.tool_calls).toEqual([{ id: '', type: 'function', function: { name: '', arguments: '{}' } }])
+    expect(out.choices[0].message.tool_calls).toEqual([
+      { id: '', type: 'function', function: { name: '', arguments: '{}' } },
+    ])
   })
 
   test('gemini: null candidates and parts, string counts, a finish reason named after Object.prototype', () => {
     const out = fromGeminiResponse(
-      { candidates: [null, { content: { parts: [null, { text: 'hi' }] }, finishReason: 'constructor', index: { x: 1 } }] as never, usageMetadata: { promptTokenCount: '7' as never, totalTokenCount: [11] as never }, promptFeedback: { blockReason: { toString: 1 } as never } },
+      {
+        candidates: [
+          null,
+          { content: { parts: [null, { text: 'hi' }] }, finishReason: 'constructor', index: { x: 1 } },
+        ] as never,
+        usageMetadata: { promptTokenCount: '7' as never, totalTokenCount: [11] as never },
+        promptFeedback: { blockReason: { toString: 1 } as never },
+      },
       { model: 'g', created: 1 },
     )
-    expect(out.choices).toEqual([{ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' }])
+    expect(out.choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' },
+    ])
     expect(out.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
     const stream = new GeminiStreamTranslator({ model: 'g', includeUsage: false, created: 1 })
     expect(() => stream.push(new TextEncoder().encode('data: {"candidates":[null]}\n\n'))).not.toThrow()
   })
 
   test('gemini embeddings: null entries and values that are not numbers (TypeError, "No default value")', () => {
-    const out = fromGeminiEmbedResponse({ embeddings: [null, { values: [1, null, { toString: 1 }] }] as never }, 'e', true)
-    expect(out.data.map((d) => d.embedding)).toEqual(['', Buffer.from(new Float32Array([1, 0, 0]).buffer).toString('base64')])
+    const out = fromGeminiEmbedResponse(
+      { embeddings: [null, { values: [1, null, { toString: 1 }] }] as never },
+      'e',
+      true,
+    )
+    expect(out.data.map((d) => d.embedding)).toEqual([
+      '',
+      Buffer.from(new Float32Array([1, 0, 0]).buffer).toString('base64'),
+    ])
   })
 
   test('bedrock Converse: null, content that is not a list, ids that are objects', () => {
     const meta = { id: 'chatcmpl-x', created: 1, model: 'm' }
-    for (const body of [null, { output: { message: { content: 5 } } }, { output: { message: { content: [null, { toolUse: { toolUseId: { toString: 1 }, name: 'f' } }] } } }])
+    for (const body of [
+      null,
+      { output: { message: { content: 5 } } },
+      { output: { message: { content: [null, { toolUse: { toolUseId: { toString: 1 }, name: 'f' } }] } } },
+    ])
       expect(() => fromConverse(body as never, meta)).not.toThrow()
-    expect(fromConverse({ usage: { inputTokens: -5, outputTokens: 2 } }, meta).usage).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2 })
+    expect(fromConverse({ usage: { inputTokens: -5, outputTokens: 2 } }, meta).usage).toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 2,
+      total_tokens: 2,
+    })
   })
 
   test('chat completion → Message: an answer that is not an object (JSON null threw in /v1/messages)', () => {
@@ -172,12 +268,20 @@ describe('answer translators: whatever an upstream sends reads as the right shap
   })
 
   test('error types named after Object.prototype members are not functions (the type vanished from the JSON)', () => {
-    expect(fromAnthropicError(400, '{"type":"error","error":{"type":"constructor","message":"m"}}').error.type).toBe('invalid_request_error')
+    expect(fromAnthropicError(400, '{"type":"error","error":{"type":"constructor","message":"m"}}').error.type).toBe(
+      'invalid_request_error',
+    )
     // and an empty message is not passed on as the whole of what the client learns
-    expect(fromAnthropicError(404, '{"type":"error","error":{"type":"not_found_error","message":""}}').error.message).toBe('not_found_error')
-    expect(fromGeminiError(429, '{"error":{"code":429,"status":"constructor","message":"m"}}').error.type).toBe('requests')
+    expect(
+      fromAnthropicError(404, '{"type":"error","error":{"type":"not_found_error","message":""}}').error.message,
+    ).toBe('not_found_error')
+    expect(fromGeminiError(429, '{"error":{"code":429,"status":"constructor","message":"m"}}').error.type).toBe(
+      'requests',
+    )
     expect(describeStreamError({ error: { type: { toString: 1 }, message: 'boom' } })).toBe('error: boom')
-    expect(describeGeminiError({ error: { code: { toString: 1 }, status: 'UNAVAILABLE', message: 'down' } } as never)).toBe('Gemini stream error UNAVAILABLE: down')
+    expect(
+      describeGeminiError({ error: { code: { toString: 1 }, status: 'UNAVAILABLE', message: 'down' } } as never),
+    ).toBe('Gemini stream error UNAVAILABLE: down')
   })
 })
 
@@ -202,14 +306,32 @@ describe('config/load.ts and config/interpolate.ts', () => {
   })
 
   test.each([
-    ['keys = { constructor = 1 }', 'a TypeError: Species construction did not get a valid constructor', 'keys = { constructor = 1 }', 'keys: expected a list, got a table'],
+    [
+      'keys = { constructor = 1 }',
+      'a TypeError: Species construction did not get a valid constructor',
+      'keys = { constructor = 1 }',
+      'keys: expected a list, got a table',
+    ],
     ['keys = { a = 1 }', 'accepted as no keys', 'keys = { a = 1 }', 'keys: expected a list, got a table'],
-    ['a table of models', "accepted with echo's default models", '[providers.e]\nkind = "echo"\nmodels = { a = "x" }', 'providers.e.models: expected a list, got a table'],
-    ['[[providers]]', '"providers[0].kind: is required"', '[[providers]]\nkind = "echo"', 'providers: expected a table, got a list'],
+    [
+      'a table of models',
+      "accepted with echo's default models",
+      '[providers.e]\nkind = "echo"\nmodels = { a = "x" }',
+      'providers.e.models: expected a list, got a table',
+    ],
+    [
+      '[[providers]]',
+      '"providers[0].kind: is required"',
+      '[[providers]]\nkind = "echo"',
+      'providers: expected a table, got a list',
+    ],
     ['providers = []', 'accepted as no providers', 'providers = []', 'providers: expected a table, got a list'],
-  ])('%s is a ConfigError (TypeBox merged it into the field\'s default: it was %s)', (_, __, toml, message) => {
+  ])("%s is a ConfigError (TypeBox merged it into the field's default: it was %s)", (_, __, toml, message) => {
     expect(() => parseConfig(toml, 'f.toml', {})).toThrow(message)
-    expect(validateProvider({ kind: 'echo', models: { a: 'x' } })).toMatchObject({ ok: false, issue: { field: 'models' } })
+    expect(validateProvider({ kind: 'echo', models: { a: 'x' } })).toMatchObject({
+      ok: false,
+      issue: { field: 'models' },
+    })
   })
 
   test.each([
@@ -220,10 +342,18 @@ describe('config/load.ts and config/interpolate.ts', () => {
     expect(() => parseConfig(toml, 'f.toml', {})).toThrow(message)
   })
 
-  test.each(['sk-Ǆ', 'sk-a\nb', 'sk-a\u0000b'])('an api_key no HTTP header can carry (%j) is refused by name (every call was a 502)', (key) => {
-    expect(() => parseConfig(`[providers.o]\nkind = "openai"\napi_key = ${JSON.stringify(key)}\nmodels = ["m"]\n`, 'f.toml', {})).toThrow('providers.o.api_key: contains characters')
-    expect(validateProvider({ kind: 'openai', api_key: key, models: ['m'] })).toMatchObject({ ok: false, issue: { field: 'api_key' } })
-  })
+  test.each(['sk-Ǆ', 'sk-a\nb', 'sk-a\u0000b'])(
+    'an api_key no HTTP header can carry (%j) is refused by name (every call was a 502)',
+    (key) => {
+      expect(() =>
+        parseConfig(`[providers.o]\nkind = "openai"\napi_key = ${JSON.stringify(key)}\nmodels = ["m"]\n`, 'f.toml', {}),
+      ).toThrow('providers.o.api_key: contains characters')
+      expect(validateProvider({ kind: 'openai', api_key: key, models: ['m'] })).toMatchObject({
+        ok: false,
+        issue: { field: 'api_key' },
+      })
+    },
+  )
 })
 
 describe('over HTTP', () => {
@@ -235,14 +365,26 @@ describe('over HTTP', () => {
     await gws[Symbol.asyncDispose]()
   })
   const admin = (method: string, path: string, body: unknown) =>
-    gws.plain.fetch(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    gws.plain.fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
 
   test('a deep body to an alias is a 400, not a 500 (JSON.stringify overflowed re-serialising it)', async () => {
     const deep = `{"model":"alias-chat","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`
-    const res = await gws.plain.fetch('/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: deep })
+    const res = await gws.plain.fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: deep,
+    })
     expect(res.status).toBe(400)
     expect((await jsonOf(res)).error.code).toBe('invalid_json')
-    const messages = await gws.extended.fetch('/v1/messages', { method: 'POST', headers: { 'x-api-key': KEY }, body: deep.replace('alias-chat', MODELS.openai) })
+    const messages = await gws.extended.fetch('/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: deep.replace('alias-chat', MODELS.openai),
+    })
     expect(messages.status).toBe(400)
     expect(await jsonOf(messages)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
     expect(gws.plain.errors()).toEqual([])
@@ -251,7 +393,13 @@ describe('over HTTP', () => {
 
   test('admin: a provider body with __proto__ is a 400 naming it (it was accepted and the fields inside it used)', async () => {
     const base = { kind: 'openai', base_url: `${gws.mock.url}/v1`, models: ['m'] }
-    const created = await admin('POST', '/v1/admin/providers', JSON.parse(`{"name":"p1","kind":"openai","base_url":"${gws.mock.url}/v1","models":["m"],"__proto__":{"api_key":"sk-smuggled"}}`))
+    const created = await admin(
+      'POST',
+      '/v1/admin/providers',
+      JSON.parse(
+        `{"name":"p1","kind":"openai","base_url":"${gws.mock.url}/v1","models":["m"],"__proto__":{"api_key":"sk-smuggled"}}`,
+      ),
+    )
     expect(created.status).toBe(400)
     expect((await jsonOf(created)).error.param).toBe('__proto__')
     expect((await admin('POST', '/v1/admin/providers', { name: 'p2', api_key: 'sk-x', ...base })).status).toBe(201)
@@ -284,27 +432,35 @@ describe('over HTTP', () => {
   })
 
   test('admin: a provider whose api_key no header can carry is a 400 (discovery, then every call, was a 502)', async () => {
-    const res = await admin('POST', '/v1/admin/providers', { name: 'p4', kind: 'anthropic', api_key: 'Ǆ', base_url: `${gws.mock.url}/v1` })
+    const res = await admin('POST', '/v1/admin/providers', {
+      name: 'p4',
+      kind: 'anthropic',
+      api_key: 'Ǆ',
+      base_url: `${gws.mock.url}/v1`,
+    })
     expect(res.status).toBe(400)
     expect((await jsonOf(res)).error.param).toBe('api_key')
   })
 })
 
 describe('messages/surface.ts', () => {
-  test.each(['not json', 'null', '[1]'])('a 2xx chat answer %j is a 502 saying so (it read as "Could not reach provider", or as an empty message)', async (body) => {
-    // A fresh gateway each: the retries count against the provider's circuit breaker.
-    await using gws = await startFuzzGateways()
-    {
-      gws.mock.enqueue({ body, headers: { 'content-type': 'application/json' } }, { body }, { body })
-      const res = await gws.plain.fetch('/v1/messages', {
-        method: 'POST',
-        headers: { 'x-api-key': KEY },
-        body: JSON.stringify({ model: MODELS.openai, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
-      })
-      expect(res.status).toBe(502)
-      const answer = await jsonOf(res)
-      expect(answer).toMatchObject({ type: 'error', error: { type: 'api_error' } })
-      expect(answer.error.message).toContain('not a chat completion')
-    }
-  })
+  test.each(['not json', 'null', '[1]'])(
+    'a 2xx chat answer %j is a 502 saying so (it read as "Could not reach provider", or as an empty message)',
+    async (body) => {
+      // A fresh gateway each: the retries count against the provider's circuit breaker.
+      await using gws = await startFuzzGateways()
+      {
+        gws.mock.enqueue({ body, headers: { 'content-type': 'application/json' } }, { body }, { body })
+        const res = await gws.plain.fetch('/v1/messages', {
+          method: 'POST',
+          headers: { 'x-api-key': KEY },
+          body: JSON.stringify({ model: MODELS.openai, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+        })
+        expect(res.status).toBe(502)
+        const answer = await jsonOf(res)
+        expect(answer).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+        expect(answer.error.message).toContain('not a chat completion')
+      }
+    },
+  )
 })

@@ -12,7 +12,14 @@ import { toGeminiRequest } from '../../src/providers/google/request'
 import { MAX_JSON_DEPTH } from '../../src/server/body'
 import { GatewayError } from '../../src/server/errors'
 import { chatBody, embeddingsBody, messagesBody } from './support/bodies'
-import { caseCount, fuzz, prototypeChanges, type PrototypeSnapshot, preview, snapshotPrototypes } from './support/harness'
+import {
+  caseCount,
+  fuzz,
+  prototypeChanges,
+  type PrototypeSnapshot,
+  preview,
+  snapshotPrototypes,
+} from './support/harness'
 import { mutate, render } from './support/json'
 import type { Rng } from './support/rng'
 
@@ -30,7 +37,8 @@ function parsedBody(rng: Rng, base: Record<string, unknown>): Record<string, unk
   } catch {
     return undefined
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || depth(value) > MAX_JSON_DEPTH) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || depth(value) > MAX_JSON_DEPTH)
+    return undefined
   return value as Record<string, unknown>
 }
 
@@ -47,7 +55,8 @@ function outcome(run: () => unknown): string {
   try {
     result = run()
   } catch (err) {
-    if (err instanceof GatewayError && err.status >= 400 && err.status < 500 && err.message) return `GatewayError ${err.status}`
+    if (err instanceof GatewayError && err.status >= 400 && err.status < 500 && err.message)
+      return `GatewayError ${err.status}`
     throw err
   }
   JSON.stringify(result)
@@ -63,22 +72,38 @@ function outcome(run: () => unknown): string {
 type BodyCase = Record<string, unknown> | undefined
 
 const surfaces: [string, (rng: Rng) => Record<string, unknown>, (body: Record<string, unknown>) => unknown][] = [
-  ['messagesToChat (Anthropic Messages → OpenAI chat)', (rng) => messagesBody(rng, 'claude-x'), (b) => messagesToChat(b, { model: 'gpt-4o', maxTokensField: 'max_completion_tokens' })],
-  ['toMessagesRequest (OpenAI chat → Anthropic)', (rng) => chatBody(rng, 'claude-sonnet-4-5'), (b) => toMessagesRequest(b, 'claude-sonnet-4-5')],
+  [
+    'messagesToChat (Anthropic Messages → OpenAI chat)',
+    (rng) => messagesBody(rng, 'claude-x'),
+    (b) => messagesToChat(b, { model: 'gpt-4o', maxTokensField: 'max_completion_tokens' }),
+  ],
+  [
+    'toMessagesRequest (OpenAI chat → Anthropic)',
+    (rng) => chatBody(rng, 'claude-sonnet-4-5'),
+    (b) => toMessagesRequest(b, 'claude-sonnet-4-5'),
+  ],
   ['toGeminiRequest (OpenAI chat → Gemini)', (rng) => chatBody(rng, 'gemini-2.5-flash'), (b) => toGeminiRequest(b)],
   ['toConverseRequest (OpenAI chat → Bedrock Converse)', (rng) => chatBody(rng, 'm'), (b) => toConverseRequest(b)],
-  ['toGeminiEmbedRequest (OpenAI embeddings → Gemini)', (rng) => embeddingsBody(rng, 'text-embedding-004'), (b) => toGeminiEmbedRequest(b, 'text-embedding-004')],
+  [
+    'toGeminiEmbedRequest (OpenAI embeddings → Gemini)',
+    (rng) => embeddingsBody(rng, 'text-embedding-004'),
+    (b) => toGeminiEmbedRequest(b, 'text-embedding-004'),
+  ],
 ]
 
 describe('fuzz the request translators', () => {
-  test.each(surfaces)('%s returns or throws a 4xx GatewayError, never another exception', async (name, base, translate) => {
-    await fuzz<BodyCase>(name, {
-      cases: caseCount(2000),
-      generate: (rng) => parsedBody(rng, base(rng)),
-      show: (b) => preview(b, 800),
-      check: (b) => (b === undefined ? 'refused by readJsonBody' : outcome(() => translate(b))),
-    })
-  }, 120_000)
+  test.each(surfaces)(
+    '%s returns or throws a 4xx GatewayError, never another exception',
+    async (name, base, translate) => {
+      await fuzz<BodyCase>(name, {
+        cases: caseCount(2000),
+        generate: (rng) => parsedBody(rng, base(rng)),
+        show: (b) => preview(b, 800),
+        check: (b) => (b === undefined ? 'refused by readJsonBody' : outcome(() => translate(b))),
+      })
+    },
+    120_000,
+  )
 
   test('no built-in prototype was polluted', () => {
     expect(prototypeChanges(before)).toEqual([])

@@ -52,20 +52,25 @@ const STATUSES = [400, 401, 402, 403, 404, 408, 413, 422, 424, 429, 499, 500, 50
  */
 function expectPlainData(value: unknown, where = 'result'): void {
   if (typeof value === 'function') throw new Error(`${where} is a function (read from a prototype?)`)
-  if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) expectPlainData(v, `${where}.${k}`)
+  if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) expectPlainData(v, `${where}.${k}`)
 }
 
 function expectCount(value: unknown, where: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${where} is not a token count: ${preview(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new Error(`${where} is not a token count: ${preview(value)}`)
 }
 
 function expectChatCompletion(out: { choices: unknown[]; usage: object }): string {
   JSON.stringify(out)
   expectPlainData(out)
-  for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens']) expectCount((out.usage as Record<string, unknown>)[k], `usage.${k}`)
+  for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens'])
+    expectCount((out.usage as Record<string, unknown>)[k], `usage.${k}`)
   for (const c of out.choices as { finish_reason: unknown; message: { content: unknown } }[]) {
-    if (!['stop', 'length', 'tool_calls', 'content_filter'].includes(c.finish_reason as string)) throw new Error(`finish_reason ${preview(c.finish_reason)}`)
-    if (c.message.content !== null && typeof c.message.content !== 'string') throw new Error(`content ${preview(c.message.content)}`)
+    if (!['stop', 'length', 'tool_calls', 'content_filter'].includes(c.finish_reason as string))
+      throw new Error(`finish_reason ${preview(c.finish_reason)}`)
+    if (c.message.content !== null && typeof c.message.content !== 'string')
+      throw new Error(`content ${preview(c.message.content)}`)
   }
   return 'returned'
 }
@@ -99,13 +104,26 @@ const GEMINI = {
   ...textAnswer(),
   candidates: [
     {
-      content: { parts: [{ text: 'Hi', thought: false }, { functionCall: { id: 'c1', name: 'f', args: { a: 1 } }, thoughtSignature: 'c2ln' }], role: 'model' },
+      content: {
+        parts: [
+          { text: 'Hi', thought: false },
+          { functionCall: { id: 'c1', name: 'f', args: { a: 1 } }, thoughtSignature: 'c2ln' },
+        ],
+        role: 'model',
+      },
       finishReason: 'STOP',
       index: 0,
     },
   ],
   promptFeedback: { blockReason: 'SAFETY' },
-  usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 4, totalTokenCount: 11, cachedContentTokenCount: 2, thoughtsTokenCount: 1, toolUsePromptTokenCount: 1 },
+  usageMetadata: {
+    promptTokenCount: 7,
+    candidatesTokenCount: 4,
+    totalTokenCount: 11,
+    cachedContentTokenCount: 2,
+    thoughtsTokenCount: 1,
+    toolUsePromptTokenCount: 1,
+  },
 }
 
 const COMPLETION = {
@@ -124,7 +142,13 @@ const COMPLETION = {
       stop_reason: 'END',
     },
   ],
-  usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13, prompt_tokens_details: { cached_tokens: 2 }, cache_creation_input_tokens: 1 },
+  usage: {
+    prompt_tokens: 9,
+    completion_tokens: 4,
+    total_tokens: 13,
+    prompt_tokens_details: { cached_tokens: 2 },
+    cache_creation_input_tokens: 1,
+  },
 }
 
 const ANTHROPIC = anthropicMessage(
@@ -147,7 +171,9 @@ describe('fuzz the answer translators', () => {
         JSON.stringify(out)
         expectPlainData(out)
         for (const [k, v] of Object.entries(out.usage)) expectCount(v, `usage.${k}`)
-        for (const block of out.content) if (block.type === 'text' ? typeof block.text !== 'string' : typeof block.name !== 'string') throw new Error(`block ${preview(block)}`)
+        for (const block of out.content)
+          if (block.type === 'text' ? typeof block.text !== 'string' : typeof block.name !== 'string')
+            throw new Error(`block ${preview(block)}`)
         return 'returned'
       },
     })
@@ -157,7 +183,10 @@ describe('fuzz the answer translators', () => {
     await fuzz('anthropic toChatCompletion', {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, ANTHROPIC),
-      check: (body) => (isMessage(body) ? expectChatCompletion(fromAnthropicMessage(body, 1_700_000_000)) : 'not a Message (the provider answers 502)'),
+      check: (body) =>
+        isMessage(body)
+          ? expectChatCompletion(fromAnthropicMessage(body, 1_700_000_000))
+          : 'not a Message (the provider answers 502)',
     })
   })
 
@@ -166,19 +195,28 @@ describe('fuzz the answer translators', () => {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, GEMINI),
       check(body) {
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'not an object (the provider answers 502)'
-        return expectChatCompletion(fromGeminiResponse(body as never, { model: 'gemini', created: 1, toolCallId: () => 'call_x' }))
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          return 'not an object (the provider answers 502)'
+        return expectChatCompletion(
+          fromGeminiResponse(body as never, { model: 'gemini', created: 1, toolCallId: () => 'call_x' }),
+        )
       },
     })
     await fuzz('fromGeminiEmbedResponse', {
       cases: caseCount(1000),
-      generate: (rng) => ({ body: hostile(rng, { embeddings: [{ values: [0.5, -0.25, 1] }, { values: [] }] }), base64: rng.chance(0.5) }),
+      generate: (rng) => ({
+        body: hostile(rng, { embeddings: [{ values: [0.5, -0.25, 1] }, { values: [] }] }),
+        base64: rng.chance(0.5),
+      }),
       check({ body, base64 }) {
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'not an object (the provider answers 502)'
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          return 'not an object (the provider answers 502)'
         const out = fromGeminiEmbedResponse(body as never, 'text-embedding-004', base64)
         JSON.stringify(out)
         expectPlainData(out)
-        for (const e of out.data) if (base64 ? typeof e.embedding !== 'string' : !Array.isArray(e.embedding)) throw new Error(`embedding ${preview(e)}`)
+        for (const e of out.data)
+          if (base64 ? typeof e.embedding !== 'string' : !Array.isArray(e.embedding))
+            throw new Error(`embedding ${preview(e)}`)
         return 'returned'
       },
     })
@@ -198,15 +236,42 @@ describe('fuzz the answer translators', () => {
       generate: (rng) => ({
         status: rng.pick(STATUSES),
         which: rng.int(4),
-        text: errorText(rng, rng.pick<object>([{ error: { message: 'm', type: 'invalid_request_error', param: null, code: 'c' } }, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, geminiError(429, 'RESOURCE_EXHAUSTED', 'quota', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '22s' }, { reason: 'RATE_LIMIT_EXCEEDED' }]), { message: 'Too many', __type: 'ThrottlingException' }, { detail: [{ loc: ['body'], msg: 'x' }] }])),
-        header: rng.chance(0.5) ? rng.pick([...PROTO_KEYS.map((k) => `${k}:http://x`), 'ThrottlingException:http://internal.amazon.com/', '#x', ':', '', 'a#b#__proto__']) : null,
+        text: errorText(
+          rng,
+          rng.pick<object>([
+            { error: { message: 'm', type: 'invalid_request_error', param: null, code: 'c' } },
+            { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+            geminiError(429, 'RESOURCE_EXHAUSTED', 'quota', [
+              { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '22s' },
+              { reason: 'RATE_LIMIT_EXCEEDED' },
+            ]),
+            { message: 'Too many', __type: 'ThrottlingException' },
+            { detail: [{ loc: ['body'], msg: 'x' }] },
+          ]),
+        ),
+        header: rng.chance(0.5)
+          ? rng.pick([
+              ...PROTO_KEYS.map((k) => `${k}:http://x`),
+              'ThrottlingException:http://internal.amazon.com/',
+              '#x',
+              ':',
+              '',
+              'a#b#__proto__',
+            ])
+          : null,
       }),
       show: (c) => preview(c, 800),
       check({ status, which, text, header }) {
         if (which === 0) {
           const out = fromOpenAiError(status, text)
           expectPlainData(out)
-          if (out.type !== 'error' || typeof out.error.type !== 'string' || typeof out.error.message !== 'string' || !out.error.message) throw new Error(`shape ${preview(out)}`)
+          if (
+            out.type !== 'error' ||
+            typeof out.error.type !== 'string' ||
+            typeof out.error.message !== 'string' ||
+            !out.error.message
+          )
+            throw new Error(`shape ${preview(out)}`)
           return 'returned'
         }
         if (which === 1) return expectOpenAiErrorBody(fromAnthropicError(status, text))

@@ -29,32 +29,116 @@ interface StreamCase {
 type Event = { event?: string; data: unknown }
 
 const OPENAI: Event[] = [
-  { data: { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] } },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    },
+  },
   { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] } },
-  { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":' } }] } }] } },
-  { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '1}' } }] } }] } },
-  { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: 'call_2', function: { name: 'g', arguments: '{}' } }] } }] } },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":' } }],
+          },
+        },
+      ],
+    },
+  },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '1}' } }] } }],
+    },
+  },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      choices: [
+        { index: 0, delta: { tool_calls: [{ index: 1, id: 'call_2', function: { name: 'g', arguments: '{}' } }] } },
+      ],
+    },
+  },
   { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { function_call: { name: 'h', arguments: '{}' } } }] } },
   { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls', stop_reason: 'END' }] } },
-  { data: { id: 'chatcmpl-1', choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13, prompt_tokens_details: { cached_tokens: 2 } } } },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      choices: [],
+      usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13, prompt_tokens_details: { cached_tokens: 2 } },
+    },
+  },
   { data: '[DONE]' },
 ]
 
 const ANTHROPIC: Event[] = [
-  { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], usage: { input_tokens: 25, output_tokens: 1 } } } },
-  { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+  {
+    event: 'message_start',
+    data: {
+      type: 'message_start',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude',
+        content: [],
+        usage: { input_tokens: 25, output_tokens: 1 },
+      },
+    },
+  },
+  {
+    event: 'content_block_start',
+    data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  },
   { event: 'ping', data: { type: 'ping' } },
-  { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } } },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+  },
   { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-  { event: 'content_block_start', data: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } } },
-  { event: 'content_block_delta', data: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } } },
-  { event: 'content_block_start', data: { type: 'content_block_start', index: 2, content_block: { type: 'thinking', thinking: 'hm' } } },
-  { event: 'content_block_delta', data: { type: 'content_block_delta', index: 2, delta: { type: 'thinking_delta', thinking: 'm' } } },
-  { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 12 } } },
+  {
+    event: 'content_block_start',
+    data: {
+      type: 'content_block_start',
+      index: 1,
+      content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+    },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } },
+  },
+  {
+    event: 'content_block_start',
+    data: { type: 'content_block_start', index: 2, content_block: { type: 'thinking', thinking: 'hm' } },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 2, delta: { type: 'thinking_delta', thinking: 'm' } },
+  },
+  {
+    event: 'message_delta',
+    data: {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: 12 },
+    },
+  },
   { event: 'message_stop', data: { type: 'message_stop' } },
 ]
 
-const GEMINI: Event[] = [...textStreamEvents(), ...toolStreamEvents(), { promptFeedback: { blockReason: 'SAFETY' } }].map((data) => ({ data }))
+const GEMINI: Event[] = [
+  ...textStreamEvents(),
+  ...toolStreamEvents(),
+  { promptFeedback: { blockReason: 'SAFETY' } },
+].map((data) => ({ data }))
 
 const BEDROCK: Event[] = [
   { event: 'messageStart', data: { role: 'assistant' } },
@@ -64,7 +148,10 @@ const BEDROCK: Event[] = [
   { event: 'contentBlockDelta', data: { contentBlockIndex: 2, delta: { reasoningContent: { text: 'hmm' } } } },
   { event: 'contentBlockStop', data: { contentBlockIndex: 1 } },
   { event: 'messageStop', data: { stopReason: 'tool_use' } },
-  { event: 'metadata', data: { usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, metrics: { latencyMs: 1 } } },
+  {
+    event: 'metadata',
+    data: { usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, metrics: { latencyMs: 1 } },
+  },
 ]
 
 /** The events, each one perhaps mutated, dropped, repeated or moved. */
@@ -76,12 +163,18 @@ function hostileEvents(rng: Rng, base: Event[]): { event?: string; data: string 
     if (op === 0) events.splice(at, 1)
     else if (op === 1) events.splice(at, 0, events[rng.int(events.length)]!)
     else if (op === 2) events.push(events.splice(at, 1)[0]!)
-    else if (rng.chance(0.5)) events[at] = { ...events[at]!, event: rng.pick(['error', 'message', '', 'message_stop', 'exception', 'x\ny']) }
+    else if (rng.chance(0.5))
+      events[at] = { ...events[at]!, event: rng.pick(['error', 'message', '', 'message_stop', 'exception', 'x\ny']) }
   }
   return events.map((e) => {
     if (typeof e.data === 'string') return { event: e.event, data: e.data }
     const data = rng.chance(0.35) ? render(mutate(rng, e.data, 2, SHAPE)) : JSON.stringify(e.data)
-    return { event: e.event, data: rng.chance(0.03) ? rng.pick(['', 'not json', '{', 'null', '[1]', '"x"', '{"error":{"message":"boom"}}', '{"error":"x"}']) : data }
+    return {
+      event: e.event,
+      data: rng.chance(0.03)
+        ? rng.pick(['', 'not json', '{', 'null', '[1]', '"x"', '{"error":{"message":"boom"}}', '{"error":"x"}'])
+        : data,
+    }
   })
 }
 
@@ -100,7 +193,9 @@ function sseBytes(rng: Rng, events: { event?: string; data: string }[]): Uint8Ar
 function bedrockBytes(rng: Rng, events: { event?: string; data: string }[]): Uint8Array {
   const frames = events.map((e) => {
     const type: Record<string, string> =
-      e.event === 'exception' ? { ':exception-type': 'throttlingException', ':message-type': 'exception' } : { ':event-type': e.event ?? 'x', ':message-type': e.event === 'error' ? 'error' : 'event' }
+      e.event === 'exception'
+        ? { ':exception-type': 'throttlingException', ':message-type': 'exception' }
+        : { ':event-type': e.event ?? 'x', ':message-type': e.event === 'error' ? 'error' : 'event' }
     return bedrockFrame({ ...type, ':content-type': 'application/json' }, encoder.encode(e.data))
   })
   let bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
@@ -137,7 +232,8 @@ function run(translator: StreamTranslator, c: StreamCase, sse: boolean): string 
     out += translator.end()
   } catch (err) {
     const plain = err instanceof Error && (err.constructor === Error || err instanceof BedrockStreamException)
-    if (!plain || !err.message) throw new Error(`threw ${err instanceof Error ? `${err.constructor.name}: ${err.stack}` : String(err)}`)
+    if (!plain || !err.message)
+      throw new Error(`threw ${err instanceof Error ? `${err.constructor.name}: ${err.stack}` : String(err)}`)
     expectFrames(out, sse)
     return 'threw an Error (in-band)'
   }
@@ -160,24 +256,43 @@ function expectFrames(out: string, sse: boolean): void {
 
 const surfaces: [string, Event[], () => StreamTranslator, boolean][] = [
   ['ChatToMessagesStream (OpenAI chunks → Anthropic events)', OPENAI, () => new ChatToMessagesStream('claude-x'), true],
-  ['AnthropicChatStream (Anthropic events → OpenAI chunks)', ANTHROPIC, () => new AnthropicChatStream({ includeUsage: true, created: 1, model: 'claude' }), true],
-  ['GeminiStreamTranslator (Gemini events → OpenAI chunks)', GEMINI, () => new GeminiStreamTranslator({ model: 'gemini', includeUsage: true, created: 1, toolCallId: () => 'call_x' }), true],
-  ['BedrockStreamTranslator (event-stream frames → OpenAI chunks)', BEDROCK, () => new BedrockStreamTranslator({ id: 'chatcmpl-x', created: 1, model: 'm', includeUsage: true }), false],
+  [
+    'AnthropicChatStream (Anthropic events → OpenAI chunks)',
+    ANTHROPIC,
+    () => new AnthropicChatStream({ includeUsage: true, created: 1, model: 'claude' }),
+    true,
+  ],
+  [
+    'GeminiStreamTranslator (Gemini events → OpenAI chunks)',
+    GEMINI,
+    () => new GeminiStreamTranslator({ model: 'gemini', includeUsage: true, created: 1, toolCallId: () => 'call_x' }),
+    true,
+  ],
+  [
+    'BedrockStreamTranslator (event-stream frames → OpenAI chunks)',
+    BEDROCK,
+    () => new BedrockStreamTranslator({ id: 'chatcmpl-x', created: 1, model: 'm', includeUsage: true }),
+    false,
+  ],
 ]
 
 describe('fuzz the stream translators', () => {
-  test.each(surfaces)('%s returns frames or throws a plain Error, never another exception', async (name, base, make, sse) => {
-    await fuzz<StreamCase>(name, {
-      cases: caseCount(1500),
-      generate(rng) {
-        const events = hostileEvents(rng, base)
-        const bytes = sse ? sseBytes(rng, events) : bedrockBytes(rng, events)
-        return { events, bytes, chunks: chunking(rng, bytes.length) }
-      },
-      show: (c) => preview(new TextDecoder().decode(c.bytes), 1200),
-      check: (c) => run(make(), c, sse),
-    })
-  }, 120_000)
+  test.each(surfaces)(
+    '%s returns frames or throws a plain Error, never another exception',
+    async (name, base, make, sse) => {
+      await fuzz<StreamCase>(name, {
+        cases: caseCount(1500),
+        generate(rng) {
+          const events = hostileEvents(rng, base)
+          const bytes = sse ? sseBytes(rng, events) : bedrockBytes(rng, events)
+          return { events, bytes, chunks: chunking(rng, bytes.length) }
+        },
+        show: (c) => preview(new TextDecoder().decode(c.bytes), 1200),
+        check: (c) => run(make(), c, sse),
+      })
+    },
+    120_000,
+  )
 
   test('no built-in prototype was polluted', () => {
     expect(prototypeChanges(before)).toEqual([])

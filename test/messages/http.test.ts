@@ -25,16 +25,28 @@ const anthropicMessage = {
   usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
 }
 const anthropicStream = [
-  frame({ type: 'message_start', message: { ...anthropicMessage, content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } }),
+  frame({
+    type: 'message_start',
+    message: { ...anthropicMessage, content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } },
+  }),
   frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
   frame({ type: 'ping' }),
   frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }),
   frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' world' } }),
   frame({ type: 'content_block_stop', index: 0 }),
-  frame({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 6 } }),
+  frame({
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 6 },
+  }),
   frame({ type: 'message_stop' }),
 ]
-const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, max_tokens: 64, messages: [{ role: 'user' as const, content: 'hi' }], ...extra })
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  max_tokens: 64,
+  messages: [{ role: 'user' as const, content: 'hi' }],
+  ...extra,
+})
 
 beforeAll(async () => {
   claude = await startMockUpstream()
@@ -70,7 +82,12 @@ describe('to an anthropic deployment (passthrough)', () => {
     const before = claude.requests.length
     const res = await gw.fetch('/v1/messages', {
       method: 'POST',
-      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'tools-2024-05-16', 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': KEY,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'tools-2024-05-16',
+        'content-type': 'application/json',
+      },
       body: raw,
     })
     expect(res.status).toBe(200)
@@ -106,13 +123,20 @@ describe('to an anthropic deployment (passthrough)', () => {
   test('an upstream Anthropic error comes back as it was', async () => {
     const error = { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: field required' } }
     claude.enqueue({ status: 400, json: error })
-    const res = await gw.fetch('/v1/messages', { method: 'POST', headers: { 'x-api-key': KEY }, body: '{"model":"claude-sonnet-4-6","messages":[]}' })
+    const res = await gw.fetch('/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: '{"model":"claude-sonnet-4-6","messages":[]}',
+    })
     expect(res.status).toBe(400)
     expect(await jsonOf(res)).toEqual(error)
   })
 
   test('a 529 overloaded is retried', async () => {
-    claude.enqueue({ status: 529, json: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }, { json: anthropicMessage })
+    claude.enqueue(
+      { status: 529, json: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
+      { json: anthropicMessage },
+    )
     const before = claude.requests.length
     const message = await sdk.messages.create(ask('claude-sonnet-4-6'))
     expect(message.id).toBe(anthropicMessage.id)
@@ -121,10 +145,16 @@ describe('to an anthropic deployment (passthrough)', () => {
 
   test('a stream cut mid-way ends with an Anthropic error event', async () => {
     claude.enqueue({ sse: anthropicStream, cutAfter: 4 })
-    const res = await gw.fetch('/v1/messages', { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify(ask('claude-sonnet-4-6', { stream: true })) })
+    const res = await gw.fetch('/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: JSON.stringify(ask('claude-sonnet-4-6', { stream: true })),
+    })
     const text = await res.text()
     expect(text.startsWith(anthropicStream.slice(0, 4).join(''))).toBe(true)
-    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The stream from provider 'claude' failed/)
+    expect(text).toMatch(
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The stream from provider 'claude' failed/,
+    )
     expect(text).not.toContain('event: message_stop')
   })
 })
@@ -164,7 +194,9 @@ describe('to OpenAI-format deployments (translated)', () => {
     const message = await sdk.messages.create({ ...ask('echo'), messages: [{ role: 'user', content: 'ping pong' }] })
     expect(message.content[0]).toMatchObject({ type: 'text' })
     expect(JSON.stringify(message.content)).toContain('ping pong')
-    const final = await sdk.messages.stream({ ...ask('echo'), messages: [{ role: 'user', content: 'stream me' }] }).finalMessage()
+    const final = await sdk.messages
+      .stream({ ...ask('echo'), messages: [{ role: 'user', content: 'stream me' }] })
+      .finalMessage()
     expect(JSON.stringify(final.content)).toContain('stream me')
   })
 
@@ -179,7 +211,10 @@ describe('to OpenAI-format deployments (translated)', () => {
 
 describe('gateway errors in Anthropic shape', () => {
   test('no key is a 401 authentication_error', async () => {
-    const res = await gw.fetch('/v1/messages', { method: 'POST', body: '{"model":"echo","max_tokens":5,"messages":[]}' })
+    const res = await gw.fetch('/v1/messages', {
+      method: 'POST',
+      body: '{"model":"echo","max_tokens":5,"messages":[]}',
+    })
     expect(res.status).toBe(401)
     const body = await jsonOf(res)
     expect(body.type).toBe('error')

@@ -22,33 +22,131 @@ describe('messagesToChat: validation', () => {
     ['messages missing', { ...base }, 'messages', /at least one/],
     ['messages empty', { ...base, messages: [] }, 'messages', /at least one/],
     ['message not an object', { ...base, messages: ['hi'] }, 'messages.0', /object/],
-    ['role system', { ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages.0.role', /"user" or "assistant"/],
+    [
+      'role system',
+      { ...base, messages: [{ role: 'system', content: 'x' }] },
+      'messages.0.role',
+      /"user" or "assistant"/,
+    ],
     ['content a number', { ...base, messages: [user(5)] }, 'messages.0.content', /string or an array/],
-    ['block without type', { ...base, messages: [user([{ text: 'x' }])] }, 'messages.0.content.0.type', /type is required/],
-    ['unknown block', { ...base, messages: [user([{ type: 'search_result', source: 's' }])] }, 'messages.0.content.0.type', /"search_result"/],
+    [
+      'block without type',
+      { ...base, messages: [user([{ text: 'x' }])] },
+      'messages.0.content.0.type',
+      /type is required/,
+    ],
+    [
+      'unknown block',
+      { ...base, messages: [user([{ type: 'search_result', source: 's' }])] },
+      'messages.0.content.0.type',
+      /"search_result"/,
+    ],
     ['text without text', { ...base, messages: [user([{ type: 'text' }])] }, 'messages.0.content.0.text', /string/],
-    ['tool_use from user', { ...base, messages: [user([{ type: 'tool_use', id: 'a', name: 'b', input: {} }])] }, 'messages.0.content.0.type', /assistant/],
-    ['tool_result from assistant', { ...base, messages: [user('q'), assistant([{ type: 'tool_result', tool_use_id: 'a' }])] }, 'messages.1.content.0.type', /user messages/],
-    ['image from assistant', { ...base, messages: [user('q'), assistant([{ type: 'image', source: {} }])] }, 'messages.1.content.0.type', /user messages/],
-    ['tool_use input not an object', { ...base, messages: [user('q'), assistant([{ type: 'tool_use', id: 'a', name: 'b', input: 'x' }])] }, 'messages.1.content.0.input', /object/],
-    ['image file source', { ...base, messages: [user([{ type: 'image', source: { type: 'file', file_id: 'f' } }])] }, 'messages.0.content.0.source.type', /"file"/],
-    ['document url source', { ...base, messages: [user([{ type: 'document', source: { type: 'url', url: 'https://x/a.pdf' } }])] }, 'messages.0.content.0.source.type', /document sources of type "url"/],
-    ['document base64 non-pdf', { ...base, messages: [user([{ type: 'document', source: { type: 'base64', media_type: 'image/png', data: 'x' } }])] }, 'messages.0.content.0.source.type', /document/],
-    ['tool_result with unknown inner block', { ...base, messages: [user([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'video' }] }])] }, 'messages.0.content.0.content.0.type', /"video"/],
+    [
+      'tool_use from user',
+      { ...base, messages: [user([{ type: 'tool_use', id: 'a', name: 'b', input: {} }])] },
+      'messages.0.content.0.type',
+      /assistant/,
+    ],
+    [
+      'tool_result from assistant',
+      { ...base, messages: [user('q'), assistant([{ type: 'tool_result', tool_use_id: 'a' }])] },
+      'messages.1.content.0.type',
+      /user messages/,
+    ],
+    [
+      'image from assistant',
+      { ...base, messages: [user('q'), assistant([{ type: 'image', source: {} }])] },
+      'messages.1.content.0.type',
+      /user messages/,
+    ],
+    [
+      'tool_use input not an object',
+      { ...base, messages: [user('q'), assistant([{ type: 'tool_use', id: 'a', name: 'b', input: 'x' }])] },
+      'messages.1.content.0.input',
+      /object/,
+    ],
+    [
+      'image file source',
+      { ...base, messages: [user([{ type: 'image', source: { type: 'file', file_id: 'f' } }])] },
+      'messages.0.content.0.source.type',
+      /"file"/,
+    ],
+    [
+      'document url source',
+      { ...base, messages: [user([{ type: 'document', source: { type: 'url', url: 'https://x/a.pdf' } }])] },
+      'messages.0.content.0.source.type',
+      /document sources of type "url"/,
+    ],
+    [
+      'document base64 non-pdf',
+      {
+        ...base,
+        messages: [user([{ type: 'document', source: { type: 'base64', media_type: 'image/png', data: 'x' } }])],
+      },
+      'messages.0.content.0.source.type',
+      /document/,
+    ],
+    [
+      'tool_result with unknown inner block',
+      { ...base, messages: [user([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'video' }] }])] },
+      'messages.0.content.0.content.0.type',
+      /"video"/,
+    ],
     ['system a number', { ...base, system: 1, messages: [user('hi')] }, 'system', /string or an array/],
-    ['system image block', { ...base, system: [{ type: 'image' }], messages: [user('hi')] }, 'system.0.type', /only text/],
-    ['stop_sequences not strings', { ...base, stop_sequences: [1], messages: [user('hi')] }, 'stop_sequences', /strings/],
+    [
+      'system image block',
+      { ...base, system: [{ type: 'image' }], messages: [user('hi')] },
+      'system.0.type',
+      /only text/,
+    ],
+    [
+      'stop_sequences not strings',
+      { ...base, stop_sequences: [1], messages: [user('hi')] },
+      'stop_sequences',
+      /strings/,
+    ],
     ['temperature a string', { ...base, temperature: 'hot', messages: [user('hi')] }, 'temperature', /number/],
     ['top_p a string', { ...base, top_p: '1', messages: [user('hi')] }, 'top_p', /number/],
     ['top_k fractional', { ...base, top_k: 1.5, messages: [user('hi')] }, 'top_k', /integer/],
     ['stream a string', { ...base, stream: 'yes', messages: [user('hi')] }, 'stream', /boolean/],
-    ['metadata.user_id a number', { ...base, metadata: { user_id: 5 }, messages: [user('hi')] }, 'metadata.user_id', /string/],
+    [
+      'metadata.user_id a number',
+      { ...base, metadata: { user_id: 5 }, messages: [user('hi')] },
+      'metadata.user_id',
+      /string/,
+    ],
     ['tools not an array', { ...base, tools: {}, messages: [user('hi')] }, 'tools', /array/],
-    ['tool without schema', { ...base, tools: [{ name: 'f' }], messages: [user('hi')] }, 'tools.0.input_schema', /object/],
-    ['server tool', { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [user('hi')] }, 'tools.0.type', /web_search_20250305.*\(web_search\)/],
-    ['anthropic-defined bash tool', { ...base, tools: [{ type: 'bash_20250124', name: 'bash' }], messages: [user('hi')] }, 'tools.0.type', /bash_20250124/],
-    ['tool_choice unknown', { ...base, tool_choice: { type: 'sometimes' }, messages: [user('hi')] }, 'tool_choice.type', /"auto", "any", "tool", "none"/],
-    ['tool_choice tool without name', { ...base, tool_choice: { type: 'tool' }, messages: [user('hi')] }, 'tool_choice.name', /string/],
+    [
+      'tool without schema',
+      { ...base, tools: [{ name: 'f' }], messages: [user('hi')] },
+      'tools.0.input_schema',
+      /object/,
+    ],
+    [
+      'server tool',
+      { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [user('hi')] },
+      'tools.0.type',
+      /web_search_20250305.*\(web_search\)/,
+    ],
+    [
+      'anthropic-defined bash tool',
+      { ...base, tools: [{ type: 'bash_20250124', name: 'bash' }], messages: [user('hi')] },
+      'tools.0.type',
+      /bash_20250124/,
+    ],
+    [
+      'tool_choice unknown',
+      { ...base, tool_choice: { type: 'sometimes' }, messages: [user('hi')] },
+      'tool_choice.type',
+      /"auto", "any", "tool", "none"/,
+    ],
+    [
+      'tool_choice tool without name',
+      { ...base, tool_choice: { type: 'tool' }, messages: [user('hi')] },
+      'tool_choice.name',
+      /string/,
+    ],
   ]
   for (const [name, body, param, message] of cases) {
     test(name, () => {
@@ -63,7 +161,11 @@ describe('messagesToChat: validation', () => {
 
 describe('messagesToChat: parameters', () => {
   test('minimal request', () => {
-    expect(chatOf({ ...base, messages: [user('hi')] })).toEqual({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 256 })
+    expect(chatOf({ ...base, messages: [user('hi')] })).toEqual({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 256,
+    })
   })
 
   test('every sampling and control parameter', () => {
@@ -93,12 +195,21 @@ describe('messagesToChat: parameters', () => {
   })
 
   test('stream false, empty stop_sequences and null user_id add nothing', () => {
-    const chat = chatOf({ ...base, messages: [user('hi')], stream: false, stop_sequences: [], metadata: { user_id: null } })
+    const chat = chatOf({
+      ...base,
+      messages: [user('hi')],
+      stream: false,
+      stop_sequences: [],
+      metadata: { user_id: null },
+    })
     expect(chat).toEqual({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 256 })
   })
 
   test('options: upstream model and max_completion_tokens', () => {
-    const chat = chatOf({ ...base, messages: [user('hi')] }, { model: 'gpt-5', maxTokensField: 'max_completion_tokens' })
+    const chat = chatOf(
+      { ...base, messages: [user('hi')] },
+      { model: 'gpt-5', maxTokensField: 'max_completion_tokens' },
+    )
     expect(chat).toEqual({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 256 })
   })
 })
@@ -130,8 +241,21 @@ describe('messagesToChat: content blocks', () => {
     ['one text block → string', [user([{ type: 'text', text: 'hi' }])], [{ role: 'user', content: 'hi' }]],
     [
       'several text blocks → parts',
-      [user([{ type: 'text', text: '<system-reminder>x</system-reminder>' }, { type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }])],
-      [{ role: 'user', content: [{ type: 'text', text: '<system-reminder>x</system-reminder>' }, { type: 'text', text: 'hi' }] }],
+      [
+        user([
+          { type: 'text', text: '<system-reminder>x</system-reminder>' },
+          { type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } },
+        ]),
+      ],
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '<system-reminder>x</system-reminder>' },
+            { type: 'text', text: 'hi' },
+          ],
+        },
+      ],
     ],
     [
       'base64 image → data URL, url image → url',
@@ -162,8 +286,21 @@ describe('messagesToChat: content blocks', () => {
       'documents: text, content and base64 PDF',
       [
         user([
-          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The grass is green.' }, title: 'Facts' },
-          { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] } },
+          {
+            type: 'document',
+            source: { type: 'text', media_type: 'text/plain', data: 'The grass is green.' },
+            title: 'Facts',
+          },
+          {
+            type: 'document',
+            source: {
+              type: 'content',
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'text', text: 'b' },
+              ],
+            },
+          },
           { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
         ]),
       ],
@@ -194,11 +331,27 @@ describe('messagesToChat: content blocks', () => {
       ],
     ],
     ['empty user content array', [user([])], [{ role: 'user', content: '' }]],
-    ['empty assistant content (prefill)', [user('q'), assistant([])], [{ role: 'user', content: 'q' }, { role: 'assistant', content: '' }]],
+    [
+      'empty assistant content (prefill)',
+      [user('q'), assistant([])],
+      [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: '' },
+      ],
+    ],
     [
       'assistant text blocks joined',
-      [user('q'), assistant([{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }])],
-      [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'one\n\ntwo' }],
+      [
+        user('q'),
+        assistant([
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ]),
+      ],
+      [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'one\n\ntwo' },
+      ],
     ],
   ]
   for (const [name, messages, expected] of cases) {
@@ -222,7 +375,14 @@ describe('messagesToChat: tool use round trip', () => {
         user([
           { type: 'text', text: 'Also, be brief.' },
           { type: 'tool_result', tool_use_id: 'toolu_01', content: '18°C' },
-          { type: 'tool_result', tool_use_id: 'call_02', content: [{ type: 'text', text: 'rain' }, { type: 'text', text: '12°C' }] },
+          {
+            type: 'tool_result',
+            tool_use_id: 'call_02',
+            content: [
+              { type: 'text', text: 'rain' },
+              { type: 'text', text: '12°C' },
+            ],
+          },
         ]),
       ],
     })
@@ -233,7 +393,11 @@ describe('messagesToChat: tool use round trip', () => {
         content: 'Let me check.',
         tool_calls: [
           { id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-          { id: 'call_02', type: 'function', function: { name: 'get_weather', arguments: '{"city":"London","units":["c"]}' } },
+          {
+            id: 'call_02',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"London","units":["c"]}' },
+          },
         ],
       },
       { role: 'tool', tool_call_id: 'toolu_01', content: '18°C' },
@@ -245,8 +409,16 @@ describe('messagesToChat: tool use round trip', () => {
   const results: [string, Record<string, unknown>, unknown[]][] = [
     ['tool_use only → content null', { type: 'tool_use', id: 't', name: 'f', input: {} }, []],
     ['no content', { type: 'tool_result', tool_use_id: 't' }, [{ role: 'tool', tool_call_id: 't', content: '' }]],
-    ['is_error with text', { type: 'tool_result', tool_use_id: 't', content: 'file not found', is_error: true }, [{ role: 'tool', tool_call_id: 't', content: 'Error: file not found' }]],
-    ['is_error without content', { type: 'tool_result', tool_use_id: 't', is_error: true }, [{ role: 'tool', tool_call_id: 't', content: 'Error' }]],
+    [
+      'is_error with text',
+      { type: 'tool_result', tool_use_id: 't', content: 'file not found', is_error: true },
+      [{ role: 'tool', tool_call_id: 't', content: 'Error: file not found' }],
+    ],
+    [
+      'is_error without content',
+      { type: 'tool_result', tool_use_id: 't', is_error: true },
+      [{ role: 'tool', tool_call_id: 't', content: 'Error' }],
+    ],
     [
       'image in a result → the user message after',
       {
@@ -266,25 +438,42 @@ describe('messagesToChat: tool use round trip', () => {
         const chat = chatOf({ ...base, messages: [user('q'), assistant([block])] })
         expect(chat.messages).toEqual([
           { role: 'user', content: 'q' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
         ])
         return
       }
-      const chat = chatOf({ ...base, messages: [user('q'), assistant([{ type: 'tool_use', id: 't', name: 'f', input: {} }]), user([block])] })
+      const chat = chatOf({
+        ...base,
+        messages: [user('q'), assistant([{ type: 'tool_use', id: 't', name: 'f', input: {} }]), user([block])],
+      })
       expect((chat.messages as unknown[]).slice(2)).toEqual(expected)
     })
   }
 })
 
 describe('messagesToChat: tools and tool_choice', () => {
-  const weather = { name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }
-  const fn = { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: weather.input_schema } }
+  const weather = {
+    name: 'get_weather',
+    description: 'Weather by city',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  }
+  const fn = {
+    type: 'function',
+    function: { name: 'get_weather', description: 'Weather by city', parameters: weather.input_schema },
+  }
 
   test('tools → functions (custom type, cache_control and no description handled)', () => {
     const chat = chatOf({
       ...base,
       messages: [user('hi')],
-      tools: [{ ...weather, cache_control: { type: 'ephemeral' } }, { type: 'custom', name: 'noop', input_schema: { type: 'object' } }],
+      tools: [
+        { ...weather, cache_control: { type: 'ephemeral' } },
+        { type: 'custom', name: 'noop', input_schema: { type: 'object' } },
+      ],
     })
     expect(chat.tools).toEqual([fn, { type: 'function', function: { name: 'noop', parameters: { type: 'object' } } }])
     expect(chat.tool_choice).toBeUndefined()
@@ -293,26 +482,54 @@ describe('messagesToChat: tools and tool_choice', () => {
   const choices: [string, Record<string, unknown>, Record<string, unknown>][] = [
     ['auto', { type: 'auto' }, { tool_choice: 'auto' }],
     ['any → required', { type: 'any' }, { tool_choice: 'required' }],
-    ['tool → function', { type: 'tool', name: 'get_weather' }, { tool_choice: { type: 'function', function: { name: 'get_weather' } } }],
+    [
+      'tool → function',
+      { type: 'tool', name: 'get_weather' },
+      { tool_choice: { type: 'function', function: { name: 'get_weather' } } },
+    ],
     ['none', { type: 'none' }, { tool_choice: 'none' }],
-    ['disable_parallel_tool_use', { type: 'auto', disable_parallel_tool_use: true }, { tool_choice: 'auto', parallel_tool_calls: false }],
-    ['disable_parallel_tool_use false adds nothing', { type: 'any', disable_parallel_tool_use: false }, { tool_choice: 'required' }],
+    [
+      'disable_parallel_tool_use',
+      { type: 'auto', disable_parallel_tool_use: true },
+      { tool_choice: 'auto', parallel_tool_calls: false },
+    ],
+    [
+      'disable_parallel_tool_use false adds nothing',
+      { type: 'any', disable_parallel_tool_use: false },
+      { tool_choice: 'required' },
+    ],
   ]
   for (const [name, toolChoice, expected] of choices) {
     test(`tool_choice ${name}`, () => {
       const chat = chatOf({ ...base, messages: [user('hi')], tools: [weather], tool_choice: toolChoice })
-      expect(chat).toEqual({ model: base.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 256, tools: [fn], ...expected })
+      expect(chat).toEqual({
+        model: base.model,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 256,
+        tools: [fn],
+        ...expected,
+      })
     })
   }
 
   test('tool_choice without tools is dropped (OpenAI refuses it)', () => {
-    const chat = chatOf({ ...base, messages: [user('hi')], tools: [], tool_choice: { type: 'auto', disable_parallel_tool_use: true } })
+    const chat = chatOf({
+      ...base,
+      messages: [user('hi')],
+      tools: [],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    })
     expect(chat).toEqual({ model: base.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 256 })
   })
 })
 
 test('does not modify its input', () => {
-  const body = { ...base, system: [{ type: 'text', text: 's' }], messages: [user([{ type: 'text', text: 'a' }])], tools: [{ name: 'f', input_schema: { type: 'object' } }] }
+  const body = {
+    ...base,
+    system: [{ type: 'text', text: 's' }],
+    messages: [user([{ type: 'text', text: 'a' }])],
+    tools: [{ name: 'f', input_schema: { type: 'object' } }],
+  }
   const copy = structuredClone(body)
   chatOf(body)
   expect(body).toEqual(copy)

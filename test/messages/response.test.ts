@@ -1,13 +1,20 @@
 import { describe, expect, test } from 'bun:test'
 import { anthropicUsage, chatToMessage, stopReason, toolInput } from '../../src/messages/response'
 
-function completion(message: Record<string, unknown>, finish: unknown = 'stop', usage?: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+function completion(
+  message: Record<string, unknown>,
+  finish: unknown = 'stop',
+  usage?: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   return {
     id: 'chatcmpl-abc123',
     object: 'chat.completion',
     created: 1700000000,
     model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, message: { role: 'assistant', ...message }, logprobs: null, finish_reason: finish, ...extra }],
+    choices: [
+      { index: 0, message: { role: 'assistant', ...message }, logprobs: null, finish_reason: finish, ...extra },
+    ],
     ...(usage ? { usage } : {}),
   }
 }
@@ -17,16 +24,18 @@ const zero = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0
 describe('chatToMessage', () => {
   test('a text answer', () => {
     const usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 }
-    expect(chatToMessage(completion({ content: 'Hello!', refusal: null }, 'stop', usage), 'claude-sonnet-4-5')).toEqual({
-      id: 'msg_chatcmpl-abc123',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5',
-      content: [{ type: 'text', text: 'Hello!' }],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-    })
+    expect(chatToMessage(completion({ content: 'Hello!', refusal: null }, 'stop', usage), 'claude-sonnet-4-5')).toEqual(
+      {
+        id: 'msg_chatcmpl-abc123',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Hello!' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    )
   })
 
   test('text and two tool calls', () => {
@@ -53,7 +62,14 @@ describe('chatToMessage', () => {
 
   test('tool calls only, null content, missing id and legacy function_call', () => {
     const message = chatToMessage(
-      completion({ content: null, tool_calls: [{ type: 'function', function: { name: 'f', arguments: '' } }], function_call: { name: 'g', arguments: '{"a":1}' } }, 'function_call'),
+      completion(
+        {
+          content: null,
+          tool_calls: [{ type: 'function', function: { name: 'f', arguments: '' } }],
+          function_call: { name: 'g', arguments: '{"a":1}' },
+        },
+        'function_call',
+      ),
       'm',
     )
     expect(message.content).toHaveLength(2)
@@ -88,15 +104,30 @@ describe('chatToMessage', () => {
   })
 
   test('array content parts and a refusal become text', () => {
-    expect(chatToMessage(completion({ content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }), 'm').content).toEqual([{ type: 'text', text: 'ab' }])
-    expect(chatToMessage(completion({ content: null, refusal: "I can't help with that." }, 'content_filter'), 'm')).toMatchObject({
+    expect(
+      chatToMessage(
+        completion({
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        }),
+        'm',
+      ).content,
+    ).toEqual([{ type: 'text', text: 'ab' }])
+    expect(
+      chatToMessage(completion({ content: null, refusal: "I can't help with that." }, 'content_filter'), 'm'),
+    ).toMatchObject({
       content: [{ type: 'text', text: "I can't help with that." }],
       stop_reason: 'refusal',
     })
   })
 
   test('finish_reason stop with tool calls (older Ollama) → tool_use', () => {
-    const message = chatToMessage(completion({ content: '', tool_calls: [{ id: 'c', function: { name: 'f', arguments: { x: 1 } } }] }, 'stop'), 'm')
+    const message = chatToMessage(
+      completion({ content: '', tool_calls: [{ id: 'c', function: { name: 'f', arguments: { x: 1 } } }] }, 'stop'),
+      'm',
+    )
     expect(message.content).toEqual([{ type: 'tool_use', id: 'c', name: 'f', input: { x: 1 } }])
     expect(message.stop_reason).toBe('tool_use')
   })
@@ -129,20 +160,41 @@ describe('stopReason', () => {
 describe('anthropicUsage', () => {
   const cases: [string, unknown, ReturnType<typeof anthropicUsage>][] = [
     ['missing', undefined, zero],
-    ['plain', { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 }, { ...zero, input_tokens: 10, output_tokens: 3 }],
+    [
+      'plain',
+      { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
+      { ...zero, input_tokens: 10, output_tokens: 3 },
+    ],
     [
       'OpenAI cached tokens',
       { prompt_tokens: 2006, completion_tokens: 300, prompt_tokens_details: { cached_tokens: 1920, audio_tokens: 0 } },
       { input_tokens: 86, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 1920 },
     ],
-    ['DeepSeek cache hits', { prompt_tokens: 100, completion_tokens: 1, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 }, { ...zero, input_tokens: 36, output_tokens: 1, cache_read_input_tokens: 64 }],
+    [
+      'DeepSeek cache hits',
+      { prompt_tokens: 100, completion_tokens: 1, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 },
+      { ...zero, input_tokens: 36, output_tokens: 1, cache_read_input_tokens: 64 },
+    ],
     [
       'proxy cache writes',
-      { prompt_tokens: 1000, completion_tokens: 7, cache_creation_input_tokens: 900, prompt_tokens_details: { cached_tokens: 50 } },
+      {
+        prompt_tokens: 1000,
+        completion_tokens: 7,
+        cache_creation_input_tokens: 900,
+        prompt_tokens_details: { cached_tokens: 50 },
+      },
       { input_tokens: 50, output_tokens: 7, cache_creation_input_tokens: 900, cache_read_input_tokens: 50 },
     ],
-    ['OpenRouter cache_write_tokens', { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cache_write_tokens: 4 } }, { ...zero, input_tokens: 6, output_tokens: 1, cache_creation_input_tokens: 4 }],
-    ['garbage numbers', { prompt_tokens: -5, completion_tokens: 'x', prompt_tokens_details: { cached_tokens: 99 } }, { ...zero, cache_read_input_tokens: 99 }],
+    [
+      'OpenRouter cache_write_tokens',
+      { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cache_write_tokens: 4 } },
+      { ...zero, input_tokens: 6, output_tokens: 1, cache_creation_input_tokens: 4 },
+    ],
+    [
+      'garbage numbers',
+      { prompt_tokens: -5, completion_tokens: 'x', prompt_tokens_details: { cached_tokens: 99 } },
+      { ...zero, cache_read_input_tokens: 99 },
+    ],
   ]
   for (const [name, usage, expected] of cases) test(name, () => expect(anthropicUsage(usage)).toEqual(expected))
 })

@@ -23,10 +23,20 @@ function chunk(delta: Json, finish: string | null = null, extra: Json = {}): Jso
     ...extra,
   }
 }
-const usageChunk = (usage: Json): Json => ({ id: 'chatcmpl-9x', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage })
-const toolStart = (index: number, id: string, name: string, args = ''): Json => ({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: args } }] })
+const usageChunk = (usage: Json): Json => ({
+  id: 'chatcmpl-9x',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'gpt-4o-mini',
+  choices: [],
+  usage,
+})
+const toolStart = (index: number, id: string, name: string, args = ''): Json => ({
+  tool_calls: [{ index, id, type: 'function', function: { name, arguments: args } }],
+})
 const toolArgs = (index: number, args: string): Json => ({ tool_calls: [{ index, function: { arguments: args } }] })
-const sse = (chunks: Json[], done = true) => chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
+const sse = (chunks: Json[], done = true) =>
+  chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : '')
 
 /** Runs the translator over `bytes` cut at `cuts` (byte offsets); returns the whole output. */
 function translate(text: string, cuts: number[] = [], model = 'claude-sonnet-4-5'): string {
@@ -114,7 +124,12 @@ const mixed = sse([
   chunk(toolArgs(1, ' "UTC"')),
   chunk(toolArgs(1, '}')),
   chunk({}, 'tool_calls'),
-  usageChunk({ prompt_tokens: 120, completion_tokens: 42, total_tokens: 162, prompt_tokens_details: { cached_tokens: 100 } }),
+  usageChunk({
+    prompt_tokens: 120,
+    completion_tokens: 42,
+    total_tokens: 162,
+    prompt_tokens_details: { cached_tokens: 100 },
+  }),
 ])
 const mixedContent = [
   { type: 'text', text: 'Let me check — 20°C? 🌦' },
@@ -144,12 +159,18 @@ describe('ChatToMessagesStream', () => {
       frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Let me ' } }),
       frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'check — 20°C? 🌦' } }),
       frame('content_block_stop', { index: 0 }),
-      frame('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'call_A', name: 'get_weather', input: {} } }),
+      frame('content_block_start', {
+        index: 1,
+        content_block: { type: 'tool_use', id: 'call_A', name: 'get_weather', input: {} },
+      }),
       frame('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"ci' } }),
       frame('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: 'ty": "Pa' } }),
       frame('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: 'ris"}' } }),
       frame('content_block_stop', { index: 1 }),
-      frame('content_block_start', { index: 2, content_block: { type: 'tool_use', id: 'call_B', name: 'get_time', input: {} } }),
+      frame('content_block_start', {
+        index: 2,
+        content_block: { type: 'tool_use', id: 'call_B', name: 'get_time', input: {} },
+      }),
       frame('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '{"tz":' } }),
       frame('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: ' "UTC"' } }),
       frame('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '}' } }),
@@ -167,7 +188,12 @@ describe('ChatToMessagesStream', () => {
     const whole = translate(mixed)
     const length = encoder.encode(mixed).length
     for (let cut = 0; cut <= length; cut++) expect(translate(mixed, [cut])).toBe(whole)
-    expect(translate(mixed, Array.from({ length }, (_, i) => i))).toBe(whole)
+    expect(
+      translate(
+        mixed,
+        Array.from({ length }, (_, i) => i),
+      ),
+    ).toBe(whole)
   })
 
   test('blocks stream live: each push returns its frames at once', () => {
@@ -175,10 +201,17 @@ describe('ChatToMessagesStream', () => {
     const push = (c: Json) => parse(t.push(encoder.encode(sse([c], false))))
     expect(push(chunk({ role: 'assistant' })).map((e) => e.event)).toEqual(['message_start'])
     expect(push(chunk({ content: 'Hi' })).map((e) => e.event)).toEqual(['content_block_start', 'content_block_delta'])
-    expect(push(chunk(toolStart(0, 'c', 'f', '{}'))).map((e) => e.event)).toEqual(['content_block_stop', 'content_block_start', 'content_block_delta'])
+    expect(push(chunk(toolStart(0, 'c', 'f', '{}'))).map((e) => e.event)).toEqual([
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+    ])
     expect(push(chunk({}, 'tool_calls')).map((e) => e.event)).toEqual(['content_block_stop'])
     // The usage chunk comes after the finish chunk: the message ends there, before [DONE].
-    expect(push(usageChunk({ prompt_tokens: 3, completion_tokens: 4 })).map((e) => e.event)).toEqual(['message_delta', 'message_stop'])
+    expect(push(usageChunk({ prompt_tokens: 3, completion_tokens: 4 })).map((e) => e.event)).toEqual([
+      'message_delta',
+      'message_stop',
+    ])
     expect(t.push(encoder.encode('data: [DONE]\n\n'))).toBe('')
     expect(t.end()).toBe('')
   })
@@ -206,7 +239,16 @@ describe('ChatToMessagesStream', () => {
   })
 
   test('a call whose arguments never complete holds later blocks until finish', () => {
-    const events = parse(translate(sse([chunk(toolStart(0, 'c0', 'a', '')), chunk(toolStart(1, 'c1', 'b', '{"k":1}')), chunk({ content: 'x' }), chunk({}, 'tool_calls')])))
+    const events = parse(
+      translate(
+        sse([
+          chunk(toolStart(0, 'c0', 'a', '')),
+          chunk(toolStart(1, 'c1', 'b', '{"k":1}')),
+          chunk({ content: 'x' }),
+          chunk({}, 'tool_calls'),
+        ]),
+      ),
+    )
     expectWellFormed(events)
     expect(content(events)).toEqual([
       { type: 'tool_use', id: 'c0', name: 'a', input: {} },
@@ -240,12 +282,45 @@ describe('ChatToMessagesStream', () => {
   })
 
   const endings: [string, string, Json, Json][] = [
-    ['usage in the finish chunk', sse([chunk({ content: 'x' }, 'length', { usage: { prompt_tokens: 5, completion_tokens: 9 } })]), { stop_reason: 'max_tokens', stop_sequence: null }, { input_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 9 }],
-    ['no usage chunk (message_delta at [DONE])', sse([chunk({ content: 'x' }), chunk({}, 'stop')]), { stop_reason: 'end_turn', stop_sequence: null }, { output_tokens: 0 }],
-    ['finish but no [DONE] (server that never sends it)', sse([chunk({ content: 'x' }), chunk({}, 'content_filter')], false), { stop_reason: 'refusal', stop_sequence: null }, { output_tokens: 0 }],
-    ['unknown finish reason', sse([chunk({ content: 'x' }), chunk({}, 'eos')]), { stop_reason: 'end_turn', stop_sequence: null }, { output_tokens: 0 }],
-    ['vLLM matched stop string', sse([chunk({ content: 'x' }), chunk({}, 'stop')]).replace('"finish_reason":"stop"', '"finish_reason":"stop","stop_reason":"END"'), { stop_reason: 'stop_sequence', stop_sequence: 'END' }, { output_tokens: 0 }],
-    ['[DONE] without finish_reason', sse([chunk({ content: 'x' })]), { stop_reason: 'end_turn', stop_sequence: null }, { output_tokens: 0 }],
+    [
+      'usage in the finish chunk',
+      sse([chunk({ content: 'x' }, 'length', { usage: { prompt_tokens: 5, completion_tokens: 9 } })]),
+      { stop_reason: 'max_tokens', stop_sequence: null },
+      { input_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 9 },
+    ],
+    [
+      'no usage chunk (message_delta at [DONE])',
+      sse([chunk({ content: 'x' }), chunk({}, 'stop')]),
+      { stop_reason: 'end_turn', stop_sequence: null },
+      { output_tokens: 0 },
+    ],
+    [
+      'finish but no [DONE] (server that never sends it)',
+      sse([chunk({ content: 'x' }), chunk({}, 'content_filter')], false),
+      { stop_reason: 'refusal', stop_sequence: null },
+      { output_tokens: 0 },
+    ],
+    [
+      'unknown finish reason',
+      sse([chunk({ content: 'x' }), chunk({}, 'eos')]),
+      { stop_reason: 'end_turn', stop_sequence: null },
+      { output_tokens: 0 },
+    ],
+    [
+      'vLLM matched stop string',
+      sse([chunk({ content: 'x' }), chunk({}, 'stop')]).replace(
+        '"finish_reason":"stop"',
+        '"finish_reason":"stop","stop_reason":"END"',
+      ),
+      { stop_reason: 'stop_sequence', stop_sequence: 'END' },
+      { output_tokens: 0 },
+    ],
+    [
+      '[DONE] without finish_reason',
+      sse([chunk({ content: 'x' })]),
+      { stop_reason: 'end_turn', stop_sequence: null },
+      { output_tokens: 0 },
+    ],
   ]
   for (const [name, text, delta, usage] of endings) {
     test(`ending: ${name}`, () => {
@@ -257,7 +332,14 @@ describe('ChatToMessagesStream', () => {
   }
 
   test('an empty answer: message_start, message_delta, message_stop and nothing else', () => {
-    for (const text of ['data: [DONE]\n\n', sse([chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usageChunk({ prompt_tokens: 1, completion_tokens: 0 })])]) {
+    for (const text of [
+      'data: [DONE]\n\n',
+      sse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({}, 'stop'),
+        usageChunk({ prompt_tokens: 1, completion_tokens: 0 }),
+      ]),
+    ]) {
       const events = parse(translate(text))
       expectWellFormed(events)
       expect(events.map((e) => e.event)).toEqual(['message_start', 'message_delta', 'message_stop'])
@@ -266,19 +348,39 @@ describe('ChatToMessagesStream', () => {
 
   test('comments, CRLF line ends and chunks after message_stop are tolerated', () => {
     const text = `: OPENROUTER PROCESSING\r\n\r\n${sse([chunk({ content: 'x' }, 'stop', { usage: { prompt_tokens: 1, completion_tokens: 1 } })]).replaceAll('\n', '\r\n')}`
-    const events = parse(translate(`${text.replace('data: [DONE]', `data: ${JSON.stringify(chunk({ content: 'late' }))}\r\n\r\ndata: [DONE]`)}`))
+    const events = parse(
+      translate(
+        `${text.replace('data: [DONE]', `data: ${JSON.stringify(chunk({ content: 'late' }))}\r\n\r\ndata: [DONE]`)}`,
+      ),
+    )
     expectWellFormed(events)
     expect(content(events)).toEqual([{ type: 'text', text: 'x' }])
   })
 
   const failures: [string, string, RegExp][] = [
-    ['an error event mid-stream', `${sse([chunk({ content: 'x' })], false)}data: {"error":{"message":"The server had an error","type":"server_error"}}\n\n`, /The server had an error/],
-    ['a named error event', `${sse([chunk({ content: 'x' })], false)}event: error\ndata: {"message":"overloaded"}\n\n`, /overloaded/],
+    [
+      'an error event mid-stream',
+      `${sse([chunk({ content: 'x' })], false)}data: {"error":{"message":"The server had an error","type":"server_error"}}\n\n`,
+      /The server had an error/,
+    ],
+    [
+      'a named error event',
+      `${sse([chunk({ content: 'x' })], false)}event: error\ndata: {"message":"overloaded"}\n\n`,
+      /overloaded/,
+    ],
     ['an Ollama-style string error', 'data: {"error":"model not loaded"}\n\n', /model not loaded/],
-    ['the stream cut before finishing', sse([chunk({ content: 'x' }), chunk(toolStart(0, 'c', 'f', '{"a'))], false), /ended before the response was complete/],
+    [
+      'the stream cut before finishing',
+      sse([chunk({ content: 'x' }), chunk(toolStart(0, 'c', 'f', '{"a'))], false),
+      /ended before the response was complete/,
+    ],
     ['an empty stream', '', /ended before/],
     ['an event that is not JSON', 'data: {oops\n\n', /not JSON/],
-    ['more arguments after a call completed', sse([chunk(toolStart(0, 'c', 'f', '{}')), chunk(toolStart(1, 'd', 'g', '{}')), chunk(toolArgs(0, '{"x":1}'))]), /after they were complete/],
+    [
+      'more arguments after a call completed',
+      sse([chunk(toolStart(0, 'c', 'f', '{}')), chunk(toolStart(1, 'd', 'g', '{}')), chunk(toolArgs(0, '{"x":1}'))]),
+      /after they were complete/,
+    ],
   ]
   for (const [name, text, message] of failures) {
     test(`throws on ${name}`, () => {
@@ -310,7 +412,11 @@ describe('the official SDK reassembles the translated stream', () => {
       fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
     })
   }
-  const params = { model: 'claude-gateway-test', max_tokens: 100, messages: [{ role: 'user' as const, content: 'weather?' }] }
+  const params = {
+    model: 'claude-gateway-test',
+    max_tokens: 100,
+    messages: [{ role: 'user' as const, content: 'weather?' }],
+  }
 
   test('MessageStream.finalMessage()', async () => {
     const stream = sdkOver(mixed).messages.stream(params)
@@ -331,7 +437,9 @@ describe('the official SDK reassembles the translated stream', () => {
   })
 
   test('an upstream error mid-stream reaches the SDK as an error', async () => {
-    const stream = sdkOver(`${sse([chunk({ content: 'x' })], false)}data: {"error":{"message":"boom"}}\n\n`).messages.stream(params)
+    const stream = sdkOver(
+      `${sse([chunk({ content: 'x' })], false)}data: {"error":{"message":"boom"}}\n\n`,
+    ).messages.stream(params)
     await expect(stream.finalMessage()).rejects.toThrow()
   })
 })

@@ -65,7 +65,10 @@ describe('breaker metrics', () => {
     let health = new Map([['a', a]])
     const m = createMetricSet({ inflight: { count: 0 }, health: () => health })
     a.failure()
-    expect(breakerLines(exposition(m.families))).toEqual(['crabllm_provider_cooldown{provider="a"} 1', 'crabllm_provider_cooldowns_total{provider="a"} 1'])
+    expect(breakerLines(exposition(m.families))).toEqual([
+      'crabllm_provider_cooldown{provider="a"} 1',
+      'crabllm_provider_cooldowns_total{provider="a"} 1',
+    ])
     health = new Map([
       ['a', a],
       ['b', new Health(1, 1000)],

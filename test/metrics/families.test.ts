@@ -4,15 +4,34 @@
 // families of every shape and for the gateway's whole metric set.
 import { describe, expect, test } from 'bun:test'
 import * as prom from 'prom-client'
-import { Collected, Counter, escapeLabelValue, exposition, formatValue, Gauge, Histogram, type MetricFamily } from '../../src/metrics/families'
+import {
+  Collected,
+  Counter,
+  escapeLabelValue,
+  exposition,
+  formatValue,
+  Gauge,
+  Histogram,
+  type MetricFamily,
+} from '../../src/metrics/families'
 import type { BreakerState } from '../../src/routing/health'
-import { createMetricSet, DURATION_BUCKETS, type MetricSet, statusClass, type TokenKind } from '../../src/metrics/registry'
+import {
+  createMetricSet,
+  DURATION_BUCKETS,
+  type MetricSet,
+  statusClass,
+  type TokenKind,
+} from '../../src/metrics/registry'
 
 // --- the text for known recordings ---
 
 describe('text exposition', () => {
   test('a labelled counter: one line per child, in the order first used, label values escaped', () => {
-    const c = new Counter({ name: 'x_total', help: 'Help with a \\ backslash,\na newline and "quotes".', labelNames: ['a', 'b'] })
+    const c = new Counter({
+      name: 'x_total',
+      help: 'Help with a \\ backslash,\na newline and "quotes".',
+      labelNames: ['a', 'b'],
+    })
     c.labels('plain', 'second').inc()
     c.labels('back\\slash', 'quote"d').inc(2)
     c.labels('new\nline', '').inc(0)
@@ -36,7 +55,9 @@ describe('text exposition', () => {
     child.inc(-1)
     child.inc(Number.NaN)
     expect(child.value).toBe(0.000017 + 0.000017 + 0.000015)
-    expect(c.render()).toBe(`# HELP cost_usd_total Cost.\n# TYPE cost_usd_total counter\ncost_usd_total{model="m"} ${0.000017 + 0.000017 + 0.000015}`)
+    expect(c.render()).toBe(
+      `# HELP cost_usd_total Cost.\n# TYPE cost_usd_total counter\ncost_usd_total{model="m"} ${0.000017 + 0.000017 + 0.000015}`,
+    )
   })
 
   test('a labelled family nothing recorded into prints its HELP and TYPE only; an unlabelled one prints 0', () => {
@@ -156,7 +177,8 @@ function seeded(seed: number): () => number {
 function twin(family: MetricFamily, register: prom.Registry, read?: () => number): void {
   const base = { name: family.name, help: family.help, registers: [register] }
   if (family instanceof Counter) new prom.Counter({ ...base, labelNames: [...family.labelNames] })
-  else if (family instanceof Histogram) new prom.Histogram({ ...base, labelNames: [...family.labelNames], buckets: [...family.buckets] })
+  else if (family instanceof Histogram)
+    new prom.Histogram({ ...base, labelNames: [...family.labelNames], buckets: [...family.buckets] })
   else if (family instanceof Gauge)
     new prom.Gauge({
       ...base,
@@ -194,7 +216,17 @@ const promGauge = (r: prom.Registry, name: string) => r.getSingleMetric(name) as
 
 const pick = <T>(random: () => number, values: readonly T[]): T => values[Math.floor(random() * values.length)]!
 /** Label values that need escaping or look like prom-client's internal hash syntax, and plain ones. */
-const LABEL_VALUES = ['chat', 'gpt-4o-mini', 'llama3:8b', 'a,b', 'back\\slash', 'say "hi"', 'two\nlines', '', 'ünïcode ✓']
+const LABEL_VALUES = [
+  'chat',
+  'gpt-4o-mini',
+  'llama3:8b',
+  'a,b',
+  'back\\slash',
+  'say "hi"',
+  'two\nlines',
+  '',
+  'ünïcode ✓',
+]
 /** Bucket bounds themselves (they belong to their own bucket), between them, 0, and above the last. */
 const OBSERVATIONS = [...DURATION_BUCKETS, 0, 1e-9, 0.0007, 0.3, 3.25, 599.999, 601, 7200]
 /** Integer token counts (0 included) and micro-dollar costs as the extension adds them. */
@@ -204,11 +236,20 @@ describe('the same recordings render the same bytes as prom-client', () => {
   test('families of every shape', async () => {
     const random = seeded(7)
     const ours = [
-      new Counter({ name: 'lab_total', help: 'Labelled "counter" \\ with\nescapes.', labelNames: ['route', 'model', 'provider'] }),
+      new Counter({
+        name: 'lab_total',
+        help: 'Labelled "counter" \\ with\nescapes.',
+        labelNames: ['route', 'model', 'provider'],
+      }),
       new Counter({ name: 'one_total', help: 'One label.', labelNames: ['reason'] }),
       new Counter({ name: 'none_total', help: 'Unlabelled.', labelNames: [] }),
       new Counter({ name: 'never_total', help: 'Never used.', labelNames: ['x'] }),
-      new Histogram({ name: 'lab_seconds', help: 'Labelled histogram.', labelNames: ['route', 'model'], buckets: DURATION_BUCKETS }),
+      new Histogram({
+        name: 'lab_seconds',
+        help: 'Labelled histogram.',
+        labelNames: ['route', 'model'],
+        buckets: DURATION_BUCKETS,
+      }),
       new Histogram({ name: 'none_seconds', help: 'Unlabelled histogram.', labelNames: [], buckets: [0.1, 1, 10] }),
       new Gauge({ name: 'up_down', help: 'A gauge.' }),
     ] as const
@@ -259,7 +300,8 @@ describe('the same recordings render the same bytes as prom-client', () => {
     const breakers = new Map<string, { state: BreakerState; trips: number }>()
     const m = createMetricSet({ inflight, health: () => breakers })
     const register = new prom.Registry()
-    for (const f of m.families) twin(f, register, f.name === 'crabllm_in_flight_requests' ? () => inflight.count : undefined)
+    for (const f of m.families)
+      twin(f, register, f.name === 'crabllm_in_flight_requests' ? () => inflight.count : undefined)
     const record = recorder(m, register)
 
     const routes = ['chat', 'embeddings', 'messages']
@@ -298,7 +340,11 @@ describe('the same recordings render the same bytes as prom-client', () => {
           break
         case 8:
           if (random() < 0.5) record.stream(random() < 0.6 ? 1 : -1)
-          else breakers.set(provider, { state: pick(random, ['closed', 'open', 'half_open'] as const), trips: Math.floor(random() * 4) })
+          else
+            breakers.set(provider, {
+              state: pick(random, ['closed', 'open', 'half_open'] as const),
+              trips: Math.floor(random() * 4),
+            })
           break
         default:
           inflight.count = Math.floor(random() * 5)

@@ -8,7 +8,15 @@ import { earlyRefusal, extensionRefusal } from '../../src/metrics/refusals'
 import { attemptOutcome } from '../../src/metrics/observer'
 import { ClientClosedError } from '../../src/routing/dispatch'
 import { UpstreamHttpError } from '../../src/routing/upstream-error'
-import { GatewayError, invalidApiKey, modelNotAllowed, modelNotFound, requestTooLarge, upstreamTimeout, upstreamUnreachable } from '../../src/server/errors'
+import {
+  GatewayError,
+  invalidApiKey,
+  modelNotAllowed,
+  modelNotFound,
+  requestTooLarge,
+  upstreamTimeout,
+  upstreamUnreachable,
+} from '../../src/server/errors'
 import { provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, closedPort, openAiError, startMockUpstream } from '../support/mock-upstream'
 
@@ -32,7 +40,8 @@ function parseExposition(text: string): Sample[] {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
     if (!match) throw new Error(`not an exposition line: ${line}`)
     const labels: Record<string, string> = {}
-    for (const l of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c))
+    for (const l of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c))
     samples.push({ name: match[1]!, labels, value: Number(match[3]) })
   }
   return samples
@@ -43,12 +52,15 @@ class Scrape {
   /** Every series of `name` as "k=v,k=v" (label order as listed) → value. */
   series(name: string, labelOrder: string[]): Record<string, number> {
     const out: Record<string, number> = {}
-    for (const s of this.samples) if (s.name === name) out[labelOrder.map((k) => `${k}=${s.labels[k]}`).join(',')] = s.value
+    for (const s of this.samples)
+      if (s.name === name) out[labelOrder.map((k) => `${k}=${s.labels[k]}`).join(',')] = s.value
     return out
   }
   /** The one series of `name` whose labels include `match`; undefined when absent. */
   value(name: string, match: Record<string, string> = {}): number | undefined {
-    const found = this.samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+    const found = this.samples.filter(
+      (s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v),
+    )
     if (found.length > 1) throw new Error(`${name} ${JSON.stringify(match)} matches ${found.length} series`)
     return found[0]?.value
   }
@@ -65,7 +77,11 @@ async function scrape(gw: TestGateway, token?: string): Promise<Scrape> {
 }
 
 const post = (gw: TestGateway, path: string, body: unknown, key = KEY) =>
-  gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) })
+  gw.fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  })
 
 // --- the known sequence ---
 
@@ -100,7 +116,11 @@ ttl_seconds = 300
     )
     let n = 0
     /** A chat no other request in this test sends (so that only the deliberate repeat hits the cache). */
-    const ask = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${++n}` }], ...extra })
+    const ask = (extra: Record<string, unknown> = {}) => ({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `question ${++n}` }],
+      ...extra,
+    })
 
     // 3 chats answered (usage 9 + 4 each, from the mock's canned completion).
     const first = ask()
@@ -142,7 +162,11 @@ ttl_seconds = 300
     expect((await post(gw, '/v1/chat/completions', { ...ask(), model: 'no-such-model' })).status).toBe(404)
     // The other surfaces.
     expect((await post(gw, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' })).status).toBe(200)
-    const message = await post(gw, '/v1/messages', { model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] })
+    const message = await post(gw, '/v1/messages', {
+      model: 'gpt-4o-mini',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'hello' }],
+    })
     expect(message.status).toBe(200)
     await message.text()
 
@@ -168,8 +192,12 @@ ttl_seconds = 300
       'route=embeddings,model=text-embedding-3-small,provider=a': 1,
       'route=messages,model=gpt-4o-mini,provider=a': 1,
     })
-    expect(m.value('crabllm_request_duration_seconds_bucket', { route: 'chat', model: 'fb', provider: 'b', le: '+Inf' })).toBe(1)
-    expect(m.series('crabllm_stream_first_byte_seconds_count', ['route', 'model', 'provider'])).toEqual({ 'route=chat,model=gpt-4o-mini,provider=a': 2 })
+    expect(
+      m.value('crabllm_request_duration_seconds_bucket', { route: 'chat', model: 'fb', provider: 'b', le: '+Inf' }),
+    ).toBe(1)
+    expect(m.series('crabllm_stream_first_byte_seconds_count', ['route', 'model', 'provider'])).toEqual({
+      'route=chat,model=gpt-4o-mini,provider=a': 2,
+    })
     expect(m.series('crabllm_upstream_attempts_total', ['provider', 'outcome'])).toEqual({
       'provider=a,outcome=ok': okChats + 2, // + embeddings, messages
       'provider=a,outcome=http_4xx': 1,
@@ -190,20 +218,33 @@ ttl_seconds = 300
     })
     // $1 / $2 per million tokens: 9 + 8 µUSD per JSON answer, 9 + 6 per stream; "fb" has no price.
     expect(Object.keys(m.series('crabllm_cost_usd_total', ['model']))).toEqual(['model=gpt-4o-mini'])
-    expect(m.value('crabllm_cost_usd_total', { model: 'gpt-4o-mini' })).toBeCloseTo((17 * chatAnswers + 15 * 2) / 1e6, 12)
+    expect(m.value('crabllm_cost_usd_total', { model: 'gpt-4o-mini' })).toBeCloseTo(
+      (17 * chatAnswers + 15 * 2) / 1e6,
+      12,
+    )
     // Every chat that reached the cache lookup missed, except the repeat.
-    expect(m.series('crabllm_cache_events_total', ['result'])).toEqual({ 'result=hit': 1, 'result=miss': okChats + 1 + 1 })
-    expect(m.series('crabllm_rejections_total', ['reason'])).toEqual({ 'reason=rate_limit': 1, 'reason=auth': 1, 'reason=model_not_found': 1 })
+    expect(m.series('crabllm_cache_events_total', ['result'])).toEqual({
+      'result=hit': 1,
+      'result=miss': okChats + 1 + 1,
+    })
+    expect(m.series('crabllm_rejections_total', ['reason'])).toEqual({
+      'reason=rate_limit': 1,
+      'reason=auth': 1,
+      'reason=model_not_found': 1,
+    })
     expect(m.value('crabllm_in_flight_requests')).toBe(0)
     expect(m.value('crabllm_open_streams')).toBe(0)
     // No request id, key name or secret in any label value.
-    for (const s of m.samples) for (const v of Object.values(s.labels)) expect(v).not.toMatch(/team|limited|sk-|admin-token|question/)
+    for (const s of m.samples)
+      for (const v of Object.values(s.labels)) expect(v).not.toMatch(/team|limited|sk-|admin-token|question/)
     expect(gw.errors()).toEqual([])
   })
 
   test('a stream counts as in flight and open until it ends, not when its answer starts', async () => {
     await using up = await startMockUpstream()
-    await using gw = await startGateway(`[[keys]]\nname = "team"\nkey = "${KEY}"\n${provider('up', up.url, ['gpt-4o-mini'])}`)
+    await using gw = await startGateway(
+      `[[keys]]\nname = "team"\nkey = "${KEY}"\n${provider('up', up.url, ['gpt-4o-mini'])}`,
+    )
     const release = Promise.withResolvers<void>()
     up.enqueue({ sse: chatChunks(['a', 'b'], 'gpt-4o-mini', true), holdFrames: release.promise, holdFramesAfter: 1 })
     const res = await post(gw, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [], stream: true })
@@ -213,7 +254,9 @@ ttl_seconds = 300
     const during = await scrape(gw)
     expect(during.value('crabllm_in_flight_requests')).toBe(1)
     expect(during.value('crabllm_open_streams')).toBe(1)
-    expect(during.value('crabllm_stream_first_byte_seconds_count', { route: 'chat', model: 'gpt-4o-mini', provider: 'up' })).toBe(1)
+    expect(
+      during.value('crabllm_stream_first_byte_seconds_count', { route: 'chat', model: 'gpt-4o-mini', provider: 'up' }),
+    ).toBe(1)
     expect(during.has('crabllm_requests_total')).toBe(false) // counted when it ends
 
     release.resolve()
@@ -231,7 +274,12 @@ describe('GET /metrics', () => {
   test('exports the process metrics prom-client collects, without the ones Bun cannot fill', async () => {
     await using gw = await startGateway('')
     const m = await scrape(gw)
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes'])
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+    ])
       expect(m.value(name)).toBeGreaterThan(0)
     expect(m.has('nodejs_eventloop_lag_min_seconds')).toBe(false)
     expect(m.has('nodejs_heap_space_size_used_bytes')).toBe(false)
@@ -247,12 +295,16 @@ describe('GET /metrics', () => {
   })
 
   test('with metrics_token: that token or the admin token, else 401', async () => {
-    await using gw = await startGateway(`admin_token = "${ADMIN}"\nmetrics_token = "${METRICS_TOKEN}"\n[[keys]]\nname = "team"\nkey = "${KEY}"\n`)
+    await using gw = await startGateway(
+      `admin_token = "${ADMIN}"\nmetrics_token = "${METRICS_TOKEN}"\n[[keys]]\nname = "team"\nkey = "${KEY}"\n`,
+    )
     const status = async (headers?: Record<string, string>) => (await gw.fetch('/metrics', { headers })).status
     const missing = await gw.fetch('/metrics')
     expect(missing.status).toBe(401)
     expect(missing.headers.get('www-authenticate')).toBe('Bearer')
-    expect((await missing.json()) as unknown).toMatchObject({ error: { type: 'authentication_error', code: 'missing_api_key' } })
+    expect((await missing.json()) as unknown).toMatchObject({
+      error: { type: 'authentication_error', code: 'missing_api_key' },
+    })
     expect(await status({ authorization: `Bearer ${KEY}` })).toBe(401)
     expect(await status({ authorization: 'Bearer metrics-token-0123456789abcdeX' })).toBe(401)
     expect(await status({ authorization: `Bearer ${METRICS_TOKEN}` })).toBe(200)
@@ -305,7 +357,9 @@ describe('label values from errors', () => {
     expect(extensionRefusal(new GatewayError(429, 'requests', 'rate_limit_exceeded', 'x'))).toBe('rate_limit')
     expect(extensionRefusal(new GatewayError(402, 'insufficient_quota', 'budget_exceeded', 'x'))).toBe('budget')
     expect(extensionRefusal(upstreamTimeout('p', 10))).toBeUndefined()
-    expect(extensionRefusal(new UpstreamHttpError('p', 429, new Uint8Array(), 'application/json', undefined))).toBeUndefined()
+    expect(
+      extensionRefusal(new UpstreamHttpError('p', 429, new Uint8Array(), 'application/json', undefined)),
+    ).toBeUndefined()
   })
 
   test.each([

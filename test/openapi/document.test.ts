@@ -100,7 +100,9 @@ describe('the document', () => {
     const app = createApp(createContext(config, { log: memoryLogger('error') }))
     // ALL routes are the admin API's catch-alls (401/404 for unknown admin paths), not endpoints.
     const registered = new Set(
-      app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toUpperCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+      app.routes
+        .filter((r) => r.method !== 'ALL')
+        .map((r) => `${r.method.toUpperCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
     )
     const documented = new Set(
       Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
@@ -117,12 +119,18 @@ describe('the document', () => {
   test('documents request, answer and error bodies, and the security of each route', () => {
     const paths = document.paths as Record<string, Record<string, Record<string, any>>>
     const chat = paths['/v1/chat/completions']!.post!
-    expect(chat.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ChatCompletionRequest' })
-    expect(chat.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ChatCompletion' })
+    expect(chat.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ChatCompletionRequest',
+    })
+    expect(chat.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ChatCompletion',
+    })
     expect(chat.responses['200'].content['text/event-stream']).toBeDefined()
     expect(chat.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' })
     expect(chat.security).toEqual([{ apiKey: [] }, { apiKeyHeader: [] }])
-    expect(paths['/v1/messages']!.post!.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AnthropicErrorBody' })
+    expect(paths['/v1/messages']!.post!.responses['400'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/AnthropicErrorBody',
+    })
     expect(paths['/v1/admin/keys']!.post!.security).toEqual([{ adminToken: [] }])
     expect(paths['/v1/admin/keys']!.post!.responses['201']).toBeDefined()
     expect(paths['/health']!.get!.security).toEqual([])
@@ -144,7 +152,13 @@ describe('the document', () => {
 
   test('wire schemas stay open: fields the gateway does not know are allowed', () => {
     const schemas = (document.components as Record<string, Record<string, Record<string, unknown>>>).schemas!
-    for (const name of ['ChatCompletionRequest', 'EmbeddingsRequest', 'AnthropicMessagesRequest', 'ImageGenerationRequest', 'SpeechRequest'])
+    for (const name of [
+      'ChatCompletionRequest',
+      'EmbeddingsRequest',
+      'AnthropicMessagesRequest',
+      'ImageGenerationRequest',
+      'SpeechRequest',
+    ])
       expect(schemas[name]!.additionalProperties, name).toBeUndefined()
   })
 })
@@ -181,7 +195,9 @@ describe('served', () => {
   })
 
   test('GET /docs/scalar.js is the embedded Scalar bundle, cached for a year, gzipped when asked', async () => {
-    const response = await gateway.fetch(`${SCALAR_PATH}?v=${SCALAR_VERSION}`, { headers: { 'accept-encoding': 'identity' } })
+    const response = await gateway.fetch(`${SCALAR_PATH}?v=${SCALAR_VERSION}`, {
+      headers: { 'accept-encoding': 'identity' },
+    })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
@@ -191,7 +207,10 @@ describe('served', () => {
     expect(script).toContain('createApiReference')
     expect(script).not.toMatch(/https?:\/\/cdn\.|jsdelivr\.net|unpkg\.com/)
 
-    const gzipped = await fetch(`${gateway.url}${SCALAR_PATH}`, { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit)
+    const gzipped = await fetch(`${gateway.url}${SCALAR_PATH}`, {
+      headers: { 'accept-encoding': 'gzip' },
+      decompress: false,
+    } as RequestInit)
     expect(gzipped.headers.get('content-encoding')).toBe('gzip')
     const bytes = new Uint8Array(await gzipped.arrayBuffer())
     expect(bytes.byteLength).toBeLessThan(script.length / 2)

@@ -4,10 +4,23 @@ import { echoKind } from '../../src/providers/echo'
 import { countTokens } from '../../src/providers/echo/tokens'
 import type { Endpoint, Provider } from '../../src/providers/provider'
 
-const CONFIG: ProviderConfig = { kind: 'echo', models: [], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 }
+const CONFIG: ProviderConfig = {
+  kind: 'echo',
+  models: [],
+  weight: 1,
+  max_retries: 2,
+  timeout: 30,
+  stream_idle_timeout: 60,
+  cooldown_failures: 5,
+  cooldown_seconds: 30,
+}
 const echo: Provider = echoKind.create('e', echoKind.normalize!(CONFIG))
 
-function send(endpoint: Endpoint, json: Record<string, unknown>, options: { stream?: boolean; signal?: AbortSignal } = {}) {
+function send(
+  endpoint: Endpoint,
+  json: Record<string, unknown>,
+  options: { stream?: boolean; signal?: AbortSignal } = {},
+) {
   const body = new TextEncoder().encode(JSON.stringify(json))
   return echo.send({
     endpoint,
@@ -67,14 +80,27 @@ describe('echo chat', () => {
     expect(body.id).toMatch(/^chatcmpl-echo[0-9a-f]{24}$/)
     expect(Number.isInteger(body.created)).toBe(true)
     expect(body.choices).toEqual([
-      { index: 0, message: { role: 'assistant', content: 'Hello, crab world!', refusal: null }, logprobs: null, finish_reason: 'stop' },
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello, crab world!', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
     ])
     // Hello , crab world ! = 5 tokens; prompt = 3 + 4 messages × 3 + (2 + 2 + 2 + 5)
     expect(body.usage).toEqual({ prompt_tokens: 26, completion_tokens: 5, total_tokens: 31 })
   })
 
   test.each([
-    ['text parts joined by newlines', [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'b' }], 'a\nb'],
+    [
+      'text parts joined by newlines',
+      [
+        { type: 'text', text: 'a' },
+        { type: 'image_url', image_url: { url: 'x' } },
+        { type: 'text', text: 'b' },
+      ],
+      'a\nb',
+    ],
     ['null content', null, ''],
     ['an empty string', '', ''],
   ])('reads %s', async (_name, content, expected) => {
@@ -108,7 +134,9 @@ describe('echo chat', () => {
       expect(e.model).toBe('echo')
       expect(e.usage).toBeUndefined()
     }
-    expect(role.choices).toEqual([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])
+    expect(role.choices).toEqual([
+      { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+    ])
     expect(finish.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }])
     expect(rest.length).toBeGreaterThan(1) // split into several chunks
     for (const e of rest) expect(e.choices[0].finish_reason).toBeNull()
@@ -127,11 +155,18 @@ describe('echo chat', () => {
     expect(events.filter((e) => e.usage).length).toBe(1)
   })
 
-  test.each([[{ include_usage: false }], [{ include_usage: 'yes' }], [undefined]])('has no usage chunk for stream_options %p', async (options) => {
-    const res = await send('chat', { messages: [{ role: 'user', content: 'hi' }], stream_options: options }, { stream: true })
-    const { events } = await frames(res)
-    expect(events.some((e) => 'usage' in e)).toBe(false)
-  })
+  test.each([[{ include_usage: false }], [{ include_usage: 'yes' }], [undefined]])(
+    'has no usage chunk for stream_options %p',
+    async (options) => {
+      const res = await send(
+        'chat',
+        { messages: [{ role: 'user', content: 'hi' }], stream_options: options },
+        { stream: true },
+      )
+      const { events } = await frames(res)
+      expect(events.some((e) => 'usage' in e)).toBe(false)
+    },
+  )
 
   test('streams an empty answer as role, finish and [DONE] only', async () => {
     const res = await send('chat', { messages: [{ role: 'user', content: '' }] }, { stream: true })
@@ -148,7 +183,11 @@ describe('echo chat', () => {
 
   test('errors the stream once the call is aborted', async () => {
     const controller = new AbortController()
-    const res = await send('chat', { messages: [{ role: 'user', content: 'a b c d e f g h i j' }] }, { stream: true, signal: controller.signal })
+    const res = await send(
+      'chat',
+      { messages: [{ role: 'user', content: 'a b c d e f g h i j' }] },
+      { stream: true, signal: controller.signal },
+    )
     const reader = res.body!.getReader()
     await reader.read()
     controller.abort(new Error('gone'))
@@ -169,7 +208,14 @@ describe('echo chat', () => {
     ['a null message', [null], 'messages[0]'],
     ['a list as a message', [[]], 'messages[0]'],
     ['a message without a role', [{ content: 'x' }], 'messages[0].role'],
-    ['a numeric content', [{ role: 'user', content: 'ok' }, { role: 'user', content: 42 }], 'messages[1].content'],
+    [
+      'a numeric content',
+      [
+        { role: 'user', content: 'ok' },
+        { role: 'user', content: 42 },
+      ],
+      'messages[1].content',
+    ],
     ['an object content', [{ role: 'user', content: { text: 'x' } }], 'messages[0].content'],
     ['a null content part', [{ role: 'user', content: [null] }], 'messages[0].content'],
   ])('rejects %s with a 400 naming %p', async (_name, messages, param) => {
@@ -177,7 +223,9 @@ describe('echo chat', () => {
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/json')
     const body = await json(res)
-    expect(body).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code: 'invalid_value' } })
+    expect(body).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param, code: 'invalid_value' },
+    })
     expect(body.error.message).toContain(param)
   })
 
@@ -217,13 +265,16 @@ describe('echo embeddings', () => {
     expect(a.data[0].embedding).not.toEqual(b.data[0].embedding)
   })
 
-  test.each([[1], [3], [16], [17], [33], [256], [4096]])('honours dimensions = %p with a unit vector', async (dimensions) => {
-    const body = await json(await send('embeddings', { input: 'x', dimensions }))
-    const v = body.data[0].embedding as number[]
-    expect(v.length).toBe(dimensions)
-    expect(norm(v)).toBeCloseTo(1, 4)
-    expect(v.every((x) => Number.isFinite(x))).toBe(true)
-  })
+  test.each([[1], [3], [16], [17], [33], [256], [4096]])(
+    'honours dimensions = %p with a unit vector',
+    async (dimensions) => {
+      const body = await json(await send('embeddings', { input: 'x', dimensions }))
+      const v = body.data[0].embedding as number[]
+      expect(v.length).toBe(dimensions)
+      expect(norm(v)).toBeCloseTo(1, 4)
+      expect(v.every((x) => Number.isFinite(x))).toBe(true)
+    },
+  )
 
   test('uses distinct values past the first 16 dimensions', async () => {
     const body = await json(await send('embeddings', { input: 'x', dimensions: 64 }))
@@ -276,7 +327,9 @@ describe('echo embeddings', () => {
     const res = await send('embeddings', request)
     expect(res.status).toBe(400)
     const body = await json(res)
-    expect(body).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code: 'invalid_value' } })
+    expect(body).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param, code: 'invalid_value' },
+    })
     expect(body.error.message).toContain(param)
   })
 })

@@ -37,8 +37,19 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
 
 describe('the OpenAI family: GET {base_url}/models → data[].id', () => {
   test('openai sends the key as Bearer and reads data[].id', async () => {
-    mock.enqueue({ json: { object: 'list', data: [{ id: 'gpt-4o', object: 'model' }, { id: 'gpt-4o-mini', object: 'model' }] } })
-    const models = await discoverModels('oa', config({ kind: 'openai', api_key: 'sk-list-openai-1234', base_url: `${mock.url}/v1` }))
+    mock.enqueue({
+      json: {
+        object: 'list',
+        data: [
+          { id: 'gpt-4o', object: 'model' },
+          { id: 'gpt-4o-mini', object: 'model' },
+        ],
+      },
+    })
+    const models = await discoverModels(
+      'oa',
+      config({ kind: 'openai', api_key: 'sk-list-openai-1234', base_url: `${mock.url}/v1` }),
+    )
     expect(models).toEqual(['gpt-4o', 'gpt-4o-mini'])
     expect(mock.requests[0]!.method).toBe('GET')
     expect(mock.requests[0]!.path).toBe('/v1/models')
@@ -46,8 +57,13 @@ describe('the OpenAI family: GET {base_url}/models → data[].id', () => {
   })
 
   test('ollama and custom kinds use the same listing; no key, no authorization header', async () => {
-    mock.enqueue({ json: { object: 'list', data: [{ id: 'llama3.2:latest' }] } }, { json: { data: [{ id: 'qwen' }, { id: 'qwen' }, { id: 7 }] } })
-    expect(await discoverModels('ol', config({ kind: 'ollama', base_url: `${mock.url}/v1/` }))).toEqual(['llama3.2:latest'])
+    mock.enqueue(
+      { json: { object: 'list', data: [{ id: 'llama3.2:latest' }] } },
+      { json: { data: [{ id: 'qwen' }, { id: 'qwen' }, { id: 7 }] } },
+    )
+    expect(await discoverModels('ol', config({ kind: 'ollama', base_url: `${mock.url}/v1/` }))).toEqual([
+      'llama3.2:latest',
+    ])
     expect(mock.requests[0]!.path).toBe('/v1/models')
     expect(mock.requests[0]!.headers.authorization).toBeUndefined()
     // duplicates folded, items without a string id skipped
@@ -55,8 +71,20 @@ describe('the OpenAI family: GET {base_url}/models → data[].id', () => {
   })
 
   test("an upstream error keeps its status, type, code and message (prefixed with the provider's name)", async () => {
-    mock.enqueue({ status: 401, json: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } })
-    const err = await failure(discoverModels('oa', config({ kind: 'openai', api_key: 'sk-wrong-0000000000', base_url: `${mock.url}/v1` })))
+    mock.enqueue({
+      status: 401,
+      json: {
+        error: {
+          message: 'Incorrect API key provided.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      },
+    })
+    const err = await failure(
+      discoverModels('oa', config({ kind: 'openai', api_key: 'sk-wrong-0000000000', base_url: `${mock.url}/v1` })),
+    )
     expect(err.status).toBe(401)
     expect(err.type).toBe('authentication_error')
     expect(err.code).toBe('invalid_api_key')
@@ -64,7 +92,10 @@ describe('the OpenAI family: GET {base_url}/models → data[].id', () => {
   })
 
   test("ollama's {error: string} and a body that is not JSON keep their text", async () => {
-    mock.enqueue({ status: 404, json: { error: 'model listing disabled' } }, { status: 503, body: 'upstream down for maintenance' })
+    mock.enqueue(
+      { status: 404, json: { error: 'model listing disabled' } },
+      { status: 503, body: 'upstream down for maintenance' },
+    )
     const a = await failure(discoverModels('ol', config({ kind: 'ollama', base_url: `${mock.url}/v1` })))
     expect([a.status, a.message]).toEqual([404, "Provider 'ol' could not list its models: model listing disabled"])
     const b = await failure(discoverModels('ol', config({ kind: 'ollama', base_url: `${mock.url}/v1` })))
@@ -86,12 +117,35 @@ describe('the OpenAI family: GET {base_url}/models → data[].id', () => {
 describe('anthropic: GET {base}/models with x-api-key and anthropic-version, paged by after_id', () => {
   test('follows has_more/last_id across pages', async () => {
     mock.enqueue(
-      { json: { data: [{ type: 'model', id: 'claude-sonnet-4-5' }, { type: 'model', id: 'claude-opus-4-1' }], has_more: true, first_id: 'claude-sonnet-4-5', last_id: 'claude-opus-4-1' } },
-      { json: { data: [{ type: 'model', id: 'claude-3-5-haiku-latest' }], has_more: false, first_id: 'claude-3-5-haiku-latest', last_id: 'claude-3-5-haiku-latest' } },
+      {
+        json: {
+          data: [
+            { type: 'model', id: 'claude-sonnet-4-5' },
+            { type: 'model', id: 'claude-opus-4-1' },
+          ],
+          has_more: true,
+          first_id: 'claude-sonnet-4-5',
+          last_id: 'claude-opus-4-1',
+        },
+      },
+      {
+        json: {
+          data: [{ type: 'model', id: 'claude-3-5-haiku-latest' }],
+          has_more: false,
+          first_id: 'claude-3-5-haiku-latest',
+          last_id: 'claude-3-5-haiku-latest',
+        },
+      },
     )
-    const models = await discoverModels('an', config({ kind: 'anthropic', api_key: 'sk-ant-list-000000', base_url: `${mock.url}/v1` }))
+    const models = await discoverModels(
+      'an',
+      config({ kind: 'anthropic', api_key: 'sk-ant-list-000000', base_url: `${mock.url}/v1` }),
+    )
     expect(models).toEqual(['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-3-5-haiku-latest'])
-    expect(mock.requests.map((r) => r.path)).toEqual(['/v1/models?limit=1000', '/v1/models?limit=1000&after_id=claude-opus-4-1'])
+    expect(mock.requests.map((r) => r.path)).toEqual([
+      '/v1/models?limit=1000',
+      '/v1/models?limit=1000&after_id=claude-opus-4-1',
+    ])
     expect(mock.requests[0]!.headers['x-api-key']).toBe('sk-ant-list-000000')
     expect(mock.requests[0]!.headers['anthropic-version']).toBe('2023-06-01')
     expect(mock.requests[0]!.headers.authorization).toBeUndefined()
@@ -111,8 +165,13 @@ describe('anthropic: GET {base}/models with x-api-key and anthropic-version, pag
   })
 
   test("Anthropic's error shape is translated, status kept", async () => {
-    mock.enqueue({ status: 401, json: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } })
-    const err = await failure(discoverModels('an', config({ kind: 'anthropic', api_key: 'bad', base_url: `${mock.url}/v1` })))
+    mock.enqueue({
+      status: 401,
+      json: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+    })
+    const err = await failure(
+      discoverModels('an', config({ kind: 'anthropic', api_key: 'bad', base_url: `${mock.url}/v1` })),
+    )
     expect([err.status, err.type, err.code]).toEqual([401, 'authentication_error', 'authentication_error'])
     expect(err.message).toContain('invalid x-api-key')
   })
@@ -130,11 +189,24 @@ describe('google: GET {base}/models with x-goog-api-key, paged by nextPageToken'
           nextPageToken: 'page two',
         },
       },
-      { json: { models: [{ name: 'models/text-embedding-004', supportedGenerationMethods: ['embedContent'] }, { name: 'models/bare' }] } },
+      {
+        json: {
+          models: [
+            { name: 'models/text-embedding-004', supportedGenerationMethods: ['embedContent'] },
+            { name: 'models/bare' },
+          ],
+        },
+      },
     )
-    const models = await discoverModels('g', config({ kind: 'gemini', api_key: 'AIza-list-key-0000', base_url: `${mock.url}/v1beta` }))
+    const models = await discoverModels(
+      'g',
+      config({ kind: 'gemini', api_key: 'AIza-list-key-0000', base_url: `${mock.url}/v1beta` }),
+    )
     expect(models).toEqual(['gemini-2.5-flash', 'text-embedding-004', 'bare'])
-    expect(mock.requests.map((r) => r.path)).toEqual(['/v1beta/models?pageSize=1000', '/v1beta/models?pageSize=1000&pageToken=page%20two'])
+    expect(mock.requests.map((r) => r.path)).toEqual([
+      '/v1beta/models?pageSize=1000',
+      '/v1beta/models?pageSize=1000&pageToken=page%20two',
+    ])
     expect(mock.requests[1]!.headers['x-goog-api-key']).toBe('AIza-list-key-0000')
     for (const r of mock.requests) expect(r.path).not.toContain('AIza')
   })
@@ -142,16 +214,25 @@ describe('google: GET {base}/models with x-goog-api-key, paged by nextPageToken'
   test("Gemini's error shape is translated, status kept", async () => {
     mock.enqueue({
       status: 400,
-      json: { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } },
+      json: {
+        error: {
+          code: 400,
+          message: 'API key not valid. Please pass a valid API key.',
+          status: 'INVALID_ARGUMENT',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+        },
+      },
     })
-    const err = await failure(discoverModels('g', config({ kind: 'google', api_key: 'bad', base_url: `${mock.url}/v1beta` })))
+    const err = await failure(
+      discoverModels('g', config({ kind: 'google', api_key: 'bad', base_url: `${mock.url}/v1beta` })),
+    )
     expect([err.status, err.type, err.code]).toEqual([400, 'invalid_request_error', 'api_key_invalid'])
     expect(err.message).toContain('API key not valid')
   })
 })
 
 describe('kinds without a network listing', () => {
-  test("echo lists its built-in models", async () => {
+  test('echo lists its built-in models', async () => {
     expect(await discoverModels('e', { ...config({ kind: 'echo' }), models: [] })).toEqual(['echo'])
   })
 
@@ -169,7 +250,9 @@ describe('kinds without a network listing', () => {
 describe('no answer', () => {
   test('unreachable → 502 upstream_unreachable', async () => {
     const port = await closedPort()
-    const err = await failure(discoverModels('oa', config({ kind: 'openai', api_key: 'k', base_url: `http://127.0.0.1:${port}/v1` })))
+    const err = await failure(
+      discoverModels('oa', config({ kind: 'openai', api_key: 'k', base_url: `http://127.0.0.1:${port}/v1` })),
+    )
     expect([err.status, err.code]).toEqual([502, 'upstream_unreachable'])
     expect(err.message).toContain("provider 'oa'")
   })
@@ -178,7 +261,9 @@ describe('no answer', () => {
     const { promise, resolve } = Promise.withResolvers<void>()
     mock.enqueue({ hold: promise, json: { data: [] } })
     try {
-      const err = await failure(discoverModels('oa', config({ kind: 'openai', api_key: 'k', base_url: `${mock.url}/v1` }), 50))
+      const err = await failure(
+        discoverModels('oa', config({ kind: 'openai', api_key: 'k', base_url: `${mock.url}/v1` }), 50),
+      )
       expect([err.status, err.code]).toEqual([504, 'upstream_timeout'])
     } finally {
       resolve()

@@ -2,7 +2,14 @@
 // recording mocks. Backoff is shortened (FAST_DISPATCH); its jitter is unit-tested in backoff.test.ts.
 import { afterEach, describe, expect, test } from 'bun:test'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, closedPort, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import {
+  chatChunks,
+  chatCompletion,
+  closedPort,
+  openAiError,
+  startMockUpstream,
+  type MockUpstream,
+} from '../support/mock-upstream'
 
 const open: AsyncDisposable[] = []
 afterEach(async () => {
@@ -40,7 +47,9 @@ describe('retries on one deployment', () => {
     const gw = await gateway(provider('a', up.url, ['m'], 'max_retries = 3'))
     const res = await gw.chat(ask)
     expect(res.status).toBe(503)
-    expect(await jsonOf(res)).toEqual({ error: { message: 'overloaded', type: 'server_error', param: null, code: 'overloaded' } })
+    expect(await jsonOf(res)).toEqual({
+      error: { message: 'overloaded', type: 'server_error', param: null, code: 'overloaded' },
+    })
     expect(up.requests.length).toBe(4)
   })
 
@@ -74,7 +83,10 @@ describe('retries on one deployment', () => {
     const up = await mock()
     up.enqueue({ ...openAiError(429, 'slow down', 'rate_limit_error'), headers: { 'retry-after': '7' } })
     const waits: number[] = []
-    const gw = await gateway(provider('a', up.url, ['m']), { retryAfterCapMs: 20_000, sleep: async (ms: number) => void waits.push(ms) })
+    const gw = await gateway(provider('a', up.url, ['m']), {
+      retryAfterCapMs: 20_000,
+      sleep: async (ms: number) => void waits.push(ms),
+    })
     expect((await gw.chat(ask)).status).toBe(200)
     expect(waits).toEqual([7000])
   })
@@ -90,18 +102,24 @@ describe('retries on one deployment', () => {
 })
 
 describe('non-transient answers', () => {
-  test.each([400, 401, 403, 404, 422])('an upstream %i is relayed at once, with no retry and no fallback', async (status) => {
-    const a = await mock()
-    const b = await mock()
-    const error = openAiError(status, `upstream said ${status}`, 'invalid_request_error', 'some_code')
-    a.fallback = () => error
-    const gw = await gateway(provider('a', a.url, ['m'], 'weight = 100') + provider('b', b.url, ['m'], 'weight = 1'), { random: () => 0 })
-    const res = await gw.chat(ask)
-    expect(res.status).toBe(status)
-    expect(await jsonOf(res)).toEqual(error.json as object)
-    expect(a.requests.length).toBe(1)
-    expect(b.requests.length).toBe(0)
-  })
+  test.each([400, 401, 403, 404, 422])(
+    'an upstream %i is relayed at once, with no retry and no fallback',
+    async (status) => {
+      const a = await mock()
+      const b = await mock()
+      const error = openAiError(status, `upstream said ${status}`, 'invalid_request_error', 'some_code')
+      a.fallback = () => error
+      const gw = await gateway(
+        provider('a', a.url, ['m'], 'weight = 100') + provider('b', b.url, ['m'], 'weight = 1'),
+        { random: () => 0 },
+      )
+      const res = await gw.chat(ask)
+      expect(res.status).toBe(status)
+      expect(await jsonOf(res)).toEqual(error.json as object)
+      expect(a.requests.length).toBe(1)
+      expect(b.requests.length).toBe(0)
+    },
+  )
 })
 
 describe('fallback', () => {
@@ -109,7 +127,10 @@ describe('fallback', () => {
     const a = await mock()
     const b = await mock()
     a.fallback = () => openAiError(502, 'bad gateway', 'server_error')
-    const gw = await gateway(provider('a', a.url, ['m'], 'weight = 10\nmax_retries = 1') + provider('b', b.url, ['m'], 'weight = 1'), { random: () => 0 })
+    const gw = await gateway(
+      provider('a', a.url, ['m'], 'weight = 10\nmax_retries = 1') + provider('b', b.url, ['m'], 'weight = 1'),
+      { random: () => 0 },
+    )
     const res = await gw.chat(ask)
     expect(res.status).toBe(200)
     expect(a.requests.length).toBe(2)
@@ -121,7 +142,9 @@ describe('fallback', () => {
     const port = await closedPort()
     const b = await mock()
     const down = `http://127.0.0.1:${port}`
-    const gw = await gateway(provider('a', down, ['m'], 'weight = 10\nmax_retries = 0') + provider('b', b.url, ['m']), { random: () => 0 })
+    const gw = await gateway(provider('a', down, ['m'], 'weight = 10\nmax_retries = 0') + provider('b', b.url, ['m']), {
+      random: () => 0,
+    })
     expect((await gw.chat(ask)).status).toBe(200)
     expect(b.requests.length).toBe(1)
 
@@ -140,7 +163,9 @@ describe('fallback', () => {
     const b = await mock()
     let i = 0
     const sequence = [0.1, 0.9, 0.5, 0.95, 0.2]
-    const gw = await gateway(provider('a', a.url, ['m'], 'weight = 3') + provider('b', b.url, ['m'], 'weight = 1'), { random: () => sequence[i++ % sequence.length]! })
+    const gw = await gateway(provider('a', a.url, ['m'], 'weight = 3') + provider('b', b.url, ['m'], 'weight = 1'), {
+      random: () => sequence[i++ % sequence.length]!,
+    })
     for (let n = 0; n < 5; n++) expect((await gw.chat(ask)).status).toBe(200)
     expect(a.requests.length).toBe(3)
     expect(b.requests.length).toBe(2)
@@ -153,7 +178,10 @@ describe('timeouts', () => {
     const never = Promise.withResolvers<void>()
     slow.fallback = () => ({ hold: never.promise, json: chatCompletion() })
     const b = await mock()
-    const gw = await gateway(provider('slow', slow.url, ['m'], 'weight = 10\ntimeout = 0.05\nmax_retries = 0') + provider('b', b.url, ['m']), { random: () => 0 })
+    const gw = await gateway(
+      provider('slow', slow.url, ['m'], 'weight = 10\ntimeout = 0.05\nmax_retries = 0') + provider('b', b.url, ['m']),
+      { random: () => 0 },
+    )
     expect((await gw.chat(ask)).status).toBe(200)
     expect(b.requests.length).toBe(1)
 

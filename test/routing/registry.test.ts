@@ -162,7 +162,12 @@ describe('orderDeployments', () => {
 
   test('every order holds each deployment exactly once', () => {
     for (const r of [0, 0.3, 0.6, 0.9]) {
-      expect(names(orderDeployments(LIST, () => r)).split('').sort().join('')).toBe('abc')
+      expect(
+        names(orderDeployments(LIST, () => r))
+          .split('')
+          .sort()
+          .join(''),
+      ).toBe('abc')
     }
   })
 })

@@ -33,7 +33,8 @@ afterAll(async () => {
   await closeAll()
 })
 
-const chatBody = (model = 'gpt-4o-mini', extra: object = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }], ...extra })
+const chatBody = (model = 'gpt-4o-mini', extra: object = {}) =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }], ...extra })
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
 
 // --- constant time ---
@@ -54,7 +55,16 @@ describe('presented secrets are compared in constant time', () => {
 
   test('the admin token check runs timingSafeEqual on two 32-byte digests for every presented secret, whatever its length', () => {
     const auth = createAuthenticator([{ name: 'team', key: TEAM, models: ['*'] }], ADMIN)
-    const presented = ['x', ADMIN.slice(0, -1), ADMIN + 'x', ADMIN.slice(0, 16), ADMIN.toUpperCase(), 'é'.repeat(300), TEAM, ADMIN]
+    const presented = [
+      'x',
+      ADMIN.slice(0, -1),
+      ADMIN + 'x',
+      ADMIN.slice(0, 16),
+      ADMIN.toUpperCase(),
+      'é'.repeat(300),
+      TEAM,
+      ADMIN,
+    ]
     for (const secret of presented) {
       calls.length = 0
       let name: string | undefined
@@ -73,7 +83,9 @@ describe('presented secrets are compared in constant time', () => {
   })
 
   test('GET /metrics compares the metrics token (and the admin token) the same way', async () => {
-    await using gw = await startGateway(`admin_token = "${ADMIN}"\nmetrics_token = "${METRICS}"\n[providers.e]\nkind = "echo"\nmodels = ["echo"]\n`)
+    await using gw = await startGateway(
+      `admin_token = "${ADMIN}"\nmetrics_token = "${METRICS}"\n[providers.e]\nkind = "echo"\nmodels = ["echo"]\n`,
+    )
     for (const secret of ['m', METRICS.slice(0, -1), `${METRICS}${METRICS}`, TEAM]) {
       calls.length = 0
       const res = await gw.fetch('/metrics', { headers: bearer(secret) })
@@ -101,10 +113,23 @@ describe('presented secrets are compared in constant time', () => {
       `admin_token = "${ADMIN}"\nmetrics_token = "${METRICS}"\n[[keys]]\nname = "team"\nkey = "${TEAM}"\n[providers.e]\nkind = "echo"\nmodels = ["echo"]\n`,
     )
     const created = await jsonOf(
-      await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: '{"name":"made"}' }),
+      await gw.fetch('/v1/admin/keys', {
+        method: 'POST',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: '{"name":"made"}',
+      }),
     )
     const apiKey: string = created.key
-    const near = (s: string) => [s.slice(0, -1), `${s}x`, s.slice(1), `x${s}`, s.toUpperCase(), s.slice(0, 8), `${s} ${s}`, s.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))]
+    const near = (s: string) => [
+      s.slice(0, -1),
+      `${s}x`,
+      s.slice(1),
+      `x${s}`,
+      s.toUpperCase(),
+      s.slice(0, 8),
+      `${s} ${s}`,
+      s.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')),
+    ]
     for (const secret of [TEAM, apiKey, ADMIN]) {
       for (const wrong of near(secret)) {
         for (const headers of [bearer(wrong), { 'x-api-key': wrong }]) {
@@ -136,7 +161,8 @@ describe('presented secrets are compared in constant time', () => {
           if (/^(undefined|null|'[^']*'|"[^"]*"|\d+)$/.test(right) || /^(undefined|null)$/.test(left)) continue
           expect(`${file}: ${line.trim()}`).toBe('no direct comparison of a secret')
         }
-        if (secretish.test(line) && /\.(startsWith|endsWith|includes|localeCompare)\(/.test(line)) expect(`${file}: ${line.trim()}`).toBe('no prefix comparison of a secret')
+        if (secretish.test(line) && /\.(startsWith|endsWith|includes|localeCompare)\(/.test(line))
+          expect(`${file}: ${line.trim()}`).toBe('no prefix comparison of a secret')
       }
       // Each file either compares digests itself or hands the request to the authenticator.
       expect(source).toMatch(/timingSafeEqual\(|\.authenticate\(/)
@@ -225,7 +251,11 @@ describe.each(BACKENDS)('secrets stay out of logs, answers, metrics and storage 
       gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
 
     // The admin API: a key made (its one answer holds the secret and is not kept), a provider made.
-    const created = await post('/v1/admin/keys', JSON.stringify({ name: 'made', models: ['gpt-4o-mini', 'api-model'] }), bearer(ADMIN))
+    const created = await post(
+      '/v1/admin/keys',
+      JSON.stringify({ name: 'made', models: ['gpt-4o-mini', 'api-model'] }),
+      bearer(ADMIN),
+    )
     expect(created.status).toBe(201)
     const API_KEY: string = (await jsonOf(created)).key
     // A second one, never revoked, so that storage still holds an API key record at the end.
@@ -234,7 +264,14 @@ describe.each(BACKENDS)('secrets stay out of logs, answers, metrics and storage 
     await keep(
       await post(
         '/v1/admin/providers',
-        JSON.stringify({ name: 'apiprov', kind: 'openai', api_key: API_PROVIDER, base_url: `${up.url}/v1`, models: ['api-model'], max_retries: 0 }),
+        JSON.stringify({
+          name: 'apiprov',
+          kind: 'openai',
+          api_key: API_PROVIDER,
+          base_url: `${up.url}/v1`,
+          models: ['api-model'],
+          max_retries: 0,
+        }),
         bearer(ADMIN),
       ),
       201,
@@ -246,7 +283,10 @@ describe.each(BACKENDS)('secrets stay out of logs, answers, metrics and storage 
     await keep(await post('/v1/chat/completions', chatBody('gpt-4o-mini', { stream: true }), bearer(TEAM)), 200)
     await keep(await post('/v1/chat/completions', chatBody(), bearer(TEAM)), 200)
     await keep(await post('/v1/chat/completions', chatBody('gpt-4o-mini', { user: 'admin' }), bearer(ADMIN)), 200)
-    await keep(await post('/v1/chat/completions', chatBody('gpt-4o-mini', { user: 'api' }), { 'x-api-key': API_KEY }), 200)
+    await keep(
+      await post('/v1/chat/completions', chatBody('gpt-4o-mini', { user: 'api' }), { 'x-api-key': API_KEY }),
+      200,
+    )
     await keep(await post('/v1/chat/completions', chatBody('api-model'), bearer(API_KEY)), 200)
     await keep(await post('/v1/chat/completions', chatBody('gpt-4o-mini', { user: 'kept' }), bearer(KEPT_KEY)), 200)
 
@@ -278,7 +318,14 @@ describe.each(BACKENDS)('secrets stay out of logs, answers, metrics and storage 
     await keep(await gw.fetch('/v1/admin/providers/apiprov', { headers: bearer(ADMIN) }), 200)
     await keep(await gw.fetch('/v1/admin/providers/up', { headers: bearer(ADMIN) }), 200)
     await keep(await gw.fetch('/v1/admin/keys', { method: 'PATCH', headers: bearer(ADMIN) }), 405)
-    await keep(await gw.fetch('/v1/admin/keys/made', { method: 'PATCH', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: '{"models":[42]}' }), 400)
+    await keep(
+      await gw.fetch('/v1/admin/keys/made', {
+        method: 'PATCH',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: '{"models":[42]}',
+      }),
+      400,
+    )
     await keep(await post('/v1/admin/keys', '{"name":"made"}', bearer(ADMIN)), 409)
     await keep(await gw.fetch('/v1/admin/keys', { headers: bearer(TEAM) }), 401)
     await keep(await gw.fetch('/v1/admin/keys', { headers: bearer(API_KEY) }), 401)
@@ -333,7 +380,11 @@ describe('log lines cannot be forged', () => {
       { text: true },
     )
     const send = (model: string) =>
-      gw.fetch('/v1/chat/completions', { method: 'POST', headers: { ...bearer(TEAM), 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: forged }] }) })
+      gw.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { ...bearer(TEAM), 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: forged }] }),
+      })
     for (const model of [`echo${forged}`, `nope${forged}`, 'echo']) await (await send(model)).arrayBuffer()
     await (await gw.fetch(`/v1/${encodeURIComponent(forged)}`)).arrayBuffer()
     await gw.ctx.pipeline.flush()
@@ -348,7 +399,7 @@ describe('log lines cannot be forged', () => {
   })
 })
 
-describe('secrets stay out of the binary\'s output at trace level', () => {
+describe("secrets stay out of the binary's output at trace level", () => {
   let dir: string
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'crabllm-secrets-'))
@@ -358,7 +409,10 @@ describe('secrets stay out of the binary\'s output at trace level', () => {
   })
 
   test('LOG_LEVEL=trace, SQLite storage: stdout, stderr and the database files hold no secret', async () => {
-    const config = (await leakConfig()).replace('[extensions.logging]', `[storage]\nkind = "sqlite"\npath = "state.db"\n\n[extensions.logging]`)
+    const config = (await leakConfig()).replace(
+      '[extensions.logging]',
+      `[storage]\nkind = "sqlite"\npath = "state.db"\n\n[extensions.logging]`,
+    )
     writeFileSync(join(dir, 'crabllm.toml'), config)
     const gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir, env: { LOG_LEVEL: 'trace' } })
     await using _ = gw
@@ -368,8 +422,13 @@ describe('secrets stay out of the binary\'s output at trace level', () => {
       const text = `${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`
       return { status: res.status, text }
     }
-    const post = (path: string, body: string, headers: Record<string, string>) => send(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
-    const createdRes = await fetch(`${url}/v1/admin/keys`, { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: '{"name":"made"}' })
+    const post = (path: string, body: string, headers: Record<string, string>) =>
+      send(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+    const createdRes = await fetch(`${url}/v1/admin/keys`, {
+      method: 'POST',
+      headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+      body: '{"name":"made"}',
+    })
     const API_KEY: string = (await jsonOf(createdRes)).key
     const all = secrets({ API_KEY })
     const answers = [
@@ -394,7 +453,7 @@ describe('secrets stay out of the binary\'s output at trace level', () => {
     expect(await gw.exited).toBe(0)
     const output = gw.stdout() + gw.stderr()
     expect(output).toMatch(/TRACE|DEBUG/)
-    expectNoSecret(output, all, 'the binary\'s output')
+    expectNoSecret(output, all, "the binary's output")
     for (const file of readdirSync(dir).filter((f) => f.startsWith('state.db')))
       expectNoSecret(readFileSync(join(dir, file)).toString('latin1'), all, file)
   })
@@ -452,7 +511,11 @@ describe('the admin API without the admin token', () => {
       `admin_token = "${ADMIN}"\n[[keys]]\nname = "team"\nkey = "${TEAM}"\n[extensions.audit]\n${provider('up', up.url, ['gpt-4o-mini'])}`,
     )
     // Something to find if a spelling got through: an API key and a request in the audit log.
-    const created = await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: '{"name":"made"}' })
+    const created = await gw.fetch('/v1/admin/keys', {
+      method: 'POST',
+      headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+      body: '{"name":"made"}',
+    })
     expect(created.status).toBe(201)
     await created.arrayBuffer()
     await (await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: TEAM })).arrayBuffer()
@@ -463,11 +526,17 @@ describe('the admin API without the admin token', () => {
       for (const target of SPELLINGS)
         for (const method of METHODS)
           for (const headers of [{}, bearer(TEAM), { 'x-api-key': TEAM }] as Record<string, string>[]) {
-            const body = method === 'POST' || method === 'PATCH' || method === 'PUT' ? '{"name":"evil","models":["*"]}' : undefined
-            const answer = await rawRequest(gw.server.port, method, target, { host, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body })
+            const body =
+              method === 'POST' || method === 'PATCH' || method === 'PUT' ? '{"name":"evil","models":["*"]}' : undefined
+            const answer = await rawRequest(gw.server.port, method, target, {
+              host,
+              headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+              body,
+            })
             const where = `${method} ${target} (host ${JSON.stringify(host ?? 'default')}, ${Object.keys(headers).join('') || 'no key'}) → ${answer.status} ${answer.body.slice(0, 120)}`
             if (![401, 404, 405].includes(answer.status)) seen.push(where)
-            if (/"masked"|"object":"list"|"request_id"|sk-upstream|"hash"/.test(answer.body)) seen.push(`data: ${where}`)
+            if (/"masked"|"object":"list"|"request_id"|sk-upstream|"hash"/.test(answer.body))
+              seen.push(`data: ${where}`)
           }
     expect(seen).toEqual([])
     // The check is not vacuous: with the admin token the same request gets the data, on every Host.
@@ -483,12 +552,18 @@ describe('the admin API without the admin token', () => {
   })
 
   test('without admin_token configured, every spelling is 404 for every caller', async () => {
-    await using gw = await startGateway(`[[keys]]\nname = "team"\nkey = "${TEAM}"\n[extensions.audit]\n${provider('up', up.url, ['gpt-4o-mini'])}`)
+    await using gw = await startGateway(
+      `[[keys]]\nname = "team"\nkey = "${TEAM}"\n[extensions.audit]\n${provider('up', up.url, ['gpt-4o-mini'])}`,
+    )
     for (const target of SPELLINGS)
       for (const method of ['GET', 'POST', 'DELETE'])
         for (const headers of [{}, bearer(TEAM)]) {
           const answer = await rawRequest(gw.server.port, method, target, { headers })
-          expect({ target, method, status: answer.status }).toEqual({ target, method, status: answer.status === 405 ? 405 : 404 })
+          expect({ target, method, status: answer.status }).toEqual({
+            target,
+            method,
+            status: answer.status === 405 ? 405 : 404,
+          })
         }
   })
 
@@ -503,7 +578,7 @@ describe('the admin API without the admin token', () => {
     }
   })
 
-  test('regression: the server never runs in Bun\'s development mode (its 500 page shows the error and stack)', async () => {
+  test("regression: the server never runs in Bun's development mode (its 500 page shows the error and stack)", async () => {
     await using gw = await startGateway(`[providers.e]\nkind = "echo"\nmodels = ["echo"]\n`)
     const { createApp } = await import('../../src/server/app')
     const app = createApp(gw.ctx).listen({ hostname: '127.0.0.1', port: 0 })
@@ -514,7 +589,7 @@ describe('the admin API without the admin token', () => {
     }
   })
 
-  test('regression: an empty Host header gets our JSON 404, not an unhandled error and Bun\'s 500 page', async () => {
+  test("regression: an empty Host header gets our JSON 404, not an unhandled error and Bun's 500 page", async () => {
     await using gw = await startGateway(`admin_token = "${ADMIN}"\n[providers.e]\nkind = "echo"\nmodels = ["echo"]\n`)
     const answer = await rawRequest(gw.server.port, 'GET', '/v1/nope', { host: '' })
     expect(answer.status).toBe(404)

@@ -31,7 +31,12 @@ function toml(cors: string, extra = ''): string {
 
 const CORS_LIST = `[cors]\norigins = ["${APP}", "http://localhost:3000"]\nmax_age = 120\n`
 
-function preflight(url: string, origin: string, method = 'POST', headers = 'authorization, content-type'): Promise<Response> {
+function preflight(
+  url: string,
+  origin: string,
+  method = 'POST',
+  headers = 'authorization, content-type',
+): Promise<Response> {
   return fetch(url, {
     method: 'OPTIONS',
     headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers },
@@ -81,14 +86,36 @@ describe('[cors] with a list of origins', () => {
   test('a preflight from an allowed origin is a 204 with methods, headers and max-age, on any route, without auth', async () => {
     await using gw = await startGateway(toml(CORS_LIST, '[extensions.audit]\n[extensions.usage]\n'))
     const before = up.requests.length
-    for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/admin/keys', '/v1/admin/keys/app', '/v1/usage', '/metrics', '/v1/nowhere']) {
-      const res = await preflight(`${gw.url}${path}`, APP, 'POST', 'Authorization, Content-Type, X-Stainless-OS, bad header, anthropic-version')
+    for (const path of [
+      '/v1/chat/completions',
+      '/v1/messages',
+      '/v1/models',
+      '/v1/admin/keys',
+      '/v1/admin/keys/app',
+      '/v1/usage',
+      '/metrics',
+      '/v1/nowhere',
+    ]) {
+      const res = await preflight(
+        `${gw.url}${path}`,
+        APP,
+        'POST',
+        'Authorization, Content-Type, X-Stainless-OS, bad header, anthropic-version',
+      )
       expect(res.status).toBe(204)
       expect(await res.text()).toBe('')
       expect(res.headers.get('access-control-allow-origin')).toBe(APP)
       expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, PATCH, DELETE, OPTIONS')
       const allowed = res.headers.get('access-control-allow-headers')!.split(', ')
-      for (const h of ['authorization', 'content-type', 'x-api-key', 'anthropic-version', 'x-request-id', 'x-stainless-os']) expect(allowed).toContain(h)
+      for (const h of [
+        'authorization',
+        'content-type',
+        'x-api-key',
+        'anthropic-version',
+        'x-request-id',
+        'x-stainless-os',
+      ])
+        expect(allowed).toContain(h)
       expect(allowed).not.toContain('bad header')
       expect(res.headers.get('access-control-max-age')).toBe('120')
       expect(res.headers.get('vary')).toContain('origin')
@@ -102,8 +129,14 @@ describe('[cors] with a list of origins', () => {
     await using gw = await startGateway(toml(CORS_LIST))
     const before = up.requests.length
     up.enqueue({ sse: chatChunks() })
-    const stream = await gw.chat({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { key: KEY, headers: { origin: APP } })
-    const json = await gw.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { key: KEY, headers: { origin: APP } })
+    const stream = await gw.chat(
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      { key: KEY, headers: { origin: APP } },
+    )
+    const json = await gw.chat(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+      { key: KEY, headers: { origin: APP } },
+    )
     const unauthorized = await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { headers: { origin: APP } })
     const notFound = await gw.fetch('/v1/nowhere', { headers: { origin: APP } })
     const wrongMethod = await gw.fetch('/v1/chat/completions', { method: 'GET', headers: { origin: APP } })
@@ -126,7 +159,8 @@ describe('[cors] with a list of origins', () => {
       expect(res.headers.get('access-control-allow-origin')).toBe(origin)
       expect(res.headers.get('vary')).toContain('origin')
       const exposed = res.headers.get('access-control-expose-headers')!.split(', ')
-      for (const h of ['x-request-id', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-tokens', 'retry-after']) expect(exposed).toContain(h)
+      for (const h of ['x-request-id', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-tokens', 'retry-after'])
+        expect(exposed).toContain(h)
       // No credentials mode: the gateway takes keys in headers, never cookies.
       expect(res.headers.get('access-control-allow-credentials')).toBeNull()
     }
@@ -143,7 +177,10 @@ describe('[cors] with a list of origins', () => {
     await using gw = await startGateway(toml(CORS_LIST))
     const release = Promise.withResolvers<void>()
     up.enqueue({ sse: chatChunks(['one', 'two']), holdFrames: release.promise, holdFramesAfter: 2 })
-    const res = await gw.chat({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { key: KEY, headers: { origin: APP } })
+    const res = await gw.chat(
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      { key: KEY, headers: { origin: APP } },
+    )
     expect(res.headers.get('access-control-allow-origin')).toBe(APP)
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     const reader = res.body!.getReader()
@@ -168,7 +205,15 @@ describe('[cors] with a list of origins', () => {
 
   test('a disallowed or absent Origin gets no CORS headers, and its preflight is not answered (405/404 as without [cors])', async () => {
     await using gw = await startGateway(toml(CORS_LIST))
-    for (const origin of [EVIL, 'null', `${APP}.evil.net`, APP.toUpperCase(), `${APP}/`, `${APP}:443`, 'http://app.example.com']) {
+    for (const origin of [
+      EVIL,
+      'null',
+      `${APP}.evil.net`,
+      APP.toUpperCase(),
+      `${APP}/`,
+      `${APP}:443`,
+      'http://app.example.com',
+    ]) {
       const res = await gw.fetch('/v1/models', { headers: { origin, authorization: `Bearer ${KEY}` } })
       expect(res.status).toBe(200)
       expect(corsHeaders(res)).toEqual({})
@@ -231,7 +276,8 @@ describe('createCors', () => {
   test('Vary is appended to an existing one once, and left alone when it already names origin or *', () => {
     const cors = createCors({ origins: [APP], max_age: 600 })
     const request = new Request('http://gw/v1/models', { headers: { origin: APP } })
-    const vary = (value: string | undefined) => cors.decorate(request, new Response('', value ? { headers: { vary: value } } : {})).headers.get('vary')
+    const vary = (value: string | undefined) =>
+      cors.decorate(request, new Response('', value ? { headers: { vary: value } } : {})).headers.get('vary')
     expect(vary(undefined)).toBe('origin')
     expect(vary('accept-encoding')).toBe('accept-encoding, origin')
     expect(vary('Accept-Encoding, Origin')).toBe('Accept-Encoding, Origin')
@@ -243,7 +289,14 @@ describe('createCors', () => {
     const cors = createCors({ origins: ['*'], max_age: 1 })
     const names = Array.from({ length: 100 }, (_, i) => `x-h${i}`)
     const res = cors.preflight(
-      new Request('http://gw/', { method: 'OPTIONS', headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': [...names, 'x'.repeat(65)].join(',') } }),
+      new Request('http://gw/', {
+        method: 'OPTIONS',
+        headers: {
+          origin: APP,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': [...names, 'x'.repeat(65)].join(','),
+        },
+      }),
     )!
     const allowed = res.headers.get('access-control-allow-headers')!.split(', ')
     expect(allowed).toContain('x-h31')
@@ -263,7 +316,10 @@ describe('[cors] through the compiled binary', () => {
 
   test('allowed origin: preflight 204 and headers on the answer; other origin: none', async () => {
     const path = join(dir, 'crabllm.toml')
-    writeFileSync(path, `${CORS_LIST}\n[[keys]]\nname = "app"\nkey = "${KEY}"\n\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`)
+    writeFileSync(
+      path,
+      `${CORS_LIST}\n[[keys]]\nname = "app"\nkey = "${KEY}"\n\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`,
+    )
     await using gw = spawnCrabllm(['serve', '--config', path, '--bind', '127.0.0.1:0'], { cwd: dir })
     const url = await gw.ready()
     const pre = await preflight(`${url}/v1/chat/completions`, APP)

@@ -22,7 +22,11 @@ export interface TraceGateway extends AsyncDisposable {
  * startGateway (test/support/gateway.ts) with the gateway's own log at trace, as `-vvv` runs it: JSON
  * lines, or with `text: true` the text format the binary writes by default. `lines()` are the writes.
  */
-export async function startTraceGateway(toml: string, store?: Store, options: { text?: boolean } = {}): Promise<TraceGateway> {
+export async function startTraceGateway(
+  toml: string,
+  store?: Store,
+  options: { text?: boolean } = {},
+): Promise<TraceGateway> {
   const config = parseConfig(toml, 'security.toml', {})
   const written: string[] = []
   const log: Logger = createLogger({ level: 'trace', json: !options.text, write: (line) => written.push(line) })
@@ -88,7 +92,11 @@ export async function rawRequest(
   const text = await promise
   const split = text.indexOf('\r\n\r\n')
   const statusLine = text.slice(0, text.indexOf('\r\n'))
-  return { status: Number(statusLine.split(' ')[1]), head: text.slice(0, split), body: split === -1 ? '' : text.slice(split + 4) }
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    head: text.slice(0, split),
+    body: split === -1 ? '' : text.slice(split + 4),
+  }
 }
 
 /** Length of the pieces of a secret's hidden middle that count as a leak. */
@@ -108,7 +116,9 @@ export function secretParts(secret: string): string[] {
 /** Fails, naming the secret and the context, if `text` holds any part of any secret. */
 export function expectNoSecret(text: string, secrets: Record<string, string>, where: string): void {
   for (const [name, secret] of Object.entries(secrets))
-    for (const part of secretParts(secret)) if (text.includes(part)) expect(`${where} holds ${name}: …${excerpt(text, part)}…`).toBe(`${where} holds no ${name}`)
+    for (const part of secretParts(secret))
+      if (text.includes(part))
+        expect(`${where} holds ${name}: …${excerpt(text, part)}…`).toBe(`${where} holds no ${name}`)
 }
 
 function excerpt(text: string, part: string): string {

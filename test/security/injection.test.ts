@@ -52,7 +52,24 @@ const TRICKY = [
 ] as const
 
 /** Filters that look like patterns but name no key and no model. */
-const NO_MATCH = ['a**', '%%', '__', '[a-z]*', 'a%c', '.*', "' OR 1=1 --", '\\', '*a', 'A', 'AB', 'Ab', 'a ', ' a', 'lead', ' ']
+const NO_MATCH = [
+  'a**',
+  '%%',
+  '__',
+  '[a-z]*',
+  'a%c',
+  '.*',
+  "' OR 1=1 --",
+  '\\',
+  '*a',
+  'A',
+  'AB',
+  'Ab',
+  'a ',
+  ' a',
+  'lead',
+  ' ',
+]
 
 const secretOf = (i: number) => `sk-inj-${String(i).padStart(3, '0')}-0123456789abcdef`
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
@@ -108,16 +125,26 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
     expect(all.body.data.length).toBe(2 * n)
     for (const name of TRICKY) {
       const byKey = await logs(gw, { key: name, limit: '1000' })
-      expect({ name, status: byKey.status, keys: byKey.body.data.map((r: AuditRecord) => r.key) }).toEqual({ name, status: 200, keys: [name, name] })
+      expect({ name, status: byKey.status, keys: byKey.body.data.map((r: AuditRecord) => r.key) }).toEqual({
+        name,
+        status: 200,
+        keys: [name, name],
+      })
       const byModel = await logs(gw, { model: `m-${name}` })
-      expect({ name, models: byModel.body.data.map((r: AuditRecord) => r.model) }).toEqual({ name, models: [`m-${name}`] })
+      expect({ name, models: byModel.body.data.map((r: AuditRecord) => r.model) }).toEqual({
+        name,
+        models: [`m-${name}`],
+      })
       const both = await logs(gw, { key: name, model: 'plain' })
       expect(both.body.data.length).toBe(1)
       expect(both.body.data[0].key).toBe(name)
     }
     expect((await logs(gw, { model: 'plain', limit: '1000' })).body.data.length).toBe(n)
     for (const pattern of NO_MATCH) {
-      for (const query of [{ key: pattern }, { model: pattern }, { model: `m-${pattern}` }] as Record<string, string>[]) {
+      for (const query of [{ key: pattern }, { model: pattern }, { model: `m-${pattern}` }] as Record<
+        string,
+        string
+      >[]) {
         const page = await logs(gw, query)
         expect({ query, status: page.status, rows: page.body.data.length }).toEqual({ query, status: 200, rows: 0 })
       }
@@ -145,11 +172,18 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
     ]
     for (const query of junk) {
       const page = await logs(gw, query)
-      expect({ query, status: page.status, param: page.body.error?.param }).toEqual({ query, status: 400, param: Object.keys(query)[0] })
+      expect({ query, status: page.status, param: page.body.error?.param }).toEqual({
+        query,
+        status: 400,
+        param: Object.keys(query)[0],
+      })
     }
     // The status filter (exact, class, error/ok) combines with a tricky key as data too.
     expect((await logs(gw, { status: '200', limit: '1000' })).body.data.length).toBe(2 * n)
-    expect((await logs(gw, { status: '2xx', key: 'a*' })).body.data.map((r: AuditRecord) => r.key)).toEqual(['a*', 'a*'])
+    expect((await logs(gw, { status: '2xx', key: 'a*' })).body.data.map((r: AuditRecord) => r.key)).toEqual([
+      'a*',
+      'a*',
+    ])
     expect((await logs(gw, { status: 'error', limit: '1000' })).body.data.length).toBe(0)
     const far = await logs(gw, { since: '9999999999999999' })
     expect({ status: far.status, rows: far.body.data.length }).toEqual({ status: 200, rows: 0 })
@@ -178,11 +212,15 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
 
     // --- GET /v1/budget: each key its own spend; the admin sees every key once ---
     for (let i = 0; i < n; i++) {
-      const own: { key: string; spent_usd: number }[] = await jsonOf(await gw.fetch('/v1/budget', { headers: bearer(secretOf(i)) }))
+      const own: { key: string; spent_usd: number }[] = await jsonOf(
+        await gw.fetch('/v1/budget', { headers: bearer(secretOf(i)) }),
+      )
       expect(own.map((b) => b.key)).toEqual([TRICKY[i]!])
       expect(own[0]!.spent_usd).toBeGreaterThan(0)
     }
-    const budgets: { key: string; spent_usd: number }[] = await jsonOf(await gw.fetch('/v1/budget', { headers: bearer(ADMIN) }))
+    const budgets: { key: string; spent_usd: number }[] = await jsonOf(
+      await gw.fetch('/v1/budget', { headers: bearer(ADMIN) }),
+    )
     const spent = budgets.filter((b) => (TRICKY as readonly string[]).includes(b.key))
     expect(spent.length).toBe(n)
     const perKey = spent[0]!.spent_usd
@@ -194,7 +232,13 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
       const body = await jsonOf(res)
       // '/' in a name cannot be one path segment (the router does not decode %2F inside a parameter).
       if (res.status === 404) expect(name).toContain('/')
-      else expect({ name, status: res.status, got: body.name, source: body.source }).toEqual({ name, status: 200, got: name, source: 'config' })
+      else
+        expect({ name, status: res.status, got: body.name, source: body.source }).toEqual({
+          name,
+          status: 200,
+          got: name,
+          source: 'config',
+        })
     }
     for (const pattern of NO_MATCH.filter((p) => !p.includes('\\') && p.trim() === p && !/^\.+$/.test(p))) {
       for (const method of ['GET', 'PATCH', 'DELETE']) {
@@ -208,12 +252,19 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
       }
     }
     // Config keys stay read-only under any spelling the router accepts.
-    const readOnly = await gw.fetch(`/v1/admin/keys/${encodeURIComponent('a*')}`, { method: 'DELETE', headers: bearer(ADMIN) })
+    const readOnly = await gw.fetch(`/v1/admin/keys/${encodeURIComponent('a*')}`, {
+      method: 'DELETE',
+      headers: bearer(ADMIN),
+    })
     expect(readOnly.status).toBe(409)
     await readOnly.arrayBuffer()
     // The admin API refuses metacharacters in new names (400 naming the field), and stores nothing.
     for (const name of TRICKY.filter((t) => !/^[A-Za-z0-9._-]+$/.test(t))) {
-      const res = await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify({ name: `new${name}` }) })
+      const res = await gw.fetch('/v1/admin/keys', {
+        method: 'POST',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `new${name}` }),
+      })
       const body = await jsonOf(res)
       expect({ name, status: res.status, param: body.error.param }).toEqual({ name, status: 400, param: 'name' })
     }
@@ -223,11 +274,18 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
 
   test('admin-API names differing only by LIKE and glob wildcards the pattern allows (_ . -) stay apart', async () => {
     const store = await backend.open()
-    await using gw = await startGateway(`admin_token = "${ADMIN}"\n[extensions.audit]\n[extensions.usage]\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`, { store })
+    await using gw = await startGateway(
+      `admin_token = "${ADMIN}"\n[extensions.audit]\n[extensions.usage]\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`,
+      { store },
+    )
     const names = ['a_c', 'abc', 'a.c', 'a-c', 'a__', 'a', 'A_C', '_', '-', '..a', 'a..']
     const secrets = new Map<string, string>()
     for (const name of names) {
-      const res = await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+      const res = await gw.fetch('/v1/admin/keys', {
+        method: 'POST',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      })
       expect({ name, status: res.status }).toEqual({ name, status: 201 })
       secrets.set(name, (await jsonOf(res)).key)
     }
@@ -253,9 +311,57 @@ describe.each(BACKENDS)('metacharacters are data ($name storage)', (backend) => 
 describe.each(BACKENDS)('Store.list prefixes are literal text ($name storage)', (backend) => {
   test('every prefix lists exactly the keys that start with it (the oracle is String.startsWith)', async () => {
     const store = await backend.open()
-    const keys = ['p', 'pa/1', 'pax/1', 'p?x/1', 'p*', 'p**/1', 'p*x/1', 'p[a]x/1', 'p[!a]/1', 'p\\x/1', 'p\\*/1', 'p^x/1', 'p-x/1', 'p%/1', 'p_/1', "p'/1", 'p"/1', 'p x/1', 'pé/1', 'p名/1', 'p🔑/1', 'q/1']
+    const keys = [
+      'p',
+      'pa/1',
+      'pax/1',
+      'p?x/1',
+      'p*',
+      'p**/1',
+      'p*x/1',
+      'p[a]x/1',
+      'p[!a]/1',
+      'p\\x/1',
+      'p\\*/1',
+      'p^x/1',
+      'p-x/1',
+      'p%/1',
+      'p_/1',
+      "p'/1",
+      'p"/1',
+      'p x/1',
+      'pé/1',
+      'p名/1',
+      'p🔑/1',
+      'q/1',
+    ]
     for (const key of keys) await store.set(key, `v:${key}`)
-    for (const prefix of ['p', 'p?', 'p*', 'p**', 'p[a]', 'p[', 'p[!a]', 'p\\', 'p\\*', 'p^', 'p-', 'p%', 'p_', "p'", 'p"', 'p ', 'pé', 'p名', 'p🔑', 'pa', '*', '?', '[pq]', '']) {
+    for (const prefix of [
+      'p',
+      'p?',
+      'p*',
+      'p**',
+      'p[a]',
+      'p[',
+      'p[!a]',
+      'p\\',
+      'p\\*',
+      'p^',
+      'p-',
+      'p%',
+      'p_',
+      "p'",
+      'p"',
+      'p ',
+      'pé',
+      'p名',
+      'p🔑',
+      'pa',
+      '*',
+      '?',
+      '[pq]',
+      '',
+    ]) {
       const expected = keys.filter((k) => k.startsWith(prefix)).sort()
       const got = (await store.list(prefix, 1000)).map((e) => e.key).sort()
       expect({ prefix, got }).toEqual({ prefix, got: expected })
@@ -277,7 +383,11 @@ describe('Redis key prefix with glob characters', () => {
       expect(await mine.list('', 100)).toEqual([{ key: 'k/1', value: 'mine' }])
       expect(await mine.list('k/', 100)).toEqual([{ key: 'k/1', value: 'mine' }])
     } finally {
-      await client.del(`crabllm-test:glob*?[ab]\\:${tag}:k/1`, `crabllm-test:globXYa:${tag}:k/1`, `crabllm-test:globXYa:${tag}:k/2`)
+      await client.del(
+        `crabllm-test:glob*?[ab]\\:${tag}:k/1`,
+        `crabllm-test:globXYa:${tag}:k/1`,
+        `crabllm-test:globXYa:${tag}:k/2`,
+      )
       await client.quit()
     }
   })
@@ -291,7 +401,8 @@ describe('GET /v1/admin/logs filters', () => {
     await chat(gw, secretOf(1), 'm')
     await chat(gw, secretOf(2), ' m')
     await gw.ctx.pipeline.flush()
-    const keysOf = async (query: Record<string, string>) => (await logs(gw, query)).body.data.map((r: AuditRecord) => `${r.key}|${r.model}`)
+    const keysOf = async (query: Record<string, string>) =>
+      (await logs(gw, query)).body.data.map((r: AuditRecord) => `${r.key}|${r.model}`)
     expect(await keysOf({ key: 'a' })).toEqual(['a|m'])
     expect(await keysOf({ key: ' a ' })).toEqual([' a | m'])
     expect(await keysOf({ key: 'a ' })).toEqual([])
@@ -305,14 +416,24 @@ describe('GET /v1/admin/logs filters', () => {
 
 describe('admin-API key names', () => {
   test('regression: "." and ".." are refused (a URL path cannot address them: /v1/admin/keys/.. is /v1/admin)', async () => {
-    await using gw = await startGateway(`admin_token = "${ADMIN}"\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`)
+    await using gw = await startGateway(
+      `admin_token = "${ADMIN}"\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`,
+    )
     for (const name of ['.', '..']) {
-      const res = await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+      const res = await gw.fetch('/v1/admin/keys', {
+        method: 'POST',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      })
       const body = await jsonOf(res)
       expect({ name, status: res.status, param: body.error.param }).toEqual({ name, status: 400, param: 'name' })
     }
     for (const name of ['...', '.a', 'a.']) {
-      const res = await gw.fetch('/v1/admin/keys', { method: 'POST', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+      const res = await gw.fetch('/v1/admin/keys', {
+        method: 'POST',
+        headers: { ...bearer(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      })
       expect({ name, status: res.status }).toEqual({ name, status: 201 })
       await res.arrayBuffer()
       const shown = await gw.fetch(`/v1/admin/keys/${name}`, { headers: bearer(ADMIN) })

@@ -6,13 +6,19 @@ const KEY = 'sk-access-test-0123456789abcdef'
 let gw: TestGateway
 
 beforeAll(async () => {
-  gw = await startGateway(`admin_token = "admin-token-0123456789abc"\n[[keys]]\nname = "t"\nkey = "${KEY}"\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`)
+  gw = await startGateway(
+    `admin_token = "admin-token-0123456789abc"\n[[keys]]\nname = "t"\nkey = "${KEY}"\n[providers.echo]\nkind = "echo"\nmodels = ["echo"]\n`,
+  )
 })
 afterAll(async () => {
   await gw[Symbol.asyncDispose]()
 })
 
-const lines = () => gw.logs().map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
+const lines = () =>
+  gw
+    .logs()
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.msg === 'request')
 const auth = { authorization: `Bearer ${KEY}` }
 
 test.each([
@@ -24,7 +30,11 @@ test.each([
   ['POST', '/v1/chat/completions', auth, 200],
 ])('%s %s answers %i with a request id and logs one access line', async (method, path, headers, status) => {
   const before = lines().length
-  const res = await gw.fetch(path, { method, headers, ...(method === 'POST' ? { body: '{"model":"echo","messages":[{"role":"user","content":"x"}]}' } : {}) })
+  const res = await gw.fetch(path, {
+    method,
+    headers,
+    ...(method === 'POST' ? { body: '{"model":"echo","messages":[{"role":"user","content":"x"}]}' } : {}),
+  })
   expect(res.status).toBe(status)
   const id = res.headers.get('x-request-id')
   expect(id).toMatch(/^[0-9a-f-]{36}$/)

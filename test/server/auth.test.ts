@@ -53,7 +53,12 @@ describe('authentication', () => {
   })
 
   test('a wrong key is a 401 that does not echo the key', async () => {
-    const err = await expectError(await gw.chat(body('gpt-4o-mini'), { key: 'sk-wrong-key-value' }), 401, 'authentication_error', 'invalid_api_key')
+    const err = await expectError(
+      await gw.chat(body('gpt-4o-mini'), { key: 'sk-wrong-key-value' }),
+      401,
+      'authentication_error',
+      'invalid_api_key',
+    )
     expect(err.message).not.toContain('sk-wrong-key-value')
   })
 
@@ -66,7 +71,12 @@ describe('authentication', () => {
   })
 
   test('a malformed Authorization header is a 401', async () => {
-    await expectError(await gw.chat(body('gpt-4o-mini'), { headers: { authorization: `Basic ${ALL}` } }), 401, 'authentication_error', 'missing_api_key')
+    await expectError(
+      await gw.chat(body('gpt-4o-mini'), { headers: { authorization: `Basic ${ALL}` } }),
+      401,
+      'authentication_error',
+      'missing_api_key',
+    )
   })
 
   test('the admin token works as a key for every model', async () => {
@@ -86,25 +96,42 @@ describe('model allowlist', () => {
 
   test('any other model is a 403 naming the model, and nothing goes upstream', async () => {
     const before = mock.requests.length
-    const err = await expectError(await gw.chat(body('gpt-4o'), { key: MINI }), 403, 'permission_error', 'model_not_allowed')
+    const err = await expectError(
+      await gw.chat(body('gpt-4o'), { key: MINI }),
+      403,
+      'permission_error',
+      'model_not_allowed',
+    )
     expect(err.message).toContain('gpt-4o')
     await expectError(await gw.chat(body('best'), { key: MINI }), 403, 'permission_error', 'model_not_allowed')
     expect(mock.requests.length).toBe(before)
   })
 
   test('an unknown model is a 404 whatever the key', async () => {
-    const err = await expectError(await gw.chat(body('no-such-model'), { key: MINI }), 404, 'invalid_request_error', 'model_not_found')
+    const err = await expectError(
+      await gw.chat(body('no-such-model'), { key: MINI }),
+      404,
+      'invalid_request_error',
+      'model_not_found',
+    )
     expect(err.message).toContain('no-such-model')
   })
 
   test('/v1/models lists only what the key may use', async () => {
-    const ids = async (key: string) => ((await jsonOf((await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${key}` } })))).data as { id: string }[]).map((m) => m.id).sort()
+    const ids = async (key: string) =>
+      (
+        (await jsonOf(await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${key}` } }))).data as {
+          id: string
+        }[]
+      )
+        .map((m) => m.id)
+        .sort()
     expect(await ids(MINI)).toEqual(['fast', 'gpt-4o-mini'])
     expect(await ids(ALL)).toEqual(['best', 'fast', 'gpt-4o', 'gpt-4o-mini'])
   })
 
   test('/v1/models has OpenAI list shape', async () => {
-    const json = await jsonOf((await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${ALL}` } })))
+    const json = await jsonOf(await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${ALL}` } }))
     expect(json.object).toBe('list')
     for (const m of json.data) {
       expect(m.object).toBe('model')

@@ -9,15 +9,20 @@ let gw: TestGateway
 
 beforeAll(async () => {
   mock = await startMockUpstream()
-  gw = await startGateway(`max_body_size = 4096\n${provider('up', mock.url, ['gpt-4o-mini', 'text-embedding-3-small'])}`)
+  gw = await startGateway(
+    `max_body_size = 4096\n${provider('up', mock.url, ['gpt-4o-mini', 'text-embedding-3-small'])}`,
+  )
 })
 afterAll(async () => {
   await gw[Symbol.asyncDispose]()
   await mock.close()
 })
 
-const post = (path: string, body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
-  gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+const post = (
+  path: string,
+  body: string | Uint8Array | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+) => gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
 
 describe.each(['/v1/chat/completions', '/v1/embeddings'])('%s', (path) => {
   test.each([

@@ -6,7 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import OpenAI, { toFile } from 'openai'
 import type { Extension } from '../../src/extensions/types'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { chatCompletion, openAiError, startMockUpstream, type MockReply, type MockUpstream, type RecordedRequest } from '../support/mock-upstream'
+import {
+  chatCompletion,
+  openAiError,
+  startMockUpstream,
+  type MockReply,
+  type MockUpstream,
+  type RecordedRequest,
+} from '../support/mock-upstream'
 
 const KEY = 'sk-test-media-0123456789abcdef'
 const NARROW = 'sk-test-media-narrow-0123456789'
@@ -17,7 +24,8 @@ const encoder = new TextEncoder()
 const AUDIO = Uint8Array.from({ length: 256 * 4 }, (_, i) => i % 256)
 const PROMPT = 'Zürich, 東京, café ☕ — “quotes” and \r\n a line break'
 
-const IMAGE_ANSWER = '{ "created": 1700000000,\n  "data": [ { "b64_json": "iVBORw0KGgo=", "revised_prompt": "a crab ✓" } ],\n  "usage": {"input_tokens": 12, "output_tokens": 4160, "total_tokens": 4172} }'
+const IMAGE_ANSWER =
+  '{ "created": 1700000000,\n  "data": [ { "b64_json": "iVBORw0KGgo=", "revised_prompt": "a crab ✓" } ],\n  "usage": {"input_tokens": 12, "output_tokens": 4160, "total_tokens": 4172} }'
 
 let mock: MockUpstream
 let gw: TestGateway
@@ -63,7 +71,12 @@ async function freshGateway(toml: string, random = () => 0): Promise<TestGateway
 }
 
 /** A multipart body as a client would send it: its bytes and its content type (boundary included). */
-async function multipart(fields: Record<string, string | string[]>, file: Uint8Array | null = AUDIO, filename = 'speech.wav', type = 'audio/wav') {
+async function multipart(
+  fields: Record<string, string | string[]>,
+  file: Uint8Array | null = AUDIO,
+  filename = 'speech.wav',
+  type = 'audio/wav',
+) {
   const form = new FormData()
   if (file) form.append('file', new File([file], filename, { type }))
   for (const [name, value] of Object.entries(fields)) for (const v of [value].flat()) form.append(name, v)
@@ -73,9 +86,15 @@ async function multipart(fields: Record<string, string | string[]>, file: Uint8A
   return { bytes: new Uint8Array(await encoded.arrayBuffer()), contentType }
 }
 
-function post(g: TestGateway, path: string, body: { bytes: Uint8Array; contentType: string } | string, key: string | null = KEY) {
+function post(
+  g: TestGateway,
+  path: string,
+  body: { bytes: Uint8Array; contentType: string } | string,
+  key: string | null = KEY,
+) {
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {}
-  if (typeof body === 'string') return g.fetch(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })
+  if (typeof body === 'string')
+    return g.fetch(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })
   return g.fetch(path, { method: 'POST', headers: { ...headers, 'content-type': body.contentType }, body: body.bytes })
 }
 
@@ -93,7 +112,10 @@ async function expectError(res: Response, status: number, code: string | null, p
 }
 
 /** Reads from `reader` until `n` bytes came; returns them. */
-async function readBytes(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, n: number): Promise<Uint8Array> {
+async function readBytes(
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
+  n: number,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
   let got = 0
   while (got < n) {
@@ -105,11 +127,17 @@ async function readBytes(reader: { read(): Promise<{ done: boolean; value?: Uint
   return Buffer.concat(parts)
 }
 
-const TRANSCRIPT: MockReply = { json: { text: 'hello from the mock', usage: { type: 'tokens', input_tokens: 14, output_tokens: 5, total_tokens: 19 } } }
+const TRANSCRIPT: MockReply = {
+  json: {
+    text: 'hello from the mock',
+    usage: { type: 'tokens', input_tokens: 14, output_tokens: 5, total_tokens: 19 },
+  },
+}
 
 describe('POST /v1/images/generations', () => {
   test('the JSON request and the answer are relayed byte for byte', async () => {
-    const raw = '{ "model":"gpt-image-1",\n "prompt":"a crab ✓ \\u00e9", "size":"1024x1024", "x_vendor":{"n":[1,2.50]} }'
+    const raw =
+      '{ "model":"gpt-image-1",\n "prompt":"a crab ✓ \\u00e9", "size":"1024x1024", "x_vendor":{"n":[1,2.50]} }'
     mock.enqueue({ body: IMAGE_ANSWER, headers: { 'content-type': 'application/json' } })
     const before = mock.requests.length
     const res = await post(gw, '/v1/images/generations', raw)
@@ -138,7 +166,11 @@ describe('POST /v1/images/generations', () => {
       'event: image_generation.completed\ndata: {"type":"image_generation.completed","b64_json":"BBB","usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3}}\n\n',
     ]
     mock.enqueue({ sse: frames })
-    const res = await post(gw, '/v1/images/generations', JSON.stringify({ model: 'gpt-image-1', prompt: 'p', stream: true, partial_images: 1 }))
+    const res = await post(
+      gw,
+      '/v1/images/generations',
+      JSON.stringify({ model: 'gpt-image-1', prompt: 'p', stream: true, partial_images: 1 }),
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toStartWith('text/event-stream')
     expect(await res.text()).toBe(frames.join(''))
@@ -149,7 +181,12 @@ describe('POST /v1/audio/speech', () => {
   test('audio is relayed as it arrives, with the upstream content type', async () => {
     const chunks = [AUDIO.subarray(0, 300), AUDIO.subarray(300, 700), AUDIO.subarray(700)]
     const hold = Promise.withResolvers<void>()
-    mock.enqueue({ sse: chunks, headers: { 'content-type': 'audio/mpeg' }, holdFrames: hold.promise, holdFramesAfter: 1 })
+    mock.enqueue({
+      sse: chunks,
+      headers: { 'content-type': 'audio/mpeg' },
+      holdFrames: hold.promise,
+      holdFramesAfter: 1,
+    })
     const raw = '{"model":"voice","input":"Hello ✓","voice":"alloy","response_format":"mp3"}'
     const before = mock.requests.length
     const res = await post(gw, '/v1/audio/speech', raw)
@@ -177,7 +214,12 @@ describe('POST /v1/audio/speech', () => {
     const up = await freshMock()
     const g = await freshGateway(provider('up', up.url, ['tts-1']))
     const hold = Promise.withResolvers<void>()
-    up.enqueue({ sse: [AUDIO.subarray(0, 100), AUDIO.subarray(100)], headers: { 'content-type': 'audio/ogg' }, holdFrames: hold.promise, holdFramesAfter: 1 })
+    up.enqueue({
+      sse: [AUDIO.subarray(0, 100), AUDIO.subarray(100)],
+      headers: { 'content-type': 'audio/ogg' },
+      holdFrames: hold.promise,
+      holdFramesAfter: 1,
+    })
     const res = await post(g, '/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}')
     const reader = res.body!.getReader()
     await readBytes(reader, 100)
@@ -190,7 +232,11 @@ describe('POST /v1/audio/speech', () => {
   test('an upstream that fails mid-audio cuts the response instead of ending it cleanly', async () => {
     const up = await freshMock()
     const g = await freshGateway(provider('up', up.url, ['tts-1']))
-    up.enqueue({ sse: [AUDIO.subarray(0, 100), AUDIO.subarray(100)], headers: { 'content-type': 'audio/mpeg' }, cutAfter: 1 })
+    up.enqueue({
+      sse: [AUDIO.subarray(0, 100), AUDIO.subarray(100)],
+      headers: { 'content-type': 'audio/mpeg' },
+      cutAfter: 1,
+    })
     const res = await post(g, '/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}')
     expect(res.status).toBe(200)
     const reader = res.body!.getReader()
@@ -257,7 +303,16 @@ describe('POST /v1/audio/transcriptions', () => {
     expect(form.get('response_format')).toBe('verbose_json')
     expect(form.get('temperature')).toBe('0.2')
     expect(form.getAll('timestamp_granularities[]')).toEqual(['word', 'segment'])
-    expect([...form.keys()]).toEqual(['file', 'model', 'language', 'prompt', 'response_format', 'temperature', 'timestamp_granularities[]', 'timestamp_granularities[]'])
+    expect([...form.keys()]).toEqual([
+      'file',
+      'model',
+      'language',
+      'prompt',
+      'response_format',
+      'temperature',
+      'timestamp_granularities[]',
+      'timestamp_granularities[]',
+    ])
     // The part headers (the file's declared type included) are the client's own bytes: only the value changed.
     const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1')
     expect(latin1(seen.body)).toBe(latin1(body.bytes).replace('\r\n\r\nears\r\n', '\r\n\r\nwhisper-1\r\n'))
@@ -265,14 +320,21 @@ describe('POST /v1/audio/transcriptions', () => {
 
   test('response_format=text comes back as text with the upstream content type', async () => {
     mock.enqueue({ body: 'hello from the mock\n', headers: { 'content-type': 'text/plain; charset=utf-8' } })
-    const res = await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1', response_format: 'text' }))
+    const res = await post(
+      gw,
+      '/v1/audio/transcriptions',
+      await multipart({ model: 'whisper-1', response_format: 'text' }),
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
     expect(await res.text()).toBe('hello from the mock\n')
   })
 
   test('stream=true is passed through as the upstream sends it', async () => {
-    const frames = ['data: {"type":"transcript.text.delta","delta":"hel"}\n\n', 'data: {"type":"transcript.text.done","text":"hello"}\n\n']
+    const frames = [
+      'data: {"type":"transcript.text.delta","delta":"hel"}\n\n',
+      'data: {"type":"transcript.text.done","text":"hello"}\n\n',
+    ]
     mock.enqueue({ sse: frames })
     const before = mock.requests.length
     const res = await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1', stream: 'true' }))
@@ -299,7 +361,9 @@ describe('POST /v1/audio/translations', () => {
 
 describe('fallback without retry', () => {
   const twoDeployments = (a: MockUpstream, b: MockUpstream) =>
-    provider('a', a.url, ['whisper-1', 'tts-1', 'gpt-image-1', 'm'], 'weight = 10\nmax_retries = 3') + provider('b', b.url, ['whisper-1', 'tts-1', 'gpt-image-1', 'm'], 'weight = 1') + '[aliases]\nears = "whisper-1"\n'
+    provider('a', a.url, ['whisper-1', 'tts-1', 'gpt-image-1', 'm'], 'weight = 10\nmax_retries = 3') +
+    provider('b', b.url, ['whisper-1', 'tts-1', 'gpt-image-1', 'm'], 'weight = 1') +
+    '[aliases]\nears = "whisper-1"\n'
 
   test('a 503 moves a transcription on to the next deployment after exactly one attempt, with the same bytes', async () => {
     const a = await freshMock()
@@ -319,8 +383,16 @@ describe('fallback without retry', () => {
   })
 
   test.each([
-    ['/v1/images/generations', '{"model":"gpt-image-1","prompt":"p"}', { body: IMAGE_ANSWER, headers: { 'content-type': 'application/json' } }],
-    ['/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}', { sse: [AUDIO], headers: { 'content-type': 'audio/mpeg' } }],
+    [
+      '/v1/images/generations',
+      '{"model":"gpt-image-1","prompt":"p"}',
+      { body: IMAGE_ANSWER, headers: { 'content-type': 'application/json' } },
+    ],
+    [
+      '/v1/audio/speech',
+      '{"model":"tts-1","input":"x","voice":"alloy"}',
+      { sse: [AUDIO], headers: { 'content-type': 'audio/mpeg' } },
+    ],
   ] as [string, string, MockReply][])('%s falls back after one attempt', async (path, raw, reply) => {
     const a = await freshMock()
     const b = await freshMock()
@@ -368,17 +440,22 @@ describe('providers that do not serve media', () => {
     ['/v1/audio/translations', () => multipart({ model: 'm' })],
   ]
 
-  test.each(KINDS)('kind %s answers 400 unsupported_endpoint naming the provider, without calling it', async (kind, extra) => {
-    const up = await freshMock()
-    const g = await freshGateway(`[providers.other]\nkind = "${kind}"\nmodels = ["m"]\n${extra.replaceAll('URL', up.url)}\n`)
-    for (const [path, body] of CALLS) {
-      const error = await expectError(await post(g, path, await body()), 400, 'unsupported_endpoint')
-      expect(error.message).toContain("Provider 'other'")
-      expect(error.message).toContain(`kind ${kind}`)
-      expect(error.message).toContain(path)
-    }
-    expect(up.requests.length).toBe(0)
-  })
+  test.each(KINDS)(
+    'kind %s answers 400 unsupported_endpoint naming the provider, without calling it',
+    async (kind, extra) => {
+      const up = await freshMock()
+      const g = await freshGateway(
+        `[providers.other]\nkind = "${kind}"\nmodels = ["m"]\n${extra.replaceAll('URL', up.url)}\n`,
+      )
+      for (const [path, body] of CALLS) {
+        const error = await expectError(await post(g, path, await body()), 400, 'unsupported_endpoint')
+        expect(error.message).toContain("Provider 'other'")
+        expect(error.message).toContain(`kind ${kind}`)
+        expect(error.message).toContain(path)
+      }
+      expect(up.requests.length).toBe(0)
+    },
+  )
 
   test('a model served by one such kind and one OpenAI deployment goes to the OpenAI one', async () => {
     const claude = await freshMock()
@@ -386,7 +463,8 @@ describe('providers that do not serve media', () => {
     up.fallback = () => TRANSCRIPT
     // The anthropic deployment weighs more and would be picked first.
     const g = await freshGateway(
-      `[providers.claude]\nkind = "anthropic"\napi_key = "k"\nbase_url = "${claude.url}/v1"\nmodels = ["m"]\nweight = 10\n` + provider('up', up.url, ['m']),
+      `[providers.claude]\nkind = "anthropic"\napi_key = "k"\nbase_url = "${claude.url}/v1"\nmodels = ["m"]\nweight = 10\n` +
+        provider('up', up.url, ['m']),
     )
     const res = await post(g, '/v1/audio/transcriptions', await multipart({ model: 'm' }))
     expect(res.status).toBe(200)
@@ -397,8 +475,13 @@ describe('providers that do not serve media', () => {
 describe('azure', () => {
   test('each endpoint goes to the deployment URL with api-version and the api-key header', async () => {
     const up = await freshMock()
-    up.fallback = (r) => (r.path.includes('/audio/speech') ? { sse: [AUDIO], headers: { 'content-type': 'audio/mpeg' } } : { json: { text: 'ok', data: [] } })
-    const g = await freshGateway(`[providers.az]\nkind = "azure"\nbase_url = "${up.url}"\napi_version = "2024-10-21"\napi_key = "az-key"\nmodels = ["m"]\n`)
+    up.fallback = (r) =>
+      r.path.includes('/audio/speech')
+        ? { sse: [AUDIO], headers: { 'content-type': 'audio/mpeg' } }
+        : { json: { text: 'ok', data: [] } }
+    const g = await freshGateway(
+      `[providers.az]\nkind = "azure"\nbase_url = "${up.url}"\napi_version = "2024-10-21"\napi_key = "az-key"\nmodels = ["m"]\n`,
+    )
     const calls: [string, { bytes: Uint8Array; contentType: string } | string, string][] = [
       ['/v1/images/generations', '{"model":"m","prompt":"p"}', 'images/generations'],
       ['/v1/audio/speech', '{"model":"m","input":"x","voice":"alloy"}', 'audio/speech'],
@@ -419,25 +502,73 @@ describe('azure', () => {
 
 describe('bad input', () => {
   test('401 without a key', async () => {
-    await expectError(await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }), null), 401, 'missing_api_key')
-    await expectError(await post(gw, '/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}', null), 401, 'missing_api_key')
+    await expectError(
+      await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }), null),
+      401,
+      'missing_api_key',
+    )
+    await expectError(
+      await post(gw, '/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}', null),
+      401,
+      'missing_api_key',
+    )
   })
 
   test('403 for a model outside the key allowlist', async () => {
-    await expectError(await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }), NARROW), 403, 'model_not_allowed', 'model')
-    await expectError(await post(gw, '/v1/images/generations', '{"model":"gpt-image-1","prompt":"p"}', NARROW), 403, 'model_not_allowed', 'model')
+    await expectError(
+      await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }), NARROW),
+      403,
+      'model_not_allowed',
+      'model',
+    )
+    await expectError(
+      await post(gw, '/v1/images/generations', '{"model":"gpt-image-1","prompt":"p"}', NARROW),
+      403,
+      'model_not_allowed',
+      'model',
+    )
   })
 
   test('404 for an unknown model', async () => {
-    await expectError(await post(gw, '/v1/audio/translations', await multipart({ model: 'nope' })), 404, 'model_not_found', 'model')
-    await expectError(await post(gw, '/v1/audio/speech', '{"model":"nope","input":"x","voice":"alloy"}'), 404, 'model_not_found', 'model')
+    await expectError(
+      await post(gw, '/v1/audio/translations', await multipart({ model: 'nope' })),
+      404,
+      'model_not_found',
+      'model',
+    )
+    await expectError(
+      await post(gw, '/v1/audio/speech', '{"model":"nope","input":"x","voice":"alloy"}'),
+      404,
+      'model_not_found',
+      'model',
+    )
   })
 
   test('400 names the missing field: model, file', async () => {
-    await expectError(await post(gw, '/v1/audio/transcriptions', await multipart({ language: 'en' })), 400, 'missing_required_parameter', 'model')
-    await expectError(await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }, null)), 400, 'missing_required_parameter', 'file')
-    await expectError(await post(gw, '/v1/audio/translations', await multipart({ model: 'whisper-1', file: 'not a file' }, null)), 400, 'invalid_type', 'file')
-    await expectError(await post(gw, '/v1/images/generations', '{"prompt":"p"}'), 400, 'missing_required_parameter', 'model')
+    await expectError(
+      await post(gw, '/v1/audio/transcriptions', await multipart({ language: 'en' })),
+      400,
+      'missing_required_parameter',
+      'model',
+    )
+    await expectError(
+      await post(gw, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }, null)),
+      400,
+      'missing_required_parameter',
+      'file',
+    )
+    await expectError(
+      await post(gw, '/v1/audio/translations', await multipart({ model: 'whisper-1', file: 'not a file' }, null)),
+      400,
+      'invalid_type',
+      'file',
+    )
+    await expectError(
+      await post(gw, '/v1/images/generations', '{"prompt":"p"}'),
+      400,
+      'missing_required_parameter',
+      'model',
+    )
   })
 
   test('400 for a body that is not multipart, or not parseable', async () => {
@@ -449,7 +580,9 @@ describe('bad input', () => {
 
   test('413 above max_body_size, from content-length', async () => {
     const up = await freshMock()
-    const g = await startGateway(`max_body_size = 1024\n[[keys]]\nname = "t"\nkey = "${KEY}"\n${provider('up', up.url, ['whisper-1'])}`)
+    const g = await startGateway(
+      `max_body_size = 1024\n[[keys]]\nname = "t"\nkey = "${KEY}"\n${provider('up', up.url, ['whisper-1'])}`,
+    )
     opened.push(g)
     const big = await multipart({ model: 'whisper-1' }, new Uint8Array(4096))
     await expectError(await post(g, '/v1/audio/transcriptions', big), 413, 'request_too_large')
@@ -459,7 +592,9 @@ describe('bad input', () => {
   test('the extension pipeline applies: a rate limit refuses the second call', async () => {
     const up = await freshMock()
     up.fallback = () => TRANSCRIPT
-    const g = await freshGateway(`${provider('up', up.url, ['whisper-1'])}[extensions.rate_limit]\nrequests_per_minute = 1\n`)
+    const g = await freshGateway(
+      `${provider('up', up.url, ['whisper-1'])}[extensions.rate_limit]\nrequests_per_minute = 1\n`,
+    )
     expect((await post(g, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }))).status).toBe(200)
     const refused = await post(g, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1' }))
     await expectError(refused, 429, 'rate_limit_exceeded')
@@ -474,27 +609,80 @@ describe('extension hooks', () => {
     const recorder: Extension = {
       name: 'recorder',
       needsUsage: true,
-      onRequest: (c) => void events.push({ hook: 'request', surface: c.surface, model: c.model, stream: c.stream, json: { ...c.json } }),
-      onResponse: (c, body) => void events.push({ hook: 'response', surface: c.surface, provider: c.provider, usage: c.usage, bytes: body.byteLength }),
+      onRequest: (c) =>
+        void events.push({
+          hook: 'request',
+          surface: c.surface,
+          model: c.model,
+          stream: c.stream,
+          json: { ...c.json },
+        }),
+      onResponse: (c, body) =>
+        void events.push({
+          hook: 'response',
+          surface: c.surface,
+          provider: c.provider,
+          usage: c.usage,
+          bytes: body.byteLength,
+        }),
       onChunk: (c, chunk) => void events.push({ hook: 'chunk', surface: c.surface, bytes: chunk.byteLength }),
       onStreamEnd: (c, outcome) => void events.push({ hook: 'end', surface: c.surface, outcome }),
     }
-    const g = await startGateway(`[[keys]]\nname = "t"\nkey = "${KEY}"\n${provider('up', up.url, ['gpt-image-1', 'tts-1', 'whisper-1'])}`, { extensions: [recorder] })
+    const g = await startGateway(
+      `[[keys]]\nname = "t"\nkey = "${KEY}"\n${provider('up', up.url, ['gpt-image-1', 'tts-1', 'whisper-1'])}`,
+      { extensions: [recorder] },
+    )
     opened.push(g)
-    up.enqueue({ body: IMAGE_ANSWER, headers: { 'content-type': 'application/json' } }, { sse: [AUDIO.subarray(0, 10), AUDIO.subarray(10)], headers: { 'content-type': 'audio/mpeg' } }, TRANSCRIPT)
+    up.enqueue(
+      { body: IMAGE_ANSWER, headers: { 'content-type': 'application/json' } },
+      { sse: [AUDIO.subarray(0, 10), AUDIO.subarray(10)], headers: { 'content-type': 'audio/mpeg' } },
+      TRANSCRIPT,
+    )
     await (await post(g, '/v1/images/generations', '{"model":"gpt-image-1","prompt":"p"}')).arrayBuffer()
     await (await post(g, '/v1/audio/speech', '{"model":"tts-1","input":"x","voice":"alloy"}')).arrayBuffer()
-    await (await post(g, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1', language: 'de' }))).arrayBuffer()
+    await (
+      await post(g, '/v1/audio/transcriptions', await multipart({ model: 'whisper-1', language: 'de' }))
+    ).arrayBuffer()
     const chunks = events.filter((e) => e.hook === 'chunk')
     expect(chunks.reduce((n, e) => n + (e.bytes as number), 0)).toBe(AUDIO.length)
     expect(events.filter((e) => e.hook !== 'chunk')).toEqual([
-      { hook: 'request', surface: 'images', model: 'gpt-image-1', stream: false, json: { model: 'gpt-image-1', prompt: 'p' } },
-      { hook: 'response', surface: 'images', provider: 'up', usage: { prompt_tokens: 12, completion_tokens: 4160, total_tokens: 4172 }, bytes: encoder.encode(IMAGE_ANSWER).length },
-      { hook: 'request', surface: 'speech', model: 'tts-1', stream: true, json: { model: 'tts-1', input: 'x', voice: 'alloy' } },
+      {
+        hook: 'request',
+        surface: 'images',
+        model: 'gpt-image-1',
+        stream: false,
+        json: { model: 'gpt-image-1', prompt: 'p' },
+      },
+      {
+        hook: 'response',
+        surface: 'images',
+        provider: 'up',
+        usage: { prompt_tokens: 12, completion_tokens: 4160, total_tokens: 4172 },
+        bytes: encoder.encode(IMAGE_ANSWER).length,
+      },
+      {
+        hook: 'request',
+        surface: 'speech',
+        model: 'tts-1',
+        stream: true,
+        json: { model: 'tts-1', input: 'x', voice: 'alloy' },
+      },
       { hook: 'end', surface: 'speech', outcome: 'done' },
       // A multipart body's text fields are what extensions see as its JSON (the file is left out).
-      { hook: 'request', surface: 'transcriptions', model: 'whisper-1', stream: false, json: { model: 'whisper-1', language: 'de' } },
-      { hook: 'response', surface: 'transcriptions', provider: 'up', usage: { prompt_tokens: 14, completion_tokens: 5, total_tokens: 19 }, bytes: JSON.stringify((TRANSCRIPT as { json: unknown }).json).length },
+      {
+        hook: 'request',
+        surface: 'transcriptions',
+        model: 'whisper-1',
+        stream: false,
+        json: { model: 'whisper-1', language: 'de' },
+      },
+      {
+        hook: 'response',
+        surface: 'transcriptions',
+        provider: 'up',
+        usage: { prompt_tokens: 14, completion_tokens: 5, total_tokens: 19 },
+        bytes: JSON.stringify((TRANSCRIPT as { json: unknown }).json).length,
+      },
     ])
   })
 })
@@ -522,7 +710,12 @@ describe('the openai SDK against the gateway', () => {
     mock.enqueue(TRANSCRIPT)
     const before = mock.requests.length
     const file = await toFile(AUDIO, 'clip.wav', { type: 'audio/wav' })
-    const transcript = await client().audio.transcriptions.create({ file, model: 'ears', language: 'de', prompt: PROMPT })
+    const transcript = await client().audio.transcriptions.create({
+      file,
+      model: 'ears',
+      language: 'de',
+      prompt: PROMPT,
+    })
     expect(transcript.text).toBe('hello from the mock')
     const form = await formOf(mock.requests[before]!)
     expect(form.get('model')).toBe('whisper-1')

@@ -28,7 +28,8 @@ afterAll(async () => {
 describe('request bytes', () => {
   test('odd but valid JSON reaches the upstream byte for byte', async () => {
     // Key order, spacing, unicode escapes and unknown fields all survive: the gateway never re-serialises.
-    const raw = '{ "model":"gpt-4o-mini",\n  "messages":[{"role":"user","content":"caf\\u00e9 ☕"}], "x_vendor": {"a":[1,2.50,3e2]} }'
+    const raw =
+      '{ "model":"gpt-4o-mini",\n  "messages":[{"role":"user","content":"caf\\u00e9 ☕"}], "x_vendor": {"a":[1,2.50,3e2]} }'
     const before = mock.requests.length
     const res = await gw.chat(raw, { key: KEY })
     expect(res.status).toBe(200)
@@ -40,7 +41,10 @@ describe('request bytes', () => {
 
   test('credentials are replaced: the client key never reaches the upstream', async () => {
     const before = mock.requests.length
-    await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-api-key': KEY, cookie: 'session=1' } })
+    await gw.chat(
+      { model: 'gpt-4o-mini', messages: [] },
+      { key: KEY, headers: { 'x-api-key': KEY, cookie: 'session=1' } },
+    )
     const seen = mock.requests[before]!
     expect(seen.headers.authorization).toBe('Bearer sk-upstream-up')
     expect(JSON.stringify(seen.headers)).not.toContain(KEY)
@@ -50,15 +54,26 @@ describe('request bytes', () => {
 
   test('an alias rewrites only `model`', async () => {
     const before = mock.requests.length
-    const res = await gw.chat({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 }, { key: KEY })
+    const res = await gw.chat(
+      { model: 'fast', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 },
+      { key: KEY },
+    )
     expect(res.status).toBe(200)
-    expect(mock.requests[before]!.json()).toEqual({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 })
+    expect(mock.requests[before]!.json()).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 0.2,
+    })
   })
 
   test('embeddings go to /v1/embeddings unchanged', async () => {
     const raw = '{"model":"text-embedding-3-small","input":["a","b"]}'
     const before = mock.requests.length
-    const res = await gw.fetch('/v1/embeddings', { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: raw })
+    const res = await gw.fetch('/v1/embeddings', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: raw,
+    })
     expect(res.status).toBe(200)
     expect(mock.requests[before]!.path).toBe('/v1/embeddings')
     expect(mock.requests[before]!.text()).toBe(raw)
@@ -78,9 +93,15 @@ describe('response bytes', () => {
   })
 
   test("the client's own x-request-id is kept when sane and replaced when not", async () => {
-    const kept = await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': 'trace-42' } })
+    const kept = await gw.chat(
+      { model: 'gpt-4o-mini', messages: [] },
+      { key: KEY, headers: { 'x-request-id': 'trace-42' } },
+    )
     expect(kept.headers.get('x-request-id')).toBe('trace-42')
-    const replaced = await gw.chat({ model: 'gpt-4o-mini', messages: [] }, { key: KEY, headers: { 'x-request-id': 'bad id with spaces' } })
+    const replaced = await gw.chat(
+      { model: 'gpt-4o-mini', messages: [] },
+      { key: KEY, headers: { 'x-request-id': 'bad id with spaces' } },
+    )
     expect(replaced.headers.get('x-request-id')).not.toBe('bad id with spaces')
   })
 
@@ -88,7 +109,10 @@ describe('response bytes', () => {
     const frames = chatChunks(['a', 'b', 'c', 'd'], 'gpt-4o-mini', true)
     mock.enqueue({ sse: frames })
     // The client asks for the usage chunk: otherwise metrics (which asks for it to count tokens) hides it.
-    const res = await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } }, { key: KEY })
+    const res = await gw.chat(
+      { model: 'gpt-4o-mini', messages: [], stream: true, stream_options: { include_usage: true } },
+      { key: KEY },
+    )
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     expect(res.headers.get('cache-control')).toBe('no-cache')

@@ -35,7 +35,9 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200)
     expect(a.requests.length - beforeA).toBe(3)
     // Open: a is not called any more, b answers.
-    const listed = await jsonOf(await gw.fetch('/v1/admin/providers/a', { headers: { authorization: `Bearer ${ADMIN}` } }))
+    const listed = await jsonOf(
+      await gw.fetch('/v1/admin/providers/a', { headers: { authorization: `Bearer ${ADMIN}` } }),
+    )
     expect(listed.health).toMatchObject({ state: 'open', consecutive_failures: 3, cooldowns: 1 })
     expect(Date.parse(listed.health.cooldown_until)).toBeGreaterThan(Date.now())
     for (let i = 0; i < 5; i++) expect((await chat()).status).toBe(200)
@@ -44,7 +46,9 @@ describe('circuit breaker', () => {
     await Bun.sleep(350)
     expect((await chat()).status).toBe(200)
     expect(a.requests.length - beforeA).toBe(4)
-    const after = await jsonOf(await gw.fetch('/v1/admin/providers/a', { headers: { authorization: `Bearer ${ADMIN}` } }))
+    const after = await jsonOf(
+      await gw.fetch('/v1/admin/providers/a', { headers: { authorization: `Bearer ${ADMIN}` } }),
+    )
     expect(after.health).toMatchObject({ state: 'closed', consecutive_failures: 0 })
   })
 
@@ -65,7 +69,8 @@ describe('circuit breaker', () => {
 
   test('client errors (4xx other than 429) do not count as failures', async () => {
     await using gw = await startGateway(providerToml('a', a.url, 'cooldown_failures = 2'))
-    for (let i = 0; i < 4; i++) a.enqueue({ status: 400, json: { error: { message: 'bad', type: 'invalid_request_error' } } })
+    for (let i = 0; i < 4; i++)
+      a.enqueue({ status: 400, json: { error: { message: 'bad', type: 'invalid_request_error' } } })
     for (let i = 0; i < 4; i++) expect((await gw.chat(body('m'))).status).toBe(400)
     expect(gw.ctx.registry.health.get('a')!.state).toBe('closed')
   })

@@ -146,7 +146,10 @@ describe('relaySse', () => {
   // --- failures ---
 
   test('a read failure mid-stream ends with an in-band error frame and no [DONE]', async () => {
-    const { stream, outcomes, aborts } = relay([encoder.encode(EVENTS[0]! + EVENTS[1]!.slice(0, 10))], new Error('socket reset'))
+    const { stream, outcomes, aborts } = relay(
+      [encoder.encode(EVENTS[0]! + EVENTS[1]!.slice(0, 10))],
+      new Error('socket reset'),
+    )
     const text = decoder.decode(joined(await collect(stream)))
     expect(text.startsWith(EVENTS[0]!)).toBe(true)
     expect(text).not.toContain('data: [DONE]')

@@ -35,14 +35,19 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
   const port = (upstream.address() as AddressInfo).port
   // "localhost": a name to resolve, as a real upstream has.
-  gw = await startGateway(`[providers.up]\nkind = "openai"\napi_key = "k"\nbase_url = "http://localhost:${port}/v1"\nmodels = ["m"]\n`)
+  gw = await startGateway(
+    `[providers.up]\nkind = "openai"\napi_key = "k"\nbase_url = "http://localhost:${port}/v1"\nmodels = ["m"]\n`,
+  )
 })
 afterAll(async () => {
   await gw[Symbol.asyncDispose]()
   upstream.close()
 })
 
-const chat = () => gw.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).then(async (r) => [r.status, await r.text()] as const)
+const chat = () =>
+  gw
+    .chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+    .then(async (r) => [r.status, await r.text()] as const)
 
 test('sequential requests share one upstream connection', async () => {
   const before = connections

@@ -23,7 +23,8 @@ test('the WAL is checkpointed into the database file by the checkpoint thread, n
   const store = handle.store.namespace('audit')
   const before = size(db)
   for (let turn = 0; turn < 20; turn++) {
-    for (let i = 0; i < 100; i++) await store.append('records', Date.now(), JSON.stringify({ turn, i, pad: 'x'.repeat(200) }))
+    for (let i = 0; i < 100; i++)
+      await store.append('records', Date.now(), JSON.stringify({ turn, i, pad: 'x'.repeat(200) }))
     await new Promise((resolve) => setImmediate(resolve))
   }
   // Committed into the WAL; the database file itself only grows when a checkpoint copies pages into it.
@@ -36,7 +37,9 @@ test('the WAL is checkpointed into the database file by the checkpoint thread, n
   expect(grown).toBe(true)
   await handle.close()
   const check = new Database(db, { readonly: true })
-  expect((check.query("SELECT count(*) AS n FROM crabllm_log WHERE log = 'audit:records'").get() as { n: number }).n).toBe(2000)
+  expect(
+    (check.query("SELECT count(*) AS n FROM crabllm_log WHERE log = 'audit:records'").get() as { n: number }).n,
+  ).toBe(2000)
   check.close()
 })
 
@@ -59,7 +62,11 @@ test('wait_for_commit: answers wait for the commit by default; false offers no d
   expect(pending).toBeInstanceOf(Promise)
   await pending
   await on.close()
-  const off = await openStorage({ kind: 'sqlite', path: 'd.db', wait_for_commit: false }, dir, join(dir, 'crabllm.toml'))
+  const off = await openStorage(
+    { kind: 'sqlite', path: 'd.db', wait_for_commit: false },
+    dir,
+    join(dir, 'crabllm.toml'),
+  )
   await off.store.increment('usage:x', 1)
   expect(off.store.durable).toBeUndefined()
   await off.close()

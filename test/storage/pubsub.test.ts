@@ -146,7 +146,11 @@ describe('redis pub/sub through the Store', () => {
 describe('redis subscribe failures', () => {
   test('a subscription that cannot be made rejects and leaves no reconnecting connection behind', async () => {
     const port = await closedPort()
-    const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 20 })
+    const client = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 20,
+    })
     client.on('error', () => {})
     const made: Redis[] = []
     const duplicate = client.duplicate.bind(client)
@@ -162,7 +166,9 @@ describe('redis subscribe failures', () => {
     // with no reconnect scheduled. Without the fix it reconnects every 20 ms forever and this never settles.
     const subscriber = made[0]!
     const internals = subscriber as unknown as { reconnectTimeout: unknown; manuallyClosing: boolean }
-    const stopped = () => subscriber.status === 'end' || (subscriber.status === 'reconnecting' && internals.reconnectTimeout == null && internals.manuallyClosing)
+    const stopped = () =>
+      subscriber.status === 'end' ||
+      (subscriber.status === 'reconnecting' && internals.reconnectTimeout == null && internals.manuallyClosing)
     if (!stopped()) await new Promise((resolve) => subscriber.once('end', resolve))
     expect(stopped()).toBe(true)
     client.disconnect()

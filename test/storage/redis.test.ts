@@ -11,7 +11,9 @@ try {
   await client.connect()
   await client.ping()
 } catch (err) {
-  throw new Error(`the Redis contract tests need a redis-server at ${url} (set REDIS_URL, or run .ci/run which starts one): ${(err as Error).message}`)
+  throw new Error(
+    `the Redis contract tests need a redis-server at ${url} (set REDIS_URL, or run .ci/run which starts one): ${(err as Error).message}`,
+  )
 }
 const run = `crabllm-test:${process.pid}:${Date.now()}:`
 afterAll(async () => {

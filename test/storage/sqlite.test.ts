@@ -49,8 +49,12 @@ function openPair(name: string, options: Parameters<typeof sqliteStore>[1] = {})
   opened.push({ store, db })
   // A second connection, as another process would see the file.
   const other = new Database(path, { readonly: true })
-  const fileValue = (key: string) => (other.query('SELECT value FROM crabllm_kv WHERE key = ?').get(key) as { value: string } | null)?.value
-  const fileLog = (log: string) => (other.query('SELECT value FROM crabllm_log WHERE log = ? ORDER BY seq').all(log) as { value: string }[]).map((r) => r.value)
+  const fileValue = (key: string) =>
+    (other.query('SELECT value FROM crabllm_kv WHERE key = ?').get(key) as { value: string } | null)?.value
+  const fileLog = (log: string) =>
+    (other.query('SELECT value FROM crabllm_log WHERE log = ? ORDER BY seq').all(log) as { value: string }[]).map(
+      (r) => r.value,
+    )
   return { db, store, fileValue, fileLog, closeOther: () => other.close() }
 }
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)))

@@ -25,7 +25,10 @@ export function startAdminStub(): AdminStub {
     ['default', { name: 'default', masked: mask(CONFIG_KEY_SECRET), models: ['*'], expired: false, source: 'config' }],
   ])
   const providers = new Map<string, Record<string, unknown>>([
-    ['echo', { name: 'echo', kind: 'echo', models: ['echo'], weight: 1, max_retries: 2, timeout: 30, source: 'config' }],
+    [
+      'echo',
+      { name: 'echo', kind: 'echo', models: ['echo'], weight: 1, max_retries: 2, timeout: 30, source: 'config' },
+    ],
   ])
   let seq = 0
   const hold = Promise.withResolvers<void>()
@@ -42,37 +45,66 @@ export function startAdminStub(): AdminStub {
       } catch {
         body = text
       }
-      requests.push({ method: request.method, path: url.pathname, authorization: request.headers.get('authorization'), body })
-      if (url.pathname.startsWith('/html/')) return new Response('<html>hello</html>', { headers: { 'content-type': 'text/html' } })
+      requests.push({
+        method: request.method,
+        path: url.pathname,
+        authorization: request.headers.get('authorization'),
+        body,
+      })
+      if (url.pathname.startsWith('/html/'))
+        return new Response('<html>hello</html>', { headers: { 'content-type': 'text/html' } })
       if (url.pathname.startsWith('/hold/')) {
         await hold.promise
         return new Response('late')
       }
       if (url.pathname.startsWith('/plain500/')) return new Response('oops', { status: 500 })
-      if (request.headers.get('authorization') !== `Bearer ${STUB_TOKEN}`) return fail(401, 'Invalid admin token.', 'invalid_api_key')
+      if (request.headers.get('authorization') !== `Bearer ${STUB_TOKEN}`)
+        return fail(401, 'Invalid admin token.', 'invalid_api_key')
       const m = /^\/v1\/admin\/(keys|providers)(?:\/([^/]+))?$/.exec(url.pathname)
       if (!m) return fail(404, `No route for ${request.method} ${url.pathname}.`, 'not_found')
       const [, family, rawName] = m
       const name = rawName === undefined ? undefined : decodeURIComponent(rawName)
       const table = family === 'keys' ? keys : providers
       const noun = family === 'keys' ? 'key' : 'provider'
-      if (name === undefined && request.method === 'GET') return Response.json({ object: 'list', data: [...table.values()] })
+      if (name === undefined && request.method === 'GET')
+        return Response.json({ object: 'list', data: [...table.values()] })
       if (name === undefined && request.method === 'POST') {
-        if (typeof body?.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(body.name)) return fail(400, 'name must be 1-64 characters of A-Za-z0-9._-', 'invalid_value', 'name')
-        if (table.has(body.name)) return fail(409, `A ${noun} named '${body.name}' already exists.`, 'already_exists', 'name')
+        if (typeof body?.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(body.name))
+          return fail(400, 'name must be 1-64 characters of A-Za-z0-9._-', 'invalid_value', 'name')
+        if (table.has(body.name))
+          return fail(409, `A ${noun} named '${body.name}' already exists.`, 'already_exists', 'name')
         const now = new Date().toISOString()
         if (family === 'keys') {
           if (body.rate_limit?.requests_per_minute === 0)
             return fail(400, 'must be at least 1', 'invalid_value', 'rate_limit.requests_per_minute')
           const secret = `sk-stub${String(++seq).padStart(4, '0')}secretABCDEFGHIJKLMNOPQRSTUV`
-          const record = { ...body, models: body.models ?? ['*'], masked: mask(secret), expired: false, source: 'api', created_at: now, updated_at: now }
+          const record = {
+            ...body,
+            models: body.models ?? ['*'],
+            masked: mask(secret),
+            expired: false,
+            source: 'api',
+            created_at: now,
+            updated_at: now,
+          }
           keys.set(body.name, record)
           return Response.json({ ...record, key: secret }, { status: 201 })
         }
         if (typeof body.kind !== 'string') return fail(400, 'kind is required', 'invalid_value', 'kind')
-        if (!body.models && body.kind !== 'echo') return fail(502, 'The upstream refused to list its models: 401 Unauthorized.', 'upstream_error')
-        const record: Record<string, unknown> = { weight: 1, max_retries: 2, timeout: 30, ...body, models: body.models ?? ['echo'], source: 'api', created_at: now, updated_at: now }
-        for (const secret of ['api_key', 'secret_key', 'session_token']) if (typeof record[secret] === 'string') record[secret] = mask(record[secret] as string)
+        if (!body.models && body.kind !== 'echo')
+          return fail(502, 'The upstream refused to list its models: 401 Unauthorized.', 'upstream_error')
+        const record: Record<string, unknown> = {
+          weight: 1,
+          max_retries: 2,
+          timeout: 30,
+          ...body,
+          models: body.models ?? ['echo'],
+          source: 'api',
+          created_at: now,
+          updated_at: now,
+        }
+        for (const secret of ['api_key', 'secret_key', 'session_token'])
+          if (typeof record[secret] === 'string') record[secret] = mask(record[secret] as string)
         providers.set(body.name, record)
         return Response.json(record, { status: 201 })
       }

@@ -17,9 +17,15 @@ export function crabllmBin(): string {
   const given = process.env.CRABLLM_BIN
   if (given) return given
   if (built) return built
-  const result = Bun.spawnSync([process.execPath, resolve(ROOT, 'scripts/build.ts')], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
+  const result = Bun.spawnSync([process.execPath, resolve(ROOT, 'scripts/build.ts')], {
+    cwd: ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   if (result.exitCode !== 0)
-    throw new Error(`building the binary failed (exit ${result.exitCode}):\n${result.stdout.toString()}${result.stderr.toString()}`)
+    throw new Error(
+      `building the binary failed (exit ${result.exitCode}):\n${result.stdout.toString()}${result.stderr.toString()}`,
+    )
   built = resolve(ROOT, 'dist/crabllm')
   return built
 }
@@ -52,9 +58,20 @@ export function spawnCrabllm(args: readonly string[], options: SpawnOptions): Cr
   const env: Record<string, string | undefined> = { ...process.env, ...options.env }
   if (!options.env?.LOG_LEVEL) delete env.LOG_LEVEL
   if (!options.env?.LOG_FORMAT) delete env.LOG_FORMAT
-  const proc = Bun.spawn([crabllmBin(), ...args], { cwd: options.cwd, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn([crabllmBin(), ...args], {
+    cwd: options.cwd,
+    env,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   const text: Record<Stream, string> = { stdout: '', stderr: '' }
-  const waiters = new Set<{ stream: Stream; re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }>()
+  const waiters = new Set<{
+    stream: Stream
+    re: RegExp
+    resolve: (m: RegExpMatchArray) => void
+    reject: (e: Error) => void
+  }>()
   let closed = false
 
   const find = (stream: Stream, re: RegExp): RegExpMatchArray | undefined => {
@@ -73,7 +90,11 @@ export function spawnCrabllm(args: readonly string[], options: SpawnOptions): Cr
         w.resolve(m)
       } else if (closed) {
         waiters.delete(w)
-        w.reject(new Error(`crabllm exited (code ${proc.exitCode ?? proc.signalCode}) before printing ${w.re} on ${w.stream}\n--- stdout\n${text.stdout}--- stderr\n${text.stderr}`))
+        w.reject(
+          new Error(
+            `crabllm exited (code ${proc.exitCode ?? proc.signalCode}) before printing ${w.re} on ${w.stream}\n--- stdout\n${text.stdout}--- stderr\n${text.stderr}`,
+          ),
+        )
       }
     }
   }
@@ -107,7 +128,12 @@ export function spawnCrabllm(args: readonly string[], options: SpawnOptions): Cr
     waitForLine(re, stream = 'stdout') {
       const { promise, resolve, reject } = Promise.withResolvers<RegExpMatchArray>()
       const timer = setTimeout(
-        () => reject(new Error(`no line matching ${re} on ${stream} within ${LINE_TIMEOUT_MS} ms\n--- stdout\n${text.stdout}--- stderr\n${text.stderr}`)),
+        () =>
+          reject(
+            new Error(
+              `no line matching ${re} on ${stream} within ${LINE_TIMEOUT_MS} ms\n--- stdout\n${text.stdout}--- stderr\n${text.stderr}`,
+            ),
+          ),
         LINE_TIMEOUT_MS,
       )
       waiters.add({

@@ -120,7 +120,15 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
       const body = await request.text()
       const stream = /"stream"\s*:\s*true/.test(body)
       const failing = fault === 'toggle' && upstream.toggleFailing
-      return answerHttp(fault as HttpFault, { s, stream, hits: s.arrivals.length, hugeBytes, signal: request.signal, track, failing })
+      return answerHttp(fault as HttpFault, {
+        s,
+        stream,
+        hits: s.arrivals.length,
+        hugeBytes,
+        signal: request.signal,
+        track,
+        failing,
+      })
     },
   })
 
@@ -179,7 +187,24 @@ export async function startSelfSignedUpstream(): Promise<TlsUpstream> {
   const key = join(dir, 'key.pem')
   const cert = join(dir, 'cert.pem')
   const made = Bun.spawnSync(
-    ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { stdout: 'pipe', stderr: 'pipe' },
   )
   if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`)
@@ -255,7 +280,10 @@ interface HttpContext {
 const encoder = new TextEncoder()
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
 const error503 = () =>
-  Response.json({ error: { message: 'The server is overloaded.', type: 'server_error', param: null, code: null } }, { status: 503 })
+  Response.json(
+    { error: { message: 'The server is overloaded.', type: 'server_error', param: null, code: null } },
+    { status: 503 },
+  )
 
 function normal(stream: boolean): Response {
   return stream ? new Response(chatChunks().join(''), { headers: SSE_HEADERS }) : Response.json(chatCompletion())
@@ -273,17 +301,30 @@ function answerHttp(fault: HttpFault, c: HttpContext): Response {
       return c.hits % 2 === 1 ? error503() : normal(c.stream)
     case 'retry-after':
       return Response.json(
-        { error: { message: 'Rate limit reached for requests.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        {
+          error: {
+            message: 'Rate limit reached for requests.',
+            type: 'requests',
+            param: null,
+            code: 'rate_limit_exceeded',
+          },
+        },
         { status: 429, headers: { 'retry-after': '1' } },
       )
     case 'malformed-json':
-      return new Response('{"id":"chatcmpl-bad","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis', {
-        headers: { 'content-type': 'application/json' },
-      })
+      return new Response(
+        '{"id":"chatcmpl-bad","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis',
+        {
+          headers: { 'content-type': 'application/json' },
+        },
+      )
     case 'html':
-      return new Response('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>\n', {
-        headers: { 'content-type': 'text/html' },
-      })
+      return new Response(
+        '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>\n',
+        {
+          headers: { 'content-type': 'text/html' },
+        },
+      )
     case 'garbage-sse': {
       const [first, ...rest] = chatChunks(['Gar', 'bage', ' proof'])
       const body = [first!, ...rest.flatMap((frame, i) => [SSE_GARBAGE[i % SSE_GARBAGE.length]!, frame])].join('')
@@ -303,16 +344,28 @@ function answerHttp(fault: HttpFault, c: HttpContext): Response {
     case 'one-then-idle':
       return new Response(oneThenIdle(c), { headers: SSE_HEADERS })
     default:
-      return Response.json({ error: { message: `no such fault: ${fault}`, type: 'invalid_request_error', param: null, code: null } }, { status: 404 })
+      return Response.json(
+        { error: { message: `no such fault: ${fault}`, type: 'invalid_request_error', param: null, code: null } },
+        { status: 404 },
+      )
   }
 }
 
 /** Anthropic's stream events for "Hello from Claude" (https://docs.anthropic.com/en/api/messages-streaming), optionally with garbage between them. */
 function anthropicStream(garbage: boolean): string[] {
-  const frame = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+  const frame = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
   const events = [
     frame('message_start', {
-      message: { id: 'msg_fault', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } },
+      message: {
+        id: 'msg_fault',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-haiku-4-5',
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 5, output_tokens: 1 },
+      },
     }),
     frame('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
     frame('ping', {}),
@@ -354,14 +407,19 @@ function pulled(c: HttpContext, parts: Iterator<Uint8Array>): ReadableStream<Uin
 }
 
 function hugeJson(c: HttpContext): ReadableStream<Uint8Array> {
-  const head = encoder.encode('{"id":"chatcmpl-huge","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"')
-  const tail = encoder.encode('"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}')
+  const head = encoder.encode(
+    '{"id":"chatcmpl-huge","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"',
+  )
+  const tail = encoder.encode(
+    '"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}',
+  )
   const filler = new Uint8Array(PIECE).fill(120) // 'x'
   return pulled(
     c,
     (function* () {
       yield head
-      for (let left = c.hugeBytes - head.byteLength - tail.byteLength; left > 0; left -= PIECE) yield filler.subarray(0, Math.min(PIECE, left))
+      for (let left = c.hugeBytes - head.byteLength - tail.byteLength; left > 0; left -= PIECE)
+        yield filler.subarray(0, Math.min(PIECE, left))
       yield tail
     })(),
   )
@@ -415,16 +473,25 @@ function readRequest(socket: Socket, done: (path: string, body: string) => void)
   socket.on('data', onData)
 }
 
-function actTcp(fault: TcpFault, socket: Socket, stream: boolean, s: FaultStats, abandon: (s: FaultStats) => void): void {
+function actTcp(
+  fault: TcpFault,
+  socket: Socket,
+  stream: boolean,
+  s: FaultStats,
+  abandon: (s: FaultStats) => void,
+): void {
   const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`
-  const sseHead = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n'
+  const sseHead =
+    'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n'
   switch (fault) {
     case 'reset':
       socket.resetAndDestroy()
       return
     case 'silence': {
       s.open++
-      socket.write(stream ? sseHead : 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n')
+      socket.write(
+        stream ? sseHead : 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n',
+      )
       socket.once('close', () => {
         s.open--
         abandon(s)

@@ -40,7 +40,13 @@ export async function startGateway(toml: string, options: GatewayOptions = {}): 
   const config = parseConfig(toml, 'test.toml', options.env ?? {})
   const log = memoryLogger('info')
   const pipeline = options.extensions ? createPipeline(options.extensions, log, new PendingWrites(log)) : undefined
-  const ctx = createContext(config, { log, dispatch: { ...FAST_DISPATCH, ...options.dispatch }, store: options.store, pipeline, configPath: options.configPath })
+  const ctx = createContext(config, {
+    log,
+    dispatch: { ...FAST_DISPATCH, ...options.dispatch },
+    store: options.store,
+    pipeline,
+    configPath: options.configPath,
+  })
   await ctx.live.refresh()
   if (options.followMs) await ctx.live.follow(options.followMs)
   const server = startServer(ctx, { hostname: '127.0.0.1', port: 0 })
@@ -54,7 +60,11 @@ export async function startGateway(toml: string, options: GatewayOptions = {}): 
     chat: (body, init = {}) =>
       fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...init.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+          ...init.headers,
+        },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     async [Symbol.asyncDispose]() {

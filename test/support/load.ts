@@ -90,7 +90,8 @@ export interface LoadRequest {
 export function mixedRequest(model: string, embeddingModel: string | undefined, i: number): LoadRequest {
   const content = `question ${i}: ${'why '.repeat(i % 13)}?`
   if (embeddingModel && i % 4 === 3) return { path: '/v1/embeddings', body: { model: embeddingModel, input: content } }
-  if (i % 4 === 1) return { path: '/v1/chat/completions', body: { model, stream: true, messages: [{ role: 'user', content }] } }
+  if (i % 4 === 1)
+    return { path: '/v1/chat/completions', body: { model, stream: true, messages: [{ role: 'user', content }] } }
   return { path: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }] } }
 }
 
@@ -143,7 +144,12 @@ export function startLoad(options: LoadOptions): Load {
   const counts = new Map<string, number>()
   const keep = options.keep ?? true
   const waiters = new Set<{ match: (r: LoadResult) => boolean; left: number; resolve: (r: LoadResult) => void }>()
-  const request = options.request ?? ((n: number): LoadRequest => ({ path: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user', content: `q${n}` }] } }))
+  const request =
+    options.request ??
+    ((n: number): LoadRequest => ({
+      path: '/v1/chat/completions',
+      body: { model: 'm', messages: [{ role: 'user', content: `q${n}` }] },
+    }))
   const intervalMs = options.ratePerSecond ? (1000 * options.workers) / options.ratePerSecond : 0
   let stopped = false
   let n = 0
@@ -181,8 +187,7 @@ export function startLoad(options: LoadOptions): Load {
         // Complete: a JSON body that parses, or a stream that reached its [DONE].
         if (body.stream === true ? text.trimEnd().endsWith('data: [DONE]') : isJson(text)) {
           if (keep) answered.add(id)
-        }
-        else code = 'incomplete'
+        } else code = 'incomplete'
       } else {
         code = errorCode(text)
       }

@@ -121,7 +121,9 @@ export function chatCompletion(content = 'Hello from upstream', model = 'gpt-4o-
     object: 'chat.completion',
     created: 1_700_000_000,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' },
+    ],
     usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
     system_fingerprint: 'fp_mock',
   }
@@ -129,12 +131,27 @@ export function chatCompletion(content = 'Hello from upstream', model = 'gpt-4o-
 
 /** SSE frames of a streamed chat completion, `[DONE]` included. */
 export function chatChunks(pieces: string[] = ['Hel', 'lo', ' there'], model = 'gpt-4o-mini', usage = false): string[] {
-  const base = { id: 'chatcmpl-mock123', object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_mock' }
+  const base = {
+    id: 'chatcmpl-mock123',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model,
+    system_fingerprint: 'fp_mock',
+  }
   const frame = (o: object) => `data: ${JSON.stringify({ ...base, ...o })}\n\n`
-  const frames = [frame({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })]
-  for (const p of pieces) frames.push(frame({ choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }] }))
+  const frames = [
+    frame({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }),
+  ]
+  for (const p of pieces)
+    frames.push(frame({ choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }] }))
   frames.push(frame({ choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }))
-  if (usage) frames.push(frame({ choices: [], usage: { prompt_tokens: 9, completion_tokens: pieces.length, total_tokens: 9 + pieces.length } }))
+  if (usage)
+    frames.push(
+      frame({
+        choices: [],
+        usage: { prompt_tokens: 9, completion_tokens: pieces.length, total_tokens: 9 + pieces.length },
+      }),
+    )
   frames.push('data: [DONE]\n\n')
   return frames
 }
@@ -148,7 +165,12 @@ export function embeddingList(n = 1, model = 'text-embedding-3-small') {
   }
 }
 
-export function openAiError(status: number, message: string, type = 'invalid_request_error', code: string | null = null): MockReply {
+export function openAiError(
+  status: number,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): MockReply {
   return { status, json: { error: { message, type, param: null, code } } }
 }
 
@@ -170,7 +192,8 @@ async function record(req: IncomingMessage): Promise<RecordedRequest> {
   for await (const chunk of req) chunks.push(chunk as Buffer)
   const body = new Uint8Array(Buffer.concat(chunks))
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v
   const text = () => new TextDecoder().decode(body)
   return { method: req.method ?? '', path: req.url ?? '', headers, body, text, json: () => JSON.parse(text()) }
 }
@@ -200,7 +223,10 @@ async function answer(res: ServerResponse, reply: MockReply): Promise<void> {
     return
   }
   const body = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.body ?? '')
-  res.writeHead(status, { 'content-type': reply.json !== undefined ? 'application/json' : 'text/plain', ...reply.headers })
+  res.writeHead(status, {
+    'content-type': reply.json !== undefined ? 'application/json' : 'text/plain',
+    ...reply.headers,
+  })
   if (reply.cutAfter !== undefined) {
     res.flushHeaders()
     res.write(typeof body === 'string' ? body.slice(0, 5) : body.subarray(0, 5))

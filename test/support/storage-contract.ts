@@ -112,7 +112,9 @@ export function storageContract(name: string, backend: ContractBackend): void {
       const all = await s.recent('audit', { limit: 10 })
       expect(all.map((r) => r.time)).toEqual([4000, 3000, 3000, 2000, 1000])
       expect(all[0]).toEqual({ time: 4000, value: 'at 4000' })
-      expect((await s.recent('audit', { since: 2000, until: 3000, limit: 10 })).map((r) => r.time)).toEqual([3000, 3000, 2000])
+      expect((await s.recent('audit', { since: 2000, until: 3000, limit: 10 })).map((r) => r.time)).toEqual([
+        3000, 3000, 2000,
+      ])
       expect((await s.recent('audit', { limit: 2 })).map((r) => r.time)).toEqual([4000, 3000])
       expect(await s.recent('audit', { since: 5000, limit: 10 })).toEqual([])
       expect(await s.recent('nothing', { limit: 10 })).toEqual([])

@@ -54,7 +54,9 @@ export const BACKENDS: readonly Backend[] = [
       try {
         await client.connect()
       } catch (err) {
-        throw new Error(`these tests need a redis-server at ${REDIS_URL} (set REDIS_URL, or run .ci/run): ${(err as Error).message}`)
+        throw new Error(
+          `these tests need a redis-server at ${REDIS_URL} (set REDIS_URL, or run .ci/run): ${(err as Error).message}`,
+        )
       }
       const prefix = `crabllm-test:${process.pid}:${++seq}:${Date.now()}:`
       cleanups.push(async () => {
@@ -89,7 +91,9 @@ export async function openSharedRedis(count: number): Promise<{ prefix: string; 
     try {
       await client.connect()
     } catch (err) {
-      throw new Error(`these tests need a redis-server at ${REDIS_URL} (set REDIS_URL, or run .ci/run): ${(err as Error).message}`)
+      throw new Error(
+        `these tests need a redis-server at ${REDIS_URL} (set REDIS_URL, or run .ci/run): ${(err as Error).message}`,
+      )
     }
     clients.push(client)
   }

@@ -10,7 +10,9 @@ const ADMIN = 'admin-token-ui-0123456789abcdef'
 
 let gw: TestGateway
 beforeAll(async () => {
-  gw = await startGateway(`admin_token = "${ADMIN}"\n[providers.local]\nkind = "echo"\nmodels = ["echo"]\n[extensions.audit]\n`)
+  gw = await startGateway(
+    `admin_token = "${ADMIN}"\n[providers.local]\nkind = "echo"\nmodels = ["echo"]\n[extensions.audit]\n`,
+  )
 })
 afterAll(async () => {
   await gw[Symbol.asyncDispose]()
@@ -34,7 +36,11 @@ describe('GET /ui', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     const html = await res.text()
     const sources = [...html.matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/g)].map((m) => m[1])
-    expect(sources).toEqual(['data:,', `${UI_STYLE_PATH}?v=${assets.style.hash}`, `${UI_SCRIPT_PATH}?v=${assets.script.hash}`])
+    expect(sources).toEqual([
+      'data:,',
+      `${UI_STYLE_PATH}?v=${assets.style.hash}`,
+      `${UI_SCRIPT_PATH}?v=${assets.script.hash}`,
+    ])
     expect(html).toContain('<div id="app"></div>')
     // No inline script (the CSP would refuse it anyway).
     expect(html.match(/<script\b[^>]*>([^<]*)<\/script>/)![1]).toBe('')
@@ -67,7 +73,10 @@ describe('GET /ui/app.js and /ui/app.css', () => {
       const unversioned = await gw.fetch(path)
       expect(unversioned.headers.get('cache-control')).toBe('no-cache')
       await unversioned.arrayBuffer()
-      const gzipped = await fetch(`${gw.url}${path}`, { headers: { 'accept-encoding': 'gzip' }, decompress: false } as RequestInit)
+      const gzipped = await fetch(`${gw.url}${path}`, {
+        headers: { 'accept-encoding': 'gzip' },
+        decompress: false,
+      } as RequestInit)
       expect(gzipped.headers.get('content-encoding')).toBe('gzip')
       expect(Bun.gunzipSync(new Uint8Array(await gzipped.arrayBuffer()))).toEqual(asset.bytes)
     }
@@ -84,6 +93,7 @@ describe('GET /ui/app.js and /ui/app.css', () => {
     expect(urls.filter((u) => !/^http:\/\/www\.w3\.org\/|^https:\/\/api\.example\.com\//.test(u))).toEqual([])
     expect(/@import|url\(/.test(text)).toBe(false)
     // The API calls it makes are the documented admin routes.
-    for (const path of ['/v1/admin/stats', '/v1/admin/keys', '/v1/admin/providers', '/v1/admin/logs', '/v1/budget']) expect(text.includes(path), path).toBe(true)
+    for (const path of ['/v1/admin/stats', '/v1/admin/keys', '/v1/admin/providers', '/v1/admin/logs', '/v1/budget'])
+      expect(text.includes(path), path).toBe(true)
   })
 })

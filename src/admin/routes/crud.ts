@@ -31,10 +31,24 @@ export function crudRoutes(ctx: AppContext, c: Collection) {
   const one = `${c.path}/:name`
   return (app: Elysia) =>
     app
-      .get(c.path, handle(async () => Response.json({ object: 'list', data: await c.list(ctx) })))
-      .post(c.path, handle(async (request) => Response.json(await c.create(ctx, await body(request)), { status: 201 })), { parse: 'none' })
-      .get(one, handle(async (_, name) => Response.json(await c.show(ctx, name))))
-      .patch(one, handle(async (request, name) => Response.json(await c.update(ctx, name, await body(request)))), { parse: 'none' })
+      .get(
+        c.path,
+        handle(async () => Response.json({ object: 'list', data: await c.list(ctx) })),
+      )
+      .post(
+        c.path,
+        handle(async (request) => Response.json(await c.create(ctx, await body(request)), { status: 201 })),
+        { parse: 'none' },
+      )
+      .get(
+        one,
+        handle(async (_, name) => Response.json(await c.show(ctx, name))),
+      )
+      .patch(
+        one,
+        handle(async (request, name) => Response.json(await c.update(ctx, name, await body(request)))),
+        { parse: 'none' },
+      )
       .delete(
         one,
         handle(async (_, name) => {

@@ -18,5 +18,6 @@ export function adminFallbackRoutes(ctx: AppContext) {
     }
     throw new NotFoundError()
   }
-  return (app: Elysia) => app.all('/v1/admin', handler, { parse: 'none' }).all('/v1/admin/*', handler, { parse: 'none' })
+  return (app: Elysia) =>
+    app.all('/v1/admin', handler, { parse: 'none' }).all('/v1/admin/*', handler, { parse: 'none' })
 }

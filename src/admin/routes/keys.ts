@@ -4,5 +4,12 @@ import { createKey, listKeys, revokeKey, showKey, updateKey } from '../keys'
 import { crudRoutes } from './crud'
 
 export function adminKeyRoutes(ctx: AppContext) {
-  return crudRoutes(ctx, { path: '/v1/admin/keys', list: listKeys, create: createKey, show: showKey, update: updateKey, remove: revokeKey })
+  return crudRoutes(ctx, {
+    path: '/v1/admin/keys',
+    list: listKeys,
+    create: createKey,
+    show: showKey,
+    update: updateKey,
+    remove: revokeKey,
+  })
 }

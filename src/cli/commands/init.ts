@@ -7,7 +7,13 @@ import { starterConfig } from '../../config/starter'
 import type { FlagSpec } from '../args'
 
 export const initFlags: FlagSpec[] = [
-  { name: 'out', short: 'o', value: true, placeholder: 'PATH', description: 'where to write the config (default crabllm.toml)' },
+  {
+    name: 'out',
+    short: 'o',
+    value: true,
+    placeholder: 'PATH',
+    description: 'where to write the config (default crabllm.toml)',
+  },
   { name: 'force', short: 'f', value: false, description: 'overwrite an existing file' },
 ]
 

@@ -7,12 +7,27 @@ import { type FlagSpec, type Flags, listFlag, numberFlag, stringFlag } from '../
 import { formatFields, formatList, formatTable, NONE } from '../table'
 
 const SETTING_FLAGS: FlagSpec[] = [
-  { name: 'models', value: true, placeholder: 'A,B', description: 'models the key may use, comma-separated ("*" for all; default *)' },
+  {
+    name: 'models',
+    value: true,
+    placeholder: 'A,B',
+    description: 'models the key may use, comma-separated ("*" for all; default *)',
+  },
   { name: 'rpm', value: true, placeholder: 'N', description: 'rate limit: requests per minute' },
   { name: 'tpm', value: true, placeholder: 'N', description: 'rate limit: tokens per minute' },
   { name: 'budget', value: true, placeholder: 'USD', description: 'spending limit in USD' },
-  { name: 'max-inflight', value: true, placeholder: 'N', description: 'requests this key may have in flight at once (429 beyond)' },
-  { name: 'expires', value: true, placeholder: 'WHEN', description: 'expiry: an ISO-8601 time, or a duration from now (30d, 12h, 45m, 2w)' },
+  {
+    name: 'max-inflight',
+    value: true,
+    placeholder: 'N',
+    description: 'requests this key may have in flight at once (429 beyond)',
+  },
+  {
+    name: 'expires',
+    value: true,
+    placeholder: 'WHEN',
+    description: 'expiry: an ISO-8601 time, or a duration from now (30d, 12h, 45m, 2w)',
+  },
 ]
 
 const CLEAR_FLAGS: FlagSpec[] = [
@@ -60,7 +75,10 @@ export const keysCommands: Record<string, AdminCommand> = {
       const name = requireName(flags, command)
       const patch = readUpdate(flags, command)
       // --rpm alone keeps the tokens-per-minute limit (and --tpm alone the requests-per-minute one).
-      if (patch.rate_limit && (patch.rate_limit.requests_per_minute === undefined || patch.rate_limit.tokens_per_minute === undefined)) {
+      if (
+        patch.rate_limit &&
+        (patch.rate_limit.requests_per_minute === undefined || patch.rate_limit.tokens_per_minute === undefined)
+      ) {
         const current = (await client.getKey(name)).value
         patch.rate_limit = { ...current.rate_limit, ...patch.rate_limit }
       }
@@ -83,7 +101,15 @@ export const keysCommands: Record<string, AdminCommand> = {
 export function formatKeyTable(keys: readonly KeyView[]): string {
   return formatTable(
     ['NAME', 'SOURCE', 'KEY', 'MODELS', 'LIMITS', 'BUDGET', 'EXPIRES'],
-    keys.map((k) => [k.name, k.source, k.masked, formatList(k.models), formatLimits(k.rate_limit), formatUsd(k.budget), formatExpiry(k)]),
+    keys.map((k) => [
+      k.name,
+      k.source,
+      k.masked,
+      formatList(k.models),
+      formatLimits(k.rate_limit),
+      formatUsd(k.budget),
+      formatExpiry(k),
+    ]),
   )
 }
 
@@ -100,7 +126,11 @@ export function parseExpiry(value: string, now = Date.now(), command?: string): 
   const duration = /^(\d+)\s*([smhdw])$/i.exec(value.trim())
   if (duration) return new Date(now + Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase()]!).toISOString()
   const at = /^\d{4}-\d{2}-\d{2}/.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN
-  if (Number.isNaN(at)) throw new UsageError(`--expires: "${value}" is neither an ISO-8601 time (2030-01-31T00:00:00Z) nor a duration (30d, 12h)`, command)
+  if (Number.isNaN(at))
+    throw new UsageError(
+      `--expires: "${value}" is neither an ISO-8601 time (2030-01-31T00:00:00Z) nor a duration (30d, 12h)`,
+      command,
+    )
   return new Date(at).toISOString()
 }
 
@@ -152,7 +182,10 @@ function readUpdate(flags: Flags, command: string): KeyInput {
     patch[field] = null
   }
   if (!Object.keys(patch).length)
-    throw new UsageError('nothing to change: pass --models, --rpm, --tpm, --budget, --max-inflight, --expires or a --no-… flag', command)
+    throw new UsageError(
+      'nothing to change: pass --models, --rpm, --tpm, --budget, --max-inflight, --expires or a --no-… flag',
+      command,
+    )
   return patch
 }
 
@@ -172,7 +205,8 @@ function keyFields(key: KeyView): [string, string | undefined][] {
 }
 
 function printCreated(key: CreatedKey, text: string, flags: Flags, output: Output): void {
-  const warning = 'store the key now: it is shown only this once and cannot be recovered (create a new key if it is lost).'
+  const warning =
+    'store the key now: it is shown only this once and cannot be recovered (create a new key if it is lost).'
   if (flags.json) {
     output.out(text)
     output.err(warning)
@@ -187,7 +221,8 @@ function printCreated(key: CreatedKey, text: string, flags: Flags, output: Outpu
 function formatLimits(limit: RateLimit | undefined, long = false): string {
   if (!limit) return NONE
   const parts: string[] = []
-  if (limit.requests_per_minute !== undefined) parts.push(`${limit.requests_per_minute} ${long ? 'requests/min' : 'rpm'}`)
+  if (limit.requests_per_minute !== undefined)
+    parts.push(`${limit.requests_per_minute} ${long ? 'requests/min' : 'rpm'}`)
   if (limit.tokens_per_minute !== undefined) parts.push(`${limit.tokens_per_minute} ${long ? 'tokens/min' : 'tpm'}`)
   return parts.join(', ') || NONE
 }

@@ -8,7 +8,13 @@ import { scalarScriptText } from '../../openapi/scalar'
 import type { FlagSpec } from '../args'
 
 export const openapiFlags: FlagSpec[] = [
-  { name: 'format', short: 'f', value: true, placeholder: 'FORMAT', description: 'json (the OpenAPI 3.1 document, the default) or html (a self-contained page)' },
+  {
+    name: 'format',
+    short: 'f',
+    value: true,
+    placeholder: 'FORMAT',
+    description: 'json (the OpenAPI 3.1 document, the default) or html (a self-contained page)',
+  },
 ]
 
 /** The text to print for these flags. */
@@ -25,6 +31,8 @@ export async function runOpenapi(flags: Record<string, string | true>): Promise<
   // One write of a few MB; wait for it to drain before main() returns and the process exits. A reader
   // that stops early (`| head`) is not an error.
   await new Promise<void>((resolve, reject) =>
-    process.stdout.write(text, (err) => (err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve())),
+    process.stdout.write(text, (err) =>
+      err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve(),
+    ),
   )
 }

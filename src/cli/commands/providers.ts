@@ -22,16 +22,53 @@ const PLAIN = [
 ] as const
 
 const SETTING_FLAGS: FlagSpec[] = [
-  { name: 'kind', value: true, placeholder: 'KIND', description: 'openai, azure, ollama, echo, anthropic, google, bedrock, or a custom kind with --base-url' },
+  {
+    name: 'kind',
+    value: true,
+    placeholder: 'KIND',
+    description: 'openai, azure, ollama, echo, anthropic, google, bedrock, or a custom kind with --base-url',
+  },
   ...SECRETS.flatMap(([flag, , prefix, noun]): FlagSpec[] => [
-    { name: flag, value: true, placeholder: 'SECRET', description: `${prefix}${noun} (stays in shell history: prefer --${flag}-env)` },
-    { name: `${flag}-env`, value: true, placeholder: 'VAR', description: `${prefix}read ${noun} from the environment variable VAR` },
+    {
+      name: flag,
+      value: true,
+      placeholder: 'SECRET',
+      description: `${prefix}${noun} (stays in shell history: prefer --${flag}-env)`,
+    },
+    {
+      name: `${flag}-env`,
+      value: true,
+      placeholder: 'VAR',
+      description: `${prefix}read ${noun} from the environment variable VAR`,
+    },
   ]),
-  ...PLAIN.map(([flag, , placeholder, description]): FlagSpec => ({ name: flag, value: true, placeholder, description })),
-  { name: 'models', value: true, placeholder: 'A,B', description: "models it serves, comma-separated (default: the upstream's /models list)" },
-  { name: 'weight', value: true, placeholder: 'N', description: 'share of traffic among deployments of the same model (default 1)' },
-  { name: 'max-retries', value: true, placeholder: 'N', description: 'retries for transient failures, 0-10 (default 2)' },
-  { name: 'timeout', value: true, placeholder: 'SECONDS', description: 'upstream timeout in seconds; 0 = none (default 30)' },
+  ...PLAIN.map(
+    ([flag, , placeholder, description]): FlagSpec => ({ name: flag, value: true, placeholder, description }),
+  ),
+  {
+    name: 'models',
+    value: true,
+    placeholder: 'A,B',
+    description: "models it serves, comma-separated (default: the upstream's /models list)",
+  },
+  {
+    name: 'weight',
+    value: true,
+    placeholder: 'N',
+    description: 'share of traffic among deployments of the same model (default 1)',
+  },
+  {
+    name: 'max-retries',
+    value: true,
+    placeholder: 'N',
+    description: 'retries for transient failures, 0-10 (default 2)',
+  },
+  {
+    name: 'timeout',
+    value: true,
+    placeholder: 'SECONDS',
+    description: 'upstream timeout in seconds; 0 = none (default 30)',
+  },
 ]
 
 export const providersCommands: Record<string, AdminCommand> = {
@@ -73,7 +110,8 @@ export const providersCommands: Record<string, AdminCommand> = {
     async run(client, flags, output, command) {
       const name = requireName(flags, command)
       const patch = readSettings(flags, command)
-      if (!Object.keys(patch).length) throw new UsageError('nothing to change: pass at least one field flag (see --help)', command)
+      if (!Object.keys(patch).length)
+        throw new UsageError('nothing to change: pass at least one field flag (see --help)', command)
       const { value, text } = await client.updateProvider(name, patch)
       output.out(flags.json ? text : `updated provider ${value.name}\n${formatProvider(value)}`)
     },
@@ -93,13 +131,32 @@ export const providersCommands: Record<string, AdminCommand> = {
 export function formatProviderTable(providers: readonly ProviderView[]): string {
   return formatTable(
     ['NAME', 'SOURCE', 'KIND', 'MODELS', 'BASE_URL', 'WEIGHT'],
-    providers.map((p) => [p.name, p.source, p.kind, formatList(p.models), p.base_url ?? NONE, p.weight === undefined ? NONE : String(p.weight)]),
+    providers.map((p) => [
+      p.name,
+      p.source,
+      p.kind,
+      formatList(p.models),
+      p.base_url ?? NONE,
+      p.weight === undefined ? NONE : String(p.weight),
+    ]),
   )
 }
 
 /** One provider as `label: value` lines, known fields first, then any others the API sent. */
 export function formatProvider(provider: ProviderView): string {
-  const known = ['name', 'source', 'kind', 'base_url', 'models', 'weight', 'max_retries', 'timeout', 'api_key', 'api_version', 'region']
+  const known = [
+    'name',
+    'source',
+    'kind',
+    'base_url',
+    'models',
+    'weight',
+    'max_retries',
+    'timeout',
+    'api_key',
+    'api_version',
+    'region',
+  ]
   const later = ['access_key', 'secret_key', 'session_token', 'created_at', 'updated_at']
   const record = provider as unknown as Record<string, unknown>
   const others = Object.keys(record).filter((k) => !known.includes(k) && !later.includes(k))
@@ -107,10 +164,16 @@ export function formatProvider(provider: ProviderView): string {
 }
 
 /** `--api-key-env VAR`: the variable's value; unset or empty is an error (exit 2) naming it. */
-export function readSecret(flags: Flags, flag: string, command: string, env: Record<string, string | undefined> = process.env): string | undefined {
+export function readSecret(
+  flags: Flags,
+  flag: string,
+  command: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
   const direct = stringFlag(flags, flag)
   const variable = stringFlag(flags, `${flag}-env`)
-  if (direct !== undefined && variable !== undefined) throw new UsageError(`pass --${flag} or --${flag}-env, not both`, command)
+  if (direct !== undefined && variable !== undefined)
+    throw new UsageError(`pass --${flag} or --${flag}-env, not both`, command)
   if (variable === undefined) return direct
   const value = env[variable]
   if (!value) throw new CliError(`--${flag}-env: the environment variable ${variable} is not set`, 2)

@@ -12,8 +12,20 @@ import type { FlagSpec } from '../args'
 import { writeStarter } from './init'
 
 export const serveFlags: FlagSpec[] = [
-  { name: 'config', short: 'c', value: true, placeholder: 'PATH', description: 'config file (default crabllm.toml; created when missing)' },
-  { name: 'bind', short: 'b', value: true, placeholder: 'ADDR', description: 'listen address, overrides `listen` (e.g. 0.0.0.0:8080)' },
+  {
+    name: 'config',
+    short: 'c',
+    value: true,
+    placeholder: 'PATH',
+    description: 'config file (default crabllm.toml; created when missing)',
+  },
+  {
+    name: 'bind',
+    short: 'b',
+    value: true,
+    placeholder: 'ADDR',
+    description: 'listen address, overrides `listen` (e.g. 0.0.0.0:8080)',
+  },
 ]
 
 export async function runServe(flags: Record<string, string | true>, startLog: Logger): Promise<number> {
@@ -38,7 +50,12 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
     if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 500 : 2000)
   } catch (err) {
     await storage.close()
-    throw new ConfigError(path, 'storage', `cannot read the admin API's keys and providers: ${(err as Error).message}`, 'check the storage backend')
+    throw new ConfigError(
+      path,
+      'storage',
+      `cannot read the admin API's keys and providers: ${(err as Error).message}`,
+      'check the storage backend',
+    )
   }
   let server
   try {
@@ -46,7 +63,12 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
   } catch (err) {
     await storage.close()
     const code = (err as { code?: string }).code
-    throw new ConfigError(path, bind ? '' : 'listen', `cannot listen on ${listen.hostname}:${listen.port}: ${code ?? (err as Error).message}`, 'pick a free port, or pass --bind')
+    throw new ConfigError(
+      path,
+      bind ? '' : 'listen',
+      `cannot listen on ${listen.hostname}:${listen.port}: ${code ?? (err as Error).message}`,
+      'pick a free port, or pass --bind',
+    )
   }
   const auth = ctx.auth.enabled ? 'on' : 'off (no keys or admin_token configured: anyone can call)'
   process.stdout.write(
@@ -61,7 +83,11 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
         return
       }
       stopping = true
-      log.warn('shutting down: draining in-flight requests', { signal, inflight: ctx.inflight.count, timeout_s: ctx.config.shutdown_timeout })
+      log.warn('shutting down: draining in-flight requests', {
+        signal,
+        inflight: ctx.inflight.count,
+        timeout_s: ctx.config.shutdown_timeout,
+      })
       await ctx.live.stop().catch(() => {})
       // ctx.config: a SIGHUP may have changed shutdown_timeout.
       const outcome = await server.shutdown(ctx.config.shutdown_timeout * 1000)

@@ -52,7 +52,10 @@ export function parseLogQuery(params: URLSearchParams): LogQuery {
   const status = single(params, 'status')
   if (status !== undefined) {
     if (!STATUS_FILTER.test(status))
-      throw badRequest(`status must be a status code (429), a class (2xx, 4xx, 5xx), "error" or "ok", got "${status}".`, 'status')
+      throw badRequest(
+        `status must be a status code (429), a class (2xx, 4xx, 5xx), "error" or "ok", got "${status}".`,
+        'status',
+      )
     query.status = status.toLowerCase()
   }
   const since = single(params, 'since')
@@ -62,7 +65,8 @@ export function parseLogQuery(params: URLSearchParams): LogQuery {
   const limit = single(params, 'limit')
   if (limit !== undefined) {
     const n = /^\d{1,7}$/.test(limit) ? Number(limit) : Number.NaN
-    if (!(n >= 1 && n <= MAX_LIMIT)) throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}, got "${limit}".`, 'limit')
+    if (!(n >= 1 && n <= MAX_LIMIT))
+      throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}, got "${limit}".`, 'limit')
     query.limit = n
   }
   if (query.since !== undefined && query.until !== undefined && query.since > query.until)
@@ -77,7 +81,9 @@ export async function readLogs(store: Store, log: string, query: LogQuery): Prom
   const filtered = key !== undefined || model !== undefined || status !== undefined
   const budget = limit * SCAN_FACTOR
   const matches = (r: AuditRecord) =>
-    (key === undefined || r.key === key) && (model === undefined || r.model === model || r.requested_model === model) && (status === undefined || status(r))
+    (key === undefined || r.key === key) &&
+    (model === undefined || r.model === model || r.requested_model === model) &&
+    (status === undefined || status(r))
   const out: AuditRecord[] = []
   let scanned = 0
   let cursor = query.until
@@ -122,7 +128,11 @@ export async function readLogs(store: Store, log: string, query: LogQuery): Prom
         continue
       }
       scanned += n
-      out.push(...parse(batch, 0, n).filter(matches).slice(0, limit - out.length))
+      out.push(
+        ...parse(batch, 0, n)
+          .filter(matches)
+          .slice(0, limit - out.length),
+      )
       return page(edge - 1, out.length < limit)
     }
     cursor = edge
@@ -160,7 +170,11 @@ function single(params: URLSearchParams, name: string, trim = true): string | un
 function timeOf(value: string, name: string): number {
   if (/^\d{1,16}$/.test(value)) return Number(value)
   const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN
-  if (!Number.isFinite(ms)) throw badRequest(`${name} must be an ISO 8601 timestamp (2024-06-01T12:00:00Z) or ms since the epoch, got "${value}".`, name)
+  if (!Number.isFinite(ms))
+    throw badRequest(
+      `${name} must be an ISO 8601 timestamp (2024-06-01T12:00:00Z) or ms since the epoch, got "${value}".`,
+      name,
+    )
   return ms
 }
 

@@ -47,7 +47,12 @@ export interface AuditRecord {
  * client closed is not one.
  */
 export function isFailure(record: Pick<AuditRecord, 'status' | 'outcome' | 'error'>): boolean {
-  return (record.status !== null && record.status >= 400) || record.outcome === 'upstream_error' || record.outcome === 'truncated' || record.error !== null
+  return (
+    (record.status !== null && record.status >= 400) ||
+    record.outcome === 'upstream_error' ||
+    record.outcome === 'truncated' ||
+    record.error !== null
+  )
 }
 
 export interface Ending {

@@ -45,7 +45,8 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
   const overrides = new Map(Object.entries(options.keys ?? {}).map(([name, o]) => [name, usdToMicros(o.budget)]))
   const budgetOf = (key: string) => overrides.get(key) ?? fallback
   /** A key's own budget (admin API) wins over the config's per-key and default budgets. */
-  const budgetFor = (principal: Principal) => (principal.budgetUsd !== undefined ? usdToMicros(principal.budgetUsd) : budgetOf(principal.name))
+  const budgetFor = (principal: Principal) =>
+    principal.budgetUsd !== undefined ? usdToMicros(principal.budgetUsd) : budgetOf(principal.name)
   const unpriced = new Set<string>()
 
   const spentOf = async (key: string) => counter(await store.get(SPENT + key))
@@ -57,7 +58,10 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
     if (!pricing) {
       if (!unpriced.has(ctx.model)) {
         unpriced.add(ctx.model)
-        log.warn('budget: model has no pricing, its requests cost 0', { model: ctx.model, fix: `add [models."${ctx.model}"] prices` })
+        log.warn('budget: model has no pricing, its requests cost 0', {
+          model: ctx.model,
+          fix: `add [models."${ctx.model}"] prices`,
+        })
       }
       return
     }
@@ -67,7 +71,12 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
 
   const row = (key: string, spent: number, principal?: Principal): BudgetRow => {
     const budget = principal ? budgetFor(principal) : budgetOf(key)
-    return { key, spent_usd: microsToUsd(spent), budget_usd: microsToUsd(budget), remaining_usd: microsToUsd(Math.max(0, budget - spent)) }
+    return {
+      key,
+      spent_usd: microsToUsd(spent),
+      budget_usd: microsToUsd(budget),
+      remaining_usd: microsToUsd(Math.max(0, budget - spent)),
+    }
   }
 
   const extension: Extension = {
@@ -98,10 +107,18 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
             rows = [row(principal.name, await spentOf(principal.name), principal)]
           } else {
             const spent = new Map<string, number>()
-            for (const e of await store.list(SPENT, MAX_RECORDED)) spent.set(e.key.slice(SPENT.length), counter(e.value))
+            for (const e of await store.list(SPENT, MAX_RECORDED))
+              spent.set(e.key.slice(SPENT.length), counter(e.value))
             const byName = new Map(deps.principals().map((p) => [p.name, p]))
-            const names = new Set([...config.keys.map((k) => k.name), ...byName.keys(), ...overrides.keys(), ...spent.keys()])
-            rows = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => row(name, spent.get(name) ?? 0, byName.get(name)))
+            const names = new Set([
+              ...config.keys.map((k) => k.name),
+              ...byName.keys(),
+              ...overrides.keys(),
+              ...spent.keys(),
+            ])
+            rows = [...names]
+              .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+              .map((name) => row(name, spent.get(name) ?? 0, byName.get(name)))
           }
           return new Response(JSON.stringify(rows), { headers: { 'content-type': 'application/json' } })
         },
@@ -122,7 +139,6 @@ export function budgetExceeded(key: string, spentMicros: number, budgetMicros: n
 }
 
 // --- internal ---
-
 
 function counter(value: string | undefined): number {
   const n = value === undefined ? 0 : Number(value)

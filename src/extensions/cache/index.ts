@@ -99,6 +99,11 @@ function replay(body: string, withUsage: boolean): Response | undefined {
   if (!completion) return undefined
   return new Response(replayAsSse(completion, withUsage), {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', [CACHE_HEADER]: 'hit' },
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      [CACHE_HEADER]: 'hit',
+    },
   })
 }

@@ -62,11 +62,20 @@ export function replayAsSse(completion: ChatCompletion, withUsage: boolean): str
     const index = typeof choice.index === 'number' ? choice.index : position
     const message = choice.message ?? {}
     chunk(index, { role: message.role ?? 'assistant', content: '' })
-    if (typeof message.content === 'string') for (const piece of pieces(message.content)) chunk(index, { content: piece })
-    if (typeof message.refusal === 'string') for (const piece of pieces(message.refusal)) chunk(index, { refusal: piece })
+    if (typeof message.content === 'string')
+      for (const piece of pieces(message.content)) chunk(index, { content: piece })
+    if (typeof message.refusal === 'string')
+      for (const piece of pieces(message.refusal)) chunk(index, { refusal: piece })
     message.tool_calls?.forEach((call, i) => {
       chunk(index, {
-        tool_calls: [{ index: i, id: call.id, type: call.type ?? 'function', function: { name: call.function?.name, arguments: call.function?.arguments ?? '' } }],
+        tool_calls: [
+          {
+            index: i,
+            id: call.id,
+            type: call.type ?? 'function',
+            function: { name: call.function?.name, arguments: call.function?.arguments ?? '' },
+          },
+        ],
       })
     })
     chunk(index, {}, choice.finish_reason ?? 'stop')

@@ -43,7 +43,13 @@ export const loggingExtension: ExtensionFactory<LoggingOptions> = (deps) => {
     },
     onError(ctx, error: GatewayError) {
       const level = error.status >= 500 ? 'error' : 'warn'
-      if (log.enabled(level)) log[level]('request failed', { ...fieldsOf(ctx), status: error.status, error: error.code ?? error.type, error_message: error.message })
+      if (log.enabled(level))
+        log[level]('request failed', {
+          ...fieldsOf(ctx),
+          status: error.status,
+          error: error.code ?? error.type,
+          error_message: error.message,
+        })
     },
   }
   return extension

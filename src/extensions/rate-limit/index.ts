@@ -64,7 +64,8 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
       }
       let refused: { kind: LimitKind; limit: number; used: number } | undefined
       // "Used" is the share of the limit already spent: refused requests count, but never past the limit.
-      if (requests > limit.requests) refused = { kind: 'requests', limit: limit.requests, used: Math.min(requests - 1, limit.requests) }
+      if (requests > limit.requests)
+        refused = { kind: 'requests', limit: limit.requests, used: Math.min(requests - 1, limit.requests) }
       else if (limit.tokens !== undefined && tokensUsed !== undefined && tokensUsed >= limit.tokens)
         refused = { kind: 'tokens', limit: limit.tokens, used: tokensUsed }
       if (refused) throw rateLimitExceeded({ ...refused, key, resetMs, headers: { ...headers } })

@@ -32,7 +32,10 @@ export function limitTable(options: RateLimitOptions): LimitTable {
     of(principal) {
       const own = principal.rateLimit
       if (!own) return fallback
-      return limitsOf(own.requests_per_minute ?? options.requests_per_minute, own.tokens_per_minute ?? options.tokens_per_minute)
+      return limitsOf(
+        own.requests_per_minute ?? options.requests_per_minute,
+        own.tokens_per_minute ?? options.tokens_per_minute,
+      )
     },
     countsTokens: fallback.tokens !== undefined,
   }

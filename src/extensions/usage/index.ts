@@ -81,7 +81,11 @@ export const usageExtension: ExtensionFactory<UsageOptions> = (deps) => {
 }
 
 /** The usage rows of one key (or of every key), sorted by key then model, at most MAX_ROWS. */
-export async function listUsage(store: Store, key: string | undefined, maxRows = MAX_ROWS): Promise<{ rows: UsageRow[]; truncated: boolean }> {
+export async function listUsage(
+  store: Store,
+  key: string | undefined,
+  maxRows = MAX_ROWS,
+): Promise<{ rows: UsageRow[]; truncated: boolean }> {
   // Each row has at most FIELDS.length counters and entries come in key order, so reading one row's
   // worth more than the bound makes the first `maxRows` rows complete.
   const limit = (maxRows + 1) * FIELDS.length
@@ -97,7 +101,15 @@ export async function listUsage(store: Store, key: string | undefined, maxRows =
     if (!row) {
       const names = decode(k, m)
       if (!names) continue
-      row = { key: names[0], model: names[1], prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cache_read_tokens: 0, requests: 0 }
+      row = {
+        key: names[0],
+        model: names[1],
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        cache_read_tokens: 0,
+        requests: 0,
+      }
       rows.set(id, row)
     }
     const n = Number(value)
@@ -112,7 +124,6 @@ export async function listUsage(store: Store, key: string | undefined, maxRows =
 }
 
 // --- internal ---
-
 
 /** `{key}/{model}/`, the prefix of a row's counters (the field name follows). Cached: the pairs are few. */
 function rowKey(key: string, model: string): string {

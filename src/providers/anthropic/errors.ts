@@ -33,7 +33,9 @@ export function toOpenAiError(status: number, text: string): OpenAiErrorBody {
   const detail = text.trim().slice(0, 500)
   return {
     error: {
-      message: detail ? `Anthropic answered HTTP ${status}: ${detail}` : `Anthropic answered HTTP ${status} with an empty body.`,
+      message: detail
+        ? `Anthropic answered HTTP ${status}: ${detail}`
+        : `Anthropic answered HTTP ${status} with an empty body.`,
       type: errorTypeForStatus(status),
       param: null,
       code: null,
@@ -46,7 +48,8 @@ export function describeStreamError(data: unknown): string {
   const error = typeof data === 'object' && data !== null ? (data as { error?: unknown }).error : undefined
   if (typeof error === 'object' && error !== null) {
     const { type, message } = error as { type?: unknown; message?: unknown }
-    if (typeof type === 'string' || typeof message === 'string') return `${typeof type === 'string' ? type : 'error'}: ${typeof message === 'string' ? message : ''}`
+    if (typeof type === 'string' || typeof message === 'string')
+      return `${typeof type === 'string' ? type : 'error'}: ${typeof message === 'string' ? message : ''}`
   }
   return `error event: ${JSON.stringify(data)}`
 }

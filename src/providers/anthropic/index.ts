@@ -60,7 +60,11 @@ function createAnthropic(name: string, config: ProviderConfig): Provider {
     const contentType = upstream.headers.get('content-type') ?? ''
     if (stream && upstream.body && contentType.includes('text/event-stream')) {
       const options = call.json.stream_options as { include_usage?: unknown } | null | undefined
-      const translator = new AnthropicChatStream({ includeUsage: options?.include_usage === true, created, model: call.model })
+      const translator = new AnthropicChatStream({
+        includeUsage: options?.include_usage === true,
+        created,
+        model: call.model,
+      })
       return new Response(translateStream(upstream.body, translator), { status: upstream.status, headers: SSE_HEADERS })
     }
     const text = await upstream.text()
@@ -83,8 +87,16 @@ function createAnthropic(name: string, config: ProviderConfig): Provider {
     const version = call.clientHeaders?.['anthropic-version']
     const beta = call.clientHeaders?.['anthropic-beta']
     // The client's anthropic-version wins over ours; anthropic-beta opts into features we do not know.
-    const outbound = version || beta ? { ...base, ...(version && { 'anthropic-version': version }), ...(beta && { 'anthropic-beta': beta }) } : base
-    return fetch(url, { method: 'POST', headers: upstreamHeaders(outbound, call), body: call.body, signal: call.signal })
+    const outbound =
+      version || beta
+        ? { ...base, ...(version && { 'anthropic-version': version }), ...(beta && { 'anthropic-beta': beta }) }
+        : base
+    return fetch(url, {
+      method: 'POST',
+      headers: upstreamHeaders(outbound, call),
+      body: call.body,
+      signal: call.signal,
+    })
   }
 
   return {

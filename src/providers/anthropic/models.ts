@@ -12,7 +12,12 @@ export async function listAnthropicModels(config: ProviderConfig, signal: AbortS
   const names: string[] = []
   let after: string | undefined
   for (let page = 0; page < MAX_MODEL_PAGES; page++) {
-    const listing = await getListing(after ? `${url}&after_id=${encodeURIComponent(after)}` : url, headers, signal, toOpenAiError)
+    const listing = await getListing(
+      after ? `${url}&after_id=${encodeURIComponent(after)}` : url,
+      headers,
+      signal,
+      toOpenAiError,
+    )
     names.push(...namesIn(listing.data, 'id', 'data'))
     if (listing.has_more !== true || typeof listing.last_id !== 'string') break
     after = listing.last_id

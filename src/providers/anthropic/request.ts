@@ -65,7 +65,11 @@ const invalid = (param: string, problem: string, code: RequestProblem['code'] = 
   new Invalid({ param, message: `${param} ${problem}`, code })
 
 const unsupported = (param: string, what?: string) =>
-  new Invalid({ param, message: `${what ? `${param}: ${what}` : param} is not supported by Anthropic models.`, code: 'unsupported_parameter' })
+  new Invalid({
+    param,
+    message: `${what ? `${param}: ${what}` : param} is not supported by Anthropic models.`,
+    code: 'unsupported_parameter',
+  })
 
 type Json = Record<string, unknown>
 
@@ -100,12 +104,19 @@ function rejectUnsupported(body: Readonly<Json>): void {
   if (body.logprobs === true) throw unsupported('logprobs')
   if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw unsupported('top_logprobs')
   if (body.audio !== undefined && body.audio !== null) throw unsupported('audio', 'audio output')
-  if (Array.isArray(body.modalities) && body.modalities.includes('audio')) throw unsupported('modalities', 'audio output')
-  if (body.functions !== undefined && body.functions !== null) throw unsupported('functions', 'the deprecated `functions` parameter (use `tools`)')
-  if (body.function_call !== undefined && body.function_call !== null) throw unsupported('function_call', 'the deprecated `function_call` parameter (use `tool_choice`)')
+  if (Array.isArray(body.modalities) && body.modalities.includes('audio'))
+    throw unsupported('modalities', 'audio output')
+  if (body.functions !== undefined && body.functions !== null)
+    throw unsupported('functions', 'the deprecated `functions` parameter (use `tools`)')
+  if (body.function_call !== undefined && body.function_call !== null)
+    throw unsupported('function_call', 'the deprecated `function_call` parameter (use `tool_choice`)')
   const format = body.response_format
   if (format !== undefined && format !== null && !(isObject(format) && format.type === 'text'))
-    throw invalid('response_format.type', "must be 'text': JSON modes are not supported by Anthropic models.", 'unsupported_value')
+    throw invalid(
+      'response_format.type',
+      "must be 'text': JSON modes are not supported by Anthropic models.",
+      'unsupported_value',
+    )
 }
 
 function readMaxTokens(body: Readonly<Json>, model: string): number {
@@ -142,7 +153,8 @@ function readTools(tools: unknown): ToolParam[] | undefined {
     if (!isObject(tool) || tool.type !== 'function')
       throw invalid(`tools[${i}].type`, "must be 'function': only function tools are supported.", 'unsupported_value')
     const fn = tool.function
-    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name) throw invalid(`tools[${i}].function.name`, 'must be a non-empty string.')
+    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name)
+      throw invalid(`tools[${i}].function.name`, 'must be a non-empty string.')
     const out: ToolParam = { name: fn.name, input_schema: { type: 'object', properties: {} } }
     if (typeof fn.description === 'string' && fn.description) out.description = fn.description
     if (fn.parameters !== undefined && fn.parameters !== null) {
@@ -164,7 +176,12 @@ function readToolChoice(choice: unknown, noParallel: boolean): ToolChoice | unde
     if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name)
       throw invalid('tool_choice.function.name', 'must be a non-empty string.')
     out = { type: 'tool', name: fn.name }
-  } else throw invalid('tool_choice', "must be 'none', 'auto', 'required' or {type: 'function', function: {name}}.", 'unsupported_value')
+  } else
+    throw invalid(
+      'tool_choice',
+      "must be 'none', 'auto', 'required' or {type: 'function', function: {name}}.",
+      'unsupported_value',
+    )
   if (out && noParallel) out.disable_parallel_tool_use = true
   return out
 }
@@ -196,7 +213,10 @@ function readMessages(messages: unknown): { system: TextBlockParam[]; messages: 
         push('user', userContent(m.content, `${at}.content`))
         break
       case 'assistant':
-        push('assistant', [...textParts(m.content, `${at}.content`, true), ...toolUses(m.tool_calls, `${at}.tool_calls`)])
+        push('assistant', [
+          ...textParts(m.content, `${at}.content`, true),
+          ...toolUses(m.tool_calls, `${at}.tool_calls`),
+        ])
         break
       case 'tool':
         push('user', [toolResult(m, at)])
@@ -209,7 +229,8 @@ function readMessages(messages: unknown): { system: TextBlockParam[]; messages: 
   })
   finishAssistantPrefill(turns)
   if (!turns.length) throw invalid('messages', 'must contain at least one non-empty user, assistant or tool message.')
-  if (turns[0]!.role !== 'user') turns.unshift({ role: 'user', blocks: [{ type: 'text', text: PLACEHOLDER_USER_TEXT }] })
+  if (turns[0]!.role !== 'user')
+    turns.unshift({ role: 'user', blocks: [{ type: 'text', text: PLACEHOLDER_USER_TEXT }] })
   return { system, messages: turns.map(toMessageParam) }
 }
 
@@ -227,7 +248,11 @@ function finishAssistantPrefill(turns: Turn[]): void {
 function toMessageParam(turn: Turn): MessageParam {
   const { blocks } = turn
   // Anthropic wants tool results before anything else in a user turn.
-  if (turn.role === 'user' && blocks.some((b) => b.type === 'tool_result') && blocks.some((b) => b.type !== 'tool_result'))
+  if (
+    turn.role === 'user' &&
+    blocks.some((b) => b.type === 'tool_result') &&
+    blocks.some((b) => b.type !== 'tool_result')
+  )
     blocks.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'))
   const only = blocks[0]!
   return { role: turn.role, content: blocks.length === 1 && only.type === 'text' ? only.text : blocks }
@@ -240,7 +265,12 @@ function textParts(content: unknown, at: string, assistant = false): TextBlockPa
   if (!Array.isArray(content)) throw invalid(at, 'must be a string or an array of content parts.')
   const out: TextBlockParam[] = []
   content.forEach((part, j) => {
-    const text = isObject(part) && part.type === 'text' ? part.text : assistant && isObject(part) && part.type === 'refusal' ? part.refusal : undefined
+    const text =
+      isObject(part) && part.type === 'text'
+        ? part.text
+        : assistant && isObject(part) && part.type === 'refusal'
+          ? part.refusal
+          : undefined
     if (typeof text !== 'string') throw invalid(`${at}[${j}]`, `must be a text part ({type: 'text', text}).`)
     if (text) out.push({ type: 'text', text })
   })
@@ -267,7 +297,11 @@ function userContent(content: unknown, at: string): ContentBlockParam[] {
       case 'input_audio':
         throw unsupported(`${here}.type`, 'audio input')
       default:
-        throw invalid(`${here}.type`, `${JSON.stringify(part.type) ?? 'a missing type'} is not supported; use 'text', 'image_url' or 'file'.`, 'unsupported_value')
+        throw invalid(
+          `${here}.type`,
+          `${JSON.stringify(part.type) ?? 'a missing type'} is not supported; use 'text', 'image_url' or 'file'.`,
+          'unsupported_value',
+        )
     }
   })
   return out
@@ -283,7 +317,11 @@ function imageBlock(image: unknown, at: string): ContentBlockParam {
   if (data) {
     const mediaType = data[1]!.toLowerCase()
     if (!IMAGE_TYPES.has(mediaType))
-      throw invalid(`${at}.url`, `has media type '${mediaType}'; Anthropic accepts image/jpeg, image/png, image/gif and image/webp.`, 'unsupported_value')
+      throw invalid(
+        `${at}.url`,
+        `has media type '${mediaType}'; Anthropic accepts image/jpeg, image/png, image/gif and image/webp.`,
+        'unsupported_value',
+      )
     return { type: 'image', source: { type: 'base64', media_type: mediaType, data: data[2]! } }
   }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } }
@@ -292,11 +330,22 @@ function imageBlock(image: unknown, at: string): ContentBlockParam {
 
 function documentBlock(file: unknown, at: string): ContentBlockParam {
   if (!isObject(file) || typeof file.file_data !== 'string')
-    throw invalid(`${at}.file_data`, 'must be a base64 data URL: uploaded file ids are not supported by Anthropic models.', 'unsupported_value')
+    throw invalid(
+      `${at}.file_data`,
+      'must be a base64 data URL: uploaded file ids are not supported by Anthropic models.',
+      'unsupported_value',
+    )
   const data = DATA_URL.exec(file.file_data)
   if (!data || data[1]!.toLowerCase() !== 'application/pdf')
-    throw invalid(`${at}.file_data`, 'must be a PDF as a base64 data URL (data:application/pdf;base64,...).', 'unsupported_value')
-  const block: ContentBlockParam = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data[2]! } }
+    throw invalid(
+      `${at}.file_data`,
+      'must be a PDF as a base64 data URL (data:application/pdf;base64,...).',
+      'unsupported_value',
+    )
+  const block: ContentBlockParam = {
+    type: 'document',
+    source: { type: 'base64', media_type: 'application/pdf', data: data[2]! },
+  }
   if (typeof file.filename === 'string' && file.filename) block.title = file.filename
   return block
 }
@@ -308,10 +357,17 @@ function toolUses(calls: unknown, at: string): ContentBlockParam[] {
     const here = `${at}[${k}]`
     if (!isObject(call)) throw invalid(here, 'must be an object.')
     if (typeof call.id !== 'string' || !call.id) throw invalid(`${here}.id`, 'must be a non-empty string.')
-    if (call.type !== undefined && call.type !== 'function') throw invalid(`${here}.type`, `must be 'function'.`, 'unsupported_value')
+    if (call.type !== undefined && call.type !== 'function')
+      throw invalid(`${here}.type`, `must be 'function'.`, 'unsupported_value')
     const fn = call.function
-    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name) throw invalid(`${here}.function.name`, 'must be a non-empty string.')
-    return { type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, `${here}.function.arguments`) }
+    if (!isObject(fn) || typeof fn.name !== 'string' || !fn.name)
+      throw invalid(`${here}.function.name`, 'must be a non-empty string.')
+    return {
+      type: 'tool_use',
+      id: call.id,
+      name: fn.name,
+      input: parseArguments(fn.arguments, `${here}.function.arguments`),
+    }
   })
 }
 

@@ -30,7 +30,13 @@ export interface ChatCompletion {
   choices: [
     {
       index: 0
-      message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: ToolCall[]; reasoning_content?: string }
+      message: {
+        role: 'assistant'
+        content: string | null
+        refusal: null
+        tool_calls?: ToolCall[]
+        reasoning_content?: string
+      }
       logprobs: null
       finish_reason: FinishReason
     },
@@ -64,7 +70,11 @@ export function toChatCompletion(message: Message, created: number): ChatComplet
       reasoning = (reasoning ?? '') + b.thinking
     }
   }
-  const out: ChatCompletion['choices'][0]['message'] = { role: 'assistant', content: hasText ? text : null, refusal: null }
+  const out: ChatCompletion['choices'][0]['message'] = {
+    role: 'assistant',
+    content: hasText ? text : null,
+    refusal: null,
+  }
   if (toolCalls.length) out.tool_calls = toolCalls
   if (reasoning !== undefined) out.reasoning_content = reasoning
   return {

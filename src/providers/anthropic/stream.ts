@@ -122,7 +122,12 @@ export class AnthropicChatStream implements StreamTranslator {
       case 'tool_use': {
         const toolIndex = this.toolIndexes.size
         if (typeof index === 'number') this.toolIndexes.set(index, toolIndex)
-        const call = { index: toolIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }
+        const call = {
+          index: toolIndex,
+          id: block.id ?? '',
+          type: 'function',
+          function: { name: block.name ?? '', arguments: '' },
+        }
         return this.frame({ tool_calls: [call] })
       }
       default:
@@ -157,7 +162,8 @@ export class AnthropicChatStream implements StreamTranslator {
 
   private mergeUsage(usage: unknown): void {
     if (typeof usage !== 'object' || usage === null) return
-    for (const [key, value] of Object.entries(usage)) if (typeof value === 'number') (this.usage as Record<string, number>)[key] = value
+    for (const [key, value] of Object.entries(usage))
+      if (typeof value === 'number') (this.usage as Record<string, number>)[key] = value
   }
 
   private base() {

@@ -32,7 +32,12 @@ export interface ToolResultBlockParam {
   content: string | TextBlockParam[]
 }
 
-export type ContentBlockParam = TextBlockParam | ImageBlockParam | DocumentBlockParam | ToolUseBlockParam | ToolResultBlockParam
+export type ContentBlockParam =
+  | TextBlockParam
+  | ImageBlockParam
+  | DocumentBlockParam
+  | ToolUseBlockParam
+  | ToolResultBlockParam
 
 export interface MessageParam {
   role: 'user' | 'assistant'

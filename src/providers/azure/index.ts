@@ -7,9 +7,15 @@ import { joinUrl, OPENAI_PATHS, openAiUpstream } from '../openai'
 export const azureKind: ProviderKind = {
   check(config) {
     if (!config.base_url)
-      return { field: 'base_url', problem: 'is required for kind "azure"', fix: 'base_url = "https://<resource>.openai.azure.com"' }
-    if (!config.api_version) return { field: 'api_version', problem: 'is required for kind "azure"', fix: 'api_version = "2024-10-21"' }
-    if (!config.api_key) return { field: 'api_key', problem: 'is required for kind "azure"', fix: 'api_key = "${AZURE_OPENAI_API_KEY}"' }
+      return {
+        field: 'base_url',
+        problem: 'is required for kind "azure"',
+        fix: 'base_url = "https://<resource>.openai.azure.com"',
+      }
+    if (!config.api_version)
+      return { field: 'api_version', problem: 'is required for kind "azure"', fix: 'api_version = "2024-10-21"' }
+    if (!config.api_key)
+      return { field: 'api_key', problem: 'is required for kind "azure"', fix: 'api_key = "${AZURE_OPENAI_API_KEY}"' }
     return undefined
   },
   create(name, config) {
@@ -18,7 +24,8 @@ export const azureKind: ProviderKind = {
     return openAiUpstream({
       name,
       kind: 'azure',
-      url: (endpoint, model) => `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
+      url: (endpoint, model) =>
+        `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
       headers: { 'api-key': config.api_key! },
     })
   },

@@ -37,7 +37,12 @@ export function toOpenAiErrorBody(status: number, errorName: string | undefined,
     parsed = undefined
   }
   const p = parsed as { message?: unknown; Message?: unknown } | undefined
-  const said = typeof p?.message === 'string' ? p.message : typeof p?.Message === 'string' ? p.Message : bodyText.trim().slice(0, 1000)
+  const said =
+    typeof p?.message === 'string'
+      ? p.message
+      : typeof p?.Message === 'string'
+        ? p.Message
+        : bodyText.trim().slice(0, 1000)
   const name = errorName ?? bedrockErrorName(null, parsed)
   const message = said || `Bedrock answered HTTP ${status}${name ? ` (${name})` : ''}.`
   const type = (name && Object.hasOwn(TYPES, name) && TYPES[name]) || errorTypeForStatus(status)
@@ -47,7 +52,11 @@ export function toOpenAiErrorBody(status: number, errorName: string | undefined,
 /** Reads a non-2xx Bedrock answer and re-renders it in OpenAI's shape, keeping status and Retry-After. */
 export async function toOpenAiErrorResponse(response: Response): Promise<Response> {
   const text = await response.text()
-  const body = toOpenAiErrorBody(response.status, bedrockErrorName(response.headers.get('x-amzn-errortype'), undefined), text)
+  const body = toOpenAiErrorBody(
+    response.status,
+    bedrockErrorName(response.headers.get('x-amzn-errortype'), undefined),
+    text,
+  )
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   const retryAfter = response.headers.get('retry-after')
   if (retryAfter) headers['retry-after'] = retryAfter
@@ -82,7 +91,11 @@ export class BedrockStreamException extends Error {
   }
 
   toResponse(): Response {
-    const body = toOpenAiErrorBody(this.status, this.errorName, JSON.stringify({ message: this.detail || this.message }))
+    const body = toOpenAiErrorBody(
+      this.status,
+      this.errorName,
+      JSON.stringify({ message: this.detail || this.message }),
+    )
     return new Response(JSON.stringify(body), { status: this.status, headers: { 'content-type': 'application/json' } })
   }
 }

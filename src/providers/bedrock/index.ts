@@ -30,11 +30,20 @@ export const bedrockKind: ProviderKind = {
     return config.region ? { ...config, base_url: bedrockBaseUrl(config.region) } : config
   },
   check(config) {
-    if (!config.region) return { field: 'region', problem: 'is required for kind "bedrock"', fix: 'region = "${AWS_REGION}"' }
+    if (!config.region)
+      return { field: 'region', problem: 'is required for kind "bedrock"', fix: 'region = "${AWS_REGION}"' }
     if (!config.access_key)
-      return { field: 'access_key', problem: 'is required for kind "bedrock"', fix: 'access_key = "${AWS_ACCESS_KEY_ID}"' }
+      return {
+        field: 'access_key',
+        problem: 'is required for kind "bedrock"',
+        fix: 'access_key = "${AWS_ACCESS_KEY_ID}"',
+      }
     if (!config.secret_key)
-      return { field: 'secret_key', problem: 'is required for kind "bedrock"', fix: 'secret_key = "${AWS_SECRET_ACCESS_KEY}"' }
+      return {
+        field: 'secret_key',
+        problem: 'is required for kind "bedrock"',
+        fix: 'secret_key = "${AWS_SECRET_ACCESS_KEY}"',
+      }
     return undefined
   },
   create: createBedrockProvider,
@@ -68,14 +77,21 @@ function createBedrockProvider(name: string, config: ProviderConfig): Provider {
 }
 
 async function send(name: string, signer: Signer, url: string, call: UpstreamCall): Promise<Response> {
-  if (call.endpoint !== 'chat') return unsupportedEndpoint(name, KIND, call.endpoint === 'embeddings' ? 'embeddings' : '/v1/messages').toResponse()
+  if (call.endpoint !== 'chat')
+    return unsupportedEndpoint(name, KIND, call.endpoint === 'embeddings' ? 'embeddings' : '/v1/messages').toResponse()
   const translated = toConverseRequest(call.json)
   if (!translated.ok) return badRequest(translated.message, translated.param).toResponse()
   const body = encoder.encode(JSON.stringify(translated.request))
   const headers = await signer.sign({
     method: 'POST',
     url,
-    headers: upstreamHeaders({ 'content-type': 'application/json', accept: call.stream ? 'application/vnd.amazon.eventstream' : 'application/json' }, call),
+    headers: upstreamHeaders(
+      {
+        'content-type': 'application/json',
+        accept: call.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+      },
+      call,
+    ),
     body,
   })
   const response = await fetch(url, { method: 'POST', headers, body, signal: call.signal })
@@ -94,7 +110,10 @@ async function send(name: string, signer: Signer, url: string, call: UpstreamCal
   } catch {
     return upstreamInvalid(name, 'a body that is not JSON').toResponse()
   }
-  return new Response(JSON.stringify(toChatCompletion(converse, meta)), { status: response.status, headers: JSON_HEADERS })
+  return new Response(JSON.stringify(toChatCompletion(converse, meta)), {
+    status: response.status,
+    headers: JSON_HEADERS,
+  })
 }
 
 /**
@@ -131,5 +150,10 @@ function completionId(response: Response): string {
 }
 
 function upstreamInvalid(name: string, what: string): GatewayError {
-  return new GatewayError(502, 'server_error', 'upstream_invalid_response', `Provider '${name}' (kind bedrock) answered with ${what}.`)
+  return new GatewayError(
+    502,
+    'server_error',
+    'upstream_invalid_response',
+    `Provider '${name}' (kind bedrock) answered with ${what}.`,
+  )
 }

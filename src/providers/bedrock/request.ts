@@ -15,14 +15,21 @@ export interface ConverseToolUseBlock {
 export interface ConverseToolResultBlock {
   toolResult: { toolUseId: string; content: ({ text: string } | { json: unknown })[] }
 }
-export type ConverseContentBlock = ConverseTextBlock | ConverseImageBlock | ConverseToolUseBlock | ConverseToolResultBlock
+export type ConverseContentBlock =
+  | ConverseTextBlock
+  | ConverseImageBlock
+  | ConverseToolUseBlock
+  | ConverseToolResultBlock
 
 export interface ConverseMessage {
   role: 'user' | 'assistant'
   content: ConverseContentBlock[]
 }
 
-export type ConverseToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } }
+export type ConverseToolChoice =
+  | { auto: Record<string, never> }
+  | { any: Record<string, never> }
+  | { tool: { name: string } }
 
 export interface ConverseRequest {
   messages: ConverseMessage[]
@@ -71,10 +78,14 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
   const messages = json.messages
   if (!Array.isArray(messages) || messages.length === 0)
     throw new InputError('messages', "'messages' must be a non-empty array of message objects.")
-  if (json.n !== undefined && json.n !== null && json.n !== 1) throw new InputError('n', 'Bedrock returns one choice: n must be 1.')
+  if (json.n !== undefined && json.n !== null && json.n !== 1)
+    throw new InputError('n', 'Bedrock returns one choice: n must be 1.')
   const format = (json.response_format as { type?: unknown } | undefined)?.type
   if (format !== undefined && format !== 'text')
-    throw new InputError('response_format', `response_format ${JSON.stringify(format) ?? 'without a type'} is not supported by Bedrock providers.`)
+    throw new InputError(
+      'response_format',
+      `response_format ${JSON.stringify(format) ?? 'without a type'} is not supported by Bedrock providers.`,
+    )
 
   const system: ConverseTextBlock[] = []
   const turns: ConverseMessage[] = []
@@ -87,7 +98,8 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
 
   messages.forEach((raw, i) => {
     const param = `messages[${i}]`
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(param, `${param} must be an object.`)
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new InputError(param, `${param} must be an object.`)
     const m = raw as Record<string, unknown>
     switch (m.role) {
       case 'system':
@@ -98,7 +110,8 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
         push('user', userContent(m.content, `${param}.content`))
         return
       case 'assistant': {
-        const content: ConverseTextBlock[] = m.content === null || m.content === undefined ? [] : textParts(m.content, `${param}.content`)
+        const content: ConverseTextBlock[] =
+          m.content === null || m.content === undefined ? [] : textParts(m.content, `${param}.content`)
         const calls = toolUses(m.tool_calls, `${param}.tool_calls`)
         if (calls.length) usesToolBlocks = true
         // OpenAI clients send content "" next to tool_calls; Bedrock rejects blank text blocks.
@@ -109,7 +122,9 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
         if (typeof m.tool_call_id !== 'string' || !m.tool_call_id)
           throw new InputError(`${param}.tool_call_id`, `${param}.tool_call_id must be a non-empty string.`)
         usesToolBlocks = true
-        push('user', [{ toolResult: { toolUseId: m.tool_call_id, content: toolResultContent(m.content, `${param}.content`) } }])
+        push('user', [
+          { toolResult: { toolUseId: m.tool_call_id, content: toolResultContent(m.content, `${param}.content`) } },
+        ])
         return
       }
       default:
@@ -161,7 +176,11 @@ function image(imageUrl: unknown, param: string): ConverseImageBlock {
     )
   }
   const format = IMAGE_FORMATS[match[1]!.toLowerCase()]
-  if (!format) throw new InputError(`${param}.url`, `Image type '${match[1]}' is not supported by Bedrock: use png, jpeg, gif or webp.`)
+  if (!format)
+    throw new InputError(
+      `${param}.url`,
+      `Image type '${match[1]}' is not supported by Bedrock: use png, jpeg, gif or webp.`,
+    )
   return { image: { format, source: { bytes: match[2]!.replace(/\s+/g, '') } } }
 }
 
@@ -171,11 +190,14 @@ function toolUses(calls: unknown, param: string): ConverseToolUseBlock[] {
   return calls.map((raw, j) => {
     const at = `${param}[${j}]`
     const call = raw as { id?: unknown; function?: { name?: unknown; arguments?: unknown } } | null
-    if (typeof call?.id !== 'string' || !call.id) throw new InputError(`${at}.id`, `${at}.id must be a non-empty string.`)
+    if (typeof call?.id !== 'string' || !call.id)
+      throw new InputError(`${at}.id`, `${at}.id must be a non-empty string.`)
     const fn = call.function
-    if (typeof fn?.name !== 'string' || !fn.name) throw new InputError(`${at}.function.name`, `${at}.function.name must be a non-empty string.`)
+    if (typeof fn?.name !== 'string' || !fn.name)
+      throw new InputError(`${at}.function.name`, `${at}.function.name must be a non-empty string.`)
     const args = fn.arguments ?? ''
-    if (typeof args !== 'string') throw new InputError(`${at}.function.arguments`, `${at}.function.arguments must be a JSON string.`)
+    if (typeof args !== 'string')
+      throw new InputError(`${at}.function.arguments`, `${at}.function.arguments must be a JSON string.`)
     let input: unknown = {}
     if (args.trim()) {
       try {
@@ -209,7 +231,10 @@ function inferenceConfig(json: Readonly<Record<string, unknown>>): ConverseReque
   const maxTokens = json.max_completion_tokens ?? json.max_tokens
   if (maxTokens !== undefined && maxTokens !== null) {
     if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)
-      throw new InputError(json.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens', 'max_tokens must be a positive integer.')
+      throw new InputError(
+        json.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens',
+        'max_tokens must be a positive integer.',
+      )
     out.maxTokens = maxTokens as number
   }
   for (const [field, key] of [
@@ -225,7 +250,8 @@ function inferenceConfig(json: Readonly<Record<string, unknown>>): ConverseReque
   if (typeof stop === 'string') out.stopSequences = [stop]
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) {
     if (stop.length) out.stopSequences = stop
-  } else if (stop !== undefined && stop !== null) throw new InputError('stop', 'stop must be a string or an array of strings.')
+  } else if (stop !== undefined && stop !== null)
+    throw new InputError('stop', 'stop must be a string or an array of strings.')
   return Object.keys(out).length ? out : undefined
 }
 
@@ -235,7 +261,10 @@ function toolConfig(json: Readonly<Record<string, unknown>>, usesToolBlocks: boo
   if (!Array.isArray(tools)) throw new InputError('tools', 'tools must be an array.')
   if (tools.length === 0) return undefined
   const specs = tools.map((raw, i) => {
-    const t = raw as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } } | null
+    const t = raw as {
+      type?: unknown
+      function?: { name?: unknown; description?: unknown; parameters?: unknown }
+    } | null
     if (t?.type !== 'function' || typeof t.function?.name !== 'string' || !t.function.name)
       throw new InputError(`tools[${i}]`, `tools[${i}] must be {"type":"function","function":{"name":...}}.`)
     const spec: { name: string; description?: string; inputSchema: { json: unknown } } = {
@@ -254,8 +283,12 @@ function toolConfig(json: Readonly<Record<string, unknown>>, usesToolBlocks: boo
   if (choice === 'none') return usesToolBlocks ? { tools: specs } : undefined
   const name = (choice as { type?: unknown; function?: { name?: unknown } }).function?.name
   if ((choice as { type?: unknown }).type === 'function' && typeof name === 'string' && name) {
-    if (!specs.some((s) => s.toolSpec.name === name)) throw new InputError('tool_choice', `tool_choice names '${name}', which is not in tools.`)
+    if (!specs.some((s) => s.toolSpec.name === name))
+      throw new InputError('tool_choice', `tool_choice names '${name}', which is not in tools.`)
     return { tools: specs, toolChoice: { tool: { name } } }
   }
-  throw new InputError('tool_choice', 'tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":...}}.')
+  throw new InputError(
+    'tool_choice',
+    'tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":...}}.',
+  )
 }

@@ -61,7 +61,8 @@ export function toOpenAiUsage(usage: ConverseUsage | undefined): OpenAiUsage {
 
 /** output.message.content's blocks that are objects; [] when the body has no such list (any JSON can arrive). */
 function contentOf(body: unknown): Record<string, unknown>[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
   const output = isObject(body) ? body.output : undefined
   const message = isObject(output) ? output.message : undefined
   const content = isObject(message) ? message.content : undefined

@@ -55,11 +55,14 @@ export class BedrockStreamTranslator implements StreamTranslator {
     if (this.done) return ''
     if (message.messageType === 'exception') {
       const said = (message.payload as { message?: unknown; Message?: unknown } | null) ?? {}
-      const text = typeof said.message === 'string' ? said.message : typeof said.Message === 'string' ? said.Message : ''
+      const text =
+        typeof said.message === 'string' ? said.message : typeof said.Message === 'string' ? said.Message : ''
       throw new BedrockStreamException(message.exceptionType ?? 'exception', text)
     }
     if (message.messageType === 'error')
-      throw new Error(`Bedrock ${message.errorCode ?? 'error'}${message.errorMessage ? `: ${message.errorMessage}` : ''}`)
+      throw new Error(
+        `Bedrock ${message.errorCode ?? 'error'}${message.errorMessage ? `: ${message.errorMessage}` : ''}`,
+      )
     const payload = (message.payload ?? {}) as Record<string, unknown>
     switch (message.eventType) {
       case 'messageStart':

@@ -19,7 +19,8 @@ export function readMessages(json: Readonly<Record<string, unknown>>): ChatInput
     const m = messages[i] as { role?: unknown; content?: unknown } | null
     if (m === null || typeof m !== 'object' || Array.isArray(m))
       return { ok: false, param: `messages[${i}]`, message: `messages[${i}] must be an object.` }
-    if (typeof m.role !== 'string') return { ok: false, param: `messages[${i}].role`, message: `messages[${i}].role must be a string.` }
+    if (typeof m.role !== 'string')
+      return { ok: false, param: `messages[${i}].role`, message: `messages[${i}].role must be a string.` }
     const text = contentText(m.content)
     if (text === undefined)
       return {
@@ -60,7 +61,11 @@ export function buildReply(messages: EchoMessage[], model: string): EchoReply {
 }
 
 function usage(r: EchoReply) {
-  return { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens }
+  return {
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+  }
 }
 
 export function toCompletion(r: EchoReply) {
@@ -69,7 +74,14 @@ export function toCompletion(r: EchoReply) {
     object: 'chat.completion',
     created: r.created,
     model: r.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: r.text, refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: usage(r),
     system_fingerprint: 'crabllm-echo',
   }
@@ -80,9 +92,17 @@ export function toCompletion(r: EchoReply) {
  * finish chunk, a usage chunk when asked (`stream_options.include_usage`), then `data: [DONE]`.
  */
 export function toChunkFrames(r: EchoReply, includeUsage: boolean): string[] {
-  const base = { id: r.id, object: 'chat.completion.chunk', created: r.created, model: r.model, system_fingerprint: 'crabllm-echo' }
+  const base = {
+    id: r.id,
+    object: 'chat.completion.chunk',
+    created: r.created,
+    model: r.model,
+    system_fingerprint: 'crabllm-echo',
+  }
   const frame = (choices: unknown[], extra?: object) => `data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`
-  const delta = (d: object, finish: string | null = null) => [{ index: 0, delta: d, logprobs: null, finish_reason: finish }]
+  const delta = (d: object, finish: string | null = null) => [
+    { index: 0, delta: d, logprobs: null, finish_reason: finish },
+  ]
   const frames = [frame(delta({ role: 'assistant', content: '', refusal: null }))]
   for (const piece of chunkText(r.text)) frames.push(frame(delta({ content: piece })))
   frames.push(frame(delta({}, 'stop')))

@@ -31,7 +31,12 @@ function answer(call: UpstreamCall): Response {
     const format = call.json.encoding_format
     if (format !== undefined && format !== 'float' && format !== 'base64')
       return invalid('encoding_format', "'encoding_format' must be 'float' or 'base64'.")
-    const body = toEmbeddingList(input.texts, call.model, (dims as number | undefined) ?? ECHO_DIMENSIONS, format === 'base64')
+    const body = toEmbeddingList(
+      input.texts,
+      call.model,
+      (dims as number | undefined) ?? ECHO_DIMENSIONS,
+      format === 'base64',
+    )
     return new Response(JSON.stringify(body), { headers: JSON_HEADERS })
   }
   const input = readMessages(call.json)
@@ -52,8 +57,11 @@ function answer(call: UpstreamCall): Response {
 }
 
 function invalid(param: string, message: string): Response {
-  return new Response(JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } }), {
-    status: 400,
-    headers: JSON_HEADERS,
-  })
+  return new Response(
+    JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } }),
+    {
+      status: 400,
+      headers: JSON_HEADERS,
+    },
+  )
 }

@@ -16,7 +16,8 @@ export function toGeminiEmbedRequest(json: Readonly<Record<string, unknown>>, mo
   const input = json.input
   let texts: string[]
   if (typeof input === 'string') texts = [input]
-  else if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string')) texts = input as string[]
+  else if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string'))
+    texts = input as string[]
   else if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'number' || Array.isArray(x)))
     throw badRequest("'input' as token arrays is not supported by Gemini embeddings; send text.", 'input')
   else throw badRequest("'input' must be a string or a non-empty array of strings.", 'input')

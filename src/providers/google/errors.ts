@@ -45,7 +45,9 @@ export function fromGeminiError(status: number, text: string): ErrorBody {
 
 /** RetryInfo.retryDelay ("22s", "1.5s") as whole seconds for a Retry-After header, if the body has one. */
 export function retryAfterOf(text: string): string | undefined {
-  const delay = detailsOf(parse(text)?.error).find((d) => typeof d.retryDelay === 'string')?.retryDelay as string | undefined
+  const delay = detailsOf(parse(text)?.error).find((d) => typeof d.retryDelay === 'string')?.retryDelay as
+    | string
+    | undefined
   const seconds = delay ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined
   return seconds === undefined ? undefined : String(Math.ceil(Number(seconds)))
 }
@@ -70,7 +72,9 @@ function parse(text: string): GeminiErrorBody | undefined {
     const json: unknown = JSON.parse(text)
     // streamGenerateContent without alt=sse answers a JSON array; take its first element.
     const body = Array.isArray(json) ? json[0] : json
-    return typeof body === 'object' && body !== null && typeof (body as GeminiErrorBody).error === 'object' ? (body as GeminiErrorBody) : undefined
+    return typeof body === 'object' && body !== null && typeof (body as GeminiErrorBody).error === 'object'
+      ? (body as GeminiErrorBody)
+      : undefined
   } catch {
     return undefined
   }

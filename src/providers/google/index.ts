@@ -18,7 +18,9 @@ export const GOOGLE_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta
 export const googleKind: ProviderKind = {
   normalize: (config) => ({ ...config, base_url: config.base_url ?? GOOGLE_BASE_URL }),
   check: (config) =>
-    config.api_key ? undefined : { field: 'api_key', problem: `is required for kind "${config.kind}"`, fix: 'api_key = "${GEMINI_API_KEY}"' },
+    config.api_key
+      ? undefined
+      : { field: 'api_key', problem: `is required for kind "${config.kind}"`, fix: 'api_key = "${GEMINI_API_KEY}"' },
   create: createGoogle,
   listModels: listGoogleModels,
 }
@@ -27,11 +29,19 @@ export const googleKind: ProviderKind = {
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const SSE_HEADERS = { 'content-type': 'text/event-stream' }
-const METHODS = { chat: 'generateContent', stream: 'streamGenerateContent?alt=sse', embeddings: 'batchEmbedContents' } as const
+const METHODS = {
+  chat: 'generateContent',
+  stream: 'streamGenerateContent?alt=sse',
+  embeddings: 'batchEmbedContents',
+} as const
 
 function createGoogle(name: string, config: ProviderConfig): Provider {
   const base = config.base_url ?? GOOGLE_BASE_URL
-  const headers = { 'x-goog-api-key': config.api_key ?? '', 'content-type': 'application/json', 'accept-encoding': 'identity' }
+  const headers = {
+    'x-goog-api-key': config.api_key ?? '',
+    'content-type': 'application/json',
+    'accept-encoding': 'identity',
+  }
   const headersStream = { ...headers, accept: 'text/event-stream' }
   // H5: one URL per (method, model), built on first use and kept.
   const urls = new Map<string, string>()
@@ -45,7 +55,12 @@ function createGoogle(name: string, config: ProviderConfig): Provider {
     return url
   }
   const post = (url: string, body: unknown, call: UpstreamCall) =>
-    fetch(url, { method: 'POST', headers: upstreamHeaders(call.stream ? headersStream : headers, call), body: JSON.stringify(body), signal: call.signal })
+    fetch(url, {
+      method: 'POST',
+      headers: upstreamHeaders(call.stream ? headersStream : headers, call),
+      body: JSON.stringify(body),
+      signal: call.signal,
+    })
 
   return {
     name,
@@ -58,18 +73,31 @@ function createGoogle(name: string, config: ProviderConfig): Provider {
           if (!response.ok) return upstreamError(response)
           const body = await readJson(response)
           if (body instanceof Response) return body
-          return Response.json(fromGeminiEmbedResponse(body, call.model, call.json.encoding_format === 'base64'), { headers: JSON_HEADERS })
+          return Response.json(fromGeminiEmbedResponse(body, call.model, call.json.encoding_format === 'base64'), {
+            headers: JSON_HEADERS,
+          })
         }
         if (call.endpoint !== 'chat')
-          return new GatewayError(400, 'invalid_request_error', 'unsupported_endpoint', `Provider '${name}' (Gemini) serves chat completions and embeddings only.`).toResponse()
+          return new GatewayError(
+            400,
+            'invalid_request_error',
+            'unsupported_endpoint',
+            `Provider '${name}' (Gemini) serves chat completions and embeddings only.`,
+          ).toResponse()
         const request = toGeminiRequest(call.json)
         const response = await post(urlOf(call.stream ? 'stream' : 'chat', call.model), request, call)
         if (!response.ok) return upstreamError(response)
         if (call.stream && response.body) {
           const options = call.json.stream_options
-          const includeUsage = typeof options === 'object' && options !== null && (options as { include_usage?: unknown }).include_usage === true
+          const includeUsage =
+            typeof options === 'object' &&
+            options !== null &&
+            (options as { include_usage?: unknown }).include_usage === true
           const translator = new GeminiStreamTranslator({ model: call.model, includeUsage })
-          return new Response(translateStream(response.body, translator), { status: response.status, headers: SSE_HEADERS })
+          return new Response(translateStream(response.body, translator), {
+            status: response.status,
+            headers: SSE_HEADERS,
+          })
         }
         const body = await readJson(response)
         if (body instanceof Response) return body
@@ -101,5 +129,10 @@ async function readJson(response: Response): Promise<Record<string, unknown> | R
   } catch {
     // reported below
   }
-  return new GatewayError(502, 'server_error', 'upstream_invalid_response', `Gemini answered HTTP ${response.status} with a body that is not a JSON object.`).toResponse()
+  return new GatewayError(
+    502,
+    'server_error',
+    'upstream_invalid_response',
+    `Gemini answered HTTP ${response.status} with a body that is not a JSON object.`,
+  ).toResponse()
 }

@@ -15,7 +15,12 @@ export async function listGoogleModels(config: ProviderConfig, signal: AbortSign
   const names: string[] = []
   let token: string | undefined
   for (let page = 0; page < MAX_MODEL_PAGES; page++) {
-    const listing = await getListing(token ? `${url}&pageToken=${encodeURIComponent(token)}` : url, headers, signal, fromGeminiError)
+    const listing = await getListing(
+      token ? `${url}&pageToken=${encodeURIComponent(token)}` : url,
+      headers,
+      signal,
+      fromGeminiError,
+    )
     const models = Array.isArray(listing.models) ? listing.models.filter(serves) : listing.models
     names.push(...namesIn(models, 'name', 'models').map((name) => name.replace(/^models\//, '')))
     if (typeof listing.nextPageToken !== 'string' || !listing.nextPageToken) break
@@ -26,6 +31,9 @@ export async function listGoogleModels(config: ProviderConfig, signal: AbortSign
 
 /** A model that does not say what it supports is kept. */
 function serves(model: unknown): boolean {
-  const methods = typeof model === 'object' && model !== null ? (model as { supportedGenerationMethods?: unknown }).supportedGenerationMethods : undefined
+  const methods =
+    typeof model === 'object' && model !== null
+      ? (model as { supportedGenerationMethods?: unknown }).supportedGenerationMethods
+      : undefined
   return !Array.isArray(methods) || methods.some((m) => SERVED_METHODS.includes(m as string))
 }

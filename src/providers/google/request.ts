@@ -4,11 +4,18 @@
 // Gemini: https://ai.google.dev/api/generate-content#request-body, https://ai.google.dev/gemini-api/docs/function-calling
 import { badRequest } from '../../server/errors'
 import { toGeminiSchema } from './schema'
-import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './types'
+import type {
+  GeminiContent,
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiRequest,
+} from './types'
 
 export function toGeminiRequest(json: Readonly<Record<string, unknown>>): GeminiRequest {
   const messages = json.messages
-  if (!Array.isArray(messages) || messages.length === 0) throw badRequest("'messages' must be a non-empty array.", 'messages')
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw badRequest("'messages' must be a non-empty array.", 'messages')
 
   const system: { text: string }[] = []
   const contents: GeminiContent[] = []
@@ -38,18 +45,29 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
         return push('model', assistantParts(message, at, callNames))
       case 'tool':
       case 'function': {
-        const name = message.role === 'function' ? message.name : (typeof message.tool_call_id === 'string' ? callNames.get(message.tool_call_id) : undefined)
+        const name =
+          message.role === 'function'
+            ? message.name
+            : typeof message.tool_call_id === 'string'
+              ? callNames.get(message.tool_call_id)
+              : undefined
         if (typeof name !== 'string') {
           const field = message.role === 'function' ? `${at}.name` : `${at}.tool_call_id`
           throw badRequest(`'${field}' does not match any tool call of an earlier assistant message.`, field)
         }
-        return push('user', [{ functionResponse: { name, response: toolResponse(textOf(message.content, `${at}.content`)) } }])
+        return push('user', [
+          { functionResponse: { name, response: toolResponse(textOf(message.content, `${at}.content`)) } },
+        ])
       }
       default:
-        throw badRequest(`'${at}.role' must be one of system, developer, user, assistant, tool; got ${JSON.stringify(message.role)}.`, `${at}.role`)
+        throw badRequest(
+          `'${at}.role' must be one of system, developer, user, assistant, tool; got ${JSON.stringify(message.role)}.`,
+          `${at}.role`,
+        )
     }
   })
-  if (contents.length === 0) throw badRequest("'messages' must contain at least one user or assistant message.", 'messages')
+  if (contents.length === 0)
+    throw badRequest("'messages' must contain at least one user or assistant message.", 'messages')
 
   const request: GeminiRequest = { contents }
   if (system.length) request.systemInstruction = { parts: system }
@@ -109,23 +127,37 @@ function userParts(content: unknown, at: string): GeminiPart[] {
         return { text: part.text }
       case 'image_url': {
         const url = isObject(part.image_url) ? part.image_url.url : part.image_url
-        if (typeof url !== 'string') throw badRequest(`'${here}.image_url.url' must be a string.`, `${here}.image_url.url`)
+        if (typeof url !== 'string')
+          throw badRequest(`'${here}.image_url.url' must be a string.`, `${here}.image_url.url`)
         return mediaPart(url, `${here}.image_url.url`)
       }
       case 'input_audio': {
         const audio = isObject(part.input_audio) ? part.input_audio : {}
-        const mime = typeof audio.format === 'string' && Object.hasOwn(AUDIO_MIME, audio.format) ? AUDIO_MIME[audio.format] : undefined
+        const mime =
+          typeof audio.format === 'string' && Object.hasOwn(AUDIO_MIME, audio.format)
+            ? AUDIO_MIME[audio.format]
+            : undefined
         if (typeof audio.data !== 'string' || !mime)
-          throw badRequest(`'${here}.input_audio' must have base64 'data' and 'format' wav or mp3.`, `${here}.input_audio`)
+          throw badRequest(
+            `'${here}.input_audio' must have base64 'data' and 'format' wav or mp3.`,
+            `${here}.input_audio`,
+          )
         return { inline_data: { mime_type: mime, data: audio.data } }
       }
       case 'file': {
         const data = isObject(part.file) ? part.file.file_data : undefined
-        if (typeof data !== 'string') throw badRequest(`'${here}.file.file_data' must be a data: URL (file ids are not supported by Gemini).`, `${here}.file.file_data`)
+        if (typeof data !== 'string')
+          throw badRequest(
+            `'${here}.file.file_data' must be a data: URL (file ids are not supported by Gemini).`,
+            `${here}.file.file_data`,
+          )
         return mediaPart(data, `${here}.file.file_data`)
       }
       default:
-        throw badRequest(`'${here}.type' ${JSON.stringify(part.type)} is not supported; use text, image_url, input_audio or file.`, `${here}.type`)
+        throw badRequest(
+          `'${here}.type' ${JSON.stringify(part.type)} is not supported; use text, image_url, input_audio or file.`,
+          `${here}.type`,
+        )
     }
   })
 }
@@ -160,11 +192,17 @@ function assistantParts(message: Json, at: string, callNames: Map<string, string
   calls.forEach((call, j) => {
     const here = `${at}.tool_calls[${j}]`
     const fn = isObject(call) && isObject(call.function) ? call.function : undefined
-    if (!fn || typeof fn.name !== 'string') throw badRequest(`'${here}.function.name' must be a string.`, `${here}.function.name`)
+    if (!fn || typeof fn.name !== 'string')
+      throw badRequest(`'${here}.function.name' must be a string.`, `${here}.function.name`)
     if (typeof call.id === 'string') callNames.set(call.id, fn.name)
-    const part: GeminiPart = { functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${here}.function.arguments`) } }
+    const part: GeminiPart = {
+      functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${here}.function.arguments`) },
+    }
     // Thinking models sign their function calls; Google's OpenAI layer carries the signature here.
-    const signature = isObject(call.extra_content) && isObject(call.extra_content.google) ? call.extra_content.google.thought_signature : undefined
+    const signature =
+      isObject(call.extra_content) && isObject(call.extra_content.google)
+        ? call.extra_content.google.thought_signature
+        : undefined
     if (typeof signature === 'string') part.thoughtSignature = signature
     parts.push(part)
   })
@@ -181,7 +219,8 @@ function parseArguments(raw: unknown, at: string): Record<string, unknown> {
   } catch (err) {
     throw badRequest(`'${at}' is not valid JSON: ${(err as Error).message}`, at)
   }
-  if (!isObject(parsed)) throw badRequest(`'${at}' must encode a JSON object (Gemini takes function arguments as an object).`, at)
+  if (!isObject(parsed))
+    throw badRequest(`'${at}' must encode a JSON object (Gemini takes function arguments as an object).`, at)
   return parsed
 }
 
@@ -205,16 +244,22 @@ function toDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
   return tools.map((tool, i) => {
     const at = `tools[${i}]`
     if (!isObject(tool) || tool.type !== 'function')
-      throw badRequest(`'${at}.type' must be "function" (the only tool type Gemini takes through this API).`, `${at}.type`)
+      throw badRequest(
+        `'${at}.type' must be "function" (the only tool type Gemini takes through this API).`,
+        `${at}.type`,
+      )
     const fn = isObject(tool.function) ? tool.function : {}
-    if (typeof fn.name !== 'string' || !fn.name) throw badRequest(`'${at}.function.name' must be a non-empty string.`, `${at}.function.name`)
+    if (typeof fn.name !== 'string' || !fn.name)
+      throw badRequest(`'${at}.function.name' must be a non-empty string.`, `${at}.function.name`)
     const declaration: GeminiFunctionDeclaration = { name: fn.name }
     if (typeof fn.description === 'string') declaration.description = fn.description
     if (fn.parameters !== undefined && fn.parameters !== null) {
-      if (!isObject(fn.parameters)) throw badRequest(`'${at}.function.parameters' must be a JSON Schema object.`, `${at}.function.parameters`)
+      if (!isObject(fn.parameters))
+        throw badRequest(`'${at}.function.parameters' must be a JSON Schema object.`, `${at}.function.parameters`)
       const parameters = toGeminiSchema(fn.parameters, `${at}.function.parameters`)
       // A function without arguments has no `parameters` in Gemini (an OBJECT without properties is refused).
-      if (isObject(parameters.properties) && Object.keys(parameters.properties).length > 0) declaration.parameters = parameters
+      if (isObject(parameters.properties) && Object.keys(parameters.properties).length > 0)
+        declaration.parameters = parameters
     }
     return declaration
   })
@@ -226,10 +271,18 @@ function toToolConfig(choice: unknown, declarations: GeminiFunctionDeclaration[]
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } }
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } }
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } }
-  const name = isObject(choice) && choice.type === 'function' && isObject(choice.function) ? choice.function.name : undefined
+  const name =
+    isObject(choice) && choice.type === 'function' && isObject(choice.function) ? choice.function.name : undefined
   if (typeof name !== 'string')
-    throw badRequest(`'tool_choice' must be "auto", "none", "required" or {"type":"function","function":{"name":...}}.`, 'tool_choice')
-  if (!declarations.some((d) => d.name === name)) throw badRequest(`'tool_choice.function.name' names '${name}', which is not in 'tools'.`, 'tool_choice.function.name')
+    throw badRequest(
+      `'tool_choice' must be "auto", "none", "required" or {"type":"function","function":{"name":...}}.`,
+      'tool_choice',
+    )
+  if (!declarations.some((d) => d.name === name))
+    throw badRequest(
+      `'tool_choice.function.name' names '${name}', which is not in 'tools'.`,
+      'tool_choice.function.name',
+    )
   return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } }
 }
 
@@ -259,7 +312,8 @@ function toGenerationConfig(json: Readonly<Json>): GeminiGenerationConfig {
   if (typeof stop === 'string') config.stopSequences = [stop]
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) {
     if (stop.length) config.stopSequences = stop
-  } else if (stop !== undefined && stop !== null) throw badRequest("'stop' must be a string or an array of strings.", 'stop')
+  } else if (stop !== undefined && stop !== null)
+    throw badRequest("'stop' must be a string or an array of strings.", 'stop')
 
   const format = json.response_format
   if (format !== undefined && format !== null) {
@@ -267,7 +321,11 @@ function toGenerationConfig(json: Readonly<Json>): GeminiGenerationConfig {
     if (format.type === 'json_object') config.responseMimeType = 'application/json'
     else if (format.type === 'json_schema') {
       const spec = isObject(format.json_schema) ? format.json_schema : undefined
-      if (!spec || !isObject(spec.schema)) throw badRequest("'response_format.json_schema.schema' must be a JSON Schema object.", 'response_format.json_schema.schema')
+      if (!spec || !isObject(spec.schema))
+        throw badRequest(
+          "'response_format.json_schema.schema' must be a JSON Schema object.",
+          'response_format.json_schema.schema',
+        )
       config.responseMimeType = 'application/json'
       config.responseSchema = toGeminiSchema(spec.schema, 'response_format.json_schema.schema')
     } else if (format.type !== 'text')

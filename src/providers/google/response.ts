@@ -49,7 +49,8 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 
 /** A finished candidate's reason; a natural stop after function calls is `tool_calls`. */
 export function toFinishReason(reason: unknown, hasToolCalls: boolean): FinishReason {
-  const mapped = (typeof reason === 'string' && Object.hasOwn(FINISH_REASONS, reason) && FINISH_REASONS[reason]) || 'stop'
+  const mapped =
+    (typeof reason === 'string' && Object.hasOwn(FINISH_REASONS, reason) && FINISH_REASONS[reason]) || 'stop'
   return hasToolCalls && mapped === 'stop' ? 'tool_calls' : mapped
 }
 
@@ -100,7 +101,11 @@ export function toUsage(meta: GeminiUsageMetadata | undefined): OpenAiUsage {
   const prompt = (count(meta?.promptTokenCount) ?? 0) + (count(meta?.toolUsePromptTokenCount) ?? 0)
   const thoughts = count(meta?.thoughtsTokenCount)
   const completion = (count(meta?.candidatesTokenCount) ?? 0) + (thoughts ?? 0)
-  const usage: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: count(meta?.totalTokenCount) ?? prompt + completion }
+  const usage: OpenAiUsage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: count(meta?.totalTokenCount) ?? prompt + completion,
+  }
   const cached = count(meta?.cachedContentTokenCount)
   if (cached !== undefined) usage.prompt_tokens_details = { cached_tokens: cached }
   if (thoughts !== undefined) usage.completion_tokens_details = { reasoning_tokens: thoughts }
@@ -154,7 +159,8 @@ export function toolCallsOf(parts: GeminiPart[], nextId: () => string): OpenAiTo
       type: 'function',
       function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
     }
-    if (typeof part.thoughtSignature === 'string') out.extra_content = { google: { thought_signature: part.thoughtSignature } }
+    if (typeof part.thoughtSignature === 'string')
+      out.extra_content = { google: { thought_signature: part.thoughtSignature } }
     calls.push(out)
   }
   return calls

@@ -9,7 +9,21 @@ import type { GeminiSchema } from './types'
  * `items` and `anyOf` are rewritten below. Not kept although listed: `default` (documented as
  * "ignored", and older endpoints reject it) and `example` (root-only).
  */
-const COPIED = ['title', 'description', 'nullable', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'propertyOrdering'] as const
+const COPIED = [
+  'title',
+  'description',
+  'nullable',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'propertyOrdering',
+] as const
 
 /** Gemini's Type enum, upper case as the reference spells it. */
 const TYPES: Record<string, string> = {
@@ -57,7 +71,10 @@ interface Budget {
 
 function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiSchema {
   if (--budget.left < 0)
-    throw badRequest(`'${budget.param}' expands to more than ${MAX_SCHEMA_NODES} schema nodes once its $refs are inlined; Gemini cannot take it.`, budget.param)
+    throw badRequest(
+      `'${budget.param}' expands to more than ${MAX_SCHEMA_NODES} schema nodes once its $refs are inlined; Gemini cannot take it.`,
+      budget.param,
+    )
   let node = input
   // $ref: inline the definition (local refs only); a recursive ref ends as a plain object.
   if (typeof node.$ref === 'string') {
@@ -74,13 +91,17 @@ function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiS
   let nullable = node.nullable === true
 
   // type: a name, or a list of names ("null" among them means nullable).
-  const types = (Array.isArray(node.type) ? node.type : node.type === undefined ? [] : [node.type]).filter((t): t is string => typeof t === 'string')
+  const types = (Array.isArray(node.type) ? node.type : node.type === undefined ? [] : [node.type]).filter(
+    (t): t is string => typeof t === 'string',
+  )
   if (types.includes('null')) nullable = true
   const named = types.filter((t) => t !== 'null' && Object.hasOwn(TYPES, t)).map((t) => TYPES[t]!)
 
   // anyOf / oneOf: null members become nullable; one member left is merged into this node.
   const union = (Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : []).filter(isObject)
-  const members = union.filter((m) => !(m.type === 'null' || (Array.isArray(m.type) && m.type.length === 1 && m.type[0] === 'null')))
+  const members = union.filter(
+    (m) => !(m.type === 'null' || (Array.isArray(m.type) && m.type.length === 1 && m.type[0] === 'null')),
+  )
   if (members.length < union.length) nullable = true
   if (members.length === 1 && named.length === 0) {
     const merged = clean(members[0]!, defs, seen, budget)
@@ -104,7 +125,13 @@ function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiS
     }
   }
   const format = node.format
-  if (typeof format === 'string' && out.format === undefined && typeof out.type === 'string' && Object.hasOwn(FORMATS, out.type) && FORMATS[out.type]!.includes(format))
+  if (
+    typeof format === 'string' &&
+    out.format === undefined &&
+    typeof out.type === 'string' &&
+    Object.hasOwn(FORMATS, out.type) &&
+    FORMATS[out.type]!.includes(format)
+  )
     out.format = format
 
   Object.assign(out, pick(node, {}))
@@ -113,7 +140,10 @@ function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiS
   if (isObject(node.properties)) {
     // fromEntries defines each key, so a property named "__proto__" stays a property.
     const properties: Record<string, GeminiSchema> = Object.fromEntries(
-      Object.entries(node.properties).map(([key, value]) => [key, clean(isObject(value) ? value : {}, defs, seen, budget)]),
+      Object.entries(node.properties).map(([key, value]) => [
+        key,
+        clean(isObject(value) ? value : {}, defs, seen, budget),
+      ]),
     )
     out.properties = properties
     if (out.type === undefined && !out.anyOf) out.type = 'OBJECT'
@@ -155,8 +185,10 @@ function mergeAllOf(node: Json, defs: Json): Json {
     const target = name === undefined ? raw : Object.hasOwn(defs, name) ? defs[name] : undefined
     const member = isObject(target) ? target : {}
     for (const [key, value] of Object.entries(member)) {
-      if (key === 'properties' && isObject(value)) merged.properties = { ...(isObject(merged.properties) ? merged.properties : {}), ...value }
-      else if (key === 'required' && Array.isArray(value)) merged.required = [...(Array.isArray(merged.required) ? merged.required : []), ...value]
+      if (key === 'properties' && isObject(value))
+        merged.properties = { ...(isObject(merged.properties) ? merged.properties : {}), ...value }
+      else if (key === 'required' && Array.isArray(value))
+        merged.required = [...(Array.isArray(merged.required) ? merged.required : []), ...value]
       else if (!(key in merged)) merged[key] = value
     }
   }

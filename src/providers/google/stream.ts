@@ -5,7 +5,19 @@
 import { DONE_FRAME, dataFrame, SseParser } from '../../wire/sse'
 import type { StreamTranslator } from '../../wire/translate-stream'
 import { describeGeminiError } from './errors'
-import { blockedMessage, blockReasonOf, candidatesOf, completionId, indexOf, partsOf, randomToolCallId, textOf, toFinishReason, toolCallsOf, toUsage } from './response'
+import {
+  blockedMessage,
+  blockReasonOf,
+  candidatesOf,
+  completionId,
+  indexOf,
+  partsOf,
+  randomToolCallId,
+  textOf,
+  toFinishReason,
+  toolCallsOf,
+  toUsage,
+} from './response'
 import type { GeminiErrorBody, GeminiResponse, GeminiUsageMetadata } from './types'
 
 export interface GeminiStreamOptions {
@@ -60,7 +72,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
     } catch {
       throw new Error(`Gemini sent a stream event that is not JSON: ${data.slice(0, 200)}`)
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
     if (body.error) throw new Error(describeGeminiError(body))
     this.id ??= completionId(body)
     if (body.usageMetadata) this.usage = body.usageMetadata
@@ -109,6 +122,11 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   private base() {
-    return { id: this.id ?? completionId({}), object: 'chat.completion.chunk', created: this.created, model: this.options.model }
+    return {
+      id: this.id ?? completionId({}),
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.options.model,
+    }
   }
 }

@@ -22,7 +22,8 @@ export function toOpenAiErrorBody(status: number, text: string): ErrorBody {
     error = undefined
   }
   const detail = text.trim().slice(0, 500)
-  const message = typeof error?.message === 'string' && error.message ? error.message : `HTTP ${status}${detail ? `: ${detail}` : ''}`
+  const message =
+    typeof error?.message === 'string' && error.message ? error.message : `HTTP ${status}${detail ? `: ${detail}` : ''}`
   return {
     error: {
       message,

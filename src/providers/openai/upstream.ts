@@ -3,7 +3,15 @@
 import { type Endpoint, type Provider, type UpstreamCall, upstreamHeaders } from '../provider'
 
 /** The family serves every endpoint, OpenAI's media endpoints (images, audio) included. */
-const ALL_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'embeddings', 'messages', 'images', 'speech', 'transcriptions', 'translations'])
+const ALL_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>([
+  'chat',
+  'embeddings',
+  'messages',
+  'images',
+  'speech',
+  'transcriptions',
+  'translations',
+])
 
 export interface OpenAiUpstreamOptions {
   name: string

@@ -9,7 +9,15 @@ import { relayModelRequest } from '../relay'
 export function audioRoutes(ctx: AppContext) {
   return (app: Elysia) =>
     app
-      .post('/v1/audio/speech', ({ request, server }) => relayModelRequest(ctx, request, SPEECH, server), { parse: 'none' })
-      .post('/v1/audio/transcriptions', ({ request, server }) => relayModelRequest(ctx, request, TRANSCRIPTIONS, server), { parse: 'none' })
-      .post('/v1/audio/translations', ({ request, server }) => relayModelRequest(ctx, request, TRANSLATIONS, server), { parse: 'none' })
+      .post('/v1/audio/speech', ({ request, server }) => relayModelRequest(ctx, request, SPEECH, server), {
+        parse: 'none',
+      })
+      .post(
+        '/v1/audio/transcriptions',
+        ({ request, server }) => relayModelRequest(ctx, request, TRANSCRIPTIONS, server),
+        { parse: 'none' },
+      )
+      .post('/v1/audio/translations', ({ request, server }) => relayModelRequest(ctx, request, TRANSLATIONS, server), {
+        parse: 'none',
+      })
 }

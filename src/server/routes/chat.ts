@@ -6,5 +6,7 @@ import { CHAT, relayModelRequest } from '../relay'
 
 export function chatRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/chat/completions', ({ request, server }) => relayModelRequest(ctx, request, CHAT, server), { parse: 'none' })
+    app.post('/v1/chat/completions', ({ request, server }) => relayModelRequest(ctx, request, CHAT, server), {
+      parse: 'none',
+    })
 }

@@ -27,7 +27,8 @@ export function docsRoutes(ctx: AppContext) {
           'cache-control': 'public, max-age=31536000, immutable',
           vary: 'accept-encoding',
         }
-        if (!/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) return new Response(scalarScript(), { headers })
+        if (!/\bgzip\b/.test(request.headers.get('accept-encoding') ?? ''))
+          return new Response(scalarScript(), { headers })
         gzipped ??= Bun.gzipSync(scalarScript())
         return new Response(gzipped, { headers: { ...headers, 'content-encoding': 'gzip' } })
       })

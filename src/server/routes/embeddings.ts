@@ -5,5 +5,7 @@ import { EMBEDDINGS, relayModelRequest } from '../relay'
 
 export function embeddingsRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/embeddings', ({ request, server }) => relayModelRequest(ctx, request, EMBEDDINGS, server), { parse: 'none' })
+    app.post('/v1/embeddings', ({ request, server }) => relayModelRequest(ctx, request, EMBEDDINGS, server), {
+      parse: 'none',
+    })
 }

@@ -16,7 +16,12 @@ export function extensionRoutes(ctx: AppContext) {
           if (route.path.startsWith('/v1/admin/')) requireAdmin(ctx, request)
           const principal = ctx.auth.authenticate(request)
           if (route.admin && !isAdmin(principal) && ctx.auth.enabled)
-            throw new GatewayError(403, 'permission_error', 'admin_only', `${route.method} ${route.path} needs the admin token.`)
+            throw new GatewayError(
+              403,
+              'permission_error',
+              'admin_only',
+              `${route.method} ${route.path} needs the admin token.`,
+            )
           return await route.handle(request, principal)
         } catch (err) {
           const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))

@@ -7,5 +7,7 @@ import { relayModelRequest } from '../relay'
 
 export function imagesRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/images/generations', ({ request, server }) => relayModelRequest(ctx, request, IMAGES, server), { parse: 'none' })
+    app.post('/v1/images/generations', ({ request, server }) => relayModelRequest(ctx, request, IMAGES, server), {
+      parse: 'none',
+    })
 }

@@ -7,5 +7,7 @@ import { relayModelRequest } from '../relay'
 
 export function messagesRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.post('/v1/messages', ({ request, server }) => relayModelRequest(ctx, request, MESSAGES, server), { parse: 'none' })
+    app.post('/v1/messages', ({ request, server }) => relayModelRequest(ctx, request, MESSAGES, server), {
+      parse: 'none',
+    })
 }

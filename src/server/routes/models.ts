@@ -19,9 +19,11 @@ export function modelsRoutes(ctx: AppContext) {
       }
       const { registry } = ctx
       const data: { id: string; object: 'model'; created: number; owned_by: string }[] = []
-      for (const id of registry.models) if (allows(principal, id)) data.push({ id, object: 'model', created: STARTED, owned_by: registry.ownerOf(id) })
+      for (const id of registry.models)
+        if (allows(principal, id)) data.push({ id, object: 'model', created: STARTED, owned_by: registry.ownerOf(id) })
       for (const [alias, target] of Object.entries(registry.aliases))
-        if (allows(principal, target)) data.push({ id: alias, object: 'model', created: STARTED, owned_by: registry.ownerOf(target) })
+        if (allows(principal, target))
+          data.push({ id: alias, object: 'model', created: STARTED, owned_by: registry.ownerOf(target) })
       return Response.json({ object: 'list', data })
     })
 }

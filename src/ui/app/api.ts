@@ -38,9 +38,18 @@ export function createApi(token: string, onUnauthorized: (error: ApiError) => vo
     if (body !== undefined) headers['content-type'] = 'application/json'
     let response: Response
     try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      })
     } catch {
-      throw new ApiError(0, 'network_error', 'The gateway did not answer. Is it running, and is this page served by it?')
+      throw new ApiError(
+        0,
+        'network_error',
+        'The gateway did not answer. Is it running, and is this page served by it?',
+      )
     }
     const text = await response.text()
     let json: unknown
@@ -50,8 +59,14 @@ export function createApi(token: string, onUnauthorized: (error: ApiError) => vo
       json = undefined
     }
     if (!response.ok) {
-      const error = (json as { error?: { message?: string; code?: string | null; param?: string | null } } | undefined)?.error
-      const failure = new ApiError(response.status, error?.code ?? null, error?.message ?? `The gateway answered ${response.status}.`, error?.param ?? null)
+      const error = (json as { error?: { message?: string; code?: string | null; param?: string | null } } | undefined)
+        ?.error
+      const failure = new ApiError(
+        response.status,
+        error?.code ?? null,
+        error?.message ?? `The gateway answered ${response.status}.`,
+        error?.param ?? null,
+      )
       if (response.status === 401) onUnauthorized(failure)
       throw failure
     }
@@ -71,8 +86,10 @@ export async function checkToken(token: string): Promise<void> {
 /** What the login form says about a refused token, in words an operator can act on. */
 export function loginProblem(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Signing in failed unexpectedly. Reload the page and try again.'
-  if (error.status === 401) return 'Wrong admin token: the gateway refused it. Use the admin_token from its config file.'
-  if (error.code === 'admin_api_disabled') return 'The admin API is off on this gateway: set admin_token in its config file, then restart it (or send SIGHUP).'
+  if (error.status === 401)
+    return 'Wrong admin token: the gateway refused it. Use the admin_token from its config file.'
+  if (error.code === 'admin_api_disabled')
+    return 'The admin API is off on this gateway: set admin_token in its config file, then restart it (or send SIGHUP).'
   return error.message
 }
 

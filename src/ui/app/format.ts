@@ -36,7 +36,11 @@ export function percent(part: number, whole: number): string {
 export function clock(time: number | string, seconds = false): string {
   const date = new Date(time)
   const sameDay = date.toDateString() === new Date().toDateString()
-  const hm: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) }
+  const hm: Intl.DateTimeFormatOptions = {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+  }
   return date.toLocaleString(undefined, sameDay ? hm : { month: 'short', day: 'numeric', ...hm })
 }
 

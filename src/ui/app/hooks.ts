@@ -22,7 +22,11 @@ export interface Loaded<T> {
 
 /** Runs `load` now and whenever `deps` change; a newer load wins over a slower older one. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true })
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  })
   const seq = useRef(0)
   const latest = useRef(load)
   latest.current = load

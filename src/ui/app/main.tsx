@@ -21,7 +21,12 @@ function App() {
     setNotice(message)
   }
   const api = useMemo(
-    () => (token ? createApi(token, (_: ApiError) => signOut('The gateway no longer accepts this token (it may have changed). Sign in again.')) : null),
+    () =>
+      token
+        ? createApi(token, (_: ApiError) =>
+            signOut('The gateway no longer accepts this token (it may have changed). Sign in again.'),
+          )
+        : null,
     [token],
   )
   if (!token || !api) {
@@ -78,7 +83,9 @@ function Login({ notice, onSignedIn }: { notice: string; onSignedIn: (token: str
           <span class="brand-mark" aria-hidden="true" />
           crabllm
         </h1>
-        <p class="muted">Sign in with the gateway's admin token (admin_token in its config file). It stays in this tab only.</p>
+        <p class="muted">
+          Sign in with the gateway's admin token (admin_token in its config file). It stays in this tab only.
+        </p>
         {notice ? (
           <p class="notice info" role="status">
             {notice}

@@ -27,7 +27,14 @@ async function run(stub: { url: string }, sub: string, flags: Flags) {
 describe('keys create', () => {
   test('prints the secret once with a warning, then the settings', async () => {
     await using stub = startAdminStub()
-    const o = await run(stub, 'create', { name: 'ci', models: 'echo, gpt-4o', rpm: '60', tpm: '1000', budget: '5', expires: '2099-01-31' })
+    const o = await run(stub, 'create', {
+      name: 'ci',
+      models: 'echo, gpt-4o',
+      rpm: '60',
+      tpm: '1000',
+      budget: '5',
+      expires: '2099-01-31',
+    })
     const secret = /^key:\s+(sk-stub\S+)$/m.exec(o.stdout)?.[1]
     expect(secret).toBeDefined()
     expect(o.stdout.split(secret!).length).toBe(2) // exactly once
@@ -79,16 +86,34 @@ describe('keys list / get', () => {
   test('get shows one key as fields; --json is the answer as is', async () => {
     await using stub = startAdminStub()
     const o = await run(stub, 'get', { name: 'default' })
-    expect(o.stdout).toBe('name:        default\nkey:         sk-conf…1234\nsource:      config\nmodels:      *\nrate limit:  -\nbudget:      -\nexpires:     -\n')
+    expect(o.stdout).toBe(
+      'name:        default\nkey:         sk-conf…1234\nsource:      config\nmodels:      *\nrate limit:  -\nbudget:      -\nexpires:     -\n',
+    )
     const j = await run(stub, 'get', { name: 'default', json: true })
-    expect(JSON.parse(j.stdout)).toEqual({ name: 'default', masked: 'sk-conf…1234', models: ['*'], expired: false, source: 'config' })
+    expect(JSON.parse(j.stdout)).toEqual({
+      name: 'default',
+      masked: 'sk-conf…1234',
+      models: ['*'],
+      expired: false,
+      source: 'config',
+    })
   })
 
   test('the table marks expired keys and lists long model lists briefly', () => {
     const table = formatKeyTable([
-      { name: 'old', masked: 'sk-a…b', models: ['a', 'b', 'c', 'd'], expires_at: '2020-01-01T00:00:00.000Z', expired: true, source: 'api', budget: 0.125 },
+      {
+        name: 'old',
+        masked: 'sk-a…b',
+        models: ['a', 'b', 'c', 'd'],
+        expires_at: '2020-01-01T00:00:00.000Z',
+        expired: true,
+        source: 'api',
+        budget: 0.125,
+      },
     ])
-    expect(table.split('\n')[1]).toMatch(/^old\s+api\s+sk-a…b\s+a, b, c \+1 more\s+-\s+\$0\.125\s+2020-01-01T00:00:00\.000Z \(expired\)$/)
+    expect(table.split('\n')[1]).toMatch(
+      /^old\s+api\s+sk-a…b\s+a, b, c \+1 more\s+-\s+\$0\.125\s+2020-01-01T00:00:00\.000Z \(expired\)$/,
+    )
   })
 })
 
@@ -97,7 +122,10 @@ describe('keys update / delete', () => {
     await using stub = startAdminStub()
     await run(stub, 'create', { name: 'ci', rpm: '10', tpm: '500' })
     const o = await run(stub, 'update', { name: 'ci', rpm: '20' })
-    expect(stub.requests.at(-1)).toMatchObject({ method: 'PATCH', body: { rate_limit: { requests_per_minute: 20, tokens_per_minute: 500 } } })
+    expect(stub.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      body: { rate_limit: { requests_per_minute: 20, tokens_per_minute: 500 } },
+    })
     expect(o.stdout).toStartWith('updated key ci\n')
     expect(o.stdout).toMatch(/^rate limit:\s+20 requests\/min, 500 tokens\/min$/m)
   })
@@ -105,7 +133,13 @@ describe('keys update / delete', () => {
   test('the --no-… switches send null', async () => {
     await using stub = startAdminStub()
     await run(stub, 'create', { name: 'ci', rpm: '10', budget: '1', expires: '30d' })
-    await run(stub, 'update', { name: 'ci', 'no-expiry': true, 'no-budget': true, 'no-rate-limit': true, models: 'echo' })
+    await run(stub, 'update', {
+      name: 'ci',
+      'no-expiry': true,
+      'no-budget': true,
+      'no-rate-limit': true,
+      models: 'echo',
+    })
     expect(stub.requests.at(-1)!.body).toEqual({ models: ['echo'], expires_at: null, budget: null, rate_limit: null })
   })
 
@@ -149,7 +183,10 @@ describe('parseExpiry', () => {
     expect(parseExpiry(value, NOW)).toBe(expected)
   })
 
-  test.each(['soon', '30', '30y', 'd30', '2030-13-45', 'tomorrow', '1 Jan 2030', ''])('%p is a usage error', (value) => {
-    expect(() => parseExpiry(value, NOW, 'keys create')).toThrow(UsageError)
-  })
+  test.each(['soon', '30', '30y', 'd30', '2030-13-45', 'tomorrow', '1 Jan 2030', ''])(
+    '%p is a usage error',
+    (value) => {
+      expect(() => parseExpiry(value, NOW, 'keys create')).toThrow(UsageError)
+    },
+  )
 })

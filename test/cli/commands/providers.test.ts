@@ -12,8 +12,16 @@ const SECRET = 'sk-upstream-secret-0123456789abcdef'
 
 async function run(stub: { url: string }, sub: string, flags: Flags) {
   const o = { stdout: '', stderr: '' }
-  const output: Output = { out: (text) => void (o.stdout += `${text}\n`), err: (text) => void (o.stderr += `${text}\n`) }
-  await providersCommands[sub]!.run(new AdminClient({ url: stub.url, token: STUB_TOKEN }), flags, output, `providers ${sub}`)
+  const output: Output = {
+    out: (text) => void (o.stdout += `${text}\n`),
+    err: (text) => void (o.stderr += `${text}\n`),
+  }
+  await providersCommands[sub]!.run(
+    new AdminClient({ url: stub.url, token: STUB_TOKEN }),
+    flags,
+    output,
+    `providers ${sub}`,
+  )
   return o
 }
 
@@ -53,7 +61,9 @@ describe('providers create', () => {
 
   test("without --models the gateway's upstream error is the message", async () => {
     await using stub = startAdminStub()
-    const err = await run(stub, 'create', { name: 'up', kind: 'openai', 'base-url': 'http://127.0.0.1:9/v1' }).catch((e: unknown) => e)
+    const err = await run(stub, 'create', { name: 'up', kind: 'openai', 'base-url': 'http://127.0.0.1:9/v1' }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(CliError)
     expect((err as CliError).message).toBe('The upstream refused to list its models: 401 Unauthorized.')
   })
@@ -63,7 +73,10 @@ describe('providers create', () => {
     [{ kind: 'echo' }, 'providers create needs a NAME'],
     [{ name: 'p', kind: 'openai', weight: 'heavy' }, '--weight: expected a number of at least 0, got "heavy"'],
     [{ name: 'p', kind: 'openai', 'max-retries': '1.5' }, '--max-retries: expected a whole number'],
-    [{ name: 'p', kind: 'bedrock', 'secret-key': 'a', 'secret-key-env': 'B' }, 'pass --secret-key or --secret-key-env, not both'],
+    [
+      { name: 'p', kind: 'bedrock', 'secret-key': 'a', 'secret-key-env': 'B' },
+      'pass --secret-key or --secret-key-env, not both',
+    ],
   ])('%p is a usage error before anything is sent', async (flags, message) => {
     await using stub = startAdminStub()
     const err = await run(stub, 'create', flags).catch((e: unknown) => e)
@@ -76,7 +89,13 @@ describe('providers create', () => {
 describe('providers list / get / update / delete', () => {
   test('list is a table of both sources', async () => {
     await using stub = startAdminStub()
-    await run(stub, 'create', { name: 'up', kind: 'openai', 'base-url': 'http://127.0.0.1:9/v1', models: 'a,b,c,d', 'api-key': SECRET })
+    await run(stub, 'create', {
+      name: 'up',
+      kind: 'openai',
+      'base-url': 'http://127.0.0.1:9/v1',
+      models: 'a,b,c,d',
+      'api-key': SECRET,
+    })
     const o = await run(stub, 'list', {})
     expect(o.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^NAME\s+SOURCE\s+KIND\s+MODELS\s+BASE_URL\s+WEIGHT$/),
@@ -99,8 +118,20 @@ describe('providers list / get / update / delete', () => {
   })
 
   test('formatProvider puts known fields first and keeps fields it does not know', () => {
-    const text = formatProvider({ name: 'p', kind: 'azure', source: 'api', api_version: '2024-06-01', deployment: 'x' } as never)
-    expect(text.split('\n').map((l) => l.split(':')[0])).toEqual(['name', 'source', 'kind', 'api_version', 'deployment'])
+    const text = formatProvider({
+      name: 'p',
+      kind: 'azure',
+      source: 'api',
+      api_version: '2024-06-01',
+      deployment: 'x',
+    } as never)
+    expect(text.split('\n').map((l) => l.split(':')[0])).toEqual([
+      'name',
+      'source',
+      'kind',
+      'api_version',
+      'deployment',
+    ])
   })
 })
 

@@ -11,7 +11,12 @@ const SCHEMA = {
     where: { $ref: '#/$defs/place' },
     tags: { type: 'array', items: { type: ['string', 'null'] }, minItems: 1 },
     maybe: { anyOf: [{ type: 'string' }, { type: 'null' }] },
-    pick: { oneOf: [{ type: 'integer', format: 'int32' }, { type: 'string', format: 'date-time' }] },
+    pick: {
+      oneOf: [
+        { type: 'integer', format: 'int32' },
+        { type: 'string', format: 'date-time' },
+      ],
+    },
     pair: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'string' }] },
     fixed: { const: 3 },
   },
@@ -28,7 +33,11 @@ const SCHEMA = {
  */
 export function refBomb(n: number): Record<string, unknown> {
   const $defs: Record<string, unknown> = {}
-  for (let i = 0; i < n; i++) $defs[`d${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/d${i + 1}` }, b: { $ref: `#/$defs/d${i + 1}` } } }
+  for (let i = 0; i < n; i++)
+    $defs[`d${i}`] = {
+      type: 'object',
+      properties: { a: { $ref: `#/$defs/d${i + 1}` }, b: { $ref: `#/$defs/d${i + 1}` } },
+    }
   $defs[`d${n}`] = { type: 'string' }
   return { type: 'object', properties: { root: { $ref: '#/$defs/d0' } }, $defs }
 }
@@ -43,7 +52,12 @@ function some<T>(rng: Rng, items: readonly T[], min = 1): T[] {
   return out
 }
 
-function maybe(rng: Rng, body: Record<string, unknown>, fields: Record<string, () => unknown>, p = 0.4): Record<string, unknown> {
+function maybe(
+  rng: Rng,
+  body: Record<string, unknown>,
+  fields: Record<string, () => unknown>,
+  p = 0.4,
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(fields)) if (rng.chance(p)) body[k] = v()
   return body
 }
@@ -54,15 +68,37 @@ const CHAT_MESSAGES: (() => Record<string, unknown>)[] = [
   () => ({ role: 'system', content: 'Be brief.' }),
   () => ({ role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] }),
   () => ({ role: 'user', content: 'What is the weather in Paris?' }),
-  () => ({ role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }),
-  () => ({ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } }] }),
-  () => ({ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }] }),
+  () => ({
+    role: 'user',
+    content: [
+      { type: 'text', text: 'Look:' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+    ],
+  }),
+  () => ({
+    role: 'user',
+    content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } }],
+  }),
+  () => ({
+    role: 'user',
+    content: [{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }],
+  }),
   () => ({ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }),
   () => ({ role: 'assistant', content: 'Sure.' }),
-  () => ({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }),
+  () => ({
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+  }),
   () => ({ role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' }),
   () => ({ role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'sunny' }] }),
-  () => ({ role: 'assistant', content: [{ type: 'text', text: 'Thinking' }, { type: 'refusal', refusal: 'no' }] }),
+  () => ({
+    role: 'assistant',
+    content: [
+      { type: 'text', text: 'Thinking' },
+      { type: 'refusal', refusal: 'no' },
+    ],
+  }),
 ]
 
 export function chatBody(rng: Rng, model: string): Record<string, unknown> {
@@ -70,11 +106,17 @@ export function chatBody(rng: Rng, model: string): Record<string, unknown> {
   if (!messages.some((m) => m.role === 'user')) messages.push({ role: 'user', content: 'hi' })
   const body: Record<string, unknown> = { model, messages }
   return maybe(rng, body, {
-    tools: () => [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: schema(rng) } }],
+    tools: () => [
+      { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: schema(rng) } },
+    ],
     tool_choice: () => rng.pick(['auto', 'required', 'none', { type: 'function', function: { name: 'get_weather' } }]),
     parallel_tool_calls: () => rng.chance(0.5),
     response_format: () =>
-      rng.pick([{ type: 'text' }, { type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'out', strict: true, schema: schema(rng) } }]),
+      rng.pick([
+        { type: 'text' },
+        { type: 'json_object' },
+        { type: 'json_schema', json_schema: { name: 'out', strict: true, schema: schema(rng) } },
+      ]),
     temperature: () => rng.pick([0, 0.5, 1, 1.5]),
     top_p: () => 0.9,
     top_k: () => 40,
@@ -118,13 +160,25 @@ const MESSAGES_TURNS: (() => Record<string, unknown>)[] = [
     content: [
       { type: 'thinking', thinking: 'hmm', signature: 'sig' },
       { type: 'text', text: 'Let me check.' },
-      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris', nested: { a: [1, 2, { b: null }] } } },
+      {
+        type: 'tool_use',
+        id: 'toolu_1',
+        name: 'get_weather',
+        input: { city: 'Paris', nested: { a: [1, 2, { b: null }] } },
+      },
     ],
   }),
   () => ({
     role: 'user',
     content: [
-      { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '21C' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] },
+      {
+        type: 'tool_result',
+        tool_use_id: 'toolu_1',
+        content: [
+          { type: 'text', text: '21C' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+        ],
+      },
       { type: 'tool_result', tool_use_id: 'toolu_2', content: 'done', is_error: true },
       { type: 'text', text: 'thanks' },
     ],
@@ -141,7 +195,13 @@ export function messagesBody(rng: Rng, model: string): Record<string, unknown> {
       { name: 'get_weather', description: 'Weather', input_schema: schema(rng) },
       ...(rng.chance(0.2) ? [{ type: 'web_search_20250305', name: 'web_search' }] : []),
     ],
-    tool_choice: () => rng.pick([{ type: 'auto' }, { type: 'any', disable_parallel_tool_use: true }, { type: 'tool', name: 'get_weather' }, { type: 'none' }]),
+    tool_choice: () =>
+      rng.pick([
+        { type: 'auto' },
+        { type: 'any', disable_parallel_tool_use: true },
+        { type: 'tool', name: 'get_weather' },
+        { type: 'none' },
+      ]),
     stop_sequences: () => ['END'],
     temperature: () => 0.7,
     top_p: () => 0.9,
@@ -156,8 +216,15 @@ export function messagesBody(rng: Rng, model: string): Record<string, unknown> {
 // --- POST /v1/embeddings ---
 
 export function embeddingsBody(rng: Rng, model: string): Record<string, unknown> {
-  const body: Record<string, unknown> = { model, input: rng.pick<unknown>(['hello world', ['a', 'b', 'c'], [1, 2, 3], [[1, 2], [3]], '']) }
-  return maybe(rng, body, { encoding_format: () => rng.pick(['float', 'base64']), dimensions: () => rng.pick([1, 256]), user: () => 'u' })
+  const body: Record<string, unknown> = {
+    model,
+    input: rng.pick<unknown>(['hello world', ['a', 'b', 'c'], [1, 2, 3], [[1, 2], [3]], '']),
+  }
+  return maybe(rng, body, {
+    encoding_format: () => rng.pick(['float', 'base64']),
+    dimensions: () => rng.pick([1, 256]),
+    user: () => 'u',
+  })
 }
 
 // --- the JSON case shared by the model surfaces ---
@@ -169,14 +236,28 @@ export interface JsonCase {
   headers: Record<string, string>
 }
 
-const CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/xml', '*/*', 'application/json;;;']
+const CONTENT_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/json; charset=utf-16',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  '*/*',
+  'application/json;;;',
+]
 
 /**
  * A body from `base`: 10% as is, else mutated; 15% of those damaged at the byte level; 1% a huge
  * string (a few MB, some over max_body_size). Headers: the key (rarely missing or wrong) and a JSON
  * content type (rarely another one, or none).
  */
-export function jsonCase(rng: Rng, base: Record<string, unknown>, auth: (key: string) => Record<string, string>, key: string, maxBody: number): JsonCase {
+export function jsonCase(
+  rng: Rng,
+  base: Record<string, unknown>,
+  auth: (key: string) => Record<string, string>,
+  key: string,
+  maxBody: number,
+): JsonCase {
   let tree: Tree = base
   let kind: JsonCase['kind'] = 'valid'
   if (rng.chance(0.01)) {

@@ -7,7 +7,15 @@ import { message as anthropicMessage, textStream as anthropicStream } from '../.
 import { textStream as bedrockStream } from '../../support/fixtures/bedrock'
 import { geminiFrame, textAnswer, textStreamEvents } from '../../support/fixtures/google/gemini'
 import { startGateway, type TestGateway } from '../../support/gateway'
-import { chatChunks, chatCompletion, embeddingList, type MockReply, type MockUpstream, type RecordedRequest, startMockUpstream } from '../../support/mock-upstream'
+import {
+  chatChunks,
+  chatCompletion,
+  embeddingList,
+  type MockReply,
+  type MockUpstream,
+  type RecordedRequest,
+  startMockUpstream,
+} from '../../support/mock-upstream'
 
 export const KEY = 'sk-fuzz-0123456789abcdefghijklmnopqrstuvwxyzAB'
 export const ADMIN_TOKEN = 'fuzz-admin-token-0123456789abcdef'
@@ -25,8 +33,24 @@ export const MODELS = {
   whisper: 'whisper-1',
 } as const
 
-export const CHAT_MODELS = [MODELS.openai, MODELS.anthropic, MODELS.google, MODELS.bedrock, MODELS.echo, 'alias-chat', 'alias-claude', 'no-such-model']
-export const EMBEDDING_MODELS = [MODELS.embedOpenai, MODELS.embedGoogle, MODELS.echo, 'alias-embed', MODELS.anthropic, 'no-such-model']
+export const CHAT_MODELS = [
+  MODELS.openai,
+  MODELS.anthropic,
+  MODELS.google,
+  MODELS.bedrock,
+  MODELS.echo,
+  'alias-chat',
+  'alias-claude',
+  'no-such-model',
+]
+export const EMBEDDING_MODELS = [
+  MODELS.embedOpenai,
+  MODELS.embedGoogle,
+  MODELS.echo,
+  'alias-embed',
+  MODELS.anthropic,
+  'no-such-model',
+]
 export const AUDIO_MODELS = [MODELS.whisper, 'alias-whisper', MODELS.echo, MODELS.anthropic, 'no-such-model']
 
 export interface FuzzGateways extends AsyncDisposable {
@@ -59,8 +83,16 @@ export async function startFuzzGateways(): Promise<FuzzGateways> {
 export type ErrorShape = 'openai' | 'anthropic'
 
 const ANTHROPIC_TYPES = new Set([
-  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'request_too_large',
-  'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error',
+  'invalid_request_error',
+  'authentication_error',
+  'billing_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
 ])
 
 /** Bun's own limit (server/listen.ts): above it Bun answers 413 with no body before the gateway runs. */
@@ -72,11 +104,17 @@ export const BUN_BODY_LIMIT = MAX_BODY + 64 * 1024
  * upstream is healthy); and nothing was logged as an unexpected error. The one exception: a body of
  * `sent` bytes over BUN_BODY_LIMIT gets Bun's bare 413 (reported; the fix belongs in server/listen.ts).
  */
-export async function expectWellFormed(gw: TestGateway, res: Response, shape: ErrorShape, sent = 0): Promise<number | string> {
+export async function expectWellFormed(
+  gw: TestGateway,
+  res: Response,
+  shape: ErrorShape,
+  sent = 0,
+): Promise<number | string> {
   const text = await res.text()
   if (res.status === 413 && text === '' && sent > BUN_BODY_LIMIT) return '413 from Bun'
   const where = `HTTP ${res.status} ${res.headers.get('content-type')}: ${text.slice(0, 600)}`
-  if (res.status >= 500 || res.status < 200 || (res.status >= 300 && res.status < 400)) throw new Error(`unexpected status: ${where}`)
+  if (res.status >= 500 || res.status < 200 || (res.status >= 300 && res.status < 400))
+    throw new Error(`unexpected status: ${where}`)
   const type = res.headers.get('content-type') ?? ''
   if (res.status >= 400) {
     if (!type.includes('application/json')) throw new Error(`a 4xx that is not JSON: ${where}`)
@@ -84,7 +122,8 @@ export async function expectWellFormed(gw: TestGateway, res: Response, shape: Er
     if (shape === 'openai') assertOpenAiError(body, where)
     else assertAnthropicError(body, where)
   } else if (type.includes('text/event-stream')) {
-    if (/^event: error$/m.test(text) || /^data: \{"error"/m.test(text)) throw new Error(`a stream with an in-band error from a healthy upstream: ${where}`)
+    if (/^event: error$/m.test(text) || /^data: \{"error"/m.test(text))
+      throw new Error(`a stream with an in-band error from a healthy upstream: ${where}`)
   } else if (type.includes('json')) parseOr(text, where)
   const errors = newErrors(gw)
   if (errors.length) throw new Error(`unexpected errors logged: ${errors.join('\n').slice(0, 1500)}`)
@@ -119,7 +158,12 @@ export function assertOpenAiError(body: unknown, where: string): void {
 
 export function assertAnthropicError(body: unknown, where: string): void {
   const b = body as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null
-  const ok = b?.type === 'error' && typeof b.error?.type === 'string' && ANTHROPIC_TYPES.has(b.error.type) && typeof b.error.message === 'string' && b.error.message.length > 0
+  const ok =
+    b?.type === 'error' &&
+    typeof b.error?.type === 'string' &&
+    ANTHROPIC_TYPES.has(b.error.type) &&
+    typeof b.error.message === 'string' &&
+    b.error.message.length > 0
   if (!ok) throw new Error(`not Anthropic's error shape: ${where}`)
 }
 
@@ -210,12 +254,21 @@ function upstreamReply(request: RecordedRequest): MockReply {
   }
   if (path.endsWith('/converse-stream')) return { headers: EVENTSTREAM, sse: bedrockStream(['Hel', 'lo']) }
   if (path.endsWith('/converse'))
-    return { json: { output: { message: { role: 'assistant', content: [{ text: 'Hello' }] } }, stopReason: 'end_turn', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 } } }
-  if (path.endsWith('/messages')) return body.stream === true ? { sse: anthropicStream() } : { json: anthropicMessage() }
+    return {
+      json: {
+        output: { message: { role: 'assistant', content: [{ text: 'Hello' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 },
+      },
+    }
+  if (path.endsWith('/messages'))
+    return body.stream === true ? { sse: anthropicStream() } : { json: anthropicMessage() }
   if (path.endsWith('/embeddings')) return { json: embeddingList() }
   if (path.includes('/audio/')) return { json: { text: 'hello' } }
   const options = body.stream_options as { include_usage?: unknown } | undefined
-  return body.stream === true ? { sse: chatChunks(['Hel', 'lo'], MODELS.openai, options?.include_usage === true) } : { json: chatCompletion() }
+  return body.stream === true
+    ? { sse: chatChunks(['Hel', 'lo'], MODELS.openai, options?.include_usage === true) }
+    : { json: chatCompletion() }
 }
 
 const LISTING = {

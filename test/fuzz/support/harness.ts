@@ -3,7 +3,8 @@
 // naming the seeds. FUZZ_SEED replays a run, FUZZ_CASE one case of it, FUZZ_CASES scales every surface.
 import { caseSeed, Rng } from './rng'
 
-export const RUN_SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0
+export const RUN_SEED =
+  process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0
 const ONLY = process.env.FUZZ_CASE !== undefined ? Number(process.env.FUZZ_CASE) : undefined
 
 /** Cases for a surface: FUZZ_CASES when set (to scale up locally), else the surface's default. */
@@ -51,13 +52,19 @@ export async function fuzz<T>(surface: string, options: FuzzOptions<T>): Promise
       const input = options.generate(new Rng(seed), index)
       run++
       try {
-        const label = await withTimeout(Promise.resolve().then(() => options.check(input, new Rng(seed ^ 0x5bd1e995))), timeoutMs)
-        if (typeof label === 'string' || typeof label === 'number') outcomes.set(String(label), (outcomes.get(String(label)) ?? 0) + 1)
+        const label = await withTimeout(
+          Promise.resolve().then(() => options.check(input, new Rng(seed ^ 0x5bd1e995))),
+          timeoutMs,
+        )
+        if (typeof label === 'string' || typeof label === 'number')
+          outcomes.set(String(label), (outcomes.get(String(label)) ?? 0) + 1)
       } catch (err) {
         failed++
         if (failures.length < 6) {
           const shown = options.show ? options.show(input) : preview(input)
-          failures.push(`  case ${index}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n    input: ${shown}`)
+          failures.push(
+            `  case ${index}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n    input: ${shown}`,
+          )
         }
       }
     }
@@ -65,7 +72,9 @@ export async function fuzz<T>(surface: string, options: FuzzOptions<T>): Promise
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
   tally.set(surface, (tally.get(surface) ?? 0) + run)
   const counted = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`)
-  console.log(`fuzz ${surface}: ${run} cases, ${failed} failed (FUZZ_SEED=${RUN_SEED})${counted.length ? ` [${counted.join(', ')}]` : ''}`)
+  console.log(
+    `fuzz ${surface}: ${run} cases, ${failed} failed (FUZZ_SEED=${RUN_SEED})${counted.length ? ` [${counted.join(', ')}]` : ''}`,
+  )
   if (failed > 0) {
     const replay = `FUZZ_SEED=${RUN_SEED} to replay the run, FUZZ_SEED=${RUN_SEED} FUZZ_CASE=<case> for one case`
     throw new Error(`fuzz ${surface}: ${failed} of ${run} cases failed (${replay})\n${failures.join('\n')}`)
@@ -77,7 +86,8 @@ export async function fuzz<T>(surface: string, options: FuzzOptions<T>): Promise
 export function preview(value: unknown, max = 400): string {
   let text: string
   if (typeof value === 'string') text = value
-  else if (value instanceof Uint8Array) text = `bytes(${value.byteLength}) ${JSON.stringify(new TextDecoder().decode(value.subarray(0, max)))}`
+  else if (value instanceof Uint8Array)
+    text = `bytes(${value.byteLength}) ${JSON.stringify(new TextDecoder().decode(value.subarray(0, max)))}`
   else {
     try {
       text = JSON.stringify(value, (_, v) => (v instanceof Uint8Array ? `bytes(${v.byteLength})` : v))
@@ -128,7 +138,8 @@ export function prototypeChanges(before: PrototypeSnapshot): string[] {
   for (const [key, value] of after) {
     const old = before.get(key)
     if (!before.has(key)) changed.push(`added ${key}`)
-    else if (Array.isArray(old) && Array.isArray(value) ? old[0] !== value[0] || old[1] !== value[1] : old !== value) changed.push(`changed ${key}`)
+    else if (Array.isArray(old) && Array.isArray(value) ? old[0] !== value[0] || old[1] !== value[1] : old !== value)
+      changed.push(`changed ${key}`)
   }
   for (const key of before.keys()) if (!after.has(key)) changed.push(`removed ${key}`)
   const probe = {} as Record<string, unknown>

@@ -16,37 +16,212 @@ export class Dup {
 export type Tree = unknown
 
 /** Keys that pollute a prototype when code assigns them blindly, and others inherited from Object.prototype. */
-export const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf', 'toJSON', 'then']
+export const PROTO_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  'isPrototypeOf',
+  'toJSON',
+  'then',
+]
 
 /** A value that pollutes Object.prototype if some code merges it into an object by assignment. */
-export const POLLUTER = () => ({ polluted: 'yes', isAdmin: true, kind: 'openai', models: ['*'], role: 'user', model: 'gpt-4o-mini' })
+export const POLLUTER = () => ({
+  polluted: 'yes',
+  isAdmin: true,
+  kind: 'openai',
+  models: ['*'],
+  role: 'user',
+  model: 'gpt-4o-mini',
+})
 
 const NUMBER_TOKENS = [
-  '0', '-0', '1', '-1', '0.5', '1e309', '-1e309', '1E400', '-1e-400', '5e-324', '1e-7', '9007199254740993', '-9007199254740993',
-  '123456789012345678901234567890', '2147483648', '4294967296', '1.0', '1e2', '100000000000000000000000000', '3.14159',
-  '0.1e1', '-0.0', '1E+2', '64', '4096', '1000000000',
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '0.5',
+  '1e309',
+  '-1e309',
+  '1E400',
+  '-1e-400',
+  '5e-324',
+  '1e-7',
+  '9007199254740993',
+  '-9007199254740993',
+  '123456789012345678901234567890',
+  '2147483648',
+  '4294967296',
+  '1.0',
+  '1e2',
+  '100000000000000000000000000',
+  '3.14159',
+  '0.1e1',
+  '-0.0',
+  '1E+2',
+  '64',
+  '4096',
+  '1000000000',
 ]
 
 const STRINGS = [
-  '', ' ', '\u0000', 'a\u0000b', '\ud800', '\udfff', '\udc00\ud800', '\ufeff', '\u202e\u202d', '😀', '\u0085', '\u2028\u2029',
-  'null', 'true', 'false', 'NaN', 'Infinity', '-Infinity', '-0', '1e309', '0x10', '1', '${HOME}', '${A:-b}', '$${x}', '%s%n%x',
-  '../../etc/passwd', '<script>alert(1)</script>', '\r\n\r\n', '\n', '"', '\\', '{}', '[]', '{"a":1}', 'data:', 'data:image/png;base64,',
-  'data:image/png;base64,iVBORw0KGgo=', 'data:application/pdf;base64,JVBERi0=', 'data:text/plain,hi', 'data:;base64,AA', 'data:image/png;base64',
-  'http://[', 'http://', 'https://example.com/a.png', 'http://x/a.constructor', 'http://x/a.__proto__', 'gs://bucket/a.pdf', 'https://%zz',
-  'file:///etc/passwd', 'javascript:alert(1)', 'user', 'assistant', 'system', 'tool', 'developer', 'function', 'text', 'image_url', 'image',
-  'tool_use', 'tool_result', 'document', 'thinking', 'auto', 'any', 'none', 'required', 'json_schema', 'json_object', 'base64', 'url',
-  'float', 'object', 'string', 'array', 'integer', 'number', 'boolean', '#/$defs/__proto__', '#/$defs/constructor', '#/definitions/a',
-  'gpt-4o-mini', 'echo', 'sk-', 'Bearer x', 'AAAA', 'é', 'ß', 'İ', 'ﬃ', 'Ǆ', 'a'.repeat(65), 'x y', 'a/b', 'a\\b', 'a.b',
-  '2030-01-31T12:00:00Z', '2030-02-30T00:00:00Z', '1999-01-01T00:00:00Z', '9999-12-31T23:59:59.999999999+14:00', '2030-13-01T00:00:00Z',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  '\udc00\ud800',
+  '\ufeff',
+  '\u202e\u202d',
+  '😀',
+  '\u0085',
+  '\u2028\u2029',
+  'null',
+  'true',
+  'false',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-0',
+  '1e309',
+  '0x10',
+  '1',
+  '${HOME}',
+  '${A:-b}',
+  '$${x}',
+  '%s%n%x',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '\r\n\r\n',
+  '\n',
+  '"',
+  '\\',
+  '{}',
+  '[]',
+  '{"a":1}',
+  'data:',
+  'data:image/png;base64,',
+  'data:image/png;base64,iVBORw0KGgo=',
+  'data:application/pdf;base64,JVBERi0=',
+  'data:text/plain,hi',
+  'data:;base64,AA',
+  'data:image/png;base64',
+  'http://[',
+  'http://',
+  'https://example.com/a.png',
+  'http://x/a.constructor',
+  'http://x/a.__proto__',
+  'gs://bucket/a.pdf',
+  'https://%zz',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'user',
+  'assistant',
+  'system',
+  'tool',
+  'developer',
+  'function',
+  'text',
+  'image_url',
+  'image',
+  'tool_use',
+  'tool_result',
+  'document',
+  'thinking',
+  'auto',
+  'any',
+  'none',
+  'required',
+  'json_schema',
+  'json_object',
+  'base64',
+  'url',
+  'float',
+  'object',
+  'string',
+  'array',
+  'integer',
+  'number',
+  'boolean',
+  '#/$defs/__proto__',
+  '#/$defs/constructor',
+  '#/definitions/a',
+  'gpt-4o-mini',
+  'echo',
+  'sk-',
+  'Bearer x',
+  'AAAA',
+  'é',
+  'ß',
+  'İ',
+  'ﬃ',
+  'Ǆ',
+  'a'.repeat(65),
+  'x y',
+  'a/b',
+  'a\\b',
+  'a.b',
+  '2030-01-31T12:00:00Z',
+  '2030-02-30T00:00:00Z',
+  '1999-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999999999+14:00',
+  '2030-13-01T00:00:00Z',
   ...PROTO_KEYS,
 ]
 
 /** Field names the surfaces read, used as unknown keys elsewhere (a field in the wrong place). */
 export const FIELD_NAMES = [
-  'model', 'messages', 'role', 'content', 'type', 'text', 'image_url', 'url', 'tool_calls', 'function', 'name', 'arguments', 'tools',
-  'tool_choice', 'parameters', 'stream', 'stream_options', 'include_usage', 'max_tokens', 'input', 'source', 'data', 'media_type',
-  'system', 'kind', 'models', 'api_key', 'base_url', 'rate_limit', 'budget', 'expires_at', '$ref', '$defs', 'properties', 'items',
-  'anyOf', 'allOf', 'required', 'enum', 'const', 'input_schema', 'file', 'file_data', 'id', 'tool_use_id', 'tool_call_id',
+  'model',
+  'messages',
+  'role',
+  'content',
+  'type',
+  'text',
+  'image_url',
+  'url',
+  'tool_calls',
+  'function',
+  'name',
+  'arguments',
+  'tools',
+  'tool_choice',
+  'parameters',
+  'stream',
+  'stream_options',
+  'include_usage',
+  'max_tokens',
+  'input',
+  'source',
+  'data',
+  'media_type',
+  'system',
+  'kind',
+  'models',
+  'api_key',
+  'base_url',
+  'rate_limit',
+  'budget',
+  'expires_at',
+  '$ref',
+  '$defs',
+  'properties',
+  'items',
+  'anyOf',
+  'allOf',
+  'required',
+  'enum',
+  'const',
+  'input_schema',
+  'file',
+  'file_data',
+  'id',
+  'tool_use_id',
+  'tool_call_id',
 ]
 
 /** A random string: from the list, random code units (lone surrogates included), or long. */
@@ -92,7 +267,14 @@ export function hostileValue(rng: Rng, depth = 0, shape: Shape = ANY_DEPTH): Tre
     [leaf ? 0 : 2, () => Array.from({ length: rng.int(5) }, () => hostileValue(rng, depth + 1, shape))],
     [leaf ? 0 : 2, () => hostileObject(rng, depth + 1, shape)],
     [leaf ? 0 : 1, () => POLLUTER()],
-    [leaf ? 0 : 1, () => new Dup([['__proto__', POLLUTER()], ['constructor', { prototype: POLLUTER() }]])],
+    [
+      leaf ? 0 : 1,
+      () =>
+        new Dup([
+          ['__proto__', POLLUTER()],
+          ['constructor', { prototype: POLLUTER() }],
+        ]),
+    ],
     [1, () => deepNesting(rng, shape)],
   ])()
 }
@@ -144,7 +326,8 @@ export function render(value: Tree, rng?: Rng): string {
   const ws = () => (rng?.chance(0.05) ? rng.pick([' ', '\n', '\t', '\r\n', '  ']) : '')
   const go = (v: Tree): string => {
     if (v instanceof Raw) return v.text
-    if (v instanceof Dup) return `{${v.entries.map(([k, x]) => `${ws()}${JSON.stringify(k)}${ws()}:${ws()}${go(x)}`).join(',')}}`
+    if (v instanceof Dup)
+      return `{${v.entries.map(([k, x]) => `${ws()}${JSON.stringify(k)}${ws()}:${ws()}${go(x)}`).join(',')}}`
     if (Array.isArray(v)) return `[${v.map((x) => ws() + go(x)).join(',')}]`
     if (v !== null && typeof v === 'object')
       return `{${Object.keys(v)
@@ -212,15 +395,34 @@ export function mutate(rng: Rng, base: Tree, max = 3, shape: Shape = ANY_DEPTH):
       else delete (container as Record<string, unknown>)[path[path.length - 1] as string]
     } else if (op === 4) {
       const target = get(tree, path)
-      if (target !== null && typeof target === 'object' && !Array.isArray(target) && !(target instanceof Raw) && !(target instanceof Dup))
-        Object.defineProperty(target, hostileKey(rng), { value: rng.chance(0.5) ? POLLUTER() : hostileValue(rng, 0, shape), enumerable: true, writable: true, configurable: true })
+      if (
+        target !== null &&
+        typeof target === 'object' &&
+        !Array.isArray(target) &&
+        !(target instanceof Raw) &&
+        !(target instanceof Dup)
+      )
+        Object.defineProperty(target, hostileKey(rng), {
+          value: rng.chance(0.5) ? POLLUTER() : hostileValue(rng, 0, shape),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
       else tree = set(tree, path, hostileValue(rng, 0, shape))
     } else if (op === 5 && path.length && !Array.isArray(container)) {
       // Repeat the key: the first occurrence valid, the last one hostile (or the other way round).
       const key = path[path.length - 1] as string
       const value = get(tree, path)
       const entries = Object.entries(container as object).filter(([k]) => k !== key)
-      const pair: [string, unknown][] = rng.chance(0.5) ? [[key, value], [key, hostileValue(rng, 0, shape)]] : [[key, hostileValue(rng, 0, shape)], [key, value]]
+      const pair: [string, unknown][] = rng.chance(0.5)
+        ? [
+            [key, value],
+            [key, hostileValue(rng, 0, shape)],
+          ]
+        : [
+            [key, hostileValue(rng, 0, shape)],
+            [key, value],
+          ]
       tree = set(tree, path.slice(0, -1), new Dup([...entries, ...pair]))
     } else if (op === 6) tree = set(tree, path, [get(tree, path)])
     else if (op === 7) tree = set(tree, path, deepNesting(rng, shape))
@@ -234,8 +436,20 @@ export function mutate(rng: Rng, base: Tree, max = 3, shape: Shape = ANY_DEPTH):
 const encoder = new TextEncoder()
 
 const BAD_UTF8 = [
-  [0xff], [0xfe], [0xc0, 0x80], [0xc1, 0xbf], [0x80], [0xbf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
-  [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3],
+  [0xff],
+  [0xfe],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0x80],
+  [0xbf],
+  [0xe0, 0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc3],
 ]
 
 /** The text's bytes, sometimes damaged: cut, flipped, invalid UTF-8 or NULs spliced in, a BOM in front. */
@@ -266,13 +480,40 @@ export function damage(rng: Rng, text: string, p = 0.3): Uint8Array {
       splice([0])
       return bytes
     case 4:
-      splice(rng.pick([[0xef, 0xbb, 0xbf], [0xfe, 0xff], [0xff, 0xfe], [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]]), 0)
+      splice(
+        rng.pick([
+          [0xef, 0xbb, 0xbf],
+          [0xfe, 0xff],
+          [0xff, 0xfe],
+          [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf],
+        ]),
+        0,
+      )
       return bytes
     case 5:
       splice(encoder.encode(rng.pick([' garbage', '}', ']', ',', '{}', '\u0000', ' // comment', 'null'])), bytes.length)
       return bytes
     case 6:
-      return encoder.encode(rng.pick(['', ' ', '\n', 'null', 'true', '0', '"x"', '[]', '[{}]', '{', '}', '{"', '\ufeff', '{}', 'undefined', 'NaN']))
+      return encoder.encode(
+        rng.pick([
+          '',
+          ' ',
+          '\n',
+          'null',
+          'true',
+          '0',
+          '"x"',
+          '[]',
+          '[{}]',
+          '{',
+          '}',
+          '{"',
+          '\ufeff',
+          '{}',
+          'undefined',
+          'NaN',
+        ]),
+      )
     default: {
       // Latin-1 / UTF-16 bytes where UTF-8 was expected.
       const utf16 = new Uint8Array(text.length * 2)

@@ -22,7 +22,20 @@ export interface MultipartCase {
 }
 
 const encoder = new TextEncoder()
-const BOUNDARIES = ['XyZ123', '----WebKitFormBoundary7MA4YWxkTrZu0gW', '-', '--', 'a'.repeat(70), 'b'.repeat(300), 'with space', 'q"uote', 'ünï', '=?x?=', ':;,', 'x\ty']
+const BOUNDARIES = [
+  'XyZ123',
+  '----WebKitFormBoundary7MA4YWxkTrZu0gW',
+  '-',
+  '--',
+  'a'.repeat(70),
+  'b'.repeat(300),
+  'with space',
+  'q"uote',
+  'ünï',
+  '=?x?=',
+  ':;,',
+  'x\ty',
+]
 const BAD_UTF8 = new Uint8Array([0x66, 0xff, 0xfe, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x67])
 
 /** A transcription request that could be valid, then damaged at random. */
@@ -31,9 +44,15 @@ export function multipartCase(rng: Rng, models: readonly string[], maxBody: numb
   const text = (s: string) => encoder.encode(s)
   const parts: Part[] = [
     { name: 'model', value: text(rng.pick(models)) },
-    { name: 'file', filename: rng.pick(['audio.mp3', 'a.wav', 'x', '', 'ü.ogg', '../../etc/passwd', 'a"b.mp3']), type: rng.pick(['audio/mpeg', 'application/octet-stream', '']), value: rng.bytes(rng.range(0, 2048)) },
+    {
+      name: 'file',
+      filename: rng.pick(['audio.mp3', 'a.wav', 'x', '', 'ü.ogg', '../../etc/passwd', 'a"b.mp3']),
+      type: rng.pick(['audio/mpeg', 'application/octet-stream', '']),
+      value: rng.bytes(rng.range(0, 2048)),
+    },
   ]
-  if (rng.chance(0.5)) parts.push({ name: 'response_format', value: text(rng.pick(['json', 'text', 'srt', 'verbose_json', 'vtt'])) })
+  if (rng.chance(0.5))
+    parts.push({ name: 'response_format', value: text(rng.pick(['json', 'text', 'srt', 'verbose_json', 'vtt'])) })
   if (rng.chance(0.3)) parts.push({ name: 'language', value: text('en') })
   if (rng.chance(0.3)) parts.push({ name: 'temperature', value: text(rng.pick(['0.2', '1e309', '-0', 'NaN'])) })
   if (rng.chance(0.2)) parts.push({ name: 'stream', value: text(rng.pick(['true', 'false', 'TRUE', '1'])) })
@@ -63,7 +82,16 @@ export function multipartCase(rng: Rng, models: readonly string[], maxBody: numb
         parts.splice(1, 1)
         break
       case 4: {
-        const name = rng.pick([...PROTO_KEYS, '', 'a\u0000b', 'ü', 'x'.repeat(5000), 'name"quote', 'stream_options', 'messages'])
+        const name = rng.pick([
+          ...PROTO_KEYS,
+          '',
+          'a\u0000b',
+          'ü',
+          'x'.repeat(5000),
+          'name"quote',
+          'stream_options',
+          'messages',
+        ])
         notes.push(`field ${JSON.stringify(name.slice(0, 20))}`)
         parts.push({ name, value: rng.chance(0.5) ? text(hostileString(rng)) : BAD_UTF8 })
         break
@@ -101,11 +129,21 @@ export function multipartCase(rng: Rng, models: readonly string[], maxBody: numb
         break
       case 9:
         notes.push('part content type hostile')
-        if (parts[at]) parts[at]!.type = rng.pick(['', ';', 'text/plain; charset=utf-16', 'multipart/mixed; boundary=inner', 'x'.repeat(1000)])
+        if (parts[at])
+          parts[at]!.type = rng.pick([
+            '',
+            ';',
+            'text/plain; charset=utf-16',
+            'multipart/mixed; boundary=inner',
+            'x'.repeat(1000),
+          ])
         break
       default:
         notes.push('extra field')
-        parts.push({ name: rng.pick(['prompt', 'extra', 'user', 'chunking_strategy']), value: text(hostileString(rng)) })
+        parts.push({
+          name: rng.pick(['prompt', 'extra', 'user', 'chunking_strategy']),
+          value: text(hostileString(rng)),
+        })
     }
   }
 
@@ -136,7 +174,8 @@ export function multipartCase(rng: Rng, models: readonly string[], maxBody: numb
   }
 
   const quoted = /[^\w'()+,./:=?-]/.test(boundary) || rng.chance(0.2)
-  let contentType: string | undefined = `multipart/form-data; boundary=${quoted ? `"${boundary.replaceAll('"', '\\"')}"` : boundary}`
+  let contentType: string | undefined =
+    `multipart/form-data; boundary=${quoted ? `"${boundary.replaceAll('"', '\\"')}"` : boundary}`
   if (rng.chance(0.12)) {
     contentType = rng.pick([
       undefined,
@@ -163,7 +202,11 @@ function assemble(parts: Part[], boundary: string, eol: string, rng: Rng, notes:
       `Content-Disposition: form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`,
       ...(part.type !== undefined ? [`Content-Type: ${part.type}`] : []),
     ]
-    chunks.push(encoder.encode(`--${boundary}${eol}${headers.map((h) => h + eol).join('')}${eol}`), part.value, encoder.encode(eol))
+    chunks.push(
+      encoder.encode(`--${boundary}${eol}${headers.map((h) => h + eol).join('')}${eol}`),
+      part.value,
+      encoder.encode(eol),
+    )
   }
   if (rng.chance(0.92)) chunks.push(encoder.encode(`--${boundary}--${eol}`))
   else notes.push('no closing delimiter')

@@ -21,10 +21,37 @@ export function baseConfig(): Record<string, unknown> {
     metrics: true,
     metrics_token: 'metrics-token-0123456789abcdef',
     providers: {
-      oai: { kind: 'openai', api_key: '${FUZZ_KEY}', base_url: 'https://api.openai.com/v1', models: ['gpt-4o-mini', 'text-embedding-3-small'], weight: 2, max_retries: 1, timeout: 10 },
-      claude: { kind: 'anthropic', api_key: '${ANTHROPIC_KEY:-sk-ant-default}', models: ['claude-sonnet-4-5'], stream_idle_timeout: 30, cooldown_failures: 3, cooldown_seconds: 5 },
-      br: { kind: 'bedrock', region: 'us-east-1', access_key: 'AKID', secret_key: 'secret', models: ['anthropic.claude-3-5-sonnet-20240620-v1:0'] },
-      az: { kind: 'azure', api_key: 'az', api_version: '2024-06-01', base_url: 'https://x.openai.azure.com', models: ['gpt-4o'] },
+      oai: {
+        kind: 'openai',
+        api_key: '${FUZZ_KEY}',
+        base_url: 'https://api.openai.com/v1',
+        models: ['gpt-4o-mini', 'text-embedding-3-small'],
+        weight: 2,
+        max_retries: 1,
+        timeout: 10,
+      },
+      claude: {
+        kind: 'anthropic',
+        api_key: '${ANTHROPIC_KEY:-sk-ant-default}',
+        models: ['claude-sonnet-4-5'],
+        stream_idle_timeout: 30,
+        cooldown_failures: 3,
+        cooldown_seconds: 5,
+      },
+      br: {
+        kind: 'bedrock',
+        region: 'us-east-1',
+        access_key: 'AKID',
+        secret_key: 'secret',
+        models: ['anthropic.claude-3-5-sonnet-20240620-v1:0'],
+      },
+      az: {
+        kind: 'azure',
+        api_key: 'az',
+        api_version: '2024-06-01',
+        base_url: 'https://x.openai.azure.com',
+        models: ['gpt-4o'],
+      },
       e: { kind: 'echo' },
     },
     keys: [
@@ -45,13 +72,62 @@ export function baseConfig(): Record<string, unknown> {
   }
 }
 
-const TOML_ONLY = ['inf', '-inf', 'nan', '+nan', '1979-05-27T07:32:00Z', '1979-05-27 07:32:00', '07:32:00', '1979-05-27', "'literal $${x}'", '"""multi\nline"""', '0x1F', '0o17', '0b101', '1_000', '9223372036854775807', '-9223372036854775808', '1e308', '1e309', '5e-324', 'true', '[]', '{}', '[[]]', '{ a = { b = 1 } }']
+const TOML_ONLY = [
+  'inf',
+  '-inf',
+  'nan',
+  '+nan',
+  '1979-05-27T07:32:00Z',
+  '1979-05-27 07:32:00',
+  '07:32:00',
+  '1979-05-27',
+  "'literal $${x}'",
+  '"""multi\nline"""',
+  '0x1F',
+  '0o17',
+  '0b101',
+  '1_000',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '1e308',
+  '1e309',
+  '5e-324',
+  'true',
+  '[]',
+  '{}',
+  '[[]]',
+  '{ a = { b = 1 } }',
+]
 
 const STRAY_LINES = [
-  '[providers.x]', '[[keys]]', '[unknown]', '[unknown.section]', 'key =', '= 1', 'a.b.c = 1', '[providers]', '[[providers]]', 'providers = 1',
-  '[extensions.nope]', '[__proto__]', '__proto__ = { polluted = true }', '[providers.__proto__]', 'kind = "echo"', '[aliases]', 'x = "${UNSET_VAR}"',
-  'listen = "${EMPTY}"', 'admin_token = "${EMPTY:-short}"', '"\\u0000" = 1', '[keys]', 'models = ["*"]', '\ufeff', '[ providers . "o ai" ]', 'a = "\\ud800"',
-  `huge = "${'x'.repeat(100_000)}"`, `deep = ${'['.repeat(2000)}${']'.repeat(2000)}`, `inline = ${'{ a = '.repeat(500)}1${' }'.repeat(500)}`,
+  '[providers.x]',
+  '[[keys]]',
+  '[unknown]',
+  '[unknown.section]',
+  'key =',
+  '= 1',
+  'a.b.c = 1',
+  '[providers]',
+  '[[providers]]',
+  'providers = 1',
+  '[extensions.nope]',
+  '[__proto__]',
+  '__proto__ = { polluted = true }',
+  '[providers.__proto__]',
+  'kind = "echo"',
+  '[aliases]',
+  'x = "${UNSET_VAR}"',
+  'listen = "${EMPTY}"',
+  'admin_token = "${EMPTY:-short}"',
+  '"\\u0000" = 1',
+  '[keys]',
+  'models = ["*"]',
+  '\ufeff',
+  '[ providers . "o ai" ]',
+  'a = "\\ud800"',
+  `huge = "${'x'.repeat(100_000)}"`,
+  `deep = ${'['.repeat(2000)}${']'.repeat(2000)}`,
+  `inline = ${'{ a = '.repeat(500)}1${' }'.repeat(500)}`,
 ]
 
 /** A config text: the base with 0 to 3 tree mutations, then (often) damaged as text. */
@@ -66,11 +142,16 @@ export function configText(rng: Rng): { text: string; notes: string } {
   if (rng.chance(0.4)) {
     const op = rng.int(7)
     const lines = text.split('\n')
-    notes.push(['cut', 'chars flipped', 'line dropped', 'line repeated', 'lines swapped', 'stray line', 'CRLF and BOM'][op]!)
+    notes.push(
+      ['cut', 'chars flipped', 'line dropped', 'line repeated', 'lines swapped', 'stray line', 'CRLF and BOM'][op]!,
+    )
     if (op === 0) text = text.slice(0, rng.int(text.length + 1))
     else if (op === 1) {
       const chars = [...text]
-      for (let i = rng.range(1, 4); i > 0 && chars.length; i--) chars[rng.int(chars.length)] = String.fromCharCode(rng.pick([0, 9, 10, 13, 34, 39, 44, 46, 61, 91, 93, 123, 125, 0x7f, 0xfeff, rng.int(0x10000)]))
+      for (let i = rng.range(1, 4); i > 0 && chars.length; i--)
+        chars[rng.int(chars.length)] = String.fromCharCode(
+          rng.pick([0, 9, 10, 13, 34, 39, 44, 46, 61, 91, 93, 123, 125, 0x7f, 0xfeff, rng.int(0x10000)]),
+        )
       text = chars.join('')
     } else if (op === 2) {
       lines.splice(rng.int(lines.length), 1)
@@ -139,7 +220,10 @@ function inline(v: Tree, rng: Rng): string {
   if (v instanceof Raw) return v.text.length > 200_000 ? rng.pick(TOML_ONLY) : v.text
   if (v === null || v === undefined) return rng.pick(TOML_ONLY)
   if (Array.isArray(v)) return `[${v.map((x) => inline(x, rng)).join(', ')}]`
-  if (isTable(v)) return `{ ${entriesOf(v).map(([k, x]) => `${key(k)} = ${inline(x, rng)}`).join(', ')} }`
+  if (isTable(v))
+    return `{ ${entriesOf(v)
+      .map(([k, x]) => `${key(k)} = ${inline(x, rng)}`)
+      .join(', ')} }`
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : rng.pick(['inf', 'nan'])
   return JSON.stringify(v)
 }

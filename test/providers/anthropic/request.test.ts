@@ -1,6 +1,11 @@
 // OpenAI chat request → Anthropic Messages request: table tests over every mapping and every 400.
 import { describe, expect, test } from 'bun:test'
-import { defaultMaxTokens, PLACEHOLDER_USER_TEXT, type RequestProblem, toMessagesRequest } from '../../../src/providers/anthropic/request'
+import {
+  defaultMaxTokens,
+  PLACEHOLDER_USER_TEXT,
+  type RequestProblem,
+  toMessagesRequest,
+} from '../../../src/providers/anthropic/request'
 import type { MessagesRequest } from '../../../src/providers/anthropic/types'
 
 const MODEL = 'claude-sonnet-4-5'
@@ -24,16 +29,43 @@ const call = (id: string, name: string, args: string) => ({ id, type: 'function'
 describe('messages and roles', () => {
   const cases: [string, unknown[], Partial<MessagesRequest>][] = [
     ['a single user string stays a string', [user('hi')], { messages: [{ role: 'user', content: 'hi' }] }],
-    ['system is lifted to the top level', [{ role: 'system', content: 'be brief' }, user('hi')], { system: 'be brief', messages: [{ role: 'user', content: 'hi' }] }],
+    [
+      'system is lifted to the top level',
+      [{ role: 'system', content: 'be brief' }, user('hi')],
+      { system: 'be brief', messages: [{ role: 'user', content: 'hi' }] },
+    ],
     [
       'system and developer messages anywhere become system text blocks in order',
       [{ role: 'system', content: 'one' }, user('hi'), { role: 'developer', content: [{ type: 'text', text: 'two' }] }],
-      { system: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }], messages: [{ role: 'user', content: 'hi' }] },
+      {
+        system: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+        messages: [{ role: 'user', content: 'hi' }],
+      },
     ],
     [
       'consecutive user turns merge into one turn of blocks',
-      [user('a'), user([{ type: 'text', text: 'b' }, { type: 'text', text: 'c' }])],
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'text', text: 'c' }] }] },
+      [
+        user('a'),
+        user([
+          { type: 'text', text: 'b' },
+          { type: 'text', text: 'c' },
+        ]),
+      ],
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+              { type: 'text', text: 'c' },
+            ],
+          },
+        ],
+      },
     ],
     [
       'consecutive assistant turns merge too',
@@ -41,7 +73,13 @@ describe('messages and roles', () => {
       {
         messages: [
           { role: 'user', content: 'q' },
-          { role: 'assistant', content: [{ type: 'text', text: 'a1' }, { type: 'text', text: 'a2' }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'a1' },
+              { type: 'text', text: 'a2' },
+            ],
+          },
           { role: 'user', content: 'q2' },
         ],
       },
@@ -60,18 +98,47 @@ describe('messages and roles', () => {
     ],
     [
       'empty assistant messages and empty text parts are dropped',
-      [user('q'), assistant(''), assistant(null), user([{ type: 'text', text: '' }, { type: 'text', text: 'x' }])],
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'q' }, { type: 'text', text: 'x' }] }] },
+      [
+        user('q'),
+        assistant(''),
+        assistant(null),
+        user([
+          { type: 'text', text: '' },
+          { type: 'text', text: 'x' },
+        ]),
+      ],
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'q' },
+              { type: 'text', text: 'x' },
+            ],
+          },
+        ],
+      },
     ],
     [
       'a final assistant prefill loses its trailing whitespace',
       [user('q'), assistant('The answer is \n')],
-      { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'The answer is' }] },
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'The answer is' },
+        ],
+      },
     ],
     [
       'assistant refusal parts are kept as text',
       [user('q'), assistant([{ type: 'refusal', refusal: 'no' }]), user('why')],
-      { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'no' }, { role: 'user', content: 'why' }] },
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'no' },
+          { role: 'user', content: 'why' },
+        ],
+      },
     ],
   ]
   for (const [name, messages, expected] of cases)
@@ -106,7 +173,11 @@ describe('content parts', () => {
   })
 
   test('a PDF file part becomes a document block', () => {
-    const request = ok({ messages: [user([{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }])] })
+    const request = ok({
+      messages: [
+        user([{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }]),
+      ],
+    })
     expect(request.messages[0]!.content).toEqual([
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },
     ])
@@ -136,9 +207,19 @@ describe('tools', () => {
     ['none', 'none', undefined, { type: 'none' }],
     ['required → any', 'required', undefined, { type: 'any' }],
     ['named → tool', { type: 'function', function: { name: 'f' } }, undefined, { type: 'tool', name: 'f' }],
-    ['parallel_tool_calls:false with no choice → auto + disable', undefined, false, { type: 'auto', disable_parallel_tool_use: true }],
+    [
+      'parallel_tool_calls:false with no choice → auto + disable',
+      undefined,
+      false,
+      { type: 'auto', disable_parallel_tool_use: true },
+    ],
     ['parallel_tool_calls:false with required', 'required', false, { type: 'any', disable_parallel_tool_use: true }],
-    ['parallel_tool_calls:false with named', { type: 'function', function: { name: 'f' } }, false, { type: 'tool', name: 'f', disable_parallel_tool_use: true }],
+    [
+      'parallel_tool_calls:false with named',
+      { type: 'function', function: { name: 'f' } },
+      false,
+      { type: 'tool', name: 'f', disable_parallel_tool_use: true },
+    ],
     ['parallel_tool_calls:false with none stays none', 'none', false, { type: 'none' }],
     ['parallel_tool_calls:true changes nothing', 'auto', true, { type: 'auto' }],
   ]
@@ -157,7 +238,12 @@ describe('tools', () => {
     const request = ok({
       messages: [
         user('weather in Paris and Rome?'),
-        assistant('Let me check.', { tool_calls: [call('call_1', 'get_weather', '{"city":"Paris"}'), call('call_2', 'get_weather', '{"city":"Rome"}')] }),
+        assistant('Let me check.', {
+          tool_calls: [
+            call('call_1', 'get_weather', '{"city":"Paris"}'),
+            call('call_2', 'get_weather', '{"city":"Rome"}'),
+          ],
+        }),
         { role: 'tool', tool_call_id: 'call_1', content: '18C' },
         { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: '22C' }] },
         user('thanks'),
@@ -271,36 +357,109 @@ describe('default max_tokens per model family', () => {
 })
 
 describe('problems become 400s that name the field', () => {
-  const toolTurn = (args: string) => [user('q'), user('q2'), assistant('', { tool_calls: [call('c0', 'f', '{}'), call('c1', 'f', args)] })]
+  const toolTurn = (args: string) => [
+    user('q'),
+    user('q2'),
+    assistant('', { tool_calls: [call('c0', 'f', '{}'), call('c1', 'f', args)] }),
+  ]
   const cases: [string, Record<string, unknown>, Partial<RequestProblem>][] = [
     ['messages missing', {}, { param: 'messages', code: 'invalid_value' }],
     ['messages empty', { messages: [] }, { param: 'messages' }],
     ['only a system message', { messages: [{ role: 'system', content: 's' }] }, { param: 'messages' }],
     ['a message that is not an object', { messages: ['hi'] }, { param: 'messages[0]' }],
     ['an unknown role', { messages: [{ role: 'robot', content: 'x' }] }, { param: 'messages[0].role' }],
-    ['the deprecated function role', { messages: [{ role: 'function', name: 'f', content: 'x' }] }, { param: 'messages[0].role', code: 'unsupported_parameter' }],
-    ['bad tool-call JSON names the path', { messages: toolTurn('{"city": ') }, { param: 'messages[2].tool_calls[1].function.arguments', code: 'invalid_value' }],
-    ['tool-call arguments that are not an object', { messages: toolTurn('[1,2]') }, { param: 'messages[2].tool_calls[1].function.arguments' }],
-    ['a tool call without an id', { messages: [user('q'), assistant('', { tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] })] }, { param: 'messages[1].tool_calls[0].id' }],
-    ['a tool message without tool_call_id', { messages: [user('q'), { role: 'tool', content: 'x' }] }, { param: 'messages[1].tool_call_id', code: 'missing_required_parameter' }],
+    [
+      'the deprecated function role',
+      { messages: [{ role: 'function', name: 'f', content: 'x' }] },
+      { param: 'messages[0].role', code: 'unsupported_parameter' },
+    ],
+    [
+      'bad tool-call JSON names the path',
+      { messages: toolTurn('{"city": ') },
+      { param: 'messages[2].tool_calls[1].function.arguments', code: 'invalid_value' },
+    ],
+    [
+      'tool-call arguments that are not an object',
+      { messages: toolTurn('[1,2]') },
+      { param: 'messages[2].tool_calls[1].function.arguments' },
+    ],
+    [
+      'a tool call without an id',
+      {
+        messages: [
+          user('q'),
+          assistant('', { tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+        ],
+      },
+      { param: 'messages[1].tool_calls[0].id' },
+    ],
+    [
+      'a tool message without tool_call_id',
+      { messages: [user('q'), { role: 'tool', content: 'x' }] },
+      { param: 'messages[1].tool_call_id', code: 'missing_required_parameter' },
+    ],
     ['n > 1', { messages: [user('x')], n: 2 }, { param: 'n', code: 'unsupported_value' }],
-    ['audio input parts', { messages: [user([{ type: 'input_audio', input_audio: { data: 'AAA', format: 'wav' } }])] }, { param: 'messages[0].content[0].type', code: 'unsupported_parameter' }],
+    [
+      'audio input parts',
+      { messages: [user([{ type: 'input_audio', input_audio: { data: 'AAA', format: 'wav' } }])] },
+      { param: 'messages[0].content[0].type', code: 'unsupported_parameter' },
+    ],
     ['audio output', { messages: [user('x')], modalities: ['text', 'audio'] }, { param: 'modalities' }],
     ['logprobs', { messages: [user('x')], logprobs: true }, { param: 'logprobs' }],
-    ['an image URL that is neither http nor data', { messages: [user([{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }])] }, { param: 'messages[0].content[0].image_url.url' }],
-    ['an image media type Anthropic does not take', { messages: [user([{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AAA' } }])] }, { param: 'messages[0].content[0].image_url.url', code: 'unsupported_value' }],
-    ['a file id instead of file data', { messages: [user([{ type: 'file', file: { file_id: 'file-1' } }])] }, { param: 'messages[0].content[0].file.file_data' }],
-    ['an unknown content part', { messages: [user([{ type: 'video', video: {} }])] }, { param: 'messages[0].content[0].type' }],
-    ['an image in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x' } }] }, user('x')] }, { param: 'messages[0].content[0]' }],
+    [
+      'an image URL that is neither http nor data',
+      { messages: [user([{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }])] },
+      { param: 'messages[0].content[0].image_url.url' },
+    ],
+    [
+      'an image media type Anthropic does not take',
+      { messages: [user([{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AAA' } }])] },
+      { param: 'messages[0].content[0].image_url.url', code: 'unsupported_value' },
+    ],
+    [
+      'a file id instead of file data',
+      { messages: [user([{ type: 'file', file: { file_id: 'file-1' } }])] },
+      { param: 'messages[0].content[0].file.file_data' },
+    ],
+    [
+      'an unknown content part',
+      { messages: [user([{ type: 'video', video: {} }])] },
+      { param: 'messages[0].content[0].type' },
+    ],
+    [
+      'an image in a system message',
+      { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x' } }] }, user('x')] },
+      { param: 'messages[0].content[0]' },
+    ],
     ['content that is a number', { messages: [user(5)] }, { param: 'messages[0].content' }],
     ['temperature above 1', { messages: [user('x')], temperature: 1.5 }, { param: 'temperature' }],
     ['max_tokens zero', { messages: [user('x')], max_tokens: 0 }, { param: 'max_tokens' }],
-    ['max_completion_tokens not an integer', { messages: [user('x')], max_completion_tokens: 1.5 }, { param: 'max_completion_tokens' }],
+    [
+      'max_completion_tokens not an integer',
+      { messages: [user('x')], max_completion_tokens: 1.5 },
+      { param: 'max_completion_tokens' },
+    ],
     ['stop with a number', { messages: [user('x')], stop: ['a', 1] }, { param: 'stop' }],
-    ['a non-function tool', { messages: [user('x')], tools: [{ type: 'custom', custom: { name: 'x' } }] }, { param: 'tools[0].type' }],
-    ['a tool without a name', { messages: [user('x')], tools: [{ type: 'function', function: {} }] }, { param: 'tools[0].function.name' }],
-    ['a bad tool_choice', { messages: [user('x')], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'sometimes' }, { param: 'tool_choice' }],
-    ['json_object response_format', { messages: [user('x')], response_format: { type: 'json_object' } }, { param: 'response_format.type', code: 'unsupported_value' }],
+    [
+      'a non-function tool',
+      { messages: [user('x')], tools: [{ type: 'custom', custom: { name: 'x' } }] },
+      { param: 'tools[0].type' },
+    ],
+    [
+      'a tool without a name',
+      { messages: [user('x')], tools: [{ type: 'function', function: {} }] },
+      { param: 'tools[0].function.name' },
+    ],
+    [
+      'a bad tool_choice',
+      { messages: [user('x')], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'sometimes' },
+      { param: 'tool_choice' },
+    ],
+    [
+      'json_object response_format',
+      { messages: [user('x')], response_format: { type: 'json_object' } },
+      { param: 'response_format.type', code: 'unsupported_value' },
+    ],
     ['legacy functions', { messages: [user('x')], functions: [] }, { param: 'functions' }],
   ]
   for (const [name, body, expected] of cases)

@@ -6,8 +6,21 @@ import type { ContentBlock, Message } from '../../../src/providers/anthropic/typ
 
 const CREATED = 1_700_000_000
 
-function message(content: ContentBlock[], stop_reason: string | null = 'end_turn', usage: Message['usage'] = { input_tokens: 10, output_tokens: 5 }): Message {
-  return { id: 'msg_01ABC', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content, stop_reason, stop_sequence: null, usage }
+function message(
+  content: ContentBlock[],
+  stop_reason: string | null = 'end_turn',
+  usage: Message['usage'] = { input_tokens: 10, output_tokens: 5 },
+): Message {
+  return {
+    id: 'msg_01ABC',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5-20250929',
+    content,
+    stop_reason,
+    stop_sequence: null,
+    usage,
+  }
 }
 
 describe('toChatCompletion', () => {
@@ -17,7 +30,14 @@ describe('toChatCompletion', () => {
       object: 'chat.completion',
       created: CREATED,
       model: 'claude-sonnet-4-5-20250929',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello!', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
       usage: {
         prompt_tokens: 10,
         completion_tokens: 5,
@@ -30,13 +50,29 @@ describe('toChatCompletion', () => {
   })
 
   const cases: [string, ContentBlock[], Record<string, unknown>][] = [
-    ['several text blocks are joined', [{ type: 'text', text: 'Hello, ' }, { type: 'text', text: 'world' }], { content: 'Hello, world' }],
+    [
+      'several text blocks are joined',
+      [
+        { type: 'text', text: 'Hello, ' },
+        { type: 'text', text: 'world' },
+      ],
+      { content: 'Hello, world' },
+    ],
     ['no content at all → content null', [], { content: null }],
     ['an empty text block is still text', [{ type: 'text', text: '' }], { content: '' }],
     [
       'tool_use → tool_calls with JSON arguments, and no text → null content',
       [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris', days: [1, 2] } }],
-      { content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":[1,2]}' } }] },
+      {
+        content: null,
+        tool_calls: [
+          {
+            id: 'toolu_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris","days":[1,2]}' },
+          },
+        ],
+      },
     ],
     [
       'text and two tool calls, in order',
@@ -72,7 +108,10 @@ describe('toChatCompletion', () => {
     })
 
   test('the stop reason sets finish_reason', () => {
-    expect(toChatCompletion(message([{ type: 'tool_use', id: 't', name: 'f', input: {} }], 'tool_use'), CREATED).choices[0].finish_reason).toBe('tool_calls')
+    expect(
+      toChatCompletion(message([{ type: 'tool_use', id: 't', name: 'f', input: {} }], 'tool_use'), CREATED).choices[0]
+        .finish_reason,
+    ).toBe('tool_calls')
   })
 })
 
@@ -89,12 +128,20 @@ describe('finishReason', () => {
     [null, 'stop'],
     [undefined, 'stop'],
   ]
-  for (const [reason, expected] of table) test(`${reason} → ${expected}`, () => expect(finishReason(reason)).toBe(expected as never))
+  for (const [reason, expected] of table)
+    test(`${reason} → ${expected}`, () => expect(finishReason(reason)).toBe(expected as never))
 })
 
 describe('toChatUsage', () => {
   test('cache reads and writes count as prompt tokens; cached_tokens is the reads; raw fields kept', () => {
-    expect(toChatUsage({ input_tokens: 20, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 30 })).toEqual({
+    expect(
+      toChatUsage({
+        input_tokens: 20,
+        output_tokens: 7,
+        cache_read_input_tokens: 100,
+        cache_creation_input_tokens: 30,
+      }),
+    ).toEqual({
       prompt_tokens: 150,
       completion_tokens: 7,
       total_tokens: 157,
@@ -105,7 +152,14 @@ describe('toChatUsage', () => {
   })
 
   test('null and missing counts are zero', () => {
-    expect(toChatUsage({ input_tokens: 3, output_tokens: 1, cache_read_input_tokens: null, cache_creation_input_tokens: null })).toMatchObject({
+    expect(
+      toChatUsage({
+        input_tokens: 3,
+        output_tokens: 1,
+        cache_read_input_tokens: null,
+        cache_creation_input_tokens: null,
+      }),
+    ).toMatchObject({
       prompt_tokens: 3,
       total_tokens: 4,
       prompt_tokens_details: { cached_tokens: 0 },
@@ -125,7 +179,8 @@ describe('isMessage', () => {
 })
 
 describe('toOpenAiError', () => {
-  const anthropicError = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_011' })
+  const anthropicError = (type: string, message: string) =>
+    JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_011' })
   const table: [number, string, string][] = [
     [400, 'invalid_request_error', 'invalid_request_error'],
     [401, 'authentication_error', 'authentication_error'],
@@ -150,15 +205,30 @@ describe('toOpenAiError', () => {
   })
 
   test('an unknown error type falls back to the status', () => {
-    expect(toOpenAiError(503, anthropicError('brand_new_error', 'hm')).error).toEqual({ message: 'hm', type: 'server_error', param: null, code: 'brand_new_error' })
+    expect(toOpenAiError(503, anthropicError('brand_new_error', 'hm')).error).toEqual({
+      message: 'hm',
+      type: 'server_error',
+      param: null,
+      code: 'brand_new_error',
+    })
     expect(toOpenAiError(422, anthropicError('brand_new_error', 'hm')).error.type).toBe('invalid_request_error')
   })
 
   test('non-JSON and empty bodies are described with the status', () => {
     expect(toOpenAiError(502, '<html>Bad Gateway</html>')).toEqual({
-      error: { message: 'Anthropic answered HTTP 502: <html>Bad Gateway</html>', type: 'server_error', param: null, code: null },
+      error: {
+        message: 'Anthropic answered HTTP 502: <html>Bad Gateway</html>',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
     })
-    expect(toOpenAiError(429, '').error).toEqual({ message: 'Anthropic answered HTTP 429 with an empty body.', type: 'requests', param: null, code: null })
+    expect(toOpenAiError(429, '').error).toEqual({
+      message: 'Anthropic answered HTTP 429 with an empty body.',
+      type: 'requests',
+      param: null,
+      code: null,
+    })
     expect(toOpenAiError(401, '{"unexpected":true}').error.type).toBe('authentication_error')
     expect(toOpenAiError(500, 'x'.repeat(2000)).error.message.length).toBeLessThan(600)
   })

@@ -22,7 +22,8 @@ import {
 const CREATED = 1_700_000_123
 const encoder = new TextEncoder()
 
-const translator = (includeUsage = false) => new AnthropicChatStream({ includeUsage, created: CREATED, model: 'fallback-model' })
+const translator = (includeUsage = false) =>
+  new AnthropicChatStream({ includeUsage, created: CREATED, model: 'fallback-model' })
 
 /** Feeds each frame as one chunk; returns the output text. */
 function run(frames: string[], includeUsage = false): string {
@@ -45,26 +46,64 @@ const deltas = (chunks: any[]) => chunks.filter((c) => c.choices.length).map((c)
 describe('text', () => {
   test('role chunk, one chunk per text delta, finish chunk, [DONE]; same id/created/model everywhere', () => {
     const chunks = payloads(run(textStream()))
-    expect(deltas(chunks)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hello' }, { content: ' from' }, { content: ' Claude' }, {}])
+    expect(deltas(chunks)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Hello' },
+      { content: ' from' },
+      { content: ' Claude' },
+      {},
+    ])
     for (const c of chunks) {
-      expect(c).toMatchObject({ id: 'msg_01XFDUDYJgAACzvnptvVoYEL', object: 'chat.completion.chunk', created: CREATED, model: MODEL })
+      expect(c).toMatchObject({
+        id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+        object: 'chat.completion.chunk',
+        created: CREATED,
+        model: MODEL,
+      })
       expect(c.choices[0]).toMatchObject({ index: 0, logprobs: null })
     }
     expect(chunks.map((c) => c.choices[0].finish_reason)).toEqual([null, null, null, null, 'stop'])
   })
 
   test('text already in content_block_start is sent; empty deltas are not', () => {
-    const chunks = payloads(run([messageStart(), textStart(0, 'Hi'), textDelta(0, ''), textDelta(0, '!'), blockStop(0), messageDelta('end_turn', 2), messageStop()]))
+    const chunks = payloads(
+      run([
+        messageStart(),
+        textStart(0, 'Hi'),
+        textDelta(0, ''),
+        textDelta(0, '!'),
+        blockStop(0),
+        messageDelta('end_turn', 2),
+        messageStop(),
+      ]),
+    )
     expect(deltas(chunks)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hi' }, { content: '!' }, {}])
   })
 
   test('multiple text blocks stream as one content', () => {
-    const out = run([messageStart(), textStart(0), textDelta(0, 'a'), blockStop(0), textStart(1), textDelta(1, 'b'), blockStop(1), messageDelta('end_turn', 2), messageStop()])
-    expect(deltas(payloads(out)).map((d) => d.content ?? '').join('')).toBe('ab')
+    const out = run([
+      messageStart(),
+      textStart(0),
+      textDelta(0, 'a'),
+      blockStop(0),
+      textStart(1),
+      textDelta(1, 'b'),
+      blockStop(1),
+      messageDelta('end_turn', 2),
+      messageStop(),
+    ])
+    expect(
+      deltas(payloads(out))
+        .map((d) => d.content ?? '')
+        .join(''),
+    ).toBe('ab')
   })
 
   test('an answer with no content blocks still has role and finish chunks', () => {
-    expect(deltas(payloads(run([messageStart(), messageDelta('end_turn', 0), messageStop()])))).toEqual([{ role: 'assistant', content: '' }, {}])
+    expect(deltas(payloads(run([messageStart(), messageDelta('end_turn', 0), messageStop()])))).toEqual([
+      { role: 'assistant', content: '' },
+      {},
+    ])
   })
 
   test('thinking streams as reasoning_content; signatures are dropped', () => {
@@ -80,7 +119,12 @@ describe('text', () => {
       messageDelta('end_turn', 9),
       messageStop(),
     ])
-    expect(deltas(payloads(out))).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'Hmm.' }, { content: 'Yes.' }, {}])
+    expect(deltas(payloads(out))).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'Hmm.' },
+      { content: 'Yes.' },
+      {},
+    ])
   })
 })
 
@@ -106,7 +150,9 @@ describe('tool calls', () => {
     expect(deltas(chunks)).toEqual([
       { role: 'assistant', content: '' },
       { content: 'Let me check.' },
-      { tool_calls: [{ index: 0, id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      {
+        tool_calls: [{ index: 0, id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+      },
       { tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] },
       { tool_calls: [{ index: 0, function: { arguments: 'ty": "Pa' } }] },
       { tool_calls: [{ index: 0, function: { arguments: 'ris", "unit' } }] },
@@ -129,7 +175,10 @@ describe('tool calls', () => {
   test('server tool inputs are not client tool calls', () => {
     const out = run([
       messageStart(),
-      frame('content_block_start', { index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } }),
+      frame('content_block_start', {
+        index: 0,
+        content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} },
+      }),
       jsonDelta(0, '{"query":"x"}'),
       blockStop(0),
       toolStart(1, 'toolu_9', 'f'),
@@ -147,7 +196,12 @@ describe('tool calls', () => {
 
 describe('usage', () => {
   const cached = [
-    messageStart('msg_u', { input_tokens: 20, cache_read_input_tokens: 100, cache_creation_input_tokens: 30, output_tokens: 1 }),
+    messageStart('msg_u', {
+      input_tokens: 20,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 30,
+      output_tokens: 1,
+    }),
     textStart(0),
     textDelta(0, 'x'),
     blockStop(0),
@@ -182,7 +236,14 @@ describe('usage', () => {
   })
 
   test('cumulative counts in message_delta replace those from message_start', () => {
-    const frames = [messageStart('m', { input_tokens: 5, output_tokens: 1 }), frame('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 9, output_tokens: 3, server_tool_use: { web_search_requests: 1 } } }), messageStop()]
+    const frames = [
+      messageStart('m', { input_tokens: 5, output_tokens: 1 }),
+      frame('message_delta', {
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { input_tokens: 9, output_tokens: 3, server_tool_use: { web_search_requests: 1 } },
+      }),
+      messageStop(),
+    ]
     const chunks = payloads(run(frames, true))
     expect(chunks[chunks.length - 1].usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 })
   })
@@ -212,7 +273,11 @@ describe('framing and failures', () => {
     for (let i = 0; i < all.length; i++) out += t.push(all.subarray(i, i + 1))
     out += t.end()
     expect(out).toBe(run(frames))
-    expect(deltas(payloads(out)).map((d) => d.content ?? '').join('')).toBe('naïve ☕ 日本語 🦀')
+    expect(
+      deltas(payloads(out))
+        .map((d) => d.content ?? '')
+        .join(''),
+    ).toBe('naïve ☕ 日本語 🦀')
   })
 
   test('CRLF line ends parse the same', () => {
@@ -222,14 +287,27 @@ describe('framing and failures', () => {
   test('an error event mid-stream: frames before it come out, then the error is thrown', () => {
     const t = translator()
     const first = t.push(encoder.encode(messageStart() + textStart(0) + textDelta(0, 'partial')))
-    expect(deltas(first.split('\n\n').filter(Boolean).map((f) => JSON.parse(f.slice(6))))).toEqual([{ role: 'assistant', content: '' }, { content: 'partial' }])
-    expect(() => t.push(encoder.encode(errorEvent('overloaded_error', 'Overloaded')))).toThrow('overloaded_error: Overloaded')
+    expect(
+      deltas(
+        first
+          .split('\n\n')
+          .filter(Boolean)
+          .map((f) => JSON.parse(f.slice(6))),
+      ),
+    ).toEqual([{ role: 'assistant', content: '' }, { content: 'partial' }])
+    expect(() => t.push(encoder.encode(errorEvent('overloaded_error', 'Overloaded')))).toThrow(
+      'overloaded_error: Overloaded',
+    )
     expect(() => t.end()).toThrow('overloaded_error: Overloaded')
   })
 
   test('an error event in the same chunk as text: the text comes out first, the error on the next call', () => {
     const t = translator()
-    const out = t.push(encoder.encode(messageStart() + textStart(0) + textDelta(0, 'partial') + errorEvent('api_error', 'Internal server error')))
+    const out = t.push(
+      encoder.encode(
+        messageStart() + textStart(0) + textDelta(0, 'partial') + errorEvent('api_error', 'Internal server error'),
+      ),
+    )
     expect(out).toContain('"content":"partial"')
     expect(out).not.toContain('[DONE]')
     expect(() => t.end()).toThrow('api_error: Internal server error')
@@ -263,7 +341,9 @@ describe('framing and failures', () => {
       })
     const ok = await new Response(translateStream(upstream(toolStream()), translator())).text()
     expect(ok).toBe(run(toolStream()))
-    const failing = new Response(translateStream(upstream([messageStart(), textStart(0), textDelta(0, 'a'), errorEvent()]), translator()))
+    const failing = new Response(
+      translateStream(upstream([messageStart(), textStart(0), textDelta(0, 'a'), errorEvent()]), translator()),
+    )
     await expect(failing.text()).rejects.toThrow('overloaded_error')
   })
 })

@@ -14,8 +14,16 @@ const BLOB = concat(FRAMES)
 function expectDecoded(messages: EventStreamMessage[]) {
   expect(messages).toEqual([
     { messageType: 'event', eventType: 'messageStart', payload: { role: 'assistant', p: 'abcdefgh' } },
-    { messageType: 'event', eventType: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: 'Héllo ✓ wörld' }, p: 'abcdefgh' } },
-    { messageType: 'exception', exceptionType: 'throttlingException', payload: { message: 'Too many requests, please wait before trying again.' } },
+    {
+      messageType: 'event',
+      eventType: 'contentBlockDelta',
+      payload: { contentBlockIndex: 0, delta: { text: 'Héllo ✓ wörld' }, p: 'abcdefgh' },
+    },
+    {
+      messageType: 'exception',
+      exceptionType: 'throttlingException',
+      payload: { message: 'Too many requests, please wait before trying again.' },
+    },
   ])
 }
 
@@ -55,7 +63,9 @@ describe('EventStreamDecoder', () => {
 
   test('error messages carry their code and message headers', () => {
     const bytes = frame({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'boom' }, '')
-    expect(new EventStreamDecoder().push(bytes)).toEqual([{ messageType: 'error', errorCode: 'InternalFailure', errorMessage: 'boom', payload: {} }])
+    expect(new EventStreamDecoder().push(bytes)).toEqual([
+      { messageType: 'error', errorCode: 'InternalFailure', errorMessage: 'boom', payload: {} },
+    ])
   })
 
   test('a bad message CRC throws', () => {

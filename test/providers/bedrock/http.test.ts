@@ -23,7 +23,8 @@ let gw: TestGateway
 
 beforeAll(async () => {
   mock = await startMockUpstream()
-  gw = await startGateway(`
+  gw = await startGateway(
+    `
 [providers.br]
 kind = "bedrock"
 region = "us-east-1"
@@ -40,7 +41,9 @@ secret_key = "\${AWS_SECRET_ACCESS_KEY}"
 session_token = "\${AWS_SESSION_TOKEN}"
 base_url = "${mock.url}/"
 models = ["${LLAMA}"]
-`, { env: { AWS_ACCESS_KEY_ID: 'ASIATEMP', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN } })
+`,
+    { env: { AWS_ACCESS_KEY_ID: 'ASIATEMP', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN } },
+  )
 })
 afterAll(async () => {
   await gw[Symbol.asyncDispose]()
@@ -80,7 +83,15 @@ describe('outbound request', () => {
     const before = mock.requests.length
     mock.enqueue({ json: converse([{ text: 'Bonjour !' }]), headers: { 'x-amzn-requestid': 'req-42' } })
     const res = await gw.chat(
-      { model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Salut' }], max_tokens: 64, temperature: 0.5 },
+      {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Salut' },
+        ],
+        max_tokens: 64,
+        temperature: 0.5,
+      },
       { headers: { authorization: 'Bearer sk-client-secret-must-not-leak' } },
     )
     expect(res.status).toBe(200)
@@ -102,7 +113,14 @@ describe('outbound request', () => {
       object: 'chat.completion',
       created: expect.any(Number),
       model: MODEL,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Bonjour !', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Bonjour !', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
     })
   })
@@ -123,7 +141,12 @@ describe('stream', () => {
   test('event-stream frames become chunk SSE, with usage when asked', async () => {
     const before = mock.requests.length
     mock.enqueue({ sse: textStream(['Hel', 'lo', ' world']), headers: EVENTSTREAM })
-    const res = await gw.chat({ model: MODEL, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] })
+    const res = await gw.chat({
+      model: MODEL,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hi' }],
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     const frames = await readSse(res)
@@ -136,7 +159,10 @@ describe('stream', () => {
     const chunks = frames.slice(0, -1).map((f) => JSON.parse(f))
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? null)).toEqual(['', 'Hel', 'lo', ' world', null, null])
     expect(chunks[4].choices[0].finish_reason).toBe('stop')
-    expect(chunks[5]).toMatchObject({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } })
+    expect(chunks[5]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+    })
     expect(chunks.every((c) => c.model === MODEL && c.object === 'chat.completion.chunk')).toBe(true)
   })
 
@@ -161,7 +187,10 @@ describe('stream', () => {
   test('a throttlingException before any output is a 429: retried, and the retry streams', async () => {
     const before = mock.requests.length
     mock.enqueue(
-      { sse: [exception('throttlingException', 'Too many tokens, please wait before trying again.')], headers: EVENTSTREAM },
+      {
+        sse: [exception('throttlingException', 'Too many tokens, please wait before trying again.')],
+        headers: EVENTSTREAM,
+      },
       { sse: textStream(['ok']), headers: EVENTSTREAM },
     )
     const res = await gw.chat({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] })
@@ -178,17 +207,27 @@ describe('stream', () => {
     mock.enqueue(throttled, throttled, throttled)
     const res = await gw.chat({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] })
     expect(res.status).toBe(429)
-    expect(await jsonOf(res)).toEqual({ error: { message: 'Slow down.', type: 'requests', param: null, code: 'ThrottlingException' } })
+    expect(await jsonOf(res)).toEqual({
+      error: { message: 'Slow down.', type: 'requests', param: null, code: 'ThrottlingException' },
+    })
     expect(mock.requests.length - before).toBe(3) // max_retries = 2 by default
   })
 
   test('a validationException before any output is a 400 in OpenAI shape, not retried', async () => {
     const before = mock.requests.length
-    mock.enqueue({ sse: [exception('validationException', 'Input is too long for requested model.')], headers: EVENTSTREAM })
+    mock.enqueue({
+      sse: [exception('validationException', 'Input is too long for requested model.')],
+      headers: EVENTSTREAM,
+    })
     const res = await gw.chat({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] })
     expect(res.status).toBe(400)
     expect(await jsonOf(res)).toEqual({
-      error: { message: 'Input is too long for requested model.', type: 'invalid_request_error', param: null, code: 'ValidationException' },
+      error: {
+        message: 'Input is too long for requested model.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'ValidationException',
+      },
     })
     expect(mock.requests.length - before).toBe(1)
   })
@@ -198,7 +237,11 @@ describe('errors', () => {
   test('a throttling 429 is retried and the retry succeeds', async () => {
     const before = mock.requests.length
     mock.enqueue(
-      { status: 429, json: { message: 'Too many requests, please wait before trying again.' }, headers: { 'x-amzn-errortype': THROTTLED } },
+      {
+        status: 429,
+        json: { message: 'Too many requests, please wait before trying again.' },
+        headers: { 'x-amzn-errortype': THROTTLED },
+      },
       { json: converse([{ text: 'after retry' }]) },
     )
     const res = await gw.chat({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
@@ -243,7 +286,11 @@ describe('errors', () => {
 
   test('embeddings are not served by bedrock', async () => {
     const before = mock.requests.length
-    const res = await gw.fetch('/v1/embeddings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input: 'x' }) })
+    const res = await gw.fetch('/v1/embeddings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, input: 'x' }),
+    })
     expect(res.status).toBe(400)
     expect((await jsonOf(res)).error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_endpoint' })
     expect(mock.requests.length).toBe(before)
@@ -252,7 +299,19 @@ describe('errors', () => {
 
 describe('config', () => {
   test('base_url defaults to the regional bedrock-runtime endpoint', () => {
-    const { config, issue } = normalizeProvider({ kind: 'bedrock', region: 'ap-south-1', access_key: 'a', secret_key: 's', models: [], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 })
+    const { config, issue } = normalizeProvider({
+      kind: 'bedrock',
+      region: 'ap-south-1',
+      access_key: 'a',
+      secret_key: 's',
+      models: [],
+      weight: 1,
+      max_retries: 2,
+      timeout: 30,
+      stream_idle_timeout: 60,
+      cooldown_failures: 5,
+      cooldown_seconds: 30,
+    })
     expect(issue).toBeUndefined()
     expect(config.base_url).toBe('https://bedrock-runtime.ap-south-1.amazonaws.com')
   })
@@ -280,11 +339,21 @@ describe('official openai SDK', () => {
   const client = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 })
 
   test('non-stream with a tool call', async () => {
-    mock.enqueue({ json: converse([{ text: 'Checking.' }, { toolUse: { toolUseId: 'tooluse_9', name: 'get_weather', input: { city: 'Lyon' } } }], 'tool_use') })
+    mock.enqueue({
+      json: converse(
+        [{ text: 'Checking.' }, { toolUse: { toolUseId: 'tooluse_9', name: 'get_weather', input: { city: 'Lyon' } } }],
+        'tool_use',
+      ),
+    })
     const completion = await client().chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'Weather in Lyon?' }],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        },
+      ],
     })
     const choice = completion.choices[0]!
     expect(choice.finish_reason).toBe('tool_calls')

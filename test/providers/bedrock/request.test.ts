@@ -50,8 +50,17 @@ const cases: { name: string; input: Record<string, unknown>; output: unknown }[]
   },
   {
     name: 'max_completion_tokens wins over max_tokens; a single stop string',
-    input: { model: 'm', messages: [{ role: 'user', content: 'Hi' }], max_completion_tokens: 50, max_tokens: 10, stop: 'STOP' },
-    output: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }], inferenceConfig: { maxTokens: 50, stopSequences: ['STOP'] } },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_completion_tokens: 50,
+      max_tokens: 10,
+      stop: 'STOP',
+    },
+    output: {
+      messages: [{ role: 'user', content: [{ text: 'Hi' }] }],
+      inferenceConfig: { maxTokens: 50, stopSequences: ['STOP'] },
+    },
   },
   {
     name: 'text and data-URL image parts',
@@ -150,7 +159,11 @@ const cases: { name: string; input: Record<string, unknown>; output: unknown }[]
       model: 'm',
       messages: [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 't', content: [{ type: 'text', text: '[1,2]' }] },
       ],
     },
@@ -164,16 +177,32 @@ const cases: { name: string; input: Record<string, unknown>; output: unknown }[]
   },
   {
     name: 'tool_choice required → any; a tool without parameters gets an empty object schema',
-    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'now' } }], tool_choice: 'required' },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ type: 'function', function: { name: 'now' } }],
+      tool_choice: 'required',
+    },
     output: {
       messages: [{ role: 'user', content: [{ text: 'x' }] }],
-      toolConfig: { tools: [{ toolSpec: { name: 'now', inputSchema: { json: { type: 'object', properties: {} } } } }], toolChoice: { any: {} } },
+      toolConfig: {
+        tools: [{ toolSpec: { name: 'now', inputSchema: { json: { type: 'object', properties: {} } } } }],
+        toolChoice: { any: {} },
+      },
     },
   },
   {
     name: 'tool_choice naming a function → tool',
-    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'get_weather' } } },
-    output: { messages: [{ role: 'user', content: [{ text: 'x' }] }], toolConfig: { tools: [WEATHER_SPEC], toolChoice: { tool: { name: 'get_weather' } } } },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [WEATHER],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    },
+    output: {
+      messages: [{ role: 'user', content: [{ text: 'x' }] }],
+      toolConfig: { tools: [WEATHER_SPEC], toolChoice: { tool: { name: 'get_weather' } } },
+    },
   },
   {
     name: 'no tool_choice → tools without a choice (Bedrock default)',
@@ -191,7 +220,11 @@ const cases: { name: string; input: Record<string, unknown>; output: unknown }[]
       model: 'm',
       messages: [
         { role: 'user', content: 'x' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 't', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+        },
         { role: 'tool', tool_call_id: 't', content: 'cold' },
       ],
       tools: [WEATHER],
@@ -219,23 +252,42 @@ describe('toConverseRequest', () => {
 const bad: { name: string; input: Record<string, unknown>; param: string; message: RegExp }[] = [
   { name: 'no messages', input: { model: 'm' }, param: 'messages', message: /non-empty array/ },
   { name: 'empty messages', input: { model: 'm', messages: [] }, param: 'messages', message: /non-empty array/ },
-  { name: 'unknown role', input: { model: 'm', messages: [{ role: 'function', content: 'x' }] }, param: 'messages[0].role', message: /must be one of/ },
-  { name: 'message not an object', input: { model: 'm', messages: ['hi'] }, param: 'messages[0]', message: /must be an object/ },
+  {
+    name: 'unknown role',
+    input: { model: 'm', messages: [{ role: 'function', content: 'x' }] },
+    param: 'messages[0].role',
+    message: /must be one of/,
+  },
+  {
+    name: 'message not an object',
+    input: { model: 'm', messages: ['hi'] },
+    param: 'messages[0]',
+    message: /must be an object/,
+  },
   {
     name: 'http image URL',
-    input: { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+    },
     param: 'messages[0].content[0].image_url.url',
     message: /cannot fetch images from an http\(s\) URL.*data URL/,
   },
   {
     name: 'unsupported image type',
-    input: { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/tiff;base64,AAAA' } }] }] },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/tiff;base64,AAAA' } }] }],
+    },
     param: 'messages[0].content[0].image_url.url',
     message: /image\/tiff/,
   },
   {
     name: 'audio part',
-    input: { model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }],
+    },
     param: 'messages[0].content[0]',
     message: /text and image_url parts only/,
   },
@@ -243,29 +295,74 @@ const bad: { name: string; input: Record<string, unknown>; param: string; messag
     name: 'tool call arguments that are not JSON',
     input: {
       model: 'm',
-      messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] }],
+      messages: [
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+        },
+      ],
     },
     param: 'messages[0].tool_calls[0].function.arguments',
     message: /not valid JSON/,
   },
-  { name: 'tool message without tool_call_id', input: { model: 'm', messages: [{ role: 'tool', content: 'x' }] }, param: 'messages[0].tool_call_id', message: /tool_call_id/ },
-  { name: 'n > 1', input: { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, param: 'n', message: /n must be 1/ },
+  {
+    name: 'tool message without tool_call_id',
+    input: { model: 'm', messages: [{ role: 'tool', content: 'x' }] },
+    param: 'messages[0].tool_call_id',
+    message: /tool_call_id/,
+  },
+  {
+    name: 'n > 1',
+    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 },
+    param: 'n',
+    message: /n must be 1/,
+  },
   {
     name: 'response_format json_schema',
-    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: {} } },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_schema', json_schema: {} },
+    },
     param: 'response_format',
     message: /not supported/,
   },
-  { name: 'max_tokens 0', input: { model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }, param: 'max_tokens', message: /positive integer/ },
-  { name: 'temperature as a string', input: { model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, param: 'temperature', message: /number/ },
-  { name: 'stop as a number', input: { model: 'm', messages: [{ role: 'user', content: 'x' }], stop: 3 }, param: 'stop', message: /string/ },
+  {
+    name: 'max_tokens 0',
+    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 },
+    param: 'max_tokens',
+    message: /positive integer/,
+  },
+  {
+    name: 'temperature as a string',
+    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' },
+    param: 'temperature',
+    message: /number/,
+  },
+  {
+    name: 'stop as a number',
+    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], stop: 3 },
+    param: 'stop',
+    message: /string/,
+  },
   {
     name: 'tool_choice naming an absent tool',
-    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'nope' } } },
+    input: {
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [WEATHER],
+      tool_choice: { type: 'function', function: { name: 'nope' } },
+    },
     param: 'tool_choice',
     message: /'nope'/,
   },
-  { name: 'malformed tool', input: { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'x' }] }, param: 'tools[0]', message: /type/ },
+  {
+    name: 'malformed tool',
+    input: { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'x' }] },
+    param: 'tools[0]',
+    message: /type/,
+  },
 ]
 
 describe('toConverseRequest: bad input names the field', () => {

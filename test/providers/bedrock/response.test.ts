@@ -9,7 +9,11 @@ const USAGE = { inputTokens: 10, outputTokens: 5, totalTokens: 15 }
 describe('toChatCompletion', () => {
   test('text answer', () => {
     const out = toChatCompletion(
-      { output: { message: { role: 'assistant', content: [{ text: 'Hello' }, { text: ' there' }] } }, stopReason: 'end_turn', usage: USAGE },
+      {
+        output: { message: { role: 'assistant', content: [{ text: 'Hello' }, { text: ' there' }] } },
+        stopReason: 'end_turn',
+        usage: USAGE,
+      },
       META,
     )
     expect(out).toEqual({
@@ -17,7 +21,14 @@ describe('toChatCompletion', () => {
       object: 'chat.completion',
       created: 1_700_000_000,
       model: 'claude',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello there', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
     })
   })
@@ -79,10 +90,25 @@ describe('toChatCompletion', () => {
 
   test('cache reads count in prompt_tokens and show as cached_tokens', () => {
     const out = toChatCompletion(
-      { output: { message: { content: [{ text: 'x' }] } }, stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 5, totalTokens: 135, cacheReadInputTokens: 100, cacheWriteInputTokens: 20 } },
+      {
+        output: { message: { content: [{ text: 'x' }] } },
+        stopReason: 'end_turn',
+        usage: {
+          inputTokens: 10,
+          outputTokens: 5,
+          totalTokens: 135,
+          cacheReadInputTokens: 100,
+          cacheWriteInputTokens: 20,
+        },
+      },
       META,
     )
-    expect(out.usage).toEqual({ prompt_tokens: 130, completion_tokens: 5, total_tokens: 135, prompt_tokens_details: { cached_tokens: 100 } })
+    expect(out.usage).toEqual({
+      prompt_tokens: 130,
+      completion_tokens: 5,
+      total_tokens: 135,
+      prompt_tokens_details: { cached_tokens: 100 },
+    })
   })
 })
 
@@ -104,18 +130,58 @@ describe('finishReason', () => {
 
 describe('Bedrock errors', () => {
   test('the exception name comes from x-amzn-errortype, without its namespace', () => {
-    expect(bedrockErrorName('ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/', undefined)).toBe('ValidationException')
-    expect(bedrockErrorName(null, { __type: 'com.amazon.coral.service#UnrecognizedClientException' })).toBe('UnrecognizedClientException')
+    expect(
+      bedrockErrorName('ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/', undefined),
+    ).toBe('ValidationException')
+    expect(bedrockErrorName(null, { __type: 'com.amazon.coral.service#UnrecognizedClientException' })).toBe(
+      'UnrecognizedClientException',
+    )
     expect(bedrockErrorName(null, {})).toBeUndefined()
   })
 
   const table: { status: number; name?: string; body: string; type: string; message: string }[] = [
-    { status: 400, name: 'ValidationException', body: '{"message":"Malformed input request"}', type: 'invalid_request_error', message: 'Malformed input request' },
-    { status: 403, name: 'AccessDeniedException', body: '{"Message":"You don\'t have access"}', type: 'permission_error', message: "You don't have access" },
-    { status: 403, name: 'UnrecognizedClientException', body: '{"message":"The security token included in the request is invalid."}', type: 'authentication_error', message: 'The security token included in the request is invalid.' },
-    { status: 404, name: 'ResourceNotFoundException', body: '{"message":"Model not found"}', type: 'not_found_error', message: 'Model not found' },
-    { status: 429, name: 'ThrottlingException', body: '{"message":"Too many requests"}', type: 'requests', message: 'Too many requests' },
-    { status: 424, name: 'ModelErrorException', body: '{"message":"model failed"}', type: 'server_error', message: 'model failed' },
+    {
+      status: 400,
+      name: 'ValidationException',
+      body: '{"message":"Malformed input request"}',
+      type: 'invalid_request_error',
+      message: 'Malformed input request',
+    },
+    {
+      status: 403,
+      name: 'AccessDeniedException',
+      body: '{"Message":"You don\'t have access"}',
+      type: 'permission_error',
+      message: "You don't have access",
+    },
+    {
+      status: 403,
+      name: 'UnrecognizedClientException',
+      body: '{"message":"The security token included in the request is invalid."}',
+      type: 'authentication_error',
+      message: 'The security token included in the request is invalid.',
+    },
+    {
+      status: 404,
+      name: 'ResourceNotFoundException',
+      body: '{"message":"Model not found"}',
+      type: 'not_found_error',
+      message: 'Model not found',
+    },
+    {
+      status: 429,
+      name: 'ThrottlingException',
+      body: '{"message":"Too many requests"}',
+      type: 'requests',
+      message: 'Too many requests',
+    },
+    {
+      status: 424,
+      name: 'ModelErrorException',
+      body: '{"message":"model failed"}',
+      type: 'server_error',
+      message: 'model failed',
+    },
     { status: 503, body: 'Service Unavailable', type: 'server_error', message: 'Service Unavailable' },
     { status: 500, body: '', type: 'server_error', message: 'Bedrock answered HTTP 500.' },
   ]
@@ -130,12 +196,17 @@ describe('Bedrock errors', () => {
   test('a whole response keeps its status and Retry-After', async () => {
     const upstream = new Response('{"message":"Rate exceeded"}', {
       status: 429,
-      headers: { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', 'retry-after': '2' },
+      headers: {
+        'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+        'retry-after': '2',
+      },
     })
     const out = await toOpenAiErrorResponse(upstream)
     expect(out.status).toBe(429)
     expect(out.headers.get('retry-after')).toBe('2')
     expect(out.headers.get('content-type')).toBe('application/json')
-    expect(await out.json()).toEqual({ error: { message: 'Rate exceeded', type: 'requests', param: null, code: 'ThrottlingException' } })
+    expect(await out.json()).toEqual({
+      error: { message: 'Rate exceeded', type: 'requests', param: null, code: 'ThrottlingException' },
+    })
   })
 })

@@ -44,7 +44,13 @@ describe('SigV4 test suite', () => {
   ]
   for (const v of vectors) {
     test(v.name, async () => {
-      const headers = await createSigner(SUITE).sign({ method: v.method, url: v.url, headers: {}, body: '', datetime: DATETIME })
+      const headers = await createSigner(SUITE).sign({
+        method: v.method,
+        url: v.url,
+        headers: {},
+        body: '',
+        datetime: DATETIME,
+      })
       expect(headers.authorization).toBe(v.authorization)
       expect(headers['x-amz-date']).toBe(DATETIME)
       expect(headers['x-amz-security-token']).toBeUndefined()
@@ -69,7 +75,8 @@ describe('SigV4 test suite', () => {
 
 describe('a Bedrock Converse request', () => {
   const options = { ...SUITE, region: 'eu-west-3', service: 'bedrock' }
-  const url = 'https://bedrock-runtime.eu-west-3.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse'
+  const url =
+    'https://bedrock-runtime.eu-west-3.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse'
   const body = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hi ✓' }] }] }))
   const datetime = '20240815T093012Z'
 
@@ -111,7 +118,11 @@ describe('a Bedrock Converse request', () => {
       referenceSignature({
         method: 'POST',
         path: '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse',
-        headers: { host: 'bedrock-runtime.eu-west-3.amazonaws.com', 'x-amz-date': datetime, 'x-amz-security-token': 'FQoGZXIvYXdzEXAMPLE' },
+        headers: {
+          host: 'bedrock-runtime.eu-west-3.amazonaws.com',
+          'x-amz-date': datetime,
+          'x-amz-security-token': 'FQoGZXIvYXdzEXAMPLE',
+        },
         signedHeaders: auth.signedHeaders,
         body,
         datetime,

@@ -29,7 +29,14 @@ export function referenceSignature(input: ReferenceInput): string {
     .join('/')
   const signed = [...input.signedHeaders].sort()
   const canonicalHeaders = signed.map((h) => `${h}:${(input.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('')
-  const canonicalRequest = [input.method, uri, input.query ?? '', canonicalHeaders, signed.join(';'), sha256Hex(input.body)].join('\n')
+  const canonicalRequest = [
+    input.method,
+    uri,
+    input.query ?? '',
+    canonicalHeaders,
+    signed.join(';'),
+    sha256Hex(input.body),
+  ].join('\n')
   const date = input.datetime.slice(0, 8)
   const scope = `${date}/${input.region}/${input.service}/aws4_request`
   const stringToSign = ['AWS4-HMAC-SHA256', input.datetime, scope, sha256Hex(canonicalRequest)].join('\n')

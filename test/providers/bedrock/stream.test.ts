@@ -14,7 +14,10 @@ function run(frames: Uint8Array[], includeUsage = false, blob = false): { chunks
   if (blob) raw += t.push(concat(frames))
   else for (const f of frames) raw += t.push(f)
   raw += t.end()
-  const payloads = raw.split('\n\n').filter(Boolean).map((f) => f.replace(/^data: /, ''))
+  const payloads = raw
+    .split('\n\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^data: /, ''))
   const done = payloads.at(-1) === '[DONE]'
   return { chunks: payloads.filter((p) => p !== '[DONE]').map((p) => JSON.parse(p)), done, raw }
 }
@@ -26,8 +29,18 @@ describe('BedrockStreamTranslator', () => {
   test('text: role chunk first, text deltas, finish chunk, [DONE]; no usage chunk unless asked', () => {
     const { chunks, done } = run(textStream(['Hel', 'lo', ' there']))
     expect(done).toBe(true)
-    expect(chunks[0]).toEqual({ ...META, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })
-    expect(deltas(chunks)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hel' }, { content: 'lo' }, { content: ' there' }, {}])
+    expect(chunks[0]).toEqual({
+      ...META,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    })
+    expect(deltas(chunks)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Hel' },
+      { content: 'lo' },
+      { content: ' there' },
+      {},
+    ])
     expect(finish(chunks)).toEqual([null, null, null, null, 'stop'])
     expect(chunks.every((c) => c.usage === undefined)).toBe(true)
   })
@@ -35,7 +48,12 @@ describe('BedrockStreamTranslator', () => {
   test('include_usage: a usage chunk with empty choices just before [DONE]', () => {
     const { chunks, done } = run(textStream(['Hi']), true)
     expect(done).toBe(true)
-    expect(chunks.at(-1)).toEqual({ ...META, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } })
+    expect(chunks.at(-1)).toEqual({
+      ...META,
+      object: 'chat.completion.chunk',
+      choices: [],
+      usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+    })
     expect(chunks.at(-2).choices[0].finish_reason).toBe('stop')
   })
 
@@ -45,11 +63,21 @@ describe('BedrockStreamTranslator', () => {
 
   test('a tool call streamed across many deltas; its arguments concatenate to the JSON input', () => {
     const fragments = ['{"ci', 'ty":', ' "Par', 'is", "u', 'nit', '": "C"', '}']
-    const frames = [event('messageStart', { role: 'assistant' }), ...toolBlock(0, 'tooluse_abc', 'get_weather', fragments), event('messageStop', { stopReason: 'tool_use' }), event('metadata', { usage: USAGE })]
+    const frames = [
+      event('messageStart', { role: 'assistant' }),
+      ...toolBlock(0, 'tooluse_abc', 'get_weather', fragments),
+      event('messageStop', { stopReason: 'tool_use' }),
+      event('metadata', { usage: USAGE }),
+    ]
     const { chunks } = run(frames)
     const d = deltas(chunks)
-    expect(d[1]).toEqual({ tool_calls: [{ index: 0, id: 'tooluse_abc', type: 'function', function: { name: 'get_weather', arguments: '' } }] })
-    const args = d.flatMap((x) => x.tool_calls ?? []).map((c: any) => c.function.arguments).join('')
+    expect(d[1]).toEqual({
+      tool_calls: [{ index: 0, id: 'tooluse_abc', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+    })
+    const args = d
+      .flatMap((x) => x.tool_calls ?? [])
+      .map((c: any) => c.function.arguments)
+      .join('')
     expect(JSON.parse(args)).toEqual({ city: 'Paris', unit: 'C' })
     expect(d.slice(2, -1).every((x) => x.tool_calls[0].index === 0 && x.tool_calls[0].id === undefined)).toBe(true)
     expect(finish(chunks).at(-1)).toBe('tool_calls')
@@ -69,13 +97,14 @@ describe('BedrockStreamTranslator', () => {
     const d = deltas(chunks)
     expect(d[1]).toEqual({ content: 'Checking both.' })
     const calls = new Map<number, { id?: string; name?: string; args: string }>()
-    for (const x of d) for (const c of x.tool_calls ?? []) {
-      const entry = calls.get(c.index) ?? { args: '' }
-      if (c.id) entry.id = c.id
-      if (c.function?.name) entry.name = c.function.name
-      entry.args += c.function?.arguments ?? ''
-      calls.set(c.index, entry)
-    }
+    for (const x of d)
+      for (const c of x.tool_calls ?? []) {
+        const entry = calls.get(c.index) ?? { args: '' }
+        if (c.id) entry.id = c.id
+        if (c.function?.name) entry.name = c.function.name
+        entry.args += c.function?.arguments ?? ''
+        calls.set(c.index, entry)
+      }
     expect([...calls.entries()]).toEqual([
       [0, { id: 'tu_1', name: 'get_weather', args: '{"city":"Paris"}' }],
       [1, { id: 'tu_2', name: 'get_time', args: '{"tz":"CET"}' }],
@@ -102,11 +131,19 @@ describe('BedrockStreamTranslator', () => {
       event('messageStop', { stopReason: 'end_turn' }),
       event('metadata', { usage: USAGE }),
     ]
-    expect(deltas(run(frames).chunks)).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'Hmm.' }, { content: 'Yes.' }, {}])
+    expect(deltas(run(frames).chunks)).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'Hmm.' },
+      { content: 'Yes.' },
+      {},
+    ])
   })
 
   test('a text delta before messageStart still gets the role chunk first', () => {
-    const frames = [event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'A' } }), event('messageStop', { stopReason: 'end_turn' })]
+    const frames = [
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'A' } }),
+      event('messageStop', { stopReason: 'end_turn' }),
+    ]
     expect(deltas(run(frames).chunks)).toEqual([{ role: 'assistant', content: '' }, { content: 'A' }, {}])
   })
 
@@ -121,7 +158,9 @@ describe('BedrockStreamTranslator', () => {
     const t = new BedrockStreamTranslator({ ...META, includeUsage: false })
     const out = t.push(concat(textStream(['Hel']).slice(0, 2)))
     expect(out).toContain('"Hel"')
-    expect(() => t.push(exception('modelStreamErrorException', 'Model stream failed'))).toThrow('Bedrock modelStreamErrorException: Model stream failed')
+    expect(() => t.push(exception('modelStreamErrorException', 'Model stream failed'))).toThrow(
+      'Bedrock modelStreamErrorException: Model stream failed',
+    )
   })
 
   test('a throttling exception before any event throws', () => {
@@ -133,7 +172,11 @@ describe('BedrockStreamTranslator', () => {
       error = err
     }
     expect(error).toBeInstanceOf(BedrockStreamException)
-    expect(error).toMatchObject({ status: 429, errorName: 'ThrottlingException', message: 'Bedrock throttlingException: Too many tokens' })
+    expect(error).toMatchObject({
+      status: 429,
+      errorName: 'ThrottlingException',
+      message: 'Bedrock throttlingException: Too many tokens',
+    })
   })
 
   test('a stream that ends without messageStop throws at end()', () => {

@@ -14,7 +14,9 @@ describe('fromGeminiError', () => {
     [504, 'DEADLINE_EXCEEDED', 'timeout_error', 'deadline_exceeded'],
   ])('%i %s → %s', (status, name, type, code) => {
     const body = JSON.stringify({ error: { code: status, message: 'boom', status: name } })
-    expect(fromGeminiError(status, body)).toEqual({ error: { message: 'boom', type: type as never, param: null, code } })
+    expect(fromGeminiError(status, body)).toEqual({
+      error: { message: 'boom', type: type as never, param: null, code },
+    })
   })
 
   test('the ErrorInfo reason is the code when given (bad API key)', () => {
@@ -23,7 +25,9 @@ describe('fromGeminiError', () => {
         code: 400,
         message: 'API key not valid. Please pass a valid API key.',
         status: 'INVALID_ARGUMENT',
-        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+        ],
       },
     })
     expect(fromGeminiError(400, body).error.code).toBe('api_key_invalid')
@@ -31,13 +35,26 @@ describe('fromGeminiError', () => {
 
   test('a body that is not Gemini JSON keeps its text and takes its type from the status', () => {
     expect(fromGeminiError(502, '<html>Bad Gateway</html>')).toEqual({
-      error: { message: 'Gemini answered HTTP 502: <html>Bad Gateway</html>', type: 'server_error', param: null, code: null },
+      error: {
+        message: 'Gemini answered HTTP 502: <html>Bad Gateway</html>',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
     })
-    expect(fromGeminiError(429, '').error).toEqual({ message: 'Gemini answered HTTP 429.', type: 'requests', param: null, code: null })
+    expect(fromGeminiError(429, '').error).toEqual({
+      message: 'Gemini answered HTTP 429.',
+      type: 'requests',
+      param: null,
+      code: null,
+    })
   })
 
   test('an array-wrapped error (streamGenerateContent without alt=sse) is read too', () => {
-    expect(fromGeminiError(400, JSON.stringify([{ error: { code: 400, message: 'x', status: 'INVALID_ARGUMENT' } }])).error.message).toBe('x')
+    expect(
+      fromGeminiError(400, JSON.stringify([{ error: { code: 400, message: 'x', status: 'INVALID_ARGUMENT' } }])).error
+        .message,
+    ).toBe('x')
   })
 
   test.each([

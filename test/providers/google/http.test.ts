@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { geminiError, geminiFrame, textAnswer, textStreamEvents, toolStreamEvents } from '../../support/fixtures/google/gemini'
+import {
+  geminiError,
+  geminiFrame,
+  textAnswer,
+  textStreamEvents,
+  toolStreamEvents,
+} from '../../support/fixtures/google/gemini'
 import { jsonOf, readSse, startGateway } from '../../support/gateway'
 import { startMockUpstream } from '../../support/mock-upstream'
 
@@ -59,7 +65,12 @@ describe('google provider over HTTP', () => {
     await using mock = await startMockUpstream()
     await using gw = await startGateway(tomlFor(mock.url))
     mock.enqueue({ sse: textStreamEvents().map(geminiFrame) })
-    const res = await gw.chat({ model: 'gemini-2.5-flash', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] })
+    const res = await gw.chat({
+      model: 'gemini-2.5-flash',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hi' }],
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     const frames = await readSse(res)
@@ -80,7 +91,10 @@ describe('google provider over HTTP', () => {
     // Hold the error until the client has the first chunk, so that the stream is committed (not retried).
     const release = Promise.withResolvers<void>()
     mock.enqueue({
-      sse: [geminiFrame(textStreamEvents()[0]), geminiFrame(geminiError(500, 'INTERNAL', 'An internal error has occurred.'))],
+      sse: [
+        geminiFrame(textStreamEvents()[0]),
+        geminiFrame(geminiError(500, 'INTERNAL', 'An internal error has occurred.')),
+      ],
       holdFrames: release.promise,
       holdFramesAfter: 1,
     })
@@ -90,8 +104,12 @@ describe('google provider over HTTP', () => {
     const decoder = new TextDecoder()
     let text = decoder.decode((await reader.read()).value, { stream: true })
     release.resolve()
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true })
-    const frames = text.split('\n\n').filter((f) => f.trim()).map((f) => f.replace(/^data: /, ''))
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      text += decoder.decode(r.value, { stream: true })
+    const frames = text
+      .split('\n\n')
+      .filter((f) => f.trim())
+      .map((f) => f.replace(/^data: /, ''))
     expect(frames).not.toContain('[DONE]')
     expect(frames.some((f) => f.includes('"content":"Hello"'))).toBe(true)
     const last = JSON.parse(frames.at(-1)!)
@@ -102,7 +120,10 @@ describe('google provider over HTTP', () => {
   test('an error event before anything was relayed is retried like any transient failure', async () => {
     await using mock = await startMockUpstream()
     await using gw = await startGateway(tomlFor(mock.url))
-    mock.enqueue({ sse: [geminiFrame(geminiError(503, 'UNAVAILABLE', 'The model is overloaded.'))] }, { sse: textStreamEvents().map(geminiFrame) })
+    mock.enqueue(
+      { sse: [geminiFrame(geminiError(503, 'UNAVAILABLE', 'The model is overloaded.'))] },
+      { sse: textStreamEvents().map(geminiFrame) },
+    )
     const res = await gw.chat({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hi' }] })
     const frames = await readSse(res)
     expect(frames.at(-1)).toBe('[DONE]')
@@ -156,22 +177,35 @@ describe('google provider over HTTP', () => {
   test('a 429 that outlasts the retries reaches the client as an OpenAI 429 with Retry-After', async () => {
     await using mock = await startMockUpstream()
     await using gw = await startGateway(tomlFor(mock.url))
-    const quota = { status: 429, json: geminiError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', [{ retryDelay: '7s' }]) }
+    const quota = {
+      status: 429,
+      json: geminiError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', [{ retryDelay: '7s' }]),
+    }
     mock.enqueue(quota, quota, quota)
     const res = await gw.chat({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] })
     expect(res.status).toBe(429)
-    expect(await jsonOf(res)).toEqual({ error: { message: 'Quota exceeded.', type: 'requests', param: null, code: 'resource_exhausted' } })
+    expect(await jsonOf(res)).toEqual({
+      error: { message: 'Quota exceeded.', type: 'requests', param: null, code: 'resource_exhausted' },
+    })
     expect(mock.requests.length).toBe(3)
   })
 
   test('a 400 INVALID_ARGUMENT is relayed at once as an OpenAI-shaped 400', async () => {
     await using mock = await startMockUpstream()
     await using gw = await startGateway(tomlFor(mock.url))
-    mock.enqueue({ status: 400, json: geminiError(400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified') })
+    mock.enqueue({
+      status: 400,
+      json: geminiError(400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified'),
+    })
     const res = await gw.chat({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] })
     expect(res.status).toBe(400)
     expect(await jsonOf(res)).toEqual({
-      error: { message: '* GenerateContentRequest.contents: contents is not specified', type: 'invalid_request_error', param: null, code: 'invalid_argument' },
+      error: {
+        message: '* GenerateContentRequest.contents: contents is not specified',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_argument',
+      },
     })
     expect(mock.requests.length).toBe(1)
   })
@@ -183,7 +217,10 @@ describe('google provider over HTTP', () => {
       model: 'gemini-2.5-flash',
       messages: [
         { role: 'user', content: 'hi' },
-        { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{oops' } }] },
+        {
+          role: 'assistant',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+        },
       ],
     })
     expect(res.status).toBe(400)
@@ -202,7 +239,10 @@ describe('google provider through the openai SDK', () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 })
 
     mock.enqueue({ json: textAnswer('sdk hello') })
-    const completion = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] })
+    const completion = await client.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'hi' }],
+    })
     expect(completion.choices[0]!.message.content).toBe('sdk hello')
     expect(completion.usage?.total_tokens).toBe(11)
 
@@ -210,7 +250,12 @@ describe('google provider through the openai SDK', () => {
     const stream = await client.chat.completions.create({
       model: 'gemini-2.5-flash',
       messages: [{ role: 'user', content: 'weather?' }],
-      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     })
@@ -218,7 +263,8 @@ describe('google provider through the openai SDK', () => {
     let finish: string | null = null
     let usage: OpenAI.CompletionUsage | null | undefined
     for await (const chunk of stream) {
-      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) calls.push({ index: call.index, name: call.function?.name, arguments: call.function?.arguments })
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? [])
+        calls.push({ index: call.index, name: call.function?.name, arguments: call.function?.arguments })
       finish = chunk.choices[0]?.finish_reason ?? finish
       if (chunk.usage) usage = chunk.usage
     }
@@ -229,7 +275,11 @@ describe('google provider through the openai SDK', () => {
     expect(finish).toBe('tool_calls')
     expect(usage?.completion_tokens).toBe(15)
     expect(mock.requests[1]!.json().tools).toEqual([
-      { functionDeclarations: [{ name: 'weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } } } }] },
+      {
+        functionDeclarations: [
+          { name: 'weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } } } },
+        ],
+      },
     ])
 
     mock.enqueue({ json: embedAnswer })

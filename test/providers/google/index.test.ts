@@ -3,7 +3,16 @@ import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
 import { GOOGLE_BASE_URL, googleKind } from '../../../src/providers/google'
 
-const CONFIG: ProviderConfig = { kind: 'google', models: ['gemini-2.5-flash'], weight: 1, max_retries: 2, timeout: 30, stream_idle_timeout: 60, cooldown_failures: 5, cooldown_seconds: 30 }
+const CONFIG: ProviderConfig = {
+  kind: 'google',
+  models: ['gemini-2.5-flash'],
+  weight: 1,
+  max_retries: 2,
+  timeout: 30,
+  stream_idle_timeout: 60,
+  cooldown_failures: 5,
+  cooldown_seconds: 30,
+}
 
 describe('googleKind', () => {
   test('defaults base_url to the Gemini v1beta API and keeps a configured one', () => {
@@ -12,18 +21,35 @@ describe('googleKind', () => {
   })
 
   test('api_key is required, with a fix', () => {
-    expect(googleKind.check!(CONFIG)).toEqual({ field: 'api_key', problem: 'is required for kind "google"', fix: 'api_key = "${GEMINI_API_KEY}"' })
+    expect(googleKind.check!(CONFIG)).toEqual({
+      field: 'api_key',
+      problem: 'is required for kind "google"',
+      fix: 'api_key = "${GEMINI_API_KEY}"',
+    })
     expect(googleKind.check!({ ...CONFIG, api_key: 'k' })).toBeUndefined()
   })
 
   test('a config without api_key is refused at load, naming the field', () => {
-    expect(() => parseConfig('[providers.gem]\nkind = "gemini"\nmodels = ["gemini-2.5-flash"]\n', 'test.toml', {})).toThrow(/providers\.gem\.api_key/)
+    expect(() =>
+      parseConfig('[providers.gem]\nkind = "gemini"\nmodels = ["gemini-2.5-flash"]\n', 'test.toml', {}),
+    ).toThrow(/providers\.gem\.api_key/)
   })
 
   test('a messages call is answered with a 400, not sent', async () => {
-    const provider = googleKind.create('gem', { ...googleKind.normalize!(CONFIG), api_key: 'k', base_url: 'http://127.0.0.1:1' })
+    const provider = googleKind.create('gem', {
+      ...googleKind.normalize!(CONFIG),
+      api_key: 'k',
+      base_url: 'http://127.0.0.1:1',
+    })
     const json = { model: 'gemini-2.5-flash', messages: [] }
-    const res = await provider.send({ endpoint: 'messages', model: 'gemini-2.5-flash', body: new Uint8Array(), json, stream: false, signal: new AbortController().signal })
+    const res = await provider.send({
+      endpoint: 'messages',
+      model: 'gemini-2.5-flash',
+      body: new Uint8Array(),
+      json,
+      stream: false,
+      signal: new AbortController().signal,
+    })
     expect(res.status).toBe(400)
     expect(((await res.json()) as any).error.type).toBe('invalid_request_error')
   })

@@ -41,7 +41,9 @@ describe('toGeminiRequest: messages', () => {
   })
 
   test('consecutive turns of one role are merged', () => {
-    const out = toGeminiRequest({ messages: [user('a'), user('b'), { role: 'assistant', content: 'c' }, { role: 'assistant', content: 'd' }] })
+    const out = toGeminiRequest({
+      messages: [user('a'), user('b'), { role: 'assistant', content: 'c' }, { role: 'assistant', content: 'd' }],
+    })
     expect(out.contents).toEqual([
       { role: 'user', parts: [{ text: 'a' }, { text: 'b' }] },
       { role: 'model', parts: [{ text: 'c' }, { text: 'd' }] },
@@ -49,16 +51,35 @@ describe('toGeminiRequest: messages', () => {
   })
 
   test.each([
-    ['a data: URL goes inline', 'data:image/png;base64,iVBORw0KGgo=', { inline_data: { mime_type: 'image/png', data: 'iVBORw0KGgo=' } }],
-    ['an https URL with a known extension goes by reference', 'https://x.test/cat.JPG?size=2', { file_data: { file_uri: 'https://x.test/cat.JPG?size=2', mime_type: 'image/jpeg' } }],
-    ['a gs:// URL', 'gs://bucket/doc.pdf', { file_data: { file_uri: 'gs://bucket/doc.pdf', mime_type: 'application/pdf' } }],
+    [
+      'a data: URL goes inline',
+      'data:image/png;base64,iVBORw0KGgo=',
+      { inline_data: { mime_type: 'image/png', data: 'iVBORw0KGgo=' } },
+    ],
+    [
+      'an https URL with a known extension goes by reference',
+      'https://x.test/cat.JPG?size=2',
+      { file_data: { file_uri: 'https://x.test/cat.JPG?size=2', mime_type: 'image/jpeg' } },
+    ],
+    [
+      'a gs:// URL',
+      'gs://bucket/doc.pdf',
+      { file_data: { file_uri: 'gs://bucket/doc.pdf', mime_type: 'application/pdf' } },
+    ],
     [
       'a Gemini Files API URI needs no MIME type',
       'https://generativelanguage.googleapis.com/v1beta/files/abc123',
       { file_data: { file_uri: 'https://generativelanguage.googleapis.com/v1beta/files/abc123' } },
     ],
   ])('multi-part content: %s', (_name, url, part) => {
-    const out = toGeminiRequest({ messages: [user([{ type: 'text', text: 'what is it?' }, { type: 'image_url', image_url: { url, detail: 'low' } }])] })
+    const out = toGeminiRequest({
+      messages: [
+        user([
+          { type: 'text', text: 'what is it?' },
+          { type: 'image_url', image_url: { url, detail: 'low' } },
+        ]),
+      ],
+    })
     expect(out.contents[0]!.parts).toEqual([{ text: 'what is it?' }, part as object])
   })
 
@@ -121,7 +142,10 @@ describe('toGeminiRequest: messages', () => {
 
   test('empty tool arguments are an empty object', () => {
     const out = toGeminiRequest({
-      messages: [user('x'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'now', arguments: '' } }] }],
+      messages: [
+        user('x'),
+        { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'now', arguments: '' } }] },
+      ],
     })
     expect(out.contents[1]!.parts).toEqual([{ functionCall: { name: 'now', args: {} } }])
   })
@@ -132,32 +156,69 @@ describe('toGeminiRequest: messages', () => {
     ['only system messages', { messages: [{ role: 'system', content: 'x' }] }, 'messages'],
     ['unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role'],
     ['unknown part type', { messages: [user([{ type: 'video', video: {} }])] }, 'messages[0].content[0].type'],
-    ['image URL without a known type', { messages: [user([{ type: 'image_url', image_url: { url: 'https://x.test/img' } }])] }, 'messages[0].content[0].image_url.url'],
-    ['ftp URL', { messages: [user([{ type: 'image_url', image_url: { url: 'ftp://x.test/a.png' } }])] }, 'messages[0].content[0].image_url.url'],
+    [
+      'image URL without a known type',
+      { messages: [user([{ type: 'image_url', image_url: { url: 'https://x.test/img' } }])] },
+      'messages[0].content[0].image_url.url',
+    ],
+    [
+      'ftp URL',
+      { messages: [user([{ type: 'image_url', image_url: { url: 'ftp://x.test/a.png' } }])] },
+      'messages[0].content[0].image_url.url',
+    ],
     [
       'bad tool arguments JSON',
-      { messages: [user('x'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"a":' } }] }] },
+      {
+        messages: [
+          user('x'),
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"a":' } }],
+          },
+        ],
+      },
       'messages[1].tool_calls[0].function.arguments',
     ],
     [
       'tool arguments that are not an object',
-      { messages: [user('x'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1]' } }] }] },
+      {
+        messages: [
+          user('x'),
+          { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1]' } }] },
+        ],
+      },
       'messages[1].tool_calls[0].function.arguments',
     ],
-    ['tool answer for an unknown call', { messages: [user('x'), { role: 'tool', tool_call_id: 'nope', content: 'r' }] }, 'messages[1].tool_call_id'],
+    [
+      'tool answer for an unknown call',
+      { messages: [user('x'), { role: 'tool', tool_call_id: 'nope', content: 'r' }] },
+      'messages[1].tool_call_id',
+    ],
     ['non-function tool', { messages: [user('x')], tools: [{ type: 'web_search' }] }, 'tools[0].type'],
-    ['tool without a name', { messages: [user('x')], tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name'],
+    [
+      'tool without a name',
+      { messages: [user('x')], tools: [{ type: 'function', function: {} }] },
+      'tools[0].function.name',
+    ],
     ['bad tool_choice', { messages: [user('x')], tool_choice: 'sometimes' }, 'tool_choice'],
     [
       'tool_choice naming an unknown function',
-      { messages: [user('x')], tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b' } } },
+      {
+        messages: [user('x')],
+        tools: [{ type: 'function', function: { name: 'a' } }],
+        tool_choice: { type: 'function', function: { name: 'b' } },
+      },
       'tool_choice.function.name',
     ],
     ['temperature as a string', { messages: [user('x')], temperature: 'hot' }, 'temperature'],
     ['fractional max_tokens', { messages: [user('x')], max_tokens: 1.5 }, 'max_tokens'],
     ['stop as a number', { messages: [user('x')], stop: 3 }, 'stop'],
     ['unknown response_format', { messages: [user('x')], response_format: { type: 'xml' } }, 'response_format.type'],
-    ['json_schema without a schema', { messages: [user('x')], response_format: { type: 'json_schema', json_schema: { name: 'a' } } }, 'response_format.json_schema.schema'],
+    [
+      'json_schema without a schema',
+      { messages: [user('x')], response_format: { type: 'json_schema', json_schema: { name: 'a' } } },
+      'response_format.json_schema.schema',
+    ],
   ])('400 naming the field: %s', (_name, json, param) => {
     expect(rejection(json as Record<string, unknown>).param).toBe(param)
   })
@@ -170,7 +231,12 @@ describe('toGeminiRequest: tools and tool_choice', () => {
       function: {
         name: 'weather',
         description: 'Current weather',
-        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+          additionalProperties: false,
+        },
       },
     },
     { type: 'function', function: { name: 'now', parameters: { type: 'object', properties: {} } } },
@@ -180,7 +246,11 @@ describe('toGeminiRequest: tools and tool_choice', () => {
     expect(toGeminiRequest({ messages: [user('x')], tools }).tools).toEqual([
       {
         functionDeclarations: [
-          { name: 'weather', description: 'Current weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } },
+          {
+            name: 'weather',
+            description: 'Current weather',
+            parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
+          },
           { name: 'now' },
         ],
       },
@@ -191,9 +261,14 @@ describe('toGeminiRequest: tools and tool_choice', () => {
     ['auto', { mode: 'AUTO' }],
     ['none', { mode: 'NONE' }],
     ['required', { mode: 'ANY' }],
-    [{ type: 'function', function: { name: 'weather' } }, { mode: 'ANY', allowedFunctionNames: ['weather'] }],
+    [
+      { type: 'function', function: { name: 'weather' } },
+      { mode: 'ANY', allowedFunctionNames: ['weather'] },
+    ],
   ])('tool_choice %j → functionCallingConfig %j', (choice, config) => {
-    expect(toGeminiRequest({ messages: [user('x')], tools, tool_choice: choice }).toolConfig).toEqual({ functionCallingConfig: config as never })
+    expect(toGeminiRequest({ messages: [user('x')], tools, tool_choice: choice }).toolConfig).toEqual({
+      functionCallingConfig: config as never,
+    })
   })
 
   test('no tool_choice, no toolConfig', () => {
@@ -211,39 +286,152 @@ describe('toGeminiRequest: generationConfig', () => {
     [{ stop: ['a', 'b'] }, { stopSequences: ['a', 'b'] }],
     [{ n: 2 }, { candidateCount: 2 }],
     [{ seed: 7 }, { seed: 7 }],
-    [{ presence_penalty: 0.5, frequency_penalty: -0.5 }, { presencePenalty: 0.5, frequencyPenalty: -0.5 }],
+    [
+      { presence_penalty: 0.5, frequency_penalty: -0.5 },
+      { presencePenalty: 0.5, frequencyPenalty: -0.5 },
+    ],
     [{ response_format: { type: 'json_object' } }, { responseMimeType: 'application/json' }],
     [
-      { response_format: { type: 'json_schema', json_schema: { name: 'p', strict: true, schema: { type: 'object', properties: { n: { type: 'integer' } }, additionalProperties: false } } } },
-      { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { n: { type: 'INTEGER' } } } },
+      {
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'p',
+            strict: true,
+            schema: { type: 'object', properties: { n: { type: 'integer' } }, additionalProperties: false },
+          },
+        },
+      },
+      {
+        responseMimeType: 'application/json',
+        responseSchema: { type: 'OBJECT', properties: { n: { type: 'INTEGER' } } },
+      },
     ],
   ])('%j → %j', (fields, config) => {
     expect(toGeminiRequest({ messages: [user('x')], ...fields }).generationConfig).toEqual(config as never)
   })
 
   test('no sampling fields, no generationConfig; text response_format and null fields add nothing', () => {
-    expect(toGeminiRequest({ messages: [user('x')], response_format: { type: 'text' }, temperature: null, stop: null }).generationConfig).toBeUndefined()
+    expect(
+      toGeminiRequest({ messages: [user('x')], response_format: { type: 'text' }, temperature: null, stop: null })
+        .generationConfig,
+    ).toBeUndefined()
   })
 })
 
 describe('toGeminiSchema', () => {
   test.each([
-    ['drops what Gemini rejects', { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false, properties: { a: { type: 'string', default: 'x', examples: ['y'], $comment: 'c' } } }, { type: 'OBJECT', properties: { a: { type: 'STRING' } } }],
+    [
+      'drops what Gemini rejects',
+      {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'object',
+        additionalProperties: false,
+        properties: { a: { type: 'string', default: 'x', examples: ['y'], $comment: 'c' } },
+      },
+      { type: 'OBJECT', properties: { a: { type: 'STRING' } } },
+    ],
     ['const → enum', { const: 'fixed' }, { type: 'STRING', enum: ['fixed'] }],
-    ['non-string enum keeps its type with format enum', { type: 'integer', enum: [1, 2] }, { type: 'INTEGER', enum: ['1', '2'], format: 'enum' }],
-    ['null in an enum → nullable', { type: ['string', 'null'], enum: ['a', null] }, { type: 'STRING', enum: ['a'], nullable: true }],
-    ['type list with null → nullable', { type: ['integer', 'null'], minimum: 0 }, { type: 'INTEGER', minimum: 0, nullable: true }],
-    ['anyOf with null → the other member, nullable', { anyOf: [{ type: 'string', maxLength: 5 }, { type: 'null' }], description: 'maybe' }, { type: 'STRING', maxLength: 5, description: 'maybe', nullable: true }],
-    ['oneOf → anyOf', { oneOf: [{ type: 'string' }, { type: 'number' }] }, { anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }] }],
+    [
+      'non-string enum keeps its type with format enum',
+      { type: 'integer', enum: [1, 2] },
+      { type: 'INTEGER', enum: ['1', '2'], format: 'enum' },
+    ],
+    [
+      'null in an enum → nullable',
+      { type: ['string', 'null'], enum: ['a', null] },
+      { type: 'STRING', enum: ['a'], nullable: true },
+    ],
+    [
+      'type list with null → nullable',
+      { type: ['integer', 'null'], minimum: 0 },
+      { type: 'INTEGER', minimum: 0, nullable: true },
+    ],
+    [
+      'anyOf with null → the other member, nullable',
+      { anyOf: [{ type: 'string', maxLength: 5 }, { type: 'null' }], description: 'maybe' },
+      { type: 'STRING', maxLength: 5, description: 'maybe', nullable: true },
+    ],
+    [
+      'oneOf → anyOf',
+      { oneOf: [{ type: 'string' }, { type: 'number' }] },
+      { anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }] },
+    ],
     ['several types → anyOf', { type: ['string', 'number'] }, { anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }] }],
-    ['supported formats kept, others dropped', { type: 'object', properties: { d: { type: 'string', format: 'date-time' }, e: { type: 'string', format: 'email' }, f: { type: 'number', format: 'double' } } }, { type: 'OBJECT', properties: { d: { type: 'STRING', format: 'date-time' }, e: { type: 'STRING' }, f: { type: 'NUMBER', format: 'double' } } }],
-    ['required names that are not properties dropped', { type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'ghost'] }, { type: 'OBJECT', properties: { a: { type: 'STRING' } }, required: ['a'] }],
-    ['$ref inlined from $defs', { type: 'object', properties: { p: { $ref: '#/$defs/Point' } }, $defs: { Point: { type: 'object', properties: { x: { type: 'number' } } } } }, { type: 'OBJECT', properties: { p: { type: 'OBJECT', properties: { x: { type: 'NUMBER' } } } } }],
-    ['$ref from definitions, sibling description kept', { type: 'array', items: { $ref: '#/definitions/Tag', description: 'a tag' }, definitions: { Tag: { type: 'string' } } }, { type: 'ARRAY', items: { type: 'STRING', description: 'a tag' } }],
-    ['recursive $ref ends as an object', { $defs: { Node: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } } } }, $ref: '#/$defs/Node' }, { type: 'OBJECT', properties: { next: { type: 'OBJECT' } } }],
-    ['allOf merged', { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'boolean' } } }] }, { type: 'OBJECT', properties: { a: { type: 'STRING' }, b: { type: 'BOOLEAN' } }, required: ['a'] }],
-    ['tuple items → anyOf items', { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }] }, { type: 'ARRAY', items: { anyOf: [{ type: 'STRING' }, { type: 'INTEGER' }] } }],
-    ['array limits and titles kept', { type: 'array', title: 'T', minItems: 1, maxItems: 3, uniqueItems: true, items: { type: 'string', pattern: '^a' } }, { type: 'ARRAY', title: 'T', minItems: 1, maxItems: 3, items: { type: 'STRING', pattern: '^a' } }],
+    [
+      'supported formats kept, others dropped',
+      {
+        type: 'object',
+        properties: {
+          d: { type: 'string', format: 'date-time' },
+          e: { type: 'string', format: 'email' },
+          f: { type: 'number', format: 'double' },
+        },
+      },
+      {
+        type: 'OBJECT',
+        properties: {
+          d: { type: 'STRING', format: 'date-time' },
+          e: { type: 'STRING' },
+          f: { type: 'NUMBER', format: 'double' },
+        },
+      },
+    ],
+    [
+      'required names that are not properties dropped',
+      { type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'ghost'] },
+      { type: 'OBJECT', properties: { a: { type: 'STRING' } }, required: ['a'] },
+    ],
+    [
+      '$ref inlined from $defs',
+      {
+        type: 'object',
+        properties: { p: { $ref: '#/$defs/Point' } },
+        $defs: { Point: { type: 'object', properties: { x: { type: 'number' } } } },
+      },
+      { type: 'OBJECT', properties: { p: { type: 'OBJECT', properties: { x: { type: 'NUMBER' } } } } },
+    ],
+    [
+      '$ref from definitions, sibling description kept',
+      {
+        type: 'array',
+        items: { $ref: '#/definitions/Tag', description: 'a tag' },
+        definitions: { Tag: { type: 'string' } },
+      },
+      { type: 'ARRAY', items: { type: 'STRING', description: 'a tag' } },
+    ],
+    [
+      'recursive $ref ends as an object',
+      { $defs: { Node: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } } } }, $ref: '#/$defs/Node' },
+      { type: 'OBJECT', properties: { next: { type: 'OBJECT' } } },
+    ],
+    [
+      'allOf merged',
+      {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { properties: { b: { type: 'boolean' } } },
+        ],
+      },
+      { type: 'OBJECT', properties: { a: { type: 'STRING' }, b: { type: 'BOOLEAN' } }, required: ['a'] },
+    ],
+    [
+      'tuple items → anyOf items',
+      { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }] },
+      { type: 'ARRAY', items: { anyOf: [{ type: 'STRING' }, { type: 'INTEGER' }] } },
+    ],
+    [
+      'array limits and titles kept',
+      {
+        type: 'array',
+        title: 'T',
+        minItems: 1,
+        maxItems: 3,
+        uniqueItems: true,
+        items: { type: 'string', pattern: '^a' },
+      },
+      { type: 'ARRAY', title: 'T', minItems: 1, maxItems: 3, items: { type: 'STRING', pattern: '^a' } },
+    ],
     ['properties without a type imply OBJECT', { properties: { a: {} } }, { type: 'OBJECT', properties: { a: {} } }],
     ['true → any', true, {}],
   ])('%s', (_name, input, expected) => {

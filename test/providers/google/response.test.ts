@@ -8,12 +8,18 @@ function counter() {
 }
 const OPTIONS = { model: 'gemini-2.5-flash', created: 1_700_000_000 }
 const from = (body: GeminiResponse) => fromGeminiResponse(body, { ...OPTIONS, toolCallId: counter() })
-const text = (t: string, finishReason = 'STOP') => ({ content: { role: 'model', parts: [{ text: t }] }, finishReason, index: 0 })
+const text = (t: string, finishReason = 'STOP') => ({
+  content: { role: 'model', parts: [{ text: t }] },
+  finishReason,
+  index: 0,
+})
 
 describe('fromGeminiResponse', () => {
   test('a text answer becomes a chat.completion with usage', () => {
     const out = from({
-      candidates: [{ content: { role: 'model', parts: [{ text: 'Hello' }, { text: ', world' }] }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        { content: { role: 'model', parts: [{ text: 'Hello' }, { text: ', world' }] }, finishReason: 'STOP', index: 0 },
+      ],
       usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 3, totalTokenCount: 8 },
       modelVersion: 'gemini-2.5-flash',
       responseId: 'abc123',
@@ -23,7 +29,14 @@ describe('fromGeminiResponse', () => {
       object: 'chat.completion',
       created: 1_700_000_000,
       model: 'gemini-2.5-flash',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, world', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello, world', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
     })
   })
@@ -32,7 +45,11 @@ describe('fromGeminiResponse', () => {
     const out = from({
       candidates: [
         text('first'),
-        { content: { parts: [{ text: 'thinking...', thought: true }, { text: 'second' }] }, finishReason: 'MAX_TOKENS', index: 1 },
+        {
+          content: { parts: [{ text: 'thinking...', thought: true }, { text: 'second' }] },
+          finishReason: 'MAX_TOKENS',
+          index: 1,
+        },
       ],
     })
     expect(out.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
@@ -64,7 +81,12 @@ describe('fromGeminiResponse', () => {
         content: 'Checking.',
         refusal: null,
         tool_calls: [
-          { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'sig==' } } },
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'weather', arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: 'sig==' } },
+          },
           { id: 'call_2', type: 'function', function: { name: 'now', arguments: '{}' } },
         ],
       },
@@ -74,16 +96,25 @@ describe('fromGeminiResponse', () => {
   })
 
   test('tool calls without text have null content', () => {
-    const out = from({ candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] }, finishReason: 'STOP' }] })
+    const out = from({
+      candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] }, finishReason: 'STOP' }],
+    })
     expect(out.choices[0]!.message.content).toBeNull()
   })
 
   test('a blocked prompt (no candidates) is a content_filter answer', () => {
-    const out = from({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } })
+    const out = from({
+      promptFeedback: { blockReason: 'SAFETY' },
+      usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 },
+    })
     expect(out.choices).toEqual([
       {
         index: 0,
-        message: { role: 'assistant', content: null, refusal: 'Gemini blocked the prompt (promptFeedback.blockReason: SAFETY).' },
+        message: {
+          role: 'assistant',
+          content: null,
+          refusal: 'Gemini blocked the prompt (promptFeedback.blockReason: SAFETY).',
+        },
         logprobs: null,
         finish_reason: 'content_filter',
       },
@@ -132,16 +163,27 @@ describe('toFinishReason', () => {
 describe('toUsage', () => {
   test.each([
     [undefined, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }],
-    [{ promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 }, { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }],
+    [
+      { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    ],
     [
       { promptTokenCount: 10, candidatesTokenCount: 5, thoughtsTokenCount: 20, totalTokenCount: 35 },
-      { prompt_tokens: 10, completion_tokens: 25, total_tokens: 35, completion_tokens_details: { reasoning_tokens: 20 } },
+      {
+        prompt_tokens: 10,
+        completion_tokens: 25,
+        total_tokens: 35,
+        completion_tokens_details: { reasoning_tokens: 20 },
+      },
     ],
     [
       { promptTokenCount: 100, cachedContentTokenCount: 60, candidatesTokenCount: 5, totalTokenCount: 105 },
       { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_tokens_details: { cached_tokens: 60 } },
     ],
-    [{ promptTokenCount: 3, candidatesTokenCount: 2 }, { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 }],
+    [
+      { promptTokenCount: 3, candidatesTokenCount: 2 },
+      { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    ],
   ])('%j → %j', (meta, usage) => {
     expect(toUsage(meta)).toEqual(usage)
   })

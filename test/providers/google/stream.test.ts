@@ -6,7 +6,13 @@ const encoder = new TextEncoder()
 
 function translator(options: Partial<GeminiStreamOptions> = {}) {
   let n = 0
-  return new GeminiStreamTranslator({ model: 'gemini-2.5-flash', includeUsage: false, created: 1_700_000_000, toolCallId: () => `call_${++n}`, ...options })
+  return new GeminiStreamTranslator({
+    model: 'gemini-2.5-flash',
+    includeUsage: false,
+    created: 1_700_000_000,
+    toolCallId: () => `call_${++n}`,
+    ...options,
+  })
 }
 
 /** Feeds `bytes` in pieces cut at `cuts`, then ends; returns everything produced. */
@@ -35,8 +41,16 @@ const toolBytes = encoder.encode(toolStreamEvents().map(geminiFrame).join(''))
 describe('GeminiStreamTranslator', () => {
   test('text events become a role chunk, content deltas and a finish chunk, then [DONE]', () => {
     const chunks = payloads(run(textBytes))
-    const base = { id: 'chatcmpl-resp-1', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gemini-2.5-flash' }
-    const choice = (delta: object, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const base = {
+      id: 'chatcmpl-resp-1',
+      object: 'chat.completion.chunk',
+      created: 1_700_000_000,
+      model: 'gemini-2.5-flash',
+    }
+    const choice = (delta: object, finish: string | null = null) => ({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    })
     expect(chunks).toEqual([
       choice({ role: 'assistant', content: '' }),
       choice({ content: 'Hello' }),
@@ -70,15 +84,30 @@ describe('GeminiStreamTranslator', () => {
       { role: 'assistant', content: '' },
       {
         tool_calls: [
-          { index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'c2ln' } } },
+          {
+            index: 0,
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'weather', arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: 'c2ln' } },
+          },
         ],
       },
-      { tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'weather', arguments: '{"city":"Zürich"}' } }] },
+      {
+        tool_calls: [
+          { index: 1, id: 'call_2', type: 'function', function: { name: 'weather', arguments: '{"city":"Zürich"}' } },
+        ],
+      },
       {},
       null,
     ])
     expect(chunks[3].choices[0].finish_reason).toBe('tool_calls')
-    expect(chunks[4].usage).toEqual({ prompt_tokens: 20, completion_tokens: 15, total_tokens: 35, completion_tokens_details: { reasoning_tokens: 5 } })
+    expect(chunks[4].usage).toEqual({
+      prompt_tokens: 20,
+      completion_tokens: 15,
+      total_tokens: 35,
+      completion_tokens_details: { reasoning_tokens: 5 },
+    })
   })
 
   test.each([
@@ -92,24 +121,55 @@ describe('GeminiStreamTranslator', () => {
   })
 
   test('LF framing is read the same as CRLF framing', () => {
-    const lf = encoder.encode(textStreamEvents().map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''))
+    const lf = encoder.encode(
+      textStreamEvents()
+        .map((e) => `data: ${JSON.stringify(e)}\n\n`)
+        .join(''),
+    )
     expect(run(lf)).toBe(run(textBytes))
   })
 
   test('several candidates stream as separate choices', () => {
-    const event = (a: object, b: object) => geminiFrame({ candidates: [{ index: 0, ...a }, { index: 1, ...b }], responseId: 'r' })
+    const event = (a: object, b: object) =>
+      geminiFrame({
+        candidates: [
+          { index: 0, ...a },
+          { index: 1, ...b },
+        ],
+        responseId: 'r',
+      })
     const bytes = encoder.encode(
       event({ content: { parts: [{ text: 'A' }] } }, { content: { parts: [{ text: 'B' }] } }) +
-        event({ content: { parts: [{ text: 'a' }] }, finishReason: 'STOP' }, { content: { parts: [{ text: 'b' }] }, finishReason: 'MAX_TOKENS' }),
+        event(
+          { content: { parts: [{ text: 'a' }] }, finishReason: 'STOP' },
+          { content: { parts: [{ text: 'b' }] }, finishReason: 'MAX_TOKENS' },
+        ),
     )
     const chunks = payloads(run(bytes))
-    const by = (i: number) => chunks.filter((c) => c.choices[0].index === i).map((c) => [c.choices[0].delta, c.choices[0].finish_reason])
-    expect(by(0)).toEqual([[{ role: 'assistant', content: '' }, null], [{ content: 'A' }, null], [{ content: 'a' }, null], [{}, 'stop']])
-    expect(by(1)).toEqual([[{ role: 'assistant', content: '' }, null], [{ content: 'B' }, null], [{ content: 'b' }, null], [{}, 'length']])
+    const by = (i: number) =>
+      chunks.filter((c) => c.choices[0].index === i).map((c) => [c.choices[0].delta, c.choices[0].finish_reason])
+    expect(by(0)).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ content: 'A' }, null],
+      [{ content: 'a' }, null],
+      [{}, 'stop'],
+    ])
+    expect(by(1)).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ content: 'B' }, null],
+      [{ content: 'b' }, null],
+      [{}, 'length'],
+    ])
   })
 
   test('a blocked prompt streams a refusal and content_filter', () => {
-    const bytes = encoder.encode(geminiFrame({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 }, responseId: 'r' }))
+    const bytes = encoder.encode(
+      geminiFrame({
+        promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+        usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 },
+        responseId: 'r',
+      }),
+    )
     const chunks = payloads(run(bytes))
     expect(chunks.map((c) => [c.choices[0].delta, c.choices[0].finish_reason])).toEqual([
       [{ role: 'assistant', content: '' }, null],
@@ -119,13 +179,18 @@ describe('GeminiStreamTranslator', () => {
   })
 
   test('a candidate stopped for safety mid-answer finishes with content_filter', () => {
-    const events = [...textStreamEvents().slice(0, 2), { candidates: [{ content: { parts: [] }, finishReason: 'SAFETY', index: 0 }], responseId: 'resp-1' }]
+    const events = [
+      ...textStreamEvents().slice(0, 2),
+      { candidates: [{ content: { parts: [] }, finishReason: 'SAFETY', index: 0 }], responseId: 'resp-1' },
+    ]
     const chunks = payloads(run(encoder.encode(events.map(geminiFrame).join(''))))
     expect(chunks.at(-1).choices[0].finish_reason).toBe('content_filter')
   })
 
   test('an error payload in the stream throws with its status and message', () => {
-    const bytes = encoder.encode(geminiFrame(textStreamEvents()[0]) + geminiFrame(geminiError(503, 'UNAVAILABLE', 'The model is overloaded.')))
+    const bytes = encoder.encode(
+      geminiFrame(textStreamEvents()[0]) + geminiFrame(geminiError(503, 'UNAVAILABLE', 'The model is overloaded.')),
+    )
     const t = translator()
     expect(() => t.push(bytes)).toThrow('Gemini stream error 503 UNAVAILABLE: The model is overloaded.')
   })
@@ -151,7 +216,10 @@ describe('GeminiStreamTranslator', () => {
   })
 
   test('a final event without its blank line is still read at end()', () => {
-    const text = textStreamEvents().map(geminiFrame).join('').replace(/\r\n\r\n$/, '')
+    const text = textStreamEvents()
+      .map(geminiFrame)
+      .join('')
+      .replace(/\r\n\r\n$/, '')
     expect(run(encoder.encode(text))).toBe(run(textBytes))
   })
 })

@@ -30,14 +30,17 @@ export function Chart({ title, times, series, kind, format, summary }: ChartProp
   const plotW = Math.max(10, width - PAD.left - PAD.right)
   const plotH = HEIGHT - PAD.top - PAD.bottom
   const totals = times.map((_, i) =>
-    kind === 'stacked' ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0) : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
+    kind === 'stacked'
+      ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0)
+      : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
   )
   const top = niceMax(Math.max(0, ...totals))
   const y = (v: number) => PAD.top + plotH - (v / top) * plotH
   const slot = plotW / Math.max(1, n)
   const x = (i: number) => PAD.left + i * slot
   const ticks = n > 1 ? [0, Math.round((n - 1) / 2), n - 1] : [0]
-  if (width >= 420 && n > 8) ticks.splice(1, 1, Math.round((n - 1) / 4), Math.round((n - 1) / 2), Math.round((3 * (n - 1)) / 4))
+  if (width >= 420 && n > 8)
+    ticks.splice(1, 1, Math.round((n - 1) / 4), Math.round((n - 1) / 2), Math.round((3 * (n - 1)) / 4))
 
   return (
     <figure class="chart">
@@ -53,11 +56,21 @@ export function Chart({ title, times, series, kind, format, summary }: ChartProp
             </g>
           ))}
           {ticks.map((i) => (
-            <text key={i} class="axis" x={i === 0 ? x(0) : i === n - 1 ? x(n - 1) + slot : x(i) + slot / 2} y={HEIGHT - 6} text-anchor={i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle'}>
+            <text
+              key={i}
+              class="axis"
+              x={i === 0 ? x(0) : i === n - 1 ? x(n - 1) + slot : x(i) + slot / 2}
+              y={HEIGHT - 6}
+              text-anchor={i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle'}
+            >
               {times[i] !== undefined ? hourMinute(times[i]!) : ''}
             </text>
           ))}
-          {kind === 'stacked' ? <Bars series={series} n={n} x={x} y={y} slot={slot} /> : <Lines series={series} n={n} x={x} y={y} slot={slot} />}
+          {kind === 'stacked' ? (
+            <Bars series={series} n={n} x={x} y={y} slot={slot} />
+          ) : (
+            <Lines series={series} n={n} x={x} y={y} slot={slot} />
+          )}
           {times.map((t, i) => (
             <rect key={t} class="hit" x={x(i)} y={PAD.top} width={slot} height={plotH}>
               <title>{`${clock(t)}: ${series.map((s) => `${s.label} ${s.values[i] === null || s.values[i] === undefined ? '–' : format(s.values[i]!)}`).join(', ')}`}</title>
@@ -92,7 +105,9 @@ export function Chart({ title, times, series, kind, format, summary }: ChartProp
                 <tr key={t}>
                   <th scope="row">{clock(t)}</th>
                   {series.map((s) => (
-                    <td key={s.label}>{s.values[i] === null || s.values[i] === undefined ? '–' : format(s.values[i]!)}</td>
+                    <td key={s.label}>
+                      {s.values[i] === null || s.values[i] === undefined ? '–' : format(s.values[i]!)}
+                    </td>
                   ))}
                 </tr>
               ))}
@@ -122,7 +137,16 @@ function Bars({ series, n, x, y, slot }: DrawProps) {
       if (v <= 0) continue
       const y0 = y(base)
       const y1 = y(base + v)
-      bars.push(<rect key={`${s.label}-${i}`} class={`bar ${s.tone}`} x={x(i) + gap / 2} y={y1} width={Math.max(1, slot - gap)} height={Math.max(1, y0 - y1)} />)
+      bars.push(
+        <rect
+          key={`${s.label}-${i}`}
+          class={`bar ${s.tone}`}
+          x={x(i) + gap / 2}
+          y={y1}
+          width={Math.max(1, slot - gap)}
+          height={Math.max(1, y0 - y1)}
+        />,
+      )
       base += v
     }
   }
@@ -147,7 +171,13 @@ function Lines({ series, n, x, y, slot }: DrawProps) {
         }
         return runs.map((points, k) =>
           points.length === 1 ? (
-            <circle key={`${s.label}-${k}`} class={`dot ${s.tone}`} cx={points[0]!.split(',')[0]} cy={points[0]!.split(',')[1]} r={2.5} />
+            <circle
+              key={`${s.label}-${k}`}
+              class={`dot ${s.tone}`}
+              cx={points[0]!.split(',')[0]}
+              cy={points[0]!.split(',')[1]}
+              r={2.5}
+            />
           ) : (
             <polyline key={`${s.label}-${k}`} class={`line ${s.tone}`} points={points.join(' ')} />
           ),

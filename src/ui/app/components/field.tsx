@@ -22,7 +22,11 @@ export function Field({ label, hint, error, children }: FieldProps) {
   return (
     <div class={error ? 'field invalid' : 'field'}>
       <label for={id}>{label}</label>
-      {children({ id, ...(described ? { 'aria-describedby': described } : {}), ...(error ? { 'aria-invalid': 'true' as const } : {}) })}
+      {children({
+        id,
+        ...(described ? { 'aria-describedby': described } : {}),
+        ...(error ? { 'aria-invalid': 'true' as const } : {}),
+      })}
       {hint ? (
         <p class="hint" id={`${id}-hint`}>
           {hint}

@@ -8,7 +8,14 @@ export function BudgetMeter({ spent, budget }: { spent: number; budget: number }
   const label = `${usd(spent)} of ${usd(budget)} spent (${percent(spent, budget)})`
   return (
     <div class="budget">
-      <div class={`meter ${tone}`} role="meter" aria-valuemin={0} aria-valuemax={budget} aria-valuenow={Math.min(spent, budget)} aria-label={label}>
+      <div
+        class={`meter ${tone}`}
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={budget}
+        aria-valuenow={Math.min(spent, budget)}
+        aria-label={label}
+      >
         <span style={{ width: `${(share * 100).toFixed(1)}%` }} />
       </div>
       <span class="budget-text">

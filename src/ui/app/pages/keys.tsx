@@ -12,7 +12,12 @@ import { TableScroll } from '../components/table'
 import { count, dateTime, fromLocalInput, list, toLocalInput, usd } from '../format'
 import { useApi, useLoad } from '../hooks'
 
-type Open = { kind: 'create' } | { kind: 'edit'; key: KeyView } | { kind: 'revoke'; key: KeyView } | { kind: 'secret'; created: CreatedKey } | null
+type Open =
+  | { kind: 'create' }
+  | { kind: 'edit'; key: KeyView }
+  | { kind: 'revoke'; key: KeyView }
+  | { kind: 'secret'; created: CreatedKey }
+  | null
 
 export function KeysPage() {
   const api = useApi()
@@ -45,7 +50,9 @@ export function KeysPage() {
         </span>
       </div>
       <ErrorNotice error={keys.error ?? budgets.error} />
-      {budgets.data === null ? <Notice>Spend is not tracked: the budget extension is off ([extensions.budget] in the config file).</Notice> : null}
+      {budgets.data === null ? (
+        <Notice>Spend is not tracked: the budget extension is off ([extensions.budget] in the config file).</Notice>
+      ) : null}
       {keys.data ? <KeyTable keys={keys.data.data} budgets={budgets.data ?? undefined} onOpen={setOpen} /> : null}
       {open?.kind === 'create' || open?.kind === 'edit' ? (
         <KeyForm
@@ -81,7 +88,15 @@ export function KeysPage() {
   )
 }
 
-function KeyTable({ keys, budgets, onOpen }: { keys: KeyView[]; budgets: Map<string, BudgetRow> | undefined; onOpen: (open: Open) => void }) {
+function KeyTable({
+  keys,
+  budgets,
+  onOpen,
+}: {
+  keys: KeyView[]
+  budgets: Map<string, BudgetRow> | undefined
+  onOpen: (open: Open) => void
+}) {
   if (keys.length === 0) return <p class="muted">No keys yet: create one.</p>
   return (
     <TableScroll label="Keys">
@@ -113,7 +128,15 @@ function KeyTable({ keys, budgets, onOpen }: { keys: KeyView[]; budgets: Map<str
               </td>
               <td class="models">{key.models.join(', ')}</td>
               <td>{limits(key)}</td>
-              <td>{row ? <BudgetMeter spent={row.spent_usd} budget={row.budget_usd} /> : key.budget !== undefined ? usd(key.budget) : '–'}</td>
+              <td>
+                {row ? (
+                  <BudgetMeter spent={row.spent_usd} budget={row.budget_usd} />
+                ) : key.budget !== undefined ? (
+                  usd(key.budget)
+                ) : (
+                  '–'
+                )}
+              </td>
               <td>{key.expires_at ? dateTime(key.expires_at) : 'never'}</td>
               <td class="actions">
                 {key.source === 'api' ? (
@@ -121,7 +144,12 @@ function KeyTable({ keys, budgets, onOpen }: { keys: KeyView[]; budgets: Map<str
                     <button type="button" aria-label={`Edit ${key.name}`} onClick={() => onOpen({ kind: 'edit', key })}>
                       Edit
                     </button>
-                    <button type="button" class="danger" aria-label={`Revoke ${key.name}`} onClick={() => onOpen({ kind: 'revoke', key })}>
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Revoke ${key.name}`}
+                      onClick={() => onOpen({ kind: 'revoke', key })}
+                    >
                       Revoke
                     </button>
                   </>
@@ -157,11 +185,22 @@ const FIELD_OF_PARAM: Record<string, string> = {
   'rate_limit.tokens_per_minute': 'tpm',
 }
 
-function KeyForm({ editing, onClose, onSaved }: { editing?: KeyView | undefined; onClose: () => void; onSaved: (name: string, created?: CreatedKey) => void }) {
+function KeyForm({
+  editing,
+  onClose,
+  onSaved,
+}: {
+  editing?: KeyView | undefined
+  onClose: () => void
+  onSaved: (name: string, created?: CreatedKey) => void
+}) {
   const api = useApi()
   const [error, setError] = useState<ApiError | undefined>()
   const [busy, setBusy] = useState(false)
-  const fieldError = (field: string) => (error?.param && FIELD_OF_PARAM[error.param.replace(/^models\[\d+\]$/, 'models')] === field ? error.message : undefined)
+  const fieldError = (field: string) =>
+    error?.param && FIELD_OF_PARAM[error.param.replace(/^models\[\d+\]$/, 'models')] === field
+      ? error.message
+      : undefined
 
   const submit = async (event: Event) => {
     event.preventDefault()
@@ -171,7 +210,13 @@ function KeyForm({ editing, onClose, onSaved }: { editing?: KeyView | undefined;
     const models = list(text('models'))
     const rpm = num('rpm')
     const tpm = num('tpm')
-    const rateLimit = rpm === undefined && tpm === undefined ? undefined : { ...(rpm !== undefined ? { requests_per_minute: rpm } : {}), ...(tpm !== undefined ? { tokens_per_minute: tpm } : {}) }
+    const rateLimit =
+      rpm === undefined && tpm === undefined
+        ? undefined
+        : {
+            ...(rpm !== undefined ? { requests_per_minute: rpm } : {}),
+            ...(tpm !== undefined ? { tokens_per_minute: tpm } : {}),
+          }
     const budget = num('budget')
     const maxInflight = num('max_inflight')
     const expires = text('expires')
@@ -190,10 +235,12 @@ function KeyForm({ editing, onClose, onSaved }: { editing?: KeyView | undefined;
       } else {
         const body: Record<string, unknown> = {}
         if (models.join(',') !== editing.models.join(',')) body.models = models.length ? models : ['*']
-        if (JSON.stringify(rateLimit ?? null) !== JSON.stringify(editing.rate_limit ?? null)) body.rate_limit = rateLimit ?? null
+        if (JSON.stringify(rateLimit ?? null) !== JSON.stringify(editing.rate_limit ?? null))
+          body.rate_limit = rateLimit ?? null
         if (budget !== editing.budget) body.budget = budget ?? null
         if (maxInflight !== editing.max_inflight) body.max_inflight = maxInflight ?? null
-        if (expires !== toLocalInput(editing.expires_at)) body.expires_at = expires ? (fromLocalInput(expires) ?? expires) : null
+        if (expires !== toLocalInput(editing.expires_at))
+          body.expires_at = expires ? (fromLocalInput(expires) ?? expires) : null
         await api.send('PATCH', `/v1/admin/keys/${enc(editing.name)}`, body)
         onSaved(editing.name)
       }
@@ -208,33 +255,108 @@ function KeyForm({ editing, onClose, onSaved }: { editing?: KeyView | undefined;
     <Dialog title={editing ? `Edit key ${editing.name}` : 'New key'} onClose={onClose}>
       <form onSubmit={submit}>
         {error && !error.param ? <ErrorNotice error={error} /> : null}
-        {error?.param && !FIELD_OF_PARAM[error.param.replace(/^models\[\d+\]$/, 'models')] ? <ErrorNotice error={error} /> : null}
-        <Field label="Name" hint={editing ? 'A key cannot be renamed.' : 'Letters, digits, ".", "_" or "-"; shows in logs and usage.'} error={fieldError('name')}>
+        {error?.param && !FIELD_OF_PARAM[error.param.replace(/^models\[\d+\]$/, 'models')] ? (
+          <ErrorNotice error={error} />
+        ) : null}
+        <Field
+          label="Name"
+          hint={editing ? 'A key cannot be renamed.' : 'Letters, digits, ".", "_" or "-"; shows in logs and usage.'}
+          error={fieldError('name')}
+        >
           {(p) => (
-            <input {...p} name="name" required pattern="[A-Za-z0-9._\-]{1,64}" maxLength={64} autoComplete="off" readOnly={!!editing} autoFocus={!editing} defaultValue={editing?.name} />
+            <input
+              {...p}
+              name="name"
+              required
+              pattern="[A-Za-z0-9._\-]{1,64}"
+              maxLength={64}
+              autoComplete="off"
+              readOnly={!!editing}
+              autoFocus={!editing}
+              defaultValue={editing?.name}
+            />
           )}
         </Field>
-        <Field label="Models" hint='Comma-separated; "*" (the default) allows every model.' error={fieldError('models')}>
-          {(p) => <input {...p} name="models" autoComplete="off" placeholder="*" autoFocus={!!editing} defaultValue={editing?.models.join(', ')} />}
+        <Field
+          label="Models"
+          hint='Comma-separated; "*" (the default) allows every model.'
+          error={fieldError('models')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="models"
+              autoComplete="off"
+              placeholder="*"
+              autoFocus={!!editing}
+              defaultValue={editing?.models.join(', ')}
+            />
+          )}
         </Field>
         <div class="row">
-          <Field label="Requests per minute" hint="Blank: the rate_limit extension's default." error={fieldError('rpm')}>
-            {(p) => <input {...p} name="rpm" type="number" min={1} step={1} inputMode="numeric" defaultValue={editing?.rate_limit?.requests_per_minute} />}
+          <Field
+            label="Requests per minute"
+            hint="Blank: the rate_limit extension's default."
+            error={fieldError('rpm')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="rpm"
+                type="number"
+                min={1}
+                step={1}
+                inputMode="numeric"
+                defaultValue={editing?.rate_limit?.requests_per_minute}
+              />
+            )}
           </Field>
           <Field label="Tokens per minute" error={fieldError('tpm')}>
-            {(p) => <input {...p} name="tpm" type="number" min={1} step={1} inputMode="numeric" defaultValue={editing?.rate_limit?.tokens_per_minute} />}
+            {(p) => (
+              <input
+                {...p}
+                name="tpm"
+                type="number"
+                min={1}
+                step={1}
+                inputMode="numeric"
+                defaultValue={editing?.rate_limit?.tokens_per_minute}
+              />
+            )}
           </Field>
         </div>
         <div class="row">
           <Field label="Budget (USD)" hint="Blank: the budget extension's default." error={fieldError('budget')}>
-            {(p) => <input {...p} name="budget" type="number" min={0} step="any" inputMode="decimal" defaultValue={editing?.budget} />}
+            {(p) => (
+              <input
+                {...p}
+                name="budget"
+                type="number"
+                min={0}
+                step="any"
+                inputMode="decimal"
+                defaultValue={editing?.budget}
+              />
+            )}
           </Field>
           <Field label="Max in flight" hint="Concurrent requests; blank: no cap." error={fieldError('max_inflight')}>
-            {(p) => <input {...p} name="max_inflight" type="number" min={1} step={1} inputMode="numeric" defaultValue={editing?.max_inflight} />}
+            {(p) => (
+              <input
+                {...p}
+                name="max_inflight"
+                type="number"
+                min={1}
+                step={1}
+                inputMode="numeric"
+                defaultValue={editing?.max_inflight}
+              />
+            )}
           </Field>
         </div>
         <Field label="Expires" hint="Your local time; blank: never." error={fieldError('expires')}>
-          {(p) => <input {...p} name="expires" type="datetime-local" defaultValue={toLocalInput(editing?.expires_at)} />}
+          {(p) => (
+            <input {...p} name="expires" type="datetime-local" defaultValue={toLocalInput(editing?.expires_at)} />
+          )}
         </Field>
         <div class="dialog-actions">
           <button type="button" onClick={onClose}>
@@ -258,7 +380,11 @@ function SecretDialog({ created, onClose }: { created: CreatedKey; onClose: () =
     } catch {
       const input = document.getElementById('new-secret') as HTMLInputElement | null
       input?.select()
-      setCopied(document.execCommand('copy') ? 'Copied to the clipboard.' : 'Copying was refused: select the key and copy it yourself.')
+      setCopied(
+        document.execCommand('copy')
+          ? 'Copied to the clipboard.'
+          : 'Copying was refused: select the key and copy it yourself.',
+      )
     }
   }
   return (
@@ -270,7 +396,12 @@ function SecretDialog({ created, onClose }: { created: CreatedKey; onClose: () =
         <label for="new-secret" class="visually-hidden">
           Secret of {created.name}
         </label>
-        <input id="new-secret" readOnly value={created.key} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
+        <input
+          id="new-secret"
+          readOnly
+          value={created.key}
+          onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
+        />
         <button type="button" class="primary" autoFocus onClick={() => void copy()}>
           Copy
         </button>

@@ -47,7 +47,14 @@ export function LogsPage() {
     event.preventDefault()
     const form = new FormData(event.currentTarget as HTMLFormElement)
     const text = (name: string) => String(form.get(name) ?? '').trim()
-    setFilters({ key: text('key'), model: text('model'), status: text('status'), since: text('since'), until: text('until'), limit: text('limit') || '50' })
+    setFilters({
+      key: text('key'),
+      model: text('model'),
+      status: text('status'),
+      since: text('since'),
+      until: text('until'),
+      limit: text('limit') || '50',
+    })
     setCursors([undefined])
   }
 
@@ -81,8 +88,12 @@ export function LogsPage() {
             </select>
           )}
         </Field>
-        <Field label="From">{(p) => <input {...p} name="since" type="datetime-local" defaultValue={filters.since} />}</Field>
-        <Field label="To">{(p) => <input {...p} name="until" type="datetime-local" defaultValue={filters.until} />}</Field>
+        <Field label="From">
+          {(p) => <input {...p} name="since" type="datetime-local" defaultValue={filters.since} />}
+        </Field>
+        <Field label="To">
+          {(p) => <input {...p} name="until" type="datetime-local" defaultValue={filters.until} />}
+        </Field>
         <Field label="Per page">
           {(p) => (
             <select {...p} name="limit" defaultValue={filters.limit}>
@@ -110,22 +121,36 @@ export function LogsPage() {
         </div>
       </form>
       {auditOff ? (
-        <Notice tone="warn">The audit log is off: add an [extensions.audit] table to the config file and restart the gateway.</Notice>
+        <Notice tone="warn">
+          The audit log is off: add an [extensions.audit] table to the config file and restart the gateway.
+        </Notice>
       ) : (
         <ErrorNotice error={page.error} />
       )}
       {page.data ? (
         <>
           <p class="muted" role="status">
-            {page.loading ? 'Loading…' : `Page ${cursors.length}: ${count(page.data.data.length)} record${page.data.data.length === 1 ? '' : 's'}, newest first.`}
-            {page.data.truncated ? ' The filter scanned as far as one page may: older matches may remain (Older continues).' : ''}
+            {page.loading
+              ? 'Loading…'
+              : `Page ${cursors.length}: ${count(page.data.data.length)} record${page.data.data.length === 1 ? '' : 's'}, newest first.`}
+            {page.data.truncated
+              ? ' The filter scanned as far as one page may: older matches may remain (Older continues).'
+              : ''}
           </p>
-          {page.data.data.length === 0 ? <p>No records match.</p> : <LogTable records={page.data.data} onOpen={setDetail} />}
+          {page.data.data.length === 0 ? (
+            <p>No records match.</p>
+          ) : (
+            <LogTable records={page.data.data} onOpen={setDetail} />
+          )}
           <nav class="pager" aria-label="Pages">
             <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
               Newer
             </button>
-            <button type="button" disabled={!page.data.has_more || page.data.next_until === undefined} onClick={() => setCursors([...cursors, page.data!.next_until])}>
+            <button
+              type="button"
+              disabled={!page.data.has_more || page.data.next_until === undefined}
+              onClick={() => setCursors([...cursors, page.data!.next_until])}
+            >
               Older
             </button>
           </nav>
@@ -199,7 +224,12 @@ function LogTable({ records, onOpen }: { records: AuditRecord[]; onOpen: (r: Aud
 }
 
 function failed(r: AuditRecord): boolean {
-  return (r.status !== null && r.status >= 400) || r.outcome === 'upstream_error' || r.outcome === 'truncated' || r.error !== null
+  return (
+    (r.status !== null && r.status >= 400) ||
+    r.outcome === 'upstream_error' ||
+    r.outcome === 'truncated' ||
+    r.error !== null
+  )
 }
 
 function StatusBadge({ record: r }: { record: AuditRecord }) {

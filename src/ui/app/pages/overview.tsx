@@ -53,12 +53,25 @@ function StatsView({ stats: s }: { stats: Stats }) {
         </h2>
         <div class="cards">
           <Card label="In-flight requests" value={count(s.live.inflight_requests)} />
-          <Card label="Open streams" value={s.live.open_streams === null ? '–' : count(s.live.open_streams)} note={s.live.open_streams === null ? 'metrics are off' : undefined} />
+          <Card
+            label="Open streams"
+            value={s.live.open_streams === null ? '–' : count(s.live.open_streams)}
+            note={s.live.open_streams === null ? 'metrics are off' : undefined}
+          />
           {t ? (
             <>
               <Card label={`Requests, ${span}`} value={count(t.requests)} />
-              <Card label="Errors" value={count(t.errors)} note={`${percent(t.errors, t.requests)} of requests`} tone={t.errors > 0 ? 'err' : undefined} />
-              <Card label="Tokens" value={compact(t.total_tokens)} note={`${compact(t.prompt_tokens)} prompt · ${compact(t.completion_tokens)} completion`} />
+              <Card
+                label="Errors"
+                value={count(t.errors)}
+                note={`${percent(t.errors, t.requests)} of requests`}
+                tone={t.errors > 0 ? 'err' : undefined}
+              />
+              <Card
+                label="Tokens"
+                value={compact(t.total_tokens)}
+                note={`${compact(t.prompt_tokens)} prompt · ${compact(t.completion_tokens)} completion`}
+              />
               <Card label="Spend" value={usd(t.cost_usd)} />
               <Card label="Latency p50" value={ms(t.latency_p50_ms)} />
               <Card label="Latency p99" value={ms(t.latency_p99_ms)} />
@@ -143,7 +156,17 @@ function StatsView({ stats: s }: { stats: Stats }) {
   )
 }
 
-function Card({ label, value, note, tone }: { label: string; value: string; note?: string | undefined; tone?: 'err' | undefined }) {
+function Card({
+  label,
+  value,
+  note,
+  tone,
+}: {
+  label: string
+  value: string
+  note?: string | undefined
+  tone?: 'err' | undefined
+}) {
   return (
     <div class={tone ? `card ${tone}` : 'card'}>
       <div class="card-label">{label}</div>

@@ -21,7 +21,11 @@ const KIND_FIELDS: Record<string, readonly string[]> = {
   bedrock: ['region', 'access_key', 'secret_key', 'session_token'],
 }
 
-type Open = { kind: 'create' } | { kind: 'edit'; provider: ProviderView } | { kind: 'delete'; provider: ProviderView } | null
+type Open =
+  | { kind: 'create' }
+  | { kind: 'edit'; provider: ProviderView }
+  | { kind: 'delete'; provider: ProviderView }
+  | null
 
 export function ProvidersPage() {
   const api = useApi()
@@ -51,14 +55,24 @@ export function ProvidersPage() {
         </span>
       </div>
       <ErrorNotice error={providers.error ?? stats.error} />
-      {stats.data && !stats.data.audit ? <p class="muted">Error rate and latency need the audit extension ([extensions.audit]).</p> : null}
-      {providers.data ? <ProviderTable providers={providers.data.data} recent={stats.data?.audit ? recent : undefined} onOpen={setOpen} /> : null}
+      {stats.data && !stats.data.audit ? (
+        <p class="muted">Error rate and latency need the audit extension ([extensions.audit]).</p>
+      ) : null}
+      {providers.data ? (
+        <ProviderTable
+          providers={providers.data.data}
+          recent={stats.data?.audit ? recent : undefined}
+          onOpen={setOpen}
+        />
+      ) : null}
       {open?.kind === 'create' || open?.kind === 'edit' ? (
         <ProviderForm
           editing={open.kind === 'edit' ? open.provider : undefined}
           onClose={close}
           onSaved={(saved, autofilled) => {
-            setMessage(`Provider ${saved.name} saved${autofilled ? ` with ${count(saved.models.length)} model${saved.models.length === 1 ? '' : 's'} from its upstream` : ''}.`)
+            setMessage(
+              `Provider ${saved.name} saved${autofilled ? ` with ${count(saved.models.length)} model${saved.models.length === 1 ? '' : 's'} from its upstream` : ''}.`,
+            )
             close()
             void refresh()
           }}
@@ -83,7 +97,15 @@ export function ProvidersPage() {
   )
 }
 
-function ProviderTable({ providers, recent, onOpen }: { providers: ProviderView[]; recent: Map<string, StatsRow> | undefined; onOpen: (open: Open) => void }) {
+function ProviderTable({
+  providers,
+  recent,
+  onOpen,
+}: {
+  providers: ProviderView[]
+  recent: Map<string, StatsRow> | undefined
+  onOpen: (open: Open) => void
+}) {
   if (providers.length === 0) return <p class="muted">No providers yet: add one.</p>
   return (
     <TableScroll label="Providers">
@@ -125,15 +147,26 @@ function ProviderTable({ providers, recent, onOpen }: { providers: ProviderView[
                 <Health provider={p} />
               </td>
               <td class="num">{row ? count(row.requests) : recent ? '0' : '–'}</td>
-              <td class={row && row.errors > 0 ? 'num err-text' : 'num'}>{row ? percent(row.errors, row.requests) : '–'}</td>
+              <td class={row && row.errors > 0 ? 'num err-text' : 'num'}>
+                {row ? percent(row.errors, row.requests) : '–'}
+              </td>
               <td class="num">{row ? `${ms(row.latency_p50_ms)} / ${ms(row.latency_p99_ms)}` : '–'}</td>
               <td class="actions">
                 {p.source === 'api' ? (
                   <>
-                    <button type="button" aria-label={`Edit ${p.name}`} onClick={() => onOpen({ kind: 'edit', provider: p })}>
+                    <button
+                      type="button"
+                      aria-label={`Edit ${p.name}`}
+                      onClick={() => onOpen({ kind: 'edit', provider: p })}
+                    >
                       Edit
                     </button>
-                    <button type="button" class="danger" aria-label={`Delete ${p.name}`} onClick={() => onOpen({ kind: 'delete', provider: p })}>
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Delete ${p.name}`}
+                      onClick={() => onOpen({ kind: 'delete', provider: p })}
+                    >
                       Delete
                     </button>
                   </>
@@ -177,18 +210,40 @@ function Health({ provider }: { provider: ProviderView }) {
   )
 }
 
-const TEXT_FIELDS = ['base_url', 'api_key', 'api_version', 'region', 'access_key', 'secret_key', 'session_token'] as const
+const TEXT_FIELDS = [
+  'base_url',
+  'api_key',
+  'api_version',
+  'region',
+  'access_key',
+  'secret_key',
+  'session_token',
+] as const
 const NUMBER_FIELDS = ['weight', 'timeout', 'max_retries'] as const
 
-function ProviderForm({ editing, onClose, onSaved }: { editing?: ProviderView | undefined; onClose: () => void; onSaved: (saved: ProviderView, autofilled: boolean) => void }) {
+function ProviderForm({
+  editing,
+  onClose,
+  onSaved,
+}: {
+  editing?: ProviderView | undefined
+  onClose: () => void
+  onSaved: (saved: ProviderView, autofilled: boolean) => void
+}) {
   const api = useApi()
-  const initialKind = editing ? (KINDS.includes(editing.kind as (typeof KINDS)[number]) ? editing.kind : 'custom') : 'openai'
+  const initialKind = editing
+    ? KINDS.includes(editing.kind as (typeof KINDS)[number])
+      ? editing.kind
+      : 'custom'
+    : 'openai'
   const [kind, setKind] = useState(initialKind)
   const [error, setError] = useState<ApiError | undefined>()
   const [busy, setBusy] = useState(false)
   const fieldError = (field: string) => (error?.param?.replace(/\[\d+\]$/, '') === field ? error.message : undefined)
   const shows = (field: string) =>
-    field === 'api_key' ? kind !== 'echo' && kind !== 'bedrock' : !Object.values(KIND_FIELDS).flat().includes(field) || (KIND_FIELDS[kind] ?? []).includes(field)
+    field === 'api_key'
+      ? kind !== 'echo' && kind !== 'bedrock'
+      : !Object.values(KIND_FIELDS).flat().includes(field) || (KIND_FIELDS[kind] ?? []).includes(field)
 
   const submit = async (event: Event) => {
     event.preventDefault()
@@ -234,12 +289,33 @@ function ProviderForm({ editing, onClose, onSaved }: { editing?: ProviderView | 
       <form onSubmit={submit}>
         {error && !known.includes(error.param?.replace(/\[\d+\]$/, '') ?? '') ? <ErrorNotice error={error} /> : null}
         <div class="row">
-          <Field label="Name" hint={editing ? 'A provider cannot be renamed.' : 'Letters, digits, ".", "_" or "-".'} error={fieldError('name')}>
-            {(p) => <input {...p} name="name" required pattern="[A-Za-z0-9._\-]{1,64}" maxLength={64} autoComplete="off" readOnly={!!editing} autoFocus={!editing} defaultValue={editing?.name} />}
+          <Field
+            label="Name"
+            hint={editing ? 'A provider cannot be renamed.' : 'Letters, digits, ".", "_" or "-".'}
+            error={fieldError('name')}
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="name"
+                required
+                pattern="[A-Za-z0-9._\-]{1,64}"
+                maxLength={64}
+                autoComplete="off"
+                readOnly={!!editing}
+                autoFocus={!editing}
+                defaultValue={editing?.name}
+              />
+            )}
           </Field>
           <Field label="Kind" error={fieldError('kind')}>
             {(p) => (
-              <select {...p} name="kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}>
+              <select
+                {...p}
+                name="kind"
+                value={kind}
+                onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}
+              >
                 {KINDS.map((k) => (
                   <option key={k} value={k}>
                     {k === 'custom' ? 'custom (OpenAI-compatible)' : k}
@@ -251,54 +327,144 @@ function ProviderForm({ editing, onClose, onSaved }: { editing?: ProviderView | 
         </div>
         {kind === 'custom' ? (
           <Field label="Custom kind name" hint="Any name; served as an OpenAI-compatible upstream at its base URL.">
-            {(p) => <input {...p} name="custom_kind" autoComplete="off" defaultValue={editing && !KINDS.includes(editing.kind as (typeof KINDS)[number]) ? editing.kind : 'custom'} />}
+            {(p) => (
+              <input
+                {...p}
+                name="custom_kind"
+                autoComplete="off"
+                defaultValue={
+                  editing && !KINDS.includes(editing.kind as (typeof KINDS)[number]) ? editing.kind : 'custom'
+                }
+              />
+            )}
           </Field>
         ) : null}
-        <Field label="Base URL" hint={kind === 'custom' || kind === 'azure' ? 'Required for this kind.' : "Blank: the kind's default."} error={fieldError('base_url')}>
-          {(p) => <input {...p} name="base_url" type="url" autoComplete="off" placeholder="https://api.example.com/v1" autoFocus={!!editing} defaultValue={value('base_url')} />}
+        <Field
+          label="Base URL"
+          hint={kind === 'custom' || kind === 'azure' ? 'Required for this kind.' : "Blank: the kind's default."}
+          error={fieldError('base_url')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="base_url"
+              type="url"
+              autoComplete="off"
+              placeholder="https://api.example.com/v1"
+              autoFocus={!!editing}
+              defaultValue={value('base_url')}
+            />
+          )}
         </Field>
         {shows('api_key') ? (
-          <Field label="API key" hint={editing ? 'Shown masked; leave it as it is to keep the secret.' : 'Sent to the upstream; ${VAR} reads the environment.'} error={fieldError('api_key')}>
+          <Field
+            label="API key"
+            hint={
+              editing
+                ? 'Shown masked; leave it as it is to keep the secret.'
+                : 'Sent to the upstream; ${VAR} reads the environment.'
+            }
+            error={fieldError('api_key')}
+          >
             {(p) => <input {...p} name="api_key" type="password" autoComplete="off" defaultValue={value('api_key')} />}
           </Field>
         ) : null}
         {shows('api_version') ? (
           <Field label="API version" error={fieldError('api_version')}>
-            {(p) => <input {...p} name="api_version" autoComplete="off" placeholder="2024-10-21" defaultValue={value('api_version')} />}
+            {(p) => (
+              <input
+                {...p}
+                name="api_version"
+                autoComplete="off"
+                placeholder="2024-10-21"
+                defaultValue={value('api_version')}
+              />
+            )}
           </Field>
         ) : null}
         {shows('region') ? (
           <div class="row">
             <Field label="AWS region" error={fieldError('region')}>
-              {(p) => <input {...p} name="region" autoComplete="off" placeholder="us-east-1" defaultValue={value('region')} />}
+              {(p) => (
+                <input {...p} name="region" autoComplete="off" placeholder="us-east-1" defaultValue={value('region')} />
+              )}
             </Field>
             <Field label="Access key id" error={fieldError('access_key')}>
-              {(p) => <input {...p} name="access_key" type="password" autoComplete="off" defaultValue={value('access_key')} />}
+              {(p) => (
+                <input {...p} name="access_key" type="password" autoComplete="off" defaultValue={value('access_key')} />
+              )}
             </Field>
             <Field label="Secret access key" error={fieldError('secret_key')}>
-              {(p) => <input {...p} name="secret_key" type="password" autoComplete="off" defaultValue={value('secret_key')} />}
+              {(p) => (
+                <input {...p} name="secret_key" type="password" autoComplete="off" defaultValue={value('secret_key')} />
+              )}
             </Field>
             <Field label="Session token" error={fieldError('session_token')}>
-              {(p) => <input {...p} name="session_token" type="password" autoComplete="off" defaultValue={value('session_token')} />}
+              {(p) => (
+                <input
+                  {...p}
+                  name="session_token"
+                  type="password"
+                  autoComplete="off"
+                  defaultValue={value('session_token')}
+                />
+              )}
             </Field>
           </div>
         ) : null}
         <Field
           label="Models"
-          hint={editing ? 'Comma-separated.' : "Comma-separated. Leave blank to fill them from the upstream's model list (the gateway asks it before saving)."}
+          hint={
+            editing
+              ? 'Comma-separated.'
+              : "Comma-separated. Leave blank to fill them from the upstream's model list (the gateway asks it before saving)."
+          }
           error={fieldError('models')}
         >
-          {(p) => <textarea {...p} name="models" rows={2} autoComplete="off" defaultValue={editing?.models.join(', ')} />}
+          {(p) => (
+            <textarea {...p} name="models" rows={2} autoComplete="off" defaultValue={editing?.models.join(', ')} />
+          )}
         </Field>
         <div class="row">
           <Field label="Weight" hint="Share among deployments of a model." error={fieldError('weight')}>
-            {(p) => <input {...p} name="weight" type="number" min={0} step="any" placeholder="1" defaultValue={value('weight')} />}
+            {(p) => (
+              <input
+                {...p}
+                name="weight"
+                type="number"
+                min={0}
+                step="any"
+                placeholder="1"
+                defaultValue={value('weight')}
+              />
+            )}
           </Field>
           <Field label="Timeout (s)" error={fieldError('timeout')}>
-            {(p) => <input {...p} name="timeout" type="number" min={0} step="any" placeholder="30" defaultValue={value('timeout')} />}
+            {(p) => (
+              <input
+                {...p}
+                name="timeout"
+                type="number"
+                min={0}
+                step="any"
+                placeholder="30"
+                defaultValue={value('timeout')}
+              />
+            )}
           </Field>
           <Field label="Max retries" error={fieldError('max_retries')}>
-            {(p) => <input {...p} name="max_retries" type="number" min={0} max={10} step={1} placeholder="2" defaultValue={value('max_retries')} />}
+            {(p) => (
+              <input
+                {...p}
+                name="max_retries"
+                type="number"
+                min={0}
+                max={10}
+                step={1}
+                placeholder="2"
+                defaultValue={value('max_retries')}
+              />
+            )}
           </Field>
         </div>
         <div class="dialog-actions">
