@@ -70,7 +70,9 @@ function pushFlags(lines: string[], flags: readonly FlagSpec[]): void {
     (f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.placeholder ?? 'VALUE'}` : ''}`,
   )
   const width = Math.max(30, ...heads.map((h) => h.length + 2))
-  flags.forEach((f, i) => lines.push(heads[i]!.padEnd(width) + f.description))
+  flags.forEach((f, i) => {
+    lines.push(heads[i]!.padEnd(width) + f.description)
+  })
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -194,6 +194,7 @@ models = ${JSON.stringify(models)}
 // --- internal ---
 
 /** SGR colour codes, which some services (the peer) put around their ready line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every SGR sequence
 const ANSI = /\x1b\[[0-9;]*m/g
 
 async function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {

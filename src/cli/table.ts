@@ -31,7 +31,7 @@ export function formatFields(fields: readonly (readonly [string, string | undefi
 
 /** A list for one cell: all of it up to `max` items, then `a, b, c +N more`. */
 export function formatList(items: readonly string[] | undefined, max = 3): string {
-  if (!items || !items.length) return NONE
+  if (!items?.length) return NONE
   if (items.length <= max) return items.join(', ')
   return `${items.slice(0, max).join(', ')} +${items.length - max} more`
 }

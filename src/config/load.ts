@@ -420,7 +420,7 @@ function findLine(text: string, field: string): number | undefined {
       const header = prefix.slice(0, -1).join('.')
       let seen = -1
       const at = lines.findIndex(
-        (l) => new RegExp(`^\\s*\\[\\[\\s*${escape(header)}\\s*\\]\\]`).test(l) && ++seen === index,
+        (l) => new RegExp(`^\\s*\\[\\[\\s*${escapeRegExp(header)}\\s*\\]\\]`).test(l) && ++seen === index,
       )
       if (at >= 0) {
         start = at
@@ -428,7 +428,9 @@ function findLine(text: string, field: string): number | undefined {
         break
       }
     } else {
-      const header = prefix.map((p) => `(?:"${escape(p)}"|'${escape(p)}'|${escape(p)})`).join('\\s*\\.\\s*')
+      const header = prefix
+        .map((p) => `(?:"${escapeRegExp(p)}"|'${escapeRegExp(p)}'|${escapeRegExp(p)})`)
+        .join('\\s*\\.\\s*')
       const at = lines.findIndex((l) => new RegExp(`^\\s*\\[\\s*${header}\\s*\\]`).test(l))
       if (at >= 0) {
         start = at
@@ -443,12 +445,12 @@ function findLine(text: string, field: string): number | undefined {
   for (let i = start + (tablePath.length ? 1 : 0); i < lines.length; i++) {
     if (tablePath.length && i > start && /^\s*\[/.test(lines[i]!)) break
     if (!tablePath.length && /^\s*\[/.test(lines[i]!)) break
-    if (new RegExp(`^\\s*(?:"${escape(key)}"|${escape(key)})\\s*[.=]`).test(lines[i]!)) return i + 1
+    if (new RegExp(`^\\s*(?:"${escapeRegExp(key)}"|${escapeRegExp(key)})\\s*[.=]`).test(lines[i]!)) return i + 1
   }
   return tablePath.length ? start + 1 : undefined
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 

@@ -69,7 +69,9 @@ function translate(body: Json, options: MessagesToChatOptions): Json {
     const system = systemText(body.system)
     if (system !== '') messages.push({ role: 'system', content: system })
   }
-  body.messages.forEach((message, i) => messages.push(...translateMessage(message, `messages.${i}`)))
+  body.messages.forEach((message, i) => {
+    messages.push(...translateMessage(message, `messages.${i}`))
+  })
 
   const chat: Json = { model: options.model ?? body.model, messages }
   chat[options.maxTokensField ?? 'max_tokens'] = maxTokens
@@ -137,34 +139,34 @@ function translateMessage(value: unknown, param: string): ChatMessage[] {
 function userMessages(blocks: unknown[], param: string): ChatMessage[] {
   const toolMessages: ChatMessage[] = []
   const parts: Json[] = []
-  blocks.forEach((value, i) => {
+  for (const [i, value] of blocks.entries()) {
     const at = `${param}.${i}`
     const block = expectObject(value, at)
     switch (block.type) {
       case 'text':
         parts.push({ type: 'text', text: expectString(block.text, `${at}.text`) })
-        return
+        continue
       case 'image':
         parts.push(imagePart(block, at))
-        return
+        continue
       case 'document':
         parts.push(documentPart(block, at))
-        return
+        continue
       case 'tool_result': {
         const result = toolResult(block, at)
         toolMessages.push(result.message)
         parts.push(...result.images)
-        return
+        continue
       }
       case 'thinking':
       case 'redacted_thinking':
-        return
+        continue
       case 'tool_use':
         return fail(`${at}.type`, 'tool_use blocks belong in assistant messages')
       default:
         return unsupportedBlock(block.type, at)
     }
-  })
+  }
   if (parts.length === 0) return toolMessages.length > 0 ? toolMessages : [{ role: 'user', content: '' }]
   const only = parts[0]
   const content = parts.length === 1 && only?.type === 'text' ? only.text : parts
@@ -175,23 +177,23 @@ function userMessages(blocks: unknown[], param: string): ChatMessage[] {
 function assistantMessage(blocks: unknown[], param: string): ChatMessage {
   const texts: string[] = []
   const toolCalls: Json[] = []
-  blocks.forEach((value, i) => {
+  for (const [i, value] of blocks.entries()) {
     const at = `${param}.${i}`
     const block = expectObject(value, at)
     switch (block.type) {
       case 'text':
         texts.push(expectString(block.text, `${at}.text`))
-        return
+        continue
       case 'tool_use': {
         const id = expectString(block.id, `${at}.id`)
         const name = expectString(block.name, `${at}.name`)
         const input = block.input === undefined ? {} : expectObject(block.input, `${at}.input`)
         toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(input) } })
-        return
+        continue
       }
       case 'thinking':
       case 'redacted_thinking':
-        return
+        continue
       case 'tool_result':
       case 'image':
       case 'document':
@@ -199,7 +201,7 @@ function assistantMessage(blocks: unknown[], param: string): ChatMessage {
       default:
         return unsupportedBlock(block.type, at)
     }
-  })
+  }
   const text = texts.join('\n\n')
   if (toolCalls.length === 0) return { role: 'assistant', content: text }
   return { role: 'assistant', content: text === '' ? null : text, tool_calls: toolCalls }

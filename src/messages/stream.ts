@@ -78,7 +78,10 @@ export class ChatToMessagesStream implements StreamTranslator {
   }
 
   private event(event: SseEvent): void {
-    if (event.data === '[DONE]') return this.complete()
+    if (event.data === '[DONE]') {
+      this.complete()
+      return
+    }
     let json: unknown
     try {
       json = JSON.parse(event.data)

@@ -32,7 +32,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const first = options.first
-      if (first && first.byteLength) {
+      if (first?.byteLength) {
         tap?.(first)
         controller.enqueue(first)
       }
@@ -60,7 +60,7 @@ export function relayRaw(options: RawRelayOptions): ReadableStream<Uint8Array> {
           return
         }
         const chunk = result.value
-        if (chunk && chunk.byteLength) {
+        if (chunk?.byteLength) {
           tap?.(chunk)
           controller.enqueue(chunk)
           return

@@ -97,7 +97,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   }
   return new ReadableStream<Uint8Array>({
     async start(controller) {
-      if (first && first.byteLength) forward(controller, first)
+      if (first?.byteLength) forward(controller, first)
       first = undefined
       if (final) await finish(controller)
     },
@@ -120,12 +120,12 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
         idle?.received()
         if (ended) return
         if (result.done) break
-        if (result.value && result.value.byteLength && forward(controller, result.value)) {
+        if (result.value?.byteLength && forward(controller, result.value)) {
           if (final) await finish(controller)
           return
         }
       }
-      if (pending && pending.byteLength && !isBlank(pending))
+      if (pending?.byteLength && !isBlank(pending))
         return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
       if (!sawDone)
         return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)

@@ -283,5 +283,5 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
 
 /** The smallest string greater than every string starting with `prefix` (for a range scan). */
 function upperBound(prefix: string): string {
-  return prefix + '\u{10FFFF}'
+  return `${prefix}\u{10FFFF}`
 }

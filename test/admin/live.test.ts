@@ -14,7 +14,7 @@ import { ConfigError } from '../../src/config/errors'
 import type { ProviderConfig } from '../../src/config/schema'
 import { digest } from '../../src/server/auth'
 import { prefixed, type Store } from '../../src/storage/store'
-import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
+import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll, openSharedRedis, REDIS_URL } from '../support/stores'
 

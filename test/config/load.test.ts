@@ -30,7 +30,7 @@ describe('parseConfig: broken configs', () => {
     ['unknown top-level field', 'lisen = "127.0.0.1:1"', 'lisen', 1, "unknown field 'lisen'", "did you mean 'listen'?"],
     [
       'unknown provider field',
-      ECHO + 'modles = ["x"]',
+      `${ECHO}modles = ["x"]`,
       'providers.e.modles',
       3,
       "unknown field 'modles'",
@@ -38,7 +38,7 @@ describe('parseConfig: broken configs', () => {
     ],
     [
       'unknown field far from any',
-      ECHO + 'zzzzzzzz = 1',
+      `${ECHO}zzzzzzzz = 1`,
       'providers.e.zzzzzzzz',
       3,
       "unknown field 'zzzzzzzz'",
@@ -80,7 +80,7 @@ describe('parseConfig: broken configs', () => {
     ['string for a boolean', 'openapi = "yes"', 'openapi', 1, 'expected true or false, got "yes"', 'true or false'],
     [
       'string for a list',
-      ECHO + 'models = "echo"',
+      `${ECHO}models = "echo"`,
       'providers.e.models',
       3,
       'expected a list, got "echo"',
@@ -91,9 +91,9 @@ describe('parseConfig: broken configs', () => {
     ['missing kind', '[providers.x]\nmodels = ["m"]', 'providers.x.kind', 1, 'is required', 'add kind ='],
     ['key without a name', '[[keys]]\nkey = "sk-aaaaaaaa"', 'keys[0].name', 1, 'is required', 'add name ='],
     // --- ranges ---
-    ['zero weight', ECHO + 'weight = 0', 'providers.e.weight', 3, 'greater than 0', 'above 0'],
-    ['too many retries', ECHO + 'max_retries = 11', 'providers.e.max_retries', 3, 'less or equal to 10', '10 or less'],
-    ['negative timeout', ECHO + 'timeout = -1', 'providers.e.timeout', 3, 'got -1', '0 or more'],
+    ['zero weight', `${ECHO}weight = 0`, 'providers.e.weight', 3, 'greater than 0', 'above 0'],
+    ['too many retries', `${ECHO}max_retries = 11`, 'providers.e.max_retries', 3, 'less or equal to 10', '10 or less'],
+    ['negative timeout', `${ECHO}timeout = -1`, 'providers.e.timeout', 3, 'got -1', '0 or more'],
     ['tiny max_body_size', 'max_body_size = 10', 'max_body_size', 1, 'got 10', '1024 or more'],
     [
       'short admin_token',

@@ -388,7 +388,13 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
 
   test('entries are written with the configured TTL', async () => {
     const ttls: (number | undefined)[] = []
-    const spy: Store = { ...store, set: (key, value, ttlMs) => (ttls.push(ttlMs), store.set(key, value, ttlMs)) }
+    const spy: Store = {
+      ...store,
+      set: (key, value, ttlMs) => {
+        ttls.push(ttlMs)
+        return store.set(key, value, ttlMs)
+      },
+    }
     const writes: Promise<unknown>[] = []
     const ext = cacheExtension({
       options: { ttl_seconds: 42 },

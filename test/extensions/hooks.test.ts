@@ -29,7 +29,7 @@ function recorder(name: string, seen: Seen[], overrides: Partial<Extension> = {}
 const KEY = 'sk-hooks-test-0123456789abcdefgh'
 let mock: MockUpstream
 let gw: TestGateway
-let seen: Seen[] = []
+const seen: Seen[] = []
 const refuse = { on: false }
 
 beforeAll(async () => {

@@ -121,7 +121,7 @@ describe('StreamUsage', () => {
 
   test('the usage-only chunk is read, and removed when stripping', () => {
     const watch = new StreamUsage(true)
-    expect(dec(watch.observe(enc(content + usageChunk + 'data: [DONE]\n\n')))).toBe(`${content}data: [DONE]\n\n`)
+    expect(dec(watch.observe(enc(`${content + usageChunk}data: [DONE]\n\n`)))).toBe(`${content}data: [DONE]\n\n`)
     expect(watch.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 })
   })
 

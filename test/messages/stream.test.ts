@@ -278,7 +278,7 @@ describe('ChatToMessagesStream', () => {
       { type: 'text', text: 'b' },
     ])
     // finish_reason "stop" with tool calls is reported as tool_use.
-    expect((events.at(-2)?.data.delta as Json).stop_reason).toBe('tool_use')
+    expect((events.at(-2)!.data.delta as Json).stop_reason).toBe('tool_use')
   })
 
   const endings: [string, string, Json, Json][] = [

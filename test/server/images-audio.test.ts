@@ -17,7 +17,6 @@ import {
 
 const KEY = 'sk-test-media-0123456789abcdef'
 const NARROW = 'sk-test-media-narrow-0123456789'
-const AUTH = { authorization: `Bearer ${KEY}` }
 const encoder = new TextEncoder()
 
 /** Every byte value, several times over: a file no text handling survives unchanged. */

@@ -167,7 +167,7 @@ describe('relaySse', () => {
 
   test.each([
     ['closed between events', EVENTS[0]! + EVENTS[1]!, 'before [DONE]'],
-    ['closed inside an event', EVENTS[0]! + 'data: {"cho', 'in the middle of an event'],
+    ['closed inside an event', `${EVENTS[0]!}data: {"cho`, 'in the middle of an event'],
     ['closed with nothing sent', '', 'before [DONE]'],
   ])('a stream %s without [DONE] ends with an error frame', async (_name, sent, detail) => {
     const { stream, outcomes } = relay([encoder.encode(sent)])

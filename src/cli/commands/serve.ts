@@ -6,7 +6,7 @@ import { loadConfigFile } from '../../config/load'
 import { parseListen } from '../../config/semantics'
 import type { Logger } from '../../log'
 import { createContext } from '../../server/context'
-import { startServer } from '../../server/listen'
+import { type RunningServer, startServer } from '../../server/listen'
 import { openStorage } from '../../storage'
 import type { FlagSpec } from '../args'
 import { writeStarter } from './init'
@@ -57,7 +57,7 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
       'check the storage backend',
     )
   }
-  let server
+  let server: RunningServer
   try {
     server = startServer(ctx, listen)
   } catch (err) {

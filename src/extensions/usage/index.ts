@@ -45,14 +45,14 @@ export const usageExtension: ExtensionFactory<UsageOptions> = (deps) => {
   /** Adds one answer to its key's and model's counters (only the fields that change). */
   const account = (ctx: RequestContext, usage: Usage | undefined) => {
     const row = rowKey(ctx.key, ctx.model)
-    deps.defer(store.increment(row + 'requests', 1))
+    deps.defer(store.increment(`${row}requests`, 1))
     if (!usage) return
     const prompt = tokens(usage.prompt_tokens)
     const completion = tokens(usage.completion_tokens)
     const cacheRead = tokens(usage.cache_read_tokens)
-    if (prompt) deps.defer(store.increment(row + 'prompt_tokens', prompt))
-    if (completion) deps.defer(store.increment(row + 'completion_tokens', completion))
-    if (cacheRead) deps.defer(store.increment(row + 'cache_read_tokens', cacheRead))
+    if (prompt) deps.defer(store.increment(`${row}prompt_tokens`, prompt))
+    if (completion) deps.defer(store.increment(`${row}completion_tokens`, completion))
+    if (cacheRead) deps.defer(store.increment(`${row}cache_read_tokens`, cacheRead))
   }
   const extension: Extension = {
     name: 'usage',

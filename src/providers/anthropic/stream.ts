@@ -8,7 +8,7 @@ import { DONE_FRAME, dataFrame, type SseEvent, SseParser } from '../../wire/sse'
 import type { StreamTranslator } from '../../wire/translate-stream'
 import { describeStreamError } from './errors'
 import { type FinishReason, finishReason, toChatUsage } from './response'
-import type { Usage } from './types'
+import type { StreamBlock, StreamEventData, Usage } from './types'
 
 export interface ChatStreamOptions {
   /** stream_options.include_usage: add a usage chunk (choices: []) before [DONE]. */
@@ -74,9 +74,9 @@ export class AnthropicChatStream implements StreamTranslator {
   }
 
   private translate(event: SseEvent): string {
-    let data: any
+    let data: StreamEventData | null
     try {
-      data = JSON.parse(event.data)
+      data = JSON.parse(event.data) as StreamEventData | null
     } catch {
       throw new Error(`the upstream sent an event that is not JSON: ${event.data.slice(0, 200)}`)
     }
@@ -113,7 +113,7 @@ export class AnthropicChatStream implements StreamTranslator {
     return this.frame({ role: 'assistant', content: '' })
   }
 
-  private blockStart(index: unknown, block: Record<string, any>): string {
+  private blockStart(index: unknown, block: StreamBlock): string {
     switch (block.type) {
       case 'text':
         return block.text ? this.frame({ content: block.text }) : ''
@@ -135,7 +135,7 @@ export class AnthropicChatStream implements StreamTranslator {
     }
   }
 
-  private blockDelta(index: unknown, delta: Record<string, any>): string {
+  private blockDelta(index: unknown, delta: StreamBlock): string {
     switch (delta.type) {
       case 'text_delta':
         return delta.text ? this.frame({ content: delta.text }) : ''

@@ -104,3 +104,25 @@ export interface ErrorBody {
   type: 'error'
   error: { type: string; message: string }
 }
+
+// --- stream ---
+
+/** A streamed event's data as the stream translator reads it: any field may be missing or odd. */
+export interface StreamEventData {
+  type?: string
+  index?: unknown
+  message?: { id?: unknown; model?: unknown; usage?: unknown }
+  content_block?: StreamBlock
+  delta?: StreamBlock & { stop_reason?: unknown }
+  usage?: unknown
+}
+
+/** A content block start or delta inside a stream (text, thinking, tool_use, input_json_delta, …). */
+export interface StreamBlock {
+  type?: string
+  text?: string
+  thinking?: string
+  id?: string
+  name?: string
+  partial_json?: string
+}

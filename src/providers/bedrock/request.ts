@@ -146,7 +146,7 @@ function textParts(content: unknown, param: string): ConverseTextBlock[] {
   if (!Array.isArray(content)) throw new InputError(param, `${param} must be a string or an array of text parts.`)
   return content.map((part, j) => {
     const p = part as { type?: unknown; text?: unknown } | null
-    if (!p || p.type !== 'text' || typeof p.text !== 'string')
+    if (p?.type !== 'text' || typeof p.text !== 'string')
       throw new InputError(`${param}[${j}]`, `${param}[${j}] must be a text part {"type":"text","text":"..."}.`)
     return { text: p.text }
   })

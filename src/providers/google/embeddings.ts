@@ -63,6 +63,8 @@ export function fromGeminiEmbedResponse(body: GeminiEmbedResponse, model: string
 function toBase64(values: number[]): string {
   const bytes = new Uint8Array(values.length * 4)
   const view = new DataView(bytes.buffer)
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true))
+  values.forEach((v, i) => {
+    view.setFloat32(i * 4, v, true)
+  })
   return Buffer.from(bytes).toString('base64')
 }

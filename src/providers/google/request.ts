@@ -29,7 +29,7 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
     else contents.push({ role, parts })
   }
 
-  messages.forEach((message, i) => {
+  for (const [i, message] of messages.entries()) {
     const at = `messages[${i}]`
     if (!isObject(message)) throw badRequest(`'${at}' must be an object.`, at)
     switch (message.role) {
@@ -37,12 +37,14 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
       case 'developer': {
         const text = textOf(message.content, `${at}.content`)
         if (text) system.push({ text })
-        return
+        continue
       }
       case 'user':
-        return push('user', userParts(message.content, `${at}.content`))
+        push('user', userParts(message.content, `${at}.content`))
+        continue
       case 'assistant':
-        return push('model', assistantParts(message, at, callNames))
+        push('model', assistantParts(message, at, callNames))
+        continue
       case 'tool':
       case 'function': {
         const name =
@@ -55,9 +57,8 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
           const field = message.role === 'function' ? `${at}.name` : `${at}.tool_call_id`
           throw badRequest(`'${field}' does not match any tool call of an earlier assistant message.`, field)
         }
-        return push('user', [
-          { functionResponse: { name, response: toolResponse(textOf(message.content, `${at}.content`)) } },
-        ])
+        push('user', [{ functionResponse: { name, response: toolResponse(textOf(message.content, `${at}.content`)) } }])
+        continue
       }
       default:
         throw badRequest(
@@ -65,7 +66,7 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
           `${at}.role`,
         )
     }
-  })
+  }
   if (contents.length === 0)
     throw badRequest("'messages' must contain at least one user or assistant message.", 'messages')
 

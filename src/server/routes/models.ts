@@ -1,7 +1,7 @@
 // GET /v1/models: the models and aliases the caller's key may use, in OpenAI's list shape.
 // https://platform.openai.com/docs/api-reference/models/list
 import type { Elysia } from 'elysia'
-import { allows } from '../auth'
+import { allows, type Principal } from '../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../errors'
 
@@ -10,7 +10,7 @@ const STARTED = Math.floor(Date.now() / 1000)
 export function modelsRoutes(ctx: AppContext) {
   return (app: Elysia) =>
     app.get('/v1/models', ({ request }) => {
-      let principal
+      let principal: Principal
       try {
         principal = ctx.auth.authenticate(request)
       } catch (err) {

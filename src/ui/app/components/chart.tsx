@@ -88,6 +88,7 @@ export function Chart({ title, times, series, kind, format, summary }: ChartProp
       </ul>
       <details class="chart-data">
         <summary>Show data</summary>
+        {/* biome-ignore lint/a11y/useSemanticElements lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable and named to scroll by keyboard (axe scrollable-region-focusable) */}
         <div class="table-scroll" role="region" aria-label={`${title} data`} tabIndex={0}>
           <table>
             <thead>

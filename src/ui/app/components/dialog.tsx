@@ -74,6 +74,7 @@ export function ConfirmDelete({ title, children, path, action, onClose, onDone }
       <p>{children}</p>
       <ErrorNotice error={error} />
       <div class="dialog-actions">
+        {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA alertdialog pattern) */}
         <button type="button" autoFocus onClick={onClose}>
           Cancel
         </button>

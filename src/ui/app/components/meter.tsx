@@ -8,6 +8,7 @@ export function BudgetMeter({ spent, budget }: { spent: number; budget: number }
   const label = `${usd(spent)} of ${usd(budget)} spent (${percent(spent, budget)})`
   return (
     <div class="budget">
+      {/* biome-ignore lint/a11y/useSemanticElements: a styled bar with role meter; <meter> cannot be styled across browsers */}
       <div
         class={`meter ${tone}`}
         role="meter"

@@ -402,6 +402,7 @@ function SecretDialog({ created, onClose }: { created: CreatedKey; onClose: () =
           value={created.key}
           onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
         />
+        {/* biome-ignore lint/a11y/noAutofocus: the dialog shows a secret once; focus goes to its Copy button (WAI-ARIA dialog pattern) */}
         <button type="button" class="primary" autoFocus onClick={() => void copy()}>
           Copy
         </button>

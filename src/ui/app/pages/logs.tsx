@@ -199,7 +199,14 @@ function LogTable({ records, onOpen }: { records: AuditRecord[]; onOpen: (r: Aud
         {records.map((r) => (
           <tr key={r.request_id + r.time} class="clickable" onClick={() => onOpen(r)}>
             <td>
-              <button type="button" class="link" onClick={(e) => (e.stopPropagation(), onOpen(r))}>
+              <button
+                type="button"
+                class="link"
+                onClick={(e) => {
+                  e.stopPropagation()
+                  onOpen(r)
+                }}
+              >
                 {clock(r.time, true)}
                 <span class="visually-hidden">, details</span>
               </button>

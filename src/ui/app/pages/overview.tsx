@@ -21,6 +21,7 @@ export function OverviewPage() {
   return (
     <>
       <div class="toolbar">
+        {/* biome-ignore lint/a11y/useSemanticElements: a toggle-button group, not a form fieldset */}
         <div class="segmented" role="group" aria-label="Time window">
           {(['1h', '24h'] as const).map((w) => (
             <button key={w} type="button" aria-pressed={range === w} onClick={() => setRange(w)}>
