@@ -10,7 +10,7 @@ import { providersCommands } from './cli/commands/providers'
 import { runServe, serveFlags } from './cli/commands/serve'
 import { raiseFetchLimit } from './cli/fetch-limit'
 import { CliError, UsageError } from './config/errors'
-import { createLogger, levelFrom } from './log'
+import { createLogger, levelFrom } from './core/log'
 
 /** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
 const GROUPS: Record<string, Record<string, AdminCommand>> = { keys: keysCommands, providers: providersCommands }

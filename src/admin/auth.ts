@@ -3,9 +3,9 @@
 // authenticator (src/server/auth.ts). The admin API exists only when admin_token is configured:
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
-import { isAdmin, presentedKey } from '../server/auth'
+import { isAdmin, presentedKey } from '../auth/authenticator'
 import type { AppContext } from '../server/context'
-import { GatewayError } from '../server/errors'
+import { GatewayError } from '../core/errors'
 
 /** Throws the admin API's 404 (not enabled) or 401 (not the admin token); returns for the admin token. */
 export function requireAdmin(ctx: AppContext, request: Request): void {

@@ -5,7 +5,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors'
-import { badRequest } from '../server/errors'
+import { badRequest } from '../core/errors'
 import { DATE_TIME_PATTERN, NAME_PATTERN } from './schemas'
 
 const compiled = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>()

@@ -6,9 +6,9 @@
 import { ConfigError } from '../config/errors'
 import { loadConfigFile, validateProvider } from '../config/load'
 import type { Config } from '../config/schema'
-import type { Logger } from '../log'
+import type { Logger } from '../core/log'
 import { buildRegistry } from '../routing/registry'
-import { createAuthenticator } from '../server/auth'
+import { createAuthenticator } from '../auth/authenticator'
 import type { AdminStore, KeyRecord, ProviderRecord } from './store'
 import { CHANGES_CHANNEL } from './store'
 

@@ -2,12 +2,12 @@
 // API (in the admin store). A create without `models` asks the upstream for its list first; nothing is
 // stored unless that works. Every change is stored, then swapped in by ctx.live.changed(). Secrets
 // never leave in an answer (mask.ts).
-import type { HealthSnapshot } from '../routing/health'
+import type { HealthSnapshot } from '../routing/breaker'
 import { validateProvider } from '../config/load'
 import type { ProviderConfig } from '../config/schema'
 import { discoverModels, normalizeProvider } from '../providers'
 import type { AppContext } from '../server/context'
-import { badRequest, GatewayError } from '../server/errors'
+import { badRequest, GatewayError } from '../core/errors'
 import { maskSecret, scrubSecrets } from './mask'
 import { NAME_PATTERN } from './schemas'
 import type { ProviderRecord } from './store'

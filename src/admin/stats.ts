@@ -6,7 +6,7 @@
 // It does not read usage or budget counters (GET /v1/usage, GET /v1/budget answer those).
 import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
 import type { AppContext } from '../server/context'
-import { badRequest } from '../server/errors'
+import { badRequest } from '../core/errors'
 import type { LogRecord } from '../storage/store'
 import type { Stats, StatsBucket, StatsCounts, StatsRow } from './schemas'
 

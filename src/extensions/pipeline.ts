@@ -2,9 +2,9 @@
 // onCacheLookup) are awaited; the others run without holding the response: their storage writes go
 // through `defer`, and `flush` waits for them on shutdown. A failing hook is logged, never the
 // client's problem, except a GatewayError thrown by onRequest, which refuses the request.
-import type { Logger } from '../log'
-import { GatewayError, storageUnavailable } from '../server/errors'
-import type { RelayOutcome } from '../server/sse'
+import type { Logger } from '../core/log'
+import { GatewayError, storageUnavailable } from '../core/errors'
+import type { RelayOutcome } from '../relay/sse-relay'
 import type { Extension, ExtensionRoute, RequestContext } from './types'
 
 export interface Pipeline {

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema'
 import { CACHE_HEADER } from '../extensions/cache'
 import { costMicros, microsToUsd, pricingOf } from '../extensions/pricing'
 import type { Extension, RequestContext } from '../extensions/types'
-import type { MetricSet, RequestSeries } from './registry'
+import type { MetricSet, RequestSeries } from './metric-set'
 import { extensionRefusal } from './refusals'
 
 /** The provider label when dispatch failed without naming one (timeout, unreachable, client gone). */

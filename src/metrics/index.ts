@@ -5,13 +5,13 @@ import type { Config } from '../config/schema'
 import type { Extension } from '../extensions/types'
 import type { DispatchObserver } from '../routing/dispatch'
 import type { Registry as ModelRegistry } from '../routing/registry'
-import type { GatewayError } from '../server/errors'
+import type { GatewayError } from '../core/errors'
 import { metricsExtension } from './extension'
 import { dispatchObserver } from './observer'
 import { earlyRefusal } from './refusals'
-import { createMetricSet } from './registry'
+import { createMetricSet } from './metric-set'
 
-export { metricsRoutes } from './route'
+export { metricsRoutes } from '../server/routes/metrics'
 
 export interface Metrics {
   /** The text exposition for GET /metrics (format 0.0.4): process metrics, then the gateway's own. */

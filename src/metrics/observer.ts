@@ -2,9 +2,9 @@
 // calls it synchronously between attempts (src/routing/dispatch.ts).
 import type { Answer, DispatchObserver } from '../routing/dispatch'
 import { ClientClosedError } from '../routing/dispatch'
-import { UpstreamHttpError } from '../routing/upstream-error'
-import type { GatewayError } from '../server/errors'
-import type { MetricSet } from './registry'
+import { UpstreamHttpError } from '../core/upstream-error'
+import type { GatewayError } from '../core/errors'
+import type { MetricSet } from './metric-set'
 
 export function dispatchObserver(m: MetricSet): DispatchObserver {
   return {

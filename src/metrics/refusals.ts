@@ -1,6 +1,6 @@
 // Why the gateway refused a model request itself (crabllm_rejections_total{reason}): a small fixed set
 // of reasons, derived from the GatewayError, so the label stays bounded.
-import type { GatewayError } from '../server/errors'
+import type { GatewayError } from '../core/errors'
 
 /** The refusals extensions make in onRequest, by error code. */
 const BY_CODE: Readonly<Record<string, string>> = {

@@ -7,7 +7,7 @@ import { bedrockKind } from './bedrock'
 import { echoKind } from './echo'
 import { googleKind } from './google'
 import { customKind, ollamaKind, openaiKind } from './openai'
-import { badRequest, GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
+import { badRequest, GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
 export type { Endpoint, MediaEndpoint, Provider, ProviderConfigIssue, UpstreamCall } from './provider'

@@ -1,7 +1,7 @@
 // Model discovery's HTTP step, shared by the kinds that can list their models: one GET answering the
 // listing as a JSON object, or throwing a GatewayError with the upstream's status and message (put in
 // OpenAI's shape by the kind's own error reader). Network failures reject as fetch does.
-import { type ErrorBody, GatewayError } from '../server/errors'
+import { type ErrorBody, GatewayError } from '../core/errors'
 
 /** Pages followed at most in a paged listing (anthropic, google): a bound no real listing reaches. */
 export const MAX_MODEL_PAGES = 20

@@ -2,10 +2,10 @@
 // A non-transient answer (an upstream 4xx) goes back at once. For streams, this module only gets as
 // far as the first chunk: after that the stream is committed and relayed by server/sse.ts.
 import type { UpstreamCall } from '../providers'
-import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../server/errors'
+import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
 import { parseRetryAfter, retryDelay } from './backoff'
 import { type Deployment, orderDeployments } from './registry'
-import { UpstreamHttpError } from './upstream-error'
+import { UpstreamHttpError } from '../core/upstream-error'
 
 export interface DispatchOptions {
   /** First backoff step in ms (100 by default; it doubles per retry). */

@@ -4,7 +4,7 @@ import { dns } from 'bun'
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema'
 import { createProvider, type Provider } from '../providers'
-import { Health } from './health'
+import { Health } from './breaker'
 
 /** One provider serving one model. */
 export interface Deployment {

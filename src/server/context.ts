@@ -5,12 +5,12 @@ import { createLive, type Live } from '../admin/live'
 import { AdminStore } from '../admin/store'
 import { buildPipeline, type Pipeline } from '../extensions'
 import { createMetrics, type Metrics } from '../metrics'
-import type { Logger } from '../log'
+import type { Logger } from '../core/log'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
 import { memoryStore } from '../storage/memory'
 import type { Store } from '../storage/store'
-import { type Authenticator, createAuthenticator } from './auth'
+import { type Authenticator, createAuthenticator } from '../auth/authenticator'
 
 export interface AppContext {
   /** The config file as loaded (replaced on SIGHUP). */

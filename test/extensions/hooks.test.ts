@@ -2,7 +2,7 @@
 // order, with what context; usage read from JSON and streams; include_usage asked for and hidden.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Extension, RequestContext } from '../../src/extensions/types'
-import { GatewayError } from '../../src/server/errors'
+import { GatewayError } from '../../src/core/errors'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, chatCompletion, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
 

@@ -9,7 +9,7 @@ import { createRateLimit, rateLimitExtension } from '../../src/extensions/rate-l
 import { formatDuration, retryAfterSeconds } from '../../src/extensions/rate-limit/headers'
 import { limitTable } from '../../src/extensions/rate-limit/limits'
 import type { Extension } from '../../src/extensions/types'
-import { memoryLogger } from '../../src/log'
+import { memoryLogger } from '../../src/core/log'
 import { memoryStore } from '../../src/storage/memory'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'

@@ -4,13 +4,13 @@
 // either returns (a translation, or a problem naming the field) or throws a 4xx GatewayError, and what
 // it returns serialises; never a TypeError, RangeError or any other exception.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { messagesToChat } from '../../src/messages/request'
+import { messagesToChat } from '../../src/anthropic-messages/request'
 import { toMessagesRequest } from '../../src/providers/anthropic/request'
 import { toConverseRequest } from '../../src/providers/bedrock/request'
 import { toGeminiEmbedRequest } from '../../src/providers/google/embeddings'
 import { toGeminiRequest } from '../../src/providers/google/request'
-import { MAX_JSON_DEPTH } from '../../src/server/body'
-import { GatewayError } from '../../src/server/errors'
+import { MAX_JSON_DEPTH } from '../../src/core/body'
+import { GatewayError } from '../../src/core/errors'
 import { chatBody, embeddingsBody, messagesBody } from './support/bodies'
 import {
   caseCount,

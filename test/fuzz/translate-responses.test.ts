@@ -5,8 +5,8 @@
 // its shape (token counts are finite numbers, error types and messages are strings), and names no
 // value inherited from Object.prototype.
 import { describe, expect, test } from 'bun:test'
-import { fromOpenAiError } from '../../src/messages/errors'
-import { chatToMessage } from '../../src/messages/response'
+import { fromOpenAiError } from '../../src/anthropic-messages/errors'
+import { chatToMessage } from '../../src/anthropic-messages/response'
 import { toOpenAiError as fromAnthropicError } from '../../src/providers/anthropic/errors'
 import { isMessage, toChatCompletion as fromAnthropicMessage } from '../../src/providers/anthropic/response'
 import { bedrockErrorName, toOpenAiErrorBody as fromBedrockError } from '../../src/providers/bedrock/errors'

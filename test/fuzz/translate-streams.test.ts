@@ -4,12 +4,12 @@
 // whose data is JSON (or [DONE]), or throw a plain Error saying what went wrong upstream (the relay puts
 // it in-band); never a TypeError, RangeError or other exception.
 import { describe, expect, test } from 'bun:test'
-import { ChatToMessagesStream } from '../../src/messages/stream'
+import { ChatToMessagesStream } from '../../src/anthropic-messages/stream'
 import { AnthropicChatStream } from '../../src/providers/anthropic/stream'
 import { BedrockStreamException } from '../../src/providers/bedrock/errors'
 import { BedrockStreamTranslator } from '../../src/providers/bedrock/stream'
 import { GeminiStreamTranslator } from '../../src/providers/google/stream'
-import type { StreamTranslator } from '../../src/wire/translate-stream'
+import type { StreamTranslator } from '../../src/sse/translate'
 import { frame as bedrockFrame } from '../support/fixtures/bedrock'
 import { textStreamEvents, toolStreamEvents } from '../support/fixtures/google/gemini'
 import { caseCount, fuzz, preview, prototypeChanges, snapshotPrototypes } from './support/harness'

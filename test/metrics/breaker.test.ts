@@ -3,8 +3,8 @@
 // counts its trips. Both are read from the breakers at scrape time, so a reload's new registry is followed.
 import { describe, expect, test } from 'bun:test'
 import { exposition } from '../../src/metrics/families'
-import { createMetricSet } from '../../src/metrics/registry'
-import { Health } from '../../src/routing/health'
+import { createMetricSet } from '../../src/metrics/metric-set'
+import { Health } from '../../src/routing/breaker'
 
 /** The lines of the two breaker families, without HELP and TYPE. */
 function breakerLines(text: string): string[] {

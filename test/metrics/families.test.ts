@@ -14,14 +14,14 @@ import {
   Histogram,
   type MetricFamily,
 } from '../../src/metrics/families'
-import type { BreakerState } from '../../src/routing/health'
+import type { BreakerState } from '../../src/routing/breaker'
 import {
   createMetricSet,
   DURATION_BUCKETS,
   type MetricSet,
   statusClass,
   type TokenKind,
-} from '../../src/metrics/registry'
+} from '../../src/metrics/metric-set'
 
 // --- the text for known recordings ---
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'bun:test'
 import { earlyRefusal, extensionRefusal } from '../../src/metrics/refusals'
 import { attemptOutcome } from '../../src/metrics/observer'
 import { ClientClosedError } from '../../src/routing/dispatch'
-import { UpstreamHttpError } from '../../src/routing/upstream-error'
+import { UpstreamHttpError } from '../../src/core/upstream-error'
 import {
   GatewayError,
   invalidApiKey,
@@ -16,7 +16,7 @@ import {
   requestTooLarge,
   upstreamTimeout,
   upstreamUnreachable,
-} from '../../src/server/errors'
+} from '../../src/core/errors'
 import { provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, closedPort, openAiError, startMockUpstream } from '../support/mock-upstream'
 

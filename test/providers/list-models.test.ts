@@ -6,7 +6,7 @@ import { validateProvider } from '../../src/config/load'
 import type { ProviderConfig } from '../../src/config/schema'
 import { discoverModels } from '../../src/providers'
 import { MAX_MODEL_PAGES } from '../../src/providers/list-models'
-import { GatewayError } from '../../src/server/errors'
+import { GatewayError } from '../../src/core/errors'
 import { closedPort, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 let mock: MockUpstream

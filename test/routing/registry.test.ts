@@ -1,4 +1,4 @@
-import { Health } from '../../src/routing/health'
+import { Health } from '../../src/routing/breaker'
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import type { Provider } from '../../src/providers'

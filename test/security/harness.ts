@@ -3,7 +3,7 @@
 // arbitrary Host, which fetch() would normalise), and a check that a text holds no secret.
 import { expect } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
-import { createLogger, type Logger } from '../../src/log'
+import { createLogger, type Logger } from '../../src/core/log'
 import { type AppContext, createContext } from '../../src/server/context'
 import { type RunningServer, startServer } from '../../src/server/listen'
 import type { Store } from '../../src/storage/store'

@@ -3,7 +3,7 @@
 import { parseConfig } from '../../src/config/load'
 import { createPipeline, PendingWrites } from '../../src/extensions/pipeline'
 import type { Extension } from '../../src/extensions/types'
-import { memoryLogger } from '../../src/log'
+import { memoryLogger } from '../../src/core/log'
 import type { DispatchOptions } from '../../src/routing/dispatch'
 import { type AppContext, createContext } from '../../src/server/context'
 import { type RunningServer, startServer } from '../../src/server/listen'

@@ -8,7 +8,7 @@
 // they are all left for the next one (`next_until` is that millisecond, inclusive), so that paging with
 // `until = next_until` neither repeats nor skips a record. (Only when a single millisecond holds more
 // than a page are the records of that millisecond past the page skipped.)
-import { badRequest } from '../../server/errors'
+import { badRequest } from '../../core/errors'
 import type { LogRecord, Store } from '../../storage/store'
 import { type AuditRecord, isFailure } from './record'
 

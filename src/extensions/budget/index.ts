@@ -20,8 +20,8 @@
 // its own row; the admin token sees every configured key ([[keys]] and the budget's own `keys`) plus
 // any key that has spend recorded (at most MAX_RECORDED of those), sorted by key.
 import type { ExtensionsConfig } from '../../config/schema'
-import { GatewayError } from '../../server/errors'
-import { isAdmin, type Principal } from '../../server/auth'
+import { GatewayError } from '../../core/errors'
+import { isAdmin, type Principal } from '../../auth/authenticator'
 import { costMicros, formatUsd, microsToUsd, pricingOf, usdToMicros } from '../pricing'
 import type { Extension, ExtensionFactory, RequestContext } from '../types'
 

@@ -2,7 +2,7 @@
 // tokens} on every answer, and on a refusal a 429 with Retry-After and OpenAI's wording.
 // https://platform.openai.com/docs/guides/rate-limits (reset values are durations such as "1s",
 // "6m0s", "59.5s", "12ms": Go's time.Duration format).
-import { GatewayError } from '../../server/errors'
+import { GatewayError } from '../../core/errors'
 
 /** A number of milliseconds in OpenAI's reset format: "0s", "12ms", "1.5s", "59.5s", "1m0s", "1h2m3s". */
 export function formatDuration(ms: number): string {

@@ -1,7 +1,7 @@
 // Anthropic error body {type: 'error', error: {type, message}} → OpenAI's {error: {message, type, param,
 // code}} (pure). The HTTP status is kept; `code` keeps Anthropic's own error type so nothing is lost.
 // https://docs.anthropic.com/en/api/errors
-import { type ErrorBody as OpenAiErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
+import { type ErrorBody as OpenAiErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
 
 /** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, server/errors.ts). */
 export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {

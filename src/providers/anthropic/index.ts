@@ -3,8 +3,8 @@
 // come back untouched. Embeddings do not exist on Anthropic.
 // https://docs.anthropic.com/en/api/messages
 import type { ProviderConfig } from '../../config/schema'
-import { unsupportedEndpoint } from '../../server/errors'
-import { translateStream } from '../../wire/translate-stream'
+import { unsupportedEndpoint } from '../../core/errors'
+import { translateStream } from '../../sse/translate'
 import { joinUrl } from '../openai'
 import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { toOpenAiError } from './errors'

@@ -4,8 +4,8 @@
 // order); message_delta carries the stop reason and final usage; message_stop closes with the finish
 // chunk, the usage chunk when asked, and [DONE]. An `error` event, or an end before message_stop, throws.
 // https://docs.anthropic.com/en/docs/build-with-claude/streaming
-import { DONE_FRAME, dataFrame, type SseEvent, SseParser } from '../../wire/sse'
-import type { StreamTranslator } from '../../wire/translate-stream'
+import { DONE_FRAME, dataFrame, type SseEvent, SseParser } from '../../sse/parser'
+import type { StreamTranslator } from '../../sse/translate'
 import { describeStreamError } from './errors'
 import { type FinishReason, finishReason, toChatUsage } from './response'
 import type { StreamBlock, StreamEventData, Usage } from './types'

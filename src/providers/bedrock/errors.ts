@@ -2,7 +2,7 @@
 // x-amzn-errortype header ("ValidationException:http://internal.amazon.com/...") and explains it in
 // a JSON body {"message": "..."} (some services spell it "Message").
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html
-import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
+import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
 
 /** Exception names Bedrock uses, with the OpenAI error type each reads as. */
 const TYPES: Record<string, ErrorType> = {

@@ -4,8 +4,8 @@
 // /v1/messages reaches Bedrock as chat through src/messages.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 import type { ProviderConfig } from '../../config/schema'
-import { badRequest, GatewayError, unsupportedEndpoint } from '../../server/errors'
-import { translateStream } from '../../wire/translate-stream'
+import { badRequest, GatewayError, unsupportedEndpoint } from '../../core/errors'
+import { translateStream } from '../../sse/translate'
 import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { BedrockStreamException, toOpenAiErrorResponse } from './errors'
 import { toConverseRequest } from './request'

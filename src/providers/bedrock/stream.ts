@@ -4,8 +4,8 @@
 // The finish chunk goes out at messageStop; usage (when asked for) and [DONE] at metadata, or at the
 // end of the stream if metadata never came. Exceptions (BedrockStreamException) and cut streams throw.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
-import { DONE_FRAME, dataFrame } from '../../wire/sse'
-import type { StreamTranslator } from '../../wire/translate-stream'
+import { DONE_FRAME, dataFrame } from '../../sse/parser'
+import type { StreamTranslator } from '../../sse/translate'
 import { BedrockStreamException } from './errors'
 import { EventStreamDecoder, type EventStreamMessage } from './eventstream'
 import { type ConverseUsage, finishReason, toOpenAiUsage } from './response'

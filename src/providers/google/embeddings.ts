@@ -1,7 +1,7 @@
 // OpenAI embeddings ↔ Gemini batchEmbedContents (pure), both directions: one request per input text,
 // answers in input order. https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
 // https://platform.openai.com/docs/api-reference/embeddings/create
-import { badRequest } from '../../server/errors'
+import { badRequest } from '../../core/errors'
 
 export interface GeminiEmbedRequest {
   requests: { model: string; content: { parts: { text: string }[] }; outputDimensionality?: number }[]

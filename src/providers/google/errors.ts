@@ -1,6 +1,6 @@
 // Gemini error bodies → OpenAI error bodies (pure); the HTTP status stays the upstream's.
 // Gemini: {"error":{"code","message","status","details"}} (https://ai.google.dev/gemini-api/docs/troubleshooting)
-import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../server/errors'
+import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
 import type { GeminiErrorBody } from './types'
 
 /**

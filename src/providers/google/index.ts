@@ -2,8 +2,8 @@
 // Bodies are translated both ways by the pure files next to this one; this file owns the HTTP exchange.
 // https://ai.google.dev/api (key in the x-goog-api-key header, never in the URL)
 import type { ProviderConfig } from '../../config/schema'
-import { GatewayError } from '../../server/errors'
-import { translateStream } from '../../wire/translate-stream'
+import { GatewayError } from '../../core/errors'
+import { translateStream } from '../../sse/translate'
 import { joinUrl } from '../openai'
 import { type Provider, type ProviderKind, type UpstreamCall, upstreamHeaders } from '../provider'
 import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from './embeddings'

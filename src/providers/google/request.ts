@@ -2,7 +2,7 @@
 // 400 GatewayError naming the field; the provider turns it into the Response.
 // Chat: https://platform.openai.com/docs/api-reference/chat/create
 // Gemini: https://ai.google.dev/api/generate-content#request-body, https://ai.google.dev/gemini-api/docs/function-calling
-import { badRequest } from '../../server/errors'
+import { badRequest } from '../../core/errors'
 import { toGeminiSchema } from './schema'
 import type {
   GeminiContent,

@@ -1,7 +1,7 @@
 // JSON Schema (what OpenAI clients send for tool parameters and response_format) → Gemini's Schema
 // object, "a select subset of an OpenAPI 3.0 schema object": https://ai.google.dev/api/caching#Schema
 // Pure; refs are inlined, unions simplified, and every key Gemini does not list is dropped.
-import { badRequest } from '../../server/errors'
+import { badRequest } from '../../core/errors'
 import type { GeminiSchema } from './types'
 
 /**

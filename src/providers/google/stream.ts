@@ -2,8 +2,8 @@
 // Gemini sends `data: {GenerateContentResponse}\r\n\r\n` events and no end marker; the last event
 // carries finishReason and the final usageMetadata (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
 // OpenAI chunks: https://platform.openai.com/docs/api-reference/chat-streaming
-import { DONE_FRAME, dataFrame, SseParser } from '../../wire/sse'
-import type { StreamTranslator } from '../../wire/translate-stream'
+import { DONE_FRAME, dataFrame, SseParser } from '../../sse/parser'
+import type { StreamTranslator } from '../../sse/translate'
 import { describeGeminiError } from './errors'
 import {
   blockedMessage,

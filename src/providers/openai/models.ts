@@ -1,7 +1,7 @@
 // GET {base_url}/models for the OpenAI-compatible family (openai, ollama, custom): {"data":[{"id"}]}.
 // https://platform.openai.com/docs/api-reference/models/list
 import type { ProviderConfig } from '../../config/schema'
-import { type ErrorBody, errorTypeForStatus } from '../../server/errors'
+import { type ErrorBody, errorTypeForStatus } from '../../core/errors'
 import { getListing, namesIn } from '../list-models'
 import { joinUrl } from './upstream'
 

@@ -3,8 +3,8 @@
 // is read once by the relay, whose bytes go upstream as sent), never write `set`.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { SPEECH, TRANSCRIPTIONS, TRANSLATIONS } from '../media'
-import { relayModelRequest } from '../relay'
+import { SPEECH, TRANSCRIPTIONS, TRANSLATIONS } from '../../relay/media'
+import { relayModelRequest } from '../../relay/relay'
 
 export function audioRoutes(ctx: AppContext) {
   return (app: Elysia) =>

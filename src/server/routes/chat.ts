@@ -2,7 +2,7 @@
 // parse: 'none', never writes `set`; every header is on the Response it returns.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { CHAT, relayModelRequest } from '../relay'
+import { CHAT, relayModelRequest } from '../../relay/relay'
 
 export function chatRoutes(ctx: AppContext) {
   return (app: Elysia) =>

@@ -1,7 +1,7 @@
 // POST /v1/embeddings. Relay route (H1), like chat.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { EMBEDDINGS, relayModelRequest } from '../relay'
+import { EMBEDDINGS, relayModelRequest } from '../../relay/relay'
 
 export function embeddingsRoutes(ctx: AppContext) {
   return (app: Elysia) =>

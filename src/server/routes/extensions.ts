@@ -2,10 +2,10 @@
 // authenticated like every /v1 route; admin routes answer 403 to any key but the admin token.
 import type { Elysia } from 'elysia'
 import { requireAdmin } from '../../admin/auth'
-import { isAdmin } from '../auth'
+import { isAdmin } from '../../auth/authenticator'
 import type { AppContext } from '../context'
-import { GatewayError } from '../errors'
-import { requestIdOf, unexpected } from '../relay'
+import { GatewayError } from '../../core/errors'
+import { requestIdOf, unexpected } from '../../relay/relay'
 
 export function extensionRoutes(ctx: AppContext) {
   return (app: Elysia) => {

@@ -2,8 +2,8 @@
 // never writes `set`; every header is on the Response it returns.
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { IMAGES } from '../media'
-import { relayModelRequest } from '../relay'
+import { IMAGES } from '../../relay/media'
+import { relayModelRequest } from '../../relay/relay'
 
 export function imagesRoutes(ctx: AppContext) {
   return (app: Elysia) =>

@@ -1,9 +1,9 @@
 // GET /v1/models: the models and aliases the caller's key may use, in OpenAI's list shape.
 // https://platform.openai.com/docs/api-reference/models/list
 import type { Elysia } from 'elysia'
-import { allows, type Principal } from '../auth'
+import { allows, type Principal } from '../../auth/authenticator'
 import type { AppContext } from '../context'
-import { GatewayError } from '../errors'
+import { GatewayError } from '../../core/errors'
 
 const STARTED = Math.floor(Date.now() / 1000)
 

@@ -1,7 +1,7 @@
 // Anthropic SSE → OpenAI chat.completion.chunk SSE, driven without a network.
 import { describe, expect, test } from 'bun:test'
 import { AnthropicChatStream } from '../../../src/providers/anthropic/stream'
-import { translateStream } from '../../../src/wire/translate-stream'
+import { translateStream } from '../../../src/sse/translate'
 import {
   blockStop,
   errorEvent,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { toGeminiRequest } from '../../../src/providers/google/request'
 import { toGeminiSchema } from '../../../src/providers/google/schema'
-import { GatewayError } from '../../../src/server/errors'
+import { GatewayError } from '../../../src/core/errors'
 
 const user = (content: unknown) => ({ role: 'user', content })
 

@@ -1,0 +1,136 @@
+// Bearer / x-api-key → Principal. Keys are looked up by their SHA-256 digest, so the lookup does not
+// compare secrets byte by byte, and the secret itself is never kept in a map or echoed in an error.
+// Keys from the config file and keys created through the admin API (stored as digests only) share one
+// map; the admin token is compared separately, in constant time.
+import { timingSafeEqual } from 'node:crypto'
+import type { KeyConfig, KeyRateLimit } from '../config/schema'
+import { invalidApiKey, missingApiKey, modelNotAllowed } from '../core/errors'
+
+/** Who is calling: a key's name, the models it may use, and its own limits. */
+export interface Principal {
+  readonly name: string
+  /** Exact canonical model names, or '*' for all. */
+  readonly models: '*' | ReadonlySet<string>
+  /** The key's own rate limit (overrides [extensions.rate_limit] field by field). */
+  readonly rateLimit?: KeyRateLimit
+  /** The key's own budget in USD (overrides [extensions.budget]). */
+  readonly budgetUsd?: number
+  /** ms since epoch after which the key is refused. */
+  readonly expiresAt?: number
+  /** Model requests this key may have in flight at once (429 beyond). */
+  readonly maxInflight?: number
+  /** Where the key comes from: the config file, or the admin API. */
+  readonly source?: 'config' | 'api'
+}
+
+/** A key created through the admin API, as the authenticator needs it: its digest, never the secret. */
+export interface StoredKey {
+  name: string
+  /** base64 SHA-256 of the secret. */
+  hash: string
+  models: string[]
+  rate_limit?: KeyRateLimit
+  budget?: number
+  /** ISO time after which the key is refused. */
+  expires_at?: string
+  max_inflight?: number
+}
+
+export interface Authenticator {
+  /** False when no keys and no admin token are configured: every request is anonymous. */
+  readonly enabled: boolean
+  authenticate(request: Request): Principal
+  /** Every key's principal (config and API), for listings such as GET /v1/budget. */
+  readonly principals: readonly Principal[]
+}
+
+export const ANONYMOUS: Principal = { name: 'anonymous', models: '*' }
+const ADMIN: Principal = { name: 'admin', models: '*' }
+
+/** Names no [[keys]] entry may take: they stand for the admin token and for callers when auth is off. */
+export const RESERVED_KEY_NAMES = ['admin', 'anonymous'] as const
+
+/** True for the admin token's principal (by identity, so no key can pass as it). */
+export function isAdmin(principal: Principal): boolean {
+  return principal === ADMIN
+}
+
+export function createAuthenticator(
+  keys: readonly KeyConfig[],
+  adminToken: string | undefined,
+  stored: readonly StoredKey[] = [],
+): Authenticator {
+  const byDigest = new Map<string, Principal>()
+  for (const key of keys)
+    byDigest.set(digest(key.key), {
+      name: key.name,
+      models: modelSet(key.models),
+      source: 'config',
+      ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
+      ...(key.max_inflight !== undefined ? { maxInflight: key.max_inflight } : {}),
+    })
+  for (const key of stored) {
+    const principal: Principal = {
+      name: key.name,
+      models: modelSet(key.models),
+      source: 'api',
+      ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
+      ...(key.budget !== undefined ? { budgetUsd: key.budget } : {}),
+      ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+      ...(key.max_inflight !== undefined ? { maxInflight: key.max_inflight } : {}),
+    }
+    byDigest.set(key.hash, principal)
+  }
+  const adminDigest = adminToken ? Buffer.from(digest(adminToken), 'base64') : undefined
+  const enabled = byDigest.size > 0 || adminDigest !== undefined
+  return {
+    enabled,
+    principals: [...byDigest.values()],
+    authenticate(request) {
+      if (!enabled) return ANONYMOUS
+      const secret = presentedKey(request)
+      if (secret === undefined) throw missingApiKey()
+      const hashed = digestBytes(secret)
+      if (adminDigest && timingSafeEqual(hashed, adminDigest)) return ADMIN
+      const principal = byDigest.get(hashed.toString('base64'))
+      if (!principal) throw invalidApiKey()
+      if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now())
+        throw invalidApiKey('This API key has expired.')
+      return principal
+    },
+  }
+}
+
+/** base64 SHA-256 of a secret: how keys are looked up, and how API keys are stored. */
+export function digest(secret: string): string {
+  return digestBytes(secret).toString('base64')
+}
+
+/** SHA-256 of a secret as bytes (Bun's one-shot hash: no hasher object per request). */
+function digestBytes(secret: string): Buffer {
+  const bytes = Bun.SHA256.hash(secret) as Uint8Array
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function modelSet(models: readonly string[]): '*' | ReadonlySet<string> {
+  return models.includes('*') ? '*' : new Set(models)
+}
+
+export function allows(principal: Principal, model: string): boolean {
+  return principal.models === '*' || principal.models.has(model)
+}
+
+export function assertAllowed(principal: Principal, model: string): void {
+  if (!allows(principal, model)) throw modelNotAllowed(model)
+}
+
+/** `Authorization: Bearer <key>` (scheme case-insensitive) or `x-api-key: <key>`. */
+export function presentedKey(request: Request): string | undefined {
+  const authorization = request.headers.get('authorization')
+  if (authorization) {
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (match) return match[1]
+  }
+  const apiKey = request.headers.get('x-api-key')
+  return apiKey ? apiKey.trim() : undefined
+}

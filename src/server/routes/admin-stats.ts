@@ -1,0 +1,25 @@
+// GET /v1/admin/stats?window=1h|24h&top=10: time-bucketed requests, errors, tokens, spend and latency
+// from the audit records, top keys and models, per-provider error rate and latency, and live gauges
+// (src/admin/stats.ts does the work). Behind the admin gate like every /v1/admin route.
+import type { Elysia } from 'elysia'
+import type { AppContext } from '../context'
+import { GatewayError } from '../../core/errors'
+import { requestIdOf, unexpected } from '../../relay/relay'
+import { requireAdmin } from '../../admin/auth'
+import { parseStatsQuery, readStats } from '../../admin/stats'
+
+export const STATS_PATH = '/v1/admin/stats'
+
+export function adminStatsRoutes(ctx: AppContext) {
+  return (app: Elysia) =>
+    app.get(STATS_PATH, async ({ request }) => {
+      try {
+        requireAdmin(ctx, request)
+        // A base: Bun's request.url is relative ("/v1/…") when the Host header is empty.
+        const query = parseStatsQuery(new URL(request.url, 'http://invalid-host').searchParams)
+        return Response.json(await readStats(ctx, query))
+      } catch (err) {
+        return (err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))).toResponse()
+      }
+    })
+}
