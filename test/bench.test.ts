@@ -1,19 +1,21 @@
 // The bench's building blocks work and its scenarios get correct answers. Structure only: timings
-// belong to `bun run bench`, never to a test. Nothing here installs the peer gateway.
+// belong to `bun run bench`, never to a test. Nothing here installs the peer gateway; the --baseline
+// run uses the compiled binary ($CRABLLM_BIN, or dist/crabllm built once by test/support/binary.ts).
 import { describe, expect, it } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import type { BenchResults } from '../scripts/bench'
-import { parseBenchArgs } from '../scripts/bench'
+import { parseBenchArgs, renderResultsChart } from '../scripts/bench'
 import { startBareRelay } from '../scripts/bench/bare-relay'
 import { type ChartInput, chartInput, niceAxis, renderChart } from '../scripts/bench/chart'
 import { compareScenario, type LoadResult, median, rotate } from '../scripts/bench/compare'
 import { replaceResults, RESULTS_END, RESULTS_START } from '../scripts/bench/docs'
 import { percentile, runLoad, summarize } from '../scripts/bench/load'
 import { BENCH_MODELS, startBenchUpstream } from '../scripts/bench/mock-upstream'
-import { runOpenStreams } from '../scripts/bench/open-streams'
+import { type OpenStreamsResult, runOpenStreams } from '../scripts/bench/open-streams'
 import { benchConfig, GATEWAY_KEY, ROOT, UPSTREAM_KEY } from '../scripts/bench/processes'
+import { formatReport } from '../scripts/bench/report'
 import {
   type LoadScenario,
   type OpenStreamsScenario,
@@ -24,6 +26,7 @@ import {
   verifyScenario,
 } from '../scripts/bench/scenarios'
 import { checkVerdict, TARGETS, verdicts } from '../scripts/bench/verdicts'
+import { crabllmBin } from './support/binary'
 import { startGateway } from './support/gateway'
 
 const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!
@@ -225,6 +228,23 @@ describe('bench chart', () => {
     expect(svg).toContain('bar cut at the top')
   })
 
+  it('draws a --baseline run with the baseline beside crabllm, and the cut note under a full legend', () => {
+    const withBaseline = ['chat-minimal', 'tools'].flatMap((family) =>
+      [1, 32].map((c) => {
+        const r = fakeLoad(`${family}-c${c}`, family, c, { crabllm: 0.3, bare: 0.2, peer: c === 1 ? 25 : 40 })
+        const baseline = { ...r.targets.crabllm!, label: 'baseline (crabllm-before)' }
+        return { ...r, targets: { ...r.targets, baseline } }
+      }),
+    )
+    const chart = chartInput(withBaseline, 'test machine')
+    expect(chart.series.map((s) => s.target)).toEqual(['crabllm', 'baseline', 'bare', 'peer'])
+    const svg = renderChart(chart)
+    expect(svg.match(/<rect class="bar"/g)?.length).toBe(4 * 4)
+    expect(svg.match(/data-gateway="baseline"/g)?.length).toBe(4)
+    expect(svg).toContain('>baseline (crabllm-before)</text>')
+    expect(svg).toContain('<text x="70" y="92" font-size="11" fill="#868e96">↑ bar cut')
+  })
+
   it('picks round axis steps', () => {
     expect(niceAxis(0, 0.47)).toEqual({
       min: 0,
@@ -312,6 +332,32 @@ describe('bun run bench', () => {
     expect(() => parseBenchArgs(['--quick'])).toThrow('unknown flag')
   })
 
+  it('takes --baseline PATH for an executable file only, and not with --check or --write-docs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-test-'))
+    try {
+      const executable = join(dir, 'crabllm-before')
+      writeFileSync(executable, '#!/bin/sh\n')
+      chmodSync(executable, 0o755)
+      const plain = join(dir, 'plain')
+      writeFileSync(plain, '')
+      chmodSync(plain, 0o644)
+      expect(parseBenchArgs([]).baseline).toBeNull()
+      const options = parseBenchArgs(['--smoke', '--source', '--baseline', executable])
+      expect(options.baseline).toBe(executable)
+      expect(options.source).toBe(true)
+      expect(parseBenchArgs(['--baseline', executable]).mode).toBe('quick')
+      expect(() => parseBenchArgs(['--baseline', join(dir, 'missing')])).toThrow('no such file')
+      expect(() => parseBenchArgs(['--baseline', dir])).toThrow('not a file')
+      // No execute bit at all: refused even for root.
+      expect(() => parseBenchArgs(['--baseline', plain])).toThrow('not executable')
+      expect(() => parseBenchArgs(['--baseline'])).toThrow('--baseline needs a value')
+      expect(() => parseBenchArgs(['--check', '--baseline', executable])).toThrow('drop --baseline')
+      expect(() => parseBenchArgs(['--baseline', executable, '--write-docs'])).toThrow('drop --write-docs')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('runs a smoke scenario against crabllm from source and writes its JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-test-'))
     try {
@@ -356,13 +402,91 @@ describe('bun run bench', () => {
       }
       expect(Number.isFinite(chat!.targets.crabllm!.vsDirect!.p50)).toBe(true)
       expect(written.verdicts[0]!.met).not.toBeNull()
+      // Without --baseline, nothing of it shows.
+      expect(written.meta.baseline).toBeUndefined()
+      expect(chat!.targets.crabllm!.vsBaseline).toBeUndefined()
+      expect(formatReport(written)).not.toContain('baseline')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it('measures a --baseline binary beside crabllm in the same rounds, load and open streams', async () => {
+    const bin = resolve(crabllmBin())
+    const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-test-'))
+    try {
+      const out = join(dir, 'results.json')
+      const written = await runSmokeBench([
+        '--source',
+        '--baseline',
+        bin,
+        '--extensions',
+        'memory',
+        '--scenario',
+        'chat-minimal-c1,open-streams-100',
+        '--duration',
+        '0.15',
+        '--warmup',
+        '0.02',
+        '--out',
+        out,
+      ])
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(written)
+      expect(written.meta.baseline).toBe(bin)
+      expect(written.meta.crabllm).toBe('source')
+      expect(written.processes.map((p) => p.target)).toEqual(['mock', 'bare', 'crabllm', 'baseline'])
+      const baselineProcess = written.processes.find((p) => p.target === 'baseline')!
+      const label = `baseline (${basename(bin)})`
+      expect(baselineProcess.label).toBe(label)
+      expect(baselineProcess.command[0]).toBe(bin)
+      expect(baselineProcess.peakRssMB).toBeGreaterThan(0)
+
+      const chat = written.scenarios.find((r): r is LoadResult => r.kind === 'load')!
+      for (const order of chat.order) expect([...order].sort()).toEqual(['bare', 'baseline', 'crabllm', 'direct'])
+      const baseline = chat.targets.baseline!
+      expect(baseline.label).toBe(label)
+      expect(baseline.requests).toBeGreaterThan(0)
+      expect(baseline.errors).toBe(0)
+      expect(baseline.rounds.length).toBe(chat.rounds)
+      for (const value of [baseline.p50, baseline.rps, baseline.vsDirect?.p50, baseline.vsBare?.rpsShare])
+        expect(Number.isFinite(value)).toBe(true)
+      expect(baseline.vsBaseline).toBeUndefined()
+      const vs = chat.targets.crabllm!.vsBaseline!
+      expect(Number.isFinite(vs.p50) && Number.isFinite(vs.rpsShare)).toBe(true)
+
+      const open = written.scenarios.find((r): r is OpenStreamsResult => r.kind === 'open-streams')!
+      expect(open.targets.baseline!.allCompleted).toBe(true)
+      expect(open.targets.baseline!.errors).toBe(0)
+      expect(open.targets.baseline!.peakRssMB).toBeGreaterThan(0)
+
+      const report = formatReport(written)
+      expect(report).toContain('#### crabllm vs baseline')
+      expect(report).toContain(`| ${label}`)
+      expect(report).toContain(`Baseline: compiled binary ${bin}`)
+      expect(renderResultsChart(written)).toContain('data-gateway="baseline"')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })
 
 // --- internal ---
+
+/** `bun scripts/bench.ts --smoke --json …args`: the results it printed; throws with its stderr when it fails. */
+async function runSmokeBench(args: readonly string[]): Promise<BenchResults> {
+  const proc = Bun.spawn([process.execPath, join(ROOT, 'scripts/bench.ts'), '--smoke', '--json', ...args], {
+    cwd: ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ])
+  if (code !== 0) throw new Error(`bench exited ${code}\n${stderr}`)
+  return JSON.parse(stdout) as BenchResults
+}
 
 function directTarget(url: string): Target {
   return { name: 'direct', label: 'direct', url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } }

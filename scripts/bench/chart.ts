@@ -25,9 +25,10 @@ export interface ChartInput {
   panels: ChartPanel[]
 }
 
-/** The gateways the chart shows, in bar order. */
+/** The gateways the chart shows, in bar order; the baseline (--baseline only) in a paler crabllm orange beside it. */
 export const CHART_SERIES: readonly ChartSeries[] = [
   { target: 'crabllm', label: 'crabllm', color: '#e8590c' },
+  { target: 'baseline', label: 'baseline', color: '#ffc078' },
   { target: 'bare', label: 'bare relay (Bun.serve + fetch)', color: '#868e96' },
   { target: 'peer', label: 'peer', color: '#1c7ed6', clip: true },
 ]
@@ -35,8 +36,10 @@ export const CHART_SERIES: readonly ChartSeries[] = [
 /** The chart's input from load results: one panel per connection count, a series per gateway present. */
 export function chartInput(results: readonly LoadResult[], subtitle: string): ChartInput {
   const present = CHART_SERIES.filter((s) => results.some((r) => r.targets[s.target]))
+  // The peer and the baseline carry their own names ("portkey 1.15.2", "baseline (crabllm-before)").
   const series = present.map((s) => {
-    const label = s.target === 'peer' ? (results.find((r) => r.targets.peer)?.targets.peer?.label ?? s.label) : s.label
+    const named = s.target === 'peer' || s.target === 'baseline'
+    const label = named ? (results.find((r) => r.targets[s.target])?.targets[s.target]?.label ?? s.label) : s.label
     return { ...s, label }
   })
   const connections = [...new Set(results.map((r) => r.concurrency))].sort((a, b) => a - b)
@@ -75,10 +78,12 @@ export function renderChart(input: ChartInput): string {
     )
     lx += 20 + textWidth(s.label, 13) + 28
   }
-  if (input.series.some((s) => s.clip))
-    out.push(
-      `<text x="${lx}" y="74" font-size="11" fill="#868e96">↑ bar cut at the top of the axis; its label gives the value</text>`,
-    )
+  if (input.series.some((s) => s.clip)) {
+    const note = '↑ bar cut at the top of the axis; its label gives the value'
+    // With four series (a baseline and a peer) the legend leaves no room: the note goes under it.
+    const fits = lx + textWidth(note, 11) <= width - right
+    out.push(`<text x="${fits ? lx : left}" y="${fits ? 74 : 92}" font-size="11" fill="#868e96">${esc(note)}</text>`)
+  }
   input.panels.forEach((panel, p) => {
     const y0 = top + p * (panelHeight + gap) + 40
     const plotH = panelHeight - 40

@@ -50,6 +50,8 @@ export interface TargetFigures {
   vsDirect?: Delta
   /** Against the bare relay: what this target adds beyond the runtime's floor. Absent for direct and the relay. */
   vsBare?: Delta
+  /** crabllm only, with --baseline: crabllm − the baseline binary (p50 < 0 and rpsShare > 1 = crabllm is faster). */
+  vsBaseline?: Delta
   /** Each round's own figures, in round order. */
   rounds: RoundFigures[]
 }
@@ -92,6 +94,7 @@ export async function compareScenario(
   const indexOf = (name: TargetName) => targets.findIndex((t) => t.name === name)
   const direct = indexOf('direct')
   const bare = indexOf('bare')
+  const baseline = indexOf('baseline')
   const out: Partial<Record<TargetName, TargetFigures>> = {}
   targets.forEach((target, i) => {
     const merged = mergeRuns(runs[i]!)
@@ -104,6 +107,7 @@ export async function compareScenario(
       ...medianFigures(mine),
       ...(direct >= 0 && i !== direct ? { vsDirect: delta(mine, perRound[direct]!) } : {}),
       ...(bare >= 0 && i !== bare && i !== direct ? { vsBare: delta(mine, perRound[bare]!) } : {}),
+      ...(baseline >= 0 && target.name === 'crabllm' ? { vsBaseline: delta(mine, perRound[baseline]!) } : {}),
       rounds: mine,
     }
   })

@@ -1,6 +1,7 @@
 // `bun run bench` flags: the modes (quick by default, --full, --check, --smoke), which scenarios, which
 // targets, and where the results go. Parsing only; run.ts does the work.
 import { UPSTREAM_REQUEST_LIMIT } from '../../src/cli/fetch-limit'
+import { accessSync, constants, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { ExtensionsKind } from './processes'
 import { ROOT } from './processes'
@@ -23,6 +24,8 @@ export interface BenchOptions {
   extensions: ExtensionsKind
   /** Add the peer gateway (Portkey), installed on demand. */
   peers: boolean
+  /** Absolute path of another crabllm binary to measure beside crabllm (--baseline); null: none. */
+  baseline: string | null
   /** BUN_CONFIG_MAX_HTTP_REQUESTS for the Bun gateways; null leaves Bun's default. */
   fetchLimit: number | null
   json: boolean
@@ -75,6 +78,9 @@ flags:
   --extensions KIND    none, memory or sqlite (default sqlite): rate_limit, usage, budget and audit over
                        that storage; none = keys only
   --source             run crabllm as bun src/main.ts instead of dist/crabllm
+  --baseline PATH      also measure another compiled crabllm (e.g. a build from before a change) as the
+                       target "baseline", with crabllm's config and environment, in the same rounds; the
+                       report adds crabllm's added P50 and req/s against it. Not with --check or --write-docs
   --duration SECONDS   measured time per target per load scenario
   --rounds N           rotated rounds per load scenario
   --warmup SECONDS     unmeasured load per target per scenario
@@ -96,6 +102,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let source = false
   let extensions: ExtensionsKind = 'sqlite'
   let peers = false
+  let baseline: string | null = null
   // crabllm serve runs with this limit itself (src/cli/fetch-limit.ts); the relay and the peer get the same.
   let fetchLimit: number | null = UPSTREAM_REQUEST_LIMIT
   let json = false
@@ -130,6 +137,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         throw new Error('--extensions takes none, memory or sqlite')
       extensions = kind
     } else if (arg === '--source') source = true
+    else if (arg === '--baseline') baseline = executableFile(value())
     else if (arg === '--duration') durationS = number(0.01)
     else if (arg === '--rounds') rounds = Math.round(number(1))
     else if (arg === '--warmup') warmupS = number(0)
@@ -145,6 +153,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const defaults = MODES[mode]
   if (mode === 'check' && names.length) throw new Error('--check runs chat-minimal-c1 only; drop --scenario')
   if (mode === 'check' && writeDocs) throw new Error('--check does not write docs; drop --write-docs')
+  // The check's rule is crabllm against the bare relay; a baseline would only make it slower.
+  if (mode === 'check' && baseline)
+    throw new Error('--check compares crabllm with the bare relay only; drop --baseline')
+  // The docs publish crabllm's figures; a before/after comparison is a local measurement.
+  if (baseline && writeDocs) throw new Error('--baseline is a local before/after comparison; drop --write-docs')
   return {
     mode,
     scenarios: selectScenarios(names.length ? names : defaults.scenarios),
@@ -156,9 +169,30 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     extensions,
     // The check compares crabllm with the bare relay only.
     peers: peers && mode !== 'check',
+    baseline,
     fetchLimit,
     json,
     out,
     writeDocs,
   }
+}
+
+// --- internal ---
+
+/** `path` made absolute, once it is known to be a file this process may execute; throws with the reason otherwise. */
+function executableFile(path: string): string {
+  const absolute = resolve(path)
+  let isFile: boolean
+  try {
+    isFile = statSync(absolute).isFile()
+  } catch {
+    throw new Error(`--baseline ${path}: no such file`)
+  }
+  if (!isFile) throw new Error(`--baseline ${path}: not a file (give a compiled crabllm binary)`)
+  try {
+    accessSync(absolute, constants.X_OK)
+  } catch {
+    throw new Error(`--baseline ${path}: not executable (chmod +x it, or give a compiled crabllm binary)`)
+  }
+  return absolute
 }

@@ -1,7 +1,8 @@
 // The bench's child processes: the mock upstream, crabllm (the compiled binary, or `bun src/main.ts`
-// with --source) and the bare relay, each started with a ready line on stdout. crabllm gets a temp
-// config: one key, one provider pointing at the mock, and by default the realistic extension set
-// (rate_limit, usage, budget, audit) over SQLite. The peer gateway lives in peer-portkey.ts.
+// with --source), the baseline (another crabllm binary, --baseline) and the bare relay, each started
+// with a ready line on stdout. crabllm and the baseline get a temp config: one key, one provider pointing at
+// the mock, and by default the realistic extension set (rate_limit, usage, budget, audit) over SQLite.
+// The peer gateway lives in peer-portkey.ts.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -122,6 +123,8 @@ export type ExtensionsKind = 'none' | 'memory' | 'sqlite'
 export interface GatewayLaunch {
   /** Run `bun src/main.ts` instead of the compiled binary. */
   source: boolean
+  /** Run this crabllm binary instead (the baseline): used as it is, never built; `source` is then ignored. */
+  binary?: string
   /** Called with progress lines (the build, when one is needed). */
   log?: (line: string) => void
   extensions: ExtensionsKind
@@ -134,15 +137,19 @@ export interface GatewayService extends ChildService {
   readonly configPath: string
 }
 
-/** Starts the gateway in front of `upstreamUrl` with a temp config; builds dist/crabllm first when it is missing or stale. */
+/**
+ * Starts the gateway in front of `upstreamUrl` with a temp config; builds dist/crabllm first when it is
+ * missing or stale. Each call gets its own temp dir, so two gateways (crabllm and the baseline) get the
+ * same config text but never share a SQLite file.
+ */
 export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): Promise<GatewayService> {
-  if (!launch.source) await ensureBinary(launch.log ?? (() => {}))
+  const source = launch.source && launch.binary === undefined
+  if (!source && launch.binary === undefined) await ensureBinary(launch.log ?? (() => {}))
   const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-'))
   const configPath = join(dir, 'crabllm.toml')
   writeFileSync(configPath, benchConfig(upstreamUrl, launch.extensions))
-  const command = launch.source
-    ? [process.execPath, join(ROOT, 'src/main.ts'), 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
-    : [BINARY, 'serve', '--config', configPath, '--bind', '127.0.0.1:0']
+  const serve = ['serve', '--config', configPath, '--bind', '127.0.0.1:0']
+  const command = source ? [process.execPath, join(ROOT, 'src/main.ts'), ...serve] : [launch.binary ?? BINARY, ...serve]
   // Default log level (warn): no per-request access lines, as in production without -v.
   const env = { ...process.env, LOG_LEVEL: undefined, LOG_FORMAT: undefined, ...launch.env }
   const service = await spawnService(command, {
@@ -150,7 +157,7 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
     env,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   })
-  return Object.assign(service, { mode: launch.source ? ('source' as const) : ('binary' as const), configPath })
+  return Object.assign(service, { mode: source ? ('source' as const) : ('binary' as const), configPath })
 }
 
 export function benchConfig(upstreamUrl: string, extensions: ExtensionsKind = 'sqlite'): string {

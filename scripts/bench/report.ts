@@ -6,8 +6,8 @@ import type { BenchResults } from './results'
 import type { TargetName } from './scenarios'
 import { formatVerdicts } from './verdicts'
 
-/** Targets in table order. */
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'bare', 'crabllm', 'peer']
+/** Targets in table order: the baseline (--baseline) right under crabllm, which it is compared with. */
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'bare', 'crabllm', 'baseline', 'peer']
 
 /** The whole report: run description, tables, memory, verdicts. */
 export function formatReport(results: BenchResults): string {
@@ -15,6 +15,7 @@ export function formatReport(results: BenchResults): string {
   const open = results.scenarios.filter((r): r is OpenStreamsResult => r.kind === 'open-streams')
   const parts = [formatMachine(results)]
   if (load.length) parts.push('#### Latency and throughput', formatLoadTable(load))
+  if (load.some((r) => r.targets.crabllm?.vsBaseline)) parts.push('#### crabllm vs baseline', formatBaselineTable(load))
   if (load.some((r) => r.stream)) parts.push('#### Streams: time to first byte', formatTtfbTable(load))
   if (open.length) parts.push('#### Open streams', formatOpenStreamsTable(open))
   parts.push('#### Peak memory (VmHWM over the whole run)', formatProcessTable(results))
@@ -28,7 +29,9 @@ export function formatMachine(results: BenchResults): string {
   return [
     `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC, \`${m.mode}\` mode, commit ${m.commit ?? 'unknown'}${m.srcDirty ? ' plus uncommitted changes in src/' : ''}, ${m.wallS.toFixed(0)} s wall time.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Bun ${m.bun}, load average at start ${m.loadavgAtStart.map((n) => n.toFixed(2)).join(' ')}.`,
-    `crabllm: ${m.crabllm === 'binary' ? 'compiled binary dist/crabllm' : 'bun src/main.ts'}, keys on, extensions: ${m.extensions}. Peer: ${peer ? peer.label : (m.peerSkipped ?? 'not run (add --peers)')}. ` +
+    `crabllm: ${m.crabllm === 'binary' ? 'compiled binary dist/crabllm' : 'bun src/main.ts'}, keys on, extensions: ${m.extensions}. ` +
+      (m.baseline ? `Baseline: compiled binary ${m.baseline}, same config and environment as crabllm. ` : '') +
+      `Peer: ${peer ? peer.label : (m.peerSkipped ?? 'not run (add --peers)')}. ` +
       `Bun fetch limit in the gateways: ${m.fetchLimit ?? "Bun's default (256 in flight per process)"}.`,
     `Load scenarios: ${m.durationS} s measured per target in ${m.rounds} rotated rounds after ${m.warmupS} s warm-up; open streams: ${m.openStreamRounds} round(s). ` +
       'Every figure is the median over rounds; "added" is target − direct within a round; ms unless noted.',
@@ -53,6 +56,40 @@ export function formatLoadTable(results: readonly LoadResult[]): string {
       ])
     }
   return table(header, rows, 2) + errorNotes(results)
+}
+
+/**
+ * --baseline: per load scenario, crabllm's added P50 and req/s beside the baseline's, and the two compared
+ * within each round (same conditions) before the median, which is what a before/after verdict should rest on.
+ */
+export function formatBaselineTable(results: readonly LoadResult[]): string {
+  const header = [
+    'scenario',
+    'crabllm added P50',
+    'baseline added P50',
+    'crabllm − baseline P50',
+    'crabllm req/s',
+    'baseline req/s',
+    'crabllm req/s of baseline',
+  ]
+  const rows: string[][] = []
+  for (const r of results) {
+    const crab = r.targets.crabllm
+    const base = r.targets.baseline
+    if (!crab?.vsBaseline || !base) continue
+    rows.push([
+      r.name,
+      signed(crab.vsDirect?.p50),
+      signed(base.vsDirect?.p50),
+      signed(crab.vsBaseline.p50),
+      rate(crab.rps),
+      rate(base.rps),
+      pct(crab.vsBaseline.rpsShare),
+    ])
+  }
+  const note =
+    'Differences and shares are taken within each round, then the median: below 0 ms and above 100 % mean crabllm is faster than the baseline.'
+  return `${table(header, rows, 1)}\n\n${note}`
 }
 
 export function formatTtfbTable(results: readonly LoadResult[]): string {

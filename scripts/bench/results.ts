@@ -36,6 +36,8 @@ export interface BenchResults {
     fetchLimit: number | null
     /** Wall time of the whole run, builds and startup included. */
     wallS: number
+    /** --baseline: the absolute path of the other crabllm binary measured as the target `baseline`. */
+    baseline?: string
     /** Why a peer was asked for and not measured. */
     peerSkipped?: string
   }

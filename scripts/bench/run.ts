@@ -1,7 +1,9 @@
-// One bench run: starts the mock, the bare relay, crabllm and (with --peers) the peer, each as its own
-// process; checks that every target answers every scenario byte for byte like the mock; runs the
-// scenarios; reads each process's peak memory; stops everything. Returns the results JSON.
+// One bench run: starts the mock, the bare relay, crabllm, (with --baseline) the baseline binary and
+// (with --peers) the peer, each as its own process; checks that every target answers every scenario byte
+// for byte like the mock; runs the scenarios; reads each process's peak memory; stops everything.
+// Returns the results JSON.
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
+import { basename } from 'node:path'
 import { compareScenario } from './compare'
 import { type BenchAnswers, BENCH_MODELS, OPEN_STREAMS_PATH } from './mock-upstream'
 import { runOpenStreams } from './open-streams'
@@ -35,18 +37,24 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     children.push({ target: 'mock', label: 'mock upstream', service: mock })
     const bare = await spawnBareRelay(mock.url, { ...process.env, ...gatewayEnv })
     children.push({ target: 'bare', label: 'bare relay', service: bare })
-    const crab = await spawnGateway(mock.url, {
-      source: options.source,
-      log,
-      extensions: options.extensions,
-      env: gatewayEnv,
-    })
+    const launch = { source: options.source, log, extensions: options.extensions, env: gatewayEnv }
+    const crab = await spawnGateway(mock.url, launch)
     children.push({ target: 'crabllm', label: 'crabllm', service: crab })
     const targets: Target[] = [
       { name: 'direct', label: 'direct', url: mock.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
       { name: 'bare', label: 'bare relay', url: bare.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
       { name: 'crabllm', label: 'crabllm', url: crab.url, headers: { authorization: `Bearer ${GATEWAY_KEY}` } },
     ]
+    let baselineUrl: string | undefined
+    if (options.baseline) {
+      // Same launch as crabllm (config text, environment, key) but another binary: the run then compares
+      // before and after a change in the same rounds, under the same machine noise.
+      const service = await spawnGateway(mock.url, { ...launch, binary: options.baseline })
+      const label = `baseline (${basename(options.baseline)})`
+      children.push({ target: 'baseline', label, service })
+      targets.push({ name: 'baseline', label, url: service.url, headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
+      baselineUrl = service.url
+    }
     let peerSkipped: string | undefined
     if (options.peers) {
       try {
@@ -61,7 +69,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       }
     }
     log(
-      `mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`,
+      `mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${baselineUrl ? `, baseline ${baselineUrl} (${options.baseline})` : ''}${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`,
     )
 
     const expected = await fetchAnswers(mock.url, options.scenarios)
@@ -132,6 +140,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         openStreamRounds: options.openStreamRounds,
         fetchLimit: options.fetchLimit,
         wallS: (performance.now() - started) / 1000,
+        ...(options.baseline ? { baseline: options.baseline } : {}),
         ...(peerSkipped ? { peerSkipped } : {}),
       },
       processes,
@@ -174,8 +183,8 @@ async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Pr
 
 /**
  * Every scenario once through every target, in parallel per scenario (the slow stream takes a second).
- * A mismatch from crabllm or the relay ends the run; from the peer, it only drops the peer from that
- * scenario (returned per scenario name).
+ * A mismatch from crabllm, the baseline or the relay ends the run; from the peer, it only drops the peer
+ * from that scenario (returned per scenario name).
  */
 async function verifyAll(
   scenarios: readonly Scenario[],

@@ -1,7 +1,7 @@
 // The bench scenarios: which endpoint, streamed or not, how many connections (or open streams), the exact
 // request body each one sends, and which of the mock's answers must come back. Also the targets a
-// request can go to (the mock itself, crabllm, the bare relay, a peer gateway) and the byte-for-byte
-// check of every target's answers.
+// request can go to (the mock itself, crabllm, the bare relay, a baseline crabllm binary, a peer
+// gateway) and the byte-for-byte check of every target's answers.
 import { BODIES, FAMILIES, type Family, SLOW_BODY } from './bodies'
 import type { LoadRequest } from './load'
 import type { AnswerKind, BenchAnswers } from './mock-upstream'
@@ -36,12 +36,15 @@ export interface OpenStreamsScenario {
 
 export type Scenario = LoadScenario | OpenStreamsScenario
 
-/** Who answers: the mock itself (direct), or a gateway in front of it. */
-export type TargetName = 'direct' | 'crabllm' | 'bare' | 'peer'
+/**
+ * Who answers: the mock itself (direct), or a gateway in front of it. `baseline` is another crabllm
+ * binary (--baseline, e.g. the build before a change), run with crabllm's config and environment.
+ */
+export type TargetName = 'direct' | 'crabllm' | 'baseline' | 'bare' | 'peer'
 
 export interface Target {
   name: TargetName
-  /** For tables and the chart: "crabllm", "bare relay", "portkey 1.15.2". */
+  /** For tables and the chart: "crabllm", "baseline (crabllm-before)", "bare relay", "portkey 1.15.2". */
   label: string
   /** Origin, `http://127.0.0.1:PORT`. */
   url: string
