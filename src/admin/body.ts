@@ -6,7 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors'
 import { badRequest } from '../core/errors'
-import { DATE_TIME_PATTERN, NAME_PATTERN } from './schemas'
+import { DATE_TIME_PATTERN, NAME_PATTERN } from '../wire/admin'
 
 const compiled = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>()
 

@@ -16,7 +16,7 @@ import {
   type KeyView,
   REMOVABLE_KEY_FIELDS,
   UpdateKeyFieldsSchema,
-} from './schemas'
+} from '../wire/admin'
 import type { KeyRecord } from './store'
 
 /** How many leading characters of a secret a listing shows ("sk-AbCd"). */

@@ -9,7 +9,7 @@ import { discoverModels, normalizeProvider } from '../providers'
 import type { AppContext } from '../server/context'
 import { badRequest, GatewayError } from '../core/errors'
 import { maskSecret, scrubSecrets } from './mask'
-import { NAME_PATTERN } from './schemas'
+import { NAME_PATTERN } from '../wire/admin'
 import type { ProviderRecord } from './store'
 
 /** Fields shown masked in every answer. */

@@ -8,7 +8,7 @@ import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
 import type { AppContext } from '../server/context'
 import { badRequest } from '../core/errors'
 import type { LogRecord } from '../storage/store'
-import type { Stats, StatsBucket, StatsCounts, StatsRow } from './schemas'
+import type { Stats, StatsBucket, StatsCounts, StatsRow } from '../wire/admin'
 
 /** The windows a caller may ask for: how many buckets of how long. */
 export const STATS_WINDOWS = {

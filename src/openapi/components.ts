@@ -1,5 +1,5 @@
 // The reusable parts of the OpenAPI document: named schemas (the TypeBox schemas of src/wire/ and
-// src/admin/schemas.ts, as JSON Schema), security schemes, the x-request-id header and parameter.
+// src/wire/admin.ts, as JSON Schema), security schemes, the x-request-id header and parameter.
 // TypeBox schemas are JSON Schema 2020-12 already, which OpenAPI 3.1 takes as is; `jsonSchema` only
 // drops what is not JSON (TypeBox's symbol keys) and `$id`s, so that nothing resolves outside the doc.
 import type { TSchema } from '@sinclair/typebox'
@@ -15,7 +15,7 @@ import {
   StatsSchema,
   UpdateKeyBodySchema,
   UpdateProviderBodySchema,
-} from '../admin/schemas'
+} from '../wire/admin'
 import {
   SpeechRequestSchema,
   TranscriptionRequestSchema,

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document of every route the gateway serves, built from the TypeBox schemas of
-// src/wire/ and src/admin/schemas.ts (components.ts). A pure function of the version: the same
+// src/wire/ and src/wire/admin.ts (components.ts). A pure function of the version: the same
 // document is served at /openapi.json, rendered at /docs and printed by `crabllm openapi`. Routes that
 // an extension or a setting turns on (cache, usage, budget, audit, metrics, the admin API) are always
 // listed, each saying what enables it, so that one document describes every gateway.

@@ -3,7 +3,7 @@
 // windows, the read bound (truncated, complete_since), live gauges while a stream is open, the answer
 // without the audit extension, bad parameters, and the admin gate.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Stats } from '../../src/admin/schemas'
+import type { Stats } from '../../src/wire/admin'
 import { AUDIT_HINT, MAX_STATS_RECORDS, percentile, STATS_WINDOWS, summarize } from '../../src/admin/stats'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { LogRecord } from '../../src/storage/store'

@@ -3,7 +3,7 @@
 // OpenAI-shaped error (status, code, message, param). The answer types are the server's own TypeBox
 // schemas (type-only imports: nothing of them reaches the bundle).
 import type { Static } from '@sinclair/typebox'
-import type { CreatedKeySchema, KeyViewSchema, ProviderViewSchema, StatsSchema } from '../../admin/schemas'
+import type { CreatedKeySchema, KeyViewSchema, ProviderViewSchema, StatsSchema } from '../../wire/admin'
 import type { AuditRecordSchema, BudgetRowSchema, LogPageSchema } from '../../wire/extensions'
 
 export type Stats = Static<typeof StatsSchema>
