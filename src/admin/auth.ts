@@ -3,7 +3,7 @@
 // authenticator (src/server/auth.ts). The admin API exists only when admin_token is configured:
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
-import { isAdmin, presentedKey } from '../auth/authenticator'
+import { isAdmin, presentedKey } from '../auth'
 import type { AppContext } from '../server/context'
 import { GatewayError } from '../core/errors'
 

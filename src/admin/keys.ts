@@ -6,7 +6,7 @@
 // request (and other instances follow through the store's change notice).
 import { generateKey } from '../config/generate-key'
 import type { KeyConfig } from '../config/schema'
-import { digest, RESERVED_KEY_NAMES } from '../auth/authenticator'
+import { digest, RESERVED_KEY_NAMES } from '../auth'
 import type { AppContext } from '../server/context'
 import { badRequest, GatewayError } from '../core/errors'
 import { checkBody } from './body'

@@ -3,12 +3,13 @@
 // starts, so requests in flight finish on the old ones and new requests use the new ones.
 // Other instances learn of a change through storage pub/sub (Redis) and, as a safety net, by polling
 // the version counter; SIGHUP re-reads the config file.
+import { PROVIDER_RULES } from '../providers'
 import { ConfigError } from '../config/errors'
 import { loadConfigFile, validateProvider } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../core/log'
 import { buildRegistry } from '../routing/registry'
-import { createAuthenticator } from '../auth/authenticator'
+import { createAuthenticator } from '../auth'
 import type { AdminStore, KeyRecord, ProviderRecord } from './store'
 import { CHANGES_CHANNEL } from './store'
 
@@ -93,7 +94,7 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
       if (!configPath) return undefined
       let config: Config | undefined
       try {
-        config = (await loadConfigFile(configPath)).config
+        config = (await loadConfigFile(configPath, PROVIDER_RULES)).config
         // Applied only together with the registry and keys built from it: if that fails, the old
         // config keeps serving, and a later resync does not half-apply the reported file.
         pendingConfig = config
@@ -169,7 +170,7 @@ function withProviders(config: Config, records: readonly ProviderRecord[], log: 
       })
       continue
     }
-    const checked = validateProvider(record.config)
+    const checked = validateProvider(record.config, PROVIDER_RULES)
     if (!checked.ok) {
       const { field, problem } = checked.issue
       log.error('a stored API provider is invalid and is not served', {

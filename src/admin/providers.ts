@@ -2,9 +2,10 @@
 // API (in the admin store). A create without `models` asks the upstream for its list first; nothing is
 // stored unless that works. Every change is stored, then swapped in by ctx.live.changed(). Secrets
 // never leave in an answer (mask.ts).
+import { PROVIDER_RULES } from '../providers'
 import type { HealthSnapshot } from '../routing/breaker'
 import { validateProvider } from '../config/load'
-import type { ProviderConfig } from '../config/schema'
+import { PROVIDER_SECRET_FIELDS, type ProviderConfig } from '../config/schema'
 import { discoverModels, normalizeProvider } from '../providers'
 import type { AppContext } from '../server/context'
 import { badRequest, GatewayError } from '../core/errors'
@@ -13,7 +14,7 @@ import { NAME_PATTERN } from '../wire/admin'
 import type { ProviderRecord } from './store'
 
 /** Fields shown masked in every answer. */
-export const SECRET_FIELDS = ['api_key', 'access_key', 'secret_key', 'session_token'] as const
+export const SECRET_FIELDS = PROVIDER_SECRET_FIELDS
 
 /** A provider as the admin API shows it: its config with secrets masked, and where it comes from. */
 export type ProviderView = { name: string } & ProviderConfig & {
@@ -135,7 +136,7 @@ function checkName(name: unknown): string {
 
 /** The fields checked as a [providers.<name>] table is (config/load.ts), plus the aliases rule. */
 function validated(ctx: AppContext, fields: Record<string, unknown>, discover: boolean): ProviderConfig {
-  const result = validateProvider(fields, { discover })
+  const result = validateProvider(fields, PROVIDER_RULES, { discover })
   if (!result.ok) {
     const { field, problem, fix } = result.issue
     // Fixes written as TOML (`models = ["model-name"]`) do not apply to a JSON body.

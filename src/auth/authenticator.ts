@@ -4,24 +4,8 @@
 // map; the admin token is compared separately, in constant time.
 import { timingSafeEqual } from 'node:crypto'
 import type { KeyConfig, KeyRateLimit } from '../config/schema'
-import { invalidApiKey, missingApiKey, modelNotAllowed } from '../core/errors'
-
-/** Who is calling: a key's name, the models it may use, and its own limits. */
-export interface Principal {
-  readonly name: string
-  /** Exact canonical model names, or '*' for all. */
-  readonly models: '*' | ReadonlySet<string>
-  /** The key's own rate limit (overrides [extensions.rate_limit] field by field). */
-  readonly rateLimit?: KeyRateLimit
-  /** The key's own budget in USD (overrides [extensions.budget]). */
-  readonly budgetUsd?: number
-  /** ms since epoch after which the key is refused. */
-  readonly expiresAt?: number
-  /** Model requests this key may have in flight at once (429 beyond). */
-  readonly maxInflight?: number
-  /** Where the key comes from: the config file, or the admin API. */
-  readonly source?: 'config' | 'api'
-}
+import { invalidApiKey, missingApiKey } from '../core/errors'
+import { ADMIN, ANONYMOUS, type Principal } from './principal'
 
 /** A key created through the admin API, as the authenticator needs it: its digest, never the secret. */
 export interface StoredKey {
@@ -42,17 +26,6 @@ export interface Authenticator {
   authenticate(request: Request): Principal
   /** Every key's principal (config and API), for listings such as GET /v1/budget. */
   readonly principals: readonly Principal[]
-}
-
-export const ANONYMOUS: Principal = { name: 'anonymous', models: '*' }
-const ADMIN: Principal = { name: 'admin', models: '*' }
-
-/** Names no [[keys]] entry may take: they stand for the admin token and for callers when auth is off. */
-export const RESERVED_KEY_NAMES = ['admin', 'anonymous'] as const
-
-/** True for the admin token's principal (by identity, so no key can pass as it). */
-export function isAdmin(principal: Principal): boolean {
-  return principal === ADMIN
 }
 
 export function createAuthenticator(
@@ -101,6 +74,11 @@ export function createAuthenticator(
   }
 }
 
+/** Constant-time comparison of two secrets (through their digests, so lengths do not leak). */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(digestBytes(a), digestBytes(b))
+}
+
 /** base64 SHA-256 of a secret: how keys are looked up, and how API keys are stored. */
 export function digest(secret: string): string {
   return digestBytes(secret).toString('base64')
@@ -114,14 +92,6 @@ function digestBytes(secret: string): Buffer {
 
 function modelSet(models: readonly string[]): '*' | ReadonlySet<string> {
   return models.includes('*') ? '*' : new Set(models)
-}
-
-export function allows(principal: Principal, model: string): boolean {
-  return principal.models === '*' || principal.models.has(model)
-}
-
-export function assertAllowed(principal: Principal, model: string): void {
-  if (!allows(principal, model)) throw modelNotAllowed(model)
 }
 
 /** `Authorization: Bearer <key>` (scheme case-insensitive) or `x-api-key: <key>`. */

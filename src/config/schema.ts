@@ -44,6 +44,9 @@ export const KeyConfigSchema = T.Object(
 )
 export type KeyConfig = Static<typeof KeyConfigSchema>
 
+/** The provider fields that hold credentials: never echoed in errors, masked in admin answers. */
+export const PROVIDER_SECRET_FIELDS = ['api_key', 'access_key', 'secret_key', 'session_token'] as const
+
 export const ProviderConfigSchema = T.Object(
   {
     kind: T.String({

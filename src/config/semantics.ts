@@ -1,8 +1,8 @@
 // Checks the schema cannot express: provider kinds and their required fields (checkProvider, shared with
 // the admin API), unique key names and secrets, aliases that point at served models (one hop), a
 // parseable listen address. Also applies each kind's defaults (base_url, echo's model list) to the
-// config it is given.
-import { normalizeProvider } from '../providers'
+// config it is given. Config knows no provider kind: the kinds' defaults and checks come in as
+// ProviderRules (src/providers/config.ts supplies them), so this folder imports nothing above core.
 import type { Config, ProviderConfig } from './schema'
 
 export interface SemanticIssue {
@@ -11,7 +11,13 @@ export interface SemanticIssue {
   fix?: string
 }
 
-export function checkSemantics(config: Config): SemanticIssue | undefined {
+/** How provider kinds apply their defaults and check their required fields. */
+export interface ProviderRules {
+  /** Kind defaults (base_url, models) applied, a new object; then the kind's own check. */
+  normalize(config: ProviderConfig): { config: ProviderConfig; issue?: SemanticIssue }
+}
+
+export function checkSemantics(config: Config, rules: ProviderRules): SemanticIssue | undefined {
   if (!parseListen(config.listen))
     return {
       field: 'listen',
@@ -21,7 +27,7 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
 
   const served = new Set<string>()
   for (const [name, raw] of Object.entries(config.providers)) {
-    const { config: provider, issue } = checkProvider(raw)
+    const { config: provider, issue } = checkProvider(raw, rules)
     if (issue) return { ...issue, field: `providers.${name}.${issue.field}` }
     for (const model of provider.models) served.add(model)
     config.providers[name] = provider
@@ -111,9 +117,10 @@ export function checkSemantics(config: Config): SemanticIssue | undefined {
  */
 export function checkProvider(
   raw: ProviderConfig,
+  rules: ProviderRules,
   options: { discover?: boolean } = {},
 ): { config: ProviderConfig; issue?: SemanticIssue } {
-  const { config, issue } = normalizeProvider(raw)
+  const { config, issue } = rules.normalize(raw)
   if (issue) return { config, issue }
   if (config.base_url && !isHttpUrl(config.base_url))
     return {

@@ -1,5 +1,7 @@
 // The one error model: every request failure is a GatewayError rendered as OpenAI's
-// {"error":{message,type,param,code}}. Upstream HTTP errors that are relayed as-is live in routing/.
+// {"error":{message,type,param,code}} (Anthropic's shape on /v1/messages, rendered from the same object).
+// An upstream's own HTTP error, relayed as-is, is its subclass UpstreamHttpError (upstream-error.ts).
+import type { Logger } from './log'
 
 /** OpenAI-side error vocabulary; `requests`/`tokens` are OpenAI's 429 types. */
 export type ErrorType =
@@ -169,6 +171,10 @@ export const upstreamStreamFailed = (provider: string, detail: string) =>
 export const serviceUnavailable = (message: string) =>
   new GatewayError(503, 'server_error', 'service_unavailable', message)
 
+/** 502 when an upstream answered 2xx with something that is not the answer its API defines. */
+export const upstreamInvalidResponse = (provider: string, what: string) =>
+  new GatewayError(502, 'server_error', 'upstream_invalid_response', `Provider '${provider}' answered with ${what}.`)
+
 export const internalError = (requestId: string) =>
   new GatewayError(
     500,
@@ -177,7 +183,14 @@ export const internalError = (requestId: string) =>
     `The gateway had an internal error. Request id: ${requestId}.`,
   )
 
-// --- internal ---
+/** Logs a bug with its stack (never sent to the client) and returns the generic 500. */
+export function unexpected(log: Logger, err: unknown, requestId: string): GatewayError {
+  log.error('unexpected error', {
+    request_id: requestId,
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  })
+  return internalError(requestId)
+}
 
 /**
  * A connection failure in words for the client: the cause's message and code, without the runtime's

@@ -20,7 +20,7 @@ export class UpstreamHttpError extends GatewayError {
       'upstream_error',
       `Provider '${provider}' answered HTTP ${status}.`,
       null,
-      upstreamHeaders && relayedHeaders(upstreamHeaders),
+      upstreamHeaders && retryHeadersOf(upstreamHeaders),
     )
   }
 
@@ -43,9 +43,8 @@ export class UpstreamHttpError extends GatewayError {
  */
 export const RELAYED_HEADERS = ['retry-after', 'retry-after-ms'] as const
 
-// --- internal ---
-
-function relayedHeaders(headers: Headers): Record<string, string> | undefined {
+/** The RELAYED_HEADERS an upstream answer carries, or undefined when it carries none. */
+export function retryHeadersOf(headers: Headers): Record<string, string> | undefined {
   let out: Record<string, string> | undefined
   for (const name of RELAYED_HEADERS) {
     const value = headers.get(name)

@@ -2,7 +2,7 @@
 // config lists them; each gets its own storage namespace.
 import type { Config, ExtensionsConfig } from '../config/schema'
 import type { Logger } from '../core/log'
-import type { Principal } from '../auth/authenticator'
+import type { Principal } from '../auth'
 import type { Store } from '../storage/store'
 import { auditExtension } from './audit'
 import { budgetExtension } from './budget'

@@ -4,8 +4,7 @@
 // client's problem, except a GatewayError thrown by onRequest, which refuses the request.
 import type { Logger } from '../core/log'
 import { GatewayError, storageUnavailable } from '../core/errors'
-import type { RelayOutcome } from '../relay/sse-relay'
-import type { Extension, ExtensionRoute, RequestContext } from './types'
+import type { Extension, ExtensionRoute, RequestContext, RelayOutcome } from './types'
 
 export interface Pipeline {
   /** False when no extension is configured: the relay then skips every hook (hot path). */

@@ -2,12 +2,17 @@
 // request is authenticated and its model resolved; the pipeline passes it to every hook in order.
 import type { Config } from '../config/schema'
 import type { Logger } from '../core/log'
-import type { Principal } from '../auth/authenticator'
+import type { Principal } from '../auth'
 import type { GatewayError } from '../core/errors'
-import type { RelayOutcome } from '../relay/sse-relay'
 import type { Store } from '../storage/store'
 
 export type SurfaceName = 'chat' | 'embeddings' | 'messages' | 'images' | 'speech' | 'transcriptions' | 'translations'
+
+/**
+ * How a relayed stream ended: it finished ('done'), the upstream failed or went silent, it stopped
+ * before its end marker ('truncated'), or the client went away.
+ */
+export type RelayOutcome = 'done' | 'upstream_error' | 'truncated' | 'client_closed'
 
 /** Token counts in OpenAI's terms, whatever the provider reported. */
 export interface Usage {

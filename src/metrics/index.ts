@@ -11,8 +11,6 @@ import { dispatchObserver } from './observer'
 import { earlyRefusal } from './refusals'
 import { createMetricSet } from './metric-set'
 
-export { metricsRoutes } from '../server/routes/metrics'
-
 export interface Metrics {
   /** The text exposition for GET /metrics (format 0.0.4): process metrics, then the gateway's own. */
   render(): Promise<string>

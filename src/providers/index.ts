@@ -1,6 +1,7 @@
 // kind → factory: the only file that lists every provider kind. A kind not listed here, with a
 // base_url, is an OpenAI-compatible custom provider.
 import type { ProviderConfig } from '../config/schema'
+import type { ProviderRules } from '../config/semantics'
 import { anthropicKind } from './anthropic'
 import { azureKind } from './azure'
 import { bedrockKind } from './bedrock'
@@ -75,3 +76,6 @@ export async function discoverModels(
     throw upstreamUnreachable(name, err)
   }
 }
+
+/** The kinds' defaults and checks, as config loading takes them (config/ knows no kind). */
+export const PROVIDER_RULES: ProviderRules = { normalize: normalizeProvider }

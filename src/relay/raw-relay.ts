@@ -3,7 +3,8 @@
 // be said in-band once bytes went out (binary), so when the upstream fails midway the client's response
 // is cut (errored, no final chunk): the client sees a truncated body rather than a short complete one.
 import type { StreamReader } from '../routing/dispatch'
-import { idleTimer, type RelayOutcome } from './sse-relay'
+import type { RelayOutcome } from '../extensions/types'
+import { idleTimer } from './sse-relay'
 
 export interface RawRelayOptions {
   first: Uint8Array | undefined

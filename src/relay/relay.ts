@@ -11,7 +11,7 @@ import type { Endpoint } from '../providers'
 import { dispatch, type StreamAnswer } from '../routing/dispatch'
 import { UpstreamHttpError } from '../core/upstream-error'
 import type { Deployment } from '../routing/registry'
-import { assertAllowed } from '../auth/authenticator'
+import { assertAllowed } from '../auth'
 import { readEnvelope, readJsonBody } from '../core/body'
 import type { AppContext } from '../server/context'
 import {

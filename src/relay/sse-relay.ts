@@ -2,6 +2,7 @@
 // whole events (a partial event is held until its blank line arrives), so that when the upstream fails
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
+import type { RelayOutcome } from '../extensions/types'
 import type { StreamReader } from '../routing/dispatch'
 
 export interface RelayOptions {
@@ -24,8 +25,6 @@ export interface RelayOptions {
   /** After onEnd('done'): resolves once what onEnd wrote is committed; the end marker waits for it. */
   durable?: () => Promise<void> | undefined
 }
-
-export type RelayOutcome = 'done' | 'upstream_error' | 'truncated' | 'client_closed'
 
 const encoder = new TextEncoder()
 const DONE = encoder.encode('[DONE]')

@@ -10,7 +10,7 @@ import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
 import { memoryStore } from '../storage/memory'
 import type { Store } from '../storage/store'
-import { type Authenticator, createAuthenticator } from '../auth/authenticator'
+import { type Authenticator, createAuthenticator } from '../auth'
 
 export interface AppContext {
   /** The config file as loaded (replaced on SIGHUP). */

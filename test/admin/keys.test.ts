@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { maskKey } from '../../src/admin/keys'
 import type { KeyRecord } from '../../src/admin/store'
-import { digest } from '../../src/auth/authenticator'
+import { digest } from '../../src/auth'
 import { jsonOf, startGateway, type TestGateway } from '../support/gateway'
 import { BACKENDS, closeAll } from '../support/stores'
 

@@ -1,4 +1,5 @@
 // The example config at the repo root must stay loadable and keep documenting every config field.
+import { PROVIDER_RULES } from '../../src/providers'
 import { describe, expect, test } from 'bun:test'
 import { ConfigError } from '../../src/config/errors'
 import { parseConfig } from '../../src/config/load'
@@ -18,7 +19,7 @@ describe('crabllm.toml (the example)', () => {
   })
 
   test('loads, with its secrets from the environment', () => {
-    const config = parseConfig(text, 'crabllm.toml', env)
+    const config = parseConfig(text, 'crabllm.toml', PROVIDER_RULES, env)
     expect(config.listen).toBe('127.0.0.1:5632')
     expect(config.admin_token).toBe(env.CRABLLM_ADMIN_TOKEN)
     expect(config.keys).toEqual([{ name: 'default', key: env.CRABLLM_DEFAULT_KEY, models: ['*'] }])
@@ -27,8 +28,8 @@ describe('crabllm.toml (the example)', () => {
   })
 
   test('without the variables it fails naming them', () => {
-    expect(() => parseConfig(text, 'crabllm.toml', {})).toThrow(ConfigError)
-    expect(() => parseConfig(text, 'crabllm.toml', {})).toThrow(/CRABLLM_ADMIN_TOKEN/)
+    expect(() => parseConfig(text, 'crabllm.toml', PROVIDER_RULES, {})).toThrow(ConfigError)
+    expect(() => parseConfig(text, 'crabllm.toml', PROVIDER_RULES, {})).toThrow(/CRABLLM_ADMIN_TOKEN/)
   })
 
   test('mentions every top-level and provider field', () => {
@@ -47,7 +48,7 @@ describe('crabllm.toml (the example)', () => {
     const lines = tail!.split('\n')
     const enabled = lines.map((l) => (/^# (\[|[a-z_]+ = )/.test(l) ? l.slice(2) : l)).join('\n')
     const pricing = '\n[models."echo"]\nprompt_cost_per_million = 1\ncompletion_cost_per_million = 2\n'
-    const config = parseConfig(head + pricing + enabled, 'crabllm.toml', env)
+    const config = parseConfig(head + pricing + enabled, 'crabllm.toml', PROVIDER_RULES, env)
     expect(Object.keys(config.extensions ?? {})).toEqual(['cache', 'rate_limit', 'usage', 'budget', 'logging', 'audit'])
     expect(config.extensions?.budget?.keys?.default?.budget).toBe(50)
   })

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
+import { PROVIDER_RULES } from '../../src/providers'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ const KEY_A = '[[keys]]\nname = "a"\nkey = "sk-aaaaaaaa"\n'
 /** Parses and returns the ConfigError it must throw. */
 function configError(toml: string, env: Record<string, string> = {}): ConfigError {
   try {
-    parseConfig(toml, 'crabllm.toml', env)
+    parseConfig(toml, 'crabllm.toml', PROVIDER_RULES, env)
   } catch (err) {
     if (err instanceof ConfigError) return err
     throw err
@@ -327,7 +328,9 @@ describe('parseConfig: broken configs', () => {
   })
 
   test('names the file it was given, as given', () => {
-    expect(() => parseConfig('lisen = 1', 'conf/my gateway.toml', {})).toThrow(/^conf\/my gateway\.toml:1: lisen: /)
+    expect(() => parseConfig('lisen = 1', 'conf/my gateway.toml', PROVIDER_RULES, {})).toThrow(
+      /^conf\/my gateway\.toml:1: lisen: /,
+    )
   })
 
   test('reports a schema problem before a semantic one', () => {
@@ -338,7 +341,7 @@ describe('parseConfig: broken configs', () => {
 
 describe('parseConfig: valid configs', () => {
   test('applies the defaults to an empty file', () => {
-    const config = parseConfig('', 'empty.toml', {})
+    const config = parseConfig('', 'empty.toml', PROVIDER_RULES, {})
     expect(config.listen).toBe('127.0.0.1:5632')
     expect(config.shutdown_timeout).toBe(30)
     expect(config.openapi).toBe(true)
@@ -355,6 +358,7 @@ describe('parseConfig: valid configs', () => {
     const config = parseConfig(
       '[providers.a]\nkind = "echo"\n[providers.b]\nkind = "custom"\nbase_url = "http://h/v1"\nmodels = ["m"]\nweight = 4',
       't.toml',
+      PROVIDER_RULES,
       {},
     )
     for (const name of ['a', 'b'] as const) {
@@ -371,13 +375,13 @@ describe('parseConfig: valid configs', () => {
     ['ollama', 'models = ["llama3.2"]', 'http://localhost:11434/v1', ['llama3.2']],
     ['openai', 'api_key = "sk-x"\nbase_url = "http://proxy:8080/v1"\nmodels = ["m"]', 'http://proxy:8080/v1', ['m']],
   ])('applies kind %p defaults (base_url, models)', (kind, extra, baseUrl, models) => {
-    const config = parseConfig(`[providers.p]\nkind = "${kind}"\n${extra}`, 't.toml', {})
+    const config = parseConfig(`[providers.p]\nkind = "${kind}"\n${extra}`, 't.toml', PROVIDER_RULES, {})
     expect(config.providers.p!.base_url).toBe(baseUrl)
     expect(config.providers.p!.models).toEqual(models)
   })
 
   test('applies key defaults', () => {
-    const config = parseConfig(KEY_A, 't.toml', {})
+    const config = parseConfig(KEY_A, 't.toml', PROVIDER_RULES, {})
     expect(config.keys).toEqual([{ name: 'a', key: 'sk-aaaaaaaa', models: ['*'] }])
   })
 
@@ -392,7 +396,7 @@ describe('parseConfig: valid configs', () => {
       'name = "team"',
       'key = "$${LITERAL}-not-expanded"',
     ].join('\n')
-    const config = parseConfig(toml, 't.toml', { PORT: '9000', OPENAI_API_KEY: 'sk-from-env' })
+    const config = parseConfig(toml, 't.toml', PROVIDER_RULES, { PORT: '9000', OPENAI_API_KEY: 'sk-from-env' })
     expect(config.listen).toBe('127.0.0.1:9000')
     expect(config.providers.o!.api_key).toBe('sk-from-env')
     expect(config.providers.o!.models).toEqual(['gpt-4o-mini'])
@@ -408,7 +412,7 @@ describe('parseConfig: valid configs', () => {
   test.each([['127.0.0.1:5632'], ['0.0.0.0:80'], [':8080'], ['[::1]:5632'], ['localhost:1']])(
     'accepts listen = %p',
     (listen) => {
-      expect(parseConfig(`listen = "${listen}"`, 't.toml', {}).listen).toBe(listen)
+      expect(parseConfig(`listen = "${listen}"`, 't.toml', PROVIDER_RULES, {}).listen).toBe(listen)
     },
   )
 
@@ -416,6 +420,7 @@ describe('parseConfig: valid configs', () => {
     const config = parseConfig(
       '[providers.t]\nkind = "together"\nbase_url = "https://api.together.xyz/v1"\nmodels = ["m"]',
       't.toml',
+      PROVIDER_RULES,
       {},
     )
     expect(config.providers.t!.kind).toBe('together')
@@ -425,6 +430,7 @@ describe('parseConfig: valid configs', () => {
     const config = parseConfig(
       `${ECHO}[aliases]\nfast = "echo"\n[storage]\nkind = "redis"\npath = "rediss://h:6380"`,
       't.toml',
+      PROVIDER_RULES,
       {},
     )
     expect(config.aliases).toEqual({ fast: 'echo' })
@@ -433,7 +439,7 @@ describe('parseConfig: valid configs', () => {
 
   test('the starter config parses cleanly and serves echo', () => {
     const text = starterConfig({ adminToken: 'sk-admin-0123456789abcdef', defaultKey: 'sk-default-0123456789' })
-    const config = parseConfig(text, 'crabllm.toml', {})
+    const config = parseConfig(text, 'crabllm.toml', PROVIDER_RULES, {})
     expect(config.listen).toBe('127.0.0.1:5632')
     expect(config.admin_token).toBe('sk-admin-0123456789abcdef')
     expect(config.keys).toEqual([{ name: 'default', key: 'sk-default-0123456789', models: ['*'] }])
@@ -445,7 +451,12 @@ describe('parseConfig: valid configs', () => {
   test('the starter config needs no environment', () => {
     // Its ${VAR} examples are all commented out or escaped.
     expect(() =>
-      parseConfig(starterConfig({ adminToken: 'a'.repeat(32), defaultKey: 'b'.repeat(32) }), 'c.toml', {}),
+      parseConfig(
+        starterConfig({ adminToken: 'a'.repeat(32), defaultKey: 'b'.repeat(32) }),
+        'c.toml',
+        PROVIDER_RULES,
+        {},
+      ),
     ).not.toThrow()
   })
 })
@@ -457,7 +468,7 @@ describe('loadConfigFile', () => {
   test('reads a file and reports where it came from', async () => {
     const path = join(dir, 'ok.toml')
     writeFileSync(path, `${ECHO}api_key = "\${K}"`)
-    const loaded = await loadConfigFile(path, { K: 'v' })
+    const loaded = await loadConfigFile(path, PROVIDER_RULES, { K: 'v' })
     expect(loaded.file).toBe(path)
     expect(loaded.dir).toBe(dir)
     expect(loaded.config.providers.e!.api_key).toBe('v')
@@ -465,7 +476,7 @@ describe('loadConfigFile', () => {
 
   test('names a missing file and suggests init', async () => {
     const path = join(dir, 'missing.toml')
-    const err = await loadConfigFile(path, {}).catch((e: unknown) => e)
+    const err = await loadConfigFile(path, PROVIDER_RULES, {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).file).toBe(path)
     expect((err as ConfigError).problem).toBe('file not found')
@@ -475,7 +486,7 @@ describe('loadConfigFile', () => {
   test('names the file in errors from its content', async () => {
     const path = join(dir, 'bad.toml')
     writeFileSync(path, 'listen = "x"')
-    const err = await loadConfigFile(path, {}).catch((e: unknown) => e)
+    const err = await loadConfigFile(path, PROVIDER_RULES, {}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).message.startsWith(`${path}:1: listen: `)).toBe(true)
   })
@@ -497,7 +508,7 @@ describe('parseConfig: secrets in errors', () => {
   ])('a too-short %s is described by its length, never quoted', (toml, field, secret) => {
     let message = ''
     try {
-      parseConfig(toml, 'secret.toml', {})
+      parseConfig(toml, 'secret.toml', PROVIDER_RULES, {})
     } catch (err) {
       message = (err as Error).message
     }

@@ -1,11 +1,12 @@
 // The logging extension: one structured line per completed request and per failure, through the real
 // gateway (the harness keeps log lines as JSON); and its level as a threshold of its own, independent
 // of the gateway's level (a gateway at warn still shows `level = "info"` lines).
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { loggingExtension } from '../../src/extensions/logging'
 import type { RequestContext } from '../../src/extensions/types'
 import { memoryLogger } from '../../src/core/log'
-import { ANONYMOUS } from '../../src/auth/authenticator'
+import { ANONYMOUS } from '../../src/auth'
 import { GatewayError } from '../../src/core/errors'
 import { parseConfig } from '../../src/config/load'
 import { memoryStore } from '../../src/storage/memory'
@@ -186,7 +187,7 @@ describe('level is the threshold of its own lines', () => {
   })
 
   describe('with the gateway logging at warn (its default)', () => {
-    const config = parseConfig(`[extensions.logging]\nlevel = "info"`, 'test.toml', {})
+    const config = parseConfig(`[extensions.logging]\nlevel = "info"`, 'test.toml', PROVIDER_RULES, {})
     const ctx = (): RequestContext => ({
       requestId: 'req-1',
       key: 'team',

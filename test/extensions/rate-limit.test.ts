@@ -3,6 +3,7 @@
 // tokens counted from actual usage (JSON and streams), and fixed windows rolling over. Most tests run
 // the extension with a fake clock (createRateLimit) so that header values are exact and no test can
 // straddle a real minute boundary; the TOML-registered factory is checked on its own.
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import { createRateLimit, rateLimitExtension } from '../../src/extensions/rate-limit'
@@ -42,7 +43,7 @@ interface Rig {
 
 /** A gateway whose rate_limit extension reads a fake clock (48 s into a window unless told). */
 async function rig(store: Store, toml: string, t = T0 + 48_000): Promise<Rig> {
-  const config = parseConfig(toml, 'test.toml', {})
+  const config = parseConfig(toml, 'test.toml', PROVIDER_RULES, {})
   const clock = { t }
   const pending: Promise<unknown>[] = []
   const ext = createRateLimit(
@@ -431,7 +432,7 @@ describe('rate_limit pieces', () => {
       namespace: () => broken,
     }
     const toml = `${key('team', KEY_A)}${ECHO}[extensions.rate_limit]\nrequests_per_minute = 1\n`
-    const config = parseConfig(toml, 'test.toml', {})
+    const config = parseConfig(toml, 'test.toml', PROVIDER_RULES, {})
     const ext = rateLimitExtension({
       options: config.extensions!.rate_limit!,
       config,

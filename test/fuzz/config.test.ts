@@ -1,6 +1,7 @@
 // The config loader under broken TOML: parseConfig and loadConfigFile either return a config or throw a
 // ConfigError whose message starts with the file's name (and names the field when there is one), never
 // another exception; and loading never touches a built-in prototype.
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -62,7 +63,7 @@ function expectConfigOutcome(run: () => unknown, file: string): string {
 
 describe('fuzz the config loader', () => {
   test('the starting config is valid', () => {
-    const config = parseConfig(renderToml(baseConfig(), new Rng(1)), 'fuzz.toml', CONFIG_ENV)
+    const config = parseConfig(renderToml(baseConfig(), new Rng(1)), 'fuzz.toml', PROVIDER_RULES, CONFIG_ENV)
     expect(Object.keys(config.providers).sort()).toEqual(['az', 'br', 'claude', 'e', 'oai'])
   })
 
@@ -71,7 +72,8 @@ describe('fuzz the config loader', () => {
       cases: caseCount(2000),
       generate: configText,
       show: (c) => `${c.notes}: ${preview(c.text, 800)}`,
-      check: (c) => expectConfigOutcome(() => parseConfig(c.text, 'fuzz.toml', CONFIG_ENV), 'fuzz.toml'),
+      check: (c) =>
+        expectConfigOutcome(() => parseConfig(c.text, 'fuzz.toml', PROVIDER_RULES, CONFIG_ENV), 'fuzz.toml'),
     })
   }, 120_000)
 
@@ -95,7 +97,7 @@ describe('fuzz the config loader', () => {
       show: (c) => `${c.notes} ${c.path}`,
       check: async (c) => {
         try {
-          expectPlainConfig((await loadConfigFile(c.path, CONFIG_ENV)).config)
+          expectPlainConfig((await loadConfigFile(c.path, PROVIDER_RULES, CONFIG_ENV)).config)
           return 'accepted'
         } catch (err) {
           return expectConfigOutcome(() => {

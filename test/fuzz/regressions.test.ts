@@ -1,6 +1,7 @@
 // Regression tests for what the fuzz tests found (issue [7/8], hostile and broken input): one case per
 // bug, named by what broke before the fix, in the module's own terms (no HTTP except where the bug was
 // in what the client saw).
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ConfigError } from '../../src/config/errors'
 import { parseConfig, validateProvider } from '../../src/config/load'
@@ -295,7 +296,7 @@ describe('config/load.ts and config/interpolate.ts', () => {
   ])('%s is a ConfigError naming it (it vanished into a prototype, its contents half-read)', (_, toml, field) => {
     const err = (() => {
       try {
-        parseConfig(toml, 'f.toml', {})
+        parseConfig(toml, 'f.toml', PROVIDER_RULES, {})
       } catch (e) {
         return e
       }
@@ -327,8 +328,8 @@ describe('config/load.ts and config/interpolate.ts', () => {
     ],
     ['providers = []', 'accepted as no providers', 'providers = []', 'providers: expected a table, got a list'],
   ])("%s is a ConfigError (TypeBox merged it into the field's default: it was %s)", (_, __, toml, message) => {
-    expect(() => parseConfig(toml, 'f.toml', {})).toThrow(message)
-    expect(validateProvider({ kind: 'echo', models: { a: 'x' } })).toMatchObject({
+    expect(() => parseConfig(toml, 'f.toml', PROVIDER_RULES, {})).toThrow(message)
+    expect(validateProvider({ kind: 'echo', models: { a: 'x' } }, PROVIDER_RULES)).toMatchObject({
       ok: false,
       issue: { field: 'models' },
     })
@@ -339,16 +340,21 @@ describe('config/load.ts and config/interpolate.ts', () => {
     ['max_body_size = nan', 'max_body_size: expected an integer, got nan'],
     ['listen = 1979-05-27T07:32:00Z', 'listen: expected a string, got a date-time'],
   ])('%s is described as written (it said "got null", "got a table")', (toml, message) => {
-    expect(() => parseConfig(toml, 'f.toml', {})).toThrow(message)
+    expect(() => parseConfig(toml, 'f.toml', PROVIDER_RULES, {})).toThrow(message)
   })
 
   test.each(['sk-Ǆ', 'sk-a\nb', 'sk-a\u0000b'])(
     'an api_key no HTTP header can carry (%j) is refused by name (every call was a 502)',
     (key) => {
       expect(() =>
-        parseConfig(`[providers.o]\nkind = "openai"\napi_key = ${JSON.stringify(key)}\nmodels = ["m"]\n`, 'f.toml', {}),
+        parseConfig(
+          `[providers.o]\nkind = "openai"\napi_key = ${JSON.stringify(key)}\nmodels = ["m"]\n`,
+          'f.toml',
+          PROVIDER_RULES,
+          {},
+        ),
       ).toThrow('providers.o.api_key: contains characters')
-      expect(validateProvider({ kind: 'openai', api_key: key, models: ['m'] })).toMatchObject({
+      expect(validateProvider({ kind: 'openai', api_key: key, models: ['m'] }, PROVIDER_RULES)).toMatchObject({
         ok: false,
         issue: { field: 'api_key' },
       })

@@ -1,6 +1,7 @@
 // The OpenAPI document: valid OpenAPI 3.1 (checked by a real validator), complete (every route the app
 // registers is documented, and every documented route exists), served as generated, and rendered by a
 // /docs page that loads nothing from another origin. The binary's side is in test/e2e/openapi.test.ts.
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Static } from '@sinclair/typebox'
 import { Validator } from '@seriousme/openapi-schema-validator'
@@ -96,7 +97,7 @@ describe('the document', () => {
   })
 
   test('every route createApp registers is documented, and every documented route is registered', () => {
-    const config = parseConfig(FULL, 'full.toml', {})
+    const config = parseConfig(FULL, 'full.toml', PROVIDER_RULES, {})
     const app = createApp(createContext(config, { log: memoryLogger('error') }))
     // ALL routes are the admin API's catch-alls (401/404 for unknown admin paths), not endpoints.
     const registered = new Set(

@@ -1,6 +1,7 @@
 // Model discovery (ProviderKind.listModels through discoverModels): each kind against a mock speaking
 // that API's listing format (paging, credentials, error shapes), and the failures every kind shares:
 // an upstream error keeps its status and message, unreachable is 502, too slow is 504.
+import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { validateProvider } from '../../src/config/load'
 import type { ProviderConfig } from '../../src/config/schema'
@@ -20,7 +21,7 @@ beforeEach(() => {
 
 /** A provider config as the admin API has it before discovery (defaults and kind defaults applied). */
 function config(fields: Record<string, unknown>): ProviderConfig {
-  const result = validateProvider(fields, { discover: true })
+  const result = validateProvider(fields, PROVIDER_RULES, { discover: true })
   if (!result.ok) throw new Error(`${result.issue.field}: ${result.issue.problem}`)
   return result.config
 }

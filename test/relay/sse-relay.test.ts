@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import type { StreamReader } from '../../src/routing/dispatch'
 import { upstreamStreamFailed } from '../../src/core/errors'
-import { type RelayOutcome, relaySse } from '../../src/relay/sse-relay'
+import type { RelayOutcome } from '../../src/extensions/types'
+import { relaySse } from '../../src/relay/sse-relay'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

@@ -1,4 +1,5 @@
 import { Health } from '../../src/routing/breaker'
+import { PROVIDER_RULES } from '../../src/providers'
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import type { Provider } from '../../src/providers'
@@ -30,7 +31,7 @@ fast = "shared"
 friendly = "echo"
 `
 
-const registry = () => buildRegistry(parseConfig(TOML, 'test.toml', {}))
+const registry = () => buildRegistry(parseConfig(TOML, 'test.toml', PROVIDER_RULES, {}))
 
 describe('buildRegistry', () => {
   test('lists canonical models sorted, and every provider by name', () => {
@@ -99,7 +100,7 @@ describe('buildRegistry', () => {
   })
 
   test('builds an empty registry from an empty config', () => {
-    const r = buildRegistry(parseConfig('', 'empty.toml', {}))
+    const r = buildRegistry(parseConfig('', 'empty.toml', PROVIDER_RULES, {}))
     expect(r.models).toEqual([])
     expect(r.providers.size).toBe(0)
   })

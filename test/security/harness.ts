@@ -1,6 +1,7 @@
 // Helpers of the security tests: a gateway whose log keeps every line down to trace, a raw HTTP/1.1
 // request over a socket (so that a path reaches the server exactly as written, with `..`, `%2F` and an
 // arbitrary Host, which fetch() would normalise), and a check that a text holds no secret.
+import { PROVIDER_RULES } from '../../src/providers'
 import { expect } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import { createLogger, type Logger } from '../../src/core/log'
@@ -27,7 +28,7 @@ export async function startTraceGateway(
   store?: Store,
   options: { text?: boolean } = {},
 ): Promise<TraceGateway> {
-  const config = parseConfig(toml, 'security.toml', {})
+  const config = parseConfig(toml, 'security.toml', PROVIDER_RULES, {})
   const written: string[] = []
   const log: Logger = createLogger({ level: 'trace', json: !options.text, write: (line) => written.push(line) })
   const ctx = createContext(config, { log, dispatch: FAST_DISPATCH, store })

@@ -1,5 +1,6 @@
 // Builds a gateway in-process on an ephemeral port from a TOML config (the same loader the binary
 // uses), and collects unexpected errors so that tests can fail on them.
+import { PROVIDER_RULES } from '../../src/providers'
 import { parseConfig } from '../../src/config/load'
 import { createPipeline, PendingWrites } from '../../src/extensions/pipeline'
 import type { Extension } from '../../src/extensions/types'
@@ -37,7 +38,7 @@ export interface GatewayOptions {
 export const FAST_DISPATCH: Partial<DispatchOptions> = { backoffBaseMs: 1, retryAfterCapMs: 50 }
 
 export async function startGateway(toml: string, options: GatewayOptions = {}): Promise<TestGateway> {
-  const config = parseConfig(toml, 'test.toml', options.env ?? {})
+  const config = parseConfig(toml, 'test.toml', PROVIDER_RULES, options.env ?? {})
   const log = memoryLogger('info')
   const pipeline = options.extensions ? createPipeline(options.extensions, log, new PendingWrites(log)) : undefined
   const ctx = createContext(config, {

@@ -1,5 +1,6 @@
 // `crabllm serve [--config PATH] [--bind ADDR]` (also a bare `crabllm`): runs init when the config does
 // not exist, loads it, opens storage, serves, and drains on SIGTERM/SIGINT.
+import { PROVIDER_RULES } from '../../providers'
 import { existsSync } from 'node:fs'
 import { ConfigError, UsageError } from '../../config/errors'
 import { loadConfigFile } from '../../config/load'
@@ -38,7 +39,7 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
     log.warn('config not found; generating a starter config', { path })
     writeStarter(path, false, (line) => process.stderr.write(`${line}\n`))
   }
-  const { config, file, dir } = await loadConfigFile(path)
+  const { config, file, dir } = await loadConfigFile(path, PROVIDER_RULES)
   // log_format from the config, unless LOG_FORMAT chose already.
   if (!process.env.LOG_FORMAT && config.log_format === 'json' && !log.json) log = log.withFormat(true)
   const listen = address ?? parseListen(config.listen)!

@@ -2,9 +2,8 @@
 // what it cost and how it ended. Stored as JSON in the time-ordered log `records`, indexed by the time
 // the request arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
 import type { Config } from '../../config/schema'
-import type { RelayOutcome } from '../../relay/sse-relay'
 import { costMicros, microsToUsd, pricingOf } from '../pricing'
-import type { RequestContext, SurfaceName } from '../types'
+import type { RequestContext, SurfaceName, RelayOutcome } from '../types'
 
 export interface AuditRecord {
   request_id: string

@@ -21,7 +21,7 @@
 // any key that has spend recorded (at most MAX_RECORDED of those), sorted by key.
 import type { ExtensionsConfig } from '../../config/schema'
 import { GatewayError } from '../../core/errors'
-import { isAdmin, type Principal } from '../../auth/authenticator'
+import { isAdmin, type Principal } from '../../auth'
 import { costMicros, formatUsd, microsToUsd, pricingOf, usdToMicros } from '../pricing'
 import type { Extension, ExtensionFactory, RequestContext } from '../types'
 

@@ -12,8 +12,7 @@
 import type { ExtensionsConfig } from '../../config/schema'
 import type { Fields } from '../../core/log'
 import type { GatewayError } from '../../core/errors'
-import type { RelayOutcome } from '../../relay/sse-relay'
-import type { Extension, ExtensionFactory, RequestContext } from '../types'
+import type { Extension, ExtensionFactory, RequestContext, RelayOutcome } from '../types'
 
 type LoggingOptions = NonNullable<ExtensionsConfig['logging']>
 

@@ -5,7 +5,7 @@
 // Every principal is limited by its name, the admin token ('admin') and 'anonymous' (auth off)
 // included: a limit protects the upstream quota, whoever spends it. 'admin' and 'anonymous' have no
 // key entry, so they get the extension's limits (a [[keys]] entry named like them would override).
-import type { Principal } from '../../auth/authenticator'
+import type { Principal } from '../../auth'
 
 export interface RateLimitOptions {
   requests_per_minute: number

@@ -18,7 +18,7 @@
 // then model. At most MAX_ROWS rows are returned (which ones, when there are more, follows storage
 // order); the response then carries `x-crabllm-truncated: true`.
 import type { ExtensionsConfig } from '../../config/schema'
-import { isAdmin, type Principal } from '../../auth/authenticator'
+import { isAdmin, type Principal } from '../../auth'
 import type { Store } from '../../storage/store'
 import type { Extension, ExtensionFactory, RequestContext, Usage } from '../types'
 

@@ -2,7 +2,7 @@
 // authenticated like every /v1 route; admin routes answer 403 to any key but the admin token.
 import type { Elysia } from 'elysia'
 import { requireAdmin } from '../../admin/auth'
-import { isAdmin } from '../../auth/authenticator'
+import { isAdmin } from '../../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
 import { requestIdOf, unexpected } from '../../relay/relay'

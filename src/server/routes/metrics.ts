@@ -1,9 +1,8 @@
 // GET /metrics: the Prometheus text exposition of this gateway's metrics. Open unless `metrics_token`
 // is set; then it needs that token or the admin token (401 otherwise). admin_token alone does not
 // close it: scrapers should not need the admin token, and the starter config always sets one.
-import { timingSafeEqual } from 'node:crypto'
 import type { Elysia } from 'elysia'
-import { digest, presentedKey } from '../../auth/authenticator'
+import { presentedKey, sameSecret } from '../../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
 
@@ -38,10 +37,3 @@ export const metricsTokenRequired = (presented: boolean) =>
       ? 'GET /metrics needs the metrics token (or the admin token), and the key sent is neither.'
       : 'GET /metrics needs the metrics token. Send "Authorization: Bearer <metrics_token>".',
   )
-
-// --- internal ---
-
-/** Constant-time comparison of two secrets (through their digests, so lengths do not leak). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(Buffer.from(digest(a), 'base64'), Buffer.from(digest(b), 'base64'))
-}

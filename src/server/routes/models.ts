@@ -1,7 +1,7 @@
 // GET /v1/models: the models and aliases the caller's key may use, in OpenAI's list shape.
 // https://platform.openai.com/docs/api-reference/models/list
 import type { Elysia } from 'elysia'
-import { allows, type Principal } from '../../auth/authenticator'
+import { allows, type Principal } from '../../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
 

@@ -1,5 +1,6 @@
 // The anthropic kind over real HTTP: the gateway in-process, a mock Anthropic upstream, and the official
 // openai SDK as the client.
+import { PROVIDER_RULES } from '../../../src/providers'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseConfig } from '../../../src/config/load'
@@ -336,7 +337,9 @@ describe('provider, called directly', () => {
       field: 'api_key',
       fix: 'api_key = "${ANTHROPIC_API_KEY}"',
     })
-    expect(() => parseConfig('[providers.c]\nkind = "anthropic"\nmodels = ["m"]\n', 't.toml', {})).toThrow(/api_key/)
+    expect(() =>
+      parseConfig('[providers.c]\nkind = "anthropic"\nmodels = ["m"]\n', 't.toml', PROVIDER_RULES, {}),
+    ).toThrow(/api_key/)
   })
 
   test('error answers keep retry-after and retry-after-ms', async () => {

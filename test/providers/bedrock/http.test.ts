@@ -1,6 +1,7 @@
 // The bedrock kind end to end: the real gateway in-process, a recording mock standing in for
 // bedrock-runtime. Checks the exact outbound request (path, body, a SigV4 signature recomputed here),
 // translated answers (JSON and event-stream), retries, relayed errors, and the official openai SDK.
+import { PROVIDER_RULES } from '../../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseConfig } from '../../../src/config/load'
@@ -325,7 +326,7 @@ describe('config', () => {
     test(`${field} is required, with a fix`, () => {
       let error: unknown
       try {
-        parseConfig(`[providers.br]\nkind = "bedrock"\n${lines}\nmodels = ["m"]\n`, 'test.toml', {})
+        parseConfig(`[providers.br]\nkind = "bedrock"\n${lines}\nmodels = ["m"]\n`, 'test.toml', PROVIDER_RULES, {})
       } catch (err) {
         error = err
       }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { PROVIDER_RULES } from '../../../src/providers'
 import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
 import { GOOGLE_BASE_URL, googleKind } from '../../../src/providers/google'
@@ -31,7 +32,7 @@ describe('googleKind', () => {
 
   test('a config without api_key is refused at load, naming the field', () => {
     expect(() =>
-      parseConfig('[providers.gem]\nkind = "gemini"\nmodels = ["gemini-2.5-flash"]\n', 'test.toml', {}),
+      parseConfig('[providers.gem]\nkind = "gemini"\nmodels = ["gemini-2.5-flash"]\n', 'test.toml', PROVIDER_RULES, {}),
     ).toThrow(/providers\.gem\.api_key/)
   })
 
