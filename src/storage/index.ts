@@ -17,6 +17,11 @@ export interface StorageHandle {
   /** Where the data lives, for the startup line (never a password). */
   readonly location: string
   readonly store: Store
+  /**
+   * SQLite: resolves after the checkpoint thread's next checkpoint that starts after this call (tests
+   * await it instead of waiting for the interval). Absent on the other backends.
+   */
+  nextCheckpoint?(): Promise<void>
   close(): Promise<void>
 }
 
@@ -56,6 +61,7 @@ export async function openStorage(
       kind,
       location: path,
       store,
+      nextCheckpoint: () => checkpointer.next(),
       close: async () => {
         await checkpointer.stop()
         await store.close()
@@ -134,17 +140,29 @@ function redactUrl(url: string): string {
 /** How often the checkpointer copies the WAL into the database file. */
 const CHECKPOINT_MS = 1000
 
-/** The checkpoint thread for an SQLite file; stop() waits until its connection is closed. */
-function startCheckpointer(path: string, log: Logger | undefined): { stop(): Promise<void> } {
+/**
+ * The checkpoint thread for an SQLite file; next() resolves after its next checkpoint, stop() waits until
+ * its connection is closed.
+ */
+function startCheckpointer(path: string, log: Logger | undefined): { next(): Promise<void>; stop(): Promise<void> } {
   // In the compiled binary, entry points sit under its embedded root (src/); from source, beside this file.
   const compiled = import.meta.path.startsWith('/$bunfs/') || import.meta.path.startsWith('B:/~BUN/')
   const worker = new Worker(
     compiled ? './storage/checkpoint-worker.ts' : new URL('./checkpoint-worker.ts', import.meta.url).href,
   )
   const stopped = Promise.withResolvers<void>()
+  /** next() callers by request number: each is answered by a checkpoint that started after its call. */
+  const waiting = new Map<number, () => void>()
+  let asked = 0
   worker.onmessage = (event: MessageEvent) => {
     if (event.data === 'stopped') stopped.resolve()
-    else if (event.data && typeof event.data === 'object' && 'error' in event.data)
+    else if (event.data && typeof event.data === 'object' && 'checkpointed' in event.data) {
+      for (const [n, resolve] of waiting)
+        if (n <= event.data.checkpointed) {
+          waiting.delete(n)
+          resolve()
+        }
+    } else if (event.data && typeof event.data === 'object' && 'error' in event.data)
       log?.warn('sqlite checkpoint failed; retrying', { error: String(event.data.error) })
   }
   worker.onerror = (event) => {
@@ -155,6 +173,12 @@ function startCheckpointer(path: string, log: Logger | undefined): { stop(): Pro
   // A checkpoint thread alone must not keep the process alive.
   worker.unref()
   return {
+    next() {
+      const { promise, resolve } = Promise.withResolvers<void>()
+      waiting.set(++asked, resolve)
+      worker.postMessage({ notify: asked })
+      return promise
+    },
     async stop() {
       worker.postMessage('stop')
       await Promise.race([stopped.promise, Bun.sleep(2000)])

@@ -7,6 +7,8 @@ import {
   checkTime,
   checkTtl,
   type Entry,
+  type Every,
+  every,
   type LogRecord,
   prefixed,
   type Store,
@@ -21,8 +23,16 @@ interface Slot {
   expires: number
 }
 
+export interface MemoryStoreOptions {
+  /** The clock expiry is measured on (ms since epoch); tests pass their own and move it. */
+  now?: () => number
+  sweepMs?: number
+  /** The timer the sweep runs on (tests pass their own and run the sweep themselves). */
+  every?: Every
+}
+
 /** `size` counts stored entries, expired ones not yet swept included (for tests and metrics). */
-export function memoryStore(options: { now?: () => number; sweepMs?: number } = {}): Store & { readonly size: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number } {
   const now = options.now ?? Date.now
   const map = new Map<string, Slot>()
   const logs = new Map<string, LogRecord[]>()
@@ -34,11 +44,10 @@ export function memoryStore(options: { now?: () => number; sweepMs?: number } = 
     }
     return slot
   }
-  const sweep = setInterval(() => {
+  const stopSweep = (options.every ?? every)(() => {
     const t = now()
     for (const [key, slot] of map) if (slot.expires <= t) map.delete(key)
   }, options.sweepMs ?? 30_000)
-  sweep.unref?.()
   const store: Store & { readonly size: number } = {
     kind: 'memory',
     get size() {
@@ -124,7 +133,7 @@ export function memoryStore(options: { now?: () => number; sweepMs?: number } = 
     },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
-      clearInterval(sweep)
+      stopSweep()
       map.clear()
       logs.clear()
     },

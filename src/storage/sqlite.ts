@@ -19,14 +19,19 @@ import {
   checkTime,
   checkTtl,
   type Entry,
+  type Every,
+  every,
   type LogRecord,
   prefixed,
   type Store,
 } from './store'
 
 export interface SqliteStoreOptions {
+  /** The clock expiry is measured on (ms since epoch); tests pass their own and move it. */
   now?: () => number
   sweepMs?: number
+  /** The timer the sweep runs on (tests pass their own and run the sweep themselves). */
+  every?: Every
   /** Which counters live in memory as well as in the file (default: all but `admin:` keys). */
   mirrored?: (key: string) => boolean
   /** Mirrored counters kept before the clean ones are dropped (they are reloaded on their next use). */
@@ -172,7 +177,7 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   const trim = () => {
     for (const key of counters.keys()) if (!dirty.has(key)) counters.delete(key)
   }
-  const sweep = setInterval(() => {
+  const stopSweep = (options.every ?? every)(() => {
     const t = now()
     for (const [key, c] of counters) if (c.expires !== null && c.expires <= t && !dirty.has(key)) counters.delete(key)
     try {
@@ -182,7 +187,6 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       // The database was closed under the store (or is busy past busy_timeout): the next sweep retries.
     }
   }, options.sweepMs ?? 60_000)
-  sweep.unref?.()
 
   const store: Store = {
     kind: 'sqlite',
@@ -274,7 +278,7 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
         }),
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {
-      clearInterval(sweep)
+      stopSweep()
       commit()
     },
   }

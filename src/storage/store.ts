@@ -59,6 +59,19 @@ export interface Store {
   close(): Promise<void>
 }
 
+/**
+ * A periodic timer: runs `tick` every `ms` until the returned function is called. The stores' expiry
+ * sweeps run on one; tests pass their own and call the tick themselves instead of waiting for it.
+ */
+export type Every = (tick: () => void, ms: number) => () => void
+
+/** The real timer: setInterval, unref'd so that a sweep alone does not keep the process alive. */
+export const every: Every = (tick, ms) => {
+  const timer = setInterval(tick, ms)
+  timer.unref?.()
+  return () => clearInterval(timer)
+}
+
 /** Keys, prefixes and TTLs are checked the same way on every backend. */
 export function checkKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new TypeError('storage key must be a non-empty string')

@@ -3,7 +3,7 @@
 // the config file wins name conflicts; the registry swap is atomic under load and a stream in flight
 // across a swap completes; reload() re-reads the config file (a broken one keeps the old config); and
 // two gateways on one Redis see each other's changes (pub/sub, and polling alone as the safety net).
-// No sleeps: propagation is awaited by polling the other gateway's state in a bounded loop.
+// No sleeps: propagation is awaited as the other gateway's swap (swapped(): an event, bounded).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -99,14 +99,38 @@ async function modelIds(gw: TestGateway): Promise<string[]> {
 }
 
 /**
- * Polls `check` until it holds, at most `boundMs` (a guard against a hung test, not a timing
- * assumption); returns how long it took.
+ * Resolves once `check` holds: checked now, then after each swap of `ctx.auth`, which every rebuild of
+ * live reconfiguration assigns (src/admin/live.ts), so the test awaits the swap itself instead of
+ * polling. The check runs on the microtask after the assignment, once the whole swap is done. `boundMs`
+ * is a guard against a hung test, not a timing assumption. Returns how long it took.
  */
-async function until(check: () => boolean | Promise<boolean>, boundMs = 3000): Promise<number> {
+async function swapped(ctx: TestGateway['ctx'], check: () => boolean, boundMs = 3000): Promise<number> {
   const started = performance.now()
-  while (!(await check())) {
-    if (performance.now() - started > boundMs) throw new Error(`condition not met within ${boundMs} ms`)
-    await Bun.sleep(5)
+  if (check()) return 0
+  let auth = ctx.auth
+  const done = Promise.withResolvers<void>()
+  Object.defineProperty(ctx, 'auth', {
+    configurable: true,
+    enumerable: true,
+    get: () => auth,
+    set: (next: TestGateway['ctx']['auth']) => {
+      auth = next
+      queueMicrotask(() => {
+        if (check()) done.resolve()
+      })
+    },
+  })
+  let guard: Timer | undefined
+  try {
+    await Promise.race([
+      done.promise,
+      new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error(`condition not met within ${boundMs} ms`)), boundMs)
+      }),
+    ])
+  } finally {
+    clearTimeout(guard)
+    Object.defineProperty(ctx, 'auth', { configurable: true, enumerable: true, writable: true, value: auth })
   }
   return performance.now() - started
 }
@@ -435,7 +459,7 @@ describe('two gateways on one Redis', () => {
       await a.ctx.admin.putKey(record)
       let t = performance.now()
       await a.ctx.live.changed()
-      await until(() => b.ctx.auth.principals.some((p) => p.name === 'shared'))
+      await swapped(b.ctx, () => b.ctx.auth.principals.some((p) => p.name === 'shared'))
       delays.push(performance.now() - t)
       expect(await status(b, 'base-model', secret)).toBe(200)
 
@@ -443,7 +467,7 @@ describe('two gateways on one Redis', () => {
       await a.ctx.admin.putProvider(providerRecord('shared-provider', ['shared-model']))
       t = performance.now()
       await a.ctx.live.changed()
-      await until(() => b.ctx.registry.models.includes('shared-model'))
+      await swapped(b.ctx, () => b.ctx.registry.models.includes('shared-model'))
       delays.push(performance.now() - t)
       expect(await status(b, 'shared-model', secret)).toBe(200)
 
@@ -451,7 +475,7 @@ describe('two gateways on one Redis', () => {
       await b.ctx.admin.deleteKey('shared')
       t = performance.now()
       await b.ctx.live.changed()
-      await until(() => !a.ctx.auth.principals.some((p) => p.name === 'shared'))
+      await swapped(a.ctx, () => !a.ctx.auth.principals.some((p) => p.name === 'shared'))
       delays.push(performance.now() - t)
       expect(await status(a, 'base-model', secret)).toBe(401)
       expect(a.ctx.live.version).toBe(b.ctx.live.version)

@@ -92,7 +92,9 @@ describe('a client that leaves mid-stream', () => {
   test('1000 times: no sockets, streams or memory left behind', async () => {
     const upstreamPort = Number(new URL(faults.http).port)
     // Warm-up: the first batch grows the heap and the upstream connection pool to their working size.
+    const warm = faults.abandoned('one-then-idle')
     await abortStreams(50)
+    await faults.waitAbandoned('one-then-idle', warm + 50)
     await settled()
     const before = { fds: socketFds(), upstream: upstreamConnections(upstreamPort), rss: rss() }
     const start = faults.abandoned('one-then-idle')
@@ -118,17 +120,23 @@ describe('a client that leaves mid-stream', () => {
       `[providers.hold]\nkind = "openai"\napi_key = "sk-upstream-hold"\nbase_url = "${faults.http}/one-then-idle/v1"\nmodels = ["hold"]\n`,
     )
     const inPort = Number(new URL(inProcess.url).port)
-    const counts = async () => {
-      for (let i = 0; i < 200 && (inProcess.ctx.inflight.count > 0 || faults.open('one-then-idle') > 0); i++)
-        await Bun.sleep(20)
+    const start = faults.abandoned('one-then-idle')
+    /** Once the upstream saw `aborted` streams abandoned and the gateway released every slot (both events). */
+    const counts = async (aborted: number) => {
+      await withTimeout(
+        faults.waitAbandoned('one-then-idle', start + aborted),
+        10_000,
+        'the upstream streams were not abandoned',
+      )
+      await withTimeout(drained(inProcess.ctx.inflight), 10_000, 'the gateway kept requests in flight')
       Bun.gc(true)
       const { Timeout = 0, ReadableStream = 0 } = heapStats().objectTypeCounts
       return { Timeout, ReadableStream }
     }
     await abortStreams(50, inPort)
-    const before = await counts()
+    const before = await counts(50)
     for (let batch = 0; batch < 10; batch++) await abortStreams(50, inPort)
-    const after = await counts()
+    const after = await counts(550)
     console.log(
       `500 aborted streams in process: Timeout objects ${before.Timeout} → ${after.Timeout}, ReadableStream ${before.ReadableStream} → ${after.ReadableStream}`,
     )
@@ -151,6 +159,9 @@ describe('a client that stops reading', () => {
     // Wait until the upstream stops producing (every buffer on the way is full), then longer than
     // stream_idle_timeout: a paused client must not look like an idle upstream.
     const stalled = await stalledAt(() => faults.bytesOut('huge-sse'))
+    // Kept: not a wait for an event but for the absence of one. The binary's own stream_idle_timeout
+    // timer (1 s, its real clock: another process, nothing to inject) must get the time to fire; what
+    // waits for it is the code under test, and the assertions below check that it did not end the stream.
     await Bun.sleep(1500)
     const paused = { upstream: faults.bytesOut('huge-sse'), rss: rss() }
     console.log(
@@ -321,6 +332,7 @@ async function slowClient(
   let sent = everyMs === 0 ? text.length : burst
   client.write(text.slice(0, sent))
   while (open && sent < text.length) {
+    // Kept: the pace of a slow client is the fixture (slowloris), not a wait for something.
     await Bun.sleep(everyMs)
     if (open) client.write(text[sent++]!)
   }
@@ -328,16 +340,44 @@ async function slowClient(
   return { seconds: (performance.now() - started) / 1000, sent, received: client.received() }
 }
 
-/** Waits until the gateway holds no request in flight (the aborts went through its whole path). */
-async function settled(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await metric('crabllm_in_flight_requests')) === 0 && faults.open('one-then-idle') === 0) return
-    await Bun.sleep(50)
-  }
-  throw new Error('the gateway did not settle')
+/**
+ * Waits until the gateway holds no request in flight (the aborts went through its whole path). The
+ * binary is another process: its in-flight gauge on /metrics is polled, each turn awaiting one answer
+ * from it (no fixed pause), at most `boundMs` (a guard against a hung test, not a timing assumption).
+ */
+async function settled(boundMs = 10_000): Promise<void> {
+  const deadline = performance.now() + boundMs
+  while ((await metric('crabllm_in_flight_requests')) !== 0 || faults.open('one-then-idle') !== 0)
+    if (performance.now() > deadline) throw new Error('the gateway did not settle')
 }
 
-/** Polls a growing counter until it stopped growing for a second; returns where it stopped. */
+/**
+ * Resolves when the in-process gateway's in-flight count is 0: checked now, then on each change of
+ * `inflight.count` (an accessor over the field the relay increments and decrements), restored after.
+ */
+function drained(inflight: { count: number }): Promise<void> {
+  if (inflight.count === 0) return Promise.resolve()
+  let count = inflight.count
+  const { promise, resolve } = Promise.withResolvers<void>()
+  Object.defineProperty(inflight, 'count', {
+    configurable: true,
+    enumerable: true,
+    get: () => count,
+    set: (next: number) => {
+      count = next
+      if (next !== 0) return
+      Object.defineProperty(inflight, 'count', { configurable: true, enumerable: true, writable: true, value: 0 })
+      resolve()
+    },
+  })
+  return promise
+}
+
+/**
+ * Samples a growing counter every 100 ms until it stopped growing for a second; returns where it
+ * stopped. Kept: what is measured is that nothing happens for a second (the upstream, paused by
+ * backpressure, sends nothing more), which has no event to await; the samples are the measurement.
+ */
 async function stalledAt(read: () => number): Promise<number> {
   let last = read()
   let still = 0

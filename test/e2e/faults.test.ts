@@ -177,7 +177,12 @@ function sampleRss(): { stop(): number } {
   }
 }
 
-/** Waits until `iso` (a time the gateway named) has passed: the wait is the code under test's clock. */
+/**
+ * Waits until `iso` (a time the gateway named) has passed: the wait is the code under test's clock.
+ * Kept: the breaker's half-open state is not an event (the binary computes it from its clock when
+ * asked), and the binary's clock, in another process, cannot be injected; the configured cooldown is
+ * tiny (1 s) instead. The 100 ms margin only covers timer granularity between the two processes.
+ */
 async function until(iso: string) {
   const ms = Date.parse(iso) - Date.now()
   if (ms > 0) await Bun.sleep(ms + 100)

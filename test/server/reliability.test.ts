@@ -1,6 +1,6 @@
 // The gateway's own defences, in process against the recording mock: the circuit breaker in dispatch,
 // stream_idle_timeout, the max_inflight caps (global and per key) and the health route while saturated.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setSystemTime, test } from 'bun:test'
 import { jsonOf, readSse, startGateway } from '../support/gateway'
 import { chatChunks, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
@@ -26,7 +26,7 @@ const providerToml = (name: string, url: string, extra: string) =>
 describe('circuit breaker', () => {
   test('after cooldown_failures failures in a row the provider is skipped, shown open, then probed', async () => {
     await using gw = await startGateway(
-      `admin_token = "${ADMIN}"\n${providerToml('a', a.url, 'weight = 100\ncooldown_failures = 3\ncooldown_seconds = 0.3')}${providerToml('b', b.url, 'weight = 0.001')}`,
+      `admin_token = "${ADMIN}"\n${providerToml('a', a.url, 'weight = 100\ncooldown_failures = 3\ncooldown_seconds = 30')}${providerToml('b', b.url, 'weight = 0.001')}`,
     )
     const beforeA = a.requests.length
     for (let i = 0; i < 3; i++) a.enqueue({ status: 503, json: { error: { message: 'down', type: 'server_error' } } })
@@ -42,8 +42,15 @@ describe('circuit breaker', () => {
     expect(Date.parse(listed.health.cooldown_until)).toBeGreaterThan(Date.now())
     for (let i = 0; i < 5; i++) expect((await chat()).status).toBe(200)
     expect(a.requests.length - beforeA).toBe(3)
-    // After the cooldown one request probes a; it answers, so the breaker closes.
-    await Bun.sleep(350)
+    // After the cooldown one request probes a; it answers, so the breaker closes. The breaker reads the
+    // clock (Health's `now`, Date.now: the registry passes no other), so the test sets the clock to the
+    // moment the gateway named instead of sleeping until it; bun:test's system time, restored after.
+    const cooldownUntil = Date.parse(listed.health.cooldown_until)
+    using _clock = { [Symbol.dispose]: () => void setSystemTime() }
+    setSystemTime(cooldownUntil - 1)
+    expect((await chat()).status).toBe(200)
+    expect(a.requests.length - beforeA).toBe(3) // still skipped 1 ms before
+    setSystemTime(cooldownUntil)
     expect((await chat()).status).toBe(200)
     expect(a.requests.length - beforeA).toBe(4)
     const after = await jsonOf(
@@ -94,8 +101,10 @@ describe('max_inflight', () => {
     const release = Promise.withResolvers<void>()
     a.enqueue({ hold: release.promise, json: { id: 'x', choices: [] } })
     a.enqueue({ hold: release.promise, json: { id: 'y', choices: [] } })
+    const arrived = a.waitForRequest(a.requests.length + 2)
     const held = [gw.chat(body('m')), gw.chat(body('m'))]
-    while (gw.ctx.inflight.count < 2) await Bun.sleep(5)
+    await arrived // both reached the upstream, which holds them: both are in flight
+    expect(gw.ctx.inflight.count).toBe(2)
     const refused = await gw.chat(body('m'))
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('1')
@@ -113,8 +122,11 @@ describe('max_inflight', () => {
     )
     const release = Promise.withResolvers<void>()
     a.enqueue({ hold: release.promise, json: { id: 'x', choices: [] } })
+    const arrived = a.waitForRequest(a.requests.length + 1)
     const held = gw.chat(body('m'), { key: CAPPED })
-    while (gw.ctx.inflight.count < 1) await Bun.sleep(5)
+    await arrived // it reached the upstream, which holds it: it is in flight
+    expect(gw.ctx.inflight.count).toBe(1)
+    expect(gw.ctx.inflight.byKey.get('capped')).toBe(1)
     const refused = await gw.chat(body('m'), { key: CAPPED })
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('1')

@@ -29,9 +29,10 @@ test('the WAL is checkpointed into the database file by the checkpoint thread, n
   }
   // Committed into the WAL; the database file itself only grows when a checkpoint copies pages into it.
   expect(size(`${db}-wal`)).toBeGreaterThan(100_000)
+  // Each turn awaits one checkpoint of the thread (a PASSIVE one may copy part of the WAL), at most 5.
   let grown = false
-  for (let waited = 0; waited < 5000 && !grown; waited += 50) {
-    await Bun.sleep(50)
+  for (let checkpoints = 0; checkpoints < 5 && !grown; checkpoints++) {
+    await handle.nextCheckpoint!()
     grown = size(db) > before + 100_000
   }
   expect(grown).toBe(true)

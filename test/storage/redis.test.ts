@@ -3,7 +3,8 @@
 import { afterAll } from 'bun:test'
 import Redis from 'ioredis'
 import { redisStore } from '../../src/storage/redis'
-import { storageContract } from '../support/storage-contract'
+import type { Store } from '../../src/storage/store'
+import { redisExpiry, storageContract } from '../support/storage-contract'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
@@ -26,8 +27,14 @@ afterAll(async () => {
   await client.quit()
 })
 let n = 0
+/** Each store's key prefix, for the expiry checks that look at Redis itself. */
+const prefixes = new WeakMap<Store, string>()
 storageContract('redis', {
   async open() {
-    return redisStore(client, { keyPrefix: `${run}${++n}:` })
+    const prefix = `${run}${++n}:`
+    const store = redisStore(client, { keyPrefix: prefix })
+    prefixes.set(store, prefix)
+    return store
   },
+  expire: redisExpiry(client, (store) => prefixes.get(store)!),
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteStore } from '../../src/storage/sqlite'
 import type { Store } from '../../src/storage/store'
-import { storageContract } from '../support/storage-contract'
+import { clocked, manualTimer, storageContract } from '../support/storage-contract'
 
 const dir = mkdtempSync(join(tmpdir(), 'crabllm-sqlite-'))
 const opened: { store: Store; db: Database }[] = []
@@ -17,27 +17,33 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 let n = 0
-storageContract('sqlite', {
-  async open() {
+storageContract(
+  'sqlite',
+  clocked((now) => {
     // A real file in WAL mode, as the gateway opens it.
     const db = new Database(join(dir, `t${++n}.db`), { create: true, strict: true })
     db.run('PRAGMA journal_mode = WAL')
-    const store = sqliteStore(db)
+    const store = sqliteStore(db, { now })
     opened.push({ store, db })
     return store
-  },
-})
+  }),
+)
 
 test('the sweep deletes expired rows from the table', async () => {
   let t = 1_000
   const db = new Database(join(dir, 'sweep.db'), { create: true, strict: true })
-  const store = sqliteStore(db, { now: () => t, sweepMs: 5 })
+  const timer = manualTimer()
+  const store = sqliteStore(db, { now: () => t, sweepMs: 5, every: timer.every })
   opened.push({ store, db })
+  expect(timer.ms).toBe(5) // the sweep is scheduled every sweepMs
   for (let i = 0; i < 50; i++) await store.set(`k${i}`, 'v', 10)
   await store.set('keep', 'v')
   t += 11
-  await Bun.sleep(20) // let the sweep timer run
+  timer.tick() // one run of the sweep timer
+  await store.durable?.() // its DELETE is committed with the turn
   expect(db.query('SELECT key FROM crabllm_kv').all()).toEqual([{ key: 'keep' }])
+  await store.close()
+  expect(timer.stopped).toBe(true) // close() stops the sweep
 })
 
 // The counter mirror and the one-turn write-behind (sqlite.ts): what reaches the file, and when.

@@ -1,10 +1,87 @@
 // One contract for every storage backend: the same tests run against memory, SQLite and a real Redis.
+// Expiry is driven, not slept on: memory and SQLite take a clock that the contract moves (clocked());
+// Redis expires keys on the server's clock, which no client moves (redisExpiry()).
 import { describe, expect, test } from 'bun:test'
-import type { Store } from '../../src/storage/store'
+import type Redis from 'ioredis'
+import type { Every, Store } from '../../src/storage/store'
 
 export interface ContractBackend {
   /** A fresh, empty store (isolated from other tests). */
   open(): Promise<Store>
+  /** Lets `keys` of `store`, each written with a TTL of `ttlMs` (and none since), expire. */
+  expire(store: Store, keys: readonly string[], ttlMs: number): Promise<void>
+}
+
+/**
+ * For the stores that take a clock (`now`: memory, SQLite): each store gets its own, frozen until
+ * expire() moves it forward by exactly the TTL, the first moment the keys count as expired.
+ */
+export function clocked(open: (now: () => number) => Store | Promise<Store>): ContractBackend {
+  const clocks = new WeakMap<Store, { t: number }>()
+  return {
+    async open() {
+      const clock = { t: 1_700_000_000_000 }
+      const store = await open(() => clock.t)
+      clocks.set(store, clock)
+      return store
+    },
+    async expire(store, _keys, ttlMs) {
+      const clock = clocks.get(store)
+      if (!clock) throw new Error('expire() on a store this backend did not open')
+      clock.t += ttlMs
+    },
+  }
+}
+
+/**
+ * expire() for Redis. Redis expires keys on its own clock (SET PX, PEXPIRE), which no client can move,
+ * so this checks what the store asked of Redis and then awaits the expiry itself: each key must carry
+ * a server-side expiry of at most `ttlMs` (PTTL > 0: written with PX / PEXPIRE, not left to live
+ * forever), and then EXISTS is asked until Redis reports the key gone. Each turn of that loop awaits
+ * one round trip to the server (no fixed sleep); EXISTS on a key past its TTL expires it there and
+ * then, so the loop ends at the TTL. The bound guards against a hung test; it is not a timing assumption.
+ */
+export function redisExpiry(
+  client: Redis,
+  prefixOf: (store: Store) => string,
+  boundMs = 5000,
+): ContractBackend['expire'] {
+  return async (store, keys, ttlMs) => {
+    const names = keys.map((key) => prefixOf(store) + key)
+    for (const name of names) {
+      const pttl = await client.pttl(name)
+      expect(pttl).toBeGreaterThan(0)
+      expect(pttl).toBeLessThanOrEqual(ttlMs)
+    }
+    const deadline = performance.now() + boundMs
+    for (const name of names)
+      while ((await client.exists(name)) !== 0)
+        if (performance.now() > deadline) throw new Error(`redis kept ${name} past its TTL of ${ttlMs} ms`)
+  }
+}
+
+/**
+ * A hand-run timer for the stores' expiry sweeps (the `every` option): it records the interval and
+ * the tick it was given, and the test runs one sweep with tick() instead of waiting for the interval.
+ */
+export function manualTimer(): { every: Every; readonly ms: number | undefined; stopped: boolean; tick(): void } {
+  let tick: (() => void) | undefined
+  const timer = {
+    ms: undefined as number | undefined,
+    stopped: false,
+    every: ((fn, ms) => {
+      tick = fn
+      timer.ms = ms
+      return () => {
+        timer.stopped = true
+      }
+    }) as Every,
+    tick() {
+      if (!tick) throw new Error('no sweep was scheduled on this timer')
+      tick()
+    },
+  }
+  return timer
 }
 
 export function storageContract(name: string, backend: ContractBackend): void {
@@ -26,7 +103,7 @@ export function storageContract(name: string, backend: ContractBackend): void {
       await s.set('short', 'x', 30)
       await s.set('long', 'y', 60_000)
       expect(await s.get('short')).toBe('x')
-      await Bun.sleep(80) // waiting for an expiry is the behaviour under test, not a timing assertion
+      await backend.expire(s, ['short'], 30)
       expect(await s.get('short')).toBeUndefined()
       expect(await s.get('long')).toBe('y')
       expect(await s.list('', 10)).toEqual([{ key: 'long', value: 'y' }])
@@ -54,7 +131,7 @@ export function storageContract(name: string, backend: ContractBackend): void {
       const s = await backend.open()
       expect(await s.increment('w', 1, 50)).toBe(1)
       expect(await s.increment('w', 1, 50)).toBe(2)
-      await Bun.sleep(90)
+      await backend.expire(s, ['w'], 50)
       expect(await s.get('w')).toBeUndefined()
       expect(await s.increment('w', 5, 50)).toBe(5)
     })
@@ -143,7 +220,7 @@ export function storageContract(name: string, backend: ContractBackend): void {
       const winner = wins.indexOf(true)
       expect(await s.get('only-once')).toBe(`v${winner}`)
       await s.set('temp', 'old', 30)
-      await Bun.sleep(80) // an expired value counts as absent
+      await backend.expire(s, ['temp'], 30) // an expired value counts as absent
       expect(await s.add('temp', 'new')).toBe(true)
       expect(await s.get('temp')).toBe('new')
       expect(await s.namespace('ns').add('k', '1')).toBe(true)
