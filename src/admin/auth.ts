@@ -4,11 +4,11 @@
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
 import { isAdmin, presentedKey } from '../auth'
-import type { AppContext } from '../server/context'
+import type { AdminDeps } from './deps'
 import { GatewayError } from '../core/errors'
 
 /** Throws the admin API's 404 (not enabled) or 401 (not the admin token); returns for the admin token. */
-export function requireAdmin(ctx: AppContext, request: Request): void {
+export function requireAdmin(ctx: AdminDeps, request: Request): void {
   if (!ctx.config.admin_token)
     throw adminApiDisabled(request.method, new URL(request.url, 'http://invalid-host').pathname)
   const presented = presentedKey(request) !== undefined

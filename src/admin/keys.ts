@@ -7,7 +7,7 @@
 import { generateKey } from '../config/generate-key'
 import type { KeyConfig } from '../config/schema'
 import { digest, RESERVED_KEY_NAMES } from '../auth'
-import type { AppContext } from '../server/context'
+import type { AdminDeps } from './deps'
 import { badRequest, GatewayError } from '../core/errors'
 import { checkBody } from './body'
 import {
@@ -29,7 +29,7 @@ export function maskKey(secret: string): string {
   return secret.length < MASK_FROM ? '****' : `${secret.slice(0, SHOWN_PREFIX)}…${secret.slice(-4)}`
 }
 
-export async function listKeys(ctx: AppContext): Promise<KeyView[]> {
+export async function listKeys(ctx: AdminDeps): Promise<KeyView[]> {
   const config = ctx.config.keys
   const now = Date.now()
   const fromApi = (await ctx.admin.keys())
@@ -38,7 +38,7 @@ export async function listKeys(ctx: AppContext): Promise<KeyView[]> {
   return [...config.map(viewOfConfig), ...fromApi]
 }
 
-export async function showKey(ctx: AppContext, name: string): Promise<KeyView> {
+export async function showKey(ctx: AdminDeps, name: string): Promise<KeyView> {
   const inConfig = configKey(ctx, name)
   if (inConfig) return viewOfConfig(inConfig)
   const record = await ctx.admin.key(name)
@@ -46,7 +46,7 @@ export async function showKey(ctx: AppContext, name: string): Promise<KeyView> {
   return viewOfRecord(record, Date.now())
 }
 
-export async function createKey(ctx: AppContext, body: Record<string, unknown>): Promise<CreatedKey> {
+export async function createKey(ctx: AdminDeps, body: Record<string, unknown>): Promise<CreatedKey> {
   const fields = checkBody(CreateKeyBodySchema, body)
   const { name } = fields
   if ((RESERVED_KEY_NAMES as readonly string[]).includes(name))
@@ -83,7 +83,7 @@ export async function createKey(ctx: AppContext, body: Record<string, unknown>):
 }
 
 /** Any subset of models, rate_limit, budget, expires_at, max_inflight; null removes any but models. */
-export async function updateKey(ctx: AppContext, name: string, body: Record<string, unknown>): Promise<KeyView> {
+export async function updateKey(ctx: AdminDeps, name: string, body: Record<string, unknown>): Promise<KeyView> {
   if (configKey(ctx, name)) throw readOnly(name)
   const record = await ctx.admin.key(name)
   if (!record) throw keyNotFound(name)
@@ -109,7 +109,7 @@ export async function updateKey(ctx: AppContext, name: string, body: Record<stri
 }
 
 /** Revokes an API key: refused from its next request on. */
-export async function revokeKey(ctx: AppContext, name: string): Promise<void> {
+export async function revokeKey(ctx: AdminDeps, name: string): Promise<void> {
   if (configKey(ctx, name)) throw readOnly(name)
   if (!(await ctx.admin.deleteKey(name))) throw keyNotFound(name)
   await ctx.live.changed()
@@ -118,7 +118,7 @@ export async function revokeKey(ctx: AppContext, name: string): Promise<void> {
 
 // --- internal ---
 
-function configKey(ctx: AppContext, name: string): KeyConfig | undefined {
+function configKey(ctx: AdminDeps, name: string): KeyConfig | undefined {
   return ctx.config.keys.find((k) => k.name === name)
 }
 

@@ -3,11 +3,11 @@
 // stored unless that works. Every change is stored, then swapped in by ctx.live.changed(). Secrets
 // never leave in an answer (mask.ts).
 import { PROVIDER_RULES } from '../providers'
-import type { HealthSnapshot } from '../routing/breaker'
+import type { BreakerSnapshot } from '../routing/breaker'
 import { validateProvider } from '../config/load'
 import { PROVIDER_SECRET_FIELDS, type ProviderConfig } from '../config/schema'
 import { discoverModels, normalizeProvider } from '../providers'
-import type { AppContext } from '../server/context'
+import type { AdminDeps } from './deps'
 import { badRequest, GatewayError } from '../core/errors'
 import { maskSecret, scrubSecrets } from './mask'
 import { NAME_PATTERN } from '../wire/admin'
@@ -22,19 +22,19 @@ export type ProviderView = { name: string } & ProviderConfig & {
     created_at?: string
     updated_at?: string
     /** The circuit breaker's state in this process (absent until the provider serves). */
-    health?: HealthSnapshot
+    health?: BreakerSnapshot
   }
 
 const NAME = new RegExp(NAME_PATTERN)
 
-export async function listProviders(ctx: AppContext): Promise<ProviderView[]> {
+export async function listProviders(ctx: AdminDeps): Promise<ProviderView[]> {
   const config = ctx.config.providers
   const fromConfig = Object.entries(config).map(([name, provider]) => viewOf(name, provider, 'config'))
   const fromApi = (await ctx.admin.providers()).filter((r) => !Object.hasOwn(config, r.name)).map(viewOfRecord)
   return [...fromConfig, ...fromApi].map((view) => withHealth(ctx, view))
 }
 
-export async function showProvider(ctx: AppContext, name: string): Promise<ProviderView> {
+export async function showProvider(ctx: AdminDeps, name: string): Promise<ProviderView> {
   const inConfig = configProvider(ctx, name)
   if (inConfig) return withHealth(ctx, viewOf(name, inConfig, 'config'))
   const record = await ctx.admin.provider(name)
@@ -42,7 +42,7 @@ export async function showProvider(ctx: AppContext, name: string): Promise<Provi
   return withHealth(ctx, viewOfRecord(record))
 }
 
-export async function addProvider(ctx: AppContext, body: Record<string, unknown>): Promise<ProviderView> {
+export async function addProvider(ctx: AdminDeps, body: Record<string, unknown>): Promise<ProviderView> {
   const { name: rawName, ...given } = body
   const name = checkName(rawName)
   const fields = withoutNulls(given)
@@ -59,7 +59,7 @@ export async function addProvider(ctx: AppContext, body: Record<string, unknown>
 
 /** Any subset of the fields; null removes one (back to its default). Re-validated as a whole. */
 export async function changeProvider(
-  ctx: AppContext,
+  ctx: AdminDeps,
   name: string,
   body: Record<string, unknown>,
 ): Promise<ProviderView> {
@@ -96,7 +96,7 @@ export async function changeProvider(
   return withHealth(ctx, viewOfRecord(updated))
 }
 
-export async function removeProvider(ctx: AppContext, name: string): Promise<void> {
+export async function removeProvider(ctx: AdminDeps, name: string): Promise<void> {
   if (configProvider(ctx, name)) throw readOnly(name)
   if (!(await ctx.admin.deleteProvider(name))) throw providerNotFound(name)
   await ctx.live.changed()
@@ -104,7 +104,7 @@ export async function removeProvider(ctx: AppContext, name: string): Promise<voi
 
 // --- internal ---
 
-function configProvider(ctx: AppContext, name: string): ProviderConfig | undefined {
+function configProvider(ctx: AdminDeps, name: string): ProviderConfig | undefined {
   return Object.hasOwn(ctx.config.providers, name) ? ctx.config.providers[name] : undefined
 }
 
@@ -114,9 +114,9 @@ function viewOf(name: string, config: ProviderConfig, source: 'config' | 'api'):
   return view
 }
 
-function withHealth(ctx: AppContext, view: ProviderView): ProviderView {
-  const health = ctx.registry.health.get(view.name)
-  return health ? { ...view, health: health.snapshot() } : view
+function withHealth(ctx: AdminDeps, view: ProviderView): ProviderView {
+  const breaker = ctx.registry.breakers.get(view.name)
+  return breaker ? { ...view, health: breaker.snapshot() } : view
 }
 
 function viewOfRecord(record: ProviderRecord): ProviderView {
@@ -135,7 +135,7 @@ function checkName(name: unknown): string {
 }
 
 /** The fields checked as a [providers.<name>] table is (config/load.ts), plus the aliases rule. */
-function validated(ctx: AppContext, fields: Record<string, unknown>, discover: boolean): ProviderConfig {
+function validated(ctx: AdminDeps, fields: Record<string, unknown>, discover: boolean): ProviderConfig {
   const result = validateProvider(fields, PROVIDER_RULES, { discover })
   if (!result.ok) {
     const { field, problem, fix } = result.issue

@@ -5,7 +5,7 @@
 // [extensions.audit] the answer carries the live gauges only, `audit: false` and a hint.
 // It does not read usage or budget counters (GET /v1/usage, GET /v1/budget answer those).
 import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
-import type { AppContext } from '../server/context'
+import type { AdminDeps } from './deps'
 import { badRequest } from '../core/errors'
 import type { LogRecord } from '../storage/store'
 import type { Stats, StatsBucket, StatsCounts, StatsRow } from '../wire/admin'
@@ -49,7 +49,7 @@ export function parseStatsQuery(params: URLSearchParams): StatsQuery {
   return query
 }
 
-export async function readStats(ctx: AppContext, query: StatsQuery, now = Date.now()): Promise<Stats> {
+export async function readStats(ctx: AdminDeps, query: StatsQuery, now = Date.now()): Promise<Stats> {
   const { bucketMs, buckets } = STATS_WINDOWS[query.window]
   const since = Math.floor(now / bucketMs) * bucketMs - (buckets - 1) * bucketMs
   const audit = ctx.pipeline.names.includes('audit')

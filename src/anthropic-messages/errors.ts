@@ -2,7 +2,8 @@
 // and the `event: error` frame for failures after a stream started.
 // https://docs.anthropic.com/en/api/errors
 
-import { namedFrame } from '../sse/parser'
+import { isObject, type JsonObject, parseObject } from '../core/json'
+import { namedFrame } from '../sse'
 
 export type AnthropicErrorType =
   | 'invalid_request_error'
@@ -51,9 +52,6 @@ export function anthropicErrorBody(status: number, message: string, type?: Anthr
   return { type: 'error', error: { type: type ?? anthropicErrorType(status), message } }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 const MAX_RAW = 1000
 
 /**
@@ -61,21 +59,18 @@ const MAX_RAW = 1000
  * `{"error":{"message"}}`, `{"error":"…"}` (Ollama), `{"message"}` and `{"detail"}` (FastAPI servers such
  * as vLLM), and an Anthropic-shaped body (whose type is kept); anything else is quoted (trimmed).
  */
-export function fromOpenAiError(status: number, bodyBytes: Uint8Array | string): AnthropicErrorBody {
-  const text = (typeof bodyBytes === 'string' ? bodyBytes : new TextDecoder().decode(bodyBytes)).trim()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {}
-  const message = messageOf(json) ?? (text === '' ? `upstream answered HTTP ${status}` : text.slice(0, MAX_RAW))
-  const upstreamType = isObject(json) && json.type === 'error' && isObject(json.error) ? json.error.type : undefined
+export function fromChatError(status: number, body: Uint8Array | string): AnthropicErrorBody {
+  const text = (typeof body === 'string' ? body : new TextDecoder().decode(body)).trim()
+  const json = parseObject(text)
+  const message =
+    (json && messageOf(json)) ?? (text === '' ? `upstream answered HTTP ${status}` : text.slice(0, MAX_RAW))
+  const upstreamType = json?.type === 'error' && isObject(json.error) ? json.error.type : undefined
   const type =
     typeof upstreamType === 'string' && TYPES.has(upstreamType) ? (upstreamType as AnthropicErrorType) : undefined
   return anthropicErrorBody(status, message, type)
 }
 
-function messageOf(json: unknown): string | undefined {
-  if (!isObject(json)) return undefined
+function messageOf(json: JsonObject): string | undefined {
   const error = json.error
   if (isObject(error) && typeof error.message === 'string' && error.message !== '') return error.message
   if (typeof error === 'string' && error !== '') return error

@@ -9,54 +9,21 @@
 // tools (`type: web_search_20250305`, `bash_20250124`, …), document blocks other than plain text or a
 // base64 PDF, file-id sources, and any content block type this file does not know.
 
-export type MessagesToChat = { ok: true; chat: Record<string, unknown> } | { ok: false; param: string; message: string }
+import { badRequest } from '../core/errors'
+import { isObject, type JsonObject } from '../core/json'
 
-export interface MessagesToChatOptions {
+export interface ToChatOptions {
   /** The upstream model name to send, when the gateway resolved an alias; default: the body's model. */
   model?: string
   /** OpenAI's reasoning models refuse `max_tokens` and want `max_completion_tokens`; default `max_tokens`. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens'
 }
 
-type Json = Record<string, unknown>
-type ChatMessage = Json
-
-/** Thrown inside this file only; `messagesToChat` turns it into `{ ok: false }`. */
-class Invalid extends Error {
-  constructor(
-    readonly param: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
-
-function fail(param: string, message: string): never {
-  throw new Invalid(param, message)
-}
-
-function expectObject(value: unknown, param: string): Json {
-  if (!isObject(value)) fail(param, 'expected an object')
-  return value
-}
-
-function expectString(value: unknown, param: string): string {
-  if (typeof value !== 'string') fail(param, 'expected a string')
-  return value
-}
-
-export function messagesToChat(body: Record<string, unknown>, options: MessagesToChatOptions = {}): MessagesToChat {
-  try {
-    return { ok: true, chat: translate(body, options) }
-  } catch (error) {
-    if (error instanceof Invalid) return { ok: false, param: error.param, message: error.message }
-    throw error
-  }
-}
-
-function translate(body: Json, options: MessagesToChatOptions): Json {
+/**
+ * The chat completions request for a Messages request. Throws a 400 GatewayError for a field it cannot
+ * read or serve: the message is `<param>: <problem>` (the client sees it in Anthropic's shape).
+ */
+export function toChatRequest(body: Readonly<JsonObject>, options: ToChatOptions = {}): JsonObject {
   if (typeof body.model !== 'string' || body.model === '') fail('model', 'a model name is required')
   const maxTokens = body.max_tokens
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
@@ -73,7 +40,7 @@ function translate(body: Json, options: MessagesToChatOptions): Json {
     messages.push(...translateMessage(message, `messages.${i}`))
   })
 
-  const chat: Json = { model: options.model ?? body.model, messages }
+  const chat: JsonObject = { model: options.model ?? body.model, messages }
   chat[options.maxTokensField ?? 'max_tokens'] = maxTokens
 
   if (body.stop_sequences !== undefined) {
@@ -107,6 +74,24 @@ function translate(body: Json, options: MessagesToChatOptions): Json {
   return chat
 }
 
+// --- internal ---
+
+type ChatMessage = JsonObject
+
+function fail(param: string, message: string): never {
+  throw badRequest(`${param}: ${message}`, param)
+}
+
+function expectObject(value: unknown, param: string): JsonObject {
+  if (!isObject(value)) fail(param, 'expected an object')
+  return value
+}
+
+function expectString(value: unknown, param: string): string {
+  if (typeof value !== 'string') fail(param, 'expected a string')
+  return value
+}
+
 /** `system` is a string or an array of text blocks; blocks are joined with a blank line. */
 function systemText(system: unknown): string {
   if (typeof system === 'string') return system
@@ -138,7 +123,7 @@ function translateMessage(value: unknown, param: string): ChatMessage[] {
  */
 function userMessages(blocks: unknown[], param: string): ChatMessage[] {
   const toolMessages: ChatMessage[] = []
-  const parts: Json[] = []
+  const parts: JsonObject[] = []
   for (const [i, value] of blocks.entries()) {
     const at = `${param}.${i}`
     const block = expectObject(value, at)
@@ -176,7 +161,7 @@ function userMessages(blocks: unknown[], param: string): ChatMessage[] {
 /** An assistant turn: text blocks joined into `content`, tool_use blocks into `tool_calls`. */
 function assistantMessage(blocks: unknown[], param: string): ChatMessage {
   const texts: string[] = []
-  const toolCalls: Json[] = []
+  const toolCalls: JsonObject[] = []
   for (const [i, value] of blocks.entries()) {
     const at = `${param}.${i}`
     const block = expectObject(value, at)
@@ -212,7 +197,7 @@ function unsupportedBlock(type: unknown, at: string): never {
   return fail(`${at}.type`, `content blocks of type "${type}" cannot be sent to an OpenAI-format deployment`)
 }
 
-function imagePart(block: Json, at: string): Json {
+function imagePart(block: JsonObject, at: string): JsonObject {
   const source = expectObject(block.source, `${at}.source`)
   if (source.type === 'base64') {
     const mediaType = expectString(source.media_type, `${at}.source.media_type`)
@@ -232,10 +217,10 @@ function imagePart(block: Json, at: string): Json {
  * OpenAI's `file` part (OpenAI accepts it; other OpenAI-format servers answer with their own 400).
  * URL and file-id sources cannot be represented.
  */
-function documentPart(block: Json, at: string): Json {
+function documentPart(block: JsonObject, at: string): JsonObject {
   const source = expectObject(block.source, `${at}.source`)
   const title = typeof block.title === 'string' ? block.title : undefined
-  const titled = (text: string): Json => ({ type: 'text', text: title ? `${title}\n\n${text}` : text })
+  const titled = (text: string): JsonObject => ({ type: 'text', text: title ? `${title}\n\n${text}` : text })
   if (source.type === 'text') return titled(expectString(source.data, `${at}.source.data`))
   if (source.type === 'content') {
     if (typeof source.content === 'string') return titled(source.content)
@@ -270,10 +255,10 @@ function textOf(blocks: unknown[], param: string): string {
  * One tool_result → one `tool` message. OpenAI tool messages carry text only, so images in the result
  * are returned separately and go into the user message that follows. `is_error` prefixes "Error: ".
  */
-function toolResult(block: Json, at: string): { message: ChatMessage; images: Json[] } {
+function toolResult(block: JsonObject, at: string): { message: ChatMessage; images: JsonObject[] } {
   const toolCallId = expectString(block.tool_use_id, `${at}.tool_use_id`)
   const texts: string[] = []
-  const images: Json[] = []
+  const images: JsonObject[] = []
   const content = block.content
   if (typeof content === 'string') texts.push(content)
   else if (Array.isArray(content)) {
@@ -299,8 +284,8 @@ function toolResult(block: Json, at: string): { message: ChatMessage; images: Js
 const TOOL_CHOICES = ['auto', 'any', 'tool', 'none']
 
 /** `tools` and `tool_choice`; OpenAI refuses tool_choice and parallel_tool_calls without tools. */
-function translateTools(tools: unknown, toolChoice: unknown): Json {
-  const out: Json = {}
+function translateTools(tools: unknown, toolChoice: unknown): JsonObject {
+  const out: JsonObject = {}
   if (tools !== undefined && !Array.isArray(tools)) fail('tools', 'expected an array of tools')
   const functions = (tools ?? []).map((value, i) => {
     const tool = expectObject(value, `tools.${i}`)
@@ -310,7 +295,7 @@ function translateTools(tools: unknown, toolChoice: unknown): Json {
         `the Anthropic-defined tool ${JSON.stringify(tool.type)}${typeof tool.name === 'string' ? ` (${tool.name})` : ''} cannot be served by an OpenAI-format deployment; declare it as a custom tool with an input_schema`,
       )
     }
-    const fn: Json = { name: expectString(tool.name, `tools.${i}.name`) }
+    const fn: JsonObject = { name: expectString(tool.name, `tools.${i}.name`) }
     if (tool.description !== undefined) fn.description = expectString(tool.description, `tools.${i}.description`)
     fn.parameters = expectObject(tool.input_schema, `tools.${i}.input_schema`)
     if (typeof tool.strict === 'boolean') fn.strict = tool.strict

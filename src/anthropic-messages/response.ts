@@ -3,33 +3,16 @@
 // stream.ts so that both answers agree.
 // https://docs.anthropic.com/en/api/messages (response) · https://platform.openai.com/docs/api-reference/chat/object
 
-type Json = Record<string, unknown>
+import { isObject, type JsonObject } from '../core/json'
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from '../wire/messages'
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+export type { AnthropicMessage, AnthropicUsage } from '../wire/messages'
 
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal'
-
-export interface AnthropicUsage {
-  input_tokens: number
-  output_tokens: number
-  cache_creation_input_tokens: number
-  cache_read_input_tokens: number
-}
-
-export type ContentBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-
-export interface AnthropicMessage {
-  id: string
-  type: 'message'
-  role: 'assistant'
-  model: string
-  content: ContentBlock[]
-  stop_reason: StopReason
-  stop_sequence: string | null
-  usage: AnthropicUsage
-}
+/** The stop reasons a chat answer maps to (pause_turn and model_context_window_exceeded never arise). */
+export type StopReason = Extract<
+  AnthropicStopReason,
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal'
+>
 
 /** A random id in Anthropic's alphabet: `prefix` + 24 base62 characters. */
 export function randomId(prefix: string): string {
@@ -51,12 +34,15 @@ export function messageId(completionId: unknown): string {
  * unknown or missing reason. Some servers (older Ollama) say `stop` after tool calls: with `hasTools`
  * that is `tool_use`, since agent loops run tools only on that stop reason.
  */
-export function stopReason(choice: Json, hasTools = false): { stop_reason: StopReason; stop_sequence: string | null } {
+export function stopReason(
+  choice: JsonObject,
+  hasTools = false,
+): { stop_reason: StopReason; stop_sequence: string | null } {
   const reason = stopReasonOf(choice)
   return reason.stop_reason === 'end_turn' && hasTools ? { stop_reason: 'tool_use', stop_sequence: null } : reason
 }
 
-function stopReasonOf(choice: Json): { stop_reason: StopReason; stop_sequence: string | null } {
+function stopReasonOf(choice: JsonObject): { stop_reason: StopReason; stop_sequence: string | null } {
   switch (choice.finish_reason) {
     case 'length':
       return { stop_reason: 'max_tokens', stop_sequence: null }
@@ -125,14 +111,16 @@ function contentText(content: unknown): string {
   return content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('')
 }
 
-/** Total: any JSON an upstream answers reads as a (possibly empty) Message, never an exception. */
-export function chatToMessage(answer: unknown, model: string): AnthropicMessage {
-  const completion = isObject(answer) ? answer : {}
+/**
+ * The Message for a chat completion, named `model` (the client's). Total: any object an upstream
+ * answers reads as a (possibly empty) Message, never an exception.
+ */
+export function fromChatResponse(completion: JsonObject, model: string): AnthropicMessage {
   const choices = Array.isArray(completion.choices) ? completion.choices : []
   const choice = isObject(choices[0]) ? choices[0] : {}
   const message = isObject(choice.message) ? choice.message : {}
 
-  const content: ContentBlock[] = []
+  const content: AnthropicContentBlock[] = []
   // A refusal (structured outputs) is the model's answer in words: show it as text.
   const text = contentText(message.content) || (typeof message.refusal === 'string' ? message.refusal : '')
   if (text !== '') content.push({ type: 'text', text })

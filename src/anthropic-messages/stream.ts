@@ -12,13 +12,10 @@
 // the first completes, or at finish. Upstream usage comes in a chunk after the finish_reason chunk
 // (`stream_options.include_usage`), so message_delta is sent when that usage arrives, or at [DONE].
 
-import { SseParser, type SseEvent, namedFrame } from '../sse/parser'
-import type { StreamTranslator } from '../sse/translate'
-import { type AnthropicUsage, anthropicUsage, messageId, randomId, type StopReason, stopReason } from './response'
-
-type Json = Record<string, unknown>
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+import { isObject, type JsonObject } from '../core/json'
+import { namedFrame, type SseEvent, SseParser, type StreamTranslator } from '../sse'
+import type { AnthropicStreamEvent, AnthropicUsage } from '../wire/messages'
+import { anthropicUsage, messageId, randomId, type StopReason, stopReason } from './response'
 
 interface Block {
   kind: 'text' | 'tool_use'
@@ -35,7 +32,7 @@ interface Block {
   checkedAt: number
 }
 
-export class ChatToMessagesStream implements StreamTranslator {
+export class ChatStreamTranslator implements StreamTranslator {
   private readonly parser = new SseParser()
   private out = ''
   private started = false
@@ -114,7 +111,7 @@ export class ChatToMessagesStream implements StreamTranslator {
   private start(upstreamId: unknown): void {
     this.started = true
     const usage = this.usage ?? anthropicUsage(undefined)
-    this.emit('message_start', {
+    this.emit({
       type: 'message_start',
       message: {
         id: messageId(upstreamId),
@@ -141,7 +138,7 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.closeAll()
     const finish = this.finish ?? stopReason({}, this.sawTools)
     const usage = this.usage
-    this.emit('message_delta', {
+    this.emit({
       type: 'message_delta',
       delta: { stop_reason: finish.stop_reason, stop_sequence: finish.stop_sequence },
       usage: usage
@@ -153,7 +150,7 @@ export class ChatToMessagesStream implements StreamTranslator {
           }
         : { output_tokens: 0 },
     })
-    this.emit('message_stop', { type: 'message_stop' })
+    this.emit({ type: 'message_stop' })
     this.stopped = true
   }
 
@@ -168,7 +165,7 @@ export class ChatToMessagesStream implements StreamTranslator {
    * One entry of `delta.tool_calls`. Calls are keyed by `index`; servers that omit it send each call
    * whole with its `id`, and a fragment with neither continues the previous call.
    */
-  private toolDelta(call: Json): void {
+  private toolDelta(call: JsonObject): void {
     const fn = isObject(call.function) ? call.function : {}
     const id = typeof call.id === 'string' && call.id !== '' ? call.id : undefined
     const key =
@@ -241,7 +238,7 @@ export class ChatToMessagesStream implements StreamTranslator {
   private open(block: Block): void {
     block.state = 'live'
     block.index = this.nextIndex++
-    this.emit('content_block_start', {
+    this.emit({
       type: 'content_block_start',
       index: block.index,
       content_block:
@@ -254,7 +251,7 @@ export class ChatToMessagesStream implements StreamTranslator {
   }
 
   private delta(block: Block, piece: string): void {
-    this.emit('content_block_delta', {
+    this.emit({
       type: 'content_block_delta',
       index: block.index,
       delta:
@@ -264,11 +261,12 @@ export class ChatToMessagesStream implements StreamTranslator {
 
   private close(block: Block): void {
     block.state = 'closed'
-    this.emit('content_block_stop', { type: 'content_block_stop', index: block.index })
+    this.emit({ type: 'content_block_stop', index: block.index })
   }
 
-  private emit(event: string, payload: unknown): void {
-    this.out += namedFrame(event, payload)
+  /** One event; its SSE name is its `type`, as Anthropic sends them. */
+  private emit(event: AnthropicStreamEvent): void {
+    this.out += namedFrame(event.type, event)
   }
 }
 

@@ -67,28 +67,6 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
   return bytes
 }
 
-/** The envelope every model endpoint shares: `model` (non-empty string) and `stream` (boolean). */
-export function readEnvelope(json: Record<string, unknown>): { model: string; stream: boolean } {
-  const model = json.model
-  if (model === undefined)
-    throw badRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter')
-  if (typeof model !== 'string')
-    throw badRequest(
-      `Invalid type for 'model': expected a string, but got ${typeName(model)}.`,
-      'model',
-      'invalid_type',
-    )
-  if (model.length === 0) throw badRequest("'model' must not be empty.", 'model')
-  const stream = json.stream
-  if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
-    throw badRequest(
-      `Invalid type for 'stream': expected a boolean, but got ${typeName(stream)}.`,
-      'stream',
-      'invalid_type',
-    )
-  return { model, stream: stream === true }
-}
-
 /** A stream's bytes, refused with a 413 (and the rest cancelled) once more than `limit` arrived. */
 async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = body.getReader()
@@ -133,10 +111,4 @@ function nestsDeeper(value: object, levels: number): boolean {
     if (typeof item === 'object' && item !== null && nestsDeeper(item, levels - 1)) return true
   }
   return false
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }

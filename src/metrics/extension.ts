@@ -8,7 +8,7 @@ import { CACHE_HEADER } from '../extensions/cache'
 import { costMicros, microsToUsd, pricingOf } from '../extensions/pricing'
 import type { Extension, RequestContext } from '../extensions/types'
 import type { MetricSet, RequestSeries } from './metric-set'
-import { extensionRefusal } from './refusals'
+import { pipelineRefusal } from './refusals'
 
 /** The provider label when dispatch failed without naming one (timeout, unreachable, client gone). */
 export const UNKNOWN = 'unknown'
@@ -67,7 +67,7 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
       answered(ctx)
     },
     onError(ctx, error) {
-      const reason = extensionRefusal(error)
+      const reason = pipelineRefusal(error)
       if (reason) m.rejection(reason).inc()
       finish(ctx, m.series(ctx.surface, ctx.model, reason ? 'none' : (ctx.provider ?? UNKNOWN)), error.status)
     },

@@ -37,7 +37,7 @@ export interface MetricsSource {
 }
 
 export function createMetrics(source: MetricsSource): Metrics {
-  const m = createMetricSet({ inflight: source.inflight, health: () => source.registry.health })
+  const m = createMetricSet({ inflight: source.inflight, breakers: () => source.registry.breakers })
   return {
     render: m.render,
     contentType: m.contentType,

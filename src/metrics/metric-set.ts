@@ -60,17 +60,17 @@ export interface MetricSetOptions {
    * provider's circuit breaker by name (the current registry's, so that reloads are followed).
    * Absent: no provider series.
    */
-  health?: () => ReadonlyMap<string, BreakerView>
+  breakers?: () => ReadonlyMap<string, BreakerView>
 }
 
-/** What the breaker metrics read of a provider's circuit breaker (src/routing/health.ts). */
+/** What the breaker metrics read of a provider's circuit breaker (src/routing/breaker.ts). */
 export interface BreakerView {
   readonly state: BreakerState
   /** Times the breaker opened since the process started. */
   readonly trips: number
 }
 
-export function createMetricSet({ inflight, health = noBreakers }: MetricSetOptions): MetricSet {
+export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOptions): MetricSet {
   // prom-client (process metrics) loads at the first scrape: a gateway nobody scrapes never holds it.
   let processes: Promise<Registry> | undefined
   const processRegistry = () => (processes ??= processMetrics())
@@ -143,14 +143,14 @@ export function createMetricSet({ inflight, health = noBreakers }: MetricSetOpti
     help: 'Providers in cooldown: 1 while the circuit breaker is open or half-open (skipped, or one probe allowed), else 0.',
     type: 'gauge',
     labelNames: ['provider'],
-    collect: () => breakerSamples(health(), (h) => (h.state === 'closed' ? 0 : 1)),
+    collect: () => breakerSamples(breakers(), (h) => (h.state === 'closed' ? 0 : 1)),
   })
   const cooldowns = new Collected({
     name: 'crabllm_provider_cooldowns_total',
     help: "Times a provider's circuit breaker opened (cooldown_failures failed attempts in a row, or a failed probe).",
     type: 'counter',
     labelNames: ['provider'],
-    collect: () => breakerSamples(health(), (h) => h.trips),
+    collect: () => breakerSamples(breakers(), (h) => h.trips),
   })
   // The order prom-client exported them in (the order they were defined); the breaker families last.
   const exported: readonly MetricFamily[] = [

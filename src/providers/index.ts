@@ -1,5 +1,6 @@
 // kind → factory: the only file that lists every provider kind. A kind not listed here, with a
-// base_url, is an OpenAI-compatible custom provider.
+// base_url, is an OpenAI-compatible custom provider. createProvider turns a kind's handlers into the
+// Provider routing calls; a kind that chats but has no native /v1/messages serves it through chat.
 import type { ProviderConfig } from '../config/schema'
 import type { ProviderRules } from '../config/semantics'
 import { anthropicKind } from './anthropic'
@@ -8,11 +9,21 @@ import { bedrockKind } from './bedrock'
 import { echoKind } from './echo'
 import { googleKind } from './google'
 import { customKind, ollamaKind, openaiKind } from './openai'
-import { badRequest, GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
+import type { Endpoint } from '../core/endpoint'
+import { badRequest, GatewayError, unsupportedEndpoint, upstreamTimeout, upstreamUnreachable } from '../core/errors'
+import { messagesViaChat } from './messages-via-chat'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
-export type { Endpoint, MediaEndpoint, Provider, ProviderConfigIssue, UpstreamCall } from './provider'
-export { supportsEndpoint } from './provider'
+export type {
+  Endpoint,
+  Handler,
+  Handlers,
+  MediaEndpoint,
+  Provider,
+  ProviderConfigIssue,
+  UpstreamCall,
+} from './provider'
+export { supportsEndpoint, wantsUsageChunk } from './provider'
 
 const KINDS: Record<string, ProviderKind> = {
   openai: openaiKind,
@@ -39,7 +50,18 @@ export function normalizeProvider(config: ProviderConfig): { config: ProviderCon
 }
 
 export function createProvider(name: string, config: ProviderConfig): Provider {
-  return kindOf(config).create(name, config)
+  const handlers = { ...kindOf(config).create(name, config) }
+  if (handlers.chat && !handlers.messages) handlers.messages = messagesViaChat(name, handlers.chat)
+  const endpoints = new Set(Object.keys(handlers) as Endpoint[])
+  return {
+    name,
+    kind: config.kind,
+    endpoints,
+    send(call) {
+      const handler = handlers[call.endpoint]
+      return handler ? handler(call) : Promise.reject(unsupportedEndpoint(name, config.kind, call.endpoint))
+    },
+  }
 }
 
 /** How long model discovery waits for the upstream, all pages together. */

@@ -1,22 +1,13 @@
-// The interface every provider kind implements. A provider turns one call into one upstream HTTP
-// exchange and answers in OpenAI's wire format (status + body); routing/ decides retries and fallback.
+// The contract every provider kind implements. A provider turns one call into one upstream exchange
+// and answers in the client format of the call's endpoint (OpenAI's, or Anthropic's on messages);
+// routing/ decides retries and fallback. A kind declares what differs (its handlers, URLs, headers and
+// translators); the fetch, the errors and the stream wrapping are written once (passthrough.ts,
+// exchange.ts).
 import type { ProviderConfig } from '../config/schema'
+import type { Endpoint } from '../core/endpoint'
+import type { JsonObject } from '../core/json'
 
-/**
- * chat and embeddings are OpenAI's; messages is Anthropic's (only anthropic-kind providers take it as is).
- * images (generations), speech, transcriptions and translations are OpenAI's media endpoints: only the
- * OpenAI protocol family (openai, azure, ollama, custom) serves them.
- */
-export type Endpoint = 'chat' | 'embeddings' | 'messages' | MediaEndpoint
-export type MediaEndpoint = 'images' | 'speech' | 'transcriptions' | 'translations'
-
-/** What a provider that does not list its `endpoints` is asked for (it answers unsupported_endpoint itself). */
-const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'embeddings', 'messages'])
-
-/** Whether `provider` takes calls to `endpoint` (checked before dispatch: unsupported deployments are skipped). */
-export function supportsEndpoint(provider: Provider, endpoint: Endpoint): boolean {
-  return (provider.endpoints ?? CORE_ENDPOINTS).has(endpoint)
-}
+export type { Endpoint, MediaEndpoint } from '../core/endpoint'
 
 /** One attempt at one deployment. */
 export interface UpstreamCall {
@@ -26,7 +17,7 @@ export interface UpstreamCall {
   /** The bytes to send: the client's own, unless the gateway had to change the body. */
   body: Uint8Array
   /** The parsed body (read-only; translating providers build their own request from it). */
-  json: Readonly<Record<string, unknown>>
+  json: Readonly<JsonObject>
   stream: boolean
   /** Aborted on timeout and when the client goes away. */
   signal: AbortSignal
@@ -42,18 +33,29 @@ export interface UpstreamCall {
 }
 
 /**
- * A configured upstream. `send` resolves with the upstream's Response in OpenAI's format, whatever its
- * status, and rejects only when no HTTP answer came (connection refused or reset, DNS, TLS, abort).
+ * How a provider serves one endpoint. Resolves with the upstream's answer, whatever its status, in the
+ * endpoint's client format. Rejects with a GatewayError when it refused the call before any fetch
+ * (input this kind cannot take): that failure is final, and it is not an upstream attempt. Rejects
+ * as fetch does when no HTTP answer came (connection refused or reset, DNS, TLS, abort).
  */
+export type Handler = (call: UpstreamCall) => Promise<Response>
+
+/** A kind's handlers, by endpoint; an endpoint without one is not served by the kind. */
+export type Handlers = Partial<Record<Endpoint, Handler>>
+
+/** A configured upstream, as routing and the relay see it. */
 export interface Provider {
   readonly name: string
   readonly kind: string
-  /**
-   * The endpoints this provider serves, per kind. Absent: chat, embeddings and messages (the kinds that
-   * translate); the OpenAI family lists every endpoint, media included.
-   */
-  readonly endpoints?: ReadonlySet<Endpoint>
+  /** The endpoints it serves; `messages` for every kind that chats (natively, or through chat). */
+  readonly endpoints: ReadonlySet<Endpoint>
+  /** The handler of `call.endpoint`; rejects with 400 unsupported_endpoint for one it does not serve. */
   send(call: UpstreamCall): Promise<Response>
+}
+
+/** Whether `provider` takes calls to `endpoint` (the relay skips the deployments that do not). */
+export function supportsEndpoint(provider: Provider, endpoint: Endpoint): boolean {
+  return provider.endpoints.has(endpoint)
 }
 
 /** A config problem found by a kind's own check: the field is relative to `providers.<name>`. */
@@ -68,7 +70,8 @@ export interface ProviderKind {
   /** Fills kind-specific defaults (base_url, models) before checks; returns a new object. */
   normalize?(config: ProviderConfig): ProviderConfig
   check?(config: ProviderConfig): ProviderConfigIssue | undefined
-  create(name: string, config: ProviderConfig): Provider
+  /** The kind's handlers for one configured provider, built once (URLs and headers precomputed). */
+  create(name: string, config: ProviderConfig): Handlers
   /**
    * The model names the upstream serves (its own listing), for a provider created without `models`.
    * Rejects with a GatewayError carrying the upstream's status and message when it answers an error,
@@ -77,10 +80,8 @@ export interface ProviderKind {
   listModels?(config: ProviderConfig, signal: AbortSignal): Promise<string[]>
 }
 
-/** `headers` plus the call's x-request-id (a new object only when there is one). */
-export function upstreamHeaders(
-  headers: Record<string, string>,
-  call: Pick<UpstreamCall, 'requestId'>,
-): Record<string, string> {
-  return call.requestId ? { ...headers, 'x-request-id': call.requestId } : headers
+/** True when the client asked for the usage chunk itself (`stream_options.include_usage: true`). */
+export function wantsUsageChunk(json: Readonly<JsonObject>): boolean {
+  const options = json.stream_options
+  return !!options && typeof options === 'object' && (options as { include_usage?: unknown }).include_usage === true
 }

@@ -4,7 +4,7 @@
 // is cut (errored, no final chunk): the client sees a truncated body rather than a short complete one.
 import type { StreamReader } from '../routing/dispatch'
 import type { RelayOutcome } from '../extensions/types'
-import { idleTimer } from './sse-relay'
+import { idleTimer } from './idle-timer'
 
 export interface RawRelayOptions {
   first: Uint8Array | undefined

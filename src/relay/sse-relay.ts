@@ -3,7 +3,9 @@
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
 import type { RelayOutcome } from '../extensions/types'
+import { endOfLastEvent, endsWithDone, isBlank } from '../sse'
 import type { StreamReader } from '../routing/dispatch'
+import { type IdleTimer, idleTimer } from './idle-timer'
 
 export interface RelayOptions {
   first: Uint8Array | undefined
@@ -27,185 +29,145 @@ export interface RelayOptions {
 }
 
 const encoder = new TextEncoder()
-const DONE = encoder.encode('[DONE]')
+
+type Controller = ReadableStreamDefaultController<Uint8Array>
 
 export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
-  const { reader } = options
-  const isEnd = options.isEnd ?? endsWithDone
-  let pending: Uint8Array | undefined
-  let sawDone = false
-  let first = options.first
-  let ended = false
-  const idle = idleTimer(options)
-  const end = (outcome: RelayOutcome) => {
-    if (ended) return
-    ended = true
-    idle?.stop()
-    options.abort(outcome)
-    options.onEnd?.(outcome)
+  const relay = new SseRelay(options)
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => relay.start(controller),
+    pull: (controller) => relay.pull(controller),
+    cancel: (reason) => relay.cancel(reason),
+  })
+}
+
+// --- internal ---
+
+/** One relayed stream's state: the partial event held back, whether the end marker passed, how it ended. */
+class SseRelay {
+  /** The tail of a partial event, held until its blank line arrives. */
+  private pending: Uint8Array | undefined
+  private sawEnd = false
+  private ended = false
+  /** The last events, held (with the end marker) until the answer's records are committed. */
+  private final: Uint8Array | undefined
+  private readonly idle: IdleTimer | undefined
+  private readonly isEnd: (events: Uint8Array) => boolean
+
+  constructor(private readonly options: RelayOptions) {
+    this.idle = idleTimer(options)
+    this.isEnd = options.isEnd ?? endsWithDone
   }
+
+  async start(controller: Controller): Promise<void> {
+    const first = this.options.first
+    if (first?.byteLength) this.forward(controller, first)
+    if (this.final) await this.finish(controller)
+  }
+
+  /**
+   * A pull that enqueues nothing is not called again (WHATWG streams), so it keeps reading until a
+   * whole event went out or the stream ended: a chunk may hold only part of an event.
+   */
+  async pull(controller: Controller): Promise<void> {
+    const { reader } = this.options
+    const idle = this.idle
+    for (;;) {
+      let result: { done: boolean; value?: Uint8Array | undefined }
+      idle?.waiting()
+      try {
+        result = await reader.read()
+      } catch (err) {
+        if (this.ended) return
+        const detail = idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err)
+        return this.fail(controller, 'upstream_error', detail)
+      }
+      idle?.received()
+      if (this.ended) return
+      if (result.done) break
+      if (result.value?.byteLength && this.forward(controller, result.value)) {
+        if (this.final) await this.finish(controller)
+        return
+      }
+    }
+    if (this.pending?.byteLength && !isBlank(this.pending))
+      return this.fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
+    if (!this.sawEnd)
+      return this.fail(
+        controller,
+        'truncated',
+        `the upstream closed the stream before ${this.options.endName ?? '[DONE]'}`,
+      )
+    controller.close()
+    this.end('done')
+  }
+
+  cancel(reason: unknown): void {
+    this.end('client_closed')
+    this.options.reader.cancel(reason).catch(() => {})
+  }
+
   /**
    * Enqueues the whole events in `chunk` (plus what was held back); keeps the tail of a partial one.
-   * Returns whether anything was enqueued.
+   * Returns whether anything was enqueued (or held as the final events).
    */
-  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): boolean => {
+  private forward(controller: Controller, chunk: Uint8Array): boolean {
     let bytes = chunk
-    if (pending) {
-      bytes = concat(pending, chunk)
-      pending = undefined
+    if (this.pending) {
+      bytes = concat(this.pending, chunk)
+      this.pending = undefined
     }
     const cut = endOfLastEvent(bytes)
     if (cut !== bytes.length) {
-      pending = bytes.slice(cut)
+      this.pending = bytes.slice(cut)
       if (cut === 0) return false
     }
     let whole = cut === bytes.length ? bytes : bytes.subarray(0, cut)
-    if (!sawDone) sawDone = isEnd(whole)
-    if (options.tap) {
-      whole = options.tap(whole)
-      if (whole.byteLength === 0 && !sawDone) return false
+    if (!this.sawEnd) this.sawEnd = this.isEnd(whole)
+    const { tap, durable } = this.options
+    if (tap) {
+      whole = tap(whole)
+      if (whole.byteLength === 0 && !this.sawEnd) return false
     }
-    if (sawDone && options.durable) {
+    if (this.sawEnd && durable) {
       // The end marker: the stream is complete, so it ends here (its usage is known), and the last
       // events go out once the records of the answer are committed.
-      final = whole
+      this.final = whole
       return true
     }
     if (whole.byteLength) controller.enqueue(whole)
     return true
   }
-  let final: Uint8Array | undefined
-  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    const last = final!
-    end('done')
-    const durable = options.durable?.()
+
+  private async finish(controller: Controller): Promise<void> {
+    const last = this.final!
+    this.end('done')
+    const durable = this.options.durable?.()
     if (durable) await durable
     if (last.byteLength) controller.enqueue(last)
     controller.close()
     // Whatever the upstream still sends after its end marker (normally just the end of the body) is drained.
+    const { reader } = this.options
     void (async () => {
       try {
         while (!(await reader.read()).done);
       } catch {}
     })()
   }
-  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: RelayOutcome, detail: string) => {
-    controller.enqueue(encoder.encode(options.failure(detail).toSseFrame()))
+
+  private fail(controller: Controller, outcome: RelayOutcome, detail: string): void {
+    controller.enqueue(encoder.encode(this.options.failure(detail).toSseFrame()))
     controller.close()
-    end(outcome)
+    this.end(outcome)
   }
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      if (first?.byteLength) forward(controller, first)
-      first = undefined
-      if (final) await finish(controller)
-    },
-    async pull(controller) {
-      // A pull that enqueues nothing is not called again (WHATWG streams), so keep reading until a
-      // whole event went out or the stream ended: a chunk may hold only part of an event.
-      let result: { done: boolean; value?: Uint8Array | undefined }
-      for (;;) {
-        idle?.waiting()
-        try {
-          result = await reader.read()
-        } catch (err) {
-          if (ended) return
-          return fail(
-            controller,
-            'upstream_error',
-            idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err),
-          )
-        }
-        idle?.received()
-        if (ended) return
-        if (result.done) break
-        if (result.value?.byteLength && forward(controller, result.value)) {
-          if (final) await finish(controller)
-          return
-        }
-      }
-      if (pending?.byteLength && !isBlank(pending))
-        return fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
-      if (!sawDone)
-        return fail(controller, 'truncated', `the upstream closed the stream before ${options.endName ?? '[DONE]'}`)
-      controller.close()
-      end('done')
-    },
-    cancel(reason) {
-      end('client_closed')
-      reader.cancel(reason).catch(() => {})
-    },
-  })
-}
 
-/** The stream_idle_timeout watch of one relay (see idleTimer). */
-export interface IdleTimer {
-  /** A read of the upstream starts: from now the upstream has the idle time to deliver. */
-  waiting(): void
-  /** The read returned (bytes, the end, or an error): no longer the upstream's turn. */
-  received(): void
-  stop(): void
-  readonly fired: boolean
-  readonly detail: string
-}
-
-/**
- * The stream_idle_timeout watch: one timer per stream, pushed back (refresh) when a read of the upstream
- * starts; when it fires during a read it aborts the upstream request, so the pending read fails and the
- * relay reports why. Time when no read is pending is not the upstream's: the relay is not asking for
- * bytes because the client reads slowly (backpressure), so the timer just goes round again.
- */
-export function idleTimer(options: { idleMs?: number; abort: (reason?: unknown) => void }): IdleTimer | undefined {
-  const ms = options.idleMs
-  if (!ms || ms <= 0) return undefined
-  let fired = false
-  let reading = false
-  const timer: Timer = setTimeout(() => {
-    if (!reading) return void timer.refresh()
-    fired = true
-    options.abort('idle')
-  }, ms)
-  return {
-    waiting() {
-      reading = true
-      timer.refresh()
-    },
-    received() {
-      reading = false
-    },
-    stop: () => clearTimeout(timer),
-    get fired() {
-      return fired
-    },
-    detail: `the upstream sent nothing for ${ms / 1000} s (stream_idle_timeout)`,
+  private end(outcome: RelayOutcome): void {
+    if (this.ended) return
+    this.ended = true
+    this.idle?.stop()
+    this.options.abort(outcome)
+    this.options.onEnd?.(outcome)
   }
-}
-
-// --- internal ---
-
-/** Index just past the last blank line (\n\n or \n\r\n) in `bytes`; 0 when there is none. */
-function endOfLastEvent(bytes: Uint8Array): number {
-  const n = bytes.length
-  if (n >= 2 && bytes[n - 1] === 10 && (bytes[n - 2] === 10 || (bytes[n - 2] === 13 && bytes[n - 3] === 10))) return n
-  for (let i = n - 1; i > 0; i--) {
-    if (bytes[i] !== 10) continue
-    if (bytes[i - 1] === 10 || (bytes[i - 1] === 13 && i > 1 && bytes[i - 2] === 10)) return i + 1
-  }
-  return 0
-}
-
-/** True when the last event in these whole events is `data: [DONE]`. */
-function endsWithDone(bytes: Uint8Array): boolean {
-  let end = bytes.length
-  while (end > 0 && (bytes[end - 1] === 10 || bytes[end - 1] === 13 || bytes[end - 1] === 32)) end--
-  if (end < DONE.length) return false
-  for (let i = 0; i < DONE.length; i++) if (bytes[end - DONE.length + i] !== DONE[i]) return false
-  return true
-}
-
-function isBlank(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 10 && b !== 13 && b !== 32) return false
-  return true
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -2,6 +2,7 @@
 // shape) is parsed only when an extension needs usage, and in streams only the events that carry a
 // usage object are decoded (a byte search first). For OpenAI-format streams the gateway may have asked
 // for the usage chunk itself; that chunk is then removed before the client sees it.
+import { endOfEvent } from '../sse'
 import type { Usage } from '../extensions/types'
 
 const decoder = new TextDecoder()
@@ -85,18 +86,24 @@ export class StreamUsage {
   /** Returns the bytes to forward (the same array unless a chunk was stripped). */
   observe(events: Uint8Array): Uint8Array {
     if (!hasUsageObject(events)) return events
-    const text = decoder.decode(events)
-    const parts = text.split(/(?<=\n\n)/)
-    let stripped = false
-    const kept: string[] = []
-    for (const part of parts) {
-      if (part.includes('"usage"') && this.read(part) && this.strip) {
-        stripped = true
-        continue
+    // Event by event (sse/scan finds their ends); only those that mention usage are decoded.
+    let kept: Uint8Array[] | undefined
+    let from = 0
+    for (let start = 0; start < events.length; ) {
+      const end = endOfEvent(events, start)
+      const stop = end === -1 ? events.length : end
+      const event = events.subarray(start, stop)
+      if (Buffer.from(event.buffer, event.byteOffset, event.byteLength).indexOf(USAGE) !== -1) {
+        if (this.read(decoder.decode(event)) && this.strip) {
+          ;(kept ??= []).push(events.subarray(from, start))
+          from = stop
+        }
       }
-      kept.push(part)
+      start = stop
     }
-    return stripped ? encoder.encode(kept.join('')) : events
+    if (!kept) return events
+    kept.push(events.subarray(from))
+    return concatAll(kept)
   }
 
   /** Reads one event; true when it is an OpenAI usage-only chunk. */
@@ -139,13 +146,19 @@ export class StreamUsage {
   }
 }
 
-/** True when the client asked for the usage chunk itself (`stream_options.include_usage: true`). */
-export function wantsUsageChunk(json: Readonly<Record<string, unknown>>): boolean {
-  const options = json.stream_options
-  return !!options && typeof options === 'object' && (options as { include_usage?: unknown }).include_usage === true
-}
-
 // --- internal ---
+
+function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const p of parts) size += p.byteLength
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
 
 const USAGE = encoder.encode('"usage"')
 

@@ -6,7 +6,7 @@
 
 export type BreakerState = 'closed' | 'open' | 'half_open'
 
-export interface HealthSnapshot {
+export interface BreakerSnapshot {
   state: BreakerState
   consecutive_failures: number
   /** ISO time until which the provider is skipped (open), or null. */
@@ -15,7 +15,7 @@ export interface HealthSnapshot {
   cooldowns: number
 }
 
-export class Health {
+export class Breaker {
   /** Consecutive failed attempts. */
   failures = 0
   /** Times the breaker opened. */
@@ -78,7 +78,7 @@ export class Health {
     this.probing = false
   }
 
-  snapshot(): HealthSnapshot {
+  snapshot(): BreakerSnapshot {
     const state = this.state
     return {
       state,

@@ -1,6 +1,8 @@
 // pick by weight → call → retry transient failures with jittered backoff → fall back → timeout.
-// A non-transient answer (an upstream 4xx) goes back at once. For streams, this module only gets as
-// far as the first chunk: after that the stream is committed and relayed by server/sse.ts.
+// A non-transient answer (an upstream 4xx) goes back at once. A call the provider refuses before any
+// fetch (input its kind cannot take) is final too, and it is not an attempt: no attempt is counted,
+// no retry, no breaker event. For streams, this module only gets as far as the first chunk: after that
+// the stream is committed and relayed (src/relay/sse-relay.ts, raw-relay.ts).
 import type { UpstreamCall } from '../providers'
 import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
 import { parseRetryAfter, retryDelay } from './backoff'
@@ -92,63 +94,26 @@ export async function dispatch(
   request: DispatchRequest,
   options: DispatchOptions,
 ): Promise<Answer> {
-  let last: GatewayError | undefined
-  let attempts = 0
+  const tally: Tally = { attempts: 0, last: undefined }
   /** Deployments skipped because their circuit breaker is open. */
   let cooling: Deployment[] | undefined
-  const { observer } = options
   for (const deployment of orderDeployments(list, options.random)) {
-    const { health } = deployment
-    if (!health.acquire()) {
+    if (!deployment.breaker.acquire()) {
       ;(cooling ??= []).push(deployment)
       continue
     }
-    if (attempts > 0) observer?.fallback(request.model)
-    for (let retry = 0; ; retry++) {
-      if (request.signal.aborted) {
-        health.release()
-        throw new ClientClosedError()
-      }
-      attempts++
-      const outcome = await attempt(deployment, request, attempts)
-      observer?.attempt(deployment.provider.name, outcome)
-      if (!(outcome instanceof GatewayError)) {
-        health.success()
-        return outcome
-      }
-      last = outcome
-      if (outcome instanceof ClientClosedError) {
-        health.release()
-        throw outcome
-      }
-      // An upstream that answers a 4xx (other than 429) is up: the request was at fault.
-      if (!outcome.transient) {
-        health.success()
-        throw outcome
-      }
-      health.failure()
-      // The failure may have opened the breaker: then move on instead of retrying here.
-      if (retry >= deployment.maxRetries || request.retry === false || health.state !== 'closed') break
-      observer?.retry(deployment.provider.name)
-      const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
-      await options.sleep(
-        retryDelay(retry, retryAfter, {
-          baseMs: options.backoffBaseMs,
-          retryAfterCapMs: options.retryAfterCapMs,
-          random: options.random,
-        }),
-        request.signal,
-      )
-    }
+    if (tally.attempts > 0) options.observer?.fallback(request.model)
+    const answer = await tryDeployment(deployment, request, options, tally)
+    if (answer) return answer
   }
-  if (last) throw last
+  if (tally.last) throw tally.last
   if (cooling) throw coolingDown(request.model, cooling)
   throw new GatewayError(503, 'server_error', 'no_deployment', `No deployment serves '${request.model}'.`)
 }
 
 /** 503 when every deployment of a model is in cooldown: at once, with when to come back. */
 export function coolingDown(model: string, cooling: readonly Deployment[]): GatewayError {
-  const waitMs = Math.min(...cooling.map((d) => d.health.retryInMs()))
+  const waitMs = Math.min(...cooling.map((d) => d.breaker.retryInMs()))
   const seconds = Math.max(1, Math.ceil(waitMs / 1000))
   const names = cooling.map((d) => d.provider.name).join(', ')
   return new GatewayError(
@@ -177,6 +142,65 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 // --- internal ---
 
+/** What the attempts of one request add up to, across deployments. */
+interface Tally {
+  attempts: number
+  /** The last failure, thrown when no deployment answered. */
+  last: GatewayError | undefined
+}
+
+/**
+ * Calls one deployment, retrying transient failures up to its max_retries; resolves with its answer,
+ * or undefined to move on to the next deployment. Throws what is final: an upstream's non-transient
+ * error, a refusal before any fetch, the client gone.
+ */
+async function tryDeployment(
+  deployment: Deployment,
+  request: DispatchRequest,
+  options: DispatchOptions,
+  tally: Tally,
+): Promise<Answer | undefined> {
+  const { breaker } = deployment
+  const { observer } = options
+  for (let retry = 0; ; retry++) {
+    if (request.signal.aborted) {
+      breaker.release()
+      throw new ClientClosedError()
+    }
+    let outcome: Answer | GatewayError
+    try {
+      outcome = await attempt(deployment, request, tally.attempts + 1)
+    } catch (refusal) {
+      // The provider refused the call before any fetch: final, and it says nothing about the upstream.
+      breaker.release()
+      throw refusal
+    }
+    tally.attempts++
+    observer?.attempt(deployment.provider.name, outcome)
+    if (!(outcome instanceof GatewayError)) {
+      breaker.success()
+      return outcome
+    }
+    tally.last = outcome
+    if (outcome instanceof ClientClosedError) {
+      breaker.release()
+      throw outcome
+    }
+    // An upstream that answers a 4xx (other than 429) is up: the request was at fault.
+    if (!outcome.transient) {
+      breaker.success()
+      throw outcome
+    }
+    breaker.failure()
+    // The failure may have opened the breaker: then move on instead of retrying here.
+    if (retry >= deployment.maxRetries || request.retry === false || breaker.state !== 'closed') return undefined
+    observer?.retry(deployment.provider.name)
+    const retryAfter = outcome instanceof UpstreamHttpError ? outcome.retryAfterMs : undefined
+    const { backoffBaseMs: baseMs, retryAfterCapMs, random } = options
+    await options.sleep(retryDelay(retry, retryAfter, { baseMs, retryAfterCapMs, random }), request.signal)
+  }
+}
+
 const TIMED_OUT = Symbol('timeout')
 
 async function attempt(
@@ -187,10 +211,16 @@ async function attempt(
   const controller = new AbortController()
   const onClientAbort = () => controller.abort(request.signal.reason)
   request.signal.addEventListener('abort', onClientAbort, { once: true })
-  const timer =
-    deployment.timeoutMs > 0 ? setTimeout(() => controller.abort(TIMED_OUT), deployment.timeoutMs) : undefined
+  const { timeoutMs, provider } = deployment
+  const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(TIMED_OUT), timeoutMs) : undefined
+  /** Ends the upstream request: aborts it unless it finished ('done'); the client's abort no longer reaches it. */
+  const abort = (reason?: unknown) => {
+    request.signal.removeEventListener('abort', onClientAbort)
+    if (reason !== 'done' && !controller.signal.aborted) controller.abort(reason)
+  }
   let committed = false
-  const { provider } = deployment
+  /** send() resolved: from here on, a failure is the upstream exchange's, never a refusal. */
+  let sent = false
   try {
     const response = await provider.send({
       endpoint: request.endpoint,
@@ -203,44 +233,44 @@ async function attempt(
       requestId: request.requestId,
       contentType: request.contentType,
     })
-    const contentType = response.headers.get('content-type') ?? 'application/json'
-    if (!response.ok) {
-      const body = new Uint8Array(await response.arrayBuffer())
-      return new UpstreamHttpError(
-        provider.name,
-        response.status,
-        body,
-        contentType,
-        parseRetryAfter(response.headers),
-        response.headers,
-      )
-    }
-    if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
-      const body = new Uint8Array(await response.arrayBuffer())
-      return { kind: 'buffered', deployment, status: response.status, contentType, body, attempts }
-    }
-    const reader: StreamReader = response.body.getReader()
-    const first = await reader.read()
-    committed = true
-    return {
-      kind: 'stream',
-      deployment,
-      status: response.status,
-      contentType,
-      first: first.value,
-      reader,
-      attempts,
-      abort(reason) {
-        request.signal.removeEventListener('abort', onClientAbort)
-        if (reason !== 'done' && !controller.signal.aborted) controller.abort(reason)
-      },
-    }
+    sent = true
+    const answer = await answerOf(deployment, request, response, attempts, abort)
+    committed = !(answer instanceof GatewayError) && answer.kind === 'stream'
+    return answer
   } catch (err) {
-    if (controller.signal.reason === TIMED_OUT) return upstreamTimeout(provider.name, deployment.timeoutMs)
+    // A GatewayError from send is a refusal before any fetch (the Handler contract): not an attempt.
+    if (err instanceof GatewayError && !sent) throw err
+    if (controller.signal.reason === TIMED_OUT) return upstreamTimeout(provider.name, timeoutMs)
     if (request.signal.aborted) return new ClientClosedError()
     return upstreamUnreachable(provider.name, err)
   } finally {
     clearTimeout(timer)
     if (!committed) request.signal.removeEventListener('abort', onClientAbort)
   }
+}
+
+/**
+ * What an upstream answered: its error kept whole (relayed as-is once retries are exhausted), a whole
+ * answer read under the timeout, or a stream read up to its first chunk (from there it is committed).
+ */
+async function answerOf(
+  deployment: Deployment,
+  request: DispatchRequest,
+  response: Response,
+  attempts: number,
+  abort: (reason?: unknown) => void,
+): Promise<Answer | UpstreamHttpError> {
+  const { status, headers } = response
+  const contentType = headers.get('content-type') ?? 'application/json'
+  if (!response.ok) {
+    const body = new Uint8Array(await response.arrayBuffer())
+    return new UpstreamHttpError(deployment.provider.name, status, body, contentType, parseRetryAfter(headers), headers)
+  }
+  if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
+    const body = new Uint8Array(await response.arrayBuffer())
+    return { kind: 'buffered', deployment, status, contentType, body, attempts }
+  }
+  const reader: StreamReader = response.body.getReader()
+  const first = await reader.read()
+  return { kind: 'stream', deployment, status, contentType, first: first.value, reader, attempts, abort }
 }

@@ -4,13 +4,13 @@ import { dns } from 'bun'
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema'
 import { createProvider, type Provider } from '../providers'
-import { Health } from './breaker'
+import { Breaker } from './breaker'
 
 /** One provider serving one model. */
 export interface Deployment {
   readonly provider: Provider
   /** The provider's circuit breaker (shared by every model it serves). */
-  readonly health: Health
+  readonly breaker: Breaker
   readonly weight: number
   readonly maxRetries: number
   /** 0 = no timeout. */
@@ -29,7 +29,7 @@ export interface Registry {
   readonly aliases: Readonly<Record<string, string>>
   readonly providers: ReadonlyMap<string, Provider>
   /** Each provider's circuit breaker, by provider name. */
-  readonly health: ReadonlyMap<string, Health>
+  readonly breakers: ReadonlyMap<string, Breaker>
   /** Owner shown in /v1/models: the first provider serving the model. */
   ownerOf(model: string): string
 }
@@ -37,7 +37,7 @@ export interface Registry {
 /** Builds the registry; `previous` hands its breakers' state to the providers that keep their name. */
 export function buildRegistry(config: Config, previous?: Registry): Registry {
   const providers = new Map<string, Provider>()
-  const healths = new Map<string, Health>()
+  const breakers = new Map<string, Breaker>()
   const byModel = new Map<string, Deployment[]>()
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     const provider = createProvider(name, providerConfig)
@@ -46,13 +46,13 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
     // Stored providers written before these settings existed have none: the schema defaults apply.
     const threshold = providerConfig.cooldown_failures ?? 5
     const cooldownMs = Math.round((providerConfig.cooldown_seconds ?? 30) * 1000)
-    let health = previous?.health.get(name)
-    if (health) health.configure(threshold, cooldownMs)
-    else health = new Health(threshold, cooldownMs)
-    healths.set(name, health)
+    let breaker = previous?.breakers.get(name)
+    if (breaker) breaker.configure(threshold, cooldownMs)
+    else breaker = new Breaker(threshold, cooldownMs)
+    breakers.set(name, breaker)
     const deployment: Deployment = {
       provider,
-      health,
+      breaker,
       weight: providerConfig.weight,
       maxRetries: providerConfig.max_retries,
       timeoutMs: Math.round(providerConfig.timeout * 1000),
@@ -72,7 +72,7 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
     models: [...byModel.keys()].sort(),
     aliases: Object.freeze({ ...config.aliases }),
     providers,
-    health: healths,
+    breakers,
     ownerOf: (model) => byModel.get(model)?.[0]?.provider.name ?? 'crabllm',
   }
 }

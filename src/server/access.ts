@@ -4,7 +4,7 @@
 // hooks are scoped to a sub-app so the relay hot path never runs them.
 import { Elysia } from 'elysia'
 import type { AppContext } from './context'
-import { requestIdOf } from '../relay/relay'
+import { requestIdOf } from '../core/request-id'
 
 const PROBES = new Set(['/health', '/metrics'])
 

@@ -11,16 +11,13 @@ import { accessLine, accessScope } from './access'
 import type { AppContext } from './context'
 import { corsHooks, createCors } from './cors'
 import { GatewayError, methodNotAllowed, routeNotFound } from '../core/errors'
-import { requestIdOf, unexpected } from '../relay/relay'
-import { audioRoutes } from './routes/audio'
-import { chatRoutes } from './routes/chat'
+import { unexpected } from '../core/errors'
+import { requestIdOf } from '../core/request-id'
 import { docsRoutes } from './routes/docs'
-import { embeddingsRoutes } from './routes/embeddings'
 import { extensionRoutes } from './routes/extensions'
 import { healthRoutes } from './routes/health'
-import { imagesRoutes } from './routes/images'
-import { messagesRoutes } from './routes/messages'
 import { modelsRoutes } from './routes/models'
+import { relayRoutes } from './routes/relay'
 
 export interface AppState {
   /** Set on SIGTERM: /health answers 503 while in-flight requests finish. */
@@ -44,18 +41,14 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
       else if (code === 'NOT_FOUND') {
         const allow = allowedMethods(app.routes, path)
         failure = allow.length ? methodNotAllowed(request.method, path, allow) : routeNotFound(request.method, path)
-      } else failure = unexpected(ctx, error, requestId)
+      } else failure = unexpected(ctx.log, error, requestId)
       accessLine(ctx, request.method, path, failure.status, undefined, requestId)
       const response = failure.toResponse({ 'x-request-id': requestId })
       return cors ? cors.decorate(request, response) : response
     })
     .use(cors ? corsHooks(cors) : (app: Elysia) => app)
     // Relay routes log and set x-request-id themselves (relay.ts), with no hooks on their path (H1).
-    .use(chatRoutes(ctx))
-    .use(embeddingsRoutes(ctx))
-    .use(messagesRoutes(ctx))
-    .use(imagesRoutes(ctx))
-    .use(audioRoutes(ctx))
+    .use(relayRoutes(ctx))
     .use(
       accessScope(ctx)
         .use(healthRoutes(ctx, state))

@@ -9,6 +9,7 @@ import type { Logger } from '../core/log'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
 import { memoryStore } from '../storage/memory'
+import type { Inflight } from '../relay/admit'
 import type { Store } from '../storage/store'
 import { type Authenticator, createAuthenticator } from '../auth'
 
@@ -52,30 +53,21 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
 export function createContext(config: Config, options: ContextOptions): AppContext {
   const store = options.store ?? memoryStore()
   const admin = new AdminStore(store.namespace('admin'))
-  const ctx = {
+  // The swappable part first: metrics, the pipeline and live reconfiguration read it at request time,
+  // and live swaps its config, registry and keys in place. The rest is added to the same object.
+  const base = {
     config,
     registry: buildRegistry(config),
     auth: createAuthenticator(config.keys, config.admin_token),
     log: options.log,
-    dispatch: { ...DEFAULT_DISPATCH, ...options.dispatch },
-    inflight: { count: 0, byKey: new Map() },
+    inflight: { count: 0, byKey: new Map<string, number>() },
     store,
     admin,
-  } as Omit<AppContext, 'pipeline' | 'live'> as AppContext
-  const metrics = config.metrics === false ? undefined : createMetrics(ctx)
-  Object.assign(ctx, {
-    metrics,
-    dispatch: metrics ? { ...ctx.dispatch, observer: metrics.observer } : ctx.dispatch,
-    pipeline:
-      options.pipeline ??
-      buildPipeline(config, store, options.log, () => ctx.auth.principals, metrics ? [metrics.extension] : []),
-    live: createLive(ctx, admin, options.configPath),
-  })
-  return ctx
-}
-
-export interface Inflight {
-  count: number
-  /** Per key name, only for keys with their own max_inflight. */
-  readonly byKey: Map<string, number>
+  }
+  const metrics = config.metrics === false ? undefined : createMetrics(base)
+  const dispatch = { ...DEFAULT_DISPATCH, ...options.dispatch, ...(metrics && { observer: metrics.observer }) }
+  const pipeline =
+    options.pipeline ??
+    buildPipeline(config, store, options.log, () => base.auth.principals, metrics ? [metrics.extension] : [])
+  return Object.assign(base, { metrics, dispatch, pipeline, live: createLive(base, admin, options.configPath) })
 }

@@ -1,6 +1,6 @@
 // Server-sent events, the parsing side: an incremental parser for upstreams whose streams are
-// translated (Anthropic, Gemini), and the frame encoders the translators write with. Passthrough
-// streams never come here: server/sse.ts relays their bytes without parsing them.
+// translated (Anthropic, Gemini, a chat stream turned into Messages). Passthrough streams never come
+// here: the relay (src/relay/sse-relay.ts) forwards their bytes, finding event ends with scan.ts.
 // https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
 export interface SseEvent {
@@ -76,15 +76,3 @@ export class SseParser {
     else if (field === 'event') this.event = value
   }
 }
-
-/** `data: <json>\n\n`, the OpenAI chunk frame. */
-export function dataFrame(payload: unknown): string {
-  return `data: ${JSON.stringify(payload)}\n\n`
-}
-
-/** `event: <name>\ndata: <json>\n\n`, the Anthropic frame (event name and `type` agree). */
-export function namedFrame(event: string, payload: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`
-}
-
-export const DONE_FRAME = 'data: [DONE]\n\n'

@@ -27,6 +27,7 @@ export const ToolCallSchema = T.Object(
   },
   { title: 'ToolCall' },
 )
+export type ToolCall = Static<typeof ToolCallSchema>
 
 export const ChatMessageSchema = T.Object(
   {
@@ -111,6 +112,7 @@ export const UsageSchema = T.Object(
   },
   { title: 'Usage' },
 )
+export type Usage = Static<typeof UsageSchema>
 
 const AssistantMessageSchema = T.Object({
   role: T.Literal('assistant'),
@@ -119,9 +121,18 @@ const AssistantMessageSchema = T.Object({
   tool_calls: T.Optional(T.Array(ToolCallSchema)),
 })
 
-const FinishReasonSchema = nullable(
-  T.String({ description: 'stop, length, tool_calls, content_filter or function_call.' }),
+/** https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices */
+export const FinishReasonSchema = T.Union(
+  [
+    T.Literal('stop'),
+    T.Literal('length'),
+    T.Literal('tool_calls'),
+    T.Literal('content_filter'),
+    T.Literal('function_call'),
+  ],
+  { description: 'stop, length, tool_calls, content_filter or function_call.' },
 )
+export type FinishReason = Static<typeof FinishReasonSchema>
 
 export const ChatCompletionSchema = T.Object(
   {
@@ -133,7 +144,7 @@ export const ChatCompletionSchema = T.Object(
       T.Object({
         index: T.Integer({ minimum: 0 }),
         message: AssistantMessageSchema,
-        finish_reason: FinishReasonSchema,
+        finish_reason: nullable(FinishReasonSchema),
         logprobs: T.Optional(nullable(T.Object({}))),
       }),
     ),
@@ -168,7 +179,7 @@ export const ChatCompletionChunkSchema = T.Object(
             ),
           ),
         }),
-        finish_reason: FinishReasonSchema,
+        finish_reason: nullable(FinishReasonSchema),
         logprobs: T.Optional(nullable(T.Object({}))),
       }),
     ),

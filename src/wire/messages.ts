@@ -1,35 +1,170 @@
-// POST /v1/messages as it crosses the wire: Anthropic's Messages request, answer and stream events.
-// https://docs.anthropic.com/en/api/messages · https://docs.anthropic.com/en/api/messages-streaming
-// Documentation, not a gate: anthropic deployments get the body bytes unchanged, and the translation to
-// chat completions (src/messages/request.ts) names any field it cannot serve. Objects stay open.
+// Anthropic's Messages API as it crosses the wire: request params, content blocks, the Message answer,
+// usage and stream events. The one definition: the OpenAPI document of POST /v1/messages, the Anthropic
+// provider (OpenAI chat → Messages) and src/anthropic-messages (Messages → chat) all use these.
+// https://docs.anthropic.com/en/api/messages · https://docs.anthropic.com/en/docs/build-with-claude/streaming
+//
+// Documentation, not a gate: anthropic deployments get the body bytes unchanged, and the translators check
+// what they read field by field (a Static type is not a check). Objects stay open: fields Anthropic adds
+// tomorrow pass through today.
 import { type Static, Type as T } from '@sinclair/typebox'
+import { AnthropicErrorBodySchema } from './error'
 
-export const AnthropicContentBlockSchema = T.Object(
+/** A JSON object of any shape (tool inputs, JSON Schemas): documented as `type: object`, typed as a record. */
+const jsonObject = (description: string) => T.Unsafe<Record<string, unknown>>({ type: 'object', description })
+
+const nullable = <S extends Parameters<typeof T.Union>[0][number]>(schema: S, options: { description?: string } = {}) =>
+  T.Union([schema, T.Null()], options)
+
+// --- content blocks a request sends ---
+
+export const AnthropicTextBlockParamSchema = T.Object(
+  { type: T.Literal('text'), text: T.String() },
   {
-    type: T.String({ description: 'text, image, document, tool_use, tool_result, thinking, …' }),
-    text: T.Optional(T.String()),
-    id: T.Optional(T.String()),
-    name: T.Optional(T.String()),
-    input: T.Optional(T.Object({})),
-    tool_use_id: T.Optional(T.String()),
-    content: T.Optional(T.Union([T.String(), T.Array(T.Object({ type: T.String() }))])),
-    source: T.Optional(T.Object({ type: T.String({ description: 'base64, url, text, …' }) })),
+    title: 'AnthropicTextBlockParam',
   },
-  { title: 'AnthropicContentBlock' },
 )
+export type AnthropicTextBlockParam = Static<typeof AnthropicTextBlockParamSchema>
+
+export const AnthropicImageBlockParamSchema = T.Object(
+  {
+    type: T.Literal('image'),
+    source: T.Union([
+      T.Object({
+        type: T.Literal('base64'),
+        media_type: T.String({ description: 'image/jpeg, image/png, image/gif or image/webp.' }),
+        data: T.String({ description: 'The image bytes, base64.' }),
+      }),
+      T.Object({ type: T.Literal('url'), url: T.String() }),
+    ]),
+  },
+  { title: 'AnthropicImageBlockParam' },
+)
+export type AnthropicImageBlockParam = Static<typeof AnthropicImageBlockParamSchema>
+
+export const AnthropicDocumentBlockParamSchema = T.Object(
+  {
+    type: T.Literal('document'),
+    source: T.Union([
+      T.Object({
+        type: T.Literal('base64'),
+        media_type: T.String({ description: 'application/pdf.' }),
+        data: T.String({ description: 'The PDF bytes, base64.' }),
+      }),
+      T.Object({ type: T.Literal('text'), media_type: T.Optional(T.String()), data: T.String() }),
+      T.Object({
+        type: T.Literal('content'),
+        content: T.Union([T.String(), T.Array(AnthropicTextBlockParamSchema)]),
+      }),
+      T.Object({ type: T.Literal('url'), url: T.String() }),
+    ]),
+    title: T.Optional(T.String()),
+  },
+  { title: 'AnthropicDocumentBlockParam' },
+)
+export type AnthropicDocumentBlockParam = Static<typeof AnthropicDocumentBlockParamSchema>
+
+export const AnthropicToolUseBlockParamSchema = T.Object(
+  {
+    type: T.Literal('tool_use'),
+    id: T.String(),
+    name: T.String(),
+    input: jsonObject('The arguments the model called the tool with.'),
+  },
+  { title: 'AnthropicToolUseBlockParam' },
+)
+export type AnthropicToolUseBlockParam = Static<typeof AnthropicToolUseBlockParamSchema>
+
+export const AnthropicToolResultBlockParamSchema = T.Object(
+  {
+    type: T.Literal('tool_result'),
+    tool_use_id: T.String({ description: 'The tool_use block this result answers.' }),
+    content: T.Optional(
+      T.Union([
+        T.String(),
+        T.Array(
+          T.Union([AnthropicTextBlockParamSchema, AnthropicImageBlockParamSchema, AnthropicDocumentBlockParamSchema]),
+        ),
+      ]),
+    ),
+    is_error: T.Optional(T.Boolean()),
+  },
+  { title: 'AnthropicToolResultBlockParam' },
+)
+export type AnthropicToolResultBlockParam = Static<typeof AnthropicToolResultBlockParamSchema>
+
+export const AnthropicThinkingBlockSchema = T.Object(
+  { type: T.Literal('thinking'), thinking: T.String(), signature: T.Optional(T.String()) },
+  { title: 'AnthropicThinkingBlock' },
+)
+
+export const AnthropicRedactedThinkingBlockSchema = T.Object(
+  { type: T.Literal('redacted_thinking'), data: T.String() },
+  { title: 'AnthropicRedactedThinkingBlock' },
+)
+
+export const AnthropicContentBlockParamSchema = T.Union(
+  [
+    AnthropicTextBlockParamSchema,
+    AnthropicImageBlockParamSchema,
+    AnthropicDocumentBlockParamSchema,
+    AnthropicToolUseBlockParamSchema,
+    AnthropicToolResultBlockParamSchema,
+    AnthropicThinkingBlockSchema,
+    AnthropicRedactedThinkingBlockSchema,
+  ],
+  {
+    title: 'AnthropicContentBlockParam',
+    description:
+      'A block of a message. Other types (server tool blocks, search results) pass through to anthropic deployments; every other kind refuses them with a 400 naming the block.',
+  },
+)
+export type AnthropicContentBlockParam = Static<typeof AnthropicContentBlockParamSchema>
+
+export const AnthropicMessageParamSchema = T.Object(
+  {
+    role: T.Union([T.Literal('user'), T.Literal('assistant')], { description: 'user or assistant.' }),
+    content: T.Union([T.String(), T.Array(AnthropicContentBlockParamSchema)]),
+  },
+  { title: 'AnthropicMessageParam' },
+)
+export type AnthropicMessageParam = Static<typeof AnthropicMessageParamSchema>
+
+// --- tools ---
+
+export const AnthropicToolSchema = T.Object(
+  {
+    type: T.Optional(
+      T.String({ description: 'custom (the default), or an Anthropic-defined tool such as web_search_20250305.' }),
+    ),
+    name: T.String(),
+    description: T.Optional(T.String()),
+    input_schema: T.Optional(jsonObject('A JSON Schema of the tool input (custom tools).')),
+  },
+  { title: 'AnthropicTool' },
+)
+export type AnthropicTool = Static<typeof AnthropicToolSchema>
+
+const parallel = { disable_parallel_tool_use: T.Optional(T.Boolean()) }
+
+export const AnthropicToolChoiceSchema = T.Union(
+  [
+    T.Object({ type: T.Literal('auto'), ...parallel }),
+    T.Object({ type: T.Literal('any'), ...parallel }),
+    T.Object({ type: T.Literal('tool'), name: T.String(), ...parallel }),
+    T.Object({ type: T.Literal('none') }),
+  ],
+  { title: 'AnthropicToolChoice', description: 'auto, any, tool (with its name) or none.' },
+)
+export type AnthropicToolChoice = Static<typeof AnthropicToolChoiceSchema>
+
+// --- the request ---
 
 export const AnthropicMessagesRequestSchema = T.Object(
   {
     model: T.String({ minLength: 1, description: 'A model or alias the key may use.' }),
     max_tokens: T.Integer({ minimum: 1 }),
-    messages: T.Array(
-      T.Object({
-        role: T.String({ description: 'user or assistant.' }),
-        content: T.Union([T.String(), T.Array(AnthropicContentBlockSchema)]),
-      }),
-      { minItems: 1 },
-    ),
-    system: T.Optional(T.Union([T.String(), T.Array(T.Object({ type: T.String(), text: T.String() }))])),
+    messages: T.Array(AnthropicMessageParamSchema, { minItems: 1 }),
+    system: T.Optional(T.Union([T.String(), T.Array(AnthropicTextBlockParamSchema)])),
     stream: T.Optional(
       T.Boolean({ description: 'true: answer as server-sent events (message_start … message_stop).' }),
     ),
@@ -37,19 +172,8 @@ export const AnthropicMessagesRequestSchema = T.Object(
     temperature: T.Optional(T.Number({ minimum: 0, maximum: 1 })),
     top_p: T.Optional(T.Number()),
     top_k: T.Optional(T.Integer({ minimum: 0 })),
-    tools: T.Optional(
-      T.Array(
-        T.Object({
-          name: T.String(),
-          description: T.Optional(T.String()),
-          input_schema: T.Optional(T.Object({})),
-          type: T.Optional(T.String()),
-        }),
-      ),
-    ),
-    tool_choice: T.Optional(
-      T.Object({ type: T.String({ description: 'auto, any, tool or none.' }), name: T.Optional(T.String()) }),
-    ),
+    tools: T.Optional(T.Array(AnthropicToolSchema)),
+    tool_choice: T.Optional(AnthropicToolChoiceSchema),
     metadata: T.Optional(T.Object({ user_id: T.Optional(T.String()) })),
     thinking: T.Optional(T.Object({ type: T.String(), budget_tokens: T.Optional(T.Integer()) })),
   },
@@ -61,15 +185,65 @@ export const AnthropicMessagesRequestSchema = T.Object(
 )
 export type AnthropicMessagesRequest = Static<typeof AnthropicMessagesRequestSchema>
 
+// --- the answer ---
+
 export const AnthropicUsageSchema = T.Object(
   {
-    input_tokens: T.Integer({ minimum: 0 }),
+    input_tokens: T.Integer({ minimum: 0, description: 'Input tokens not read from or written to the cache.' }),
     output_tokens: T.Integer({ minimum: 0 }),
-    cache_creation_input_tokens: T.Optional(T.Union([T.Integer({ minimum: 0 }), T.Null()])),
-    cache_read_input_tokens: T.Optional(T.Union([T.Integer({ minimum: 0 }), T.Null()])),
+    cache_creation_input_tokens: T.Optional(nullable(T.Integer({ minimum: 0 }))),
+    cache_read_input_tokens: T.Optional(nullable(T.Integer({ minimum: 0 }))),
   },
   { title: 'AnthropicUsage' },
 )
+export type AnthropicUsage = Static<typeof AnthropicUsageSchema>
+
+/** https://docs.anthropic.com/en/api/handling-stop-reasons */
+export const AnthropicStopReasonSchema = T.Union(
+  [
+    T.Literal('end_turn'),
+    T.Literal('max_tokens'),
+    T.Literal('stop_sequence'),
+    T.Literal('tool_use'),
+    T.Literal('pause_turn'),
+    T.Literal('refusal'),
+    T.Literal('model_context_window_exceeded'),
+  ],
+  {
+    description:
+      'Why the model stopped: end_turn, max_tokens, stop_sequence, tool_use, pause_turn, refusal or model_context_window_exceeded.',
+  },
+)
+export type AnthropicStopReason = Static<typeof AnthropicStopReasonSchema>
+
+export const AnthropicTextBlockSchema = T.Object(
+  { type: T.Literal('text'), text: T.String() },
+  { title: 'AnthropicTextBlock' },
+)
+
+export const AnthropicToolUseBlockSchema = T.Object(
+  {
+    type: T.Literal('tool_use'),
+    id: T.String(),
+    name: T.String(),
+    input: jsonObject('The arguments the model calls the tool with.'),
+  },
+  { title: 'AnthropicToolUseBlock' },
+)
+
+export const AnthropicContentBlockSchema = T.Union(
+  [
+    AnthropicTextBlockSchema,
+    AnthropicToolUseBlockSchema,
+    AnthropicThinkingBlockSchema,
+    AnthropicRedactedThinkingBlockSchema,
+  ],
+  {
+    title: 'AnthropicContentBlock',
+    description: 'A block of the answer. Anthropic deployments may also answer server tool blocks, passed through.',
+  },
+)
+export type AnthropicContentBlock = Static<typeof AnthropicContentBlockSchema>
 
 export const AnthropicMessageSchema = T.Object(
   {
@@ -78,34 +252,106 @@ export const AnthropicMessageSchema = T.Object(
     role: T.Literal('assistant'),
     model: T.String(),
     content: T.Array(AnthropicContentBlockSchema),
-    stop_reason: T.Union([
-      T.String({ description: 'end_turn, max_tokens, stop_sequence, tool_use, refusal, …' }),
-      T.Null(),
-    ]),
-    stop_sequence: T.Union([T.String(), T.Null()]),
+    stop_reason: nullable(AnthropicStopReasonSchema, { description: 'null only in message_start.' }),
+    stop_sequence: nullable(T.String({ description: 'The stop sequence that matched, with stop_sequence.' })),
     usage: AnthropicUsageSchema,
   },
   { title: 'AnthropicMessage', description: 'The answer to a request without `stream: true`.' },
 )
-export type AnthropicMessageWire = Static<typeof AnthropicMessageSchema>
+export type AnthropicMessage = Static<typeof AnthropicMessageSchema>
 
-export const AnthropicStreamEventSchema = T.Object(
+// --- stream events: the `data:` of `event: <type>` ---
+
+export const AnthropicMessageStartEventSchema = T.Object(
   {
-    type: T.String({
-      description:
-        'message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop, ping or error.',
-    }),
-    message: T.Optional(AnthropicMessageSchema),
-    index: T.Optional(T.Integer({ minimum: 0 })),
-    content_block: T.Optional(AnthropicContentBlockSchema),
-    delta: T.Optional(
-      T.Object({ type: T.Optional(T.String({ description: 'text_delta, input_json_delta, thinking_delta, …' })) }),
-    ),
-    usage: T.Optional(T.Object({ output_tokens: T.Optional(T.Integer({ minimum: 0 })) })),
+    type: T.Literal('message_start'),
+    message: AnthropicMessageSchema,
   },
+  { title: 'AnthropicMessageStartEvent', description: 'The message with empty content and stop_reason null.' },
+)
+export type AnthropicMessageStartEvent = Static<typeof AnthropicMessageStartEventSchema>
+
+export const AnthropicContentBlockStartEventSchema = T.Object(
+  {
+    type: T.Literal('content_block_start'),
+    index: T.Integer({ minimum: 0 }),
+    content_block: AnthropicContentBlockSchema,
+  },
+  { title: 'AnthropicContentBlockStartEvent' },
+)
+export type AnthropicContentBlockStartEvent = Static<typeof AnthropicContentBlockStartEventSchema>
+
+export const AnthropicContentBlockDeltaSchema = T.Union(
+  [
+    T.Object({ type: T.Literal('text_delta'), text: T.String() }),
+    T.Object({ type: T.Literal('input_json_delta'), partial_json: T.String() }),
+    T.Object({ type: T.Literal('thinking_delta'), thinking: T.String() }),
+    T.Object({ type: T.Literal('signature_delta'), signature: T.String() }),
+  ],
+  { title: 'AnthropicContentBlockDelta' },
+)
+export type AnthropicContentBlockDelta = Static<typeof AnthropicContentBlockDeltaSchema>
+
+export const AnthropicContentBlockDeltaEventSchema = T.Object(
+  {
+    type: T.Literal('content_block_delta'),
+    index: T.Integer({ minimum: 0 }),
+    delta: AnthropicContentBlockDeltaSchema,
+  },
+  { title: 'AnthropicContentBlockDeltaEvent' },
+)
+export type AnthropicContentBlockDeltaEvent = Static<typeof AnthropicContentBlockDeltaEventSchema>
+
+export const AnthropicContentBlockStopEventSchema = T.Object(
+  { type: T.Literal('content_block_stop'), index: T.Integer({ minimum: 0 }) },
+  { title: 'AnthropicContentBlockStopEvent' },
+)
+export type AnthropicContentBlockStopEvent = Static<typeof AnthropicContentBlockStopEventSchema>
+
+export const AnthropicMessageDeltaUsageSchema = T.Object(
+  {
+    output_tokens: T.Integer({ minimum: 0 }),
+    input_tokens: T.Optional(nullable(T.Integer({ minimum: 0 }))),
+    cache_creation_input_tokens: T.Optional(nullable(T.Integer({ minimum: 0 }))),
+    cache_read_input_tokens: T.Optional(nullable(T.Integer({ minimum: 0 }))),
+  },
+  { title: 'AnthropicMessageDeltaUsage', description: 'Cumulative counts for the whole message.' },
+)
+export type AnthropicMessageDeltaUsage = Static<typeof AnthropicMessageDeltaUsageSchema>
+
+export const AnthropicMessageDeltaEventSchema = T.Object(
+  {
+    type: T.Literal('message_delta'),
+    delta: T.Object({ stop_reason: nullable(AnthropicStopReasonSchema), stop_sequence: nullable(T.String()) }),
+    usage: AnthropicMessageDeltaUsageSchema,
+  },
+  { title: 'AnthropicMessageDeltaEvent' },
+)
+export type AnthropicMessageDeltaEvent = Static<typeof AnthropicMessageDeltaEventSchema>
+
+export const AnthropicMessageStopEventSchema = T.Object(
+  { type: T.Literal('message_stop') },
+  { title: 'AnthropicMessageStopEvent' },
+)
+export type AnthropicMessageStopEvent = Static<typeof AnthropicMessageStopEventSchema>
+
+export const AnthropicPingEventSchema = T.Object({ type: T.Literal('ping') }, { title: 'AnthropicPingEvent' })
+
+export const AnthropicStreamEventSchema = T.Union(
+  [
+    AnthropicMessageStartEventSchema,
+    AnthropicContentBlockStartEventSchema,
+    AnthropicContentBlockDeltaEventSchema,
+    AnthropicContentBlockStopEventSchema,
+    AnthropicMessageDeltaEventSchema,
+    AnthropicMessageStopEventSchema,
+    AnthropicPingEventSchema,
+    AnthropicErrorBodySchema,
+  ],
   {
     title: 'AnthropicStreamEvent',
     description:
-      'The `data:` of one named event (`event: <type>`) of a streamed answer; a failure after the start is an `event: error` frame with an AnthropicErrorBody.',
+      'The `data:` of one named event (`event: <type>`, the same as its `type`) of a streamed answer; a failure after the start is an `event: error` frame with an AnthropicErrorBody. Anthropic may add event types: clients skip the ones they do not know.',
   },
 )
+export type AnthropicStreamEvent = Static<typeof AnthropicStreamEventSchema>

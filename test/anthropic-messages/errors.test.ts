@@ -5,9 +5,9 @@ import {
   anthropicErrorBody,
   anthropicErrorFrame,
   anthropicErrorType,
-  fromOpenAiError,
-} from '../../src/anthropic-messages/errors'
-import { chatToMessage } from '../../src/anthropic-messages/response'
+  fromChatError,
+  fromChatResponse,
+} from '../../src/anthropic-messages'
 
 describe('anthropicErrorType: status → type', () => {
   const cases: [number, AnthropicErrorType][] = [
@@ -42,7 +42,7 @@ test('anthropicErrorBody: type from status, or the one given', () => {
   })
 })
 
-describe('fromOpenAiError', () => {
+describe('fromChatError', () => {
   const bytes = (s: string) => new TextEncoder().encode(s)
   const cases: [string, number, Uint8Array | string, AnthropicErrorType, string][] = [
     [
@@ -118,11 +118,11 @@ describe('fromOpenAiError', () => {
     ['JSON without a message', 500, '{"foo":1}', 'api_error', '{"foo":1}'],
   ]
   for (const [name, status, body, type, message] of cases) {
-    test(name, () => expect(fromOpenAiError(status, body)).toEqual({ type: 'error', error: { type, message } }))
+    test(name, () => expect(fromChatError(status, body)).toEqual({ type: 'error', error: { type, message } }))
   }
 
   test('a long unparseable body is trimmed to 1000 characters', () => {
-    expect(fromOpenAiError(500, 'x'.repeat(5000)).error.message).toHaveLength(1000)
+    expect(fromChatError(500, 'x'.repeat(5000)).error.message).toHaveLength(1000)
   })
 })
 
@@ -146,7 +146,7 @@ describe('the official SDK reads what these produce', () => {
   ]
   for (const [status, upstream, errorClass] of statuses) {
     test(`HTTP ${status} → ${errorClass.name}`, async () => {
-      const body = fromOpenAiError(status, upstream)
+      const body = fromChatError(status, upstream)
       const error = await client(
         () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
       )
@@ -187,7 +187,7 @@ describe('the official SDK reads what these produce', () => {
       ],
       usage: { prompt_tokens: 9, completion_tokens: 4 },
     }
-    const expected = chatToMessage(completion, 'claude-gateway-test')
+    const expected = fromChatResponse(completion, 'claude-gateway-test')
     const message = await client(
       () => new Response(JSON.stringify(expected), { headers: { 'content-type': 'application/json' } }),
     ).messages.create(params)

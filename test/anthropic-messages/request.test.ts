@@ -1,17 +1,27 @@
 import { describe, expect, test } from 'bun:test'
-import { messagesToChat } from '../../src/anthropic-messages/request'
+import { type ToChatOptions, toChatRequest } from '../../src/anthropic-messages'
+import { GatewayError } from '../../src/core/errors'
 
 const base = { model: 'claude-sonnet-4-5', max_tokens: 256 }
 const user = (content: unknown) => ({ role: 'user', content })
 const assistant = (content: unknown) => ({ role: 'assistant', content })
 
-function chatOf(body: Record<string, unknown>, options?: Parameters<typeof messagesToChat>[1]) {
-  const result = messagesToChat(body, options)
-  if (!result.ok) throw new Error(`unexpected failure: ${result.param}: ${result.message}`)
-  return result.chat
+function chatOf(body: Record<string, unknown>, options?: ToChatOptions) {
+  return toChatRequest(body, options)
 }
 
-describe('messagesToChat: validation', () => {
+/** What toChatRequest throws for `body`: a 400 GatewayError, or the test fails. */
+function refusal(body: Record<string, unknown>): GatewayError {
+  try {
+    toChatRequest(body)
+  } catch (err) {
+    if (err instanceof GatewayError) return err
+    throw err
+  }
+  throw new Error('expected a 400 GatewayError, got a chat request')
+}
+
+describe('toChatRequest: validation', () => {
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
     ['model missing', { max_tokens: 1, messages: [user('hi')] }, 'model', /model name is required/],
     ['model not a string', { model: 3, max_tokens: 1, messages: [user('hi')] }, 'model', /required/],
@@ -150,16 +160,19 @@ describe('messagesToChat: validation', () => {
   ]
   for (const [name, body, param, message] of cases) {
     test(name, () => {
-      const result = messagesToChat(body)
-      expect(result.ok).toBe(false)
-      if (result.ok) return
-      expect(result.param).toBe(param)
-      expect(result.message).toMatch(message)
+      const error = refusal(body)
+      expect(error.status).toBe(400)
+      expect(error.type).toBe('invalid_request_error')
+      expect(error.code).toBe('invalid_value')
+      expect(error.param).toBe(param)
+      // The client reads `<param>: <problem>` (Anthropic's error shape has no param field).
+      expect(error.message).toStartWith(`${param}: `)
+      expect(error.message.slice(param.length + 2)).toMatch(message)
     })
   }
 })
 
-describe('messagesToChat: parameters', () => {
+describe('toChatRequest: parameters', () => {
   test('minimal request', () => {
     expect(chatOf({ ...base, messages: [user('hi')] })).toEqual({
       model: 'claude-sonnet-4-5',
@@ -214,7 +227,7 @@ describe('messagesToChat: parameters', () => {
   })
 })
 
-describe('messagesToChat: system', () => {
+describe('toChatRequest: system', () => {
   const cases: [string, unknown, unknown[]][] = [
     ['string', 'Be brief.', [{ role: 'system', content: 'Be brief.' }]],
     [
@@ -236,7 +249,7 @@ describe('messagesToChat: system', () => {
   }
 })
 
-describe('messagesToChat: content blocks', () => {
+describe('toChatRequest: content blocks', () => {
   const cases: [string, unknown[], unknown[]][] = [
     ['one text block → string', [user([{ type: 'text', text: 'hi' }])], [{ role: 'user', content: 'hi' }]],
     [
@@ -361,7 +374,7 @@ describe('messagesToChat: content blocks', () => {
   }
 })
 
-describe('messagesToChat: tool use round trip', () => {
+describe('toChatRequest: tool use round trip', () => {
   test('tool_use → tool_calls, tool_result → tool messages before the rest of the turn', () => {
     const chat = chatOf({
       ...base,
@@ -455,7 +468,7 @@ describe('messagesToChat: tool use round trip', () => {
   }
 })
 
-describe('messagesToChat: tools and tool_choice', () => {
+describe('toChatRequest: tools and tool_choice', () => {
   const weather = {
     name: 'get_weather',
     description: 'Weather by city',
@@ -533,4 +546,36 @@ test('does not modify its input', () => {
   const copy = structuredClone(body)
   chatOf(body)
   expect(body).toEqual(copy)
+})
+
+describe('toChatRequest: one convention, every refusal is thrown as a GatewayError', () => {
+  const refusals: [string, Record<string, unknown>, string][] = [
+    ['no model', { max_tokens: 1, messages: [user('hi')] }, 'model: a model name is required'],
+    ['no messages', { ...base }, 'messages: at least one message is required'],
+    ['a bad stream flag', { ...base, stream: 'yes', messages: [user('hi')] }, 'stream: expected a boolean'],
+    [
+      'a server tool',
+      { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [user('hi')] },
+      'tools.0.type: the Anthropic-defined tool "web_search_20250305" (web_search)',
+    ],
+  ]
+  for (const [name, body, text] of refusals)
+    test(name, () => {
+      let thrown: unknown
+      try {
+        toChatRequest(body)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toBeInstanceOf(GatewayError)
+      const error = thrown as GatewayError
+      expect(error.status).toBe(400)
+      expect(error.message).toStartWith(text)
+      expect(error.toJSON().error).toEqual({
+        message: error.message,
+        type: 'invalid_request_error',
+        param: error.param,
+        code: 'invalid_value',
+      })
+    })
 })

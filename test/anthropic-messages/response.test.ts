@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { anthropicUsage, chatToMessage, stopReason, toolInput } from '../../src/anthropic-messages/response'
+import { anthropicUsage, fromChatResponse, stopReason, toolInput } from '../../src/anthropic-messages/response'
 
 function completion(
   message: Record<string, unknown>,
@@ -21,25 +21,25 @@ function completion(
 
 const zero = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
 
-describe('chatToMessage', () => {
+describe('fromChatResponse', () => {
   test('a text answer', () => {
     const usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 }
-    expect(chatToMessage(completion({ content: 'Hello!', refusal: null }, 'stop', usage), 'claude-sonnet-4-5')).toEqual(
-      {
-        id: 'msg_chatcmpl-abc123',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'Hello!' }],
-        stop_reason: 'end_turn',
-        stop_sequence: null,
-        usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-      },
-    )
+    expect(
+      fromChatResponse(completion({ content: 'Hello!', refusal: null }, 'stop', usage), 'claude-sonnet-4-5'),
+    ).toEqual({
+      id: 'msg_chatcmpl-abc123',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: 'Hello!' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 12, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    })
   })
 
   test('text and two tool calls', () => {
-    const message = chatToMessage(
+    const message = fromChatResponse(
       completion(
         {
           content: 'Checking both.',
@@ -61,7 +61,7 @@ describe('chatToMessage', () => {
   })
 
   test('tool calls only, null content, missing id and legacy function_call', () => {
-    const message = chatToMessage(
+    const message = fromChatResponse(
       completion(
         {
           content: null,
@@ -89,14 +89,14 @@ describe('chatToMessage', () => {
   ]
   for (const [name, msg] of empties) {
     test(`empty answer (${name}) → content []`, () => {
-      const message = chatToMessage(completion(msg), 'm')
+      const message = fromChatResponse(completion(msg), 'm')
       expect(message.content).toEqual([])
       expect(message.stop_reason).toBe('end_turn')
     })
   }
 
   test('no choices, no id, no usage', () => {
-    const message = chatToMessage({}, 'm')
+    const message = fromChatResponse({}, 'm')
     expect(message.id).toMatch(/^msg_[0-9A-Za-z]{24}$/)
     expect(message.content).toEqual([])
     expect(message.stop_reason).toBe('end_turn')
@@ -105,7 +105,7 @@ describe('chatToMessage', () => {
 
   test('array content parts and a refusal become text', () => {
     expect(
-      chatToMessage(
+      fromChatResponse(
         completion({
           content: [
             { type: 'text', text: 'a' },
@@ -116,7 +116,7 @@ describe('chatToMessage', () => {
       ).content,
     ).toEqual([{ type: 'text', text: 'ab' }])
     expect(
-      chatToMessage(completion({ content: null, refusal: "I can't help with that." }, 'content_filter'), 'm'),
+      fromChatResponse(completion({ content: null, refusal: "I can't help with that." }, 'content_filter'), 'm'),
     ).toMatchObject({
       content: [{ type: 'text', text: "I can't help with that." }],
       stop_reason: 'refusal',
@@ -124,7 +124,7 @@ describe('chatToMessage', () => {
   })
 
   test('finish_reason stop with tool calls (older Ollama) → tool_use', () => {
-    const message = chatToMessage(
+    const message = fromChatResponse(
       completion({ content: '', tool_calls: [{ id: 'c', function: { name: 'f', arguments: { x: 1 } } }] }, 'stop'),
       'm',
     )
@@ -151,7 +151,7 @@ describe('stopReason', () => {
   for (const [name, choice, reason, sequence] of cases) {
     test(name, () => {
       expect(stopReason(choice)).toEqual({ stop_reason: reason as never, stop_sequence: sequence })
-      const inMessage = chatToMessage({ choices: [{ message: { content: 'x' }, ...choice }] }, 'm')
+      const inMessage = fromChatResponse({ choices: [{ message: { content: 'x' }, ...choice }] }, 'm')
       expect([inMessage.stop_reason, inMessage.stop_sequence]).toEqual([reason as never, sequence])
     })
   }

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { describe, expect, test } from 'bun:test'
-import { ChatToMessagesStream } from '../../src/anthropic-messages/stream'
-import { translateStream } from '../../src/sse/translate'
+import { ChatStreamTranslator } from '../../src/anthropic-messages'
+import { translateStream } from '../../src/sse'
 
 type Json = Record<string, unknown>
 interface Event {
@@ -41,7 +41,7 @@ const sse = (chunks: Json[], done = true) =>
 /** Runs the translator over `bytes` cut at `cuts` (byte offsets); returns the whole output. */
 function translate(text: string, cuts: number[] = [], model = 'claude-sonnet-4-5'): string {
   const bytes = encoder.encode(text)
-  const t = new ChatToMessagesStream(model)
+  const t = new ChatStreamTranslator(model)
   let out = ''
   let from = 0
   for (const cut of [...cuts, bytes.length]) {
@@ -137,7 +137,7 @@ const mixedContent = [
   { type: 'tool_use', id: 'call_B', name: 'get_time', input: { tz: 'UTC' } },
 ]
 
-describe('ChatToMessagesStream', () => {
+describe('ChatStreamTranslator', () => {
   test('text and two tools: exact events', () => {
     const events = parse(translate(mixed))
     expectWellFormed(events)
@@ -197,7 +197,7 @@ describe('ChatToMessagesStream', () => {
   })
 
   test('blocks stream live: each push returns its frames at once', () => {
-    const t = new ChatToMessagesStream('m')
+    const t = new ChatStreamTranslator('m')
     const push = (c: Json) => parse(t.push(encoder.encode(sse([c], false))))
     expect(push(chunk({ role: 'assistant' })).map((e) => e.event)).toEqual(['message_start'])
     expect(push(chunk({ content: 'Hi' })).map((e) => e.event)).toEqual(['content_block_start', 'content_block_delta'])
@@ -389,7 +389,7 @@ describe('ChatToMessagesStream', () => {
   }
 
   test('an error after output throws from push, having sent the earlier frames in earlier pushes', () => {
-    const t = new ChatToMessagesStream('m')
+    const t = new ChatStreamTranslator('m')
     expect(parse(t.push(encoder.encode(sse([chunk({ content: 'x' })], false)))).length).toBe(3)
     expect(() => t.push(encoder.encode('data: {"error":{"message":"boom"}}\n\n'))).toThrow('boom')
   })
@@ -405,7 +405,7 @@ describe('the official SDK reassembles the translated stream', () => {
         controller.close()
       },
     })
-    const body = translateStream(upstream, new ChatToMessagesStream('claude-gateway-test'))
+    const body = translateStream(upstream, new ChatStreamTranslator('claude-gateway-test'))
     return new Anthropic({
       apiKey: 'test',
       maxRetries: 0,

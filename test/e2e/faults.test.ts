@@ -261,8 +261,8 @@ describe('bad answers', () => {
     )
   })
 
-  test('malformed JSON on a 200 (anthropic, translated): 502 bad_upstream_response quoting the start of the body', async () => {
-    const error = await expectError(await chat('malformed-claude'), 502, 'bad_upstream_response')
+  test('malformed JSON on a 200 (anthropic, translated): 502 upstream_invalid_response (the one code of every translating kind) quoting the start of the body', async () => {
+    const error = await expectError(await chat('malformed-claude'), 502, 'upstream_invalid_response')
     expect(error.message).toContain(
       "Provider 'malformed_claude' answered with something that is not an Anthropic message",
     )
@@ -283,8 +283,8 @@ describe('bad answers', () => {
     expect(await res.text()).toContain('<h1>502 Bad Gateway</h1>')
   })
 
-  test('a 200 HTML page (anthropic, translated): 502 bad_upstream_response', async () => {
-    const error = await expectError(await chat('html-claude'), 502, 'bad_upstream_response')
+  test('a 200 HTML page (anthropic, translated): 502 upstream_invalid_response', async () => {
+    const error = await expectError(await chat('html-claude'), 502, 'upstream_invalid_response')
     expect(error.message).toContain('502 Bad Gateway')
   })
 

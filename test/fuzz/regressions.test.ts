@@ -5,13 +5,13 @@ import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ConfigError } from '../../src/config/errors'
 import { parseConfig, validateProvider } from '../../src/config/load'
-import { messagesToChat } from '../../src/anthropic-messages/request'
-import { chatToMessage } from '../../src/anthropic-messages/response'
-import { describeStreamError, toOpenAiError as fromAnthropicError } from '../../src/providers/anthropic/errors'
-import { toMessagesRequest } from '../../src/providers/anthropic/request'
-import { toChatCompletion as fromAnthropicMessage } from '../../src/providers/anthropic/response'
-import { toConverseRequest } from '../../src/providers/bedrock/request'
-import { toChatCompletion as fromConverse } from '../../src/providers/bedrock/response'
+import { fromChatResponse, toChatRequest } from '../../src/anthropic-messages'
+import { describeStreamError, fromAnthropicError } from '../../src/providers/anthropic/errors'
+import { toAnthropicRequest } from '../../src/providers/anthropic/request'
+import { fromAnthropicResponse } from '../../src/providers/anthropic/response'
+import { toBedrockRequest } from '../../src/providers/bedrock/request'
+import { fromBedrockResponse } from '../../src/providers/bedrock/response'
+import type { AnswerMeta } from '../../src/providers/exchange'
 import { fromGeminiEmbedResponse } from '../../src/providers/google/embeddings'
 import { describeGeminiError, fromGeminiError } from '../../src/providers/google/errors'
 import { toGeminiRequest } from '../../src/providers/google/request'
@@ -20,10 +20,14 @@ import { MAX_SCHEMA_NODES, toGeminiSchema } from '../../src/providers/google/sch
 import { GeminiStreamTranslator } from '../../src/providers/google/stream'
 import { MAX_JSON_DEPTH, readBodyBytes, readJsonBody } from '../../src/core/body'
 import { GatewayError } from '../../src/core/errors'
+import { parseObject } from '../../src/core/json'
 import { readMultipartBody } from '../../src/relay/multipart'
 import { jsonOf } from '../support/gateway'
 import { refBomb } from './support/bodies'
 import { ADMIN_TOKEN, type FuzzGateways, KEY, MODELS, startFuzzGateways } from './support/gateway'
+
+/** What the exchange hands an answer translator. */
+const META: AnswerMeta = { model: 'm', created: 1, includeUsage: false, headers: new Headers(), request: {} }
 
 const post = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
   new Request('http://gateway.test/v1/chat/completions', { method: 'POST', body, headers })
@@ -95,18 +99,18 @@ describe('request translators: an object where a string is read is a 400, not a 
   test.each([
     [
       'anthropic: messages[0].content[0].type',
-      () => toMessagesRequest({ messages: [{ role: 'user', content: [{ type: hostile }] }] }, 'claude'),
+      () => toAnthropicRequest({ messages: [{ role: 'user', content: [{ type: hostile }] }] }, 'claude'),
       'messages[0].content[0].type',
     ],
     [
       'bedrock: response_format.type',
-      () => toConverseRequest({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: hostile } }),
+      () => toBedrockRequest({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: hostile } }),
       'response_format',
     ],
     [
       'messages: tools[0].type',
       () =>
-        messagesToChat({
+        toChatRequest({
           model: 'm',
           max_tokens: 1,
           messages: [{ role: 'user', content: 'hi' }],
@@ -115,9 +119,14 @@ describe('request translators: an object where a string is read is a 400, not a 
       'tools.0.type',
     ],
   ])('%s', (_, translate, param) => {
-    const out = translate() as { ok: boolean; param?: string; problem?: { param: string } }
-    expect(out.ok).toBe(false)
-    expect(out.param ?? out.problem?.param).toBe(param)
+    let thrown: unknown
+    try {
+      translate()
+    } catch (err) {
+      thrown = err
+    }
+    expect(thrown).toBeInstanceOf(GatewayError)
+    expect(thrown).toMatchObject({ status: 400, type: 'invalid_request_error', param })
   })
 
   test.each([
@@ -199,7 +208,7 @@ describe('providers/google/schema.ts', () => {
 
 describe('answer translators: whatever an upstream sends reads as the right shape, never a TypeError or text for a number', () => {
   test('anthropic Message: counts that are not numbers are 0 (they concatenated: "12[object Object]1"); null blocks are skipped', () => {
-    const out = fromAnthropicMessage(
+    const out = fromAnthropicResponse(
       {
         id: 'msg',
         type: 'message',
@@ -207,10 +216,10 @@ describe('answer translators: whatever an upstream sends reads as the right shap
         model: 'c',
         content: [null, { type: 'tool_use', id: { x: 1 }, name: 5, input: {} }],
         stop_reason: 'end_turn',
-        usage: { input_tokens: '12' as never, output_tokens: -3, cache_read_input_tokens: {} as never },
-      } as never,
-      1,
-    )
+        usage: { input_tokens: '12', output_tokens: -3, cache_read_input_tokens: {} },
+      },
+      META,
+    )!
     expect(out.usage).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
     expect(out.choices[0].message.tool_calls).toEqual([
       { id: '', type: 'function', function: { name: '', arguments: '{}' } },
@@ -250,14 +259,15 @@ describe('answer translators: whatever an upstream sends reads as the right shap
   })
 
   test('bedrock Converse: null, content that is not a list, ids that are objects', () => {
-    const meta = { id: 'chatcmpl-x', created: 1, model: 'm' }
+    // JSON null no longer reaches the translator: the exchange reads answers with parseObject (a 502).
     for (const body of [
-      null,
+      {},
+      { output: null },
       { output: { message: { content: 5 } } },
       { output: { message: { content: [null, { toolUse: { toolUseId: { toString: 1 }, name: 'f' } }] } } },
     ])
-      expect(() => fromConverse(body as never, meta)).not.toThrow()
-    expect(fromConverse({ usage: { inputTokens: -5, outputTokens: 2 } }, meta).usage).toEqual({
+      expect(() => fromBedrockResponse(body, META)).not.toThrow()
+    expect(fromBedrockResponse({ usage: { inputTokens: -5, outputTokens: 2 } }, META).usage).toEqual({
       prompt_tokens: 0,
       completion_tokens: 2,
       total_tokens: 2,
@@ -265,7 +275,10 @@ describe('answer translators: whatever an upstream sends reads as the right shap
   })
 
   test('chat completion → Message: an answer that is not an object (JSON null threw in /v1/messages)', () => {
-    expect(chatToMessage(null, 'c')).toMatchObject({ type: 'message', content: [], stop_reason: 'end_turn' })
+    // JSON null itself no longer reaches the translator: the exchange reads answers with parseObject
+    // and answers 502 (the HTTP case is 'messages/surface.ts' below); an empty object reads as empty.
+    expect(parseObject('null')).toBeUndefined()
+    expect(fromChatResponse({}, 'c')).toMatchObject({ type: 'message', content: [], stop_reason: 'end_turn' })
   })
 
   test('error types named after Object.prototype members are not functions (the type vanished from the JSON)', () => {

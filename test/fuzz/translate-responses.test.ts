@@ -3,14 +3,16 @@
 // chat completion and embeddings, Bedrock Converse → chat completion, chat completion → Anthropic
 // Message) and error bodies of any text. They return, never throw; what they return serialises, keeps
 // its shape (token counts are finite numbers, error types and messages are strings), and names no
-// value inherited from Object.prototype.
+// value inherited from Object.prototype. A body that is not a JSON object never reaches them: the
+// exchange reads answers with parseObject and answers 502 for anything else.
 import { describe, expect, test } from 'bun:test'
-import { fromOpenAiError } from '../../src/anthropic-messages/errors'
-import { chatToMessage } from '../../src/anthropic-messages/response'
-import { toOpenAiError as fromAnthropicError } from '../../src/providers/anthropic/errors'
-import { isMessage, toChatCompletion as fromAnthropicMessage } from '../../src/providers/anthropic/response'
-import { bedrockErrorName, toOpenAiErrorBody as fromBedrockError } from '../../src/providers/bedrock/errors'
-import { toChatCompletion as fromConverse } from '../../src/providers/bedrock/response'
+import { fromChatError, fromChatResponse } from '../../src/anthropic-messages'
+import { isObject } from '../../src/core/json'
+import type { AnswerMeta } from '../../src/providers/exchange'
+import { fromAnthropicError } from '../../src/providers/anthropic/errors'
+import { fromAnthropicResponse } from '../../src/providers/anthropic/response'
+import { fromBedrockError } from '../../src/providers/bedrock/errors'
+import { fromBedrockResponse } from '../../src/providers/bedrock/response'
 import { fromGeminiEmbedResponse } from '../../src/providers/google/embeddings'
 import { fromGeminiError, retryAfterOf } from '../../src/providers/google/errors'
 import { fromGeminiResponse } from '../../src/providers/google/response'
@@ -23,6 +25,14 @@ import type { Rng } from './support/rng'
 
 const before = snapshotPrototypes()
 const SHAPE = { deepest: 40 }
+const META: AnswerMeta = {
+  model: 'm',
+  created: 1_700_000_000,
+  includeUsage: false,
+  headers: new Headers({ 'x-amzn-requestid': 'x' }),
+  request: {},
+}
+const NOT_AN_OBJECT = 'not an object (the exchange answers 502)'
 
 /** A hostile upstream body (parsed), from a realistic one. */
 function hostile(rng: Rng, base: object): unknown {
@@ -162,17 +172,23 @@ const ANTHROPIC = anthropicMessage(
 )
 
 describe('fuzz the answer translators', () => {
-  test('chatToMessage (chat completion → Anthropic Message)', async () => {
-    await fuzz('chatToMessage', {
+  test('fromChatResponse (chat completion → Anthropic Message)', async () => {
+    await fuzz('fromChatResponse', {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, COMPLETION),
       check(body) {
-        const out = chatToMessage(body, 'claude-x')
+        if (!isObject(body)) return NOT_AN_OBJECT
+        const out = fromChatResponse(body, 'claude-x')
         JSON.stringify(out)
         expectPlainData(out)
         for (const [k, v] of Object.entries(out.usage)) expectCount(v, `usage.${k}`)
+        // Only text and tool_use blocks come out of a chat completion.
         for (const block of out.content)
-          if (block.type === 'text' ? typeof block.text !== 'string' : typeof block.name !== 'string')
+          if (
+            block.type === 'text'
+              ? typeof block.text !== 'string'
+              : block.type !== 'tool_use' || typeof block.name !== 'string'
+          )
             throw new Error(`block ${preview(block)}`)
         return 'returned'
       },
@@ -180,13 +196,14 @@ describe('fuzz the answer translators', () => {
   })
 
   test('Anthropic Message → chat completion', async () => {
-    await fuzz('anthropic toChatCompletion', {
+    await fuzz('fromAnthropicResponse', {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, ANTHROPIC),
-      check: (body) =>
-        isMessage(body)
-          ? expectChatCompletion(fromAnthropicMessage(body, 1_700_000_000))
-          : 'not a Message (the provider answers 502)',
+      check(body) {
+        if (!isObject(body)) return NOT_AN_OBJECT
+        const out = fromAnthropicResponse(body, META)
+        return out ? expectChatCompletion(out) : 'not a Message (the exchange answers 502)'
+      },
     })
   })
 
@@ -195,8 +212,7 @@ describe('fuzz the answer translators', () => {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, GEMINI),
       check(body) {
-        if (typeof body !== 'object' || body === null || Array.isArray(body))
-          return 'not an object (the provider answers 502)'
+        if (!isObject(body)) return NOT_AN_OBJECT
         return expectChatCompletion(
           fromGeminiResponse(body as never, { model: 'gemini', created: 1, toolCallId: () => 'call_x' }),
         )
@@ -209,8 +225,7 @@ describe('fuzz the answer translators', () => {
         base64: rng.chance(0.5),
       }),
       check({ body, base64 }) {
-        if (typeof body !== 'object' || body === null || Array.isArray(body))
-          return 'not an object (the provider answers 502)'
+        if (!isObject(body)) return NOT_AN_OBJECT
         const out = fromGeminiEmbedResponse(body as never, 'text-embedding-004', base64)
         JSON.stringify(out)
         expectPlainData(out)
@@ -223,10 +238,10 @@ describe('fuzz the answer translators', () => {
   })
 
   test('Bedrock Converse → chat completion', async () => {
-    await fuzz('bedrock toChatCompletion', {
+    await fuzz('fromBedrockResponse', {
       cases: caseCount(2000),
       generate: (rng) => hostile(rng, CONVERSE),
-      check: (body) => expectChatCompletion(fromConverse(body as never, { id: 'chatcmpl-x', created: 1, model: 'm' })),
+      check: (body) => (isObject(body) ? expectChatCompletion(fromBedrockResponse(body, META)) : NOT_AN_OBJECT),
     })
   })
 
@@ -263,7 +278,7 @@ describe('fuzz the answer translators', () => {
       show: (c) => preview(c, 800),
       check({ status, which, text, header }) {
         if (which === 0) {
-          const out = fromOpenAiError(status, text)
+          const out = fromChatError(status, text)
           expectPlainData(out)
           if (
             out.type !== 'error' ||
@@ -280,11 +295,8 @@ describe('fuzz the answer translators', () => {
           if (after !== undefined && !/^\d+$/.test(after)) throw new Error(`retry-after ${preview(after)}`)
           return expectOpenAiErrorBody(fromGeminiError(status, text))
         }
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(text)
-        } catch {}
-        return expectOpenAiErrorBody(fromBedrockError(status, bedrockErrorName(header, parsed), text))
+        const headers = new Headers(header === null ? {} : { 'x-amzn-errortype': header })
+        return expectOpenAiErrorBody(fromBedrockError(status, text, headers))
       },
     })
   })

@@ -4,12 +4,13 @@
 // whose data is JSON (or [DONE]), or throw a plain Error saying what went wrong upstream (the relay puts
 // it in-band); never a TypeError, RangeError or other exception.
 import { describe, expect, test } from 'bun:test'
-import { ChatToMessagesStream } from '../../src/anthropic-messages/stream'
-import { AnthropicChatStream } from '../../src/providers/anthropic/stream'
+import { ChatStreamTranslator } from '../../src/anthropic-messages'
+import { AnthropicStreamTranslator } from '../../src/providers/anthropic/stream'
 import { BedrockStreamException } from '../../src/providers/bedrock/errors'
 import { BedrockStreamTranslator } from '../../src/providers/bedrock/stream'
+import type { AnswerMeta } from '../../src/providers/exchange'
 import { GeminiStreamTranslator } from '../../src/providers/google/stream'
-import type { StreamTranslator } from '../../src/sse/translate'
+import type { StreamTranslator } from '../../src/sse'
 import { frame as bedrockFrame } from '../support/fixtures/bedrock'
 import { textStreamEvents, toolStreamEvents } from '../support/fixtures/google/gemini'
 import { caseCount, fuzz, preview, prototypeChanges, snapshotPrototypes } from './support/harness'
@@ -254,12 +255,21 @@ function expectFrames(out: string, sse: boolean): void {
     }
 }
 
+/** What the exchange hands a stream translator: usage asked for, Bedrock's request id in the headers. */
+const meta = (model: string): AnswerMeta => ({
+  model,
+  created: 1,
+  includeUsage: true,
+  headers: new Headers({ 'x-amzn-requestid': 'x' }),
+  request: {},
+})
+
 const surfaces: [string, Event[], () => StreamTranslator, boolean][] = [
-  ['ChatToMessagesStream (OpenAI chunks → Anthropic events)', OPENAI, () => new ChatToMessagesStream('claude-x'), true],
+  ['ChatStreamTranslator (OpenAI chunks → Anthropic events)', OPENAI, () => new ChatStreamTranslator('claude-x'), true],
   [
-    'AnthropicChatStream (Anthropic events → OpenAI chunks)',
+    'AnthropicStreamTranslator (Anthropic events → OpenAI chunks)',
     ANTHROPIC,
-    () => new AnthropicChatStream({ includeUsage: true, created: 1, model: 'claude' }),
+    () => new AnthropicStreamTranslator(meta('claude')),
     true,
   ],
   [
@@ -271,7 +281,7 @@ const surfaces: [string, Event[], () => StreamTranslator, boolean][] = [
   [
     'BedrockStreamTranslator (event-stream frames → OpenAI chunks)',
     BEDROCK,
-    () => new BedrockStreamTranslator({ id: 'chatcmpl-x', created: 1, model: 'm', includeUsage: true }),
+    () => new BedrockStreamTranslator(meta('m')),
     false,
   ],
 ]

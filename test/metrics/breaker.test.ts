@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'bun:test'
 import { exposition } from '../../src/metrics/families'
 import { createMetricSet } from '../../src/metrics/metric-set'
-import { Health } from '../../src/routing/breaker'
+import { Breaker } from '../../src/routing/breaker'
 
 /** The lines of the two breaker families, without HELP and TYPE. */
 function breakerLines(text: string): string[] {
@@ -14,13 +14,13 @@ function breakerLines(text: string): string[] {
 describe('breaker metrics', () => {
   test('follow a breaker from closed to open, half-open, open again and closed', () => {
     let now = 1_000_000
-    const flaky = new Health(2, 30_000, () => now)
-    const steady = new Health(2, 30_000, () => now)
+    const flaky = new Breaker(2, 30_000, () => now)
+    const steady = new Breaker(2, 30_000, () => now)
     const health = new Map([
       ['flaky', flaky],
       ['steady "one"', steady],
     ])
-    const m = createMetricSet({ inflight: { count: 0 }, health: () => health })
+    const m = createMetricSet({ inflight: { count: 0 }, breakers: () => health })
     const scrape = () => breakerLines(exposition(m.families))
 
     expect(scrape()).toEqual([
@@ -61,9 +61,9 @@ describe('breaker metrics', () => {
   })
 
   test('read the current registry at every scrape: providers added and removed by a reload', () => {
-    const a = new Health(1, 1000)
+    const a = new Breaker(1, 1000)
     let health = new Map([['a', a]])
-    const m = createMetricSet({ inflight: { count: 0 }, health: () => health })
+    const m = createMetricSet({ inflight: { count: 0 }, breakers: () => health })
     a.failure()
     expect(breakerLines(exposition(m.families))).toEqual([
       'crabllm_provider_cooldown{provider="a"} 1',
@@ -71,7 +71,7 @@ describe('breaker metrics', () => {
     ])
     health = new Map([
       ['a', a],
-      ['b', new Health(1, 1000)],
+      ['b', new Breaker(1, 1000)],
     ])
     expect(breakerLines(exposition(m.families))).toContain('crabllm_provider_cooldown{provider="b"} 0')
     health = new Map()

@@ -298,7 +298,7 @@ describe('the same recordings render the same bytes as prom-client', () => {
     const random = seeded(42)
     const inflight = { count: 0 }
     const breakers = new Map<string, { state: BreakerState; trips: number }>()
-    const m = createMetricSet({ inflight, health: () => breakers })
+    const m = createMetricSet({ inflight, breakers: () => breakers })
     const register = new prom.Registry()
     for (const f of m.families)
       twin(f, register, f.name === 'crabllm_in_flight_requests' ? () => inflight.count : undefined)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import type { ProviderConfig } from '../../src/config/schema'
+import { createProvider } from '../../src/providers'
 import { echoKind } from '../../src/providers/echo'
 import { countTokens } from '../../src/providers/echo/tokens'
 import type { Endpoint, Provider } from '../../src/providers/provider'
@@ -14,7 +15,7 @@ const CONFIG: ProviderConfig = {
   cooldown_failures: 5,
   cooldown_seconds: 30,
 }
-const echo: Provider = echoKind.create('e', echoKind.normalize!(CONFIG))
+const echo: Provider = createProvider('e', echoKind.normalize!(CONFIG))
 
 function send(
   endpoint: Endpoint,

@@ -1,6 +1,7 @@
 // Reading token usage from answers: OpenAI and Anthropic JSON, OpenAI and Anthropic stream events.
 import { describe, expect, test } from 'bun:test'
-import { StreamUsage, usageOf, usageOfBody, wantsUsageChunk } from '../../src/relay/usage-tap'
+import { wantsUsageChunk } from '../../src/providers'
+import { StreamUsage, usageOf, usageOfBody } from '../../src/relay/usage-tap'
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const dec = (b: Uint8Array) => new TextDecoder().decode(b)

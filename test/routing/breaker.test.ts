@@ -1,14 +1,14 @@
 // The circuit breaker itself (src/routing/health.ts), on an injected clock.
 import { describe, expect, test } from 'bun:test'
-import { Health } from '../../src/routing/breaker'
+import { Breaker } from '../../src/routing/breaker'
 
 function breaker(threshold = 3, cooldownMs = 1000) {
   let now = 10_000
-  const health = new Health(threshold, cooldownMs, () => now)
+  const health = new Breaker(threshold, cooldownMs, () => now)
   return { health, advance: (ms: number) => void (now += ms) }
 }
 
-describe('Health', () => {
+describe('Breaker', () => {
   test('opens after `threshold` consecutive failures, not before', () => {
     const { health } = breaker(3)
     health.failure()

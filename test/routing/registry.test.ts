@@ -1,4 +1,4 @@
-import { Health } from '../../src/routing/breaker'
+import { Breaker } from '../../src/routing/breaker'
 import { PROVIDER_RULES } from '../../src/providers'
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
@@ -109,8 +109,13 @@ describe('buildRegistry', () => {
 // --- orderDeployments: pure, driven by an injected random ---
 
 function deployment(name: string, weight: number): Deployment {
-  const provider: Provider = { name, kind: 'test', send: () => Promise.reject(new Error('not used')) }
-  return { provider, health: new Health(0, 1000), weight, maxRetries: 0, timeoutMs: 0, streamIdleMs: 0 }
+  const provider: Provider = {
+    name,
+    kind: 'test',
+    endpoints: new Set(['chat']),
+    send: () => Promise.reject(new Error('not used')),
+  }
+  return { provider, breaker: new Breaker(0, 1000), weight, maxRetries: 0, timeoutMs: 0, streamIdleMs: 0 }
 }
 
 /** Weights 5, 3, 2 (total 10), already sorted as the registry sorts them. */

@@ -43,7 +43,7 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 5; i++) expect((await chat()).status).toBe(200)
     expect(a.requests.length - beforeA).toBe(3)
     // After the cooldown one request probes a; it answers, so the breaker closes. The breaker reads the
-    // clock (Health's `now`, Date.now: the registry passes no other), so the test sets the clock to the
+    // clock (Breaker's `now`, Date.now: the registry passes no other), so the test sets the clock to the
     // moment the gateway named instead of sleeping until it; bun:test's system time, restored after.
     const cooldownUntil = Date.parse(listed.health.cooldown_until)
     using _clock = { [Symbol.dispose]: () => void setSystemTime() }
@@ -79,7 +79,7 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 4; i++)
       a.enqueue({ status: 400, json: { error: { message: 'bad', type: 'invalid_request_error' } } })
     for (let i = 0; i < 4; i++) expect((await gw.chat(body('m'))).status).toBe(400)
-    expect(gw.ctx.registry.health.get('a')!.state).toBe('closed')
+    expect(gw.ctx.registry.breakers.get('a')!.state).toBe('closed')
   })
 })
 

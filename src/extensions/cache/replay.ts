@@ -2,7 +2,7 @@
 // chunk, the content (and any refusal) in a few chunks, each tool call, and a finish chunk with the
 // finish_reason; then a usage chunk (`choices: []`) when the client asked for one, then `[DONE]`.
 // https://platform.openai.com/docs/api-reference/chat-streaming/streaming
-import { DONE_FRAME, dataFrame } from '../../sse/parser'
+import { DONE_FRAME, dataFrame } from '../../sse'
 
 /** The parts of a chat.completion the replay reads. */
 export interface ChatCompletion {

@@ -1,7 +1,8 @@
 // Anthropic error body {type: 'error', error: {type, message}} → OpenAI's {error: {message, type, param,
 // code}} (pure). The HTTP status is kept; `code` keeps Anthropic's own error type so nothing is lost.
 // https://docs.anthropic.com/en/api/errors
-import { type ErrorBody as OpenAiErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
+import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
+import { isObject, parseObject } from '../../core/json'
 
 /** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, server/errors.ts). */
 export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
@@ -18,7 +19,7 @@ export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
 }
 
 /** Translates an Anthropic error answer (status + body text) into OpenAI's error body. */
-export function toOpenAiError(status: number, text: string): OpenAiErrorBody {
+export function fromAnthropicError(status: number, text: string): ErrorBody {
   const parsed = parseError(text)
   if (parsed) {
     return {
@@ -45,9 +46,9 @@ export function toOpenAiError(status: number, text: string): OpenAiErrorBody {
 
 /** The message of an in-stream `error` event's data, for the Error the stream translator throws. */
 export function describeStreamError(data: unknown): string {
-  const error = typeof data === 'object' && data !== null ? (data as { error?: unknown }).error : undefined
-  if (typeof error === 'object' && error !== null) {
-    const { type, message } = error as { type?: unknown; message?: unknown }
+  const error = isObject(data) ? data.error : undefined
+  if (isObject(error)) {
+    const { type, message } = error
     if (typeof type === 'string' || typeof message === 'string')
       return `${typeof type === 'string' ? type : 'error'}: ${typeof message === 'string' ? message : ''}`
   }
@@ -57,17 +58,9 @@ export function describeStreamError(data: unknown): string {
 // --- internal ---
 
 function parseError(text: string): { type: string; message: string } | undefined {
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof body !== 'object' || body === null) return undefined
-  const error = (body as { error?: unknown }).error
-  if (typeof error !== 'object' || error === null) return undefined
-  const { type, message } = error as { type?: unknown; message?: unknown }
-  if (typeof type !== 'string') return undefined
+  const error = parseObject(text)?.error
+  if (!isObject(error) || typeof error.type !== 'string') return undefined
+  const { type, message } = error
   // An empty message would reach the client as an error that says nothing: the type says something.
   return { type, message: typeof message === 'string' && message !== '' ? message : type }
 }

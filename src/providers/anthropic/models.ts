@@ -2,9 +2,12 @@
 // https://docs.anthropic.com/en/api/models-list
 import type { ProviderConfig } from '../../config/schema'
 import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
-import { joinUrl } from '../openai'
-import { toOpenAiError } from './errors'
-import { ANTHROPIC_VERSION } from './index'
+import { joinUrl } from '../http'
+import { fromAnthropicError } from './errors'
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1'
+/** The API version the gateway speaks (a client's own anthropic-version wins on /v1/messages). */
+export const ANTHROPIC_VERSION = '2023-06-01'
 
 export async function listAnthropicModels(config: ProviderConfig, signal: AbortSignal): Promise<string[]> {
   const url = joinUrl(config.base_url!, 'models?limit=1000')
@@ -16,7 +19,7 @@ export async function listAnthropicModels(config: ProviderConfig, signal: AbortS
       after ? `${url}&after_id=${encodeURIComponent(after)}` : url,
       headers,
       signal,
-      toOpenAiError,
+      fromAnthropicError,
     )
     names.push(...namesIn(listing.data, 'id', 'data'))
     if (listing.has_more !== true || typeof listing.last_id !== 'string') break

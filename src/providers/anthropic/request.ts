@@ -1,37 +1,45 @@
 // OpenAI chat completion request → Anthropic Messages request (pure). System and developer messages
 // become the top-level `system`; turns are merged so that roles alternate starting with user; tool
 // calls and tool results become tool_use / tool_result blocks. Input the translation cannot express
-// comes back as a problem naming the field, for a 400 in OpenAI's shape.
+// throws a 400 GatewayError naming the field (OpenAI's shape, before any fetch).
 // https://platform.openai.com/docs/api-reference/chat/create · https://docs.anthropic.com/en/api/messages
+import { badRequest } from '../../core/errors'
+import { isObject, type JsonObject } from '../../core/json'
 import type {
-  ContentBlockParam,
-  MessageParam,
-  MessagesRequest,
-  TextBlockParam,
-  ToolChoice,
-  ToolParam,
-  ToolResultBlockParam,
-} from './types'
-
-/** What the client got wrong: becomes {"error":{message, type: invalid_request_error, param, code}}. */
-export interface RequestProblem {
-  message: string
-  param: string | null
-  code: 'invalid_value' | 'unsupported_parameter' | 'unsupported_value' | 'missing_required_parameter'
-}
-
-export type RequestTranslation = { ok: true; request: MessagesRequest } | { ok: false; problem: RequestProblem }
+  AnthropicContentBlockParam as ContentBlockParam,
+  AnthropicMessageParam as MessageParam,
+  AnthropicMessagesRequest as MessagesRequest,
+  AnthropicTextBlockParam as TextBlockParam,
+  AnthropicTool as ToolParam,
+  AnthropicToolChoice as ToolChoice,
+  AnthropicToolResultBlockParam as ToolResultBlockParam,
+} from '../../wire/messages'
 
 /** Anthropic requires the first turn to be the user's; this stands in when a conversation starts with the assistant. */
 export const PLACEHOLDER_USER_TEXT = '.'
 
-export function toMessagesRequest(body: Readonly<Record<string, unknown>>, model: string): RequestTranslation {
-  try {
-    return { ok: true, request: build(body, model) }
-  } catch (err) {
-    if (err instanceof Invalid) return { ok: false, problem: err.problem }
-    throw err
+/** The Messages request for `model`; throws badRequest(message, param, code) for input it cannot express. */
+export function toAnthropicRequest(json: Readonly<JsonObject>, model: string): MessagesRequest {
+  rejectUnsupported(json)
+  const { system, messages } = readMessages(json.messages)
+  const request: MessagesRequest = { model, messages, max_tokens: readMaxTokens(json, model) }
+  if (system.length) request.system = system.length === 1 ? system[0]!.text : system
+  const temperature = readUnitNumber(json, 'temperature')
+  if (temperature !== undefined) request.temperature = temperature
+  const topP = readUnitNumber(json, 'top_p')
+  if (topP !== undefined) request.top_p = topP
+  const stop = readStop(json.stop)
+  if (stop) request.stop_sequences = stop
+  const tools = readTools(json.tools)
+  if (tools) {
+    request.tools = tools
+    const choice = readToolChoice(json.tool_choice, json.parallel_tool_calls === false)
+    if (choice) request.tool_choice = choice
   }
+  const user = json.user ?? json.safety_identifier
+  if (typeof user === 'string' && user) request.metadata = { user_id: user }
+  if (json.stream === true) request.stream = true
+  return request
 }
 
 /**
@@ -54,51 +62,21 @@ export function defaultMaxTokens(model: string): number {
 
 // --- internal ---
 
-class Invalid extends Error {
-  constructor(readonly problem: RequestProblem) {
-    super(problem.message)
-  }
-}
+/** The codes a refusal carries: OpenAI's for a bad value, an unknown parameter, a missing one. */
+type Code = 'invalid_value' | 'unsupported_parameter' | 'unsupported_value' | 'missing_required_parameter'
 
 /** A 400 about `param`; the message starts with the field's path. */
-const invalid = (param: string, problem: string, code: RequestProblem['code'] = 'invalid_value') =>
-  new Invalid({ param, message: `${param} ${problem}`, code })
+const invalid = (param: string, problem: string, code: Code = 'invalid_value') =>
+  badRequest(`${param} ${problem}`, param, code)
 
 const unsupported = (param: string, what?: string) =>
-  new Invalid({
+  badRequest(
+    `${what ? `${param}: ${what}` : param} is not supported by Anthropic models.`,
     param,
-    message: `${what ? `${param}: ${what}` : param} is not supported by Anthropic models.`,
-    code: 'unsupported_parameter',
-  })
+    'unsupported_parameter',
+  )
 
-type Json = Record<string, unknown>
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-function build(body: Readonly<Json>, model: string): MessagesRequest {
-  rejectUnsupported(body)
-  const { system, messages } = readMessages(body.messages)
-  const request: MessagesRequest = { model, messages, max_tokens: readMaxTokens(body, model) }
-  if (system.length) request.system = system.length === 1 ? system[0]!.text : system
-  const temperature = readUnitNumber(body, 'temperature')
-  if (temperature !== undefined) request.temperature = temperature
-  const topP = readUnitNumber(body, 'top_p')
-  if (topP !== undefined) request.top_p = topP
-  const stop = readStop(body.stop)
-  if (stop) request.stop_sequences = stop
-  const tools = readTools(body.tools)
-  if (tools) {
-    request.tools = tools
-    const choice = readToolChoice(body.tool_choice, body.parallel_tool_calls === false)
-    if (choice) request.tool_choice = choice
-  }
-  const user = body.user ?? body.safety_identifier
-  if (typeof user === 'string' && user) request.metadata = { user_id: user }
-  if (body.stream === true) request.stream = true
-  return request
-}
-
-function rejectUnsupported(body: Readonly<Json>): void {
+function rejectUnsupported(body: Readonly<JsonObject>): void {
   if (body.n !== undefined && body.n !== null && body.n !== 1)
     throw invalid('n', 'must be 1: Anthropic models return one choice per request.', 'unsupported_value')
   if (body.logprobs === true) throw unsupported('logprobs')
@@ -119,7 +97,7 @@ function rejectUnsupported(body: Readonly<Json>): void {
     )
 }
 
-function readMaxTokens(body: Readonly<Json>, model: string): number {
+function readMaxTokens(body: Readonly<JsonObject>, model: string): number {
   for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
     const value = body[field]
     if (value === undefined || value === null) continue
@@ -129,7 +107,7 @@ function readMaxTokens(body: Readonly<Json>, model: string): number {
   return defaultMaxTokens(model)
 }
 
-function readUnitNumber(body: Readonly<Json>, field: 'temperature' | 'top_p'): number | undefined {
+function readUnitNumber(body: Readonly<JsonObject>, field: 'temperature' | 'top_p'): number | undefined {
   const value = body[field]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
@@ -384,7 +362,7 @@ function parseArguments(args: unknown, at: string): Record<string, unknown> {
   return parsed
 }
 
-function toolResult(m: Json, at: string): ToolResultBlockParam {
+function toolResult(m: JsonObject, at: string): ToolResultBlockParam {
   if (typeof m.tool_call_id !== 'string' || !m.tool_call_id)
     throw invalid(`${at}.tool_call_id`, 'must be a non-empty string.', 'missing_required_parameter')
   const content = typeof m.content === 'string' ? m.content : textParts(m.content, `${at}.content`)

@@ -2,94 +2,91 @@
 // blocks become `tool_calls`, thinking is exposed as `reasoning_content` (the field DeepSeek and
 // others use for it); other block kinds (server tools, redacted thinking) have no OpenAI form.
 // https://docs.anthropic.com/en/api/messages · https://platform.openai.com/docs/api-reference/chat/object
-import type { Message, Usage } from './types'
+import { isObject, type JsonObject } from '../../core/json'
+import type {
+  ChatCompletion as OpenAiChatCompletion,
+  FinishReason as OpenAiFinishReason,
+  ToolCall as OpenAiToolCall,
+  Usage as OpenAiUsage,
+} from '../../wire/chat'
+import type { AnswerMeta } from '../exchange'
 
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
+/** The reasons an Anthropic answer can finish with, in OpenAI's words (function_call is never one). */
+export type FinishReason = Exclude<OpenAiFinishReason, 'function_call'>
 
-export interface ToolCall {
-  id: string
+export interface ToolCall extends OpenAiToolCall {
   type: 'function'
   function: { name: string; arguments: string }
 }
 
-export interface ChatUsage {
-  prompt_tokens: number
-  completion_tokens: number
-  total_tokens: number
+export interface ChatUsage extends OpenAiUsage {
   prompt_tokens_details: { cached_tokens: number }
   /** Anthropic's own cache counts, kept for cost accounting (cache writes and reads are priced apart). */
   cache_read_input_tokens: number
   cache_creation_input_tokens: number
 }
 
-export interface ChatCompletion {
-  id: string
-  object: 'chat.completion'
-  created: number
-  model: string
-  choices: [
-    {
-      index: 0
-      message: {
-        role: 'assistant'
-        content: string | null
-        refusal: null
-        tool_calls?: ToolCall[]
-        reasoning_content?: string
-      }
-      logprobs: null
-      finish_reason: FinishReason
-    },
-  ]
+type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
+
+export interface ChatMessage extends OpenAiMessage {
+  refusal: null
+  tool_calls?: ToolCall[]
+  /** Thinking, in the field DeepSeek and others use for it. */
+  reasoning_content?: string
+}
+
+export interface ChatCompletion extends OpenAiChatCompletion {
+  choices: [{ index: 0; message: ChatMessage; logprobs: null; finish_reason: FinishReason }]
   usage: ChatUsage
 }
 
 /**
- * `created` is passed in (seconds since the epoch) so that this stays pure. The upstream's fields are
- * checked as they are read: a block that is not an object is skipped, an id or name that is not a
- * string is empty, a count that is not a number is 0.
+ * The chat completion for an Anthropic Message; undefined when `json` is not one (the exchange answers
+ * a 502). The upstream's fields are checked as they are read: a block that is not an object is skipped,
+ * an id or name that is not a string is empty, a count that is not a number is 0.
  */
-export function toChatCompletion(message: Message, created: number): ChatCompletion {
+export function fromAnthropicResponse(json: JsonObject, meta: AnswerMeta): ChatCompletion | undefined {
+  if (!isMessage(json)) return undefined
   let text = ''
   let hasText = false
   let reasoning: string | undefined
   const toolCalls: ToolCall[] = []
-  for (const block of message.content as unknown[]) {
-    if (typeof block !== 'object' || block === null) continue
-    const b = block as Record<string, unknown>
-    if (b.type === 'text' && typeof b.text === 'string') {
-      text += b.text
+  for (const block of json.content) {
+    if (!isObject(block)) continue
+    if (block.type === 'text' && typeof block.text === 'string') {
+      text += block.text
       hasText = true
-    } else if (b.type === 'tool_use') {
+    } else if (block.type === 'tool_use') {
       toolCalls.push({
-        id: typeof b.id === 'string' ? b.id : '',
+        id: typeof block.id === 'string' ? block.id : '',
         type: 'function',
-        function: { name: typeof b.name === 'string' ? b.name : '', arguments: JSON.stringify(b.input ?? {}) },
+        function: {
+          name: typeof block.name === 'string' ? block.name : '',
+          arguments: JSON.stringify(block.input ?? {}),
+        },
       })
-    } else if (b.type === 'thinking' && typeof b.thinking === 'string') {
-      reasoning = (reasoning ?? '') + b.thinking
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+      reasoning = (reasoning ?? '') + block.thinking
     }
   }
-  const out: ChatCompletion['choices'][0]['message'] = {
-    role: 'assistant',
-    content: hasText ? text : null,
-    refusal: null,
-  }
-  if (toolCalls.length) out.tool_calls = toolCalls
-  if (reasoning !== undefined) out.reasoning_content = reasoning
+  const message: ChatMessage = { role: 'assistant', content: hasText ? text : null, refusal: null }
+  if (toolCalls.length) message.tool_calls = toolCalls
+  if (reasoning !== undefined) message.reasoning_content = reasoning
+  const stopReason = typeof json.stop_reason === 'string' ? json.stop_reason : null
   return {
-    id: message.id,
+    id: json.id,
     object: 'chat.completion',
-    created,
-    model: message.model,
-    choices: [{ index: 0, message: out, logprobs: null, finish_reason: finishReason(message.stop_reason) }],
-    usage: toChatUsage(message.usage),
+    created: meta.created,
+    model: json.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(stopReason) }],
+    usage: toChatUsage(json.usage),
   }
 }
 
 /**
  * end_turn, stop_sequence and pause_turn → stop; max_tokens and model_context_window_exceeded → length;
  * tool_use → tool_calls; refusal → content_filter; anything else (a future reason) → stop.
+ * https://docs.anthropic.com/en/api/handling-stop-reasons
  */
 export function finishReason(stopReason: string | null | undefined): FinishReason {
   switch (stopReason) {
@@ -105,13 +102,18 @@ export function finishReason(stopReason: string | null | undefined): FinishReaso
   }
 }
 
-/** Anthropic's input_tokens excludes cached tokens; OpenAI's prompt_tokens includes them. */
-export function toChatUsage(usage: Usage | undefined): ChatUsage {
-  const input = count(usage?.input_tokens)
-  const cacheRead = count(usage?.cache_read_input_tokens)
-  const cacheCreation = count(usage?.cache_creation_input_tokens)
+/**
+ * Anthropic's usage (https://docs.anthropic.com/en/api/messages#response-usage) → OpenAI's: Anthropic's
+ * input_tokens excludes cached tokens; OpenAI's prompt_tokens includes them. Any value reads: a usage
+ * that is not an object counts 0 throughout.
+ */
+export function toChatUsage(usage: unknown): ChatUsage {
+  const u = isObject(usage) ? usage : {}
+  const input = count(u.input_tokens)
+  const cacheRead = count(u.cache_read_input_tokens)
+  const cacheCreation = count(u.cache_creation_input_tokens)
   const prompt = input + cacheRead + cacheCreation
-  const completion = count(usage?.output_tokens)
+  const completion = count(u.output_tokens)
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -122,14 +124,26 @@ export function toChatUsage(usage: Usage | undefined): ChatUsage {
   }
 }
 
+// --- internal ---
+
 /** A token count as sent, or 0 when it is not a finite, non-negative number (a string would concatenate). */
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
 }
 
-/** A parsed body that has the shape of a Message (enough to translate without guessing). */
-export function isMessage(value: unknown): value is Message {
-  if (typeof value !== 'object' || value === null) return false
-  const m = value as Record<string, unknown>
-  return m.type === 'message' && typeof m.id === 'string' && typeof m.model === 'string' && Array.isArray(m.content)
+/** The fields a body must have to be read as a Message without guessing. */
+interface MessageShape extends JsonObject {
+  type: 'message'
+  id: string
+  model: string
+  content: unknown[]
+}
+
+function isMessage(json: JsonObject): json is MessageShape {
+  return (
+    json.type === 'message' &&
+    typeof json.id === 'string' &&
+    typeof json.model === 'string' &&
+    Array.isArray(json.content)
+  )
 }

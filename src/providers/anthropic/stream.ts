@@ -4,26 +4,18 @@
 // order); message_delta carries the stop reason and final usage; message_stop closes with the finish
 // chunk, the usage chunk when asked, and [DONE]. An `error` event, or an end before message_stop, throws.
 // https://docs.anthropic.com/en/docs/build-with-claude/streaming
-import { DONE_FRAME, dataFrame, type SseEvent, SseParser } from '../../sse/parser'
-import type { StreamTranslator } from '../../sse/translate'
+import { isObject, type JsonObject } from '../../core/json'
+import { DONE_FRAME, dataFrame, type SseEvent, SseParser, type StreamTranslator } from '../../sse'
+import type { AnswerMeta } from '../exchange'
 import { describeStreamError } from './errors'
 import { type FinishReason, finishReason, toChatUsage } from './response'
-import type { StreamBlock, StreamEventData, Usage } from './types'
-
-export interface ChatStreamOptions {
-  /** stream_options.include_usage: add a usage chunk (choices: []) before [DONE]. */
-  includeUsage: boolean
-  /** Seconds since the epoch, the same on every chunk. */
-  created: number
-  /** Used until message_start names the model. */
-  model: string
-}
 
 type Delta = Record<string, unknown>
 
-export class AnthropicChatStream implements StreamTranslator {
+export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly parser = new SseParser()
   private id = ''
+  /** The client's model until message_start names the upstream's. */
   private model: string
   private started = false
   private finished = false
@@ -31,10 +23,12 @@ export class AnthropicChatStream implements StreamTranslator {
   /** Anthropic content block index → OpenAI tool call index. */
   private readonly toolIndexes = new Map<number, number>()
   private stopReason: string | null = null
-  private usage: Usage = {}
+  /** The usage counts seen so far (message_start, then message_delta's cumulative ones). */
+  private readonly usage: Record<string, number> = {}
 
-  constructor(private readonly options: ChatStreamOptions) {
-    this.model = options.model
+  /** Reads `created`, `includeUsage` (stream_options.include_usage) and the model from the meta. */
+  constructor(private readonly meta: AnswerMeta) {
+    this.model = meta.model
   }
 
   push(chunk: Uint8Array): string {
@@ -74,29 +68,33 @@ export class AnthropicChatStream implements StreamTranslator {
   }
 
   private translate(event: SseEvent): string {
-    let data: StreamEventData | null
+    let data: unknown
     try {
-      data = JSON.parse(event.data) as StreamEventData | null
+      data = JSON.parse(event.data)
     } catch {
       throw new Error(`the upstream sent an event that is not JSON: ${event.data.slice(0, 200)}`)
     }
-    const type = event.event !== 'message' ? event.event : data?.type
+    // Any field may be missing or odd: each is checked as it is read.
+    const body = isObject(data) ? data : {}
+    const type = event.event !== 'message' ? event.event : body.type
     switch (type) {
       case 'message_start': {
-        const message = data?.message ?? {}
+        const message = isObject(body.message) ? body.message : {}
         if (typeof message.id === 'string') this.id = message.id
         if (typeof message.model === 'string') this.model = message.model
         this.mergeUsage(message.usage)
         return this.begin()
       }
       case 'content_block_start':
-        return this.begin() + this.blockStart(data?.index, data?.content_block ?? {})
+        return this.begin() + this.blockStart(body.index, isObject(body.content_block) ? body.content_block : {})
       case 'content_block_delta':
-        return this.begin() + this.blockDelta(data?.index, data?.delta ?? {})
-      case 'message_delta':
-        if (typeof data?.delta?.stop_reason === 'string') this.stopReason = data.delta.stop_reason
-        this.mergeUsage(data?.usage)
+        return this.begin() + this.blockDelta(body.index, isObject(body.delta) ? body.delta : {})
+      case 'message_delta': {
+        const delta = isObject(body.delta) ? body.delta : {}
+        if (typeof delta.stop_reason === 'string') this.stopReason = delta.stop_reason
+        this.mergeUsage(body.usage)
         return ''
+      }
       case 'message_stop':
         return this.finish()
       case 'error':
@@ -113,20 +111,21 @@ export class AnthropicChatStream implements StreamTranslator {
     return this.frame({ role: 'assistant', content: '' })
   }
 
-  private blockStart(index: unknown, block: StreamBlock): string {
+  /** https://docs.anthropic.com/en/docs/build-with-claude/streaming#content-block-delta-types */
+  private blockStart(index: unknown, block: JsonObject): string {
     switch (block.type) {
       case 'text':
-        return block.text ? this.frame({ content: block.text }) : ''
+        return nonEmpty(block.text) ? this.frame({ content: block.text }) : ''
       case 'thinking':
-        return block.thinking ? this.frame({ reasoning_content: block.thinking }) : ''
+        return nonEmpty(block.thinking) ? this.frame({ reasoning_content: block.thinking }) : ''
       case 'tool_use': {
         const toolIndex = this.toolIndexes.size
         if (typeof index === 'number') this.toolIndexes.set(index, toolIndex)
         const call = {
           index: toolIndex,
-          id: block.id ?? '',
+          id: typeof block.id === 'string' ? block.id : '',
           type: 'function',
-          function: { name: block.name ?? '', arguments: '' },
+          function: { name: typeof block.name === 'string' ? block.name : '', arguments: '' },
         }
         return this.frame({ tool_calls: [call] })
       }
@@ -135,16 +134,16 @@ export class AnthropicChatStream implements StreamTranslator {
     }
   }
 
-  private blockDelta(index: unknown, delta: StreamBlock): string {
+  private blockDelta(index: unknown, delta: JsonObject): string {
     switch (delta.type) {
       case 'text_delta':
-        return delta.text ? this.frame({ content: delta.text }) : ''
+        return nonEmpty(delta.text) ? this.frame({ content: delta.text }) : ''
       case 'thinking_delta':
-        return delta.thinking ? this.frame({ reasoning_content: delta.thinking }) : ''
+        return nonEmpty(delta.thinking) ? this.frame({ reasoning_content: delta.thinking }) : ''
       case 'input_json_delta': {
         const toolIndex = typeof index === 'number' ? this.toolIndexes.get(index) : undefined
         // Server tool inputs (server_tool_use blocks) are not the client's to call.
-        if (toolIndex === undefined || !delta.partial_json) return ''
+        if (toolIndex === undefined || !nonEmpty(delta.partial_json)) return ''
         return this.frame({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] })
       }
       default:
@@ -156,21 +155,24 @@ export class AnthropicChatStream implements StreamTranslator {
   private finish(): string {
     this.finished = true
     let out = this.begin() + this.frame({}, finishReason(this.stopReason))
-    if (this.options.includeUsage) out += dataFrame({ ...this.base(), choices: [], usage: toChatUsage(this.usage) })
+    if (this.meta.includeUsage) out += dataFrame({ ...this.base(), choices: [], usage: toChatUsage(this.usage) })
     return out + DONE_FRAME
   }
 
   private mergeUsage(usage: unknown): void {
-    if (typeof usage !== 'object' || usage === null) return
-    for (const [key, value] of Object.entries(usage))
-      if (typeof value === 'number') (this.usage as Record<string, number>)[key] = value
+    if (!isObject(usage)) return
+    for (const [key, value] of Object.entries(usage)) if (typeof value === 'number') this.usage[key] = value
   }
 
   private base() {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.options.created, model: this.model }
+    return { id: this.id, object: 'chat.completion.chunk', created: this.meta.created, model: this.model }
   }
 
   private frame(delta: Delta, finish: FinishReason | null = null): string {
     return dataFrame({ ...this.base(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
   }
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
 }

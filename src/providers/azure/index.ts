@@ -1,8 +1,9 @@
 // Azure OpenAI: the deployment (our model name) is in the path, api-version in the query, and the
-// key goes in the `api-key` header. The body and answers are OpenAI's, so the openai/ glue is reused.
+// key goes in the `api-key` header. The body and answers are OpenAI's, so the openai/ handlers are reused.
 // https://learn.microsoft.com/azure/ai-services/openai/reference
+import { joinUrl } from '../http'
+import { OPENAI_PATHS, openAiHandlers } from '../openai'
 import type { ProviderKind } from '../provider'
-import { joinUrl, OPENAI_PATHS, openAiUpstream } from '../openai'
 
 export const azureKind: ProviderKind = {
   check(config) {
@@ -18,15 +19,13 @@ export const azureKind: ProviderKind = {
       return { field: 'api_key', problem: 'is required for kind "azure"', fix: 'api_key = "${AZURE_OPENAI_API_KEY}"' }
     return undefined
   },
-  create(name, config) {
+  create(_name, config) {
     const base = config.base_url!
     const query = `?api-version=${encodeURIComponent(config.api_version!)}`
-    return openAiUpstream({
-      name,
-      kind: 'azure',
-      url: (endpoint, model) =>
+    return openAiHandlers(
+      (endpoint, model) =>
         `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
-      headers: { 'api-key': config.api_key! },
-    })
+      { 'api-key': config.api_key! },
+    )
   },
 }

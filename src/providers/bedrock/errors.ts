@@ -3,6 +3,7 @@
 // a JSON body {"message": "..."} (some services spell it "Message").
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/CommonErrors.html
 import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
+import { isObject, parseObject } from '../../core/json'
 
 /** Exception names Bedrock uses, with the OpenAI error type each reads as. */
 const TYPES: Record<string, ErrorType> = {
@@ -23,44 +24,15 @@ const TYPES: Record<string, ErrorType> = {
 
 /** The Bedrock exception name from x-amzn-errortype (or the body's __type), without its namespace. */
 export function bedrockErrorName(headerValue: string | null, body: unknown): string | undefined {
-  const raw = headerValue ?? (body as { __type?: unknown } | null)?.__type
+  const raw = headerValue ?? (isObject(body) ? body.__type : undefined)
   if (typeof raw !== 'string' || !raw) return undefined
   const name = raw.split(':')[0]!
   return name.includes('#') ? name.slice(name.lastIndexOf('#') + 1) : name
 }
 
-export function toOpenAiErrorBody(status: number, errorName: string | undefined, bodyText: string): ErrorBody {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(bodyText)
-  } catch {
-    parsed = undefined
-  }
-  const p = parsed as { message?: unknown; Message?: unknown } | undefined
-  const said =
-    typeof p?.message === 'string'
-      ? p.message
-      : typeof p?.Message === 'string'
-        ? p.Message
-        : bodyText.trim().slice(0, 1000)
-  const name = errorName ?? bedrockErrorName(null, parsed)
-  const message = said || `Bedrock answered HTTP ${status}${name ? ` (${name})` : ''}.`
-  const type = (name && Object.hasOwn(TYPES, name) && TYPES[name]) || errorTypeForStatus(status)
-  return { error: { message, type, param: null, code: name ?? null } }
-}
-
-/** Reads a non-2xx Bedrock answer and re-renders it in OpenAI's shape, keeping status and Retry-After. */
-export async function toOpenAiErrorResponse(response: Response): Promise<Response> {
-  const text = await response.text()
-  const body = toOpenAiErrorBody(
-    response.status,
-    bedrockErrorName(response.headers.get('x-amzn-errortype'), undefined),
-    text,
-  )
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  const retryAfter = response.headers.get('retry-after')
-  if (retryAfter) headers['retry-after'] = retryAfter
-  return new Response(JSON.stringify(body), { status: response.status, headers })
+/** A Bedrock error answer (status, body text, headers) → OpenAI's error body; the exception name is the code. */
+export function fromBedrockError(status: number, text: string, headers: Headers): ErrorBody {
+  return errorBody(status, bedrockErrorName(headers.get('x-amzn-errortype'), undefined), text)
 }
 
 /** HTTP statuses of the exceptions ConverseStream can send in-stream (API reference, ConverseStreamOutput). */
@@ -89,13 +61,31 @@ export class BedrockStreamException extends Error {
     this.errorName = exceptionType.charAt(0).toUpperCase() + exceptionType.slice(1)
     this.status = STREAM_STATUS[this.errorName] ?? 502
   }
+}
 
-  toResponse(): Response {
-    const body = toOpenAiErrorBody(
-      this.status,
-      this.errorName,
-      JSON.stringify({ message: this.detail || this.message }),
-    )
-    return new Response(JSON.stringify(body), { status: this.status, headers: { 'content-type': 'application/json' } })
-  }
+/**
+ * The HTTP error (status and OpenAI body) for a BedrockStreamException met before the stream's first
+ * output, so that dispatch retries it or relays it like any other; undefined for any other error.
+ */
+export function bedrockStreamRefusal(error: unknown): { status: number; body: ErrorBody } | undefined {
+  if (!(error instanceof BedrockStreamException)) return undefined
+  const body = errorBody(error.status, error.errorName, JSON.stringify({ message: error.detail || error.message }))
+  return { status: error.status, body }
+}
+
+// --- internal ---
+
+/** The body for an error named `errorName` (from a header or a stream event) whose JSON body is `text`. */
+function errorBody(status: number, errorName: string | undefined, text: string): ErrorBody {
+  const parsed = parseObject(text)
+  const said =
+    typeof parsed?.message === 'string'
+      ? parsed.message
+      : typeof parsed?.Message === 'string'
+        ? parsed.Message
+        : text.trim().slice(0, 1000)
+  const name = errorName ?? bedrockErrorName(null, parsed)
+  const message = said || `Bedrock answered HTTP ${status}${name ? ` (${name})` : ''}.`
+  const type = (name && Object.hasOwn(TYPES, name) && TYPES[name]) || errorTypeForStatus(status)
+  return { error: { message, type, param: null, code: name ?? null } }
 }

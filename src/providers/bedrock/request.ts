@@ -1,7 +1,10 @@
 // OpenAI chat completions request → Bedrock Converse request body (pure). The model id goes in the
 // URL, not the body. https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 // Bedrock has one top-level system prompt, strictly alternating user/assistant turns, and tool results
-// inside user turns; OpenAI's messages are reshaped into that.
+// inside user turns; OpenAI's messages are reshaped into that. Input it cannot express throws a 400
+// GatewayError naming the field.
+import { badRequest } from '../../core/errors'
+import { isObject, type JsonObject } from '../../core/json'
 
 export interface ConverseTextBlock {
   text: string
@@ -43,46 +46,16 @@ export interface ConverseRequest {
 
 type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp'
 
-export type Translation = { ok: true; request: ConverseRequest } | { ok: false; param: string; message: string }
-
-/** Thrown inside this file only; turned into `{ ok: false }` at the boundary. */
-class InputError extends Error {
-  constructor(
-    readonly param: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-export function toConverseRequest(json: Readonly<Record<string, unknown>>): Translation {
-  try {
-    return { ok: true, request: translate(json) }
-  } catch (err) {
-    if (err instanceof InputError) return { ok: false, param: err.param, message: err.message }
-    throw err
-  }
-}
-
-// --- internal ---
-
-const IMAGE_FORMATS: Record<string, ImageFormat> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpeg',
-  'image/jpg': 'jpeg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-}
-
-function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
+/** The Converse body for an OpenAI chat request; throws badRequest(message, param) for input it cannot express. */
+export function toBedrockRequest(json: Readonly<JsonObject>): ConverseRequest {
   const messages = json.messages
   if (!Array.isArray(messages) || messages.length === 0)
-    throw new InputError('messages', "'messages' must be a non-empty array of message objects.")
+    throw invalid('messages', "'messages' must be a non-empty array of message objects.")
   if (json.n !== undefined && json.n !== null && json.n !== 1)
-    throw new InputError('n', 'Bedrock returns one choice: n must be 1.')
-  const format = (json.response_format as { type?: unknown } | undefined)?.type
+    throw invalid('n', 'Bedrock returns one choice: n must be 1.')
+  const format = isObject(json.response_format) ? json.response_format.type : undefined
   if (format !== undefined && format !== 'text')
-    throw new InputError(
+    throw invalid(
       'response_format',
       `response_format ${JSON.stringify(format) ?? 'without a type'} is not supported by Bedrock providers.`,
     )
@@ -96,11 +69,9 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
     else turns.push({ role, content })
   }
 
-  messages.forEach((raw, i) => {
+  messages.forEach((m, i) => {
     const param = `messages[${i}]`
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-      throw new InputError(param, `${param} must be an object.`)
-    const m = raw as Record<string, unknown>
+    if (!isObject(m)) throw invalid(param, `${param} must be an object.`)
     switch (m.role) {
       case 'system':
       case 'developer':
@@ -120,7 +91,7 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
       }
       case 'tool': {
         if (typeof m.tool_call_id !== 'string' || !m.tool_call_id)
-          throw new InputError(`${param}.tool_call_id`, `${param}.tool_call_id must be a non-empty string.`)
+          throw invalid(`${param}.tool_call_id`, `${param}.tool_call_id must be a non-empty string.`)
         usesToolBlocks = true
         push('user', [
           { toolResult: { toolUseId: m.tool_call_id, content: toolResultContent(m.content, `${param}.content`) } },
@@ -128,7 +99,7 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
         return
       }
       default:
-        throw new InputError(`${param}.role`, `${param}.role must be one of system, developer, user, assistant, tool.`)
+        throw invalid(`${param}.role`, `${param}.role must be one of system, developer, user, assistant, tool.`)
     }
   })
 
@@ -141,69 +112,78 @@ function translate(json: Readonly<Record<string, unknown>>): ConverseRequest {
   return request
 }
 
+// --- internal ---
+
+/** A 400 about `param` (code invalid_value). */
+const invalid = (param: string, message: string) => badRequest(message, param)
+
+/** https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html */
+const IMAGE_FORMATS: Record<string, ImageFormat> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+}
+
 function textParts(content: unknown, param: string): ConverseTextBlock[] {
   if (typeof content === 'string') return [{ text: content }]
-  if (!Array.isArray(content)) throw new InputError(param, `${param} must be a string or an array of text parts.`)
+  if (!Array.isArray(content)) throw invalid(param, `${param} must be a string or an array of text parts.`)
   return content.map((part, j) => {
-    const p = part as { type?: unknown; text?: unknown } | null
-    if (p?.type !== 'text' || typeof p.text !== 'string')
-      throw new InputError(`${param}[${j}]`, `${param}[${j}] must be a text part {"type":"text","text":"..."}.`)
-    return { text: p.text }
+    if (!isObject(part) || part.type !== 'text' || typeof part.text !== 'string')
+      throw invalid(`${param}[${j}]`, `${param}[${j}] must be a text part {"type":"text","text":"..."}.`)
+    return { text: part.text }
   })
 }
 
 function userContent(content: unknown, param: string): ConverseContentBlock[] {
   if (typeof content === 'string') return [{ text: content }]
-  if (!Array.isArray(content)) throw new InputError(param, `${param} must be a string or an array of content parts.`)
+  if (!Array.isArray(content)) throw invalid(param, `${param} must be a string or an array of content parts.`)
   return content.map((part, j): ConverseContentBlock => {
-    const p = part as { type?: unknown; text?: unknown; image_url?: unknown } | null
+    const p = isObject(part) ? part : {}
     const at = `${param}[${j}]`
-    if (p?.type === 'text' && typeof p.text === 'string') return { text: p.text }
-    if (p?.type === 'image_url') return image(p.image_url, `${at}.image_url`)
-    throw new InputError(at, `${at}: Bedrock providers take text and image_url parts only.`)
+    if (p.type === 'text' && typeof p.text === 'string') return { text: p.text }
+    if (p.type === 'image_url') return image(p.image_url, `${at}.image_url`)
+    throw invalid(at, `${at}: Bedrock providers take text and image_url parts only.`)
   })
 }
 
 function image(imageUrl: unknown, param: string): ConverseImageBlock {
-  const url = typeof imageUrl === 'string' ? imageUrl : (imageUrl as { url?: unknown } | null)?.url
-  if (typeof url !== 'string') throw new InputError(`${param}.url`, `${param}.url must be a string.`)
+  const url = typeof imageUrl === 'string' ? imageUrl : isObject(imageUrl) ? imageUrl.url : undefined
+  if (typeof url !== 'string') throw invalid(`${param}.url`, `${param}.url must be a string.`)
   const match = /^data:([^;,]+);base64,(.*)$/s.exec(url)
   if (!match) {
     const what = /^https?:/i.test(url) ? 'an http(s) URL' : 'this URL'
-    throw new InputError(
+    throw invalid(
       `${param}.url`,
       `Bedrock cannot fetch images from ${what}: send the image inline as a data URL (data:image/png;base64,...).`,
     )
   }
   const format = IMAGE_FORMATS[match[1]!.toLowerCase()]
   if (!format)
-    throw new InputError(
-      `${param}.url`,
-      `Image type '${match[1]}' is not supported by Bedrock: use png, jpeg, gif or webp.`,
-    )
+    throw invalid(`${param}.url`, `Image type '${match[1]}' is not supported by Bedrock: use png, jpeg, gif or webp.`)
   return { image: { format, source: { bytes: match[2]!.replace(/\s+/g, '') } } }
 }
 
 function toolUses(calls: unknown, param: string): ConverseToolUseBlock[] {
   if (calls === undefined || calls === null) return []
-  if (!Array.isArray(calls)) throw new InputError(param, `${param} must be an array.`)
+  if (!Array.isArray(calls)) throw invalid(param, `${param} must be an array.`)
   return calls.map((raw, j) => {
     const at = `${param}[${j}]`
-    const call = raw as { id?: unknown; function?: { name?: unknown; arguments?: unknown } } | null
-    if (typeof call?.id !== 'string' || !call.id)
-      throw new InputError(`${at}.id`, `${at}.id must be a non-empty string.`)
-    const fn = call.function
-    if (typeof fn?.name !== 'string' || !fn.name)
-      throw new InputError(`${at}.function.name`, `${at}.function.name must be a non-empty string.`)
+    const call = isObject(raw) ? raw : {}
+    if (typeof call.id !== 'string' || !call.id) throw invalid(`${at}.id`, `${at}.id must be a non-empty string.`)
+    const fn = isObject(call.function) ? call.function : {}
+    if (typeof fn.name !== 'string' || !fn.name)
+      throw invalid(`${at}.function.name`, `${at}.function.name must be a non-empty string.`)
     const args = fn.arguments ?? ''
     if (typeof args !== 'string')
-      throw new InputError(`${at}.function.arguments`, `${at}.function.arguments must be a JSON string.`)
+      throw invalid(`${at}.function.arguments`, `${at}.function.arguments must be a JSON string.`)
     let input: unknown = {}
     if (args.trim()) {
       try {
         input = JSON.parse(args)
       } catch {
-        throw new InputError(`${at}.function.arguments`, `${at}.function.arguments is not valid JSON.`)
+        throw invalid(`${at}.function.arguments`, `${at}.function.arguments is not valid JSON.`)
       }
     }
     return { toolUse: { toolUseId: call.id, name: fn.name, input } }
@@ -216,7 +196,7 @@ function toolResultContent(content: unknown, param: string): ({ text: string } |
     if (content.trimStart().startsWith('{')) {
       try {
         const value: unknown = JSON.parse(content)
-        if (value && typeof value === 'object' && !Array.isArray(value)) return [{ json: value }]
+        if (isObject(value)) return [{ json: value }]
       } catch {
         // not JSON after all: send it as text
       }
@@ -226,12 +206,12 @@ function toolResultContent(content: unknown, param: string): ({ text: string } |
   return textParts(content, param)
 }
 
-function inferenceConfig(json: Readonly<Record<string, unknown>>): ConverseRequest['inferenceConfig'] {
+function inferenceConfig(json: Readonly<JsonObject>): ConverseRequest['inferenceConfig'] {
   const out: NonNullable<ConverseRequest['inferenceConfig']> = {}
   const maxTokens = json.max_completion_tokens ?? json.max_tokens
   if (maxTokens !== undefined && maxTokens !== null) {
     if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)
-      throw new InputError(
+      throw invalid(
         json.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens',
         'max_tokens must be a positive integer.',
       )
@@ -243,35 +223,31 @@ function inferenceConfig(json: Readonly<Record<string, unknown>>): ConverseReque
   ] as const) {
     const value = json[field]
     if (value === undefined || value === null) continue
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(field, `${field} must be a number.`)
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, `${field} must be a number.`)
     out[key] = value
   }
   const stop = json.stop
   if (typeof stop === 'string') out.stopSequences = [stop]
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) {
     if (stop.length) out.stopSequences = stop
-  } else if (stop !== undefined && stop !== null)
-    throw new InputError('stop', 'stop must be a string or an array of strings.')
+  } else if (stop !== undefined && stop !== null) throw invalid('stop', 'stop must be a string or an array of strings.')
   return Object.keys(out).length ? out : undefined
 }
 
-function toolConfig(json: Readonly<Record<string, unknown>>, usesToolBlocks: boolean): ConverseRequest['toolConfig'] {
+function toolConfig(json: Readonly<JsonObject>, usesToolBlocks: boolean): ConverseRequest['toolConfig'] {
   const tools = json.tools
   if (tools === undefined || tools === null) return undefined
-  if (!Array.isArray(tools)) throw new InputError('tools', 'tools must be an array.')
+  if (!Array.isArray(tools)) throw invalid('tools', 'tools must be an array.')
   if (tools.length === 0) return undefined
   const specs = tools.map((raw, i) => {
-    const t = raw as {
-      type?: unknown
-      function?: { name?: unknown; description?: unknown; parameters?: unknown }
-    } | null
-    if (t?.type !== 'function' || typeof t.function?.name !== 'string' || !t.function.name)
-      throw new InputError(`tools[${i}]`, `tools[${i}] must be {"type":"function","function":{"name":...}}.`)
+    const fn = isObject(raw) && raw.type === 'function' && isObject(raw.function) ? raw.function : undefined
+    if (typeof fn?.name !== 'string' || !fn.name)
+      throw invalid(`tools[${i}]`, `tools[${i}] must be {"type":"function","function":{"name":...}}.`)
     const spec: { name: string; description?: string; inputSchema: { json: unknown } } = {
-      name: t.function.name,
-      inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } },
+      name: fn.name,
+      inputSchema: { json: fn.parameters ?? { type: 'object', properties: {} } },
     }
-    if (typeof t.function.description === 'string' && t.function.description) spec.description = t.function.description
+    if (typeof fn.description === 'string' && fn.description) spec.description = fn.description
     return { toolSpec: spec }
   })
   const choice = json.tool_choice
@@ -281,13 +257,13 @@ function toolConfig(json: Readonly<Record<string, unknown>>, usesToolBlocks: boo
   // Bedrock has no "none": the tools are left out, unless the history holds tool blocks (then Bedrock
   // requires toolConfig, and the tools go without a choice).
   if (choice === 'none') return usesToolBlocks ? { tools: specs } : undefined
-  const name = (choice as { type?: unknown; function?: { name?: unknown } }).function?.name
-  if ((choice as { type?: unknown }).type === 'function' && typeof name === 'string' && name) {
+  const name = isObject(choice) && isObject(choice.function) ? choice.function.name : undefined
+  if (isObject(choice) && choice.type === 'function' && typeof name === 'string' && name) {
     if (!specs.some((s) => s.toolSpec.name === name))
-      throw new InputError('tool_choice', `tool_choice names '${name}', which is not in tools.`)
+      throw invalid('tool_choice', `tool_choice names '${name}', which is not in tools.`)
     return { tools: specs, toolChoice: { tool: { name } } }
   }
-  throw new InputError(
+  throw invalid(
     'tool_choice',
     'tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":...}}.',
   )

@@ -1,35 +1,42 @@
 // Bedrock Converse response → OpenAI chat.completion (pure). Also the stop-reason and usage mappings
-// that stream.ts shares. https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+// that stream.ts shares, and the completion id both use.
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+import { isObject, type JsonObject } from '../../core/json'
+import type {
+  ChatCompletion as OpenAiChatCompletion,
+  FinishReason as OpenAiFinishReason,
+  ToolCall as OpenAiToolCall,
+  Usage as OpenAiUsageBase,
+} from '../../wire/chat'
+import type { AnswerMeta } from '../exchange'
 
-export interface ConverseUsage {
-  inputTokens?: number
-  outputTokens?: number
-  totalTokens?: number
-  cacheReadInputTokens?: number
-  cacheWriteInputTokens?: number
-}
-
-export interface ConverseResponse {
-  output?: { message?: { role?: string; content?: Record<string, unknown>[] } }
-  stopReason?: string
-  usage?: ConverseUsage
-}
-
-export interface OpenAiUsage {
-  prompt_tokens: number
-  completion_tokens: number
-  total_tokens: number
+export interface OpenAiUsage extends OpenAiUsageBase {
   prompt_tokens_details?: { cached_tokens: number }
 }
 
-export interface OpenAiToolCall {
-  id: string
+export interface ToolCall extends OpenAiToolCall {
   type: 'function'
   function: { name: string; arguments: string }
 }
 
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
+type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
 
+export interface ChatMessage extends OpenAiMessage {
+  refusal: null
+  tool_calls?: ToolCall[]
+  /** Reasoning blocks' text, in the field DeepSeek and others use for it. */
+  reasoning_content?: string
+}
+
+export interface ChatCompletion extends OpenAiChatCompletion {
+  choices: [{ index: 0; message: ChatMessage; logprobs: null; finish_reason: FinishReason }]
+  usage: OpenAiUsage
+}
+
+/** The reasons a Converse answer can finish with, in OpenAI's words (function_call is never one). */
+export type FinishReason = Exclude<OpenAiFinishReason, 'function_call'>
+
+/** https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax */
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
   stop_sequence: 'stop',
@@ -48,55 +55,51 @@ export function finishReason(stopReason: unknown): FinishReason {
 /**
  * Bedrock's inputTokens leaves out the tokens read from or written to the prompt cache; OpenAI's
  * prompt_tokens includes them (cached_tokens is a part of it). Totals are recomputed to agree.
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
  */
-export function toOpenAiUsage(usage: ConverseUsage | undefined): OpenAiUsage {
+export function toOpenAiUsage(usage: unknown): OpenAiUsage {
+  const u = isObject(usage) ? usage : {}
   const num = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0)
-  const cacheRead = num(usage?.cacheReadInputTokens)
-  const prompt = num(usage?.inputTokens) + cacheRead + num(usage?.cacheWriteInputTokens)
-  const completion = num(usage?.outputTokens)
+  const cacheRead = num(u.cacheReadInputTokens)
+  const prompt = num(u.inputTokens) + cacheRead + num(u.cacheWriteInputTokens)
+  const completion = num(u.outputTokens)
   const out: OpenAiUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
-  if (usage?.cacheReadInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: cacheRead }
+  if (u.cacheReadInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: cacheRead }
   return out
 }
 
-/** output.message.content's blocks that are objects; [] when the body has no such list (any JSON can arrive). */
-function contentOf(body: unknown): Record<string, unknown>[] {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-  const output = isObject(body) ? body.output : undefined
-  const message = isObject(output) ? output.message : undefined
-  const content = isObject(message) ? message.content : undefined
-  return Array.isArray(content) ? content.filter(isObject) : []
+/** `chatcmpl-` + Bedrock's request id (x-amzn-requestid), so the answer can be traced; random without one. */
+export function bedrockCompletionId(headers: Headers): string {
+  return `chatcmpl-${headers.get('x-amzn-requestid') ?? crypto.randomUUID()}`
 }
 
-export interface CompletionMeta {
-  id: string
-  created: number
-  model: string
-}
-
-export function toChatCompletion(body: ConverseResponse, meta: CompletionMeta) {
+/**
+ * The chat completion for a Converse answer. Total: any object reads as an answer (blocks that are not
+ * objects are skipped, odd fields read as empty), so it never answers undefined.
+ */
+export function fromBedrockResponse(json: JsonObject, meta: AnswerMeta): ChatCompletion {
   let text = ''
   let hasText = false
   let reasoning = ''
-  const toolCalls: OpenAiToolCall[] = []
-  for (const block of contentOf(body)) {
+  const toolCalls: ToolCall[] = []
+  for (const block of contentOf(json)) {
     if (typeof block.text === 'string') {
       text += block.text
       hasText = true
-    } else if (block.toolUse && typeof block.toolUse === 'object') {
-      const use = block.toolUse as { toolUseId?: unknown; name?: unknown; input?: unknown }
+    } else if (isObject(block.toolUse)) {
+      const use = block.toolUse
       toolCalls.push({
         id: typeof use.toolUseId === 'string' ? use.toolUseId : '',
         type: 'function',
         function: { name: typeof use.name === 'string' ? use.name : '', arguments: JSON.stringify(use.input ?? {}) },
       })
-    } else if (block.reasoningContent && typeof block.reasoningContent === 'object') {
-      const r = (block.reasoningContent as { reasoningText?: { text?: unknown } }).reasoningText?.text
+    } else if (isObject(block.reasoningContent)) {
+      const reasoningText = block.reasoningContent.reasoningText
+      const r = isObject(reasoningText) ? reasoningText.text : undefined
       if (typeof r === 'string') reasoning += r
     }
   }
-  const message: Record<string, unknown> = {
+  const message: ChatMessage = {
     role: 'assistant',
     content: hasText || toolCalls.length === 0 ? text : null,
     refusal: null,
@@ -104,11 +107,21 @@ export function toChatCompletion(body: ConverseResponse, meta: CompletionMeta) {
   if (reasoning) message.reasoning_content = reasoning
   if (toolCalls.length) message.tool_calls = toolCalls
   return {
-    id: meta.id,
-    object: 'chat.completion' as const,
+    id: bedrockCompletionId(meta.headers),
+    object: 'chat.completion',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(body?.stopReason) }],
-    usage: toOpenAiUsage(body?.usage),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(json.stopReason) }],
+    usage: toOpenAiUsage(json.usage),
   }
+}
+
+// --- internal ---
+
+/** output.message.content's blocks that are objects; [] when the body has no such list (any JSON can arrive). */
+function contentOf(body: JsonObject): JsonObject[] {
+  const output = body.output
+  const message = isObject(output) ? output.message : undefined
+  const content = isObject(message) ? message.content : undefined
+  return Array.isArray(content) ? content.filter(isObject) : []
 }

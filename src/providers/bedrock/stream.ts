@@ -4,25 +4,12 @@
 // The finish chunk goes out at messageStop; usage (when asked for) and [DONE] at metadata, or at the
 // end of the stream if metadata never came. Exceptions (BedrockStreamException) and cut streams throw.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
-import { DONE_FRAME, dataFrame } from '../../sse/parser'
-import type { StreamTranslator } from '../../sse/translate'
+import { isObject, type JsonObject } from '../../core/json'
+import { DONE_FRAME, dataFrame, type StreamTranslator } from '../../sse'
+import type { AnswerMeta } from '../exchange'
 import { BedrockStreamException } from './errors'
 import { EventStreamDecoder, type EventStreamMessage } from './eventstream'
-import { type ConverseUsage, finishReason, toOpenAiUsage } from './response'
-
-export interface BedrockStreamOptions {
-  id: string
-  created: number
-  model: string
-  /** stream_options.include_usage: add the usage chunk (choices: []) before [DONE]. */
-  includeUsage: boolean
-}
-
-interface BlockEvent {
-  contentBlockIndex?: number
-  start?: { toolUse?: { toolUseId?: string; name?: string } }
-  delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string } }
-}
+import { bedrockCompletionId, finishReason, toOpenAiUsage } from './response'
 
 export class BedrockStreamTranslator implements StreamTranslator {
   private readonly decoder = new EventStreamDecoder()
@@ -33,8 +20,14 @@ export class BedrockStreamTranslator implements StreamTranslator {
   private stopped = false
   private done = false
 
-  constructor(private readonly options: BedrockStreamOptions) {
-    this.base = { id: options.id, object: 'chat.completion.chunk', created: options.created, model: options.model }
+  /** The id comes from the response headers (as for a whole answer); created, model and includeUsage too. */
+  constructor(private readonly meta: AnswerMeta) {
+    this.base = {
+      id: bedrockCompletionId(meta.headers),
+      object: 'chat.completion.chunk',
+      created: meta.created,
+      model: meta.model,
+    }
   }
 
   push(chunk: Uint8Array): string {
@@ -54,7 +47,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
   private onMessage(message: EventStreamMessage): string {
     if (this.done) return ''
     if (message.messageType === 'exception') {
-      const said = (message.payload as { message?: unknown; Message?: unknown } | null) ?? {}
+      const said = isObject(message.payload) ? message.payload : {}
       const text =
         typeof said.message === 'string' ? said.message : typeof said.Message === 'string' ? said.Message : ''
       throw new BedrockStreamException(message.exceptionType ?? 'exception', text)
@@ -63,21 +56,21 @@ export class BedrockStreamTranslator implements StreamTranslator {
       throw new Error(
         `Bedrock ${message.errorCode ?? 'error'}${message.errorMessage ? `: ${message.errorMessage}` : ''}`,
       )
-    const payload = (message.payload ?? {}) as Record<string, unknown>
+    const payload = isObject(message.payload) ? message.payload : {}
     switch (message.eventType) {
       case 'messageStart':
         return this.role()
       case 'contentBlockStart':
-        return this.blockStart(payload as BlockEvent)
+        return this.blockStart(payload)
       case 'contentBlockDelta':
-        return this.blockDelta(payload as BlockEvent)
+        return this.blockDelta(payload)
       case 'messageStop': {
         if (this.stopped) return ''
         this.stopped = true
         return this.role() + this.chunk({}, finishReason(payload.stopReason))
       }
       case 'metadata':
-        return this.stopped ? this.close(payload.usage as ConverseUsage | undefined) : ''
+        return this.stopped ? this.close(payload.usage) : ''
       default:
         return '' // contentBlockStop, and event types added later
     }
@@ -89,30 +82,39 @@ export class BedrockStreamTranslator implements StreamTranslator {
     return this.chunk({ role: 'assistant', content: '' })
   }
 
-  private blockStart(event: BlockEvent): string {
-    const use = event.start?.toolUse
-    if (!use) return ''
-    const index = this.toolFor(event.contentBlockIndex ?? 0)
-    const call = { index, id: use.toolUseId ?? '', type: 'function', function: { name: use.name ?? '', arguments: '' } }
+  /** https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlockStartEvent.html */
+  private blockStart(event: JsonObject): string {
+    const use = isObject(event.start) ? event.start.toolUse : undefined
+    if (!isObject(use)) return ''
+    const index = this.toolFor(event.contentBlockIndex)
+    const call = {
+      index,
+      id: typeof use.toolUseId === 'string' ? use.toolUseId : '',
+      type: 'function',
+      function: { name: typeof use.name === 'string' ? use.name : '', arguments: '' },
+    }
     return this.role() + this.chunk({ tool_calls: [call] })
   }
 
-  private blockDelta(event: BlockEvent): string {
+  /** https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlockDeltaEvent.html */
+  private blockDelta(event: JsonObject): string {
     const delta = event.delta
-    if (!delta) return ''
+    if (!isObject(delta)) return ''
     if (typeof delta.text === 'string') return delta.text ? this.role() + this.chunk({ content: delta.text }) : ''
-    if (delta.toolUse) {
-      const input = delta.toolUse.input ?? ''
-      if (!input) return ''
-      const index = this.toolFor(event.contentBlockIndex ?? 0)
+    if (isObject(delta.toolUse)) {
+      const input = delta.toolUse.input
+      if (typeof input !== 'string' || !input) return ''
+      const index = this.toolFor(event.contentBlockIndex)
       return this.role() + this.chunk({ tool_calls: [{ index, function: { arguments: input } }] })
     }
-    const reasoning = delta.reasoningContent?.text
+    const reasoning = isObject(delta.reasoningContent) ? delta.reasoningContent.text : undefined
     if (typeof reasoning === 'string' && reasoning) return this.role() + this.chunk({ reasoning_content: reasoning })
     return ''
   }
 
-  private toolFor(block: number): number {
+  /** The OpenAI tool call index of a content block (a missing block index reads as 0). */
+  private toolFor(contentBlockIndex: unknown): number {
+    const block = typeof contentBlockIndex === 'number' ? contentBlockIndex : 0
     let index = this.toolIndex.get(block)
     if (index === undefined) {
       index = this.toolIndex.size
@@ -121,10 +123,10 @@ export class BedrockStreamTranslator implements StreamTranslator {
     return index
   }
 
-  private close(usage: ConverseUsage | undefined): string {
+  private close(usage: unknown): string {
     this.done = true
     let out = ''
-    if (this.options.includeUsage && usage) out += dataFrame({ ...this.base, choices: [], usage: toOpenAiUsage(usage) })
+    if (this.meta.includeUsage && usage) out += dataFrame({ ...this.base, choices: [], usage: toOpenAiUsage(usage) })
     return out + DONE_FRAME
   }
 

@@ -1,5 +1,6 @@
 // echo: chat completions answered with the last user message, as JSON or as an SSE stream in
 // OpenAI's chat.completion.chunk format. https://platform.openai.com/docs/api-reference/chat
+import { DONE_FRAME, dataFrame } from '../../sse'
 import { countPromptTokens, countTokens, splitTokens } from './tokens'
 
 interface EchoMessage {
@@ -99,7 +100,7 @@ export function toChunkFrames(r: EchoReply, includeUsage: boolean): string[] {
     model: r.model,
     system_fingerprint: 'crabllm-echo',
   }
-  const frame = (choices: unknown[], extra?: object) => `data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`
+  const frame = (choices: unknown[], extra?: object) => dataFrame({ ...base, choices, ...extra })
   const delta = (d: object, finish: string | null = null) => [
     { index: 0, delta: d, logprobs: null, finish_reason: finish },
   ]
@@ -107,7 +108,7 @@ export function toChunkFrames(r: EchoReply, includeUsage: boolean): string[] {
   for (const piece of chunkText(r.text)) frames.push(frame(delta({ content: piece })))
   frames.push(frame(delta({}, 'stop')))
   if (includeUsage) frames.push(frame([], { usage: usage(r) }))
-  frames.push('data: [DONE]\n\n')
+  frames.push(DONE_FRAME)
   return frames
 }
 

@@ -1,7 +1,8 @@
 // echo: a built-in provider with no network. It answers chat with the last user message (streamed in
 // several chunks when asked) and embeddings with deterministic vectors, with token counts in `usage`.
 // It exists for first runs, smoke tests and client integration tests.
-import type { ProviderKind, UpstreamCall } from '../provider'
+import { badRequest } from '../../core/errors'
+import { type Handler, type ProviderKind, type UpstreamCall, wantsUsageChunk } from '../provider'
 import { buildReply, readMessages, toChunkFrames, toCompletion } from './chat'
 import { ECHO_DIMENSIONS, readEmbeddingInput, toEmbeddingList } from './embeddings'
 
@@ -13,15 +14,14 @@ const encoder = new TextEncoder()
 
 export const echoKind: ProviderKind = {
   normalize: (config) => (config.models.length ? config : { ...config, models: [...ECHO_MODELS] }),
-  create(name) {
-    return { name, kind: 'echo', send: async (call) => answer(call) }
-  },
+  // The echo kind is its own upstream: its 400s are the model server's answers, not refusals.
+  create: () => ({ chat: answer, embeddings: answer }),
   listModels: async () => [...ECHO_MODELS],
 }
 
 // --- internal ---
 
-function answer(call: UpstreamCall): Response {
+const answer: Handler = async (call: UpstreamCall) => {
   if (call.endpoint === 'embeddings') {
     const input = readEmbeddingInput(call.json)
     if (!input.ok) return invalid(input.param, input.message)
@@ -43,8 +43,7 @@ function answer(call: UpstreamCall): Response {
   if (!input.ok) return invalid(input.param, input.message)
   const reply = buildReply(input.messages, call.model)
   if (!call.stream) return new Response(JSON.stringify(toCompletion(reply)), { headers: JSON_HEADERS })
-  const options = call.json.stream_options as { include_usage?: unknown } | undefined
-  const frames = toChunkFrames(reply, options?.include_usage === true)
+  const frames = toChunkFrames(reply, wantsUsageChunk(call.json))
   let i = 0
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -56,12 +55,7 @@ function answer(call: UpstreamCall): Response {
   return new Response(body, { headers: SSE_HEADERS })
 }
 
+/** A 400 as an OpenAI server answers it (echo plays the upstream). */
 function invalid(param: string, message: string): Response {
-  return new Response(
-    JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } }),
-    {
-      status: 400,
-      headers: JSON_HEADERS,
-    },
-  )
+  return badRequest(message, param).toResponse()
 }

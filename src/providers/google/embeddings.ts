@@ -2,6 +2,7 @@
 // answers in input order. https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
 // https://platform.openai.com/docs/api-reference/embeddings/create
 import { badRequest } from '../../core/errors'
+import { isObject, type JsonObject } from '../../core/json'
 
 export interface GeminiEmbedRequest {
   requests: { model: string; content: { parts: { text: string }[] }; outputDimensionality?: number }[]
@@ -12,7 +13,7 @@ export interface GeminiEmbedResponse {
 }
 
 /** `input` (a string or strings) and `dimensions` → the batch request. Token arrays have no Gemini form. */
-export function toGeminiEmbedRequest(json: Readonly<Record<string, unknown>>, model: string): GeminiEmbedRequest {
+export function toGeminiEmbedRequest(json: Readonly<JsonObject>, model: string): GeminiEmbedRequest {
   const input = json.input
   let texts: string[]
   if (typeof input === 'string') texts = [input]
@@ -49,7 +50,7 @@ export function fromGeminiEmbedResponse(body: GeminiEmbedResponse, model: string
     object: 'list' as const,
     data: embeddings.map((e, index) => {
       // An entry or a value of another type (a broken upstream) reads as empty, or as 0: never text.
-      const given: unknown = typeof e === 'object' && e !== null ? e.values : undefined
+      const given: unknown = isObject(e) ? e.values : undefined
       const values = Array.isArray(given) ? given.map((v) => (typeof v === 'number' ? v : 0)) : []
       return { object: 'embedding' as const, index, embedding: base64 ? toBase64(values) : values }
     }),

@@ -1,6 +1,7 @@
 // Gemini error bodies → OpenAI error bodies (pure); the HTTP status stays the upstream's.
 // Gemini: {"error":{"code","message","status","details"}} (https://ai.google.dev/gemini-api/docs/troubleshooting)
 import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
+import { isObject } from '../../core/json'
 import type { GeminiErrorBody } from './types'
 
 /**
@@ -56,7 +57,7 @@ export function retryAfterOf(text: string): string | undefined {
 export function describeGeminiError(payload: GeminiErrorBody): string {
   const e: unknown = payload.error
   const field = (name: string) => {
-    const value = typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[name] : undefined
+    const value = isObject(e) ? e[name] : undefined
     return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
   }
   const code = field('code')
@@ -71,15 +72,13 @@ function parse(text: string): GeminiErrorBody | undefined {
   try {
     const json: unknown = JSON.parse(text)
     // streamGenerateContent without alt=sse answers a JSON array; take its first element.
-    const body = Array.isArray(json) ? json[0] : json
-    return typeof body === 'object' && body !== null && typeof (body as GeminiErrorBody).error === 'object'
-      ? (body as GeminiErrorBody)
-      : undefined
+    const body: unknown = Array.isArray(json) ? json[0] : json
+    return isObject(body) && typeof body.error === 'object' ? (body as GeminiErrorBody) : undefined
   } catch {
     return undefined
   }
 }
 
 function detailsOf(error: GeminiErrorBody['error']): Record<string, unknown>[] {
-  return Array.isArray(error?.details) ? error.details.filter((d) => typeof d === 'object' && d !== null) : []
+  return Array.isArray(error?.details) ? error.details.filter(isObject) : []
 }

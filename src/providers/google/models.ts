@@ -3,7 +3,7 @@
 // https://ai.google.dev/api/models#method:-models.list
 import type { ProviderConfig } from '../../config/schema'
 import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
-import { joinUrl } from '../openai'
+import { joinUrl } from '../http'
 import { fromGeminiError } from './errors'
 
 /** Methods behind the endpoints the gateway serves (chat, streamed chat, embeddings). */

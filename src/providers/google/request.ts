@@ -3,6 +3,7 @@
 // Chat: https://platform.openai.com/docs/api-reference/chat/create
 // Gemini: https://ai.google.dev/api/generate-content#request-body, https://ai.google.dev/gemini-api/docs/function-calling
 import { badRequest } from '../../core/errors'
+import { isObject, type JsonObject } from '../../core/json'
 import { toGeminiSchema } from './schema'
 import type {
   GeminiContent,
@@ -12,7 +13,7 @@ import type {
   GeminiRequest,
 } from './types'
 
-export function toGeminiRequest(json: Readonly<Record<string, unknown>>): GeminiRequest {
+export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
   const messages = json.messages
   if (!Array.isArray(messages) || messages.length === 0)
     throw badRequest("'messages' must be a non-empty array.", 'messages')
@@ -82,8 +83,6 @@ export function toGeminiRequest(json: Readonly<Record<string, unknown>>): Gemini
 }
 
 // --- internal ---
-
-type Json = Record<string, unknown>
 
 /** Image extensions → MIME types Gemini takes by URI (https://ai.google.dev/gemini-api/docs/image-understanding). */
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -183,7 +182,7 @@ function mediaPart(url: string, at: string): GeminiPart {
   return { file_data: { file_uri: url, mime_type: mime } }
 }
 
-function assistantParts(message: Json, at: string, callNames: Map<string, string>): GeminiPart[] {
+function assistantParts(message: JsonObject, at: string, callNames: Map<string, string>): GeminiPart[] {
   const parts: GeminiPart[] = []
   const text = textOf(message.content, `${at}.content`)
   if (text) parts.push({ text })
@@ -288,7 +287,7 @@ function toToolConfig(choice: unknown, declarations: GeminiFunctionDeclaration[]
 }
 
 /** https://ai.google.dev/api/generate-content#generationconfig */
-function toGenerationConfig(json: Readonly<Json>): GeminiGenerationConfig {
+function toGenerationConfig(json: Readonly<JsonObject>): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {}
   const number = (field: string, integer = false): number | undefined => {
     const value = json[field]
@@ -333,8 +332,4 @@ function toGenerationConfig(json: Readonly<Json>): GeminiGenerationConfig {
       throw badRequest("'response_format.type' must be text, json_object or json_schema.", 'response_format.type')
   }
   return config
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -2,6 +2,13 @@
 // translator shares: finish reasons, tool calls, usage.
 // Gemini: https://ai.google.dev/api/generate-content#generatecontentresponse
 // OpenAI: https://platform.openai.com/docs/api-reference/chat/object
+import { isObject } from '../../core/json'
+import type {
+  ChatCompletion as OpenAiChatCompletion,
+  FinishReason as OpenAiFinishReason,
+  ToolCall as OpenAiToolCallBase,
+  Usage as OpenAiUsageBase,
+} from '../../wire/chat'
 import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types'
 
 export interface FromGeminiOptions {
@@ -13,23 +20,39 @@ export interface FromGeminiOptions {
   toolCallId?: () => string
 }
 
-export interface OpenAiToolCall {
-  id: string
+export interface OpenAiToolCall extends OpenAiToolCallBase {
   type: 'function'
   function: { name: string; arguments: string }
   /** Google's OpenAI-compatible layer carries a thought signature here; the request side reads it back. */
   extra_content?: { google: { thought_signature: string } }
 }
 
-export interface OpenAiUsage {
-  prompt_tokens: number
-  completion_tokens: number
-  total_tokens: number
+export interface OpenAiUsage extends OpenAiUsageBase {
   prompt_tokens_details?: { cached_tokens: number }
   completion_tokens_details?: { reasoning_tokens: number }
 }
 
-export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls'
+/** The reasons a Gemini answer can finish with, in OpenAI's words (function_call is never one). */
+export type FinishReason = Exclude<OpenAiFinishReason, 'function_call'>
+
+type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
+
+export interface ChatMessage extends OpenAiMessage {
+  refusal: string | null
+  tool_calls?: OpenAiToolCall[]
+}
+
+export interface ChatChoice {
+  index: number
+  message: ChatMessage
+  logprobs: null
+  finish_reason: FinishReason
+}
+
+export interface ChatCompletion extends OpenAiChatCompletion {
+  choices: ChatChoice[]
+  usage: OpenAiUsage
+}
 
 /**
  * Candidate.FinishReason → OpenAI finish_reason (https://ai.google.dev/api/generate-content#FinishReason).
@@ -54,19 +77,23 @@ export function toFinishReason(reason: unknown, hasToolCalls: boolean): FinishRe
   return hasToolCalls && mapped === 'stop' ? 'tool_calls' : mapped
 }
 
-export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOptions) {
+/**
+ * The chat completion for a GenerateContentResponse: one choice per candidate; a prompt blocked before
+ * any candidate (promptFeedback.blockReason) is one content_filter choice carrying a refusal.
+ */
+export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOptions): ChatCompletion {
   const nextId = options.toolCallId ?? randomToolCallId
   const candidates = candidatesOf(body)
-  const choices = candidates.map((candidate, position) => {
+  const choices = candidates.map((candidate, position): ChatChoice => {
     const parts = partsOf(candidate)
     const text = textOf(parts)
     const toolCalls = toolCallsOf(parts, nextId)
     return {
       index: indexOf(candidate, position),
       message: {
-        role: 'assistant' as const,
+        role: 'assistant',
         content: text || (toolCalls.length ? null : ''),
-        refusal: null as string | null,
+        refusal: null,
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
       },
       logprobs: null,
@@ -85,7 +112,7 @@ export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOpti
   }
   return {
     id: completionId(body),
-    object: 'chat.completion' as const,
+    object: 'chat.completion',
     created: options.created ?? Math.floor(Date.now() / 1000),
     model: options.model,
     choices,
@@ -175,10 +202,6 @@ export function randomToolCallId(): string {
 }
 
 // --- internal ---
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function count(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined

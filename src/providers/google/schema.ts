@@ -2,6 +2,7 @@
 // object, "a select subset of an OpenAPI 3.0 schema object": https://ai.google.dev/api/caching#Schema
 // Pure; refs are inlined, unions simplified, and every key Gemini does not list is dropped.
 import { badRequest } from '../../core/errors'
+import { isObject, type JsonObject } from '../../core/json'
 import type { GeminiSchema } from './types'
 
 /**
@@ -61,15 +62,13 @@ export function toGeminiSchema(schema: unknown, param = 'schema'): GeminiSchema 
 
 // --- internal ---
 
-type Json = Record<string, unknown>
-
 /** What the walk may still produce, shared by the whole schema. */
 interface Budget {
   left: number
   param: string
 }
 
-function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiSchema {
+function clean(input: JsonObject, defs: JsonObject, seen: string[], budget: Budget): GeminiSchema {
   if (--budget.left < 0)
     throw badRequest(
       `'${budget.param}' expands to more than ${MAX_SCHEMA_NODES} schema nodes once its $refs are inlined; Gemini cannot take it.`,
@@ -164,7 +163,7 @@ function clean(input: Json, defs: Json, seen: string[], budget: Budget): GeminiS
 }
 
 /** Copies the plain keys Gemini accepts from `node` onto `base`. */
-function pick(node: Json, base: GeminiSchema): GeminiSchema {
+function pick(node: JsonObject, base: GeminiSchema): GeminiSchema {
   for (const key of COPIED) if (node[key] !== undefined) base[key] = node[key]
   return base
 }
@@ -177,9 +176,9 @@ function finish(out: GeminiSchema): GeminiSchema {
 }
 
 /** allOf: the members' properties and required lists merged into the node (a shallow union). */
-function mergeAllOf(node: Json, defs: Json): Json {
+function mergeAllOf(node: JsonObject, defs: JsonObject): JsonObject {
   const { allOf, ...rest } = node
-  const merged: Json = { ...rest }
+  const merged: JsonObject = { ...rest }
   for (const raw of (allOf as unknown[]).filter(isObject)) {
     const name = typeof raw.$ref === 'string' ? raw.$ref.replace(/^#\/(\$defs|definitions)\//, '') : undefined
     const target = name === undefined ? raw : Object.hasOwn(defs, name) ? defs[name] : undefined
@@ -193,8 +192,4 @@ function mergeAllOf(node: Json, defs: Json): Json {
     }
   }
   return merged
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -2,8 +2,8 @@
 // Gemini sends `data: {GenerateContentResponse}\r\n\r\n` events and no end marker; the last event
 // carries finishReason and the final usageMetadata (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
 // OpenAI chunks: https://platform.openai.com/docs/api-reference/chat-streaming
-import { DONE_FRAME, dataFrame, SseParser } from '../../sse/parser'
-import type { StreamTranslator } from '../../sse/translate'
+import { isObject } from '../../core/json'
+import { DONE_FRAME, dataFrame, SseParser, type StreamTranslator } from '../../sse'
 import { describeGeminiError } from './errors'
 import {
   blockedMessage,
@@ -66,14 +66,15 @@ export class GeminiStreamTranslator implements StreamTranslator {
 
   private event(data: string): string {
     if (!data.trim() || data.trim() === '[DONE]') return ''
-    let body: GeminiResponse & GeminiErrorBody
+    let json: unknown
     try {
-      body = JSON.parse(data)
+      json = JSON.parse(data)
     } catch {
       throw new Error(`Gemini sent a stream event that is not JSON: ${data.slice(0, 200)}`)
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
+    if (!isObject(json)) throw new Error(`Gemini sent an unexpected stream event: ${data.slice(0, 200)}`)
+    // Read field by field below (candidatesOf, partsOf, …): the type names what Gemini documents.
+    const body: GeminiResponse & GeminiErrorBody = json
     if (body.error) throw new Error(describeGeminiError(body))
     this.id ??= completionId(body)
     if (body.usageMetadata) this.usage = body.usageMetadata

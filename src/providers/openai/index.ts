@@ -1,23 +1,57 @@
-// The OpenAI-compatible family: `openai`, `ollama`, and any unknown kind with a base_url (custom).
-// Requests go upstream as the client's bytes; answers come back as they are.
+// The OpenAI-compatible family: `openai`, `ollama`, and any unknown kind with a base_url (custom); azure
+// reuses its handlers with its own URLs and key header. Every endpoint is a passthrough: requests go
+// upstream as the client's bytes, answers come back as they are. /v1/messages reaches the family
+// through chat (providers/messages-via-chat.ts).
 import type { ProviderConfig } from '../../config/schema'
-import type { ProviderKind } from '../provider'
+import type { Endpoint } from '../../core/endpoint'
+import { joinUrl, urlCache } from '../http'
+import { passthroughHandler } from '../passthrough'
+import type { Handlers, ProviderKind } from '../provider'
 import { listOpenAiModels } from './models'
-import { joinUrl, OPENAI_PATHS, openAiUpstream } from './upstream'
-
-export { joinUrl, OPENAI_PATHS, openAiUpstream } from './upstream'
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1'
 export const OLLAMA_BASE_URL = 'http://localhost:11434/v1'
 
-function createOpenAiCompatible(name: string, config: ProviderConfig) {
-  const base = config.base_url!
-  return openAiUpstream({
-    name,
-    kind: config.kind,
-    url: (endpoint) => joinUrl(base, OPENAI_PATHS[endpoint]),
-    headers: config.api_key ? { authorization: `Bearer ${config.api_key}` } : {},
+/** The path of each endpoint the family serves, under the base URL. */
+export const OPENAI_PATHS: Readonly<Record<Exclude<Endpoint, 'messages'>, string>> = {
+  chat: 'chat/completions',
+  embeddings: 'embeddings',
+  images: 'images/generations',
+  speech: 'audio/speech',
+  transcriptions: 'audio/transcriptions',
+  translations: 'audio/translations',
+}
+
+/**
+ * The family's handlers: one passthrough for every endpoint, `url` built once per (endpoint, model),
+ * the header sets built once (H5). `credentials` are the only headers a kind adds.
+ */
+export function openAiHandlers(
+  url: (endpoint: keyof typeof OPENAI_PATHS, model: string) => string,
+  credentials: Readonly<Record<string, string>>,
+): Handlers {
+  const headers = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...credentials }
+  const streamHeaders = { ...headers, accept: 'text/event-stream' }
+  const handler = passthroughHandler({
+    url: urlCache((endpoint, model) => url(endpoint as keyof typeof OPENAI_PATHS, model)),
+    headers: (call) => (call.stream ? streamHeaders : headers),
   })
+  return {
+    chat: handler,
+    embeddings: handler,
+    images: handler,
+    speech: handler,
+    transcriptions: handler,
+    translations: handler,
+  }
+}
+
+function createOpenAiCompatible(_name: string, config: ProviderConfig): Handlers {
+  const base = config.base_url!
+  return openAiHandlers(
+    (endpoint) => joinUrl(base, OPENAI_PATHS[endpoint]),
+    config.api_key ? { authorization: `Bearer ${config.api_key}` } : {},
+  )
 }
 
 export const openaiKind: ProviderKind = {

@@ -3,7 +3,7 @@
 import type { ProviderConfig } from '../../config/schema'
 import { type ErrorBody, errorTypeForStatus } from '../../core/errors'
 import { getListing, namesIn } from '../list-models'
-import { joinUrl } from './upstream'
+import { joinUrl } from '../http'
 
 export async function listOpenAiModels(config: ProviderConfig, signal: AbortSignal): Promise<string[]> {
   const headers: Record<string, string> = config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}

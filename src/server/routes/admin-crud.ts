@@ -4,7 +4,8 @@ import type { Elysia } from 'elysia'
 import { readJsonBody } from '../../core/body'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
-import { requestIdOf, unexpected } from '../../relay/relay'
+import { unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
 
 export interface Collection {
@@ -24,7 +25,7 @@ export function crudRoutes(ctx: AppContext, c: Collection) {
         requireAdmin(ctx, request)
         return await answer(request, params?.name ?? '')
       } catch (err) {
-        return (err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))).toResponse()
+        return (err instanceof GatewayError ? err : unexpected(ctx.log, err, requestIdOf(request))).toResponse()
       }
     }
   const body = async (request: Request) => (await readJsonBody(request, ctx.config.max_body_size)).json

@@ -6,7 +6,8 @@
 import { type Elysia, NotFoundError } from 'elysia'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
-import { requestIdOf, unexpected } from '../../relay/relay'
+import { unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
 
 export function adminFallbackRoutes(ctx: AppContext) {
@@ -14,7 +15,7 @@ export function adminFallbackRoutes(ctx: AppContext) {
     try {
       requireAdmin(ctx, request)
     } catch (err) {
-      return (err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))).toResponse()
+      return (err instanceof GatewayError ? err : unexpected(ctx.log, err, requestIdOf(request))).toResponse()
     }
     throw new NotFoundError()
   }

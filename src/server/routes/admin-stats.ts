@@ -4,7 +4,8 @@
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
-import { requestIdOf, unexpected } from '../../relay/relay'
+import { unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
 import { parseStatsQuery, readStats } from '../../admin/stats'
 
@@ -19,7 +20,7 @@ export function adminStatsRoutes(ctx: AppContext) {
         const query = parseStatsQuery(new URL(request.url, 'http://invalid-host').searchParams)
         return Response.json(await readStats(ctx, query))
       } catch (err) {
-        return (err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))).toResponse()
+        return (err instanceof GatewayError ? err : unexpected(ctx.log, err, requestIdOf(request))).toResponse()
       }
     })
 }

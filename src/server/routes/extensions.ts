@@ -5,7 +5,8 @@ import { requireAdmin } from '../../admin/auth'
 import { isAdmin } from '../../auth'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
-import { requestIdOf, unexpected } from '../../relay/relay'
+import { unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
 
 export function extensionRoutes(ctx: AppContext) {
   return (app: Elysia) => {
@@ -24,7 +25,7 @@ export function extensionRoutes(ctx: AppContext) {
             )
           return await route.handle(request, principal)
         } catch (err) {
-          const error = err instanceof GatewayError ? err : unexpected(ctx, err, requestIdOf(request))
+          const error = err instanceof GatewayError ? err : unexpected(ctx.log, err, requestIdOf(request))
           return error.toResponse()
         }
       }

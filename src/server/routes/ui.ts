@@ -5,7 +5,7 @@
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
-import { requestIdOf } from '../../relay/relay'
+import { requestIdOf } from '../../core/request-id'
 import { type UiAsset, uiAssets } from '../../ui/assets'
 import { UI_PAGE_HEADERS, UI_PATH, UI_SCRIPT_PATH, UI_STYLE_PATH, uiPage } from '../../ui/page'
 

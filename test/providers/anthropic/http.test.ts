@@ -1,6 +1,7 @@
 // The anthropic kind over real HTTP: the gateway in-process, a mock Anthropic upstream, and the official
 // openai SDK as the client.
-import { PROVIDER_RULES } from '../../../src/providers'
+import { createProvider, PROVIDER_RULES } from '../../../src/providers'
+import { GatewayError } from '../../../src/core/errors'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseConfig } from '../../../src/config/load'
@@ -327,7 +328,7 @@ describe('provider, called directly', () => {
     signal: new AbortController().signal,
     ...over,
   })
-  const provider = () => anthropicKind.create('direct', { ...config, base_url: `${mock.url}/v1` })
+  const provider = () => createProvider('direct', { ...config, base_url: `${mock.url}/v1` })
 
   test('normalize defaults base_url; check requires api_key with a fix', () => {
     expect(config.base_url).toBe('https://api.anthropic.com/v1')
@@ -359,11 +360,11 @@ describe('provider, called directly', () => {
     })
   })
 
-  test('a 200 that is not a message is a 502 in OpenAI shape', async () => {
+  test('a 200 that is not a message is a 502 in OpenAI shape (the one code every translating kind uses)', async () => {
     mock.enqueue({ body: 'not json', headers: { 'content-type': 'text/plain' } })
     const res = await provider().send(call({ json: hello }))
     expect(res.status).toBe(502)
-    expect((await jsonOf(res)).error).toMatchObject({ type: 'server_error', code: 'bad_upstream_response' })
+    expect((await jsonOf(res)).error).toMatchObject({ type: 'server_error', code: 'upstream_invalid_response' })
   })
 
   test('messages: the client bytes go upstream unchanged, with our key and the client anthropic headers', async () => {
@@ -403,10 +404,12 @@ describe('provider, called directly', () => {
     expect(await jsonOf(err)).toEqual(errorBody('overloaded_error', 'Overloaded'))
   })
 
-  test('embeddings are a 400 unsupported_endpoint without a request', async () => {
-    const res = await provider().send(call({ endpoint: 'embeddings', json: { input: 'x' } }))
-    expect(res.status).toBe(400)
-    expect((await jsonOf(res)).error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_endpoint' })
+  test('embeddings are refused with a 400 unsupported_endpoint without a request', async () => {
+    const err = await provider()
+      .send(call({ endpoint: 'embeddings', json: { input: 'x' } }))
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(GatewayError)
+    expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'unsupported_endpoint' })
     expect(mock.requests.length).toBe(before)
   })
 

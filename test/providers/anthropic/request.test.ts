@@ -1,27 +1,35 @@
 // OpenAI chat request → Anthropic Messages request: table tests over every mapping and every 400.
 import { describe, expect, test } from 'bun:test'
-import {
-  defaultMaxTokens,
-  PLACEHOLDER_USER_TEXT,
-  type RequestProblem,
-  toMessagesRequest,
-} from '../../../src/providers/anthropic/request'
-import type { MessagesRequest } from '../../../src/providers/anthropic/types'
+import { GatewayError } from '../../../src/core/errors'
+import { defaultMaxTokens, PLACEHOLDER_USER_TEXT, toAnthropicRequest } from '../../../src/providers/anthropic/request'
+import type { AnthropicMessagesRequest as MessagesRequest } from '../../../src/wire/messages'
 
 const MODEL = 'claude-sonnet-4-5'
 const user = (content: unknown) => ({ role: 'user', content })
 const assistant = (content: unknown, extra: Record<string, unknown> = {}) => ({ role: 'assistant', content, ...extra })
 
 function ok(body: Record<string, unknown>, model = MODEL): MessagesRequest {
-  const result = toMessagesRequest(body, model)
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.problem)}`)
-  return result.request
+  return toAnthropicRequest(body, model)
 }
 
-function problem(body: Record<string, unknown>): RequestProblem {
-  const result = toMessagesRequest(body, MODEL)
-  if (result.ok) throw new Error(`expected a problem, got ${JSON.stringify(result.request)}`)
-  return result.problem
+interface Problem {
+  message: string
+  param: string | null
+  code: string | null
+}
+
+/** The refusal toAnthropicRequest throws: always a 400 invalid_request_error GatewayError. */
+function problem(body: Record<string, unknown>): Problem {
+  let request: MessagesRequest
+  try {
+    request = toAnthropicRequest(body, MODEL)
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err
+    expect(err.status).toBe(400)
+    expect(err.type).toBe('invalid_request_error')
+    return { message: err.message, param: err.param, code: err.code }
+  }
+  throw new Error(`expected a 400 GatewayError, got ${JSON.stringify(request)}`)
 }
 
 const call = (id: string, name: string, args: string) => ({ id, type: 'function', function: { name, arguments: args } })
@@ -362,7 +370,7 @@ describe('problems become 400s that name the field', () => {
     user('q2'),
     assistant('', { tool_calls: [call('c0', 'f', '{}'), call('c1', 'f', args)] }),
   ]
-  const cases: [string, Record<string, unknown>, Partial<RequestProblem>][] = [
+  const cases: [string, Record<string, unknown>, Partial<Problem>][] = [
     ['messages missing', {}, { param: 'messages', code: 'invalid_value' }],
     ['messages empty', { messages: [] }, { param: 'messages' }],
     ['only a system message', { messages: [{ role: 'system', content: 's' }] }, { param: 'messages' }],
@@ -474,4 +482,32 @@ describe('problems become 400s that name the field', () => {
     const p = problem({ messages: toolTurn('{"city": ') })
     expect(p.message).toStartWith('messages[2].tool_calls[1].function.arguments is not valid JSON')
   })
+})
+
+describe('one convention: every refusal is thrown as a GatewayError', () => {
+  const refusals: [string, unknown][] = [
+    ['no messages', {}],
+    ['n > 1', { messages: [user('x')], n: 3 }],
+    ['logprobs', { messages: [user('x')], logprobs: true }],
+    ['a tool message without an id', { messages: [user('q'), { role: 'tool', content: 'x' }] }],
+  ]
+  for (const [name, body] of refusals)
+    test(name, () => {
+      let thrown: unknown
+      try {
+        toAnthropicRequest(body as Record<string, unknown>, MODEL)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toBeInstanceOf(GatewayError)
+      const error = thrown as GatewayError
+      expect(error.status).toBe(400)
+      expect(error.toJSON().error).toEqual({
+        message: error.message,
+        type: 'invalid_request_error',
+        param: error.param,
+        code: error.code,
+      })
+      expect(error.param).not.toBeNull()
+    })
 })

@@ -1,16 +1,26 @@
 // Anthropic Message → OpenAI chat.completion, and Anthropic error bodies → OpenAI error bodies.
 import { describe, expect, test } from 'bun:test'
-import { ERROR_TYPES, toOpenAiError } from '../../../src/providers/anthropic/errors'
-import { finishReason, isMessage, toChatCompletion, toChatUsage } from '../../../src/providers/anthropic/response'
-import type { ContentBlock, Message } from '../../../src/providers/anthropic/types'
+import { type JsonObject, parseObject } from '../../../src/core/json'
+import type { AnswerMeta } from '../../../src/providers/exchange'
+import { ERROR_TYPES, fromAnthropicError } from '../../../src/providers/anthropic/errors'
+import { finishReason, fromAnthropicResponse, toChatUsage } from '../../../src/providers/anthropic/response'
+import type { AnthropicMessage } from '../../../src/wire/messages'
 
 const CREATED = 1_700_000_000
+const META: AnswerMeta = {
+  model: 'claude-sonnet-4-5',
+  created: CREATED,
+  includeUsage: false,
+  headers: new Headers(),
+  request: {},
+}
 
+/** A Message as the upstream sends it: blocks of any kind, including ones the wire type does not list. */
 function message(
-  content: ContentBlock[],
+  content: JsonObject[],
   stop_reason: string | null = 'end_turn',
-  usage: Message['usage'] = { input_tokens: 10, output_tokens: 5 },
-): Message {
+  usage: AnthropicMessage['usage'] = { input_tokens: 10, output_tokens: 5 },
+): JsonObject {
   return {
     id: 'msg_01ABC',
     type: 'message',
@@ -23,9 +33,16 @@ function message(
   }
 }
 
-describe('toChatCompletion', () => {
-  test('one text block → a full chat.completion', () => {
-    expect(toChatCompletion(message([{ type: 'text', text: 'Hello!' }]), CREATED)).toEqual({
+/** The translation of a body that must be a Message. */
+function completion(json: JsonObject) {
+  const out = fromAnthropicResponse(json, META)
+  if (!out) throw new Error('expected a chat completion, got undefined')
+  return out
+}
+
+describe('fromAnthropicResponse', () => {
+  test("one text block → a full chat.completion (the upstream names the model; created is the meta's)", () => {
+    expect(completion(message([{ type: 'text', text: 'Hello!' }]))).toEqual({
       id: 'msg_01ABC',
       object: 'chat.completion',
       created: CREATED,
@@ -49,7 +66,7 @@ describe('toChatCompletion', () => {
     })
   })
 
-  const cases: [string, ContentBlock[], Record<string, unknown>][] = [
+  const cases: [string, JsonObject[], Record<string, unknown>][] = [
     [
       'several text blocks are joined',
       [
@@ -103,14 +120,13 @@ describe('toChatCompletion', () => {
   ]
   for (const [name, content, expected] of cases)
     test(name, () => {
-      const m = toChatCompletion(message(content), CREATED).choices[0].message
+      const m = completion(message(content)).choices[0].message
       expect(m).toEqual({ role: 'assistant', refusal: null, ...expected } as never)
     })
 
   test('the stop reason sets finish_reason', () => {
     expect(
-      toChatCompletion(message([{ type: 'tool_use', id: 't', name: 'f', input: {} }], 'tool_use'), CREATED).choices[0]
-        .finish_reason,
+      completion(message([{ type: 'tool_use', id: 't', name: 'f', input: {} }], 'tool_use')).choices[0].finish_reason,
     ).toBe('tool_calls')
   })
 })
@@ -168,17 +184,22 @@ describe('toChatUsage', () => {
   })
 })
 
-describe('isMessage', () => {
-  test('accepts a message and rejects other JSON', () => {
-    expect(isMessage(message([]))).toBe(true)
-    expect(isMessage({ type: 'error', error: { type: 'api_error', message: 'x' } })).toBe(false)
-    expect(isMessage({ type: 'message', id: 'x', model: 'm' })).toBe(false)
-    expect(isMessage(null)).toBe(false)
-    expect(isMessage('message')).toBe(false)
+describe('fromAnthropicResponse: what is not a Message', () => {
+  test('answers a message and undefined for other JSON', () => {
+    expect(fromAnthropicResponse(message([]), META)).toBeDefined()
+    expect(fromAnthropicResponse({ type: 'error', error: { type: 'api_error', message: 'x' } }, META)).toBeUndefined()
+    expect(fromAnthropicResponse({ type: 'message', id: 'x', model: 'm' }, META)).toBeUndefined()
+    expect(fromAnthropicResponse({ type: 'message', id: 1, model: 'm', content: [] }, META)).toBeUndefined()
+  })
+
+  test('non-objects never reach it: the exchange reads the body with parseObject, which refuses them', () => {
+    expect(parseObject('null')).toBeUndefined()
+    expect(parseObject('"message"')).toBeUndefined()
+    expect(parseObject('[{"type":"message"}]')).toBeUndefined()
   })
 })
 
-describe('toOpenAiError', () => {
+describe('fromAnthropicError', () => {
   const anthropicError = (type: string, message: string) =>
     JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_011' })
   const table: [number, string, string][] = [
@@ -195,7 +216,7 @@ describe('toOpenAiError', () => {
   ]
   for (const [status, type, openAiType] of table)
     test(`${status} ${type} → ${openAiType}`, () => {
-      expect(toOpenAiError(status, anthropicError(type, `about ${type}`))).toEqual({
+      expect(fromAnthropicError(status, anthropicError(type, `about ${type}`))).toEqual({
         error: { message: `about ${type}`, type: openAiType as never, param: null, code: type },
       })
     })
@@ -205,17 +226,17 @@ describe('toOpenAiError', () => {
   })
 
   test('an unknown error type falls back to the status', () => {
-    expect(toOpenAiError(503, anthropicError('brand_new_error', 'hm')).error).toEqual({
+    expect(fromAnthropicError(503, anthropicError('brand_new_error', 'hm')).error).toEqual({
       message: 'hm',
       type: 'server_error',
       param: null,
       code: 'brand_new_error',
     })
-    expect(toOpenAiError(422, anthropicError('brand_new_error', 'hm')).error.type).toBe('invalid_request_error')
+    expect(fromAnthropicError(422, anthropicError('brand_new_error', 'hm')).error.type).toBe('invalid_request_error')
   })
 
   test('non-JSON and empty bodies are described with the status', () => {
-    expect(toOpenAiError(502, '<html>Bad Gateway</html>')).toEqual({
+    expect(fromAnthropicError(502, '<html>Bad Gateway</html>')).toEqual({
       error: {
         message: 'Anthropic answered HTTP 502: <html>Bad Gateway</html>',
         type: 'server_error',
@@ -223,13 +244,13 @@ describe('toOpenAiError', () => {
         code: null,
       },
     })
-    expect(toOpenAiError(429, '').error).toEqual({
+    expect(fromAnthropicError(429, '').error).toEqual({
       message: 'Anthropic answered HTTP 429 with an empty body.',
       type: 'requests',
       param: null,
       code: null,
     })
-    expect(toOpenAiError(401, '{"unexpected":true}').error.type).toBe('authentication_error')
-    expect(toOpenAiError(500, 'x'.repeat(2000)).error.message.length).toBeLessThan(600)
+    expect(fromAnthropicError(401, '{"unexpected":true}').error.type).toBe('authentication_error')
+    expect(fromAnthropicError(500, 'x'.repeat(2000)).error.message.length).toBeLessThan(600)
   })
 })

@@ -1,7 +1,7 @@
 // Anthropic SSE → OpenAI chat.completion.chunk SSE, driven without a network.
 import { describe, expect, test } from 'bun:test'
-import { AnthropicChatStream } from '../../../src/providers/anthropic/stream'
-import { translateStream } from '../../../src/sse/translate'
+import { AnthropicStreamTranslator } from '../../../src/providers/anthropic/stream'
+import { translateStream } from '../../../src/sse'
 import {
   blockStop,
   errorEvent,
@@ -22,8 +22,15 @@ import {
 const CREATED = 1_700_000_123
 const encoder = new TextEncoder()
 
+/** The model is the client's, used until message_start names the upstream's. */
 const translator = (includeUsage = false) =>
-  new AnthropicChatStream({ includeUsage, created: CREATED, model: 'fallback-model' })
+  new AnthropicStreamTranslator({
+    model: 'fallback-model',
+    created: CREATED,
+    includeUsage,
+    headers: new Headers(),
+    request: {},
+  })
 
 /** Feeds each frame as one chunk; returns the output text. */
 function run(frames: string[], includeUsage = false): string {

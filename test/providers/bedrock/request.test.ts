@@ -1,7 +1,8 @@
 // OpenAI chat request → Bedrock Converse body: a table of inputs and the exact bodies they become,
-// then the inputs that must resolve to a 400 naming the field.
+// then the inputs that must be refused with a 400 naming the field.
 import { describe, expect, test } from 'bun:test'
-import { toConverseRequest } from '../../../src/providers/bedrock/request'
+import { GatewayError } from '../../../src/core/errors'
+import { toBedrockRequest } from '../../../src/providers/bedrock/request'
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
 const WEATHER = {
@@ -241,10 +242,10 @@ const cases: { name: string; input: Record<string, unknown>; output: unknown }[]
   },
 ]
 
-describe('toConverseRequest', () => {
+describe('toBedrockRequest', () => {
   for (const c of cases) {
     test(c.name, () => {
-      expect(toConverseRequest(c.input)).toEqual({ ok: true, request: c.output as never })
+      expect(toBedrockRequest(c.input)).toEqual(c.output as never)
     })
   }
 })
@@ -365,14 +366,54 @@ const bad: { name: string; input: Record<string, unknown>; param: string; messag
   },
 ]
 
-describe('toConverseRequest: bad input names the field', () => {
+/** What toBedrockRequest throws for `input`: a GatewayError, or the test fails. */
+function refusal(input: Record<string, unknown>): GatewayError {
+  try {
+    toBedrockRequest(input)
+  } catch (err) {
+    if (err instanceof GatewayError) return err
+    throw err
+  }
+  throw new Error('expected a 400 GatewayError, got a Converse request')
+}
+
+describe('toBedrockRequest: bad input names the field', () => {
   for (const c of bad) {
     test(c.name, () => {
-      const result = toConverseRequest(c.input)
-      expect(result.ok).toBe(false)
-      if (result.ok) return
-      expect(result.param).toBe(c.param)
-      expect(result.message).toMatch(c.message)
+      const error = refusal(c.input)
+      expect(error.status).toBe(400)
+      expect(error.type).toBe('invalid_request_error')
+      expect(error.code).toBe('invalid_value')
+      expect(error.param).toBe(c.param)
+      expect(error.message).toMatch(c.message)
     })
   }
+})
+
+describe('toBedrockRequest: one convention, every refusal is thrown as a GatewayError', () => {
+  const refusals: [string, Record<string, unknown>, string, string][] = [
+    ['no messages', { model: 'm' }, 'messages', "'messages' must be a non-empty array of message objects."],
+    ['n > 1', { messages: [{ role: 'user', content: 'x' }], n: 2 }, 'n', 'Bedrock returns one choice: n must be 1.'],
+    [
+      'a tool message without an id',
+      { messages: [{ role: 'tool', content: 'x' }] },
+      'messages[0].tool_call_id',
+      'messages[0].tool_call_id must be a non-empty string.',
+    ],
+  ]
+  for (const [name, input, param, message] of refusals)
+    test(name, () => {
+      let thrown: unknown
+      try {
+        toBedrockRequest(input)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toBeInstanceOf(GatewayError)
+      const error = thrown as GatewayError
+      expect(error.status).toBe(400)
+      expect(error.toJSON()).toEqual({
+        error: { message, type: 'invalid_request_error', param, code: 'invalid_value' },
+      })
+    })
 })

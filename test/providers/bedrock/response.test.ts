@@ -1,14 +1,23 @@
 // Converse response → chat.completion, stop reasons, usage, and Bedrock errors → OpenAI's error shape.
 import { describe, expect, test } from 'bun:test'
-import { bedrockErrorName, toOpenAiErrorBody, toOpenAiErrorResponse } from '../../../src/providers/bedrock/errors'
-import { finishReason, toChatCompletion } from '../../../src/providers/bedrock/response'
+import { bedrockErrorName, fromBedrockError } from '../../../src/providers/bedrock/errors'
+import { toBedrockRequest } from '../../../src/providers/bedrock/request'
+import { bedrockCompletionId, finishReason, fromBedrockResponse } from '../../../src/providers/bedrock/response'
+import { type AnswerMeta, translatingHandler } from '../../../src/providers/exchange'
 
-const META = { id: 'chatcmpl-abc', created: 1_700_000_000, model: 'claude' }
+/** Bedrock's request id (x-amzn-requestid) names the completion. */
+const META: AnswerMeta = {
+  model: 'claude',
+  created: 1_700_000_000,
+  includeUsage: false,
+  headers: new Headers({ 'x-amzn-requestid': 'abc' }),
+  request: {},
+}
 const USAGE = { inputTokens: 10, outputTokens: 5, totalTokens: 15 }
 
-describe('toChatCompletion', () => {
+describe('fromBedrockResponse', () => {
   test('text answer', () => {
-    const out = toChatCompletion(
+    const out = fromBedrockResponse(
       {
         output: { message: { role: 'assistant', content: [{ text: 'Hello' }, { text: ' there' }] } },
         stopReason: 'end_turn',
@@ -34,7 +43,7 @@ describe('toChatCompletion', () => {
   })
 
   test('two tool calls and no text → content null, tool_calls with JSON-string arguments', () => {
-    const out = toChatCompletion(
+    const out = fromBedrockResponse(
       {
         output: {
           message: {
@@ -63,7 +72,7 @@ describe('toChatCompletion', () => {
   })
 
   test('text with a tool call keeps both; reasoning goes to reasoning_content', () => {
-    const out = toChatCompletion(
+    const out = fromBedrockResponse(
       {
         output: {
           message: {
@@ -89,7 +98,7 @@ describe('toChatCompletion', () => {
   })
 
   test('cache reads count in prompt_tokens and show as cached_tokens', () => {
-    const out = toChatCompletion(
+    const out = fromBedrockResponse(
       {
         output: { message: { content: [{ text: 'x' }] } },
         stopReason: 'end_turn',
@@ -187,26 +196,72 @@ describe('Bedrock errors', () => {
   ]
   for (const row of table) {
     test(`${row.status} ${row.name ?? '(no type)'}`, () => {
-      expect(toOpenAiErrorBody(row.status, row.name, row.body)).toEqual({
+      const headers = new Headers(row.name ? { 'x-amzn-errortype': row.name } : {})
+      expect(fromBedrockError(row.status, row.body, headers)).toEqual({
         error: { message: row.message, type: row.type as never, param: null, code: row.name ?? null },
       })
     })
   }
 
-  test('a whole response keeps its status and Retry-After', async () => {
-    const upstream = new Response('{"message":"Rate exceeded"}', {
-      status: 429,
-      headers: {
-        'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/',
-        'retry-after': '2',
-      },
+  test("the name comes from the body's __type when the header is missing", () => {
+    const body = '{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"bad token"}'
+    expect(fromBedrockError(403, body, new Headers()).error).toEqual({
+      message: 'bad token',
+      type: 'authentication_error',
+      param: null,
+      code: 'UnrecognizedClientException',
     })
-    const out = await toOpenAiErrorResponse(upstream)
+  })
+
+  const THROTTLED = {
+    status: 429,
+    headers: {
+      'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+      'retry-after': '2',
+    },
+  }
+
+  test('a namespaced x-amzn-errortype names the code', () => {
+    expect(fromBedrockError(429, '{"message":"Rate exceeded"}', new Headers(THROTTLED.headers))).toEqual({
+      error: { message: 'Rate exceeded', type: 'requests', param: null, code: 'ThrottlingException' },
+    })
+  })
+
+  test('through the exchange, a whole error answer keeps its status and Retry-After', async () => {
+    const handler = translatingHandler(
+      'bedrock-test',
+      {
+        format: 'openai',
+        answer: 'a Converse response',
+        toRequest: (call) => toBedrockRequest(call.json),
+        fromResponse: fromBedrockResponse,
+        fromError: fromBedrockError,
+      },
+      async () => new Response('{"message":"Rate exceeded"}', THROTTLED),
+    )
+    const json = { model: 'claude', messages: [{ role: 'user', content: 'hi' }] }
+    const out = await handler({
+      endpoint: 'chat',
+      model: 'claude',
+      body: new TextEncoder().encode(JSON.stringify(json)),
+      json,
+      stream: false,
+      signal: new AbortController().signal,
+    })
     expect(out.status).toBe(429)
     expect(out.headers.get('retry-after')).toBe('2')
     expect(out.headers.get('content-type')).toBe('application/json')
     expect(await out.json()).toEqual({
       error: { message: 'Rate exceeded', type: 'requests', param: null, code: 'ThrottlingException' },
     })
+  })
+})
+
+describe('bedrockCompletionId', () => {
+  test('chatcmpl- and the request id; a random id without one', () => {
+    expect(bedrockCompletionId(new Headers({ 'x-amzn-requestid': 'req-1' }))).toBe('chatcmpl-req-1')
+    const a = bedrockCompletionId(new Headers())
+    expect(a).toMatch(/^chatcmpl-[0-9a-f-]{36}$/)
+    expect(bedrockCompletionId(new Headers())).not.toBe(a)
   })
 })

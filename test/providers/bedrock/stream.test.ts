@@ -1,15 +1,28 @@
 // ConverseStream frames → OpenAI chunk SSE, driven without a network: text, tool calls streamed across
 // many deltas, two tools, mixed text, stop reasons, include_usage on and off, exceptions, cut streams.
 import { describe, expect, test } from 'bun:test'
-import { BedrockStreamException } from '../../../src/providers/bedrock/errors'
+import { bedrockStreamRefusal, BedrockStreamException } from '../../../src/providers/bedrock/errors'
 import { BedrockStreamTranslator } from '../../../src/providers/bedrock/stream'
+import type { AnswerMeta } from '../../../src/providers/exchange'
 import { concat, event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'
 
+/** What every chunk carries: the id from x-amzn-requestid, created and model from the meta. */
 const META = { id: 'chatcmpl-s1', created: 1_700_000_000, model: 'claude' }
+
+const translator = (includeUsage: boolean) => {
+  const meta: AnswerMeta = {
+    model: META.model,
+    created: META.created,
+    includeUsage,
+    headers: new Headers({ 'x-amzn-requestid': 's1' }),
+    request: {},
+  }
+  return new BedrockStreamTranslator(meta)
+}
 
 /** Runs frames through a translator (one push per frame unless `blob`), parses the SSE output. */
 function run(frames: Uint8Array[], includeUsage = false, blob = false): { chunks: any[]; done: boolean; raw: string } {
-  const t = new BedrockStreamTranslator({ ...META, includeUsage })
+  const t = translator(includeUsage)
   let raw = ''
   if (blob) raw += t.push(concat(frames))
   else for (const f of frames) raw += t.push(f)
@@ -155,7 +168,7 @@ describe('BedrockStreamTranslator', () => {
   })
 
   test('an exception event mid-stream throws with its type and message', () => {
-    const t = new BedrockStreamTranslator({ ...META, includeUsage: false })
+    const t = translator(false)
     const out = t.push(concat(textStream(['Hel']).slice(0, 2)))
     expect(out).toContain('"Hel"')
     expect(() => t.push(exception('modelStreamErrorException', 'Model stream failed'))).toThrow(
@@ -164,7 +177,7 @@ describe('BedrockStreamTranslator', () => {
   })
 
   test('a throttling exception before any event throws', () => {
-    const t = new BedrockStreamTranslator({ ...META, includeUsage: false })
+    const t = translator(false)
     let error: unknown
     try {
       t.push(exception('throttlingException', 'Too many tokens'))
@@ -179,14 +192,53 @@ describe('BedrockStreamTranslator', () => {
     })
   })
 
+  test('bedrockStreamRefusal: an exception before any output answers as its HTTP error', () => {
+    const refusal = (type: string, detail: string) => {
+      try {
+        translator(false).push(exception(type, detail))
+      } catch (err) {
+        return bedrockStreamRefusal(err)
+      }
+      throw new Error('expected the exception event to throw')
+    }
+    expect(refusal('throttlingException', 'Too many tokens')).toEqual({
+      status: 429,
+      body: { error: { message: 'Too many tokens', type: 'requests', param: null, code: 'ThrottlingException' } },
+    })
+    expect(refusal('validationException', 'bad input')).toEqual({
+      status: 400,
+      body: {
+        error: { message: 'bad input', type: 'invalid_request_error', param: null, code: 'ValidationException' },
+      },
+    })
+    // No detail: the exception's own message says what happened; an unknown exception is a 502.
+    expect(refusal('somethingNewException', '')).toEqual({
+      status: 502,
+      body: {
+        error: {
+          message: 'Bedrock somethingNewException',
+          type: 'server_error',
+          param: null,
+          code: 'SomethingNewException',
+        },
+      },
+    })
+  })
+
+  test('bedrockStreamRefusal: any other error is not a refusal', () => {
+    expect(bedrockStreamRefusal(new Error('the Bedrock stream ended before messageStop'))).toBeUndefined()
+    expect(bedrockStreamRefusal('throttlingException')).toBeUndefined()
+    expect(bedrockStreamRefusal(undefined)).toBeUndefined()
+  })
+
   test('a stream that ends without messageStop throws at end()', () => {
-    const t = new BedrockStreamTranslator({ ...META, includeUsage: false })
+    const t = translator(false)
     t.push(concat(textStream(['partial']).slice(0, 2)))
     expect(() => t.end()).toThrow(/before messageStop/)
   })
 
   test('a stream cut mid-frame throws at end()', () => {
-    const t = new BedrockStreamTranslator({ ...META, includeUsage: false })
+    const t = translator(false)
     const all = concat(textStream(['x']))
     t.push(all.subarray(0, all.length - 3))
     expect(() => t.end()).toThrow(/cut mid-message/)

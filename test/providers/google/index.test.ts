@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { PROVIDER_RULES } from '../../../src/providers'
+import { GatewayError } from '../../../src/core/errors'
+import { createProvider, PROVIDER_RULES } from '../../../src/providers'
 import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
 import { GOOGLE_BASE_URL, googleKind } from '../../../src/providers/google'
@@ -36,22 +37,24 @@ describe('googleKind', () => {
     ).toThrow(/providers\.gem\.api_key/)
   })
 
-  test('a messages call is answered with a 400, not sent', async () => {
-    const provider = googleKind.create('gem', {
-      ...googleKind.normalize!(CONFIG),
-      api_key: 'k',
-      base_url: 'http://127.0.0.1:1',
-    })
+  test('/v1/messages is served through chat: a Messages body it cannot take is refused before any fetch', async () => {
+    const config = { ...googleKind.normalize!(CONFIG), api_key: 'k', base_url: 'http://127.0.0.1:1' }
+    expect(googleKind.create('gem', config).messages).toBeUndefined()
+    const provider = createProvider('gem', config)
+    expect(provider.endpoints.has('messages')).toBe(true)
     const json = { model: 'gemini-2.5-flash', messages: [] }
-    const res = await provider.send({
-      endpoint: 'messages',
-      model: 'gemini-2.5-flash',
-      body: new Uint8Array(),
-      json,
-      stream: false,
-      signal: new AbortController().signal,
-    })
-    expect(res.status).toBe(400)
-    expect(((await res.json()) as any).error.type).toBe('invalid_request_error')
+    // base_url points at a closed port: a fetch would reject with a connection error, not a GatewayError.
+    const err = await provider
+      .send({
+        endpoint: 'messages',
+        model: 'gemini-2.5-flash',
+        body: new Uint8Array(),
+        json,
+        stream: false,
+        signal: new AbortController().signal,
+      })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(GatewayError)
+    expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'max_tokens' })
   })
 })

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
+import { GatewayError } from '../../../src/core/errors'
+import { toGeminiEmbedRequest } from '../../../src/providers/google/embeddings'
 import { toGeminiRequest } from '../../../src/providers/google/request'
 import { toGeminiSchema } from '../../../src/providers/google/schema'
-import { GatewayError } from '../../../src/core/errors'
 
 const user = (content: unknown) => ({ role: 'user', content })
 
@@ -437,4 +438,39 @@ describe('toGeminiSchema', () => {
   ])('%s', (_name, input, expected) => {
     expect(toGeminiSchema(input)).toEqual(expected as never)
   })
+})
+
+describe('google: one convention, every refusal is thrown as a GatewayError', () => {
+  const refusals: [string, () => unknown, string][] = [
+    ['a chat request without messages', () => toGeminiRequest({}), 'messages'],
+    [
+      'a chat request with a bad tool_choice',
+      () => toGeminiRequest({ messages: [user('x')], tool_choice: 1 }),
+      'tool_choice',
+    ],
+    ['an embeddings request of token arrays', () => toGeminiEmbedRequest({ input: [[1, 2]] }, 'm'), 'input'],
+    [
+      'an embeddings request with bad dimensions',
+      () => toGeminiEmbedRequest({ input: 'x', dimensions: -1 }, 'm'),
+      'dimensions',
+    ],
+  ]
+  for (const [name, translate, param] of refusals)
+    test(name, () => {
+      let thrown: unknown
+      try {
+        translate()
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toBeInstanceOf(GatewayError)
+      const error = thrown as GatewayError
+      expect(error.status).toBe(400)
+      expect(error.toJSON().error).toEqual({
+        message: error.message,
+        type: 'invalid_request_error',
+        param,
+        code: 'invalid_value',
+      })
+    })
 })

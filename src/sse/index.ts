@@ -1,0 +1,6 @@
+// Server-sent events, in one home: scanning relayed bytes (scan.ts), parsing translated streams
+// (parser.ts), writing frames (frames.ts), and the stream-translation plumbing (translate.ts).
+export { DONE_FRAME, dataFrame, namedFrame } from './frames'
+export { type SseEvent, SseParser } from './parser'
+export { endOfEvent, endOfLastEvent, endsWithDone, endsWithEvent, isBlank } from './scan'
+export { type StreamTranslator, startTranslatedStream, translateStream } from './translate'
