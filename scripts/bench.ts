@@ -17,8 +17,8 @@ import type { BenchResults } from './bench/results'
 import { runBench } from './bench/run'
 import { checkVerdict } from './bench/verdicts'
 
-export { parseBenchArgs, USAGE } from './bench/options'
 export type { BenchOptions } from './bench/options'
+export { parseBenchArgs, USAGE } from './bench/options'
 export type { BenchResults } from './bench/results'
 
 /** The chart for a run (load scenarios only), with a one-line description of the machine. */

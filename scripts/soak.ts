@@ -8,10 +8,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { mixedRequest, startLoad } from '../test/support/load'
 import { BENCH_MODELS } from './bench/mock-upstream'
 import { GATEWAY_KEY, ROOT, spawnGateway, spawnMockUpstream } from './bench/processes'
 import { readMemory } from './bench/rss'
-import { mixedRequest, startLoad } from '../test/support/load'
 
 /** The verdict's threshold: a slope below this over the second half is no growth trend. */
 export const FLAT_MB_PER_MIN = 0.5

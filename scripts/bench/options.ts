@@ -1,11 +1,11 @@
 // `bun run bench` flags: the modes (quick by default, --full, --check, --smoke), which scenarios, which
 // targets, and where the results go. Parsing only; run.ts does the work.
-import { UPSTREAM_REQUEST_LIMIT } from '../../src/cli/fetch-limit'
 import { accessSync, constants, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { UPSTREAM_REQUEST_LIMIT } from '../../src/cli/fetch-limit'
 import type { ExtensionsKind } from './processes'
 import { ROOT } from './processes'
-import { FAMILIES, type Scenario, SCENARIOS, selectScenarios } from './scenarios'
+import { FAMILIES, SCENARIOS, type Scenario, selectScenarios } from './scenarios'
 
 export type BenchMode = 'quick' | 'full' | 'check' | 'smoke'
 

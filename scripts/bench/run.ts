@@ -5,7 +5,7 @@
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
 import { basename } from 'node:path'
 import { compareScenario } from './compare'
-import { type BenchAnswers, BENCH_MODELS, OPEN_STREAMS_PATH } from './mock-upstream'
+import { BENCH_MODELS, type BenchAnswers, OPEN_STREAMS_PATH } from './mock-upstream'
 import { runOpenStreams } from './open-streams'
 import type { BenchOptions } from './options'
 import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, spawnPortkey } from './peer-portkey'

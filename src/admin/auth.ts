@@ -4,8 +4,8 @@
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
 import { isAdmin, presentedKey } from '../auth'
-import type { AdminDeps } from './deps'
 import { GatewayError } from '../core/errors'
+import type { AdminDeps } from './deps'
 
 /** Throws the admin API's 404 (not enabled) or 401 (not the admin token); returns for the admin token. */
 export function requireAdmin(ctx: AdminDeps, request: Request): void {

@@ -4,12 +4,10 @@
 // characters). Every change is stored, then swapped in by ctx.live.changed(): the authenticator is
 // rebuilt, so a revoked key, or one whose models changed, is judged by the new table on its next
 // request (and other instances follow through the store's change notice).
+import { digest, RESERVED_KEY_NAMES } from '../auth'
 import { generateKey } from '../config/generate-key'
 import type { KeyConfig } from '../config/schema'
-import { digest, RESERVED_KEY_NAMES } from '../auth'
-import type { AdminDeps } from './deps'
 import { badRequest, GatewayError } from '../core/errors'
-import { checkBody } from './body'
 import {
   type CreatedKey,
   CreateKeyBodySchema,
@@ -17,6 +15,8 @@ import {
   REMOVABLE_KEY_FIELDS,
   UpdateKeyFieldsSchema,
 } from '../wire/admin'
+import { checkBody } from './body'
+import type { AdminDeps } from './deps'
 import type { KeyRecord } from './store'
 
 /** How many leading characters of a secret a listing shows ("sk-AbCd"). */

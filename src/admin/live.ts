@@ -3,13 +3,13 @@
 // starts, so requests in flight finish on the old ones and new requests use the new ones.
 // Other instances learn of a change through storage pub/sub (Redis) and, as a safety net, by polling
 // the version counter; SIGHUP re-reads the config file.
-import { PROVIDER_RULES } from '../providers'
+import { createAuthenticator } from '../auth'
 import { ConfigError } from '../config/errors'
 import { loadConfigFile, validateProvider } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../core/log'
+import { PROVIDER_RULES } from '../providers'
 import { buildRegistry } from '../routing/registry'
-import { createAuthenticator } from '../auth'
 import type { AdminStore, KeyRecord, ProviderRecord } from './store'
 import { CHANGES_CHANNEL } from './store'
 

@@ -2,15 +2,14 @@
 // API (in the admin store). A create without `models` asks the upstream for its list first; nothing is
 // stored unless that works. Every change is stored, then swapped in by ctx.live.changed(). Secrets
 // never leave in an answer (mask.ts).
-import { PROVIDER_RULES } from '../providers'
-import type { BreakerSnapshot } from '../routing/breaker'
 import { validateProvider } from '../config/load'
 import { PROVIDER_SECRET_FIELDS, type ProviderConfig } from '../config/schema'
-import { discoverModels, normalizeProvider } from '../providers'
-import type { AdminDeps } from './deps'
 import { badRequest, GatewayError } from '../core/errors'
-import { maskSecret, scrubSecrets } from './mask'
+import { discoverModels, normalizeProvider, PROVIDER_RULES } from '../providers'
+import type { BreakerSnapshot } from '../routing/breaker'
 import { NAME_PATTERN } from '../wire/admin'
+import type { AdminDeps } from './deps'
+import { maskSecret, scrubSecrets } from './mask'
 import type { ProviderRecord } from './store'
 
 /** Fields shown masked in every answer. */

@@ -4,11 +4,11 @@
 // and the answer says `truncated` (with the time from which its numbers are complete). Without
 // [extensions.audit] the answer carries the live gauges only, `audit: false` and a hint.
 // It does not read usage or budget counters (GET /v1/usage, GET /v1/budget answer those).
-import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
-import type { AdminDeps } from './deps'
 import { badRequest } from '../core/errors'
+import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
 import type { LogRecord } from '../storage/store'
 import type { Stats, StatsBucket, StatsCounts, StatsRow } from '../wire/admin'
+import type { AdminDeps } from './deps'
 
 /** The windows a caller may ask for: how many buckets of how long. */
 export const STATS_WINDOWS = {

@@ -2,8 +2,8 @@
 // (their SHA-256 digest and display parts, never the secret), providers made through the API (their
 // config, secrets included, since the gateway must call with them), and a version counter that
 // every change bumps so that other instances notice.
-import type { ProviderConfig } from '../config/schema'
 import type { StoredKey } from '../auth'
+import type { ProviderConfig } from '../config/schema'
 import type { Store } from '../storage/store'
 
 /** An API key as stored and listed: the digest plus what a listing may show. */

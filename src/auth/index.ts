@@ -4,7 +4,7 @@ export {
   createAuthenticator,
   digest,
   presentedKey,
-  sameSecret,
   type StoredKey,
+  sameSecret,
 } from './authenticator'
 export { ADMIN, ANONYMOUS, allows, assertAllowed, isAdmin, type Principal, RESERVED_KEY_NAMES } from './principal'

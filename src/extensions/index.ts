@@ -1,8 +1,8 @@
 // name → factory: the only file that lists every extension. The pipeline runs them in the order the
 // config lists them; each gets its own storage namespace.
+import type { Principal } from '../auth'
 import type { Config, ExtensionsConfig } from '../config/schema'
 import type { Logger } from '../core/log'
-import type { Principal } from '../auth'
 import type { Store } from '../storage/store'
 import { auditExtension } from './audit'
 import { budgetExtension } from './budget'

@@ -2,9 +2,9 @@
 // onCacheLookup) are awaited; the others run without holding the response: their storage writes go
 // through `defer`, and `flush` waits for them on shutdown. A failing hook is logged, never the
 // client's problem, except a GatewayError thrown by onRequest, which refuses the request.
-import type { Logger } from '../core/log'
 import { GatewayError, storageUnavailable } from '../core/errors'
-import type { Extension, ExtensionRoute, RequestContext, RelayOutcome } from './types'
+import type { Logger } from '../core/log'
+import type { Extension, ExtensionRoute, RelayOutcome, RequestContext } from './types'
 
 export interface Pipeline {
   /** False when no extension is configured: the relay then skips every hook (hot path). */

@@ -1,9 +1,9 @@
 // What extensions see and implement. A RequestContext is built once per model request after the
 // request is authenticated and its model resolved; the pipeline passes it to every hook in order.
-import type { Config } from '../config/schema'
-import type { Logger } from '../core/log'
 import type { Principal } from '../auth'
+import type { Config } from '../config/schema'
 import type { GatewayError } from '../core/errors'
+import type { Logger } from '../core/log'
 import type { Store } from '../storage/store'
 
 export type SurfaceName = 'chat' | 'embeddings' | 'messages' | 'images' | 'speech' | 'transcriptions' | 'translations'

@@ -2,14 +2,14 @@
 // it, dispatch's observer, and the count of requests refused before the pipeline. GET /metrics is in
 // route.ts. Built only when `metrics` is on (the default).
 import type { Config } from '../config/schema'
+import type { GatewayError } from '../core/errors'
 import type { Extension } from '../extensions/types'
 import type { DispatchObserver } from '../routing/dispatch'
 import type { Registry as ModelRegistry } from '../routing/registry'
-import type { GatewayError } from '../core/errors'
 import { metricsExtension } from './extension'
+import { createMetricSet } from './metric-set'
 import { dispatchObserver } from './observer'
 import { earlyRefusal } from './refusals'
-import { createMetricSet } from './metric-set'
 
 export interface Metrics {
   /** The text exposition for GET /metrics (format 0.0.4): process metrics, then the gateway's own. */

@@ -1,9 +1,9 @@
 // Dispatch's observer: each upstream attempt with its outcome, each retry and each fallback. Dispatch
 // calls it synchronously between attempts (src/routing/dispatch.ts).
+import type { GatewayError } from '../core/errors'
+import { UpstreamHttpError } from '../core/upstream-error'
 import type { Answer, DispatchObserver } from '../routing/dispatch'
 import { ClientClosedError } from '../routing/dispatch'
-import { UpstreamHttpError } from '../core/upstream-error'
-import type { GatewayError } from '../core/errors'
 import type { MetricSet } from './metric-set'
 
 export function dispatchObserver(m: MetricSet): DispatchObserver {

@@ -3,15 +3,15 @@
 // Provider routing calls; a kind that chats but has no native /v1/messages serves it through chat.
 import type { ProviderConfig } from '../config/schema'
 import type { ProviderRules } from '../config/semantics'
+import type { Endpoint } from '../core/endpoint'
+import { badRequest, GatewayError, unsupportedEndpoint, upstreamTimeout, upstreamUnreachable } from '../core/errors'
 import { anthropicKind } from './anthropic'
 import { azureKind } from './azure'
 import { bedrockKind } from './bedrock'
 import { echoKind } from './echo'
 import { googleKind } from './google'
-import { customKind, ollamaKind, openaiKind } from './openai'
-import type { Endpoint } from '../core/endpoint'
-import { badRequest, GatewayError, unsupportedEndpoint, upstreamTimeout, upstreamUnreachable } from '../core/errors'
 import { messagesViaChat } from './messages-via-chat'
+import { customKind, ollamaKind, openaiKind } from './openai'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 
 export type {

@@ -2,8 +2,8 @@
 // streams passed through as they are) chunk by chunk, each chunk untouched, as it arrives. Nothing can
 // be said in-band once bytes went out (binary), so when the upstream fails midway the client's response
 // is cut (errored, no final chunk): the client sees a truncated body rather than a short complete one.
-import type { StreamReader } from '../routing/dispatch'
 import type { RelayOutcome } from '../extensions/types'
+import type { StreamReader } from '../routing/dispatch'
 import { idleTimer } from './idle-timer'
 
 export interface RawRelayOptions {

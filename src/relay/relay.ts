@@ -4,10 +4,10 @@
 //   (whole, server-sent events, raw bytes, or the failure in the surface's dialect).
 // Each stage is a function of the Call record in its own file; the surfaces' differences are data
 // (surfaces.ts). The client's bytes go upstream unchanged unless an alias or the usage splice changed them.
+import { type DispatchRequest, dispatch } from '../routing/dispatch'
 import { type Admission, admit, type ServerLike } from './admit'
 import { type ReadCall, startCall } from './call'
 import type { RelayContext } from './context'
-import { dispatch, type DispatchRequest } from '../routing/dispatch'
 import { type Outbound, prepare } from './prepare'
 import { readCall } from './read'
 import { respondBuffered, respondCached, respondError } from './respond'

@@ -3,8 +3,8 @@
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
 import type { RelayOutcome } from '../extensions/types'
-import { endOfLastEvent, endsWithDone, isBlank } from '../sse'
 import type { StreamReader } from '../routing/dispatch'
+import { endOfLastEvent, endsWithDone, isBlank } from '../sse'
 import { type IdleTimer, idleTimer } from './idle-timer'
 
 export interface RelayOptions {

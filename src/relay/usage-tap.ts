@@ -2,8 +2,8 @@
 // shape) is parsed only when an extension needs usage, and in streams only the events that carry a
 // usage object are decoded (a byte search first). For OpenAI-format streams the gateway may have asked
 // for the usage chunk itself; that chunk is then removed before the client sees it.
-import { endOfEvent } from '../sse'
 import type { Usage } from '../extensions/types'
+import { endOfEvent } from '../sse'
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()

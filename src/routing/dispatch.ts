@@ -3,11 +3,11 @@
 // fetch (input its kind cannot take) is final too, and it is not an attempt: no attempt is counted,
 // no retry, no breaker event. For streams, this module only gets as far as the first chunk: after that
 // the stream is committed and relayed (src/relay/sse-relay.ts, raw-relay.ts).
-import type { UpstreamCall } from '../providers'
 import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
+import { UpstreamHttpError } from '../core/upstream-error'
+import type { UpstreamCall } from '../providers'
 import { parseRetryAfter, retryDelay } from './backoff'
 import { type Deployment, orderDeployments } from './registry'
-import { UpstreamHttpError } from '../core/upstream-error'
 
 export interface DispatchOptions {
   /** First backoff step in ms (100 by default; it doubles per retry). */

@@ -1,7 +1,7 @@
 // model → deployments, aliases and the order to try deployments in. Built once per config (load or
 // reload), never per request (H5).
-import { dns } from 'bun'
 import { isIP } from 'node:net'
+import { dns } from 'bun'
 import type { Config } from '../config/schema'
 import { createProvider, type Provider } from '../providers'
 import { Breaker } from './breaker'

@@ -3,8 +3,8 @@
 // and `x-request-id` on every answer. Relay routes do the same inside relay.ts, with model fields; these
 // hooks are scoped to a sub-app so the relay hot path never runs them.
 import { Elysia } from 'elysia'
-import type { AppContext } from './context'
 import { requestIdOf } from '../core/request-id'
+import type { AppContext } from './context'
 
 const PROBES = new Set(['/health', '/metrics'])
 

@@ -1,23 +1,22 @@
 // createApp(ctx): assembles Elysia and mounts routes/*; no logic. Unknown routes get 404, known paths
 // with the wrong method 405 (with Allow), anything unexpected a generic 500 with the request id.
 import { Elysia } from 'elysia'
+import { GatewayError, methodNotAllowed, routeNotFound, unexpected } from '../core/errors'
+import { requestIdOf } from '../core/request-id'
+import { accessLine, accessScope } from './access'
+import type { AppContext } from './context'
+import { corsHooks, createCors } from './cors'
 import { adminFallbackRoutes } from './routes/admin-fallback'
 import { adminKeyRoutes } from './routes/admin-keys'
 import { adminProviderRoutes } from './routes/admin-providers'
 import { adminStatsRoutes } from './routes/admin-stats'
-import { metricsRoutes } from './routes/metrics'
-import { uiRoutes } from './routes/ui'
-import { accessLine, accessScope } from './access'
-import type { AppContext } from './context'
-import { corsHooks, createCors } from './cors'
-import { GatewayError, methodNotAllowed, routeNotFound } from '../core/errors'
-import { unexpected } from '../core/errors'
-import { requestIdOf } from '../core/request-id'
 import { docsRoutes } from './routes/docs'
 import { extensionRoutes } from './routes/extensions'
 import { healthRoutes } from './routes/health'
+import { metricsRoutes } from './routes/metrics'
 import { modelsRoutes } from './routes/models'
 import { relayRoutes } from './routes/relay'
+import { uiRoutes } from './routes/ui'
 
 export interface AppState {
   /** Set on SIGTERM: /health answers 503 while in-flight requests finish. */

@@ -1,17 +1,17 @@
 // AppContext: everything a request needs, passed explicitly (no module singletons), so that a test
 // can run two gateways in one process.
-import type { Config } from '../config/schema'
 import { createLive, type Live } from '../admin/live'
 import { AdminStore } from '../admin/store'
+import { type Authenticator, createAuthenticator } from '../auth'
+import type { Config } from '../config/schema'
+import type { Logger } from '../core/log'
 import { buildPipeline, type Pipeline } from '../extensions'
 import { createMetrics, type Metrics } from '../metrics'
-import type { Logger } from '../core/log'
+import type { Inflight } from '../relay/admit'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
 import { memoryStore } from '../storage/memory'
-import type { Inflight } from '../relay/admit'
 import type { Store } from '../storage/store'
-import { type Authenticator, createAuthenticator } from '../auth'
 
 export interface AppContext {
   /** The config file as loaded (replaced on SIGHUP). */

@@ -3,12 +3,12 @@
 // windows, the read bound (truncated, complete_since), live gauges while a stream is open, the answer
 // without the audit extension, bad parameters, and the admin gate.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Stats } from '../../src/wire/admin'
 import { AUDIT_HINT, MAX_STATS_RECORDS, percentile, STATS_WINDOWS, summarize } from '../../src/admin/stats'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { LogRecord } from '../../src/storage/store'
+import type { Stats } from '../../src/wire/admin'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 const ADMIN = 'admin-token-stats-0123456789abcdef'
 const TEAM = 'sk-stats-team-0123456789abcdefghij'

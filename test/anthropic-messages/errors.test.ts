@@ -1,5 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk'
 import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
 import {
   type AnthropicErrorType,
   anthropicErrorBody,

@@ -1,10 +1,10 @@
 // POST /v1/messages end to end: Anthropic-kind deployments get the client's bytes as they are; OpenAI-
 // format deployments (here: a mock OpenAI upstream and the built-in echo) are served by translation.
 // The official @anthropic-ai/sdk is the client.
-import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 
 const KEY = 'sk-messages-test-0123456789abcdef'
 let claude: MockUpstream

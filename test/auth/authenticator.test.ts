@@ -1,7 +1,7 @@
 // Virtual keys: who may call, and which models each key may use (requests and /v1/models alike).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 const ADMIN = 'admin-token-0123456789abcdef'
 const ALL = 'sk-all-models-0123456789abcdefghij'

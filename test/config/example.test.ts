@@ -1,10 +1,10 @@
 // The example config at the repo root must stay loadable and keep documenting every config field.
-import { PROVIDER_RULES } from '../../src/providers'
 import { describe, expect, test } from 'bun:test'
+import { exampleConfig } from '../../scripts/example-config'
 import { ConfigError } from '../../src/config/errors'
 import { parseConfig } from '../../src/config/load'
 import { ConfigSchema } from '../../src/config/schema'
-import { exampleConfig } from '../../scripts/example-config'
+import { PROVIDER_RULES } from '../../src/providers'
 
 const path = new URL('../../crabllm.toml', import.meta.url).pathname
 const text = await Bun.file(path).text()

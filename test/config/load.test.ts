@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { PROVIDER_RULES } from '../../src/providers'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../../src/config/errors'
 import { loadConfigFile, parseConfig, resolveBeside } from '../../src/config/load'
 import { starterConfig } from '../../src/config/starter'
+import { PROVIDER_RULES } from '../../src/providers'
 
 const ECHO = '[providers.e]\nkind = "echo"\n'
 const KEY_A = '[[keys]]\nname = "a"\nkey = "sk-aaaaaaaa"\n'

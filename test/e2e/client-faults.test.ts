@@ -3,8 +3,8 @@
 // times, with the gateway's sockets, RSS and in-flight gauges compared before and after), a client that
 // stops reading a large stream (backpressure: the upstream is paused, memory bounded), slowloris
 // (client_idle_timeout), pipelined requests and keep-alive reuse on one connection.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { heapStats } from 'bun:jsc'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crabllmBin, type CrabllmProcess, spawnCrabllm } from '../support/binary'
+import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
 import { type Load, type LoadUpstream, mixedRequest, startLoad, startLoadUpstream } from '../support/load'
 
 const ADMIN = 'admin-token-durability-0123456789'

@@ -1,11 +1,11 @@
 // The translating providers and /v1/messages through the compiled binary, with the official SDKs as
 // clients and one recording mock speaking each provider's wire format (Anthropic SSE, Gemini SSE,
 // Bedrock's binary event stream).
-import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { type CrabllmProcess, spawnCrabllm } from '../support/binary'
 import * as claude from '../support/fixtures/anthropic'

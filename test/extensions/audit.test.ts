@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll } from '../support/stores'
 
 const ADMIN = 'admin-token-audit-0123456789'

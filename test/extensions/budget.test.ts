@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { costMicros, formatUsd, usdToMicros } from '../../src/extensions/pricing'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll } from '../support/stores'
 
 const ALICE = 'sk-budget-alice-0123456789abcdef'

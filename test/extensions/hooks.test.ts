@@ -1,10 +1,10 @@
 // The pipeline as the relay drives it, observed with a recording extension: which hooks fire, in what
 // order, with what context; usage read from JSON and streams; include_usage asked for and hidden.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Extension, RequestContext } from '../../src/extensions/types'
 import { GatewayError } from '../../src/core/errors'
+import type { Extension, RequestContext } from '../../src/extensions/types'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 
 interface Seen {
   hook: string

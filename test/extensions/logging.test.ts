@@ -1,17 +1,17 @@
 // The logging extension: one structured line per completed request and per failure, through the real
 // gateway (the harness keeps log lines as JSON); and its level as a threshold of its own, independent
 // of the gateway's level (a gateway at warn still shows `level = "info"` lines).
-import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { ANONYMOUS } from '../../src/auth'
+import { parseConfig } from '../../src/config/load'
+import { GatewayError } from '../../src/core/errors'
+import { memoryLogger } from '../../src/core/log'
 import { loggingExtension } from '../../src/extensions/logging'
 import type { RequestContext } from '../../src/extensions/types'
-import { memoryLogger } from '../../src/core/log'
-import { ANONYMOUS } from '../../src/auth'
-import { GatewayError } from '../../src/core/errors'
-import { parseConfig } from '../../src/config/load'
+import { PROVIDER_RULES } from '../../src/providers'
 import { memoryStore } from '../../src/storage/memory'
 import { provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 
 const KEY = 'sk-logging-team-0123456789abcdef'
 const BROKE = 'sk-logging-broke-0123456789abcdef'

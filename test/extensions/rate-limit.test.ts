@@ -3,19 +3,19 @@
 // tokens counted from actual usage (JSON and streams), and fixed windows rolling over. Most tests run
 // the extension with a fake clock (createRateLimit) so that header values are exact and no test can
 // straddle a real minute boundary; the TOML-registered factory is checked on its own.
-import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
+import { memoryLogger } from '../../src/core/log'
 import { createRateLimit, rateLimitExtension } from '../../src/extensions/rate-limit'
 import { formatDuration, retryAfterSeconds } from '../../src/extensions/rate-limit/headers'
 import { limitTable } from '../../src/extensions/rate-limit/limits'
 import type { Extension } from '../../src/extensions/types'
-import { memoryLogger } from '../../src/core/log'
+import { PROVIDER_RULES } from '../../src/providers'
 import { memoryStore } from '../../src/storage/memory'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
-import { type Backend, BACKENDS, closeAll } from '../support/stores'
+import { type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
+import { BACKENDS, type Backend, closeAll } from '../support/stores'
 
 const T0 = 29_000_000 * 60_000 // the start of a minute window
 const KEY_A = 'sk-rate-a-0123456789abcdef'

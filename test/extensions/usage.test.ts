@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { listUsage } from '../../src/extensions/usage/index'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, openAiError, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll } from '../support/stores'
 
 const ALICE = 'sk-usage-alice-0123456789abcdef'

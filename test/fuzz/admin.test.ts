@@ -3,16 +3,16 @@
 // keys, nulls, damaged JSON; names in the path that are long, encoded, unicode or prototype keys. Always
 // a 2xx or a 4xx in the admin API's (OpenAI's) error shape; what a case creates is deleted again.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { damage, Dup, hostileString, mutate, PROTO_KEYS, render, type Tree } from './support/json'
 import { ADMIN_TOKEN, expectWellFormed, type FuzzGateways, KEY, MODELS, startFuzzGateways } from './support/gateway'
 import {
   caseCount,
   fuzz,
+  type PrototypeSnapshot,
   preview,
   prototypeChanges,
-  type PrototypeSnapshot,
   snapshotPrototypes,
 } from './support/harness'
+import { Dup, damage, hostileString, mutate, PROTO_KEYS, render, type Tree } from './support/json'
 import type { Rng } from './support/rng'
 
 let gws: FuzzGateways

@@ -14,9 +14,9 @@ import {
 import {
   caseCount,
   fuzz,
+  type PrototypeSnapshot,
   preview,
   prototypeChanges,
-  type PrototypeSnapshot,
   snapshotPrototypes,
 } from './support/harness'
 import { type MultipartCase, multipartCase } from './support/multipart'

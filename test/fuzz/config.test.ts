@@ -1,23 +1,23 @@
 // The config loader under broken TOML: parseConfig and loadConfigFile either return a config or throw a
 // ConfigError whose message starts with the file's name (and names the field when there is one), never
 // another exception; and loading never touches a built-in prototype.
-import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../../src/config/errors'
 import { loadConfigFile, parseConfig } from '../../src/config/load'
+import { PROVIDER_RULES } from '../../src/providers'
 import {
   caseCount,
   fuzz,
-  prototypeChanges,
   type PrototypeSnapshot,
   preview,
+  prototypeChanges,
   snapshotPrototypes,
 } from './support/harness'
-import { baseConfig, CONFIG_ENV, configText, renderToml } from './support/toml'
 import { Rng } from './support/rng'
+import { baseConfig, CONFIG_ENV, configText, renderToml } from './support/toml'
 
 let before: PrototypeSnapshot
 let dir: string

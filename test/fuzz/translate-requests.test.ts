@@ -5,19 +5,19 @@
 // naming the field): one convention; never a TypeError, RangeError or any other exception.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { toChatRequest } from '../../src/anthropic-messages'
+import { MAX_JSON_DEPTH } from '../../src/core/body'
+import { GatewayError } from '../../src/core/errors'
 import { toAnthropicRequest } from '../../src/providers/anthropic/request'
 import { toBedrockRequest } from '../../src/providers/bedrock/request'
 import { toGeminiEmbedRequest } from '../../src/providers/google/embeddings'
 import { toGeminiRequest } from '../../src/providers/google/request'
-import { MAX_JSON_DEPTH } from '../../src/core/body'
-import { GatewayError } from '../../src/core/errors'
 import { chatBody, embeddingsBody, messagesBody } from './support/bodies'
 import {
   caseCount,
   fuzz,
-  prototypeChanges,
   type PrototypeSnapshot,
   preview,
+  prototypeChanges,
   snapshotPrototypes,
 } from './support/harness'
 import { mutate, render } from './support/json'

@@ -14,7 +14,6 @@ import {
   Histogram,
   type MetricFamily,
 } from '../../src/metrics/families'
-import type { BreakerState } from '../../src/routing/breaker'
 import {
   createMetricSet,
   DURATION_BUCKETS,
@@ -22,6 +21,7 @@ import {
   statusClass,
   type TokenKind,
 } from '../../src/metrics/metric-set'
+import type { BreakerState } from '../../src/routing/breaker'
 
 // --- the text for known recordings ---
 

@@ -4,10 +4,6 @@
 // in-flight and open-stream gauges follow a held stream; tokens and cost follow the mock's usage;
 // metrics_token protection; `metrics = false`; two gateways never share counters.
 import { describe, expect, test } from 'bun:test'
-import { earlyRefusal, extensionRefusal } from '../../src/metrics/refusals'
-import { attemptOutcome } from '../../src/metrics/observer'
-import { ClientClosedError } from '../../src/routing/dispatch'
-import { UpstreamHttpError } from '../../src/core/upstream-error'
 import {
   GatewayError,
   invalidApiKey,
@@ -17,6 +13,10 @@ import {
   upstreamTimeout,
   upstreamUnreachable,
 } from '../../src/core/errors'
+import { UpstreamHttpError } from '../../src/core/upstream-error'
+import { attemptOutcome } from '../../src/metrics/observer'
+import { earlyRefusal, extensionRefusal } from '../../src/metrics/refusals'
+import { ClientClosedError } from '../../src/routing/dispatch'
 import { provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, closedPort, openAiError, startMockUpstream } from '../support/mock-upstream'
 

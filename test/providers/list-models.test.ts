@@ -1,13 +1,12 @@
 // Model discovery (ProviderKind.listModels through discoverModels): each kind against a mock speaking
 // that API's listing format (paging, credentials, error shapes), and the failures every kind shares:
 // an upstream error keeps its status and message, unreachable is 502, too slow is 504.
-import { PROVIDER_RULES } from '../../src/providers'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { validateProvider } from '../../src/config/load'
 import type { ProviderConfig } from '../../src/config/schema'
-import { discoverModels } from '../../src/providers'
-import { MAX_MODEL_PAGES } from '../../src/providers/list-models'
 import { GatewayError } from '../../src/core/errors'
+import { discoverModels, PROVIDER_RULES } from '../../src/providers'
+import { MAX_MODEL_PAGES } from '../../src/providers/list-models'
 import { closedPort, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 let mock: MockUpstream

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import type { StreamReader } from '../../src/routing/dispatch'
 import { upstreamStreamFailed } from '../../src/core/errors'
 import type { RelayOutcome } from '../../src/extensions/types'
 import { relaySse } from '../../src/relay/sse-relay'
+import type { StreamReader } from '../../src/routing/dispatch'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

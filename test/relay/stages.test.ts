@@ -25,8 +25,8 @@ import {
   IMAGES,
   MESSAGES,
   SPEECH,
-  type Surface,
   SURFACES,
+  type Surface,
   TRANSCRIPTIONS,
   TRANSLATIONS,
 } from '../../src/relay/surfaces'

@@ -6,9 +6,9 @@ import {
   chatChunks,
   chatCompletion,
   closedPort,
+  type MockUpstream,
   openAiError,
   startMockUpstream,
-  type MockUpstream,
 } from '../support/mock-upstream'
 
 const open: AsyncDisposable[] = []

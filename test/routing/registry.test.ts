@@ -1,8 +1,8 @@
-import { Breaker } from '../../src/routing/breaker'
-import { PROVIDER_RULES } from '../../src/providers'
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import type { Provider } from '../../src/providers'
+import { PROVIDER_RULES } from '../../src/providers'
+import { Breaker } from '../../src/routing/breaker'
 import { buildRegistry, type Deployment, orderDeployments } from '../../src/routing/registry'
 
 const TOML = `

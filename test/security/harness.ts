@@ -1,10 +1,10 @@
 // Helpers of the security tests: a gateway whose log keeps every line down to trace, a raw HTTP/1.1
 // request over a socket (so that a path reaches the server exactly as written, with `..`, `%2F` and an
 // arbitrary Host, which fetch() would normalise), and a check that a text holds no secret.
-import { PROVIDER_RULES } from '../../src/providers'
 import { expect } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
 import { createLogger, type Logger } from '../../src/core/log'
+import { PROVIDER_RULES } from '../../src/providers'
 import { type AppContext, createContext } from '../../src/server/context'
 import { type RunningServer, startServer } from '../../src/server/listen'
 import type { Store } from '../../src/storage/store'

@@ -2,7 +2,7 @@
 // upstream and nothing is logged as an unexpected error.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 let mock: MockUpstream
 let gw: TestGateway

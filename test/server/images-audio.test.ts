@@ -8,11 +8,11 @@ import type { Extension } from '../../src/extensions/types'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
 import {
   chatCompletion,
-  openAiError,
-  startMockUpstream,
   type MockReply,
   type MockUpstream,
+  openAiError,
   type RecordedRequest,
+  startMockUpstream,
 } from '../support/mock-upstream'
 
 const KEY = 'sk-test-media-0123456789abcdef'

@@ -2,7 +2,7 @@
 // alias, `model` differ) and the upstream's bytes come back unchanged, streams included.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, startMockUpstream, type MockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
 const KEY = 'sk-test-passthrough-0123456789abcdef'
 let mock: MockUpstream

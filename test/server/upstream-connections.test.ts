@@ -2,9 +2,9 @@
 // of opening one per request, and the upstream's host name is resolved once (Bun's DNS cache, warmed
 // when the registry is built), not per request.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { dns } from 'bun'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { dns } from 'bun'
 import { startGateway, type TestGateway } from '../support/gateway'
 
 const ANSWER = JSON.stringify({

@@ -1,8 +1,8 @@
 // Runs the compiled binary for end-to-end tests: `crabllmBin()` finds (or builds, once per process)
 // dist/crabllm; `spawnCrabllm()` starts it with piped output and lets a test await a line on stdout or
 // stderr (the ready line, a shutdown log) instead of sleeping; `runCrabllm()` runs a one-shot command.
-import type { Subprocess } from 'bun'
 import { resolve } from 'node:path'
+import type { Subprocess } from 'bun'
 
 const ROOT = resolve(import.meta.dir, '../..')
 /** `crabllm listening on http://127.0.0.1:5632 models=…`: group 1 is the base URL. */

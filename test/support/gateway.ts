@@ -1,10 +1,10 @@
 // Builds a gateway in-process on an ephemeral port from a TOML config (the same loader the binary
 // uses), and collects unexpected errors so that tests can fail on them.
-import { PROVIDER_RULES } from '../../src/providers'
 import { parseConfig } from '../../src/config/load'
+import { memoryLogger } from '../../src/core/log'
 import { createPipeline, PendingWrites } from '../../src/extensions/pipeline'
 import type { Extension } from '../../src/extensions/types'
-import { memoryLogger } from '../../src/core/log'
+import { PROVIDER_RULES } from '../../src/providers'
 import type { DispatchOptions } from '../../src/routing/dispatch'
 import { type AppContext, createContext } from '../../src/server/context'
 import { type RunningServer, startServer } from '../../src/server/listen'

@@ -1,11 +1,11 @@
 // `crabllm serve [--config PATH] [--bind ADDR]` (also a bare `crabllm`): runs init when the config does
 // not exist, loads it, opens storage, serves, and drains on SIGTERM/SIGINT.
-import { PROVIDER_RULES } from '../../providers'
 import { existsSync } from 'node:fs'
 import { ConfigError, UsageError } from '../../config/errors'
 import { loadConfigFile } from '../../config/load'
 import { parseListen } from '../../config/semantics'
 import type { Logger } from '../../core/log'
+import { PROVIDER_RULES } from '../../providers'
 import { createContext } from '../../server/context'
 import { type RunningServer, startServer } from '../../server/listen'
 import { openStorage } from '../../storage'

@@ -8,7 +8,7 @@
 // A cache hit reaches onResponse with ctx.cached set and no provider: it is recorded as such.
 import type { ExtensionsConfig } from '../../config/schema'
 import type { GatewayError } from '../../core/errors'
-import type { Extension, ExtensionFactory, RequestContext, RelayOutcome } from '../types'
+import type { Extension, ExtensionFactory, RelayOutcome, RequestContext } from '../types'
 import { parseLogQuery, readLogs } from './query'
 import { auditRecord, type Ending } from './record'
 

@@ -3,7 +3,7 @@
 // the request arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
 import type { Config } from '../../config/schema'
 import { costMicros, microsToUsd, pricingOf } from '../pricing'
-import type { RequestContext, SurfaceName, RelayOutcome } from '../types'
+import type { RelayOutcome, RequestContext, SurfaceName } from '../types'
 
 export interface AuditRecord {
   request_id: string

@@ -19,9 +19,9 @@
 // GET /v1/budget: [{key, spent_usd, budget_usd, remaining_usd}] (remaining never below 0). A key sees
 // its own row; the admin token sees every configured key ([[keys]] and the budget's own `keys`) plus
 // any key that has spend recorded (at most MAX_RECORDED of those), sorted by key.
+import { isAdmin, type Principal } from '../../auth'
 import type { ExtensionsConfig } from '../../config/schema'
 import { GatewayError } from '../../core/errors'
-import { isAdmin, type Principal } from '../../auth'
 import { costMicros, formatUsd, microsToUsd, pricingOf, usdToMicros } from '../pricing'
 import type { Extension, ExtensionFactory, RequestContext } from '../types'
 

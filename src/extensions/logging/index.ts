@@ -10,9 +10,9 @@
 // and `level = "error"` keeps these lines to server-side failures even under -vv. Each line carries
 // its own level, so a log shipper can still filter on it.
 import type { ExtensionsConfig } from '../../config/schema'
-import type { Fields } from '../../core/log'
 import type { GatewayError } from '../../core/errors'
-import type { Extension, ExtensionFactory, RequestContext, RelayOutcome } from '../types'
+import type { Fields } from '../../core/log'
+import type { Extension, ExtensionFactory, RelayOutcome, RequestContext } from '../types'
 
 type LoggingOptions = NonNullable<ExtensionsConfig['logging']>
 

@@ -17,8 +17,8 @@
 // {key, model, prompt_tokens, completion_tokens, total_tokens, cache_read_tokens, requests}, sorted by key
 // then model. At most MAX_ROWS rows are returned (which ones, when there are more, follows storage
 // order); the response then carries `x-crabllm-truncated: true`.
-import type { ExtensionsConfig } from '../../config/schema'
 import { isAdmin, type Principal } from '../../auth'
+import type { ExtensionsConfig } from '../../config/schema'
 import type { Store } from '../../storage/store'
 import type { Extension, ExtensionFactory, RequestContext, Usage } from '../types'
 

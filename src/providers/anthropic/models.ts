@@ -1,8 +1,8 @@
 // GET {base_url}/models for Anthropic: {"data":[{"id"}],"has_more","last_id"}, paged with after_id.
 // https://docs.anthropic.com/en/api/models-list
 import type { ProviderConfig } from '../../config/schema'
-import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
 import { joinUrl } from '../http'
+import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
 import { fromAnthropicError } from './errors'
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1'

@@ -10,8 +10,8 @@ import type {
   AnthropicMessageParam as MessageParam,
   AnthropicMessagesRequest as MessagesRequest,
   AnthropicTextBlockParam as TextBlockParam,
-  AnthropicTool as ToolParam,
   AnthropicToolChoice as ToolChoice,
+  AnthropicTool as ToolParam,
   AnthropicToolResultBlockParam as ToolResultBlockParam,
 } from '../../wire/messages'
 

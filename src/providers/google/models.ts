@@ -2,8 +2,8 @@
 // "nextPageToken"}, paged with pageToken. Only models that chat or embed are kept, without "models/".
 // https://ai.google.dev/api/models#method:-models.list
 import type { ProviderConfig } from '../../config/schema'
-import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
 import { joinUrl } from '../http'
+import { getListing, MAX_MODEL_PAGES, namesIn } from '../list-models'
 import { fromGeminiError } from './errors'
 
 /** Methods behind the endpoints the gateway serves (chat, streamed chat, embeddings). */

@@ -2,8 +2,8 @@
 // https://platform.openai.com/docs/api-reference/models/list
 import type { ProviderConfig } from '../../config/schema'
 import { type ErrorBody, errorTypeForStatus } from '../../core/errors'
-import { getListing, namesIn } from '../list-models'
 import { joinUrl } from '../http'
+import { getListing, namesIn } from '../list-models'
 
 export async function listOpenAiModels(config: ProviderConfig, signal: AbortSignal): Promise<string[]> {
   const headers: Record<string, string> = config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}

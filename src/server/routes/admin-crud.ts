@@ -1,12 +1,11 @@
 // One shape for the admin API's collections (/v1/admin/keys, /v1/admin/providers): list, create, show,
 // update, delete, each behind the admin gate, JSON in and out, every failure in OpenAI's error shape.
 import type { Elysia } from 'elysia'
-import { readJsonBody } from '../../core/body'
-import type { AppContext } from '../context'
-import { GatewayError } from '../../core/errors'
-import { unexpected } from '../../core/errors'
-import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
+import { readJsonBody } from '../../core/body'
+import { GatewayError, unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
+import type { AppContext } from '../context'
 
 export interface Collection {
   path: string

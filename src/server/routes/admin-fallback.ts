@@ -4,11 +4,10 @@
 // how to enable the admin API. Mounted last: Elysia matches a route's static and parameter paths
 // before this wildcard, so /v1/admin/keys, /v1/admin/providers and /v1/admin/logs are not shadowed.
 import { type Elysia, NotFoundError } from 'elysia'
-import type { AppContext } from '../context'
-import { GatewayError } from '../../core/errors'
-import { unexpected } from '../../core/errors'
-import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
+import { GatewayError, unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
+import type { AppContext } from '../context'
 
 export function adminFallbackRoutes(ctx: AppContext) {
   const handler = ({ request }: { request: Request }) => {

@@ -1,6 +1,6 @@
 // /v1/admin/keys: list, create, show, update, revoke (src/admin/keys.ts does the work).
-import type { AppContext } from '../context'
 import { createKey, listKeys, revokeKey, showKey, updateKey } from '../../admin/keys'
+import type { AppContext } from '../context'
 import { crudRoutes } from './admin-crud'
 
 export function adminKeyRoutes(ctx: AppContext) {

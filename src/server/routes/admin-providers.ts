@@ -1,6 +1,6 @@
 // /v1/admin/providers: list, create, show, update, delete (src/admin/providers.ts does the work).
-import type { AppContext } from '../context'
 import { addProvider, changeProvider, listProviders, removeProvider, showProvider } from '../../admin/providers'
+import type { AppContext } from '../context'
 import { crudRoutes } from './admin-crud'
 
 export function adminProviderRoutes(ctx: AppContext) {

@@ -2,12 +2,11 @@
 // from the audit records, top keys and models, per-provider error rate and latency, and live gauges
 // (src/admin/stats.ts does the work). Behind the admin gate like every /v1/admin route.
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../context'
-import { GatewayError } from '../../core/errors'
-import { unexpected } from '../../core/errors'
-import { requestIdOf } from '../../core/request-id'
 import { requireAdmin } from '../../admin/auth'
 import { parseStatsQuery, readStats } from '../../admin/stats'
+import { GatewayError, unexpected } from '../../core/errors'
+import { requestIdOf } from '../../core/request-id'
+import type { AppContext } from '../context'
 
 export const STATS_PATH = '/v1/admin/stats'
 

@@ -3,10 +3,9 @@
 import type { Elysia } from 'elysia'
 import { requireAdmin } from '../../admin/auth'
 import { isAdmin } from '../../auth'
-import type { AppContext } from '../context'
-import { GatewayError } from '../../core/errors'
-import { unexpected } from '../../core/errors'
+import { GatewayError, unexpected } from '../../core/errors'
 import { requestIdOf } from '../../core/request-id'
+import type { AppContext } from '../context'
 
 export function extensionRoutes(ctx: AppContext) {
   return (app: Elysia) => {

@@ -3,8 +3,8 @@
 // close it: scrapers should not need the admin token, and the starter config always sets one.
 import type { Elysia } from 'elysia'
 import { presentedKey, sameSecret } from '../../auth'
-import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
+import type { AppContext } from '../context'
 
 export function metricsRoutes(ctx: AppContext) {
   return (app: Elysia) => {

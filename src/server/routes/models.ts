@@ -2,8 +2,8 @@
 // https://platform.openai.com/docs/api-reference/models/list
 import type { Elysia } from 'elysia'
 import { allows, type Principal } from '../../auth'
-import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
+import type { AppContext } from '../context'
 
 const STARTED = Math.floor(Date.now() / 1000)
 

@@ -3,11 +3,11 @@
 // No auth here: the page holds no data; it asks for the admin token and sends it with every call to
 // the admin API, which is where access is checked.
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../context'
 import { GatewayError } from '../../core/errors'
 import { requestIdOf } from '../../core/request-id'
 import { type UiAsset, uiAssets } from '../../ui/assets'
 import { UI_PAGE_HEADERS, UI_PATH, UI_SCRIPT_PATH, UI_STYLE_PATH, uiPage } from '../../ui/page'
+import type { AppContext } from '../context'
 
 export function uiRoutes(ctx: AppContext) {
   let html: string | undefined

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { JsonCase } from './bodies'
 import { showJsonCase } from './bodies'
 import { expectWellFormed, type FuzzGateways, startFuzzGateways } from './gateway'
-import { caseCount, fuzz, prototypeChanges, type PrototypeSnapshot, snapshotPrototypes } from './harness'
+import { caseCount, fuzz, type PrototypeSnapshot, prototypeChanges, snapshotPrototypes } from './harness'
 import type { Rng } from './rng'
 
 export interface JsonRouteFuzz {

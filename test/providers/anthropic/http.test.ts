@@ -1,11 +1,11 @@
 // The anthropic kind over real HTTP: the gateway in-process, a mock Anthropic upstream, and the official
 // openai SDK as the client.
-import { createProvider, PROVIDER_RULES } from '../../../src/providers'
-import { GatewayError } from '../../../src/core/errors'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
+import { GatewayError } from '../../../src/core/errors'
+import { createProvider, PROVIDER_RULES } from '../../../src/providers'
 import { anthropicKind } from '../../../src/providers/anthropic'
 import type { UpstreamCall } from '../../../src/providers/provider'
 import {
@@ -21,7 +21,7 @@ import {
   toolStream,
 } from '../../support/fixtures/anthropic'
 import { jsonOf, readSse, startGateway, type TestGateway } from '../../support/gateway'
-import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream'
+import { type MockUpstream, startMockUpstream } from '../../support/mock-upstream'
 
 let mock: MockUpstream
 let gw: TestGateway

@@ -1,9 +1,9 @@
 // Anthropic Message → OpenAI chat.completion, and Anthropic error bodies → OpenAI error bodies.
 import { describe, expect, test } from 'bun:test'
 import { type JsonObject, parseObject } from '../../../src/core/json'
-import type { AnswerMeta } from '../../../src/providers/exchange'
 import { ERROR_TYPES, fromAnthropicError } from '../../../src/providers/anthropic/errors'
 import { finishReason, fromAnthropicResponse, toChatUsage } from '../../../src/providers/anthropic/response'
+import type { AnswerMeta } from '../../../src/providers/exchange'
 import type { AnthropicMessage } from '../../../src/wire/messages'
 
 const CREATED = 1_700_000_000

@@ -1,14 +1,13 @@
 // The bedrock kind end to end: the real gateway in-process, a recording mock standing in for
 // bedrock-runtime. Checks the exact outbound request (path, body, a SigV4 signature recomputed here),
 // translated answers (JSON and event-stream), retries, relayed errors, and the official openai SDK.
-import { PROVIDER_RULES } from '../../../src/providers'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseConfig } from '../../../src/config/load'
-import { normalizeProvider } from '../../../src/providers'
+import { normalizeProvider, PROVIDER_RULES } from '../../../src/providers'
+import { event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'
 import { jsonOf, readSse, startGateway, type TestGateway } from '../../support/gateway'
 import { type MockUpstream, type RecordedRequest, startMockUpstream } from '../../support/mock-upstream'
-import { event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'
 import { parseAuthorization, referenceSignature } from './sigv4-reference'
 
 const MODEL = 'anthropic.claude-3-5-sonnet-20240620-v1:0'

@@ -1,7 +1,7 @@
 // ConverseStream frames → OpenAI chunk SSE, driven without a network: text, tool calls streamed across
 // many deltas, two tools, mixed text, stop reasons, include_usage on and off, exceptions, cut streams.
 import { describe, expect, test } from 'bun:test'
-import { bedrockStreamRefusal, BedrockStreamException } from '../../../src/providers/bedrock/errors'
+import { BedrockStreamException, bedrockStreamRefusal } from '../../../src/providers/bedrock/errors'
 import { BedrockStreamTranslator } from '../../../src/providers/bedrock/stream'
 import type { AnswerMeta } from '../../../src/providers/exchange'
 import { concat, event, exception, textStream, toolBlock, USAGE } from '../../support/fixtures/bedrock'

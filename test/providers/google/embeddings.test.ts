@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from '../../../src/providers/google/embeddings'
 import { GatewayError } from '../../../src/core/errors'
+import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from '../../../src/providers/google/embeddings'
 
 describe('google embeddings', () => {
   test.each([

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { GatewayError } from '../../../src/core/errors'
-import { createProvider, PROVIDER_RULES } from '../../../src/providers'
 import { parseConfig } from '../../../src/config/load'
 import type { ProviderConfig } from '../../../src/config/schema'
+import { GatewayError } from '../../../src/core/errors'
+import { createProvider, PROVIDER_RULES } from '../../../src/providers'
 import { GOOGLE_BASE_URL, googleKind } from '../../../src/providers/google'
 
 const CONFIG: ProviderConfig = {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { GeminiStreamTranslator, type GeminiStreamOptions } from '../../../src/providers/google/stream'
+import { type GeminiStreamOptions, GeminiStreamTranslator } from '../../../src/providers/google/stream'
 import { geminiError, geminiFrame, textStreamEvents, toolStreamEvents } from '../../support/fixtures/google/gemini'
 
 const encoder = new TextEncoder()
