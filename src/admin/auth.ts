@@ -1,6 +1,6 @@
 // Who may use the admin API (/v1/admin/*): the admin token only, sent like a key
 // (`Authorization: Bearer <admin_token>` or `x-api-key`) and compared in constant time by the
-// authenticator (src/server/auth.ts). The admin API exists only when admin_token is configured:
+// authenticator (src/auth/authenticator.ts). The admin API exists only when admin_token is configured:
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
 import { isAdmin, presentedKey } from '../auth'

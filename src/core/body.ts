@@ -1,6 +1,7 @@
 // Reads a JSON request body once and parses it once (H2): 413 before reading when content-length is
 // over the limit, 400 for bad UTF-8, bad JSON, a non-object or nesting deeper than MAX_JSON_DEPTH.
 // The bytes are kept for forwarding.
+import { concatBytes } from './bytes'
 import { badRequest, GatewayError, invalidJson, requestTooLarge } from './errors'
 
 export interface JsonBody {
@@ -82,14 +83,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
     }
     chunks.push(value)
   }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return out
+  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks)
 }
 
 /**

@@ -2,11 +2,10 @@
 // request is authenticated and its model resolved; the pipeline passes it to every hook in order.
 import type { Principal } from '../auth'
 import type { Config } from '../config/schema'
+import type { Endpoint } from '../core/endpoint'
 import type { GatewayError } from '../core/errors'
 import type { Logger } from '../core/log'
 import type { Store } from '../storage/store'
-
-export type SurfaceName = 'chat' | 'embeddings' | 'messages' | 'images' | 'speech' | 'transcriptions' | 'translations'
 
 /**
  * How a relayed stream ended: it finished ('done'), the upstream failed or went silent, it stopped
@@ -33,7 +32,8 @@ export interface RequestContext {
   /** The canonical model (after alias resolution) and the name the client sent. */
   readonly model: string
   readonly requestedModel: string
-  readonly surface: SurfaceName
+  /** The endpoint called (the relay's surface): chat, embeddings, messages, images, speech, … */
+  readonly surface: Endpoint
   readonly stream: boolean
   /**
    * The parsed request body as it goes upstream: `model` after alias resolution, and

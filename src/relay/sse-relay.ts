@@ -2,6 +2,7 @@
 // whole events (a partial event is held until its blank line arrives), so that when the upstream fails
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
+import { concatBytes } from '../core/bytes'
 import type { RelayOutcome } from '../extensions/types'
 import type { StreamReader } from '../routing/dispatch'
 import { endOfLastEvent, endsWithDone, isBlank } from '../sse'
@@ -114,7 +115,7 @@ class SseRelay {
   private forward(controller: Controller, chunk: Uint8Array): boolean {
     let bytes = chunk
     if (this.pending) {
-      bytes = concat(this.pending, chunk)
+      bytes = concatBytes(this.pending, chunk)
       this.pending = undefined
     }
     const cut = endOfLastEvent(bytes)
@@ -168,11 +169,4 @@ class SseRelay {
     this.options.abort(outcome)
     this.options.onEnd?.(outcome)
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
 }

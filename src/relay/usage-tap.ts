@@ -2,6 +2,7 @@
 // shape) is parsed only when an extension needs usage, and in streams only the events that carry a
 // usage object are decoded (a byte search first). For OpenAI-format streams the gateway may have asked
 // for the usage chunk itself; that chunk is then removed before the client sees it.
+import { concatBytes } from '../core/bytes'
 import type { Usage } from '../extensions/types'
 import { endOfEvent } from '../sse'
 
@@ -103,7 +104,7 @@ export class StreamUsage {
     }
     if (!kept) return events
     kept.push(events.subarray(from))
-    return concatAll(kept)
+    return concatBytes(...kept)
   }
 
   /** Reads one event; true when it is an OpenAI usage-only chunk. */
@@ -147,18 +148,6 @@ export class StreamUsage {
 }
 
 // --- internal ---
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0
-  for (const p of parts) size += p.byteLength
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
 
 const USAGE = encoder.encode('"usage"')
 

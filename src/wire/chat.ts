@@ -1,6 +1,6 @@
 // POST /v1/chat/completions as it crosses the wire: OpenAI's request, answer and stream chunk.
 // https://platform.openai.com/docs/api-reference/chat
-// These document; they do not gate. The gateway reads only `model` and `stream` (server/body.ts) and
+// These document; they do not gate. The gateway reads only `model` and `stream` (src/relay/read.ts) and
 // relays the rest byte for byte, so every object stays open (additionalProperties allowed) and fields
 // OpenAI adds tomorrow pass through today.
 import { type Static, Type as T } from '@sinclair/typebox'
@@ -154,6 +154,24 @@ export const ChatCompletionSchema = T.Object(
   { title: 'ChatCompletion', description: 'The answer to a request without `stream: true`.' },
 )
 export type ChatCompletion = Static<typeof ChatCompletionSchema>
+
+// What the translating providers (anthropic, bedrock; google adds its own fields) answer with: OpenAI's
+// shapes, narrowed to the fields they always set.
+
+/** A finish reason a translated answer can carry (function_call is never one). */
+export type TranslatedFinishReason = Exclude<FinishReason, 'function_call'>
+
+export interface TranslatedToolCall extends ToolCall {
+  type: 'function'
+  function: { name: string; arguments: string }
+}
+
+export interface TranslatedMessage extends Extract<ChatCompletion['choices'][number]['message'], object> {
+  refusal: null
+  tool_calls?: TranslatedToolCall[]
+  /** Thinking or reasoning blocks' text, in the field DeepSeek and others use for it. */
+  reasoning_content?: string
+}
 
 export const ChatCompletionChunkSchema = T.Object(
   {

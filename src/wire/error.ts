@@ -1,7 +1,7 @@
 // The error bodies clients see: OpenAI's `{"error":{message,type,param,code}}` on every route but
 // /v1/messages, which answers in Anthropic's `{"type":"error","error":{type,message}}`. Upstream errors
 // are relayed with their own type and code, so both are open strings here; the gateway's own values are
-// listed in the descriptions (src/server/errors.ts, src/messages/errors.ts).
+// listed in the descriptions (src/core/errors.ts, src/anthropic-messages/errors.ts).
 import { type Static, Type as T } from '@sinclair/typebox'
 
 export const ErrorBodySchema = T.Object(

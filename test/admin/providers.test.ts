@@ -1,4 +1,4 @@
-// The providers half of the admin API over HTTP (src/admin/routes/providers.ts), on every storage
+// The providers half of the admin API over HTTP (src/server/routes/admin-providers.ts, src/admin/providers.ts), on every storage
 // backend: list/show/create/update/delete, config-file providers listed read-only, validation errors
 // that name the field, model discovery (and nothing stored when it fails), secrets masked in every
 // answer and absent from every log line, a stream in flight across an update or delete completes,

@@ -1,4 +1,4 @@
-// How upstream connection failures are worded for clients (src/server/errors.ts).
+// How upstream connection failures are worded for clients (src/core/errors.ts).
 import { describe, expect, test } from 'bun:test'
 import { describeCause } from '../../src/core/errors'
 

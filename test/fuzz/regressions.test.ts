@@ -45,7 +45,7 @@ function gatewayError(run: () => unknown): GatewayError {
   throw new Error('returned instead of throwing')
 }
 
-describe('server/body.ts', () => {
+describe('core/body.ts', () => {
   test('a body nested deeper than MAX_JSON_DEPTH is a 400 (it overflowed the stack in JSON.stringify, cache keys, translators: 500/502)', async () => {
     const err = await readJsonBody(post(nested(MAX_JSON_DEPTH + 1)), 1 << 20).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GatewayError)
@@ -74,7 +74,7 @@ describe('server/body.ts', () => {
   })
 })
 
-describe('server/multipart.ts', () => {
+describe('relay/multipart.ts', () => {
   test('fields named like Object.prototype members are plain fields (constructor became [Object, "v"])', async () => {
     const form = new FormData()
     form.append('model', 'whisper-1')
@@ -276,7 +276,7 @@ describe('answer translators: whatever an upstream sends reads as the right shap
 
   test('chat completion → Message: an answer that is not an object (JSON null threw in /v1/messages)', () => {
     // JSON null itself no longer reaches the translator: the exchange reads answers with parseObject
-    // and answers 502 (the HTTP case is 'messages/surface.ts' below); an empty object reads as empty.
+    // and answers 502 (the HTTP case is 'providers/messages-via-chat.ts' below); an empty object reads as empty.
     expect(parseObject('null')).toBeUndefined()
     expect(fromChatResponse({}, 'c')).toMatchObject({ type: 'message', content: [], stop_reason: 'end_turn' })
   })
@@ -462,7 +462,7 @@ describe('over HTTP', () => {
   })
 })
 
-describe('messages/surface.ts', () => {
+describe('providers/messages-via-chat.ts', () => {
   test.each(['not json', 'null', '[1]'])(
     'a 2xx chat answer %j is a 502 saying so (it read as "Could not reach provider", or as an empty message)',
     async (body) => {

@@ -1,4 +1,4 @@
-// The circuit-breaker metrics (src/metrics/registry.ts): crabllm_provider_cooldown{provider} is 1 while
+// The circuit-breaker metrics (src/metrics/metric-set.ts): crabllm_provider_cooldown{provider} is 1 while
 // a provider's breaker is open or half-open and 0 when closed; crabllm_provider_cooldowns_total{provider}
 // counts its trips. Both are read from the breakers at scrape time, so a reload's new registry is followed.
 import { describe, expect, test } from 'bun:test'

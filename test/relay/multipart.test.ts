@@ -1,4 +1,4 @@
-// readMultipartBody and withModel (src/server/multipart.ts) on hand-written bodies: what the splice
+// readMultipartBody and withModel (src/relay/multipart.ts) on hand-written bodies: what the splice
 // keeps byte for byte, the shapes of body it follows, and the re-encoding when it cannot.
 import { describe, expect, test } from 'bun:test'
 import { readMultipartBody, withModel } from '../../src/relay/multipart'

@@ -1,4 +1,4 @@
-// The circuit breaker itself (src/routing/health.ts), on an injected clock.
+// The circuit breaker itself (src/routing/breaker.ts), on an injected clock.
 import { describe, expect, test } from 'bun:test'
 import { Breaker } from '../../src/routing/breaker'
 

@@ -4,7 +4,7 @@
 // used as a filter or a storage key: GET /v1/admin/logs?key=…&model=…&status=…&since=…, GET /v1/usage, GET /v1/budget
 // and the admin API match exactly that name, never more rows, never a 500. Config-file keys may have
 // any name, so they carry the metacharacters; admin-API names are limited to NAME_PATTERN
-// (src/admin/schemas.ts) and are tested with the characters it allows.
+// (src/wire/admin.ts) and are tested with the characters it allows.
 import { afterAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
 import type { AuditRecord } from '../../src/extensions/audit'

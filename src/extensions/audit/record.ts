@@ -2,8 +2,9 @@
 // what it cost and how it ended. Stored as JSON in the time-ordered log `records`, indexed by the time
 // the request arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
 import type { Config } from '../../config/schema'
+import type { Endpoint } from '../../core/endpoint'
 import { costMicros, microsToUsd, pricingOf } from '../pricing'
-import type { RelayOutcome, RequestContext, SurfaceName } from '../types'
+import type { RelayOutcome, RequestContext } from '../types'
 
 export interface AuditRecord {
   request_id: string
@@ -18,7 +19,7 @@ export interface AuditRecord {
   requested_model: string
   /** The provider that answered; null when none did (refused, a cache hit, or no deployment reached). */
   provider: string | null
-  surface: SurfaceName
+  surface: Endpoint
   stream: boolean
   /** HTTP status sent to the client. */
   status: number | null

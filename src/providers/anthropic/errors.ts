@@ -4,7 +4,7 @@
 import { type ErrorBody, type ErrorType, errorTypeForStatus } from '../../core/errors'
 import { isObject, parseObject } from '../../core/json'
 
-/** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, server/errors.ts). */
+/** Anthropic error type → the OpenAI-side type (the gateway's own vocabulary, core/errors.ts). */
 export const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
   invalid_request_error: 'invalid_request_error',
   request_too_large: 'invalid_request_error',

@@ -4,20 +4,15 @@
 // https://docs.anthropic.com/en/api/messages · https://platform.openai.com/docs/api-reference/chat/object
 import { isObject, type JsonObject } from '../../core/json'
 import type {
+  TranslatedFinishReason as FinishReason,
   ChatCompletion as OpenAiChatCompletion,
-  FinishReason as OpenAiFinishReason,
-  ToolCall as OpenAiToolCall,
   Usage as OpenAiUsage,
+  TranslatedToolCall as ToolCall,
+  TranslatedMessage,
 } from '../../wire/chat'
 import type { AnswerMeta } from '../exchange'
 
-/** The reasons an Anthropic answer can finish with, in OpenAI's words (function_call is never one). */
-export type FinishReason = Exclude<OpenAiFinishReason, 'function_call'>
-
-export interface ToolCall extends OpenAiToolCall {
-  type: 'function'
-  function: { name: string; arguments: string }
-}
+export type { FinishReason, ToolCall }
 
 export interface ChatUsage extends OpenAiUsage {
   prompt_tokens_details: { cached_tokens: number }
@@ -26,17 +21,8 @@ export interface ChatUsage extends OpenAiUsage {
   cache_creation_input_tokens: number
 }
 
-type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
-
-export interface ChatMessage extends OpenAiMessage {
-  refusal: null
-  tool_calls?: ToolCall[]
-  /** Thinking, in the field DeepSeek and others use for it. */
-  reasoning_content?: string
-}
-
 export interface ChatCompletion extends OpenAiChatCompletion {
-  choices: [{ index: 0; message: ChatMessage; logprobs: null; finish_reason: FinishReason }]
+  choices: [{ index: 0; message: TranslatedMessage; logprobs: null; finish_reason: FinishReason }]
   usage: ChatUsage
 }
 
@@ -69,7 +55,7 @@ export function fromAnthropicResponse(json: JsonObject, meta: AnswerMeta): ChatC
       reasoning = (reasoning ?? '') + block.thinking
     }
   }
-  const message: ChatMessage = { role: 'assistant', content: hasText ? text : null, refusal: null }
+  const message: TranslatedMessage = { role: 'assistant', content: hasText ? text : null, refusal: null }
   if (toolCalls.length) message.tool_calls = toolCalls
   if (reasoning !== undefined) message.reasoning_content = reasoning
   const stopReason = typeof json.stop_reason === 'string' ? json.stop_reason : null

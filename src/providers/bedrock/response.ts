@@ -3,10 +3,11 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 import { isObject, type JsonObject } from '../../core/json'
 import type {
+  TranslatedFinishReason as FinishReason,
   ChatCompletion as OpenAiChatCompletion,
-  FinishReason as OpenAiFinishReason,
-  ToolCall as OpenAiToolCall,
   Usage as OpenAiUsageBase,
+  TranslatedToolCall as ToolCall,
+  TranslatedMessage,
 } from '../../wire/chat'
 import type { AnswerMeta } from '../exchange'
 
@@ -14,27 +15,12 @@ export interface OpenAiUsage extends OpenAiUsageBase {
   prompt_tokens_details?: { cached_tokens: number }
 }
 
-export interface ToolCall extends OpenAiToolCall {
-  type: 'function'
-  function: { name: string; arguments: string }
-}
-
-type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
-
-export interface ChatMessage extends OpenAiMessage {
-  refusal: null
-  tool_calls?: ToolCall[]
-  /** Reasoning blocks' text, in the field DeepSeek and others use for it. */
-  reasoning_content?: string
-}
-
 export interface ChatCompletion extends OpenAiChatCompletion {
-  choices: [{ index: 0; message: ChatMessage; logprobs: null; finish_reason: FinishReason }]
+  choices: [{ index: 0; message: TranslatedMessage; logprobs: null; finish_reason: FinishReason }]
   usage: OpenAiUsage
 }
 
-/** The reasons a Converse answer can finish with, in OpenAI's words (function_call is never one). */
-export type FinishReason = Exclude<OpenAiFinishReason, 'function_call'>
+export type { FinishReason, ToolCall }
 
 /** https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax */
 const FINISH: Record<string, FinishReason> = {
@@ -99,7 +85,7 @@ export function fromBedrockResponse(json: JsonObject, meta: AnswerMeta): ChatCom
       if (typeof r === 'string') reasoning += r
     }
   }
-  const message: ChatMessage = {
+  const message: TranslatedMessage = {
     role: 'assistant',
     content: hasText || toolCalls.length === 0 ? text : null,
     refusal: null,
