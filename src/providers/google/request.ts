@@ -17,7 +17,23 @@ export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
   const messages = json.messages
   if (!Array.isArray(messages) || messages.length === 0)
     throw badRequest("'messages' must be a non-empty array.", 'messages')
+  const { system, contents } = toContents(messages)
+  if (contents.length === 0)
+    throw badRequest("'messages' must contain at least one user or assistant message.", 'messages')
 
+  const request: GeminiRequest = { contents }
+  if (system.length) request.systemInstruction = { parts: system }
+  const declarations = toDeclarations(json.tools)
+  if (declarations.length) request.tools = [{ functionDeclarations: declarations }]
+  const toolConfig = toToolConfig(json.tool_choice, declarations)
+  if (toolConfig) request.toolConfig = toolConfig
+  const generationConfig = toGenerationConfig(json)
+  if (Object.keys(generationConfig).length) request.generationConfig = generationConfig
+  return request
+}
+
+/** The system instruction and the user/model turns of an OpenAI `messages` list. */
+function toContents(messages: unknown[]): { system: { text: string }[]; contents: GeminiContent[] } {
   const system: { text: string }[] = []
   const contents: GeminiContent[] = []
   /** tool_call_id → function name, from earlier assistant turns (Gemini answers by name). */
@@ -68,18 +84,7 @@ export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
         )
     }
   }
-  if (contents.length === 0)
-    throw badRequest("'messages' must contain at least one user or assistant message.", 'messages')
-
-  const request: GeminiRequest = { contents }
-  if (system.length) request.systemInstruction = { parts: system }
-  const declarations = toDeclarations(json.tools)
-  if (declarations.length) request.tools = [{ functionDeclarations: declarations }]
-  const toolConfig = toToolConfig(json.tool_choice, declarations)
-  if (toolConfig) request.toolConfig = toolConfig
-  const generationConfig = toGenerationConfig(json)
-  if (Object.keys(generationConfig).length) request.generationConfig = generationConfig
-  return request
+  return { system, contents }
 }
 
 // --- internal ---

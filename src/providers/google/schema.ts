@@ -112,17 +112,7 @@ function clean(input: JsonObject, defs: JsonObject, seen: string[], budget: Budg
   if (named.length === 1) out.type = named[0]
   else if (named.length > 1) out.anyOf = named.map((t) => ({ type: t }))
 
-  // const → enum; enum values are strings in Gemini; null in an enum means nullable.
-  const values = 'const' in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined
-  if (values) {
-    if (values.includes(null)) nullable = true
-    const kept = values.filter((v) => v !== null).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
-    if (kept.length) {
-      out.enum = kept
-      if (out.type === undefined && values.every((v) => v === null || typeof v === 'string')) out.type = 'STRING'
-      if (out.type !== undefined && out.type !== 'STRING') out.format = 'enum'
-    }
-  }
+  if (enumInto(out, node)) nullable = true
   const format = node.format
   if (
     typeof format === 'string' &&
@@ -135,7 +125,25 @@ function clean(input: JsonObject, defs: JsonObject, seen: string[], budget: Budg
 
   Object.assign(out, pick(node, {}))
   if (nullable) out.nullable = true
+  childrenInto(out, node, defs, seen, budget)
+  return finish(out)
+}
 
+/** const → enum; enum values are strings in Gemini. Returns true when null was among them (nullable). */
+function enumInto(out: GeminiSchema, node: JsonObject): boolean {
+  const values = 'const' in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined
+  if (!values) return false
+  const kept = values.filter((v) => v !== null).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+  if (kept.length) {
+    out.enum = kept
+    if (out.type === undefined && values.every((v) => v === null || typeof v === 'string')) out.type = 'STRING'
+    if (out.type !== undefined && out.type !== 'STRING') out.format = 'enum'
+  }
+  return values.includes(null)
+}
+
+/** The properties (with only the required names that are properties) and items, each cleaned. */
+function childrenInto(out: GeminiSchema, node: JsonObject, defs: JsonObject, seen: string[], budget: Budget): void {
   if (isObject(node.properties)) {
     // fromEntries defines each key, so a property named "__proto__" stays a property.
     const properties: Record<string, GeminiSchema> = Object.fromEntries(
@@ -159,7 +167,6 @@ function clean(input: JsonObject, defs: JsonObject, seen: string[], budget: Budg
     if (tuple.length === 1) out.items = tuple[0]
     else if (tuple.length > 1) out.items = { anyOf: tuple }
   }
-  return finish(out)
 }
 
 /** Copies the plain keys Gemini accepts from `node` onto `base`. */
