@@ -1,10 +1,13 @@
 // In-process store: one Map with expiry times. Expired entries are dropped when read and by a sweep
 // every `sweepMs`, so keys written once and never read again do not grow memory without bound.
+import { createHolds } from './holds'
 import {
   checkIncrement,
   checkKey,
   checkRange,
+  checkReservation,
   checkTime,
+  checkTrim,
   checkTtl,
   type Entry,
   type Every,
@@ -44,9 +47,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
     }
     return slot
   }
+  const holds = createHolds()
+  /** The integer counter at `key` (0 when absent or expired). */
+  const counter = (key: string): number => {
+    const slot = live(key)
+    if (!slot) return 0
+    const n = Number.parseInt(slot.value, 10)
+    if (!Number.isSafeInteger(n)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+    return n
+  }
   const stopSweep = (options.every ?? every)(() => {
     const t = now()
     for (const [key, slot] of map) if (slot.expires <= t) map.delete(key)
+    holds.sweep(t)
   }, options.sweepMs ?? 30_000)
   const store: Store & { readonly size: number } = {
     kind: 'memory',
@@ -87,6 +100,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       if (!Number.isSafeInteger(current)) throw new TypeError(`storage key '${key}' does not hold a counter`)
       slot.value = String(current + by)
       return current + by
+    },
+    async reserve(key, id, amount, limit, ttlMs) {
+      checkKey(key)
+      checkReservation(amount, limit, ttlMs)
+      const t = now()
+      const used = counter(key) + holds.total(key, t)
+      if (used + amount > limit) return { held: false, used }
+      holds.hold(key, id, amount, t + ttlMs)
+      return { held: true, used }
+    },
+    async release(key, id) {
+      checkKey(key)
+      holds.release(key, id)
     },
     async list(prefix, limit) {
       const out: Entry[] = []
@@ -130,6 +156,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
         out.push({ time: r.time, value: r.value })
       }
       return out
+    },
+    async trimLog(log, trim) {
+      checkKey(log)
+      checkTrim(trim)
+      const records = logs.get(log)
+      if (!records) return 0
+      // Records are in time order: the old ones are a prefix.
+      let cut = 0
+      if (trim.before !== undefined) while (cut < records.length && records[cut]!.time < trim.before) cut++
+      if (trim.keep !== undefined) cut = Math.max(cut, records.length - trim.keep)
+      records.splice(0, cut)
+      return cut
     },
     namespace: (name) => prefixed(store, `${name}:`),
     async close() {

@@ -1,5 +1,7 @@
 // Redis store through ioredis: GET, SET PX, INCRBY (+ PEXPIRE NX when the increment created the
-// counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes.
+// counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes, and
+// one Lua script for reservations (the counter and the live holds read, checked and held in one step,
+// on Redis's clock, so that instances sharing a budget cannot both take its last share).
 // Connection errors are not swallowed: they reject the call (at once while disconnected, with the
 // options storage/index.ts sets), and ioredis reconnects in the background.
 import type Redis from 'ioredis'
@@ -7,7 +9,9 @@ import {
   checkIncrement,
   checkKey,
   checkRange,
+  checkReservation,
   checkTime,
+  checkTrim,
   checkTtl,
   type Entry,
   type LogRecord,
@@ -15,8 +19,45 @@ import {
   type Store,
 } from './store'
 
+/**
+ * KEYS: the counter, the holds hash (id → "amount:expires"). ARGV: id, amount, limit, ttl ms. Expired
+ * holds are dropped as they are read; the hash lives as long as its longest hold.
+ * Returns {held (1|0), used before}.
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local used = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local holds = redis.call('HGETALL', KEYS[2])
+for i = 1, #holds, 2 do
+  local amount, expires = string.match(holds[i + 1], '^(%d+):(%d+)$')
+  if amount == nil or tonumber(expires) <= now then
+    redis.call('HDEL', KEYS[2], holds[i])
+  else
+    used = used + tonumber(amount)
+  end
+end
+if used + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return {0, tostring(used)} end
+local ttl = tonumber(ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. tostring(now + ttl))
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+return {1, tostring(used)}
+`
+
+type ReserveCommand = (
+  counter: string,
+  holds: string,
+  id: string,
+  amount: string,
+  limit: string,
+  ttl: string,
+) => Promise<[number, string]>
+
 export function redisStore(client: Redis, options: { keyPrefix?: string } = {}): Store {
   const base = options.keyPrefix ?? 'crabllm:'
+  // EVALSHA, with the script sent again after a NOSCRIPT (a restarted or flushed Redis).
+  if (!('crabllmReserve' in client)) client.defineCommand('crabllmReserve', { numberOfKeys: 2, lua: RESERVE })
+  const reserveCommand = (client as unknown as { crabllmReserve: ReserveCommand }).crabllmReserve.bind(client)
   const store: Store = {
     kind: 'redis',
     async get(key) {
@@ -51,6 +92,23 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       const [err, value] = results?.[0] ?? [new Error('redis transaction aborted'), null]
       if (err) throw err
       return Number(value)
+    },
+    async reserve(key, id, amount, limit, ttlMs) {
+      checkKey(key)
+      checkReservation(amount, limit, ttlMs)
+      const [held, used] = await reserveCommand(
+        base + key,
+        `${base}holds:${key}`,
+        id,
+        String(amount),
+        String(limit),
+        String(Math.ceil(ttlMs)),
+      )
+      return { held: held === 1, used: Number(used) }
+    },
+    async release(key, id) {
+      checkKey(key)
+      await client.hdel(`${base}holds:${key}`, id)
     },
     async list(prefix, limit) {
       const keys = new Set<string>()
@@ -93,6 +151,16 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
         out.push({ time: Number(flat[i + 1]), value: member.slice(member.indexOf('\n') + 1) })
       }
       return out
+    },
+    async trimLog(log, trim) {
+      checkKey(log)
+      checkTrim(trim)
+      const name = `${base}log:${log}`
+      let removed = 0
+      if (trim.before !== undefined)
+        removed += await client.zremrangebyscore(name, '-inf', `(${Math.round(trim.before)}`)
+      if (trim.keep !== undefined) removed += await client.zremrangebyrank(name, 0, -(trim.keep + 1))
+      return removed
     },
     async publish(channel, message) {
       await client.publish(`${base}chan:${channel}`, message)

@@ -12,11 +12,14 @@
 // been handed to the sockets. Counters changed several times in a turn are written once. A crashed
 // process loses at most the writes of the turn it died in; a graceful close commits them.
 import type { Database } from 'bun:sqlite'
+import { createHolds } from './holds'
 import {
   checkIncrement,
   checkKey,
   checkRange,
+  checkReservation,
   checkTime,
+  checkTrim,
   checkTtl,
   type Entry,
   type Every,
@@ -94,6 +97,16 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
     'SELECT key, value FROM crabllm_kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?) ORDER BY key LIMIT ?',
   )
   const sweepQuery = db.query<unknown, [number]>('DELETE FROM crabllm_kv WHERE expires IS NOT NULL AND expires <= ?')
+  const trimBeforeQuery = db.query<unknown, [string, number]>('DELETE FROM crabllm_log WHERE log = ? AND time < ?')
+  /** The oldest record to keep (the keep-th newest), by the index's (time, seq) order. */
+  const keepFromQuery = db.query<{ time: number; seq: number }, [string, number]>(
+    'SELECT time, seq FROM crabllm_log WHERE log = ? ORDER BY time DESC, seq DESC LIMIT 1 OFFSET ?',
+  )
+  const trimOlderQuery = db.query<unknown, [string, number, number, number]>(
+    'DELETE FROM crabllm_log WHERE log = ? AND (time < ? OR (time = ? AND seq < ?))',
+  )
+  // Holds live in this process only: a crash frees them with it (SQLite storage has one process).
+  const holds = createHolds()
 
   /** The mirror: counters this process has touched, authoritative for it. */
   const counters = new Map<string, Counter>()
@@ -180,6 +193,7 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
   const stopSweep = (options.every ?? every)(() => {
     const t = now()
     for (const [key, c] of counters) if (c.expires !== null && c.expires <= t && !dirty.has(key)) counters.delete(key)
+    holds.sweep(t)
     try {
       write()
       sweepQuery.run(t)
@@ -246,6 +260,21 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       schedule()
       return value
     },
+    async reserve(key, id, amount, limit, ttlMs) {
+      checkKey(key)
+      checkReservation(amount, limit, ttlMs)
+      const t = now()
+      // The mirror makes the read and the hold one synchronous step (unmirrored keys read the file).
+      const value = mirrored(key) ? (mirror(key, t)?.value ?? 0) : Number(getQuery.get(key, t)?.value ?? 0)
+      const used = (Number.isSafeInteger(value) ? value : 0) + holds.total(key, t)
+      if (used + amount > limit) return { held: false, used }
+      holds.hold(key, id, amount, t + ttlMs)
+      return { held: true, used }
+    },
+    async release(key, id) {
+      checkKey(key)
+      holds.release(key, id)
+    },
     async list(prefix, limit) {
       writeOut()
       return listQuery.all(prefix, upperBound(prefix), now(), limit)
@@ -266,6 +295,20 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
         range.until ?? Number.MAX_SAFE_INTEGER,
         range.limit,
       )
+    },
+    async trimLog(log, trim) {
+      checkKey(log)
+      checkTrim(trim)
+      writeOut()
+      write()
+      let removed = 0
+      if (trim.before !== undefined) removed += trimBeforeQuery.run(log, Math.round(trim.before)).changes
+      if (trim.keep !== undefined) {
+        const from = keepFromQuery.get(log, Math.max(0, trim.keep - 1))
+        if (trim.keep === 0) removed += trimBeforeQuery.run(log, Number.MAX_SAFE_INTEGER).changes
+        else if (from) removed += trimOlderQuery.run(log, from.time, from.time, from.seq).changes
+      }
+      return removed
     },
     ...(options.waitForCommit === false
       ? {}

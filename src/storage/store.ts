@@ -22,6 +22,19 @@ export interface LogRange {
   limit: number
 }
 
+export interface LogTrim {
+  /** Records older than this (ms since epoch) go. */
+  before?: number
+  /** At most this many of the newest records stay. */
+  keep?: number
+}
+
+export interface Reservation {
+  held: boolean
+  /** What was in use before this reservation: the counter plus the live holds. */
+  used: number
+}
+
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'redis'
   /** The value, or undefined when absent or expired. */
@@ -37,12 +50,26 @@ export interface Store {
    * concurrency. `ttlMs` applies when the increment creates the counter (a fixed window).
    */
   increment(key: string, by?: number, ttlMs?: number): Promise<number>
+  /**
+   * Holds `amount` of a limit for request `id`, when the counter at `key` plus the live holds on it plus
+   * `amount` stay within `limit`, as one atomic step on every backend. A hold lasts until released or
+   * until `ttlMs` passes (so a holder that crashed frees it). Resolves with whether it was held and the
+   * amount in use before (counter + holds). Budgets and token limits reserve with it, then settle.
+   */
+  reserve(key: string, id: string, amount: number, limit: number, ttlMs: number): Promise<Reservation>
+  /** Gives back the hold `id` on `key` (absent or expired: nothing happens). */
+  release(key: string, id: string): Promise<void>
   /** Live entries whose key starts with `prefix`, in key order, at most `limit` of them. */
   list(prefix: string, limit: number): Promise<Entry[]>
   /** Appends a record to the time-ordered log `log` (kept apart from the key-value entries). */
   append(log: string, time: number, value: string): Promise<void>
   /** Records of `log` with time in [since, until], newest first, at most `limit`: an index scan. */
   recent(log: string, range: LogRange): Promise<LogRecord[]>
+  /**
+   * Drops the records of `log` older than `before` (ms since epoch) and those beyond the newest `keep`;
+   * resolves with how many went. Retention runs it in the background.
+   */
+  trimLog(log: string, options: LogTrim): Promise<number>
   /**
    * Cross-instance notifications: present on Redis (pub/sub), absent on backends that one process owns.
    * `subscribe` resolves once subscribed, with a function that unsubscribes.
@@ -91,6 +118,19 @@ export function checkTime(time: number): void {
   if (!Number.isFinite(time)) throw new RangeError(`log time must be a finite number of ms, got ${time}`)
 }
 
+export function checkReservation(amount: number, limit: number, ttlMs: number): void {
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError(`reservation amount must be a non-negative safe integer, got ${amount}`)
+  if (!Number.isSafeInteger(limit)) throw new RangeError(`reservation limit must be a safe integer, got ${limit}`)
+  checkTtl(ttlMs)
+}
+
+export function checkTrim(options: LogTrim): void {
+  if (options.before !== undefined) checkTime(options.before)
+  if (options.keep !== undefined && (!Number.isSafeInteger(options.keep) || options.keep < 0))
+    throw new RangeError(`log keep must be a non-negative integer, got ${options.keep}`)
+}
+
 export function checkIncrement(by: number): void {
   if (!Number.isSafeInteger(by)) throw new RangeError(`storage increment must be a safe integer, got ${by}`)
 }
@@ -117,6 +157,9 @@ export function prefixed(inner: Store, prefix: string): Store {
         }
       : {}),
     recent: (log, range) => inner.recent(prefix + log, range),
+    trimLog: (log, options) => inner.trimLog(prefix + log, options),
+    reserve: (key, id, amount, limit, ttlMs) => inner.reserve(prefix + key, id, amount, limit, ttlMs),
+    release: (key, id) => inner.release(prefix + key, id),
     ...(inner.durable ? { durable: () => inner.durable!() } : {}),
     namespace: (name) => prefixed(inner, `${prefix}${name}:`),
     close: () => inner.close(),

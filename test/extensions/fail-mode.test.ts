@@ -48,6 +48,9 @@ function flakyStore(inner: Store = memoryStore()): FlakyStore {
     list: guard(store.list),
     append: guard(store.append),
     recent: guard(store.recent),
+    trimLog: guard(store.trimLog),
+    reserve: guard(store.reserve),
+    release: guard(store.release),
     namespace: (name) => wrap(store.namespace(name)),
     close: () => store.close(),
   })

@@ -228,6 +228,46 @@ export function storageContract(name: string, backend: ContractBackend): void {
       expect(await s.get('ns:k')).toBe('1')
     })
 
+    test('reserve holds a share of a limit atomically: concurrent reservations never pass it', async () => {
+      const s = await backend.open()
+      await s.increment('spent', 30)
+      // 200 concurrent reservations of 7 against a limit of 100 with 30 spent: exactly 10 fit.
+      const all = await Promise.all(Array.from({ length: 200 }, (_, i) => s.reserve('spent', `r${i}`, 7, 100, 60_000)))
+      expect(all.filter((r) => r.held)).toHaveLength(10)
+      expect(Math.max(...all.map((r) => r.used))).toBeLessThanOrEqual(100)
+      expect(await s.reserve('spent', 'more', 1, 100, 60_000)).toEqual({ held: false, used: 100 })
+      // Settling: the real amount is counted and the hold given back.
+      await s.increment('spent', 5)
+      await s.release('spent', 'r0')
+      expect(await s.reserve('spent', 'next', 2, 100, 60_000)).toEqual({ held: true, used: 98 })
+      await s.release('spent', 'never-held')
+      // Holds are per key, namespaced like everything else.
+      expect(await s.namespace('x').reserve('spent', 'a', 100, 100, 60_000)).toEqual({ held: true, used: 0 })
+    })
+
+    test('a hold that is never released expires with its TTL (a crashed holder frees it)', async () => {
+      const s = await backend.open()
+      expect((await s.reserve('tok', 'a', 60, 100, 40)).held).toBe(true)
+      expect((await s.reserve('tok', 'b', 60, 100, 60_000)).held).toBe(false)
+      await backend.expire(s, ['holds:tok'], 40)
+      expect(await s.reserve('tok', 'b', 60, 100, 60_000)).toEqual({ held: true, used: 0 })
+    })
+
+    test('trimLog drops records older than a time and beyond the newest N', async () => {
+      const s = await backend.open()
+      for (const t of [1000, 2000, 3000, 4000, 5000, 5000]) await s.append('audit', t, `at ${t}`)
+      await s.append('other', 1000, 'kept')
+      expect(await s.trimLog('audit', { before: 2500 })).toBe(2)
+      expect((await s.recent('audit', { limit: 10 })).map((r) => r.time)).toEqual([5000, 5000, 4000, 3000])
+      expect(await s.trimLog('audit', { keep: 3 })).toBe(1)
+      expect((await s.recent('audit', { limit: 10 })).map((r) => r.time)).toEqual([5000, 5000, 4000])
+      expect(await s.trimLog('audit', { keep: 10, before: 0 })).toBe(0)
+      expect(await s.trimLog('nothing', { keep: 1 })).toBe(0)
+      expect(await s.recent('other', { limit: 10 })).toHaveLength(1)
+      expect(await s.trimLog('audit', { keep: 0 })).toBe(3)
+      expect(await s.recent('audit', { limit: 10 })).toEqual([])
+    })
+
     test('bad arguments are rejected', async () => {
       const s = await backend.open()
       expect(s.set('', 'x')).rejects.toThrow(/non-empty/)
