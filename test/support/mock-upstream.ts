@@ -204,10 +204,11 @@ async function record(req: IncomingMessage): Promise<RecordedRequest> {
  * gateway's) drops body bytes that arrive together with the close: measured on Bun 1.4.5, 300 cuts
  * right after the writes lost frames in 279 (in 253 after awaiting the writes' callbacks, in 183 to 186
  * with end() instead of destroy()), while a raw socket client got every byte each time. The mock cannot see
- * when its peer has read them, so the cut comes a few ms after them, as on a real dying connection.
+ * when its peer has read them, so the cut comes 25 ms after them, as on a real dying connection (5 ms
+ * was not always enough on a loaded 2-core machine: a cut before the first byte is retried).
  */
 function cutPause(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 5))
+  return new Promise((r) => setTimeout(r, 25))
 }
 
 async function answer(res: ServerResponse, reply: MockReply): Promise<void> {
