@@ -22,8 +22,10 @@ const code = await (async () => {
   console.log(
     `dashboard: ${UI_SCRIPT_FILE} ${kb(ui.script)} (${kb(Bun.gzipSync(ui.script))} gzipped), ${UI_STYLE_FILE} ${kb(ui.style)} (${kb(Bun.gzipSync(ui.style))} gzipped)`,
   )
-  // The SQLite checkpoint worker is a second entry point: a compiled binary only holds workers named here.
-  const entries = [resolve(root, 'src/main.ts'), resolve(root, 'src/storage/checkpoint-worker.ts')]
+  // The workers (SQLite checkpoints, the tokenizer) are entry points too: a compiled binary only holds workers named here.
+  const entries = ['src/main.ts', 'src/storage/checkpoint-worker.ts', 'src/relay/tokenize-worker.ts'].map((f) =>
+    resolve(root, f),
+  )
   const proc = Bun.spawn(
     [process.execPath, 'build', '--compile', '--minify', ...entries, '--asset', assets, '--outfile', outfile],
     {

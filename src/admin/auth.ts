@@ -4,7 +4,7 @@
 // without it every /v1/admin route answers 404 with a message saying to set admin_token. With it, no
 // key, a wrong key, or any other valid key is 401 (the key is never echoed).
 import { isAdmin, presentedKey } from '../auth'
-import { GatewayError } from '../core/errors'
+import { echo, GatewayError } from '../core/errors'
 import type { AdminDeps } from './deps'
 
 /** Throws the admin API's 404 (not enabled) or 401 (not the admin token); returns for the admin token. */
@@ -26,7 +26,7 @@ export const adminApiDisabled = (method: string, path: string) =>
     404,
     'invalid_request_error',
     'admin_api_disabled',
-    `Unknown route: ${method} ${path}. The admin API is off: set admin_token in the config file to enable it.`,
+    `Unknown route: ${echo(method)} ${echo(path)}. The admin API is off: set admin_token in the config file to enable it.`,
   )
 
 export const adminTokenRequired = (presented: boolean) =>

@@ -23,7 +23,8 @@ export interface AdminDeps {
   /** The audit records the stats read (the audit extension's namespace). */
   readonly store: Pick<Store, 'namespace'>
   /** The extensions configured, by name (stats says which are on). */
-  readonly pipeline: { readonly names: readonly string[] }
+  /** The extensions by name; flush() writes what they hold back (refusals the audit log aggregates). */
+  readonly pipeline: { readonly names: readonly string[]; flush(): Promise<void> }
   /** Live gauges for the stats: requests in flight, streams open. */
   readonly inflight: { readonly count: number }
   readonly metrics?: { openStreams(): number }

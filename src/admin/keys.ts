@@ -108,11 +108,19 @@ export async function updateKey(ctx: AdminDeps, name: string, body: Record<strin
   return viewOfRecord(updated, Date.now())
 }
 
-/** Revokes an API key: refused from its next request on. */
+/**
+ * Revokes an API key: refused from its next request on, and for good: its digest is remembered, so that
+ * storage restored from an older state cannot bring it back (admin/live.ts).
+ */
 export async function revokeKey(ctx: AdminDeps, name: string): Promise<void> {
   if (configKey(ctx, name)) throw readOnly(name)
+  // A record that is not JSON (a hand edit) is still deleted; it has no digest to remember.
+  const hash = await ctx.admin.key(name).then(
+    (record) => record?.hash,
+    () => undefined,
+  )
   if (!(await ctx.admin.deleteKey(name))) throw keyNotFound(name)
-  await ctx.live.changed()
+  await ctx.live.changed(typeof hash === 'string' ? { revoked: hash } : undefined)
   ctx.log.info('admin: key revoked', { key: name })
 }
 

@@ -97,6 +97,16 @@ export async function changeProvider(
 
 export async function removeProvider(ctx: AdminDeps, name: string): Promise<void> {
   if (configProvider(ctx, name)) throw readOnly(name)
+  // The reload guard's first rule (admin/live.ts), for the API: the last provider served is not removed
+  // unless the config file allows it, since afterwards every model answers 404.
+  const breakers = ctx.registry.breakers
+  if (!ctx.config.allow_unsafe_reload && breakers.size === 1 && breakers.has(name))
+    throw new GatewayError(
+      409,
+      'invalid_request_error',
+      'unsafe_change',
+      `Provider '${name}' is the last one serving; without it every model answers 404. Add another provider first, or set allow_unsafe_reload = true in the config file (and send SIGHUP).`,
+    )
   if (!(await ctx.admin.deleteProvider(name))) throw providerNotFound(name)
   await ctx.live.changed()
 }

@@ -4,8 +4,10 @@
 // and the answer says `truncated` (with the time from which its numbers are complete). Without
 // [extensions.audit] the answer carries the live gauges only, `audit: false` and a hint.
 // It does not read usage or budget counters (GET /v1/usage, GET /v1/budget answer those).
+// A record stands for `count` requests (refused requests are aggregated per minute): requests, errors
+// and top lists add up the counts, and latency percentiles weigh each record by its count.
 import { badRequest } from '../core/errors'
-import { AUDIT_LOG, type AuditRecord, isFailure } from '../extensions/audit'
+import { AUDIT_LOG, type AuditRecord, countOf, isFailure } from '../extensions/audit'
 import type { LogRecord } from '../storage/store'
 import type { Stats, StatsBucket, StatsCounts, StatsRow } from '../wire/admin'
 import type { AdminDeps } from './deps'
@@ -77,7 +79,9 @@ export async function readStats(ctx: AdminDeps, query: StatsQuery, now = Date.no
       providers: [],
     }
   }
-  // The audit extension's records: the pipeline gives each extension the namespace of its name.
+  // The audit extension's records: the pipeline gives each extension the namespace of its name. Refusals
+  // it is still counting are written first, so that the last minute's 429s show.
+  await ctx.pipeline.flush()
   const read = await ctx.store.namespace('audit').recent(AUDIT_LOG, { since, until: now, limit: MAX_STATS_RECORDS + 1 })
   const truncated = read.length > MAX_STATS_RECORDS
   const records = truncated ? read.slice(0, MAX_STATS_RECORDS) : read
@@ -140,6 +144,23 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
 }
 
+/**
+ * percentile() over values that stand for `weight` observations each ([value, weight], ascending by
+ * value): the same answer as repeating each value `weight` times, without the copies.
+ */
+export function weightedPercentile(sorted: readonly (readonly [number, number])[], p: number): number | null {
+  let total = 0
+  for (const [, weight] of sorted) total += weight
+  if (total === 0) return null
+  const rank = Math.min(total, Math.max(1, Math.ceil(p * total)))
+  let seen = 0
+  for (const [value, weight] of sorted) {
+    seen += weight
+    if (seen >= rank) return value
+  }
+  return sorted[sorted.length - 1]![0]
+}
+
 // --- internal ---
 
 class Tally {
@@ -150,20 +171,22 @@ class Tally {
   tokens = 0
   /** Micro-dollars, so that sums of rounded costs stay exact. */
   micros = 0
-  readonly latencies: number[] = []
+  /** [latency, requests] per record. */
+  readonly latencies: [number, number][] = []
 
   add(record: AuditRecord): void {
-    this.requests++
-    if (isFailure(record)) this.errors++
+    const n = countOf(record)
+    this.requests += n
+    if (isFailure(record)) this.errors += n
     this.prompt += record.prompt_tokens ?? 0
     this.completion += record.completion_tokens ?? 0
     this.tokens += record.total_tokens ?? 0
     this.micros += Math.round((record.cost_usd ?? 0) * 1e6)
-    if (Number.isFinite(record.latency_ms)) this.latencies.push(record.latency_ms)
+    if (Number.isFinite(record.latency_ms)) this.latencies.push([record.latency_ms, n])
   }
 
   counts(): StatsCounts {
-    const sorted = this.latencies.sort((a, b) => a - b)
+    const sorted = this.latencies.sort((a, b) => a[0] - b[0])
     return {
       requests: this.requests,
       errors: this.errors,
@@ -171,8 +194,8 @@ class Tally {
       completion_tokens: this.completion,
       total_tokens: this.tokens,
       cost_usd: this.micros / 1e6,
-      latency_p50_ms: percentile(sorted, 0.5),
-      latency_p99_ms: percentile(sorted, 0.99),
+      latency_p50_ms: weightedPercentile(sorted, 0.5),
+      latency_p99_ms: weightedPercentile(sorted, 0.99),
     }
   }
 }

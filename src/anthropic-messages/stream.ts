@@ -33,7 +33,7 @@ interface Block {
 }
 
 export class ChatStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser()
+  private readonly parser: SseParser
   private out = ''
   private started = false
   /** message_stop sent: later upstream events are ignored. */
@@ -48,7 +48,13 @@ export class ChatStreamTranslator implements StreamTranslator {
   private sawTools = false
 
   /** `model` is the name the client asked for, echoed in message_start as Anthropic does. */
-  constructor(private readonly model: string) {}
+  /** `maxEventSize`: the largest event the chat upstream may send (max_sse_event_size). */
+  constructor(
+    private readonly model: string,
+    maxEventSize?: number,
+  ) {
+    this.parser = new SseParser(maxEventSize)
+  }
 
   push(chunk: Uint8Array): string {
     return this.run(this.parser.push(chunk))

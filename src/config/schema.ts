@@ -144,12 +144,31 @@ export type StorageConfig = Static<typeof StorageConfigSchema>
 
 export const ExtensionsConfigSchema = T.Object(
   {
-    cache: T.Optional(T.Object({ ttl_seconds: T.Integer({ minimum: 1, default: 300 }) }, strict)),
+    cache: T.Optional(
+      T.Object(
+        {
+          ttl_seconds: T.Integer({ minimum: 1, default: 300 }),
+          max_bytes: T.Integer({
+            minimum: 1024,
+            default: 128 * 1024 * 1024,
+            description:
+              'Largest total size of cached answers, in bytes; beyond it the oldest entries are evicted first.',
+          }),
+        },
+        strict,
+      ),
+    ),
     rate_limit: T.Optional(
       T.Object(
         {
           requests_per_minute: T.Integer({ minimum: 1 }),
           tokens_per_minute: T.Optional(T.Integer({ minimum: 1 })),
+          reserve_completion_tokens: T.Integer({
+            minimum: 1,
+            default: 4096,
+            description:
+              'Completion tokens a request holds against tokens_per_minute until it settles, when it does not set max_tokens.',
+          }),
           on_storage_error: T.Union([T.Literal('open'), T.Literal('closed')], {
             default: 'open',
             description: 'When storage fails: "open" lets requests through (logged), "closed" refuses them with 503.',
@@ -164,6 +183,12 @@ export const ExtensionsConfigSchema = T.Object(
         {
           default_budget: T.Number({ minimum: 0 }),
           keys: T.Optional(T.Record(T.String(), T.Object({ budget: T.Number({ minimum: 0 }) }, strict))),
+          reserve_completion_tokens: T.Integer({
+            minimum: 1,
+            default: 4096,
+            description:
+              "Completion tokens a request's reservation prices when it does not set max_tokens; the answer settles the real cost.",
+          }),
           on_storage_error: T.Union([T.Literal('open'), T.Literal('closed')], {
             default: 'closed',
             description:
@@ -183,7 +208,23 @@ export const ExtensionsConfigSchema = T.Object(
         strict,
       ),
     ),
-    audit: T.Optional(T.Object({}, strict)),
+    audit: T.Optional(
+      T.Object(
+        {
+          retention_days: T.Number({
+            minimum: 0,
+            default: 30,
+            description: 'Days an audit record is kept; older records are pruned in the background. 0 = no age limit.',
+          }),
+          max_records: T.Integer({
+            minimum: 0,
+            default: 1_000_000,
+            description: 'Most audit records kept; beyond it the oldest are pruned. 0 = no count limit.',
+          }),
+        },
+        strict,
+      ),
+    ),
   },
   { ...strict, description: 'Request pipeline extensions, run in config order.' },
 )
@@ -229,7 +270,36 @@ export const ConfigSchema = T.Object(
       minimum: 1,
       default: 4096,
       description:
-        'Model requests (streams until they end) in flight at once; beyond, 503 with Retry-After at once instead of queueing. /health and /metrics are not counted.',
+        'Model requests (streams until they end) in flight at once; beyond, 503 with Retry-After at once instead of queueing. /health and /metrics are not counted. A request takes its slot once its body is read.',
+    }),
+    key_max_inflight: T.Optional(
+      T.Integer({
+        minimum: 1,
+        description:
+          'Model requests one key may have in flight at once, unless the key sets its own max_inflight (default: a quarter of max_inflight), so that one key cannot hold every slot; beyond, 429 with Retry-After.',
+      }),
+    ),
+    max_sse_event_size: T.Integer({
+      minimum: 1024,
+      default: 4 * 1024 * 1024,
+      description:
+        'Largest server-sent event an upstream may send, in bytes; a stream with a longer one is ended with an in-band error and the upstream request is cancelled.',
+    }),
+    max_answer_size: T.Integer({
+      minimum: 1024,
+      default: 64 * 1024 * 1024,
+      description:
+        'Largest non-stream answer read from an upstream, in bytes (after decompression); a larger one is a 502.',
+    }),
+    reuse_port: T.Boolean({
+      default: false,
+      description:
+        'Share the listen port with other processes (SO_REUSEPORT). Off: a port already in use is a start-up error.',
+    }),
+    allow_unsafe_reload: T.Boolean({
+      default: false,
+      description:
+        'Let a reload (SIGHUP or an admin change) remove every provider, remove every key, or turn auth off; off, such a reload is refused and the old config keeps serving.',
     }),
     client_idle_timeout: T.Integer({
       minimum: 1,

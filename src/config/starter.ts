@@ -32,12 +32,26 @@ admin_token = "${adminToken}"
 # When set, /metrics needs \`Authorization: Bearer <metrics_token>\` (or the admin token); unset, it is open.
 # metrics_token = "\${CRABLLM_METRICS_TOKEN}"
 
-# Overload: model requests (streams until they end) in flight at once. Beyond it the gateway answers
-# 503 with Retry-After at once instead of queueing; /health and /metrics stay responsive. A key can
-# have its own cap (max_inflight in [[keys]], 429 beyond).
+# Overload: model requests (streams until they end) in flight at once, each counted once its body is
+# read. Beyond it the gateway answers 503 with Retry-After at once instead of queueing; /health and
+# /metrics stay responsive. Each key gets a share (key_max_inflight, default a quarter of max_inflight;
+# a key's own max_inflight in [[keys]] replaces it; 429 beyond), so one key cannot hold every slot.
 # max_inflight = 4096
+# key_max_inflight = 1024
 # Seconds a client connection may stay silent (idle keep-alive, or headers/body that stop arriving).
 # client_idle_timeout = 60
+
+# What an upstream may send: the largest server-sent event (a longer one ends the stream with an
+# in-band error) and the largest non-stream answer (502 above it), in bytes. Answers are never
+# decompressed and redirects never followed (README.md § Overload and faults).
+# max_sse_event_size = 4194304
+# max_answer_size = 67108864
+
+# Share the listen port with other processes (SO_REUSEPORT); off, a port in use is a start-up error.
+# reuse_port = false
+# A reload (SIGHUP, admin change) that would remove every provider or key, or turn auth off, is refused
+# unless the new file sets this (then remove it again).
+# allow_unsafe_reload = false
 
 # Browser access from other origins (CORS). Absent: no CORS headers, so browsers refuse cross-origin calls.
 # [cors]
@@ -142,18 +156,23 @@ models = ["echo"]
 # Run in the order listed, over [storage]. See README.md § Extensions. Uncomment to enable.
 # [extensions.cache]
 # ttl_seconds = 300                     # non-stream chat answers; DELETE /v1/cache clears
+# max_bytes = 134217728                 # 128 MiB of answers; the oldest go first beyond it
 # [extensions.rate_limit]
 # requests_per_minute = 60              # per key; 429 with Retry-After above it
-# tokens_per_minute = 100000
+# tokens_per_minute = 100000           # a request holds its prompt + max_tokens until it settles
+# reserve_completion_tokens = 4096      # held for a request without max_tokens
 # on_storage_error = "open"             # storage down: "open" lets requests through, "closed" answers 503
 # [extensions.usage]                    # GET /v1/usage
 # [extensions.budget]
 # default_budget = 10.00                # USD per key, from the pricing above; GET /v1/budget
+# reserve_completion_tokens = 4096      # a request reserves its prompt + max_tokens (else this), priced
 # on_storage_error = "closed"           # storage down: spend cannot be checked, so 503 (or "open")
 # [extensions.budget.keys.default]
 # budget = 50.00
 # [extensions.logging]
 # level = "info"                        # one line per request
 # [extensions.audit]                    # GET /v1/admin/logs
+# retention_days = 30                   # older records are pruned in the background (0 = no limit)
+# max_records = 1000000                 # the oldest go first beyond it (0 = no limit)
 `
 }

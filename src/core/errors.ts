@@ -71,6 +71,17 @@ export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504
 }
 
+/** The longest piece of the client's input an error message repeats (a model name, a path). */
+export const MAX_ECHO = 256
+
+/**
+ * The client's input as an error message repeats it: whole up to MAX_ECHO characters, else its start and
+ * how much was left out (a 10 MB model name must not come back as a 10 MB error, nor fill the log).
+ */
+export function echo(value: string): string {
+  return value.length <= MAX_ECHO ? value : `${value.slice(0, MAX_ECHO)}… (${value.length - MAX_ECHO} more characters)`
+}
+
 // --- factories: the table in README.md § Errors copies these rows ---
 
 /** 400 invalid_request_error; `param` names the offending field. */
@@ -102,7 +113,7 @@ export const modelNotAllowed = (model: string) =>
     403,
     'permission_error',
     'model_not_allowed',
-    `Your API key is not allowed to use the model '${model}'.`,
+    `Your API key is not allowed to use the model '${echo(model)}'.`,
     'model',
   )
 
@@ -111,19 +122,19 @@ export const modelNotFound = (model: string) =>
     404,
     'invalid_request_error',
     'model_not_found',
-    `The model '${model}' does not exist or you do not have access to it.`,
+    `The model '${echo(model)}' does not exist or you do not have access to it.`,
     'model',
   )
 
 export const routeNotFound = (method: string, path: string) =>
-  new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${method} ${path}`)
+  new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown route: ${echo(method)} ${echo(path)}`)
 
 export const methodNotAllowed = (method: string, path: string, allow: string[]) =>
   new GatewayError(
     405,
     'invalid_request_error',
     'method_not_allowed',
-    `Method ${method} is not allowed on ${path}; use ${allow.join(', ')}.`,
+    `Method ${echo(method)} is not allowed on ${echo(path)}; use ${allow.join(', ')}.`,
     null,
     {
       allow: allow.join(', '),

@@ -14,7 +14,7 @@ import type { Extension, ExtensionFactory } from './types'
 import { usageExtension } from './usage/index'
 
 export type { Pipeline } from './pipeline'
-export type { Extension, ExtensionRoute, RequestContext, Usage } from './types'
+export type { Extension, ExtensionRoute, RequestContext, TokenEstimate, Usage } from './types'
 
 type Factories = { [K in keyof ExtensionsConfig]-?: ExtensionFactory<NonNullable<ExtensionsConfig[K]>> }
 

@@ -1,7 +1,7 @@
-// Runs the configured extensions in config order at each hook. Decision hooks (onRequest,
+// Runs the configured extensions in config order at each hook. Decision hooks (onKey, onRequest,
 // onCacheLookup) are awaited; the others run without holding the response: their storage writes go
 // through `defer`, and `flush` waits for them on shutdown. A failing hook is logged, never the
-// client's problem, except a GatewayError thrown by onRequest, which refuses the request.
+// client's problem, except a GatewayError thrown by onKey or onRequest, which refuses the request.
 import { GatewayError, storageUnavailable } from '../core/errors'
 import type { Logger } from '../core/log'
 import type { Extension, ExtensionRoute, RelayOutcome, RequestContext } from './types'
@@ -11,14 +11,20 @@ export interface Pipeline {
   readonly active: boolean
   /** Whether any extension reads token usage (the relay then asks streams for it). */
   readonly needsUsage: boolean
+  /** Whether any extension reserves against a limit (the relay then estimates each request's tokens). */
+  readonly reserves: boolean
   readonly names: readonly string[]
   readonly routes: readonly ExtensionRoute[]
+  onKey(ctx: RequestContext): Promise<void>
   onRequest(ctx: RequestContext): Promise<void>
   onCacheLookup(ctx: RequestContext): Promise<Response | undefined>
   onResponse(ctx: RequestContext, body: Uint8Array): void
   onChunk(ctx: RequestContext, chunk: Uint8Array): void
+  onStreamClose(ctx: RequestContext): void
   onStreamEnd(ctx: RequestContext, outcome: RelayOutcome): void
   onError(ctx: RequestContext, error: GatewayError): void
+  /** Tracks work the relay finishes after the answer (a stream's usage being counted) until it settles. */
+  defer(work: Promise<unknown>, what: string): void
   /** Waits for every deferred write (graceful shutdown). */
   flush(): Promise<void>
 }
@@ -79,12 +85,15 @@ export class PendingWrites {
 }
 
 const NO_HIT: Promise<undefined> = Promise.resolve(undefined)
+const DONE: Promise<void> = Promise.resolve()
 
 export function createPipeline(extensions: readonly Extension[], log: Logger, pending: PendingWrites): Pipeline {
+  const keyHooks = extensions.filter((e) => e.onKey)
   const requestHooks = extensions.filter((e) => e.onRequest)
   const cacheHooks = extensions.filter((e) => e.onCacheLookup)
   const responseHooks = extensions.filter((e) => e.onResponse)
   const chunkHooks = extensions.filter((e) => e.onChunk)
+  const closeHooks = extensions.filter((e) => e.onStreamClose)
   const endHooks = extensions.filter((e) => e.onStreamEnd)
   const errorHooks = extensions.filter((e) => e.onError)
   const report = throttledErrors(log)
@@ -118,29 +127,34 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
     }
     return undefined
   }
+  /** Runs a decision hook of every extension that has it, in order; a GatewayError refuses the request. */
+  const decide = async (hooks: readonly Extension[], hook: 'onKey' | 'onRequest', ctx: RequestContext) => {
+    for (const ext of hooks) {
+      try {
+        await ext[hook]!(ctx)
+      } catch (err) {
+        if (err instanceof GatewayError) throw err
+        // A storage outage must not take the gateway down with it: logged, then the extension's
+        // on_storage_error decides: let the request through (open) or refuse it with 503 (closed).
+        report(`${ext.name}.${hook}`, 'extension hook failed', {
+          extension: ext.name,
+          hook,
+          request_id: ctx.requestId,
+          error: String(err),
+        })
+        if (ext.failClosed) throw storageUnavailable(ext.name)
+      }
+    }
+  }
   return {
     active: extensions.length > 0,
     needsUsage: extensions.some((e) => e.needsUsage),
+    reserves: extensions.some((e) => e.reserves),
     names: extensions.map((e) => e.name),
     routes: extensions.flatMap((e) => e.routes ?? []),
-    async onRequest(ctx) {
-      for (const ext of requestHooks) {
-        try {
-          await ext.onRequest!(ctx)
-        } catch (err) {
-          if (err instanceof GatewayError) throw err
-          // A storage outage must not take the gateway down with it: logged, then the extension's
-          // on_storage_error decides: let the request through (open) or refuse it with 503 (closed).
-          report(`${ext.name}.onRequest`, 'extension hook failed', {
-            extension: ext.name,
-            hook: 'onRequest',
-            request_id: ctx.requestId,
-            error: String(err),
-          })
-          if (ext.failClosed) throw storageUnavailable(ext.name)
-        }
-      }
-    },
+    // No hook of a kind (the usual case for onKey): one shared settled promise, no async call per request.
+    onKey: keyHooks.length ? (ctx) => decide(keyHooks, 'onKey', ctx) : () => DONE,
+    onRequest: requestHooks.length ? (ctx) => decide(requestHooks, 'onRequest', ctx) : () => DONE,
     onCacheLookup(ctx) {
       // No cache configured (the usual case): one shared settled promise, no async call per request.
       return cacheHooks.length ? cacheLookup(ctx) : NO_HIT
@@ -151,12 +165,16 @@ export function createPipeline(extensions: readonly Extension[], log: Logger, pe
     onChunk(ctx, chunk) {
       for (const ext of chunkHooks) run(ext, ctx, 'onChunk', () => ext.onChunk!(ctx, chunk))
     },
+    onStreamClose(ctx) {
+      for (const ext of closeHooks) run(ext, ctx, 'onStreamClose', () => ext.onStreamClose!(ctx))
+    },
     onStreamEnd(ctx, outcome) {
       for (const ext of endHooks) run(ext, ctx, 'onStreamEnd', () => ext.onStreamEnd!(ctx, outcome))
     },
     onError(ctx, error) {
       for (const ext of errorHooks) run(ext, ctx, 'onError', () => ext.onError!(ctx, error))
     },
+    defer: (work, what) => pending.defer(work, what),
     async flush() {
       await pending.flush()
       for (const ext of extensions) await ext.flush?.()

@@ -21,18 +21,25 @@ export function pricingOf(config: Config, model: string, requestedModel?: string
   return config.models[model] ?? (requestedModel !== undefined ? config.models[requestedModel] : undefined)
 }
 
-/** The cost of one answer in whole micro-dollars (rounded up); 0 for an answer with no tokens. */
-export function costMicros(pricing: PricingConfig, usage: Usage): number {
+/**
+ * The cost of one answer in whole micro-dollars (rounded up); 0 for an answer with no tokens. At most
+ * Number.MAX_SAFE_INTEGER: a cost beyond it (absurd usage from an upstream) is charged as that, not
+ * dropped by the counter that cannot hold it.
+ */
+export function costMicros(
+  pricing: Pick<PricingConfig, 'prompt_cost_per_million' | 'completion_cost_per_million'>,
+  usage: Pick<Usage, 'prompt_tokens' | 'completion_tokens'>,
+): number {
   const exact =
     usage.prompt_tokens * pricing.prompt_cost_per_million +
     usage.completion_tokens * pricing.completion_cost_per_million
   if (!(exact > EPSILON)) return 0
-  return Math.ceil(exact - EPSILON)
+  return Math.min(Math.ceil(exact - EPSILON), Number.MAX_SAFE_INTEGER)
 }
 
-/** Whole USD (as configured for budgets) to micro-dollars. */
+/** Whole USD (as configured for budgets) to micro-dollars, at most a safe integer (~$9.007 billion). */
 export function usdToMicros(usd: number): number {
-  return Math.round(usd * MICROS_PER_USD)
+  return Math.min(Math.round(usd * MICROS_PER_USD), Number.MAX_SAFE_INTEGER)
 }
 
 /** Micro-dollars to USD as a number (for JSON). */

@@ -29,34 +29,61 @@ export interface RequestContext {
   /** The key's name ('admin' for the admin token, 'anonymous' when auth is off). */
   readonly key: string
   readonly principal: Principal
-  /** The canonical model (after alias resolution) and the name the client sent. */
-  readonly model: string
-  readonly requestedModel: string
+  /**
+   * The canonical model (after alias resolution) and the name the client sent. Both are '' until the
+   * body is read: onKey runs before (a request refused there never has them).
+   */
+  model: string
+  requestedModel: string
   /** The endpoint called (the relay's surface): chat, embeddings, messages, images, speech, … */
   readonly surface: Endpoint
-  readonly stream: boolean
+  /** Whether the answer is relayed as it arrives (false until the body is read). */
+  stream: boolean
   /**
    * The parsed request body as it goes upstream: `model` after alias resolution, and
-   * `stream_options.include_usage` added when the gateway asked a stream for usage. Read-only.
+   * `stream_options.include_usage` added when the gateway asked a stream for usage. Read-only; empty
+   * until the body is read.
    */
-  readonly json: Readonly<Record<string, unknown>>
+  json: Readonly<Record<string, unknown>>
   /** The client's request (headers such as Cache-Control). */
   readonly request: Request
   /** performance.now() and Date.now() when the request arrived. */
   readonly started: number
   readonly startedAt: number
   /** Whether the client asked for a usage chunk in its stream (stream_options.include_usage). */
-  readonly clientWantsUsage: boolean
+  clientWantsUsage: boolean
+  /**
+   * The most the request may use, in tokens, for reservations (budgets, tokens_per_minute): its prompt
+   * estimated from the body, and its max_tokens (or the extension's cap). Set once the body is read,
+   * when an extension reserves.
+   */
+  estimate?: TokenEstimate
   /** The provider that answered (set after dispatch). */
   provider?: string
   /** HTTP status of the answer (set when known). */
   status?: number
-  /** Token usage of the answer, when the provider reported it. */
+  /** Token usage of the answer: as the provider reported it, or as the gateway counted it (usageEstimated). */
   usage?: Usage
+  /**
+   * The usage was counted by the gateway, not reported by the provider: a stream that ended without the
+   * provider's usage (the client left, the upstream cut it) is charged for the request and for the text
+   * actually delivered, tokenized.
+   */
+  usageEstimated?: boolean
+  /** performance.now() when a stream's last byte went out (its usage may be counted after). */
+  endedAt?: number
   /** Whether the answer came from the gateway's cache. */
   cached?: boolean
   /** Headers extensions add to the response, on success and error alike (x-ratelimit-*). */
   readonly headers: Record<string, string>
+}
+
+/** A request's estimated tokens, for reservations. */
+export interface TokenEstimate {
+  /** The prompt, estimated from the body's text (about 4 bytes a token) and its message count. */
+  prompt: number
+  /** The completion's ceiling: max_tokens (or max_completion_tokens), else undefined (the extension's cap). */
+  completion: number | undefined
 }
 
 /** A hook may return a promise; the pipeline awaits decision hooks and defers the rest. */
@@ -71,7 +98,14 @@ export interface Extension {
    * request with 503 (on_storage_error = "closed"); false or absent logs and lets it through ("open").
    */
   readonly failClosed?: boolean
-  /** Before dispatch. Throw a GatewayError to refuse the request (rate limit, budget). */
+  /** True when the extension reserves against a limit before dispatch: the relay then estimates tokens. */
+  readonly reserves?: boolean
+  /**
+   * As soon as the key is known, before the body is read (model, requestedModel and json are still
+   * empty): the request rate. Throw a GatewayError to refuse the request without reading its body.
+   */
+  onKey?(ctx: RequestContext): MaybePromise<void>
+  /** Before dispatch, once the body is read. Throw a GatewayError to refuse the request (budget, tokens). */
   onRequest?(ctx: RequestContext): MaybePromise<void>
   /**
    * Before dispatch (streams included): a Response here answers the request without calling a
@@ -85,7 +119,12 @@ export interface Extension {
   onResponse?(ctx: RequestContext, body: Uint8Array): MaybePromise<void>
   /** Each whole-events chunk of a stream, as relayed. Must be cheap: it is on the hot path. */
   onChunk?(ctx: RequestContext, chunk: Uint8Array): void
-  /** Once per stream, when it ended, with the final usage when the stream carried it. */
+  /**
+   * Once per stream, when its last byte went out or the client left, before its usage is known when
+   * the gateway has to count it (then onStreamEnd follows once counted). Must be cheap and synchronous.
+   */
+  onStreamClose?(ctx: RequestContext): void
+  /** Once per stream, when it ended, with the final usage (the stream's own, or counted by the gateway). */
   onStreamEnd?(ctx: RequestContext, outcome: RelayOutcome): MaybePromise<void>
   /** When the request failed (upstream error, timeout, refused by an extension). */
   onError?(ctx: RequestContext, error: GatewayError): MaybePromise<void>

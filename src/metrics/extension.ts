@@ -20,17 +20,18 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
   /** Counts a finished request: one requests_total and one duration observation, always together. */
   const finish = (ctx: RequestContext, s: RequestSeries, status: number) => {
     s.request(status).inc()
-    s.duration().observe((performance.now() - ctx.started) / 1000)
+    s.duration().observe(((ctx.endedAt ?? performance.now()) - ctx.started) / 1000)
     if (ctx.headers[CACHE_HEADER] === 'miss') m.cache('miss').inc()
   }
 
   const spend = (ctx: RequestContext, s: RequestSeries) => {
     const usage = ctx.usage
     if (!usage) return
-    s.tokens('prompt').inc(usage.prompt_tokens)
-    s.tokens('completion').inc(usage.completion_tokens)
-    if (usage.cache_read_tokens) s.tokens('cache_read').inc(usage.cache_read_tokens)
-    if (usage.cache_write_tokens) s.tokens('cache_write').inc(usage.cache_write_tokens)
+    const counted = ctx.usageEstimated ? 'gateway' : 'provider'
+    s.tokens('prompt', counted).inc(usage.prompt_tokens)
+    s.tokens('completion', counted).inc(usage.completion_tokens)
+    if (usage.cache_read_tokens) s.tokens('cache_read', counted).inc(usage.cache_read_tokens)
+    if (usage.cache_write_tokens) s.tokens('cache_write', counted).inc(usage.cache_write_tokens)
     const pricing = pricingOf(source.config, ctx.model, ctx.requestedModel)
     if (pricing) s.cost().inc(microsToUsd(costMicros(pricing, usage)))
   }
@@ -62,14 +63,18 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
         .firstByte()
         .observe((performance.now() - ctx.started) / 1000)
     },
-    onStreamEnd(ctx) {
+    onStreamClose(ctx) {
       if (open.delete(ctx)) m.openStreams.dec()
+    },
+    onStreamEnd(ctx) {
       answered(ctx)
     },
     onError(ctx, error) {
       const reason = pipelineRefusal(error)
       if (reason) m.rejection(reason).inc()
-      finish(ctx, m.series(ctx.surface, ctx.model, reason ? 'none' : (ctx.provider ?? UNKNOWN)), error.status)
+      // Refused before its body was read (the request rate): no model is known yet.
+      const model = ctx.model || UNKNOWN
+      finish(ctx, m.series(ctx.surface, model, reason ? 'none' : (ctx.provider ?? UNKNOWN)), error.status)
     },
   }
 }

@@ -22,6 +22,8 @@ export const DURATION_BUCKETS = [
 ]
 
 export type TokenKind = 'prompt' | 'completion' | 'cache_read' | 'cache_write'
+/** Who counted tokens: the provider (its usage), or the gateway (a stream that ended without it). */
+export type TokenSource = 'provider' | 'gateway'
 
 /** The metric handles of one gateway. */
 export interface MetricSet {
@@ -95,8 +97,8 @@ export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOp
     }),
     tokens: new Counter({
       name: 'crabllm_tokens_total',
-      help: 'Tokens reported by providers, by kind: prompt, completion, and cache_read / cache_write (parts of prompt).',
-      labelNames: ['model', 'provider', 'kind'],
+      help: 'Tokens of answers, by kind: prompt, completion, and cache_read / cache_write (parts of prompt); source "provider" as the provider reported them, "gateway" counted by the gateway for a stream that ended without them.',
+      labelNames: ['model', 'provider', 'kind', 'source'],
     }),
     cost: new Counter({
       name: 'crabllm_cost_usd_total',
@@ -204,7 +206,7 @@ export class RequestSeries {
   ]
   private durationChild: HistogramChild | undefined
   private firstByteChild: HistogramChild | undefined
-  private readonly tokenChildren: { [kind in TokenKind]?: CounterChild } = {}
+  private readonly tokenChildren: { [kind in `${TokenKind}:${TokenSource}`]?: CounterChild } = {}
   private costChild: CounterChild | undefined
 
   constructor(
@@ -235,9 +237,14 @@ export class RequestSeries {
     return (this.firstByteChild ??= this.families.firstBytes.labels(this.route, this.model, this.provider))
   }
 
-  /** crabllm_tokens_total{model, provider, kind} */
-  tokens(kind: TokenKind): CounterChild {
-    return (this.tokenChildren[kind] ??= this.families.tokens.labels(this.model, this.provider, kind))
+  /** crabllm_tokens_total{model, provider, kind, source} */
+  tokens(kind: TokenKind, source: TokenSource = 'provider'): CounterChild {
+    return (this.tokenChildren[`${kind}:${source}`] ??= this.families.tokens.labels(
+      this.model,
+      this.provider,
+      kind,
+      source,
+    ))
   }
 
   /** crabllm_cost_usd_total{model} */
@@ -258,7 +265,7 @@ interface Families {
   readonly requests: Counter<readonly ['route', 'model', 'provider', 'status_class']>
   readonly durations: Histogram<readonly ['route', 'model', 'provider']>
   readonly firstBytes: Histogram<readonly ['route', 'model', 'provider']>
-  readonly tokens: Counter<readonly ['model', 'provider', 'kind']>
+  readonly tokens: Counter<readonly ['model', 'provider', 'kind', 'source']>
   readonly cost: Counter<readonly ['model']>
 }
 

@@ -47,15 +47,15 @@ const E413 = 'The body is larger than `max_body_size` (`request_too_large`).'
 const E500 = 'A gateway bug: the message carries the request id.'
 
 const RELAY_ERRORS = {
-  400: 'Bad input, naming the field in `param` (`invalid_json`, `missing_required_parameter`, `invalid_type`), or a provider kind that does not serve this endpoint (`unsupported_endpoint`).',
+  400: 'Bad input, naming the field in `param` (`invalid_json`, `duplicate_key`, `missing_required_parameter`, `invalid_type`), or a provider kind that does not serve this endpoint (`unsupported_endpoint`).',
   401: E401,
   403: 'The key may not use this model (`model_not_allowed`).',
   404: 'No deployment serves this model or alias (`model_not_found`).',
   413: E413,
-  429: 'Rate limit reached (type `requests` or `tokens`, code `rate_limit_exceeded`, with Retry-After), or the key spent its budget (`insufficient_quota`, `budget_exceeded`).',
+  429: 'Rate limit reached (type `requests` or `tokens`, code `rate_limit_exceeded`, with Retry-After), the key spent its budget or its requests in flight hold the rest (`insufficient_quota`, `budget_exceeded`), or the key has its share of requests in flight (`concurrency_limit_exceeded`).',
   500: E500,
-  502: 'Every deployment failed: unreachable (`upstream_unreachable`) or a stream cut short (`upstream_stream_error`).',
-  503: 'No deployment available (`service_unavailable`), or the upstream answered 503.',
+  502: 'Every deployment failed: unreachable (`upstream_unreachable`), a stream cut short (`upstream_stream_error`), a redirect (`upstream_redirect`, never followed), an encoding not asked for (`upstream_unexpected_encoding`), an answer or event over its limit (`upstream_answer_too_large`, `upstream_event_too_large`).',
+  503: 'No deployment available (`service_unavailable`), the gateway at `max_inflight` (`server_overloaded`), or the upstream answered 503.',
   504: 'The upstream did not answer within its `timeout` (`upstream_timeout`).',
   default:
     "An upstream's own error status and body, relayed as they came (retried and fallen back first when transient).",

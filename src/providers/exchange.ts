@@ -5,10 +5,19 @@
 //   → send → an error answer in the client's format, same status, Retry-After kept
 //   → a stream wrapped through its translator (an upstream error met before any output answers as
 //     that HTTP error) → or the JSON answer translated (a 2xx that is not it: 502 upstream_invalid_response).
+// Answers it will not read (a redirect, an encoding not asked for, a body over max_answer_size) reject
+// with their UnusableAnswerError after the fetch, which dispatch takes as the attempt's outcome.
 import { anthropicErrorBody } from '../anthropic-messages/errors'
 import { upstreamInvalidResponse } from '../core/errors'
 import { type JsonObject, parseObject } from '../core/json'
-import { retryHeadersOf } from '../core/upstream-error'
+import {
+  DEFAULT_LIMITS,
+  MAX_ERROR_BODY,
+  readUpstreamBody,
+  refusalOf,
+  retryHeadersOf,
+  upstreamAnswerTooLarge,
+} from '../core/upstream-error'
 import { type StreamTranslator, startTranslatedStream } from '../sse'
 import type { Handler, UpstreamCall } from './provider'
 import { wantsUsageChunk } from './provider'
@@ -25,6 +34,8 @@ export interface AnswerMeta {
   readonly headers: Headers
   /** The client's request body, as the call carried it (encoding_format, …). */
   readonly request: Readonly<JsonObject>
+  /** The largest event a stream translator's SseParser may hold (max_sse_event_size). */
+  readonly maxEventSize?: number
 }
 
 /** The client's format on one side of an endpoint, the upstream's on the other. */
@@ -61,19 +72,29 @@ export function translatingHandler(provider: string, translation: Translation, s
   return async (call) => {
     const request = translation.toRequest(call)
     const response = await send(call, encoder.encode(JSON.stringify(request)), request)
+    const refusal = refusalOf(provider, response)
+    if (refusal) {
+      response.body?.cancel().catch(() => {})
+      throw refusal
+    }
+    const limits = call.limits ?? DEFAULT_LIMITS
     const meta: AnswerMeta = {
       model: call.model,
       created: Math.floor(Date.now() / 1000),
       includeUsage: wantsUsageChunk(call.json),
       headers: response.headers,
       request: call.json,
+      maxEventSize: limits.eventBytes,
     }
     if (!response.ok) return errorAnswer(translation, response)
     const type = response.headers.get('content-type') ?? ''
     // A JSON answer to a stream request (a server that ignores `stream`) is read as a whole answer.
     if (call.stream && translation.streamTranslator && response.body && !type.includes('application/json'))
       return streamAnswer(translation, response, translation.streamTranslator(meta))
-    const text = await response.text() // a read that fails rejects: no whole answer came
+    // A read that fails rejects: no whole answer came.
+    const bytes = await readUpstreamBody(response, limits.answerBytes)
+    if (!bytes) throw upstreamAnswerTooLarge(provider, limits.answerBytes)
+    const text = decoder.decode(bytes)
     const json = parseObject(text)
     const answer = json && translation.fromResponse(json, meta)
     if (answer === undefined)
@@ -88,6 +109,7 @@ export function translatingHandler(provider: string, translation: Translation, s
 // --- internal ---
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
 
@@ -97,7 +119,9 @@ function jsonAnswer(status: number, body: unknown, extra?: Record<string, string
 
 /** An upstream error in the client's format, same status; Retry-After and retry-after-ms kept. */
 async function errorAnswer(translation: Translation, response: Response): Promise<Response> {
-  const text = await response.text()
+  // An error body past the bound is not read: the translator makes its error from the status alone.
+  const bytes = await readUpstreamBody(response, MAX_ERROR_BODY)
+  const text = bytes ? decoder.decode(bytes) : `(an error body over ${MAX_ERROR_BODY} bytes, not read)`
   const body = translation.fromError(response.status, text, response.headers)
   let retry = retryHeadersOf(response.headers)
   if (!retry?.['retry-after']) {

@@ -1,6 +1,7 @@
 // The one HTTP request to an upstream, for every kind: the kind's URL and headers (precomputed, H5),
-// the call's x-request-id, the body, the call's signal; optionally signed (Bedrock's SigV4). Both the
-// passthrough (passthrough.ts) and the translating exchange (exchange.ts) send through it.
+// the call's x-request-id, the body, the call's signal; optionally signed (Bedrock's SigV4); redirects
+// never followed and answers never inflated. Both the passthrough (passthrough.ts) and the translating
+// exchange (exchange.ts) send through it.
 import type { Endpoint } from '../core/endpoint'
 import type { UpstreamCall } from './provider'
 
@@ -16,7 +17,17 @@ export interface HttpTarget {
 
 /**
  * POSTs `body` for `call`; `contentType` replaces the target's (a multipart body's boundary). Not an
- * async function: unsigned, it is fetch's own promise (the passthrough's hot path adds no tick).
+ * async function: unsigned, it is fetch's own promise (the passthrough's hot path adds no tick). Every
+ * upstream fetch (this one, and model discovery's GET in list-models.ts) sets, and then checks the answer
+ * with refusalOf (core/upstream-error.ts) before reading its body:
+ * - `redirect: 'manual'`: a 3xx comes back as it is, never followed. Bun's fetch follows by default and
+ *   drops only `Authorization` across origins (https://fetch.spec.whatwg.org/#http-redirect-fetch, step
+ *   13): x-api-key, api-key, x-goog-api-key and a SigV4 signature would reach the other host, and a 307
+ *   or 308 would re-send the prompt there (RFC 9110 §15.4.8).
+ * - `decompress: false` (Bun): a body comes as the wire carries it, so a few MB of gzip cannot inflate
+ *   to gigabytes before anything counts them. Bun then sends no accept-encoding of its own (measured on
+ *   1.4.5), so the kinds' headers ask for identity (RFC 9110 §12.5.3) and an answer encoded anyway is
+ *   refused.
  */
 export function postUpstream(
   target: HttpTarget,
@@ -28,10 +39,12 @@ export function postUpstream(
   let headers: Record<string, string> = withRequestId(target.headers(call), call)
   if (contentType) headers = { ...headers, 'content-type': contentType }
   const { signal } = call
-  if (!target.sign) return fetch(url, { method: 'POST', headers, body, signal })
-  return target
-    .sign({ url, headers, body })
-    .then((signed) => fetch(url, { method: 'POST', headers: signed, body, signal }))
+  if (!target.sign) return fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual', decompress: false })
+  return target.sign({ url, headers, body }).then((signed) => {
+    // Bedrock's headers do not ask for identity: asked here, after signing, as a header SigV4 leaves unsigned.
+    signed['accept-encoding'] ??= 'identity'
+    return fetch(url, { method: 'POST', headers: signed, body, signal, redirect: 'manual', decompress: false })
+  })
 }
 
 /**

@@ -1,10 +1,16 @@
 // Model discovery's HTTP step, shared by the kinds that can list their models: one GET answering the
 // listing as a JSON object, or throwing a GatewayError with the upstream's status and message (put in
-// OpenAI's shape by the kind's own error reader). Network failures reject as fetch does.
+// OpenAI's shape by the kind's own error reader). Like every upstream fetch (http.ts), it follows no
+// redirect and inflates nothing, and it reads at most MAX_LISTING_BYTES. Network failures reject as
+// fetch does.
 import { type ErrorBody, GatewayError } from '../core/errors'
+import { readUpstreamBody, refusalOf, upstreamAnswerTooLarge } from '../core/upstream-error'
 
 /** Pages followed at most in a paged listing (anthropic, google): a bound no real listing reaches. */
 export const MAX_MODEL_PAGES = 20
+
+/** Largest listing page read (OpenAI's whole listing is about 10 KB). */
+export const MAX_LISTING_BYTES = 8 * 1024 * 1024
 
 export async function getListing(
   url: string,
@@ -15,8 +21,18 @@ export async function getListing(
   const response = await fetch(url, {
     headers: { accept: 'application/json', 'accept-encoding': 'identity', ...headers },
     signal,
+    // The credentials would follow a redirect to another host; see postUpstream (http.ts).
+    redirect: 'manual',
+    decompress: false,
   })
-  const text = await response.text()
+  const refusal = refusalOf(undefined, response)
+  if (refusal) {
+    response.body?.cancel().catch(() => {})
+    throw refusal
+  }
+  const bytes = await readUpstreamBody(response, MAX_LISTING_BYTES)
+  if (!bytes) throw upstreamAnswerTooLarge(undefined, MAX_LISTING_BYTES, 'the limit of a model listing')
+  const text = decoder.decode(bytes)
   if (!response.ok) {
     const { error } = toError(response.status, text)
     throw new GatewayError(response.status, error.type, error.code, error.message, error.param)
@@ -42,6 +58,10 @@ export function namesIn(list: unknown, field: string, where: string): string[] {
   }
   return names
 }
+
+// --- internal ---
+
+const decoder = new TextDecoder()
 
 function invalidListing(what: string): GatewayError {
   return new GatewayError(

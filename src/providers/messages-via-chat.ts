@@ -12,7 +12,7 @@ const MESSAGES_VIA_CHAT: Translation = {
   answer: 'a chat completion',
   toRequest: (call) => toChatRequest(call.json),
   fromResponse: (completion, meta) => fromChatResponse(completion, meta.model),
-  streamTranslator: (meta) => new ChatStreamTranslator(meta.model),
+  streamTranslator: (meta) => new ChatStreamTranslator(meta.model, meta.maxEventSize),
   fromError: (status, text) => fromChatError(status, text),
 }
 

@@ -6,6 +6,7 @@
 import type { ProviderConfig } from '../config/schema'
 import type { Endpoint } from '../core/endpoint'
 import type { JsonObject } from '../core/json'
+import type { AnswerLimits } from '../core/upstream-error'
 
 export type { Endpoint, MediaEndpoint } from '../core/endpoint'
 
@@ -30,6 +31,8 @@ export interface UpstreamCall {
   requestId?: string | undefined
   /** The body's content type when it is not JSON (multipart/form-data with its boundary). */
   contentType?: string | undefined
+  /** How large an answer and an event may be (max_answer_size, max_sse_event_size); the defaults when absent. */
+  limits?: AnswerLimits | undefined
 }
 
 /**

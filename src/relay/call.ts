@@ -22,14 +22,24 @@ export interface Call {
   key?: string
   /** The canonical model, once resolved. */
   model?: string
-  /** The extensions' view of the request, once screened (absent when no extension is configured). */
+  /**
+   * The extensions' view of the request once the pipeline has seen it (screened, or refused by an
+   * extension's onKey); absent when no extension is configured. Failures without it are counted as
+   * refused before the pipeline.
+   */
   hooks?: RequestContext
 }
 
-/** A call whose key, body and model are known and allowed (readCall). */
-export interface ReadCall extends Call {
+/** A call whose key is known (identify): who is calling, and the extensions' early view of the request. */
+export interface KeyedCall extends Call {
   readonly principal: Principal
   key: string
+  /** The extensions' view before the body is read (model and json still empty); screen completes it. */
+  readonly early: RequestContext | undefined
+}
+
+/** A call whose body and model are known and allowed (readCall). */
+export interface ReadCall extends KeyedCall {
   model: string
   /** The model name as the client sent it (an alias, or the canonical name). */
   readonly requestedModel: string

@@ -1,36 +1,31 @@
-// Stage 2 of the request path, read: who is calling (and their own in-flight cap), the body (read once,
-// parsed once), the model (alias resolved, served, allowed for the key), and the deployments that serve
-// this surface. Every refusal here is the client's: 400, 401, 403, 404, 413, 429.
+// Stage 2 of the request path, read: the body (read once, parsed once), the model (alias resolved,
+// served, allowed for the key), and the deployments that serve this surface. Every refusal here is the
+// client's: 400, 403, 404, 413.
 import { assertAllowed } from '../auth'
 import { readJsonBody } from '../core/body'
-import { badRequest, modelNotFound, unsupportedEndpoint } from '../core/errors'
+import { badRequest, echo, modelNotFound, unsupportedEndpoint } from '../core/errors'
 import { typeName } from '../core/json'
 import { supportsEndpoint } from '../providers'
 import type { Deployment } from '../routing/registry'
-import type { Admission } from './admit'
-import { answerMode, type Call, type ReadCall } from './call'
+import { answerMode, type KeyedCall, type ReadCall } from './call'
 import type { RelayContext } from './context'
 import { readMultipartBody } from './multipart'
 import type { Surface } from './surfaces'
 
-export async function readCall(ctx: RelayContext, call: Call, admission: Admission): Promise<ReadCall> {
-  const { surface, request } = call
-  const principal = ctx.auth.authenticate(request)
-  call.key = principal.name
-  admission.holdKey(principal)
+export async function readCall(ctx: RelayContext, call: KeyedCall): Promise<ReadCall> {
+  const { surface, request, principal } = call
   const limit = ctx.config.max_body_size
   const form = surface.body === 'multipart' ? await readMultipartBody(request, limit, surface.files ?? []) : undefined
   const { bytes, json } = form ?? (await readJsonBody(request, limit))
   const envelope = form ? form.envelope : readEnvelope(json)
   const { registry } = ctx
   const model = registry.resolve(envelope.model)
-  call.model = model
   const served = registry.deployments(model)
+  // The access line names the model asked for; an unknown one is the client's text, so only its start.
+  call.model = served ? model : echo(model)
   if (!served) throw modelNotFound(envelope.model)
   assertAllowed(principal, model)
   return Object.assign(call, {
-    principal,
-    key: principal.name,
     model,
     requestedModel: envelope.model,
     json,

@@ -1,13 +1,15 @@
 // The request path of every model endpoint, top to bottom:
-//   admit (the in-flight caps) → read (key, body, model, deployments) → screen (extensions' decisions,
-//   cache) → prepare (the bytes to send) → dispatch (weights, retries, fallback; routing/) → respond
-//   (whole, server-sent events, raw bytes, or the failure in the surface's dialect).
+//   identify (key, its in-flight share, its request rate) → read (body, model, deployments) → admit (a
+//   global in-flight slot) → screen (extensions' decisions, cache) → prepare (the bytes to send) →
+//   dispatch (weights, retries, fallback; routing/) → respond (whole, server-sent events, raw bytes, or
+//   the failure in the surface's dialect).
 // Each stage is a function of the Call record in its own file; the surfaces' differences are data
 // (surfaces.ts). The client's bytes go upstream unchanged unless an alias or the usage splice changed them.
 import { type DispatchRequest, dispatch } from '../routing/dispatch'
 import { type Admission, admit, type ServerLike } from './admit'
 import { type ReadCall, startCall } from './call'
 import type { RelayContext } from './context'
+import { identify } from './identify'
 import { type Outbound, prepare } from './prepare'
 import { readCall } from './read'
 import { respondBuffered, respondCached, respondError } from './respond'
@@ -27,7 +29,9 @@ export async function relay(
   let handedOff = false
   try {
     admission = admit(ctx, request, server)
-    const read = await readCall(ctx, call, admission)
+    const keyed = await identify(ctx, call, admission)
+    const read = await readCall(ctx, keyed)
+    admission.holdGlobal()
     const cached = await screen(ctx, read)
     if (cached) return respondCached(ctx, read, cached)
     const outbound = await prepare(ctx, read)

@@ -5,7 +5,7 @@ import { GatewayError, unexpected } from '../core/errors'
 import { UpstreamHttpError } from '../core/upstream-error'
 import type { BufferedAnswer } from '../routing/dispatch'
 import { logAccess } from './access-log'
-import type { Call, ReadCall } from './call'
+import type { Call, KeyedCall, ReadCall } from './call'
 import type { RelayContext } from './context'
 import { dialectOf } from './dialects'
 import { usageOfBody } from './usage-tap'
@@ -59,7 +59,9 @@ export function respondError(ctx: RelayContext, call: Call, err: unknown): Respo
     if (error instanceof UpstreamHttpError) hooks.provider = error.provider
     ctx.pipeline.onError(hooks, error)
   } else ctx.metrics?.refused(call.surface.endpoint, call.model, error, call.started)
-  const headers = hooks ? { ...hooks.headers, 'x-request-id': call.requestId } : { 'x-request-id': call.requestId }
+  // Headers the extensions set before the failure (x-ratelimit-*) go out with it.
+  const extra = (hooks ?? (call as Partial<KeyedCall>).early)?.headers
+  const headers = extra ? { ...extra, 'x-request-id': call.requestId } : { 'x-request-id': call.requestId }
   return dialectOf(call.surface).errorResponse(error, headers)
 }
 

@@ -1,11 +1,12 @@
 // Relays an upstream SSE stream to the client chunk by chunk, as the bytes arrive. It only forwards
 // whole events (a partial event is held until its blank line arrives), so that when the upstream fails
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
-// A stream that ends without `data: [DONE]` was cut short: that is reported the same way.
-import { concatBytes } from '../core/bytes'
+// A stream that ends without `data: [DONE]` was cut short: that is reported the same way, and so is an
+// event held past max_sse_event_size (the upstream request is then cancelled).
+import { DEFAULT_LIMITS } from '../core/upstream-error'
 import type { RelayOutcome } from '../extensions/types'
 import type { StreamReader } from '../routing/dispatch'
-import { endOfLastEvent, endsWithDone, isBlank } from '../sse'
+import { EventCutter, endsWithDone, isBlank } from '../sse'
 import { type IdleTimer, idleTimer } from './idle-timer'
 
 export interface RelayOptions {
@@ -27,6 +28,12 @@ export interface RelayOptions {
   idleMs?: number
   /** After onEnd('done'): resolves once what onEnd wrote is committed; the end marker waits for it. */
   durable?: () => Promise<void> | undefined
+  /**
+   * The largest event held until its blank line comes (the deployment's max_sse_event_size); beyond it
+   * the stream ends in-band ('upstream_error') and the upstream request is cancelled. Default: the
+   * schema's default.
+   */
+  maxEventSize?: number
 }
 
 const encoder = new TextEncoder()
@@ -46,8 +53,8 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
 
 /** One relayed stream's state: the partial event held back, whether the end marker passed, how it ended. */
 class SseRelay {
-  /** The tail of a partial event, held until its blank line arrives. */
-  private pending: Uint8Array | undefined
+  /** Whole events out of the chunks; holds the start of a partial event until its blank line arrives. */
+  private readonly cutter: EventCutter
   private sawEnd = false
   private ended = false
   /** The last events, held (with the end marker) until the answer's records are committed. */
@@ -58,6 +65,7 @@ class SseRelay {
   constructor(private readonly options: RelayOptions) {
     this.idle = idleTimer(options)
     this.isEnd = options.isEnd ?? endsWithDone
+    this.cutter = new EventCutter(options.maxEventSize ?? DEFAULT_LIMITS.eventBytes)
   }
 
   async start(controller: Controller): Promise<void> {
@@ -91,7 +99,8 @@ class SseRelay {
         return
       }
     }
-    if (this.pending?.byteLength && !isBlank(this.pending))
+    const pending = this.cutter.pending
+    if (pending.byteLength && !isBlank(pending))
       return this.fail(controller, 'truncated', 'the upstream closed the stream in the middle of an event')
     if (!this.sawEnd)
       return this.fail(
@@ -110,20 +119,19 @@ class SseRelay {
 
   /**
    * Enqueues the whole events in `chunk` (plus what was held back); keeps the tail of a partial one.
-   * Returns whether anything was enqueued (or held as the final events).
+   * Returns whether anything was enqueued (or held as the final events, or the stream failed).
    */
   private forward(controller: Controller, chunk: Uint8Array): boolean {
-    let bytes = chunk
-    if (this.pending) {
-      bytes = concatBytes(this.pending, chunk)
-      this.pending = undefined
+    let whole: Uint8Array | undefined
+    try {
+      whole = this.cutter.push(chunk)
+    } catch (err) {
+      // An event past max_sse_event_size: nothing of it went out, and the rest is not read.
+      this.fail(controller, 'upstream_error', (err as Error).message)
+      this.options.reader.cancel(err).catch(() => {})
+      return true
     }
-    const cut = endOfLastEvent(bytes)
-    if (cut !== bytes.length) {
-      this.pending = bytes.slice(cut)
-      if (cut === 0) return false
-    }
-    let whole = cut === bytes.length ? bytes : bytes.subarray(0, cut)
+    if (!whole) return false
     if (!this.sawEnd) this.sawEnd = this.isEnd(whole)
     const { tap, durable } = this.options
     if (tap) {

@@ -77,16 +77,45 @@ function usageOfWholeBody(body: Uint8Array): Usage | undefined {
  * Watches whole SSE events for usage. OpenAI chunks carry `usage` in the final chunk; Anthropic
  * events carry input tokens in message_start and output tokens in message_delta. With `strip`, the
  * usage-only chunk (`"choices":[]` plus usage) the gateway asked for is removed from the output.
+ * Until the answer's own usage arrives, what the client was sent is kept (the same arrays, no copy, at
+ * most RETAINED_BYTES), so that a stream that ends without it can be counted (usage-estimate.ts).
  */
 export class StreamUsage {
   usage: Usage | undefined
+  /** The answer's own usage arrived: OpenAI's usage chunk, or Anthropic's message_delta. */
+  complete = false
   private anthropicInput: Usage | undefined
+  private retained: Uint8Array[] | undefined = []
+  private retainedBytes = 0
+  private droppedBytes = 0
 
   constructor(private readonly strip: boolean) {}
 
   /** Returns the bytes to forward (the same array unless a chunk was stripped). */
   observe(events: Uint8Array): Uint8Array {
-    if (!hasUsageObject(events)) return events
+    const out = hasUsageObject(events) ? this.read(events) : events
+    if (this.complete) this.retained = undefined
+    else if (this.retained) {
+      if (this.retainedBytes + out.byteLength <= RETAINED_BYTES) {
+        this.retained.push(out)
+        this.retainedBytes += out.byteLength
+      } else this.droppedBytes += out.byteLength
+    }
+    return out
+  }
+
+  /**
+   * What the client was sent, as kept, and the share of it that was kept (1 unless the stream passed
+   * RETAINED_BYTES: the count of the kept part then stands for the whole in proportion).
+   */
+  delivered(): { events: readonly Uint8Array[]; share: number } {
+    const events = this.retained ?? []
+    const total = this.retainedBytes + this.droppedBytes
+    return { events, share: total === 0 ? 1 : this.retainedBytes / total }
+  }
+
+  /** Reads the events that mention usage; returns the bytes to forward. */
+  private read(events: Uint8Array): Uint8Array {
     // Event by event (sse/scan finds their ends); only those that mention usage are decoded.
     let kept: Uint8Array[] | undefined
     let from = 0
@@ -95,7 +124,7 @@ export class StreamUsage {
       const stop = end === -1 ? events.length : end
       const event = events.subarray(start, stop)
       if (Buffer.from(event.buffer, event.byteOffset, event.byteLength).indexOf(USAGE) !== -1) {
-        if (this.read(decoder.decode(event)) && this.strip) {
+        if (this.readEvent(decoder.decode(event)) && this.strip) {
           ;(kept ??= []).push(events.subarray(from, start))
           from = stop
         }
@@ -108,7 +137,7 @@ export class StreamUsage {
   }
 
   /** Reads one event; true when it is an OpenAI usage-only chunk. */
-  private read(event: string): boolean {
+  private readEvent(event: string): boolean {
     const data = dataOf(event)
     if (!data || data === '[DONE]') return false
     let json: Record<string, unknown>
@@ -126,6 +155,7 @@ export class StreamUsage {
     if (json.type === 'message_delta') {
       const delta = usageOf(json)
       if (!delta) return false
+      this.complete = true
       // message_delta's usage is cumulative output (and, on some versions, input too).
       const input = this.anthropicInput
       const prompt = delta.prompt_tokens > 0 ? delta.prompt_tokens : (input?.prompt_tokens ?? 0)
@@ -143,6 +173,7 @@ export class StreamUsage {
     const usage = usageOf(json)
     if (!usage) return false
     this.usage = usage
+    this.complete = true
     return Array.isArray(json.choices) && json.choices.length === 0
   }
 }
@@ -150,6 +181,8 @@ export class StreamUsage {
 // --- internal ---
 
 const USAGE = encoder.encode('"usage"')
+/** The most of a stream kept to count it if its usage never arrives (4 MiB: a long answer's text, and more). */
+const RETAINED_BYTES = 4 * 1024 * 1024
 
 /** Byte search for `"usage"` followed by optional spaces and `:` and `{` (not `null`): native memmem per hit. */
 function hasUsageObject(bytes: Uint8Array): boolean {

@@ -1,10 +1,21 @@
 // pick by weight → call → retry transient failures with jittered backoff → fall back → timeout.
 // A non-transient answer (an upstream 4xx) goes back at once. A call the provider refuses before any
 // fetch (input its kind cannot take) is final too, and it is not an attempt: no attempt is counted,
-// no retry, no breaker event. For streams, this module only gets as far as the first chunk: after that
-// the stream is committed and relayed (src/relay/sse-relay.ts, raw-relay.ts).
-import { GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
-import { UpstreamHttpError } from '../core/upstream-error'
+// no retry, no breaker event. An answer the gateway will not relay (a redirect, an encoding it did not
+// ask for, a body over max_answer_size) is a 502 that is never retried. For streams, this module only
+// gets as far as the first chunk: after that the stream is committed and relayed (src/relay/sse-relay.ts,
+// raw-relay.ts).
+import { errorTypeForStatus, GatewayError, upstreamTimeout, upstreamUnreachable } from '../core/errors'
+import {
+  DEFAULT_LIMITS,
+  MAX_ERROR_BODY,
+  readUpstreamBody,
+  refusalOf,
+  retryHeadersOf,
+  UnusableAnswerError,
+  UpstreamHttpError,
+  upstreamAnswerTooLarge,
+} from '../core/upstream-error'
 import type { UpstreamCall } from '../providers'
 import { parseRetryAfter, retryDelay } from './backoff'
 import { type Deployment, orderDeployments } from './registry'
@@ -186,8 +197,15 @@ async function tryDeployment(
       breaker.release()
       throw outcome
     }
-    // An upstream that answers a 4xx (other than 429) is up: the request was at fault.
     if (!outcome.transient) {
+      // A redirect, or an encoding the gateway did not ask for: this deployment answers so whatever the
+      // request (a wrong base_url, a compressing proxy), and again if asked again. It counts against its
+      // breaker, and the next deployment may be configured right.
+      if (outcome instanceof UnusableAnswerError && outcome.blamesDeployment) {
+        breaker.failure()
+        return undefined
+      }
+      // An upstream that answers a 4xx (other than 429) is up: the request was at fault.
       breaker.success()
       throw outcome
     }
@@ -222,7 +240,7 @@ async function attempt(
   /** send() resolved: from here on, a failure is the upstream exchange's, never a refusal. */
   let sent = false
   try {
-    const response = await provider.send({
+    const call: UpstreamCall = {
       endpoint: request.endpoint,
       model: request.model,
       body: request.body,
@@ -232,13 +250,20 @@ async function attempt(
       clientHeaders: request.clientHeaders,
       requestId: request.requestId,
       contentType: request.contentType,
-    })
+      limits: deployment.limits,
+    }
+    const response = await provider.send(call)
     sent = true
     const answer = await answerOf(deployment, request, response, attempts, abort)
     committed = !(answer instanceof GatewayError) && answer.kind === 'stream'
     return answer
   } catch (err) {
-    // A GatewayError from send is a refusal before any fetch (the Handler contract): not an attempt.
+    // An answer a translating exchange would not read: its fetch happened, so it is the attempt's outcome.
+    if (err instanceof UnusableAnswerError) {
+      controller.abort(err)
+      return err
+    }
+    // Any other GatewayError from send is a refusal before any fetch (the Handler contract): not an attempt.
     if (err instanceof GatewayError && !sent) throw err
     if (controller.signal.reason === TIMED_OUT) return upstreamTimeout(provider.name, timeoutMs)
     if (request.signal.aborted) return new ClientClosedError()
@@ -259,18 +284,49 @@ async function answerOf(
   response: Response,
   attempts: number,
   abort: (reason?: unknown) => void,
-): Promise<Answer | UpstreamHttpError> {
+): Promise<Answer | GatewayError> {
+  const name = deployment.provider.name
+  const refusal = refusalOf(name, response)
+  if (refusal) {
+    // Not a byte of it is read: the upstream request ends here.
+    response.body?.cancel().catch(() => {})
+    abort(refusal)
+    return refusal
+  }
   const { status, headers } = response
   const contentType = headers.get('content-type') ?? 'application/json'
   if (!response.ok) {
-    const body = new Uint8Array(await response.arrayBuffer())
-    return new UpstreamHttpError(deployment.provider.name, status, body, contentType, parseRetryAfter(headers), headers)
+    const bytes = await readUpstreamBody(response, MAX_ERROR_BODY)
+    if (!bytes) return errorBodyTooLarge(name, status, headers)
+    const body = deployment.scrub ? deployment.scrub(bytes) : bytes
+    return new UpstreamHttpError(name, status, body, contentType, parseRetryAfter(headers), headers)
   }
   if (!response.body || (!request.raw && (!request.stream || !contentType.includes('text/event-stream')))) {
-    const body = new Uint8Array(await response.arrayBuffer())
+    const limit = (deployment.limits ?? DEFAULT_LIMITS).answerBytes
+    const body = await readUpstreamBody(response, limit)
+    if (!body) {
+      const tooLarge = upstreamAnswerTooLarge(name, limit)
+      abort(tooLarge)
+      return tooLarge
+    }
     return { kind: 'buffered', deployment, status, contentType, body, attempts }
   }
   const reader: StreamReader = response.body.getReader()
   const first = await reader.read()
   return { kind: 'stream', deployment, status, contentType, first: first.value, reader, attempts, abort }
+}
+
+/**
+ * An upstream error whose body passed MAX_ERROR_BODY: its status (so it is retried or final as its status
+ * says) and when to come back, with a message of the gateway's in the surface's dialect.
+ */
+function errorBodyTooLarge(provider: string, status: number, headers: Headers): GatewayError {
+  return new GatewayError(
+    status,
+    errorTypeForStatus(status),
+    'upstream_error',
+    `Provider '${provider}' answered HTTP ${status} with an error body over ${MAX_ERROR_BODY} bytes; it was not read.`,
+    null,
+    retryHeadersOf(headers),
+  )
 }

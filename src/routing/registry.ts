@@ -3,6 +3,7 @@
 import { isIP } from 'node:net'
 import { dns } from 'bun'
 import type { Config } from '../config/schema'
+import { type AnswerLimits, type Scrub, secretScrubber } from '../core/upstream-error'
 import { createProvider, type Provider } from '../providers'
 import { Breaker } from './breaker'
 
@@ -17,6 +18,10 @@ export interface Deployment {
   readonly timeoutMs: number
   /** A started stream with no upstream byte for this long is ended (0 = never). */
   readonly streamIdleMs: number
+  /** How much of an answer is held (max_answer_size, max_sse_event_size); absent: the schema's defaults. */
+  readonly limits: AnswerLimits
+  /** Masks the provider's own secrets in its upstream's error bodies; absent when it has none. */
+  readonly scrub?: Scrub
 }
 
 export interface Registry {
@@ -39,6 +44,8 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
   const providers = new Map<string, Provider>()
   const breakers = new Map<string, Breaker>()
   const byModel = new Map<string, Deployment[]>()
+  // One object for every deployment: the limits are the gateway's, not a provider's.
+  const limits: AnswerLimits = { answerBytes: config.max_answer_size, eventBytes: config.max_sse_event_size }
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     const provider = createProvider(name, providerConfig)
     providers.set(name, provider)
@@ -57,6 +64,13 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
       maxRetries: providerConfig.max_retries,
       timeoutMs: Math.round(providerConfig.timeout * 1000),
       streamIdleMs: Math.round((providerConfig.stream_idle_timeout ?? 60) * 1000),
+      limits,
+      scrub: secretScrubber([
+        providerConfig.api_key,
+        providerConfig.access_key,
+        providerConfig.secret_key,
+        providerConfig.session_token,
+      ]),
     }
     for (const model of providerConfig.models) {
       let list = byModel.get(model)

@@ -3,6 +3,7 @@
 // and `x-request-id` on every answer. Relay routes do the same inside relay.ts, with model fields; these
 // hooks are scoped to a sub-app so the relay hot path never runs them.
 import { Elysia } from 'elysia'
+import { echo } from '../core/errors'
 import { requestIdOf } from '../core/request-id'
 import type { AppContext } from './context'
 
@@ -34,5 +35,5 @@ export function accessLine(
   const level = PROBES.has(path) ? 'debug' : 'info'
   if (!ctx.log.enabled(level)) return
   const ms = startedAt === undefined ? undefined : Math.round((performance.now() - startedAt) * 100) / 100
-  ctx.log[level]('request', { request_id: requestId, method, path, status, ms })
+  ctx.log[level]('request', { request_id: requestId, method: echo(method), path: echo(path), status, ms })
 }

@@ -1,5 +1,5 @@
-// Binds the app to a port and drains it on shutdown: stop accepting, let in-flight requests and
-// streams finish for up to shutdown_timeout, then close whatever is left.
+// Binds the app to a port (a port in use is an error unless reuse_port) and drains it on shutdown: stop
+// accepting, let in-flight requests and streams finish for up to shutdown_timeout, then close the rest.
 import type { Server } from 'bun'
 import { createApp } from './app'
 import type { AppContext } from './context'
@@ -25,6 +25,9 @@ export function startServer(ctx: AppContext, address: { hostname: string; port: 
     // Applies to reading requests (slow or stalled headers and bodies) and idle keep-alive connections;
     // model routes lift it once the request is read (a model may be silent for longer).
     idleTimeout: ctx.config.client_idle_timeout ?? 60,
+    // Elysia turns SO_REUSEPORT on; with it a second gateway on a taken port starts without a word and
+    // the kernel splits new connections between the two. Off, a taken port fails here (EADDRINUSE).
+    reusePort: ctx.config.reuse_port === true,
   })
   const server = app.server as Server<unknown>
   const hostname = server.hostname ?? address.hostname

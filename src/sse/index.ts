@@ -2,5 +2,5 @@
 // (parser.ts), writing frames (frames.ts), and the stream-translation plumbing (translate.ts).
 export { DONE_FRAME, dataFrame, namedFrame } from './frames'
 export { type SseEvent, SseParser } from './parser'
-export { endOfEvent, endOfLastEvent, endsWithDone, endsWithEvent, isBlank } from './scan'
+export { EventCutter, endOfEvent, endOfLastEvent, endsWithDone, endsWithEvent, HeldBytes, isBlank } from './scan'
 export { type StreamTranslator, startTranslatedStream, translateStream } from './translate'

@@ -1,8 +1,126 @@
 // Server-sent events at the byte level, for streams relayed without being parsed: where events end,
-// and whether the last one is the stream's end marker. One byte search each; nothing is decoded.
+// whether the last one is the stream's end marker, and the start of an event held (bounded) until its
+// blank line comes. One byte search each; nothing is decoded.
 // https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+import { upstreamEventTooLarge } from '../core/upstream-error'
 
 const DONE = new TextEncoder().encode('[DONE]')
+
+/**
+ * Cuts a relayed stream into runs of whole events as chunks arrive, holding the start of an event until
+ * its blank line comes. Linear in the bytes, however they are chunked: each chunk is scanned once, from
+ * its end back to its last blank line, and a held byte is written once into the held buffer (which grows
+ * by doubling) instead of the held part being re-joined and re-scanned per chunk: one 100 MB line costs
+ * what its bytes cost, not their square. An event held past `maxEventSize` throws upstreamEventTooLarge.
+ */
+export class EventCutter {
+  private readonly held: HeldBytes
+
+  constructor(readonly maxEventSize: number) {
+    this.held = new HeldBytes(maxEventSize)
+  }
+
+  /** The whole events `chunk` completes (the first joined with what was held), or undefined when none. */
+  push(chunk: Uint8Array): Uint8Array | undefined {
+    const held = this.held
+    const n = chunk.byteLength
+    if (n === 0) return undefined
+    let cut = endOfLastEvent(chunk)
+    if (held.size === 0) {
+      if (cut === n) return chunk
+      this.hold(chunk, cut)
+      return cut === 0 ? undefined : chunk.subarray(0, cut)
+    }
+    const before2 = held.last(2)
+    const before1 = held.last(1)
+    if (cut === 0) cut = endAcross(before2, before1, chunk)
+    if (cut === 0) {
+      this.hold(chunk, 0)
+      return undefined
+    }
+    // The held event ends in this chunk, which may hold whole events after it: only the first is bounded.
+    if (held.size + cut > this.maxEventSize) {
+      const first = endAcross(before2, before1, chunk) || endOfEvent(chunk, 0)
+      if (held.size + first > this.maxEventSize) throw upstreamEventTooLarge(this.maxEventSize)
+    }
+    held.add(chunk, 0, cut)
+    const whole = held.take()
+    if (cut < n) this.hold(chunk, cut)
+    return whole
+  }
+
+  /** The start of an event still held (what is left when the stream ends). */
+  get pending(): Uint8Array {
+    return this.held.peek()
+  }
+
+  /** Bytes copied into the held buffer so far, growth included: the linear bound the tests check. */
+  get copied(): number {
+    return this.held.copied
+  }
+
+  private hold(chunk: Uint8Array, from: number): void {
+    if (this.held.size + chunk.byteLength - from > this.maxEventSize) throw upstreamEventTooLarge(this.maxEventSize)
+    this.held.add(chunk, from, chunk.byteLength)
+  }
+}
+
+/**
+ * Bytes held across chunks: one buffer grown by doubling (up to `capacityHint` unless more is held), so
+ * that holding n bytes copies fewer than 3n (n written, under 2n moved as it grows), in any pieces. Its
+ * users bound what they hold.
+ */
+export class HeldBytes {
+  private buffer: Uint8Array | undefined
+  size = 0
+  /** Bytes copied so far, growth included. */
+  copied = 0
+
+  constructor(readonly capacityHint: number) {}
+
+  /** Holds `bytes[from, to)` after what is held. */
+  add(bytes: Uint8Array, from: number, to: number): void {
+    const length = to - from
+    if (length <= 0) return
+    const size = this.size + length
+    let buffer = this.buffer
+    if (!buffer || size > buffer.byteLength) {
+      const doubled = Math.min(this.capacityHint, Math.max(2 * (buffer?.byteLength ?? 0), MIN_CAPACITY))
+      const grown = new Uint8Array(Math.max(size, doubled))
+      if (buffer && this.size) {
+        grown.set(buffer.subarray(0, this.size))
+        this.copied += this.size
+      }
+      this.buffer = buffer = grown
+    }
+    buffer.set(from === 0 && to === bytes.byteLength ? bytes : bytes.subarray(from, to), this.size)
+    this.copied += length
+    this.size = size
+  }
+
+  /** What is held, handed over: that buffer is not written again (the next hold starts a new one). */
+  take(): Uint8Array {
+    const out = this.buffer ? this.buffer.subarray(0, this.size) : EMPTY
+    this.buffer = undefined
+    this.size = 0
+    return out
+  }
+
+  /** What is held, still held. */
+  peek(): Uint8Array {
+    return this.buffer ? this.buffer.subarray(0, this.size) : EMPTY
+  }
+
+  /** The held byte `back` places from the end (1: the last), or -1. */
+  last(back: number): number {
+    return this.size >= back ? this.buffer![this.size - back]! : -1
+  }
+
+  /** Forgets what is held, keeping the buffer for the next hold (nothing outside kept a view of it). */
+  clear(): void {
+    this.size = 0
+  }
+}
 
 /** Index just past the last blank line (\n\n or \n\r\n) in `bytes`; 0 when there is none. */
 export function endOfLastEvent(bytes: Uint8Array): number {
@@ -12,6 +130,17 @@ export function endOfLastEvent(bytes: Uint8Array): number {
     if (bytes[i] !== 10) continue
     if (bytes[i - 1] === 10 || (bytes[i - 1] === 13 && i > 1 && bytes[i - 2] === 10)) return i + 1
   }
+  return 0
+}
+
+/**
+ * Index just past a blank line that begins in what came before `chunk` (its last two bytes `before2`,
+ * `before1`; -1 for none) and ends in `chunk`'s first bytes; 0 when there is none.
+ */
+export function endAcross(before2: number, before1: number, chunk: Uint8Array): number {
+  const first = chunk[0]
+  if (first === 10 && (before1 === 10 || (before1 === 13 && before2 === 10))) return 1
+  if (first === 13 && chunk[1] === 10 && before1 === 10) return 2
   return 0
 }
 
@@ -58,3 +187,9 @@ export function isBlank(bytes: Uint8Array): boolean {
   for (const b of bytes) if (b !== 10 && b !== 13 && b !== 32) return false
   return true
 }
+
+// --- internal ---
+
+const EMPTY = new Uint8Array(0)
+/** A held buffer's first size: an event split across two chunks is usually a few hundred bytes. */
+const MIN_CAPACITY = 1024

@@ -106,9 +106,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       checkReservation(amount, limit, ttlMs)
       const t = now()
       const used = counter(key) + holds.total(key, t)
-      if (used + amount > limit) return { held: false, used }
-      holds.hold(key, id, amount, t + ttlMs)
-      return { held: true, used }
+      if (used >= limit) return { held: false, used, amount: 0 }
+      const held = Math.min(amount, limit - used)
+      holds.hold(key, id, held, t + ttlMs)
+      return { held: true, used, amount: held }
     },
     async release(key, id) {
       checkKey(key)

@@ -22,7 +22,7 @@ import {
 /**
  * KEYS: the counter, the holds hash (id → "amount:expires"). ARGV: id, amount, limit, ttl ms. Expired
  * holds are dropped as they are read; the hash lives as long as its longest hold.
- * Returns {held (1|0), used before}.
+ * Holds min(amount, limit - used) when used < limit. Returns {held (1|0), used before, amount held}.
  */
 const RESERVE = `
 local t = redis.call('TIME')
@@ -37,11 +37,13 @@ for i = 1, #holds, 2 do
     used = used + tonumber(amount)
   end
 end
-if used + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return {0, tostring(used)} end
+local limit = tonumber(ARGV[3])
+if used >= limit then return {0, tostring(used), '0'} end
+local amount = math.min(tonumber(ARGV[2]), limit - used)
 local ttl = tonumber(ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. tostring(now + ttl))
+redis.call('HSET', KEYS[2], ARGV[1], string.format('%d', amount) .. ':' .. string.format('%d', now + ttl))
 if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-return {1, tostring(used)}
+return {1, tostring(used), string.format('%d', amount)}
 `
 
 type ReserveCommand = (
@@ -51,7 +53,7 @@ type ReserveCommand = (
   amount: string,
   limit: string,
   ttl: string,
-) => Promise<[number, string]>
+) => Promise<[number, string, string]>
 
 export function redisStore(client: Redis, options: { keyPrefix?: string } = {}): Store {
   const base = options.keyPrefix ?? 'crabllm:'
@@ -96,7 +98,7 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
     async reserve(key, id, amount, limit, ttlMs) {
       checkKey(key)
       checkReservation(amount, limit, ttlMs)
-      const [held, used] = await reserveCommand(
+      const [held, used, amountHeld] = await reserveCommand(
         base + key,
         `${base}holds:${key}`,
         id,
@@ -104,7 +106,7 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
         String(limit),
         String(Math.ceil(ttlMs)),
       )
-      return { held: held === 1, used: Number(used) }
+      return { held: held === 1, used: Number(used), amount: Number(amountHeld) }
     },
     async release(key, id) {
       checkKey(key)

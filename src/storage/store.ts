@@ -30,9 +30,12 @@ export interface LogTrim {
 }
 
 export interface Reservation {
+  /** false: the limit was already reached; nothing is held. */
   held: boolean
   /** What was in use before this reservation: the counter plus the live holds. */
   used: number
+  /** What is held: `amount`, or what was left of the limit when that was less (0 when refused). */
+  amount: number
 }
 
 export interface Store {
@@ -51,10 +54,11 @@ export interface Store {
    */
   increment(key: string, by?: number, ttlMs?: number): Promise<number>
   /**
-   * Holds `amount` of a limit for request `id`, when the counter at `key` plus the live holds on it plus
-   * `amount` stay within `limit`, as one atomic step on every backend. A hold lasts until released or
-   * until `ttlMs` passes (so a holder that crashed frees it). Resolves with whether it was held and the
-   * amount in use before (counter + holds). Budgets and token limits reserve with it, then settle.
+   * Holds up to `amount` of a limit for request `id`, as one atomic step on every backend: when the
+   * counter at `key` plus the live holds on it are below `limit`, it holds `amount`, or what is left of
+   * the limit when that is less; at or over the limit it holds nothing and refuses. A hold lasts until
+   * released or until `ttlMs` passes (so a holder that crashed frees it). Budgets and token limits
+   * reserve with it, then settle (increment the counter by the real amount, release the hold).
    */
   reserve(key: string, id: string, amount: number, limit: number, ttlMs: number): Promise<Reservation>
   /** Gives back the hold `id` on `key` (absent or expired: nothing happens). */

@@ -21,7 +21,8 @@ export const UsageRowSchema = T.Object(
     completion_tokens: T.Integer({ minimum: 0 }),
     total_tokens: T.Integer({ minimum: 0 }),
     cache_read_tokens: T.Integer({ minimum: 0 }),
-    requests: T.Integer({ minimum: 0 }),
+    requests: T.Integer({ minimum: 0, description: 'Requests answered, cache hits included.' }),
+    cached_requests: T.Integer({ minimum: 0, description: 'Of those, answered from the cache (0 tokens).' }),
   },
   { title: 'UsageRow' },
 )
@@ -73,6 +74,19 @@ export const AuditRecordSchema = T.Object(
     latency_ms: T.Number({ minimum: 0 }),
     cached: T.Boolean(),
     error: nullable(T.String({ description: 'The error code of a failed request.' })),
+    count: T.Optional(
+      T.Integer({
+        minimum: 1,
+        description:
+          'The requests the record stands for: 1, or for requests the gateway refused itself, all those of one key, model and error in one minute.',
+      }),
+    ),
+    usage_estimated: T.Optional(
+      T.Boolean({
+        description:
+          "True when the gateway counted the usage (a stream that ended without the provider's usage: the request and the text delivered, tokenized).",
+      }),
+    ),
   },
   { title: 'AuditRecord' },
 )
@@ -88,6 +102,7 @@ export const LogPageSchema = T.Object(
     truncated: T.Boolean({
       description: 'True when the scan bound stopped a filtered read before `limit` records matched.',
     }),
+    requests: T.Integer({ minimum: 0, description: "The requests the page's records stand for (their counts)." }),
   },
   { title: 'LogPage' },
 )

@@ -1,8 +1,9 @@
 // The keys half of the admin API (/v1/admin/keys), through the real gateway in-process: every route
 // and status, that a key made here works (and stops working) on the next request, that its models,
 // rate limit, budget and expiry are enforced, that the store and the logs never hold the secret, that
-// the key survives a restart on the same store; and the admin API's gate (admin_token: 401 without
-// it, 404 when it is not configured) with the catch-all for other /v1/admin paths.
+// the key survives a restart on the same store, a revoked one stays revoked when storage goes back to an
+// older state; and the admin API's gate (admin_token: 401 without it, 404 when it is not configured) with
+// the catch-all for other /v1/admin paths.
 import { afterAll, describe, expect, test } from 'bun:test'
 import { maskKey } from '../../src/admin/keys'
 import type { KeyRecord } from '../../src/admin/store'
@@ -218,6 +219,22 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     expect(again.key).not.toBe(created.key)
     expect(await chatStatus(gw, again.key)).toBe(200)
     expect(await chatStatus(gw, created.key)).toBe(401)
+  })
+
+  test('DELETE remembers the digest: storage that goes back to an older state cannot bring the key back', async () => {
+    await using gw = await startGateway(toml(), { store: await backend.open() })
+    const created = await create(gw, { name: 'leaked' })
+    const snapshot = { version: String(await gw.ctx.admin.version()), record: (await gw.ctx.admin.key('leaked'))! }
+    // Storage already went back (the counter with it) before the revocation: the revocation itself is
+    // remembered, not learnt from a rebuild, so it holds.
+    await gw.ctx.admin.store.set('version', '0')
+    expect((await admin(gw, 'DELETE', '/leaked')).status).toBe(200)
+    expect(gw.ctx.live.revoked.has(digest(created.key))).toBe(true)
+    await gw.ctx.admin.store.set('version', snapshot.version)
+    await gw.ctx.admin.putKey(snapshot.record)
+    await gw.ctx.live.refresh()
+    await expectError(await gw.chat(ask(), { key: created.key }), 401, 'invalid_api_key')
+    expect(await gw.ctx.admin.key('leaked')).toBeUndefined()
   })
 
   test('a key whose expiry has passed is refused (401) and listed as expired', async () => {

@@ -513,3 +513,186 @@ describe('two gateways on one Redis', () => {
     expect(b.ctx.live.version).toBe(a.ctx.live.version)
   })
 })
+
+describe('the reload guard: a file that would empty or open the gateway is refused', () => {
+  async function gateway(name: string, toml: string) {
+    const path = join(dir, `${name}.toml`)
+    writeFileSync(path, toml)
+    return { gw: await startGateway(toml, { configPath: path }), path }
+  }
+
+  test('a 0-byte file: refused with an error line, the old config keeps serving; allow_unsafe_reload applies it', async () => {
+    const { gw: started, path } = await gateway('guard-empty', baseToml())
+    await using gw = started
+    const { registry, config, auth } = gw.ctx
+    writeFileSync(path, '')
+    const error = await gw.ctx.live.reload()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error!.message).toBe(
+      `${path}: reload refused: the new file would remove every provider, remove every key and turn auth off (an empty or cut file does this) (fix: if this is intended, set allow_unsafe_reload = true in the new file and send SIGHUP again)`,
+    )
+    expect(gw.ctx.registry).toBe(registry)
+    expect(gw.ctx.config).toBe(config)
+    expect(gw.ctx.auth).toBe(auth)
+    expect(await status(gw, 'base-model', TEAM)).toBe(200)
+    expect(await status(gw, 'base-model', 'sk-wrong')).toBe(401)
+    expect(gw.errors()).toHaveLength(1)
+    expect(JSON.parse(gw.errors()[0]!).msg).toBe('config reload refused; the previous config keeps serving')
+
+    writeFileSync(path, 'allow_unsafe_reload = true\n')
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(gw.ctx.auth.enabled).toBe(false)
+    expect(gw.ctx.registry.providers.size).toBe(0)
+    const reloaded = gw.logs().find((l) => l.includes('config reloaded'))
+    expect(JSON.parse(reloaded!).allow_unsafe_reload).toBe('remove every provider, remove every key and turn auth off')
+  })
+
+  test('the rule counts what the admin API stored: a file without keys or providers is fine when the API has some', async () => {
+    const { gw: started, path } = await gateway('guard-api', baseToml())
+    await using gw = started
+    const stored = keyRecord('stored')
+    await gw.ctx.admin.putKey(stored.record)
+    await gw.ctx.admin.putProvider(providerRecord('api', ['api-model']))
+    await gw.ctx.live.changed()
+    // Every config key and provider gone, the admin token kept: the API's key and provider remain.
+    writeFileSync(path, `admin_token = "${ADMIN}"\n`)
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(await status(gw, 'api-model', stored.secret)).toBe(200)
+    expect(await status(gw, 'base-model', TEAM)).toBe(401)
+    // Now the admin token goes too: the API key still holds auth on, so this is an ordinary edit.
+    writeFileSync(path, '')
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(gw.ctx.auth.enabled).toBe(true)
+    expect(await status(gw, 'api-model', stored.secret)).toBe(200)
+    expect(await status(gw, 'api-model', 'sk-nobody')).toBe(401)
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('a key table cut before its models line (every model) is refused; narrowing a key is applied', async () => {
+    const toml = `admin_token = "${ADMIN}"
+${provider('base', mock.url, ['base-model', 'other-model'])}
+[[keys]]
+name = "team"
+key = "${TEAM}"
+models = ["base-model"]
+`
+    const { gw: started, path } = await gateway('guard-models', toml)
+    await using gw = started
+    writeFileSync(path, toml.slice(0, toml.indexOf('models = ["base-model"]')))
+    const error = await gw.ctx.live.reload()
+    expect(error?.message).toContain("the new file would give key 'team' every model")
+    expect(await status(gw, 'other-model', TEAM)).toBe(403)
+    writeFileSync(path, toml.replace('models = ["base-model"]', 'models = ["other-model"]'))
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(await status(gw, 'other-model', TEAM)).toBe(200)
+    expect(await status(gw, 'base-model', TEAM)).toBe(403)
+  })
+})
+
+describe('a revoked key stays revoked when storage goes back to an older state', () => {
+  /** What a snapshot restore does to the admin namespace: the old counter and the old records back. */
+  async function restore(store: Store, snapshot: { version: string; records: KeyRecord[] }) {
+    const admin = store.namespace('admin')
+    await admin.set('version', snapshot.version)
+    for (const record of snapshot.records) await admin.set(`key/${record.name}`, JSON.stringify(record))
+  }
+
+  test.each(BACKENDS)(
+    'on $name storage: refused on the running gateway, deleted again, refused by a fresh one',
+    async (backend) => {
+      const store = await backend.open()
+      await using a = await startGateway(baseToml(), { store })
+      const revokedKey = keyRecord('revoked')
+      const kept = keyRecord('kept')
+      await a.ctx.admin.putKey(revokedKey.record)
+      await a.ctx.admin.putKey(kept.record)
+      await a.ctx.live.changed()
+      const snapshot = { version: String(await a.ctx.admin.version()), records: [revokedKey.record, kept.record] }
+      expect(await status(a, 'base-model', revokedKey.secret)).toBe(200)
+
+      // Revoked after the snapshot, and a key made after it (lost with the restore, as Redis loses it).
+      await a.ctx.admin.deleteKey('revoked')
+      const later = keyRecord('later')
+      await a.ctx.admin.putKey(later.record)
+      await a.ctx.live.changed()
+      expect(await status(a, 'base-model', revokedKey.secret)).toBe(401)
+      expect([...a.ctx.live.revoked]).toEqual([revokedKey.record.hash])
+
+      await a.ctx.admin.deleteKey('later')
+      await restore(store, snapshot)
+      await a.ctx.live.refresh()
+      expect(await status(a, 'base-model', revokedKey.secret)).toBe(401)
+      expect(await status(a, 'base-model', kept.secret)).toBe(200)
+      // Lost with the restore, but not taken for a revocation: it would be accepted if it came back.
+      expect(await status(a, 'base-model', later.secret)).toBe(401)
+      expect(a.ctx.live.revoked.has(later.record.hash)).toBe(false)
+      // Storage is put right: the record is gone again, and the counter moved on for the others.
+      expect(await a.ctx.admin.key('revoked')).toBeUndefined()
+      expect(await a.ctx.admin.version()).toBeGreaterThan(Number(snapshot.version))
+      const messages = a.errors().map((l) => JSON.parse(l).msg)
+      expect(messages).toEqual([
+        'admin storage went back to an older state: keys and providers changed since are lost',
+        'a revoked API key came back in storage; it stays refused and was deleted again',
+      ])
+
+      // A gateway started now, knowing nothing of the revocation, reads the repaired storage.
+      await using fresh = await startGateway(baseToml(), { store })
+      expect(await status(fresh, 'base-model', revokedKey.secret)).toBe(401)
+      expect(await status(fresh, 'base-model', kept.secret)).toBe(200)
+    },
+  )
+
+  test('a bump that does not move the counter past the version built from is taken for a rollback', async () => {
+    await using gw = await startGateway(baseToml())
+    for (let i = 0; i < 3; i++) await gw.ctx.live.changed()
+    await gw.ctx.admin.store.set('version', '1')
+    await gw.ctx.admin.putKey(keyRecord('after-restore').record)
+    await gw.ctx.live.changed()
+    expect(gw.ctx.live.version).toBe(2)
+    expect(gw.errors().map((l) => JSON.parse(l).msg)).toEqual([
+      'admin storage went back to an older state: keys and providers changed since are lost',
+    ])
+  })
+
+  test('the revocations file: written as keys are revoked, read by a gateway started later', async () => {
+    const store = await BACKENDS[0]!.open()
+    const file = join(dir, `revoked-${crypto.randomUUID()}`)
+    await using a = await startGateway(baseToml(), { store })
+    a.ctx.live.keepRevocations(file)
+    const { secret, record } = keyRecord('gone')
+    await a.ctx.admin.putKey(record)
+    await a.ctx.live.changed()
+    await a.ctx.admin.deleteKey('gone')
+    await a.ctx.live.changed()
+    const text = await Bun.file(file).text()
+    expect(text.startsWith('# crabllm:')).toBe(true)
+    expect(text.trim().split('\n').at(-1)).toBe(record.hash)
+
+    // Every gateway stopped, storage restored, one started again beside the same file: still refused.
+    await restore(store, { version: '1', records: [record] })
+    await using again = await startGateway(baseToml(), { store })
+    // serve hands the file over before the first build; startGateway has built once already.
+    again.ctx.live.keepRevocations(file)
+    await again.ctx.live.refresh()
+    expect(await status(again, 'base-model', secret)).toBe(401)
+    expect(await again.ctx.admin.key('gone')).toBeUndefined()
+  })
+
+  test('a revocations file that cannot be written is reported once (warn); revocations are kept in memory', async () => {
+    await using gw = await startGateway(baseToml())
+    gw.ctx.live.keepRevocations(join(dir, 'no-such-dir', 'revoked'))
+    const warnings = gw.logs().filter((l) => JSON.parse(l).level === 'warn')
+    expect(warnings).toHaveLength(1)
+    expect(JSON.parse(warnings[0]!).msg).toBe(
+      'the revocations file cannot be used; revoked keys are kept in memory only',
+    )
+    const { secret, record } = keyRecord('mem')
+    await gw.ctx.admin.putKey(record)
+    await gw.ctx.live.changed()
+    await gw.ctx.admin.deleteKey('mem')
+    await gw.ctx.live.changed()
+    expect(gw.ctx.live.revoked.has(record.hash)).toBe(true)
+    expect(await status(gw, 'base-model', secret)).toBe(401)
+    expect(gw.errors()).toEqual([])
+  })
+})

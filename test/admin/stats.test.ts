@@ -1,9 +1,17 @@
 // GET /v1/admin/stats: the aggregation as a pure function (buckets, percentiles, errors, top lists,
-// providers), then through the real gateway: numbers that follow the requests it served, both
-// windows, the read bound (truncated, complete_since), live gauges while a stream is open, the answer
-// without the audit extension, bad parameters, and the admin gate.
+// providers, records that stand for many refused requests), then through the real gateway: numbers
+// that follow the requests it served, both windows, the read bound (truncated, complete_since), live
+// gauges while a stream is open, the answer without the audit extension, bad parameters, and the
+// admin gate.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AUDIT_HINT, MAX_STATS_RECORDS, percentile, STATS_WINDOWS, summarize } from '../../src/admin/stats'
+import {
+  AUDIT_HINT,
+  MAX_STATS_RECORDS,
+  percentile,
+  STATS_WINDOWS,
+  summarize,
+  weightedPercentile,
+} from '../../src/admin/stats'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { LogRecord } from '../../src/storage/store'
 import type { Stats } from '../../src/wire/admin'
@@ -55,6 +63,19 @@ describe('percentile', () => {
   })
 })
 
+describe('weightedPercentile', () => {
+  test('equals percentile over the values repeated by their weights', () => {
+    const pairs: [number, number][] = [
+      [1, 98],
+      [5, 1],
+      [100, 1],
+    ]
+    const expanded = pairs.flatMap(([v, w]) => Array<number>(w).fill(v))
+    for (const p of [0, 0.01, 0.5, 0.98, 0.99, 1]) expect(weightedPercentile(pairs, p)).toBe(percentile(expanded, p))
+    expect(weightedPercentile([], 0.5)).toBeNull()
+  })
+})
+
 describe('summarize', () => {
   const since = 1_700_000_000_000
   const options = { since, bucketMs: 60_000, buckets: 3, top: 2 }
@@ -103,6 +124,32 @@ describe('summarize', () => {
     })
     // The refusal had no provider: it is not counted against one.
     expect(s.providers).toEqual([expect.objectContaining({ name: 'local', requests: 4, errors: 1 })])
+  })
+
+  test('a record of aggregated refusals counts its requests and weighs its latency by them', () => {
+    const refusals = {
+      status: 429,
+      error: 'rate_limit_exceeded',
+      provider: null,
+      prompt_tokens: null,
+      completion_tokens: null,
+      total_tokens: null,
+      cost_usd: null,
+      latency_ms: 1,
+      count: 98,
+    }
+    const s = summarize([record(since + 10, { latency_ms: 100 }), record(since + 20, refusals)], options)
+    expect(s.totals).toMatchObject({
+      requests: 99,
+      errors: 98,
+      total_tokens: 15,
+      latency_p50_ms: 1,
+      latency_p99_ms: 100,
+    })
+    expect(s.buckets[0]).toMatchObject({ requests: 99, errors: 98 })
+    expect(s.top_keys.by_requests).toEqual([expect.objectContaining({ name: 'team', requests: 99, errors: 98 })])
+    // The refusals had no provider: only the answer counts against it.
+    expect(s.providers).toEqual([expect.objectContaining({ name: 'local', requests: 1, errors: 0 })])
   })
 
   test('sums costs exactly (micro-dollars) and ranks top lists by requests and by spend', () => {

@@ -1,6 +1,6 @@
-// How upstream connection failures are worded for clients (src/core/errors.ts).
+// How errors are worded for clients (src/core/errors.ts): upstream connection failures, echoed input.
 import { describe, expect, test } from 'bun:test'
-import { describeCause } from '../../src/core/errors'
+import { describeCause, echo, MAX_ECHO, modelNotFound, routeNotFound } from '../../src/core/errors'
 
 describe('describeCause', () => {
   test('keeps the cause, drops the runtime advice and the upstream URL', () => {
@@ -14,5 +14,18 @@ describe('describeCause', () => {
     expect(describeCause(malformed)).toBe('Malformed_HTTP_Response.')
     expect(describeCause(new Error('failed at https://secret.example/path?k=1'))).toBe('failed at (upstream URL)')
     expect(describeCause('')).toBe('connection failed')
+  })
+})
+
+describe('echoed input', () => {
+  test('short input is repeated whole; long input by its start and the count left out', () => {
+    expect(echo('gpt-4o')).toBe('gpt-4o')
+    expect(echo('x'.repeat(MAX_ECHO))).toBe('x'.repeat(MAX_ECHO))
+    expect(echo('y'.repeat(10_000_000))).toBe(`${'y'.repeat(MAX_ECHO)}… (${10_000_000 - MAX_ECHO} more characters)`)
+  })
+
+  test('a 10 MB model name or path comes back as a short message', () => {
+    expect(modelNotFound('m'.repeat(10_000_000)).message.length).toBeLessThan(400)
+    expect(routeNotFound('GET', `/${'p'.repeat(100_000)}`).message.length).toBeLessThan(400)
   })
 })

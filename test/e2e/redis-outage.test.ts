@@ -174,7 +174,7 @@ describe.skipIf(!hasRedisServer)('Redis outage under load (compiled binary, priv
         gw.kill('SIGTERM')
         expect(await gw.exited).toBe(0)
         // The outage was logged (rate_limit is in every case), not silent.
-        expect(gw.stderr()).toMatch(/ERROR +extension hook failed extension=rate_limit hook=onRequest/)
+        expect(gw.stderr()).toMatch(/ERROR +extension hook failed extension=rate_limit hook=onKey/)
       } finally {
         await redis.stop('kill')
       }

@@ -1,7 +1,8 @@
 // The audit extension through the real gateway, on memory, SQLite and Redis: a record per request
 // (JSON, streams that finished or were cut, upstream 4xx and 5xx, a refusal by another extension),
-// GET /v1/admin/logs with its filters, order, limits, paging and errors, admin-only access, and
-// records that survive a graceful shutdown (the next gateway on the same store reads them).
+// GET /v1/admin/logs with its filters, order, limits, paging and errors, admin-only access, refusals
+// aggregated with a count, and records that survive a graceful shutdown (the next gateway on the same
+// store reads them). Retention and the aggregation on a moved clock: audit-retention.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { Store } from '../../src/storage/store'
@@ -36,6 +37,8 @@ default_budget = 1000
 [extensions.budget.keys.broke]
 budget = 0
 [extensions.audit]
+# The bounded-read tests write records dated 1970: no age limit, so that retention keeps them.
+retention_days = 0
 `
 }
 
@@ -150,18 +153,20 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       })
     })
 
-    test('a stream cut mid-way: outcome upstream_error, no usage', async () => {
+    test('a stream cut mid-way: outcome upstream_error, the usage of what it delivered, marked estimated', async () => {
       const id = rid('cut')
       mock.enqueue({ sse: chatChunks(['x', 'y', 'z']), cutAfter: 2 })
       const res = await chat({ model: 'gpt-4o-mini', messages: [], stream: true }, TEAM, id)
       await res.text()
+      // No messages: the request's framing (3); delivered 'x' (1).
       expect(await recordOf(id)).toMatchObject({
         stream: true,
         outcome: 'upstream_error',
         status: 200,
-        prompt_tokens: null,
-        total_tokens: null,
-        cost_usd: null,
+        prompt_tokens: 3,
+        completion_tokens: 1,
+        total_tokens: 4,
+        usage_estimated: true,
       })
     })
 
@@ -209,6 +214,33 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
         error: code,
         total_tokens: null,
       })
+    })
+
+    // Finding 9: each refusal was a full record (300,000 429s grew SQLite by 276 MB). They are one record
+    // per minute, key, model and error, with a count that the logs and the stats add up.
+    test('refusals are aggregated: one record with their count, counted by the logs and the stats', async () => {
+      await using g = await startGateway(toml(mock.url), { store: await backend.open() })
+      const before = mock.requests.length
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const res = await g.chat({ model: 'gpt-4o-mini', messages: [] }, { key: BROKE })
+          await res.arrayBuffer()
+          return res.status
+        }),
+      )
+      expect(statuses).toEqual(Array(40).fill(429))
+      expect(mock.requests.length).toBe(before)
+      await g.ctx.pipeline.flush()
+      const admin = { headers: { authorization: `Bearer ${ADMIN}` } }
+      const page = await jsonOf(await g.fetch('/v1/admin/logs?key=broke', admin))
+      // One record, or two when the requests straddled a minute.
+      expect(page.data.length).toBeLessThanOrEqual(2)
+      expect(page.requests).toBe(40)
+      expect(page.data.reduce((n: number, r: AuditRecord) => n + r.count!, 0)).toBe(40)
+      expect(page.data[0]).toMatchObject({ key: 'broke', status: 429, provider: null, error: 'budget_exceeded' })
+      const stats = await jsonOf(await g.fetch('/v1/admin/stats', admin))
+      expect(stats.totals).toMatchObject({ requests: 40, errors: 40 })
+      expect(stats.top_keys.by_requests[0]).toMatchObject({ name: 'broke', requests: 40, errors: 40 })
     })
 
     test('a request that never reached the pipeline (unknown model) is not recorded', async () => {

@@ -144,18 +144,19 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect(await budget(gw, BIG)).toEqual([row('big', (N + 2) * COST, 1_000_000)])
   })
 
-  test('streams are charged from the usage they carried: none is free, a cut after the usage is charged', async () => {
+  test('streams are charged from the usage they carried, or from what they delivered when none came', async () => {
     await using gw = await fresh()
     const withUsage = chatChunks(['a', 'b'], 'gpt-4o-mini', true) // 9 × 4 + 2 × 16 = 68 µ$
     openai.enqueue({ sse: withUsage })
     expect((await readSse(await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG }))).at(-1)).toBe('[DONE]')
+    // No usage chunk: the gateway counts the prompt (8) and 'ab' (1): 8 × 4 + 1 × 16 = 48 µ$.
     openai.enqueue({ sse: chatChunks(['a', 'b']) })
     await readSse(await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG }))
     openai.enqueue({ sse: withUsage, cutAfter: withUsage.length - 1 })
     expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: BIG })).text()).toContain(
       'upstream_stream_error',
     )
-    expect(await budget(gw, BIG)).toEqual([row('big', 68 + 0 + 68, 1_000_000)])
+    expect(await budget(gw, BIG)).toEqual([row('big', 68 + 48 + 68, 1_000_000)])
   })
 
   test('/v1/messages, embeddings and aliases are priced by their canonical model', async () => {
@@ -177,16 +178,17 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect(await budget(gw, BIG)).toEqual([row('big', 120 + 1 + COST, 1_000_000)])
   })
 
-  test('errors cost nothing', async () => {
+  test('errors cost nothing; a stream cut before its usage costs what it had delivered', async () => {
     await using gw = await fresh()
     openai.enqueue(openAiError(400, 'bad request from upstream'))
     expect((await gw.chat(ask('gpt-4o-mini'), { key: ALICE })).status).toBe(400)
+    expect(await budget(gw, ALICE)).toEqual([row('alice', 0, 500)])
     const frames = chatChunks(['a'], 'gpt-4o-mini', true)
-    openai.enqueue({ sse: frames, cutAfter: 2 }) // cut before the usage chunk
+    openai.enqueue({ sse: frames, cutAfter: 2 }) // cut before the usage chunk, after 'a'
     expect(await (await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE })).text()).toContain(
       'upstream_stream_error',
     )
-    expect(await budget(gw, ALICE)).toEqual([row('alice', 0, 500)])
+    expect(await budget(gw, ALICE)).toEqual([row('alice', 8 * 4 + 1 * 16, 500)])
   })
 
   test('a model without pricing costs 0, with one warning per model', async () => {
@@ -219,44 +221,93 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect(wrong.status).toBe(401)
   })
 
-  test('overshoot is bounded by the requests in flight: M concurrent requests past a budget of N', async () => {
+  test('M concurrent requests against a budget good for N: reservations serve at most N + 1, the rest never reach the upstream', async () => {
     await using gw = await fresh()
     const M = 12
-    // Hold every upstream answer until all M requests have passed the budget check: nothing is charged
-    // yet, so all M are admitted, the worst case the design allows.
+    // Every upstream answer is held until each request is decided: all M are in flight at once, the
+    // case that served all M before reservations (each checked a spend nothing had charged yet).
     const gate = Promise.withResolvers<void>()
-    for (let i = 0; i < M; i++) openai.enqueue({ json: chatCompletion(), hold: gate.promise })
-    const before = openai.requests.length
-    const inflight = Array.from({ length: M }, () => gw.chat(ask('gpt-4o-mini'), { key: ALICE }).then((r) => r.status))
-    await openai.waitForRequest(before + M)
-    gate.resolve()
-    expect(await Promise.all(inflight)).toEqual(Array(M).fill(200))
-    // Every admitted request was charged, exactly once: spend = M × cost, the overshoot (M − N) × cost.
-    expect(await budget(gw, ALICE)).toEqual([row('alice', M * COST, 500)])
-    const after = await gw.chat(ask('gpt-4o-mini'), { key: ALICE })
-    expect(after.status).toBe(429)
-    expect((await jsonOf(after)).error.message).toBe("Key 'alice' has spent $0.0012 of its $0.0005 budget.")
-    expect(openai.requests.length).toBe(before + M)
+    const fallback = openai.fallback
+    openai.fallback = () => ({ json: chatCompletion(), hold: gate.promise })
+    try {
+      const before = openai.requests.length
+      let returned = 0
+      // Decided: refused (returned) or admitted (reached the upstream, which holds it).
+      const decided = Promise.withResolvers<void>()
+      const check = () => {
+        if (returned + (openai.requests.length - before) >= M) decided.resolve()
+      }
+      const statuses = Array.from({ length: M }, () =>
+        gw.chat(ask('gpt-4o-mini', { max_tokens: 4 }), { key: ALICE }).then((r) => {
+          returned++
+          check()
+          return r.status
+        }),
+      )
+      void (async () => {
+        for (let n = before + 1; n <= before + M; n++) {
+          await openai.waitForRequest(n)
+          check()
+        }
+      })()
+      await decided.promise
+      gate.resolve()
+      const all = await Promise.all(statuses)
+      const ok = all.filter((s) => s === 200).length
+      expect(all.filter((s) => s !== 200).every((s) => s === 429)).toBe(true)
+      // The estimate (prompt from the body, max_tokens) prices each request close to its real cost:
+      // N hold the budget, and at most one more holds what is left.
+      expect(ok).toBeGreaterThanOrEqual(N)
+      expect(ok).toBeLessThanOrEqual(N + 1)
+      expect(openai.requests.length - before).toBe(ok)
+      // Every admitted request was charged, exactly once, and every hold given back.
+      expect(await budget(gw, ALICE)).toEqual([row('alice', ok * COST, 500)])
+      const after = await gw.chat(ask('gpt-4o-mini'), { key: ALICE })
+      expect(after.status).toBe(429)
+      expect((await jsonOf(after)).error.message).toBe(
+        `Key 'alice' has spent ${formatUsd(ok * COST)} of its $0.0005 budget.`,
+      )
+    } finally {
+      openai.fallback = fallback
+    }
   })
 
-  test('under free-running concurrency no charge is lost and spend stays within the in-flight bound', async () => {
+  test('under free-running concurrency no charge is lost and spend stays within the budget plus one request', async () => {
     await using gw = await fresh()
     const M = 40
     const before = openai.requests.length
-    const responses = await Promise.all(Array.from({ length: M }, () => gw.chat(ask('gpt-4o-mini'), { key: ALICE })))
+    const responses = await Promise.all(
+      Array.from({ length: M }, () => gw.chat(ask('gpt-4o-mini', { max_tokens: 4 }), { key: ALICE })),
+    )
     const ok = responses.filter((r) => r.status === 200).length
     for (const r of responses.filter((r) => r.status !== 200)) {
       expect(r.status).toBe(429)
       expect((await jsonOf(r)).error.code).toBe('budget_exceeded')
     }
-    // A refusal needs the counter at the budget, so at least N were admitted; at most the M sent.
     expect(ok).toBeGreaterThanOrEqual(N)
-    expect(ok).toBeLessThanOrEqual(M)
+    expect(ok).toBeLessThanOrEqual(N + 1)
     expect(openai.requests.length - before).toBe(ok)
-    // Spend is exactly the sum of the admitted requests' costs (no lost increment), ≤ M × cost.
+    // Spend is exactly the sum of the admitted requests' costs (no lost increment).
     const [spent] = await budget(gw, ALICE)
     expect(spent).toEqual(row('alice', ok * COST, 500))
     expect((await gw.chat(ask('gpt-4o-mini'), { key: ALICE })).status).toBe(429)
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('a request without max_tokens reserves reserve_completion_tokens, so it may hold what is left of the budget', async () => {
+    await using gw = await fresh()
+    // 4096 × 16 µ$ of completion is far more than the 500 µ$ budget: the first request holds all of it.
+    const gate = Promise.withResolvers<void>()
+    openai.enqueue({ json: chatCompletion(), hold: gate.promise })
+    const first = gw.chat(ask('gpt-4o-mini'), { key: ALICE })
+    await openai.waitForRequest(openai.requests.length + 1)
+    const second = await gw.chat(ask('gpt-4o-mini'), { key: ALICE })
+    expect(second.status).toBe(429)
+    gate.resolve()
+    expect((await first).status).toBe(200)
+    // It settled at its real cost: the rest of the budget is free again.
+    expect(await budget(gw, ALICE)).toEqual([row('alice', COST, 500)])
+    expect((await gw.chat(ask('gpt-4o-mini'), { key: ALICE })).status).toBe(200)
     expect(gw.errors()).toEqual([])
   })
 })

@@ -368,7 +368,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
   test('an answer stored after a clear by a request from before it is not served', async () => {
     const writes: Promise<unknown>[] = []
     const ext = cacheExtension({
-      options: { ttl_seconds: 60 },
+      options: { ttl_seconds: 60, max_bytes: 1 << 20 },
       config: gw.ctx.config,
       store: store.namespace('direct'),
       log: memoryLogger('error'),
@@ -397,7 +397,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
     }
     const writes: Promise<unknown>[] = []
     const ext = cacheExtension({
-      options: { ttl_seconds: 42 },
+      options: { ttl_seconds: 42, max_bytes: 1 << 20 },
       config: gw.ctx.config,
       store: spy,
       log: memoryLogger('error'),

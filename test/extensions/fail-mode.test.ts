@@ -116,11 +116,11 @@ describe('rate_limit when storage fails', () => {
     expect([...res.headers.keys()].filter((h) => h.startsWith('x-ratelimit-'))).toEqual([])
     expect(mock.requests.length).toBe(before + 1)
     expect(store.rejected).toBeGreaterThan(0)
-    const [line] = hookFailures(gw, 'rate_limit')
+    const [line] = hookFailures(gw, 'rate_limit', 'onKey')
     expect(line).toMatchObject({
       level: 'error',
       extension: 'rate_limit',
-      hook: 'onRequest',
+      hook: 'onKey',
       request_id: res.headers.get('x-request-id'),
     })
     expect(line.error).toContain('enableOfflineQueue')
@@ -137,7 +137,7 @@ describe('rate_limit when storage fails', () => {
     await expectStorageUnavailable(stream, 'rate_limit')
     expect(mock.requests.length).toBe(before)
     // Logged (repeats of one failure may be condensed into a count, so at least once).
-    expect(hookFailures(gw, 'rate_limit').length).toBeGreaterThanOrEqual(1)
+    expect(hookFailures(gw, 'rate_limit', 'onKey').length).toBeGreaterThanOrEqual(1)
   })
 
   test('"closed" on /v1/messages: the 503 in Anthropic\'s shape', async () => {
@@ -199,7 +199,7 @@ describe('budget when storage fails', () => {
     const { gw } = await downGateway(`${RATE_LIMIT}${BUDGET}`)
     await using _ = gw
     await expectStorageUnavailable(await gw.chat(ask, { key: KEY }), 'budget')
-    expect(hookFailures(gw, 'rate_limit')).toHaveLength(1)
+    expect(hookFailures(gw, 'rate_limit', 'onKey')).toHaveLength(1)
     expect(hookFailures(gw, 'budget')).toHaveLength(1)
   })
 })

@@ -173,12 +173,13 @@ describe('streams', () => {
     expect(mock.requests[before]!.json().stream_options).toEqual({ include_obfuscation: false, include_usage: true })
   })
 
-  test('a stream without any usage ends with usage undefined, and a cut stream reports its outcome', async () => {
+  test('a stream without any usage ends with the usage the gateway counted, marked estimated; a cut stream reports its outcome', async () => {
     reset()
     mock.enqueue({ sse: chatChunks(['x']) })
     await (await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true }, { key: KEY })).text()
     await gw.ctx.pipeline.flush()
-    expect(seen.at(-1)!.ctx.usage).toBeUndefined()
+    expect(seen.at(-1)!.ctx.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 })
+    expect(seen.at(-1)!.ctx.usageEstimated).toBe(true)
     reset()
     mock.enqueue({ sse: chatChunks(['x', 'y', 'z']), cutAfter: 2 })
     await (await gw.chat({ model: 'gpt-4o-mini', messages: [], stream: true }, { key: KEY })).text()

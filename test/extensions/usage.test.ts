@@ -1,6 +1,7 @@
 // [extensions.usage] through the real gateway, on every storage backend: tokens and requests per key
 // and model from JSON answers, streams (with and without upstream usage, cut short), /v1/messages and
-// embeddings; errors count nothing; GET /v1/usage shows a key its own rows and the admin token all.
+// embeddings; cache hits are requests with 0 tokens; errors count nothing; GET /v1/usage shows a key its
+// own rows and the admin token all.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { listUsage } from '../../src/extensions/usage/index'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
@@ -79,7 +80,15 @@ const ask = (model: string, extra: Record<string, unknown> = {}) => ({
   messages: [{ role: 'user', content: 'hi' }],
   ...extra,
 })
-const row = (key: string, model: string, prompt: number, completion: number, requests: number, cacheRead = 0) => ({
+const row = (
+  key: string,
+  model: string,
+  prompt: number,
+  completion: number,
+  requests: number,
+  cacheRead = 0,
+  cachedRequests = 0,
+) => ({
   key,
   model,
   prompt_tokens: prompt,
@@ -87,6 +96,7 @@ const row = (key: string, model: string, prompt: number, completion: number, req
   total_tokens: prompt + completion,
   cache_read_tokens: cacheRead,
   requests,
+  cached_requests: cachedRequests,
 })
 
 describe.each(BACKENDS)('usage on $name', (backend) => {
@@ -125,14 +135,16 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 9, 3, 1)])
   })
 
-  test('a stream without any upstream usage counts the request with 0 tokens', async () => {
+  test('a stream without any upstream usage counts what it carried, tokenized by the gateway', async () => {
     await using gw = await fresh()
-    openai.enqueue({ sse: chatChunks(['a', 'b']) })
+    openai.enqueue({ sse: chatChunks(['Hello', ' there', ', friend']) })
     await readSse(await gw.chat(ask('gpt-4o-mini', { stream: true }), { key: ALICE }))
-    expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 0, 0, 1)])
+    // The prompt as OpenAI frames it: 3 per request, 4 per message (role included), 'hi' is 1 token;
+    // the completion 'Hello there, friend' is 4 tokens in o200k_base.
+    expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 8, 4, 1)])
   })
 
-  test('a stream cut after its usage arrived still counts it; one cut before counts nothing', async () => {
+  test('a stream cut after its usage arrived counts it; one cut before counts what it had delivered', async () => {
     await using gw = await fresh()
     const frames = chatChunks(['a', 'b'], 'gpt-4o-mini', true)
     openai.enqueue({ sse: frames, cutAfter: frames.length - 1 }) // everything but [DONE]
@@ -142,7 +154,8 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     openai.enqueue({ sse: frames, cutAfter: 2 })
     const early = await (await gw.chat(ask('llama3:8b', { stream: true }), { key: ALICE })).text()
     expect(early).toContain('upstream_stream_error')
-    expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 9, 2, 1)])
+    // The early cut delivered the role chunk and 'a': the prompt (8) and one completion token.
+    expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 9, 2, 1), row('alice', 'llama3:8b', 8, 1, 1)])
   })
 
   test('errors count nothing: upstream errors (retries exhausted included) and a request refused before dispatch', async () => {
@@ -210,6 +223,26 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     // 'team:b' is a prefix of 'team:b/x': neither sees the other's rows.
     expect(await usage(gw, COLON)).toEqual([row('team:b', 'gpt-4o-mini', 9, 4, 1)])
     expect(await usage(gw, SLASH)).toEqual([row('team:b/x', 'llama3:8b', 9, 4, 1)])
+  })
+
+  // Finding 12: the header said cache hits count nothing, while each one counted as a request. A hit is
+  // a request the key made and got its answer for, but no provider was paid: a request, a cached
+  // request, no tokens (so `requests - cached_requests` reached a provider).
+  test('a cache hit is a request and a cached request, with 0 tokens (JSON and replayed stream)', async () => {
+    await using gw = await startGateway(`${toml()}[extensions.cache]\n`, { store: await backend.open() })
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `cache ${crypto.randomUUID()}` }] }
+    const miss = await gw.chat(body, { key: ALICE })
+    expect(miss.headers.get('x-crabllm-cache')).toBe('miss')
+    await miss.text()
+    await gw.ctx.pipeline.flush()
+    const before = openai.requests.length
+    for (const again of [body, body, { ...body, stream: true }]) {
+      const hit = await gw.chat(again, { key: ALICE })
+      expect(hit.headers.get('x-crabllm-cache')).toBe('hit')
+      await hit.text()
+    }
+    expect(openai.requests.length).toBe(before)
+    expect(await usage(gw)).toEqual([row('alice', 'gpt-4o-mini', 9, 4, 4, 0, 3)])
   })
 
   test('GET /v1/usage without a key or with a wrong one is 401', async () => {

@@ -20,6 +20,7 @@ import {
   type MetricSet,
   statusClass,
   type TokenKind,
+  type TokenSource,
 } from '../../src/metrics/metric-set'
 import type { BreakerState } from '../../src/routing/breaker'
 
@@ -308,6 +309,7 @@ describe('the same recordings render the same bytes as prom-client', () => {
     const models = ['gpt-4o-mini', 'claude "3"', 'unknown', 'llama3:8b']
     const providers = ['a', 'b\\c', 'cache', 'none', 'unknown']
     const kinds: TokenKind[] = ['prompt', 'completion', 'cache_read', 'cache_write']
+    const SOURCES: TokenSource[] = ['provider', 'gateway']
     const statuses = [200, 200, 201, 400, 401, 404, 429, 500, 502, 504, 529, 99, 600]
     const outcomes = ['ok', 'http_4xx', 'http_429', 'http_5xx', 'timeout', 'unreachable', 'client_closed']
     for (let i = 0; i < 3000; i++) {
@@ -320,7 +322,7 @@ describe('the same recordings render the same bytes as prom-client', () => {
           record.firstByte(route, model, provider, pick(random, OBSERVATIONS))
           break
         case 2:
-          record.tokens(route, model, provider, pick(random, kinds), pick(random, INCREMENTS))
+          record.tokens(route, model, provider, pick(random, kinds), pick(random, SOURCES), pick(random, INCREMENTS))
           break
         case 3:
           record.cost(route, model, provider, pick(random, INCREMENTS))
@@ -403,9 +405,9 @@ function recorder(m: MetricSet, r: prom.Registry) {
       m.series(route, model, provider).firstByte().observe(seconds)
       promHistogram(r, 'crabllm_stream_first_byte_seconds').labels(route, model, provider).observe(seconds)
     },
-    tokens(route: string, model: string, provider: string, kind: TokenKind, n: number) {
-      m.series(route, model, provider).tokens(kind).inc(n)
-      counter('crabllm_tokens_total').labels(model, provider, kind).inc(n)
+    tokens(route: string, model: string, provider: string, kind: TokenKind, source: TokenSource, n: number) {
+      m.series(route, model, provider).tokens(kind, source).inc(n)
+      counter('crabllm_tokens_total').labels(model, provider, kind, source).inc(n)
     },
     cost(route: string, model: string, provider: string, usd: number) {
       m.series(route, model, provider).cost().inc(usd)

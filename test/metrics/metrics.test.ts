@@ -177,8 +177,8 @@ ttl_seconds = 300
       'route=chat,model=gpt-4o-mini,provider=a,status_class=4xx': 1,
       'route=chat,model=fb,provider=b,status_class=2xx': 1,
       'route=chat,model=gpt-4o-mini,provider=cache,status_class=2xx': 1,
-      'route=chat,model=gpt-4o-mini,provider=none,status_class=4xx': 1,
-      'route=chat,model=unknown,provider=none,status_class=4xx': 2,
+      // The limited key's 429 comes before its body is read (the request rate): no model is known yet.
+      'route=chat,model=unknown,provider=none,status_class=4xx': 3,
       'route=embeddings,model=text-embedding-3-small,provider=a,status_class=2xx': 1,
       'route=messages,model=gpt-4o-mini,provider=a,status_class=2xx': 1,
     })
@@ -187,8 +187,7 @@ ttl_seconds = 300
       'route=chat,model=gpt-4o-mini,provider=a': okChats + 1,
       'route=chat,model=fb,provider=b': 1,
       'route=chat,model=gpt-4o-mini,provider=cache': 1,
-      'route=chat,model=gpt-4o-mini,provider=none': 1,
-      'route=chat,model=unknown,provider=none': 2,
+      'route=chat,model=unknown,provider=none': 3,
       'route=embeddings,model=text-embedding-3-small,provider=a': 1,
       'route=messages,model=gpt-4o-mini,provider=a': 1,
     })

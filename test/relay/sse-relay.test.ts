@@ -27,9 +27,12 @@ function scriptedReader(chunks: Uint8Array[], failWith?: Error) {
 }
 
 /** Relays `chunks` (the first one passed as `first`) and collects everything the client sees. */
-function relay(chunks: Uint8Array[], failWith?: Error) {
+function relay(chunks: Uint8Array[], failWith?: Error, maxEventSize?: number) {
   const [first, ...rest] = chunks
-  const upstream = scriptedReader(rest, failWith)
+  return relayFrom(first, scriptedReader(rest, failWith), maxEventSize)
+}
+
+function relayFrom(first: Uint8Array | undefined, upstream: ReturnType<typeof scriptedReader>, maxEventSize?: number) {
   const outcomes: RelayOutcome[] = []
   let aborts = 0
   const stream = relaySse({
@@ -40,8 +43,27 @@ function relay(chunks: Uint8Array[], failWith?: Error) {
     },
     failure: (detail) => upstreamStreamFailed('mock', detail),
     onEnd: (outcome) => outcomes.push(outcome),
+    maxEventSize,
   })
   return { stream, upstream, outcomes, aborts: () => aborts }
+}
+
+/** An upstream that hands out `piece` `times` times, counting reads (a stream made as it is read). */
+function endlessReader(piece: Uint8Array, times: number) {
+  let reads = 0
+  const cancelled = Promise.withResolvers<unknown>()
+  let cancelCount = 0
+  const reader: StreamReader = {
+    async read() {
+      reads++
+      return reads <= times ? { done: false, value: piece } : { done: true }
+    },
+    async cancel(reason) {
+      cancelCount++
+      cancelled.resolve(reason)
+    },
+  }
+  return { reader, cancelled: cancelled.promise, cancelCount: () => cancelCount, reads: () => reads }
 }
 
 /** Reads the whole client stream, recording each chunk the client got. */
@@ -188,6 +210,54 @@ describe('relaySse', () => {
     const { stream, outcomes } = relay([encoder.encode('data: [DONE]\n\ndata: {"x"')])
     await collect(stream)
     expect(outcomes).toEqual(['truncated'])
+  })
+
+  // --- events that never end (issue [2/6] finding 5) ---
+
+  test('an event held past maxEventSize ends the stream in-band and cancels the upstream', async () => {
+    const { stream, upstream, outcomes, aborts } = relay(
+      [encoder.encode(EVENTS[0]!), encoder.encode(`data: ${'x'.repeat(1500)}`), encoder.encode('x'.repeat(1500))],
+      undefined,
+      2048,
+    )
+    const got = await collect(stream)
+    expect(decoder.decode(got[0])).toBe(EVENTS[0]!)
+    const text = decoder.decode(joined(got.slice(1)))
+    const body = JSON.parse(text.slice('data: '.length))
+    expect(body.error).toMatchObject({ type: 'server_error', code: 'upstream_stream_error' })
+    expect(body.error.message).toContain('an event over 2048 bytes without ending it (max_sse_event_size)')
+    expect(text).not.toContain('xxx')
+    expect(outcomes).toEqual(['upstream_error'])
+    expect(aborts()).toBe(1)
+    expect(upstream.cancelCount()).toBe(1)
+  })
+
+  test.each([
+    ['one 100 MB line', `data: ${'x'.repeat(64 * 1024 - 6)}`, 'x'.repeat(64 * 1024)],
+    ['lines that never end their event', 'data: {}\n'.repeat(7000), 'data: {}\n'.repeat(7000)],
+  ])(
+    '%s, in reads of about 64 KiB: stopped at the default max_sse_event_size (4 MiB), not read to its end',
+    async (_name, head, piece) => {
+      const upstream = endlessReader(encoder.encode(piece), (100 * 1024 * 1024) / encoder.encode(piece).byteLength)
+      const { stream, outcomes, aborts } = relayFrom(encoder.encode(head), upstream)
+      const text = decoder.decode(joined(await collect(stream)))
+      expect(JSON.parse(text.slice('data: '.length)).error.message).toContain('over 4194304 bytes')
+      expect(outcomes).toEqual(['upstream_error'])
+      expect(aborts()).toBe(1)
+      // 4 MiB read, and not one read more.
+      expect((upstream.reads() - 1) * encoder.encode(piece).byteLength).toBeLessThanOrEqual(4 * 1024 * 1024)
+      expect(upstream.cancelCount()).toBe(1)
+    },
+  )
+
+  test('an event under the bound, however it is chunked, goes out whole', async () => {
+    const event = encoder.encode(`data: ${'y'.repeat(3 * 1024 * 1024)}\n\n`)
+    const chunks: Uint8Array[] = []
+    for (let at = 0; at < event.byteLength; at += 64 * 1024) chunks.push(event.subarray(at, at + 64 * 1024))
+    const { stream, outcomes } = relay([...chunks, encoder.encode('data: [DONE]\n\n')])
+    const got = await collect(stream)
+    expect(got[0]!.byteLength).toBe(event.byteLength)
+    expect(outcomes).toEqual(['done'])
   })
 
   // --- client side ---

@@ -3,7 +3,7 @@
 // pipeline) with no network. The HTTP tests (test/server/*, test/anthropic-messages/http.test.ts) stay
 // the contract; these say which stage owns each decision.
 import { describe, expect, test } from 'bun:test'
-import { createAuthenticator } from '../../src/auth'
+import { ANONYMOUS, createAuthenticator } from '../../src/auth'
 import { parseConfig } from '../../src/config/load'
 import type { Config } from '../../src/config/schema'
 import { GatewayError } from '../../src/core/errors'
@@ -16,6 +16,7 @@ import { admit, type Inflight, type ServerLike } from '../../src/relay/admit'
 import { answerMode, type ReadCall, startCall } from '../../src/relay/call'
 import type { RelayContext } from '../../src/relay/context'
 import { dialectOf } from '../../src/relay/dialects'
+import { identify } from '../../src/relay/identify'
 import { prepare, withIncludeUsage } from '../../src/relay/prepare'
 import { deploymentsFor, readCall } from '../../src/relay/read'
 import { screen } from '../../src/relay/screen'
@@ -93,7 +94,7 @@ function post(surface: Surface, body: unknown, headers: Record<string, string> =
 
 async function read(ctx: RelayContext, surface: Surface, request: Request): Promise<ReadCall> {
   const admission = admit(ctx, request, undefined)
-  return readCall(ctx, startCall(surface, request), admission)
+  return readCall(ctx, await identify(ctx, startCall(surface, request), admission))
 }
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
@@ -144,16 +145,12 @@ describe('admit', () => {
     const inflight: Inflight = { count: 0, byKey: new Map() }
     const request = post(CHAT, {})
     const a = admit(ctx(inflight), request, undefined)
-    admit(ctx(inflight), request, undefined)
+    a.holdGlobal()
+    admit(ctx(inflight), request, undefined).holdGlobal()
     expect(inflight.count).toBe(2)
-    const refused = (() => {
-      try {
-        admit(ctx(inflight), request, undefined)
-      } catch (err) {
-        return err as GatewayError
-      }
-    })()
-    expect(refused).toMatchObject({ status: 503, code: 'server_overloaded', headers: { 'retry-after': '1' } })
+    const third = admit(ctx(inflight), request, undefined)
+    expect(() => third.holdGlobal()).toThrow(expect.objectContaining({ status: 503, code: 'server_overloaded' }))
+    third.release() // held nothing: gives back nothing
     expect(inflight.count).toBe(2)
     a.release()
     a.release() // idempotent
@@ -172,6 +169,23 @@ describe('admit', () => {
     first.release()
     expect(inflight.byKey.has('wide')).toBe(false)
     expect(inflight.count).toBe(0)
+  })
+
+  test.each([
+    // max_inflight, key_max_inflight, the share a key without its own max_inflight gets
+    [2, undefined, 1],
+    [4096, undefined, 1024],
+    [10, 7, 7],
+  ])('max_inflight %i, key_max_inflight %p: a key without its own cap gets %i slots', (max, share, expected) => {
+    const config = { ...context().config, max_inflight: max, key_max_inflight: share }
+    const inflight: Inflight = { count: 0, byKey: new Map() }
+    const principal = { name: 'plain', models: '*' as const }
+    for (let i = 0; i < expected; i++) admit({ config, inflight }, post(CHAT, {}), undefined).holdKey(principal)
+    expect(() => admit({ config, inflight }, post(CHAT, {}), undefined).holdKey(principal)).toThrow(
+      expect.objectContaining({ status: 429, code: 'concurrency_limit_exceeded' }),
+    )
+    // The admin token and the one principal of a gateway without auth have no share.
+    for (let i = 0; i < expected + 2; i++) admit({ config, inflight }, post(CHAT, {}), undefined).holdKey(ANONYMOUS)
   })
 
   test('the idle timeout is lifted for the upstream wait and put back on release, only when lifted', () => {
@@ -246,7 +260,7 @@ describe('read', () => {
   test('what read learnt before it failed is on the call (for the access line and the error path)', async () => {
     const ctx = context()
     const call = startCall(CHAT, post(CHAT, { model: 'gpt-9' }))
-    await refusal(readCall(ctx, call, admit(ctx, call.request, undefined)))
+    await refusal(identify(ctx, call, admit(ctx, call.request, undefined)).then((keyed) => readCall(ctx, keyed)))
     expect(call).toMatchObject({ key: 'wide', model: 'gpt-9' })
   })
 

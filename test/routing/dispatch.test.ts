@@ -1,6 +1,10 @@
 // Retries, Retry-After, fallback, timeouts and the stream commit rule, through real HTTP against
 // recording mocks. Backoff is shortened (FAST_DISPATCH); its jitter is unit-tested in backoff.test.ts.
+// Then the answers dispatch does not relay as they came (issue [2/6]): redirects, encodings not asked
+// for, bodies over max_answer_size and error bodies over MAX_ERROR_BODY, and the provider's secrets
+// masked in its upstream's errors.
 import { afterEach, describe, expect, test } from 'bun:test'
+import { MAX_ERROR_BODY, secretScrubber } from '../../src/core/upstream-error'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import {
   chatChunks,
@@ -241,5 +245,180 @@ describe('the stream commit rule', () => {
     expect(text).toContain('upstream_stream_error')
     expect(text).toContain('before [DONE]')
     expect(text).not.toContain('data: [DONE]')
+  })
+})
+
+// --- answers not relayed as they came (issue [2/6]) ---
+
+describe('redirects (finding 2)', () => {
+  test.each([301, 302, 303, 307, 308])(
+    'a %i is a 502 upstream_redirect: not followed, not retried, named by its host only',
+    async (status) => {
+      const a = await mock()
+      const elsewhere = await mock()
+      a.fallback = () => ({ status, headers: { location: `${elsewhere.url}/steal?key=sk-in-query` } })
+      const gw = await gateway(provider('a', a.url, ['m']))
+      const res = await gw.chat(ask)
+      expect(res.status).toBe(502)
+      const { error } = await jsonOf(res)
+      expect(error).toMatchObject({ type: 'server_error', code: 'upstream_redirect' })
+      expect(error.message).toContain(`a redirect to host 127.0.0.1:${elsewhere.port}`)
+      expect(error.message).not.toContain('sk-in-query')
+      expect(a.requests.length).toBe(1) // max_retries = 2: a redirect is not retried
+      expect(elsewhere.requests.length).toBe(0)
+      expect(gw.errors()).toEqual([])
+    },
+  )
+
+  test('the next deployment answers, and the redirect counts against the first one’s breaker', async () => {
+    const a = await mock()
+    const b = await mock()
+    a.fallback = () => ({ status: 307, headers: { location: 'http://elsewhere.invalid/v1/chat/completions' } })
+    const gw = await gateway(
+      provider('a', a.url, ['m'], 'weight = 100\ncooldown_failures = 1') + provider('b', b.url, ['m'], 'weight = 1'),
+      { random: () => 0 },
+    )
+    expect((await gw.chat(ask)).status).toBe(200)
+    expect([a.requests.length, b.requests.length]).toEqual([1, 1])
+    expect(gw.ctx.registry.breakers.get('a')!.state).toBe('open')
+  })
+})
+
+describe('encodings and sizes (finding 6)', () => {
+  test('a gzip answer is a 502 upstream_unexpected_encoding, not inflated', async () => {
+    const a = await mock()
+    a.fallback = () => ({
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: Bun.gzipSync(new Uint8Array(1024 * 1024)),
+    })
+    const gw = await gateway(provider('a', a.url, ['m']))
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(502)
+    expect((await jsonOf(res)).error.code).toBe('upstream_unexpected_encoding')
+    expect(a.requests.length).toBe(1)
+  })
+
+  test.each([
+    ['with a content-length', {}],
+    ['chunked', { 'transfer-encoding': 'chunked' }],
+  ])('an answer over max_answer_size (%s): 502 upstream_answer_too_large, final', async (_name, headers) => {
+    const a = await mock()
+    const b = await mock()
+    a.fallback = () => ({ json: chatCompletion('x'.repeat(4096)), headers })
+    const gw = await gateway(
+      `max_answer_size = 2048\n${provider('a', a.url, ['m'], 'weight = 100')}${provider('b', b.url, ['m'], 'weight = 1')}`,
+      { random: () => 0 },
+    )
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(502)
+    const { error } = await jsonOf(res)
+    expect(error).toMatchObject({ type: 'server_error', code: 'upstream_answer_too_large' })
+    expect(error.message).toContain('over 2048 bytes (max_answer_size)')
+    // The request may be what made it large: no retry, no fallback.
+    expect([a.requests.length, b.requests.length]).toEqual([1, 0])
+  })
+
+  test('an answer within max_answer_size is relayed byte for byte', async () => {
+    const a = await mock()
+    const completion = chatCompletion('y'.repeat(1000))
+    a.fallback = () => ({ json: completion })
+    const gw = await gateway(`max_answer_size = 2048\n${provider('a', a.url, ['m'])}`)
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe(JSON.stringify(completion))
+  })
+
+  test('an error body over MAX_ERROR_BODY: its status kept, a message of the gateway’s, Retry-After kept', async () => {
+    const a = await mock()
+    a.fallback = () => ({ status: 400, headers: { 'retry-after': '3' }, body: 'x'.repeat(MAX_ERROR_BODY + 1) })
+    const gw = await gateway(provider('a', a.url, ['m']))
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('retry-after')).toBe('3')
+    const { error } = await jsonOf(res)
+    expect(error.code).toBe('upstream_error')
+    expect(error.message).toContain(`an error body over ${MAX_ERROR_BODY} bytes`)
+  })
+})
+
+describe("the provider's secrets in its upstream's errors (finding 10)", () => {
+  const KEY = 'sk-proj-0123456789abcdefghijklmnopqrstuvwxyz'
+
+  test('a passthrough error quoting the key is relayed with the key masked, the rest byte for byte', async () => {
+    const a = await mock()
+    a.fallback = () =>
+      openAiError(401, `Incorrect API key provided: ${KEY}.`, 'invalid_request_error', 'invalid_api_key')
+    const gw = await gateway(provider('a', a.url, ['m']).replace('sk-upstream-a', KEY))
+    expect(a.requests.length).toBe(0)
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(401)
+    expect(await jsonOf(res)).toEqual({
+      error: {
+        message: 'Incorrect API key provided: sk-…wxyz.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
+    })
+  })
+
+  test('a translated error (anthropic) quoting the key is masked', async () => {
+    const a = await mock()
+    a.fallback = () => ({
+      status: 401,
+      json: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${KEY}` } },
+    })
+    const gw = await gateway(
+      `[providers.claude]\nkind = "anthropic"\napi_key = "${KEY}"\nbase_url = "${a.url}/v1"\nmodels = ["m"]\n`,
+    )
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(401)
+    const text = await res.text()
+    expect(text).not.toContain(KEY)
+    expect(text).toContain('invalid x-api-key: sk-…wxyz')
+  })
+
+  test('bedrock: the secret key and session token are masked, also URL-encoded', async () => {
+    const a = await mock()
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+    const token = 'FwoGZXIvYXdzEBYaDEXAMPLESESSIONTOKEN+abc/def=='
+    a.fallback = () => ({
+      status: 403,
+      json: { message: `signed with ${secret} and ${encodeURIComponent(token)}` },
+    })
+    const gw = await gateway(
+      `[providers.aws]\nkind = "bedrock"\nregion = "us-east-1"\naccess_key = "AKIAEXAMPLE0123"\nsecret_key = "${secret}"\nsession_token = "${token}"\nbase_url = "${a.url}"\nmodels = ["m"]\n`,
+    )
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(403)
+    const text = await res.text()
+    expect(text).not.toContain(secret)
+    expect(text).not.toContain(encodeURIComponent(token))
+    expect(text).toContain('signed with wJa…EKEY and Fwo…ef==')
+  })
+})
+
+describe('secretScrubber', () => {
+  const encoder = new TextEncoder()
+  const decoder = new TextDecoder()
+
+  test.each([
+    ['raw', 'key sk-abcdefghijklmnop here', 'key sk-…mnop here'],
+    ['twice', 'sk-abcdefghijklmnop/sk-abcdefghijklmnop', 'sk-…mnop/sk-…mnop'],
+    ['JSON-escaped slashes', '{"k":"ab\\/cdefghijklmnop"}', '{"k":"ab/…mnop"}'],
+    ['absent', 'nothing to hide', 'nothing to hide'],
+  ])('%s', (_name, text, expected) => {
+    const scrub = secretScrubber(['sk-abcdefghijklmnop', 'ab/cdefghijklmnop'])!
+    expect(decoder.decode(scrub(encoder.encode(text)))).toBe(expected)
+  })
+
+  test('bytes without a secret come back as the same array (nothing decoded)', () => {
+    const bytes = encoder.encode('{"error":"busy"}')
+    expect(secretScrubber(['sk-abcdefghijklmnop'])!(bytes)).toBe(bytes)
+  })
+
+  test('short secrets show as ****; none at all (or only tiny ones) builds no scrub', () => {
+    expect(decoder.decode(secretScrubber(['short-key'])!(encoder.encode('a short-key b')))).toBe('a **** b')
+    expect(secretScrubber([undefined, '', 'abc'])).toBeUndefined()
   })
 })

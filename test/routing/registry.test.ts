@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { parseConfig } from '../../src/config/load'
+import { DEFAULT_LIMITS } from '../../src/core/upstream-error'
 import type { Provider } from '../../src/providers'
 import { PROVIDER_RULES } from '../../src/providers'
 import { Breaker } from '../../src/routing/breaker'
@@ -115,7 +116,15 @@ function deployment(name: string, weight: number): Deployment {
     endpoints: new Set(['chat']),
     send: () => Promise.reject(new Error('not used')),
   }
-  return { provider, breaker: new Breaker(0, 1000), weight, maxRetries: 0, timeoutMs: 0, streamIdleMs: 0 }
+  return {
+    provider,
+    breaker: new Breaker(0, 1000),
+    weight,
+    maxRetries: 0,
+    timeoutMs: 0,
+    streamIdleMs: 0,
+    limits: DEFAULT_LIMITS,
+  }
 }
 
 /** Weights 5, 3, 2 (total 10), already sorted as the registry sorts them. */

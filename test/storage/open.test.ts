@@ -1,11 +1,15 @@
-// openStorage('sqlite'): the file as the gateway opens it. Checkpoints run on their own thread (the
-// event loop's connection has auto-checkpoints off), and close() leaves a complete database file.
+// openStorage: the SQLite file as the gateway opens it (checkpoints run on their own thread, the event
+// loop's connection has auto-checkpoints off, close() leaves a complete database file), and Redis's
+// persistence check (a warning when AOF is off; test/e2e/redis-durability.test.ts runs both settings).
 import { Database } from 'bun:sqlite'
 import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Redis from 'ioredis'
+import { memoryLogger } from '../../src/core/log'
 import { openStorage } from '../../src/storage'
+import { REDIS_URL } from '../support/stores'
 
 const dir = mkdtempSync(join(tmpdir(), 'crabllm-open-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -71,4 +75,29 @@ test('wait_for_commit: answers wait for the commit by default; false offers no d
   await off.store.increment('usage:x', 1)
   expect(off.store.durable).toBeUndefined()
   await off.close()
+})
+
+test('Redis without AOF: one warning at start naming the fix; none when AOF is on', async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await probe.connect()
+  } catch (err) {
+    throw new Error(`this test needs a redis-server at ${REDIS_URL}: ${(err as Error).message}`)
+  }
+  const [, appendonly] = (await probe.config('GET', 'appendonly')) as [string, string]
+  await probe.quit()
+  const log = memoryLogger('warn')
+  const handle = await openStorage({ kind: 'redis', path: REDIS_URL }, dir, join(dir, 'crabllm.toml'), log)
+  await handle.close()
+  const lines = log.lines.map((l) => JSON.parse(l))
+  if (appendonly === 'yes') {
+    expect(lines).toEqual([])
+    return
+  }
+  expect(lines).toHaveLength(1)
+  expect(lines[0].level).toBe('warn')
+  expect(lines[0].msg).toBe(
+    'redis has AOF off: a Redis restart loses or rolls back rate-limit windows, budgets, usage and admin keys',
+  )
+  expect(lines[0].fix).toContain('appendonly yes, appendfsync everysec')
 })

@@ -4,7 +4,9 @@
 // odd or huge streams) are answered by Bun.serve in OpenAI's chat wire format wherever the fault is not
 // the format itself; connection-level faults (reset, silence, a cut stream, garbage) by a raw node:net
 // server that writes HTTP/1.1 by hand. Every request is counted per fault, and a peer that leaves before
-// the answer ended is recorded, so a test can assert what the gateway did upstream.
+// the answer ended is recorded, so a test can assert what the gateway did upstream. A third server, the
+// catcher (another port: another origin), records every request a redirect fault's Location would bring
+// to it: a gateway that follows redirects shows up there with the credentials and the prompt.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -39,6 +41,18 @@ export type HttpFault =
   | 'huge-sse'
   /** One chat chunk, then nothing until the peer leaves (never ends). */
   | 'one-then-idle'
+  /** 301/302/307/308 to the catcher (another port), for every method and path, with a key in the Location's query. */
+  | RedirectFault
+  /** 200 application/json, content-encoding gzip: `FaultOptions.bombBytes` of zeros in ~1/1000 of that. */
+  | 'gzip-bomb'
+  /** A chat stream that is one line: `data: ` and `FaultOptions.lineBytes` of "x", never a newline. */
+  | 'long-line'
+  /** A chat stream of `data:` lines that never end their event (no blank line), `FaultOptions.lineBytes` in all. */
+  | 'partial-events'
+  /** 401 whose message quotes the credential the request carried (as OpenAI's "Incorrect API key" does). */
+  | 'echo-key'
+
+export type RedirectFault = 'redirect-301' | 'redirect-302' | 'redirect-307' | 'redirect-308'
 
 /** Faults acted out on a raw TCP connection (the first path segment of the request line). */
 export type TcpFault =
@@ -56,6 +70,21 @@ export type TcpFault =
 export interface FaultOptions {
   /** Body size of huge-json and huge-sse (default 200 MiB). */
   hugeBytes?: number
+  /**
+   * Inflated size of gzip-bomb (default 2 GiB; whole multiples of 64 MiB). Given, the bomb is made at
+   * start (about 0.1 s of this process's time, which would otherwise fall inside a test's measurements).
+   */
+  bombBytes?: number
+  /** Body size of long-line and partial-events (default 100 MiB). */
+  lineBytes?: number
+}
+
+/** A request that reached the catcher. */
+export interface CaughtRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: string
 }
 
 export interface FaultUpstream extends AsyncDisposable {
@@ -75,13 +104,35 @@ export interface FaultUpstream extends AsyncDisposable {
   waitAbandoned(fault: HttpFault | TcpFault, n: number): Promise<void>
   /** Streams of a fault that started and have neither ended nor been abandoned. */
   open(fault: HttpFault | TcpFault): number
-  /** Body bytes handed to the socket so far for a fault (huge-sse, huge-json). */
+  /** Body bytes handed to the socket so far for a fault (huge-sse, huge-json, long-line, partial-events). */
   bytesOut(fault: HttpFault | TcpFault): number
+  /** Base of the catcher, where the redirect faults point: http://127.0.0.1:PORT. */
+  readonly catcher: string
+  /** Every request that reached the catcher. */
+  caught(): readonly CaughtRequest[]
   close(): Promise<void>
 }
 
 export async function startFaultUpstream(options: FaultOptions = {}): Promise<FaultUpstream> {
   const hugeBytes = options.hugeBytes ?? 200 * 1024 * 1024
+  const lineBytes = options.lineBytes ?? 100 * 1024 * 1024
+  const bombBytes = options.bombBytes ?? 2 * 1024 * 1024 * 1024
+  if (options.bombBytes) gzipBomb(bombBytes)
+  const caught: CaughtRequest[] = []
+  const catcher = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(request) {
+      caught.push({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        headers: Object.fromEntries(request.headers),
+        body: await request.text(),
+      })
+      return Response.json(chatCompletion('an answer from the wrong host'))
+    },
+  })
+  const catcherUrl = `http://127.0.0.1:${catcher.port}`
   const stats = new Map<string, FaultStats>()
   const statsOf = (fault: string): FaultStats => {
     let s = stats.get(fault)
@@ -125,6 +176,11 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
         stream,
         hits: s.arrivals.length,
         hugeBytes,
+        lineBytes,
+        bombBytes,
+        catcher: catcherUrl,
+        path: new URL(request.url).pathname,
+        credential: credentialOf(request.headers),
         signal: request.signal,
         track,
         failing,
@@ -163,9 +219,15 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
     },
     open: (fault) => statsOf(fault).open,
     bytesOut: (fault) => statsOf(fault).bytesOut,
+    catcher: catcherUrl,
+    caught: () => caught,
     async close() {
       for (const socket of sockets) socket.destroy()
-      await Promise.all([http.stop(true), new Promise<void>((resolve) => tcp.close(() => resolve()))])
+      await Promise.all([
+        http.stop(true),
+        catcher.stop(true),
+        new Promise<void>((resolve) => tcp.close(() => resolve())),
+      ])
     },
     async [Symbol.asyncDispose]() {
       await upstream.close()
@@ -272,6 +334,14 @@ interface HttpContext {
   stream: boolean
   hits: number
   hugeBytes: number
+  lineBytes: number
+  bombBytes: number
+  /** Where the redirect faults point. */
+  catcher: string
+  /** The request's path. */
+  path: string
+  /** The credential the request carried (any kind's header), for echo-key. */
+  credential: string
   signal: AbortSignal
   track: (s: FaultStats, signal: AbortSignal) => { ended(): void; abandoned(): void }
   failing: boolean
@@ -343,6 +413,29 @@ function answerHttp(fault: HttpFault, c: HttpContext): Response {
       return new Response(hugeSse(c), { headers: SSE_HEADERS })
     case 'one-then-idle':
       return new Response(oneThenIdle(c), { headers: SSE_HEADERS })
+    case 'redirect-301':
+    case 'redirect-302':
+    case 'redirect-307':
+    case 'redirect-308':
+      return new Response('moved', {
+        status: Number(fault.slice('redirect-'.length)),
+        headers: { location: `${c.catcher}/stolen${c.path}?key=sk-in-the-location-query` },
+      })
+    case 'gzip-bomb':
+      return new Response(gzipBomb(c.bombBytes), {
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      })
+    case 'long-line':
+      return new Response(longLine(c), { headers: SSE_HEADERS })
+    case 'partial-events':
+      return new Response(partialEvents(c), { headers: SSE_HEADERS })
+    case 'echo-key': {
+      const message = `Incorrect API key provided: ${c.credential}. You can find your API key at https://platform.openai.com/account/api-keys.`
+      return Response.json(
+        { type: 'error', error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+        { status: 401 },
+      )
+    }
     default:
       return Response.json(
         { error: { message: `no such fault: ${fault}`, type: 'invalid_request_error', param: null, code: null } },
@@ -434,6 +527,54 @@ function hugeSse(c: HttpContext): ReadableStream<Uint8Array> {
     (function* () {
       for (let sent = 0; sent < c.hugeBytes; sent += piece.byteLength) yield piece
       yield tail
+    })(),
+  )
+}
+
+/** What a request presented as its credential: a bearer token, or an x-api-key / api-key / x-goog-api-key. */
+function credentialOf(headers: Headers): string {
+  const bearer = headers.get('authorization')?.replace(/^Bearer /, '')
+  return bearer ?? headers.get('x-api-key') ?? headers.get('api-key') ?? headers.get('x-goog-api-key') ?? ''
+}
+
+const BOMB_MEMBER = 64 * 1024 * 1024
+const bombs = new Map<number, Uint8Array>()
+
+/**
+ * A gzip body of `bytes` zeros: one gzip member of 64 MiB of zeros (65 KB at level 9) repeated, since a
+ * gzip file may be several members one after the other (RFC 1952 §2.2), which fetch inflates as one body.
+ */
+function gzipBomb(bytes: number): Uint8Array {
+  let bomb = bombs.get(bytes)
+  if (!bomb) {
+    const member = Bun.gzipSync(new Uint8Array(BOMB_MEMBER), { level: 9 })
+    const count = Math.max(1, Math.round(bytes / BOMB_MEMBER))
+    bomb = new Uint8Array(member.byteLength * count)
+    for (let i = 0; i < count; i++) bomb.set(member, i * member.byteLength)
+    bombs.set(bytes, bomb)
+  }
+  return bomb
+}
+
+function longLine(c: HttpContext): ReadableStream<Uint8Array> {
+  const filler = new Uint8Array(PIECE).fill(120) // 'x'
+  return pulled(
+    c,
+    (function* () {
+      yield encoder.encode('data: ')
+      for (let left = c.lineBytes; left > 0; left -= PIECE) yield filler.subarray(0, Math.min(PIECE, left))
+    })(),
+  )
+}
+
+function partialEvents(c: HttpContext): ReadableStream<Uint8Array> {
+  // 64 KiB of whole `data:` lines, none of them followed by the blank line that would end an event.
+  const line = `data: {"partial":"${'y'.repeat(1000)}"}\n`
+  const piece = encoder.encode(line.repeat(Math.floor(PIECE / line.length)))
+  return pulled(
+    c,
+    (function* () {
+      for (let sent = 0; sent < c.lineBytes; sent += piece.byteLength) yield piece
     })(),
   )
 }

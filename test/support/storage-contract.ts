@@ -235,22 +235,29 @@ export function storageContract(name: string, backend: ContractBackend): void {
       const all = await Promise.all(Array.from({ length: 200 }, (_, i) => s.reserve('spent', `r${i}`, 7, 100, 60_000)))
       expect(all.filter((r) => r.held)).toHaveLength(10)
       expect(Math.max(...all.map((r) => r.used))).toBeLessThanOrEqual(100)
-      expect(await s.reserve('spent', 'more', 1, 100, 60_000)).toEqual({ held: false, used: 100 })
+      expect(await s.reserve('spent', 'more', 1, 100, 60_000)).toEqual({ held: false, used: 100, amount: 0 })
       // Settling: the real amount is counted and the hold given back.
       await s.increment('spent', 5)
       await s.release('spent', 'r0')
-      expect(await s.reserve('spent', 'next', 2, 100, 60_000)).toEqual({ held: true, used: 98 })
+      expect(await s.reserve('spent', 'next', 2, 100, 60_000)).toEqual({ held: true, used: 98, amount: 2 })
       await s.release('spent', 'never-held')
+      // Below the limit, a reservation larger than what is left holds what is left.
+      expect(await s.reserve('spent', 'last', 50, 101, 60_000)).toEqual({ held: true, used: 100, amount: 1 })
       // Holds are per key, namespaced like everything else.
-      expect(await s.namespace('x').reserve('spent', 'a', 100, 100, 60_000)).toEqual({ held: true, used: 0 })
+      expect(await s.namespace('x').reserve('spent', 'a', 100, 100, 60_000)).toEqual({
+        held: true,
+        used: 0,
+        amount: 100,
+      })
     })
 
     test('a hold that is never released expires with its TTL (a crashed holder frees it)', async () => {
       const s = await backend.open()
       expect((await s.reserve('tok', 'a', 60, 100, 40)).held).toBe(true)
-      expect((await s.reserve('tok', 'b', 60, 100, 60_000)).held).toBe(false)
+      expect(await s.reserve('tok', 'b', 60, 100, 40)).toEqual({ held: true, used: 60, amount: 40 })
+      expect((await s.reserve('tok', 'c', 1, 100, 60_000)).held).toBe(false)
       await backend.expire(s, ['holds:tok'], 40)
-      expect(await s.reserve('tok', 'b', 60, 100, 60_000)).toEqual({ held: true, used: 0 })
+      expect(await s.reserve('tok', 'c', 60, 100, 60_000)).toEqual({ held: true, used: 0, amount: 60 })
     })
 
     test('trimLog drops records older than a time and beyond the newest N', async () => {

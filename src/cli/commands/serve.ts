@@ -1,6 +1,7 @@
 // `crabllm serve [--config PATH] [--bind ADDR]` (also a bare `crabllm`): runs init when the config does
-// not exist, loads it, opens storage, serves, and drains on SIGTERM/SIGINT.
+// not exist, loads it, opens storage, serves (a taken port is an error), and drains on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { ConfigError, UsageError } from '../../config/errors'
 import { loadConfigFile } from '../../config/load'
 import { parseListen } from '../../config/semantics'
@@ -11,6 +12,9 @@ import { type RunningServer, startServer } from '../../server/listen'
 import { openStorage } from '../../storage'
 import type { FlagSpec } from '../args'
 import { writeStarter } from './init'
+
+/** Beside the config file: the digests of revoked API keys (admin/live.ts keepRevocations). */
+const REVOCATIONS_FILE = 'crabllm.revoked'
 
 export const serveFlags: FlagSpec[] = [
   {
@@ -45,6 +49,9 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
   const listen = address ?? parseListen(config.listen)!
   const storage = await openStorage(config.storage, dir, path, log)
   const ctx = createContext(config, { log, store: storage.store, configPath: path })
+  // A Redis restored from a snapshot (or restarted without AOF) could bring a revoked key back; the
+  // revocations are kept beside the config, out of its reach. SQLite and memory are this process's own.
+  if (storage.kind === 'redis') ctx.live.keepRevocations(join(dir, REVOCATIONS_FILE))
   // Keys and providers made through the admin API, then other instances' changes as they happen.
   try {
     await ctx.live.refresh()
@@ -64,10 +71,18 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
   } catch (err) {
     await storage.close()
     const code = (err as { code?: string }).code
+    const where = `${listen.hostname.includes(':') ? `[${listen.hostname}]` : listen.hostname}:${listen.port}`
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(
+        path,
+        bind ? '' : 'listen',
+        `cannot listen on ${where}: the address is already in use (another crabllm, or another program)`,
+        'stop the other process, pick another port with --bind HOST:PORT (or `listen`), or set reuse_port = true in every gateway sharing it',
+      )
     throw new ConfigError(
       path,
       bind ? '' : 'listen',
-      `cannot listen on ${listen.hostname}:${listen.port}: ${code ?? (err as Error).message}`,
+      `cannot listen on ${where}: ${code ?? (err as Error).message}`,
       'pick a free port, or pass --bind',
     )
   }

@@ -8,9 +8,12 @@
 // they are all left for the next one (`next_until` is that millisecond, inclusive), so that paging with
 // `until = next_until` neither repeats nor skips a record. (Only when a single millisecond holds more
 // than a page are the records of that millisecond past the page skipped.)
+//
+// A record may stand for many refused requests (`count`, refusals.ts): filters, `limit` and the scan
+// bound count records; the page's `requests` adds up the counts of its records.
 import { badRequest } from '../../core/errors'
 import type { LogRecord, Store } from '../../storage/store'
-import { type AuditRecord, isFailure } from './record'
+import { type AuditRecord, countOf, isFailure } from './record'
 
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1000
@@ -39,6 +42,8 @@ export interface LogPage {
   next_until?: number
   /** True when the scan bound stopped the read before `limit` matching records were found. */
   truncated: boolean
+  /** The requests the page's records stand for (the sum of their `count`). */
+  requests: number
 }
 
 /** Reads and checks the query string; a bad value is a 400 that names the parameter. */
@@ -89,11 +94,12 @@ export async function readLogs(store: Store, log: string, query: LogQuery): Prom
   let cursor = query.until
   let want = filtered ? Math.max(limit, MIN_BATCH) : limit
 
+  const requests = () => out.reduce((n, r) => n + countOf(r), 0)
   const page = (nextUntil: number, truncated = false): LogPage =>
     since !== undefined && nextUntil < since
-      ? { object: 'list', data: out, has_more: false, truncated }
-      : { object: 'list', data: out, has_more: true, next_until: nextUntil, truncated }
-  const end = (): LogPage => ({ object: 'list', data: out, has_more: false, truncated: false })
+      ? { object: 'list', data: out, has_more: false, truncated, requests: requests() }
+      : { object: 'list', data: out, has_more: true, next_until: nextUntil, truncated, requests: requests() }
+  const end = (): LogPage => ({ object: 'list', data: out, has_more: false, truncated: false, requests: requests() })
 
   for (;;) {
     const room = budget - scanned
@@ -182,7 +188,10 @@ function parse(batch: LogRecord[], from: number, to: number): AuditRecord[] {
   const out: AuditRecord[] = []
   for (let i = from; i < to; i++) {
     try {
-      out.push(JSON.parse(batch[i]!.value) as AuditRecord)
+      const record = JSON.parse(batch[i]!.value) as AuditRecord
+      // Records written before counts existed stand for one request.
+      record.count = countOf(record)
+      out.push(record)
     } catch {
       // A record that is not JSON is skipped (it was counted as scanned).
     }

@@ -1,6 +1,7 @@
 // One audit record per request that reached the pipeline: what was asked, who asked, what answered,
-// what it cost and how it ended. Stored as JSON in the time-ordered log `records`, indexed by the time
-// the request arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
+// what it cost and how it ended; refusals are one record per key, model, error and minute, with a count
+// (refusals.ts). Stored as JSON in the time-ordered log `records`, indexed by the time the request
+// arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
 import type { Config } from '../../config/schema'
 import type { Endpoint } from '../../core/endpoint'
 import { costMicros, microsToUsd, pricingOf } from '../pricing'
@@ -39,6 +40,24 @@ export interface AuditRecord {
   cached: boolean
   /** The error code of a failed request (`rate_limit_exceeded`, an upstream's code, …); null on success. */
   error: string | null
+  /**
+   * The requests the record stands for: 1, or for refusals (requests the gateway refused before any
+   * upstream: rate limit, budget, overload, bad input) the number refused in the record's minute with
+   * the same key, model, status and error; the record then describes the first of them, and latency_ms
+   * is their mean. Absent on records written before counts existed: read it with countOf.
+   */
+  count?: number
+  /**
+   * True when the gateway counted the tokens (a stream that ended without the provider's usage: the
+   * request and the text delivered, tokenized); absent when the provider reported them.
+   */
+  usage_estimated?: boolean
+}
+
+/** How many requests a record stands for (1 unless it is an aggregate of refusals). */
+export function countOf(record: Pick<AuditRecord, 'count'>): number {
+  const n = record.count
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1
 }
 
 /**
@@ -79,8 +98,10 @@ export function auditRecord(config: Config, ctx: RequestContext, ending: Ending,
     completion_tokens: usage ? usage.completion_tokens : null,
     total_tokens: usage ? usage.total_tokens : null,
     cost_usd: ctx.cached ? 0 : pricing && usage ? microsToUsd(costMicros(pricing, usage)) : null,
-    latency_ms: Math.round((now - ctx.started) * 100) / 100,
+    latency_ms: Math.round(((ctx.endedAt ?? now) - ctx.started) * 100) / 100,
     cached: ctx.cached === true,
     error: ending.error ? (ending.error.code ?? ending.error.type) : null,
+    count: 1,
+    ...(ctx.usageEstimated ? { usage_estimated: true } : {}),
   }
 }

@@ -3,13 +3,18 @@
 //
 // Spend is one integer counter per key, `spent:{key}` in the `budget:` namespace, in micro-dollars
 // (pricing.ts: the cost of an answer from `[models.<model>]` prices, rounded up to a micro-dollar).
-// After each answer the counter is incremented by that answer's cost (deferred, atomic); a stream is
-// charged for the usage it carried, even when it failed after it started. Errors cost nothing.
 //
-// Before dispatch the counter is read: at or over budget → 429 insufficient_quota / budget_exceeded.
-// Because the charge lands after the answer, requests already in flight when the budget runs out
-// still complete: the overshoot is bounded by the cost of the requests in flight, never by a race on
-// the counter (an increment is never lost).
+// Reserve, then settle. Before dispatch a request reserves what it may cost at most: its prompt
+// estimated from the body and its max_tokens (else reserve_completion_tokens) priced. The reservation
+// is a hold on the budget, taken atomically on every backend (store.reserve: one Lua script on Redis),
+// so concurrent requests cannot together spend more than the budget: a key at or over its budget
+// (spend plus holds) is refused with 429 insufficient_quota / budget_exceeded before any provider is
+// called; below it, a request holds its estimate or what is left, whichever is less. The answer settles:
+// its real cost is added to the counter and the hold released; an error releases the hold and costs
+// nothing; a stream is charged for the usage it carried, or, when it ended without the provider's usage
+// (client gone, upstream cut), for the request and the text delivered, counted by the gateway. A
+// holder that dies frees its holds with the process (memory, SQLite) or after HOLD_MS (Redis).
+// Overshoot is bounded by one request per moment the budget runs out (the one that held what was left).
 //
 // The admin token is not budgeted (neither checked nor charged): it is the operator's own. With auth
 // off every request is budgeted as the key 'anonymous'.
@@ -26,6 +31,9 @@ import { costMicros, formatUsd, microsToUsd, pricingOf, usdToMicros } from '../p
 import type { Extension, ExtensionFactory, RequestContext } from '../types'
 
 export type BudgetOptions = NonNullable<ExtensionsConfig['budget']>
+
+/** How long a hold lasts when nothing settles it (a gateway that died on Redis): longer than any request. */
+export const HOLD_MS = 30 * 60_000
 
 /** The most keys with recorded spend GET /v1/budget reads for the admin token. */
 export const MAX_RECORDED = 10_000
@@ -51,9 +59,8 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
 
   const spentOf = async (key: string) => counter(await store.get(SPENT + key))
 
-  /** Charges one answer's cost to its key. */
-  const charge = (ctx: RequestContext) => {
-    if (isAdmin(ctx.principal) || !ctx.usage) return
+  /** The cost of one answer, rounded up to a micro-dollar, at most a safe integer (finding: a cost past 2^53 was dropped). */
+  const costOf = (ctx: RequestContext): number => {
     const pricing = pricingOf(config, ctx.model, ctx.requestedModel)
     if (!pricing) {
       if (!unpriced.has(ctx.model)) {
@@ -63,10 +70,36 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
           fix: `add [models."${ctx.model}"] prices`,
         })
       }
-      return
+      return 0
     }
-    const cost = costMicros(pricing, ctx.usage)
-    if (cost > 0) deps.defer(store.increment(SPENT + ctx.key, cost))
+    return ctx.usage ? costMicros(pricing, ctx.usage) : 0
+  }
+
+  /** What a request may cost at most: its estimate priced (0 for an unpriced model). */
+  const estimateOf = (ctx: RequestContext): number => {
+    const pricing = pricingOf(config, ctx.model, ctx.requestedModel)
+    const estimate = ctx.estimate
+    if (!pricing || !estimate) return 0
+    const completion = estimate.completion ?? options.reserve_completion_tokens ?? 4096
+    return costMicros(pricing, { prompt_tokens: estimate.prompt, completion_tokens: completion })
+  }
+
+  /**
+   * Requests in flight that will be charged, with whether they hold a reservation (a reservation that
+   * failed on storage, when on_storage_error = "open" lets the request through, is charged all the same).
+   */
+  const pending = new WeakMap<RequestContext, { key: string; held: boolean }>()
+
+  /** Charges an answer's cost to its key and gives back its hold. */
+  const settle = (ctx: RequestContext) => {
+    const hold = pending.get(ctx)
+    if (hold === undefined) return
+    pending.delete(ctx)
+    const cost = costOf(ctx)
+    const charged = cost > 0 ? store.increment(SPENT + hold.key, cost) : Promise.resolve(0)
+    // The hold goes once the charge is in: meanwhile both count, never neither.
+    if (hold.held) deps.defer(charged.finally(() => store.release(SPENT + hold.key, ctx.requestId)))
+    else deps.defer(charged)
   }
 
   const row = (key: string, spent: number, principal?: Principal): BudgetRow => {
@@ -84,17 +117,27 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
     needsUsage: true,
     // Default closed: without storage the spend cannot be checked (schema default; absent in old tests).
     failClosed: options.on_storage_error !== 'open',
+    reserves: true,
     async onRequest(ctx) {
       if (isAdmin(ctx.principal)) return
-      const spent = await spentOf(ctx.key)
       const budget = budgetFor(ctx.principal)
-      if (spent >= budget) throw budgetExceeded(ctx.key, spent, budget)
+      const hold = { key: ctx.key, held: false }
+      pending.set(ctx, hold)
+      const held = await store.reserve(SPENT + ctx.key, ctx.requestId, estimateOf(ctx), budget, HOLD_MS)
+      if (!held.held) {
+        pending.delete(ctx)
+        throw budgetExceeded(ctx.key, held.used, budget)
+      }
+      hold.held = true
     },
     onResponse(ctx) {
-      charge(ctx)
+      settle(ctx)
     },
     onStreamEnd(ctx) {
-      charge(ctx)
+      settle(ctx)
+    },
+    onError(ctx) {
+      settle(ctx)
     },
     routes: [
       {

@@ -10,10 +10,16 @@
 // one round trip on Redis). An answer whose request started before a clear is stored under the old
 // generation, so a clear cannot be undone by a request that was in flight.
 //
-// A hit costs nothing: ctx.usage stays undefined (no tokens were spent upstream), so usage, budgets
-// and token rate limits do not count it. The cache is shared by every key: identical requests get
-// the same answer, as in the original (the key allowlist is checked before the lookup).
+// Size: at most `max_bytes` of entries, oldest evicted first, on every backend and across gateways
+// sharing a store (bound.ts). The stores and evictions are deferred writes, never on the response path.
+//
+// A hit spends no tokens: ctx.usage stays undefined, so budgets and token rate limits do not count it;
+// usage counts it as a request and a cached request, with 0 tokens (usage/index.ts). The cache is
+// shared by every key: identical requests get the same answer, as in the original (the key allowlist
+// is checked before the lookup).
+import type { ExtensionsConfig } from '../../config/schema'
 import type { ExtensionFactory, RequestContext } from '../types'
+import { sizeBound } from './bound'
 import { cacheDirectives } from './cache-control'
 import { cacheKey } from './key'
 import { parseCompletion, replayAsSse } from './replay'
@@ -31,8 +37,11 @@ interface Pending {
 
 const decoder = new TextDecoder()
 
-export const cacheExtension: ExtensionFactory<{ ttl_seconds: number }> = ({ options, store, defer }) => {
+export type CacheOptions = NonNullable<ExtensionsConfig['cache']>
+
+export const cacheExtension: ExtensionFactory<CacheOptions> = ({ options, store, defer }) => {
   const ttlMs = options.ttl_seconds * 1000
+  const bound = sizeBound(store, options.max_bytes, defer)
   const pending = new WeakMap<RequestContext, Pending>()
   const generation = async () => (await store.get(GENERATION)) ?? '0'
   return {
@@ -64,10 +73,13 @@ export const cacheExtension: ExtensionFactory<{ ttl_seconds: number }> = ({ opti
       const target = pending.get(ctx)
       pending.delete(ctx)
       if (!target || ctx.status !== 200 || ctx.stream) return
+      // An answer larger than the whole cache is not even decoded.
+      const bytes = target.generation.length + 1 + body.byteLength
+      if (bound.costOf(bytes) > options.max_bytes) return
       const text = decoder.decode(body)
       // Only a chat.completion is kept: whatever is stored can be replayed.
       if (!parseCompletion(text)) return
-      defer(store.set(target.key, `${target.generation}\n${text}`, ttlMs))
+      defer(bound.put(target.key, `${target.generation}\n${text}`, bytes, ttlMs))
     },
     routes: [
       {

@@ -2,19 +2,23 @@
 // (window = floor(now / 60 s)) kept in the shared store as counters `req:{key}:{window}` and
 // `tok:{key}:{window}` that expire after two minutes.
 //
-// - Requests: onRequest increments the window's counter (one atomic step on every backend) and admits
-//   the request when the new value is within the limit, so N concurrent requests against a limit L
-//   admit exactly L. A refused request still counts, as at OpenAI ("unsuccessful requests contribute
-//   to your per-minute limit"): hammering does not get through sooner.
-// - Tokens (when a token limit applies): a request is refused while the window's token counter is
-//   already at or over the limit. Tokens are added after the answer from its actual usage (JSON and
-//   streams; failed requests add nothing), off the response path through `defer`, in the window in
-//   which the answer ended. A request may therefore overshoot the limit by its own tokens, as
-//   OpenAI's usage-based limits do.
+// - Requests: onKey, as soon as the key is known and before the body is read, increments the window's
+//   counter (one atomic step on every backend) and admits the request when the new value is within the
+//   limit, so N concurrent requests against a limit L admit exactly L, and a key over its rate costs the
+//   gateway no body read. A refused request still counts, as at OpenAI ("unsuccessful requests
+//   contribute to your per-minute limit"): hammering does not get through sooner.
+// - Tokens (when a token limit applies): once the body is read, a request reserves its estimated
+//   tokens (prompt from the body, plus max_tokens or reserve_completion_tokens) in the window, with
+//   store.reserve: atomic on every backend, so concurrent requests cannot together pass the limit. A
+//   window already at its limit (counted tokens plus holds) refuses the request; below it, the request
+//   holds its estimate or what is left (a request larger than the whole limit can still run, alone).
+//   The answer settles: its actual tokens (JSON and streams, or what the gateway counted for a stream
+//   that ended without usage) are added to the window in which it ended, and the hold is released;
+//   a failed request releases its hold and adds nothing.
 // - Every answer for the key (success, refusal, upstream error) carries the x-ratelimit-* headers as
 //   they stood when the request was admitted; a refusal adds Retry-After.
 import type { Extension, ExtensionDeps, ExtensionFactory, RequestContext } from '../types'
-import { formatDuration, type LimitKind, rateLimitExceeded } from './headers'
+import { formatDuration, rateLimitExceeded } from './headers'
 import { limitTable, type RateLimitOptions } from './limits'
 
 export type { RateLimitOptions } from './limits'
@@ -25,66 +29,105 @@ const COUNTER_TTL_MS = 2 * WINDOW_MS
 
 export const rateLimitExtension: ExtensionFactory<RateLimitOptions> = (deps) => createRateLimit(deps)
 
+/** How long a token hold lasts when nothing settles it (a gateway that died on Redis): past its window. */
+const HOLD_MS = COUNTER_TTL_MS
+
 /** The extension with an injectable clock (tests move time across windows). */
 export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () => number = Date.now): Extension {
   const { store, defer } = deps
   const limits = limitTable(deps.options)
+  const reserveCompletion = deps.options.reserve_completion_tokens ?? 4096
+  /** When each request was admitted (onKey): its token headers use the same instant, so both resets agree. */
+  const admitted = new WeakMap<RequestContext, number>()
+  /** Requests in flight whose tokens are counted when they settle, with their hold (if one was taken). */
+  const pending = new WeakMap<RequestContext, { key: string; held: boolean }>()
 
-  /** Adds the answer's actual tokens to the window it ended in, without holding the response. */
-  const addUsage = (ctx: RequestContext): void => {
+  /** Adds the answer's actual tokens to the window it ended in, then gives back its hold; off the response path. */
+  const settle = (ctx: RequestContext): void => {
+    const hold = pending.get(ctx)
+    if (hold === undefined) return
+    pending.delete(ctx)
     const tokens = ctx.usage?.total_tokens
-    if (limits.of(ctx.principal).tokens === undefined || !tokens || !Number.isSafeInteger(tokens) || tokens <= 0) return
-    defer(store.increment(`tok:${ctx.key}:${windowOf(now())}`, tokens, COUNTER_TTL_MS))
+    const counted =
+      tokens && Number.isSafeInteger(tokens) && tokens > 0
+        ? store.increment(`tok:${ctx.key}:${windowOf(now())}`, tokens, COUNTER_TTL_MS)
+        : Promise.resolve(0)
+    if (hold.held) defer(counted.finally(() => store.release(hold.key, ctx.requestId)))
+    else defer(counted)
   }
 
   return {
     name: 'rate_limit',
     // Keys made through the admin API may bring a token limit later: always read usage.
     needsUsage: true,
+    reserves: true,
     failClosed: deps.options.on_storage_error === 'closed',
-    async onRequest(ctx) {
+    async onKey(ctx) {
       const { key } = ctx
       const limit = limits.of(ctx.principal)
       const t = now()
+      admitted.set(ctx, t)
       const window = windowOf(t)
       const resetMs = (window + 1) * WINDOW_MS - t
-      const reset = formatDuration(resetMs)
-      const [requests, tokensUsed] = await Promise.all([
-        store.increment(`req:${key}:${window}`, 1, COUNTER_TTL_MS),
-        limit.tokens === undefined ? undefined : store.get(`tok:${key}:${window}`).then(counterValue),
-      ])
+      const requests = await store.increment(`req:${key}:${window}`, 1, COUNTER_TTL_MS)
       const headers = ctx.headers
       headers['x-ratelimit-limit-requests'] = String(limit.requests)
       headers['x-ratelimit-remaining-requests'] = String(Math.max(0, limit.requests - requests))
-      headers['x-ratelimit-reset-requests'] = reset
-      if (limit.tokens !== undefined && tokensUsed !== undefined) {
-        headers['x-ratelimit-limit-tokens'] = String(limit.tokens)
-        headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, limit.tokens - tokensUsed))
-        headers['x-ratelimit-reset-tokens'] = reset
-      }
-      let refused: { kind: LimitKind; limit: number; used: number } | undefined
+      headers['x-ratelimit-reset-requests'] = formatDuration(resetMs)
       // "Used" is the share of the limit already spent: refused requests count, but never past the limit.
       if (requests > limit.requests)
-        refused = { kind: 'requests', limit: limit.requests, used: Math.min(requests - 1, limit.requests) }
-      else if (limit.tokens !== undefined && tokensUsed !== undefined && tokensUsed >= limit.tokens)
-        refused = { kind: 'tokens', limit: limit.tokens, used: tokensUsed }
-      if (refused) throw rateLimitExceeded({ ...refused, key, resetMs, headers: { ...headers } })
+        throw rateLimitExceeded({
+          kind: 'requests',
+          limit: limit.requests,
+          used: Math.min(requests - 1, limit.requests),
+          key,
+          resetMs,
+          headers: { ...headers },
+        })
+    },
+    async onRequest(ctx) {
+      const limit = limits.of(ctx.principal).tokens
+      if (limit === undefined) return
+      const t = admitted.get(ctx) ?? now()
+      const window = windowOf(t)
+      const resetMs = (window + 1) * WINDOW_MS - t
+      const estimate = ctx.estimate
+      const wanted = estimate ? estimate.prompt + (estimate.completion ?? reserveCompletion) : 0
+      const windowKey = `tok:${ctx.key}:${window}`
+      const hold = { key: windowKey, held: false }
+      // Counted when it settles even if the reservation fails on storage (on_storage_error = "open").
+      pending.set(ctx, hold)
+      const held = await store.reserve(windowKey, ctx.requestId, wanted, limit, HOLD_MS)
+      const headers = ctx.headers
+      headers['x-ratelimit-limit-tokens'] = String(limit)
+      // As it stood when the request was admitted: counted tokens and other requests' holds, not its own.
+      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, limit - held.used))
+      headers['x-ratelimit-reset-tokens'] = formatDuration(resetMs)
+      if (!held.held) {
+        pending.delete(ctx)
+        throw rateLimitExceeded({
+          kind: 'tokens',
+          limit,
+          used: held.used,
+          key: ctx.key,
+          resetMs,
+          headers: { ...headers },
+        })
+      }
+      hold.held = true
     },
     onResponse(ctx) {
-      addUsage(ctx)
+      settle(ctx)
     },
     onStreamEnd(ctx) {
-      addUsage(ctx)
+      settle(ctx)
+    },
+    onError(ctx) {
+      settle(ctx)
     },
   }
 }
 
 function windowOf(ms: number): number {
   return Math.floor(ms / WINDOW_MS)
-}
-
-/** A counter read with get(): absent (or unreadable) is 0. */
-function counterValue(value: string | undefined): number {
-  const n = value === undefined ? 0 : Number.parseInt(value, 10)
-  return Number.isSafeInteger(n) && n > 0 ? n : 0
 }

@@ -10,6 +10,8 @@ import type { Principal } from '../../auth'
 export interface RateLimitOptions {
   requests_per_minute: number
   tokens_per_minute?: number
+  /** Completion tokens a request holds when it sets no max_tokens (default 4096). */
+  reserve_completion_tokens?: number
   /** When storage fails: 'open' (default) lets requests through, 'closed' refuses them with 503. */
   on_storage_error?: 'open' | 'closed'
 }

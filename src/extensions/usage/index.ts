@@ -7,16 +7,19 @@
 //   usage chunk). A stream without any upstream usage still counts as a request, with 0 tokens;
 // - a stream that failed or was cut after it started: the usage that arrived before, if any (the
 //   provider bills it); without usage it is not counted;
-// - errors (refused requests, upstream errors) count nothing, nor do answers served from the cache.
+// - an answer served from the gateway's cache: a request (the key made it and got its answer) and a
+//   cached request, with 0 tokens: no provider was called, so none were spent (LiteLLM's proxy, too,
+//   logs a cache hit as a request that cost 0). `requests - cached_requests` reached a provider;
+// - errors (refused requests, upstream errors) count nothing.
 //
 // Storage layout, in the `usage:` namespace: one counter per field, `{key}/{model}/{field}`, where key
 // and model are URI-encoded, so neither can contain the `/` separator (names with ':' or '/' are safe)
 // and `{key}/` lists one key's rows by prefix.
 //
-// GET /v1/usage: a key sees its own rows, the admin token sees every row; a JSON array of
-// {key, model, prompt_tokens, completion_tokens, total_tokens, cache_read_tokens, requests}, sorted by key
-// then model. At most MAX_ROWS rows are returned (which ones, when there are more, follows storage
-// order); the response then carries `x-crabllm-truncated: true`.
+// GET /v1/usage: a key sees its own rows, the admin token sees every row; a JSON array of {key, model,
+// prompt_tokens, completion_tokens, total_tokens, cache_read_tokens, requests, cached_requests}, sorted
+// by key then model. At most MAX_ROWS rows are returned (which ones, when there are more, follows
+// storage order); the response then carries `x-crabllm-truncated: true`.
 import { isAdmin, type Principal } from '../../auth'
 import type { ExtensionsConfig } from '../../config/schema'
 import type { Store } from '../../storage/store'
@@ -27,7 +30,7 @@ export type UsageOptions = NonNullable<ExtensionsConfig['usage']>
 /** The most rows GET /v1/usage returns. */
 export const MAX_ROWS = 10_000
 
-const FIELDS = ['prompt_tokens', 'completion_tokens', 'cache_read_tokens', 'requests'] as const
+const FIELDS = ['prompt_tokens', 'completion_tokens', 'cache_read_tokens', 'requests', 'cached_requests'] as const
 type Field = (typeof FIELDS)[number]
 
 export interface UsageRow {
@@ -37,7 +40,10 @@ export interface UsageRow {
   completion_tokens: number
   total_tokens: number
   cache_read_tokens: number
+  /** Every answered request, cache hits included. */
   requests: number
+  /** Of those, the answers served from the gateway's cache (no tokens counted). */
+  cached_requests: number
 }
 
 export const usageExtension: ExtensionFactory<UsageOptions> = (deps) => {
@@ -58,7 +64,10 @@ export const usageExtension: ExtensionFactory<UsageOptions> = (deps) => {
     name: 'usage',
     needsUsage: true,
     onResponse(ctx) {
-      account(ctx, ctx.usage)
+      if (!ctx.cached) return account(ctx, ctx.usage)
+      const row = rowKey(ctx.key, ctx.model)
+      deps.defer(store.increment(`${row}requests`, 1))
+      deps.defer(store.increment(`${row}cached_requests`, 1))
     },
     onStreamEnd(ctx, outcome) {
       if (outcome === 'done' || ctx.usage) account(ctx, ctx.usage)
@@ -109,6 +118,7 @@ export async function listUsage(
         total_tokens: 0,
         cache_read_tokens: 0,
         requests: 0,
+        cached_requests: 0,
       }
       rows.set(id, row)
     }

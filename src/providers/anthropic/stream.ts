@@ -13,7 +13,7 @@ import { type FinishReason, finishReason, toChatUsage } from './response'
 type Delta = Record<string, unknown>
 
 export class AnthropicStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser()
+  private readonly parser: SseParser
   private id = ''
   /** The client's model until message_start names the upstream's. */
   private model: string
@@ -29,6 +29,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   /** Reads `created`, `includeUsage` (stream_options.include_usage) and the model from the meta. */
   constructor(private readonly meta: AnswerMeta) {
     this.model = meta.model
+    this.parser = new SseParser(meta.maxEventSize)
   }
 
   push(chunk: Uint8Array): string {

@@ -34,7 +34,8 @@ const CHAT: Translation = {
   answer: 'a Gemini response',
   toRequest: (call) => toGeminiRequest(call.json),
   fromResponse: (json, meta) => fromGeminiResponse(json, { model: meta.model }),
-  streamTranslator: (meta) => new GeminiStreamTranslator({ model: meta.model, includeUsage: meta.includeUsage }),
+  streamTranslator: (meta) =>
+    new GeminiStreamTranslator({ model: meta.model, includeUsage: meta.includeUsage, maxEventSize: meta.maxEventSize }),
   fromError,
   retryAfterOf,
 }

@@ -26,6 +26,8 @@ export interface GeminiStreamOptions {
   includeUsage: boolean
   created?: number
   toolCallId?: () => string
+  /** The largest event the upstream may send (max_sse_event_size); the default when absent. */
+  maxEventSize?: number
 }
 
 interface ChoiceState {
@@ -35,7 +37,7 @@ interface ChoiceState {
 }
 
 export class GeminiStreamTranslator implements StreamTranslator {
-  private readonly parser = new SseParser()
+  private readonly parser: SseParser
   private readonly choices = new Map<number, ChoiceState>()
   private readonly created: number
   private readonly nextId: () => string
@@ -45,6 +47,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   constructor(private readonly options: GeminiStreamOptions) {
     this.created = options.created ?? Math.floor(Date.now() / 1000)
     this.nextId = options.toolCallId ?? randomToolCallId
+    this.parser = new SseParser(options.maxEventSize)
   }
 
   push(chunk: Uint8Array): string {
