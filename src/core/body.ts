@@ -2,7 +2,7 @@
 // over the limit, 400 for bad UTF-8, bad JSON, a non-object, nesting deeper than MAX_JSON_DEPTH or a key
 // given twice in one object.
 // The bytes are kept for forwarding.
-import { concatBytes } from './bytes'
+import { readAtMost } from './bytes'
 import { duplicateKey, hasNoDuplicateKeys } from './duplicate-keys'
 import { badRequest, echo, GatewayError, invalidJson, requestTooLarge } from './errors'
 
@@ -110,20 +110,9 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
 
 /** A stream's bytes, refused with a 413 (and the rest cancelled) once more than `limit` arrived. */
 async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      reader.cancel().catch(() => {})
-      throw requestTooLarge(limit)
-    }
-    chunks.push(value)
-  }
-  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks)
+  const bytes = await readAtMost(body, limit)
+  if (!bytes) throw requestTooLarge(limit)
+  return bytes
 }
 
 const TOO_DEEP = -1

@@ -1,4 +1,5 @@
-// Byte arrays joined into one (request bodies read in chunks, SSE events held across chunks).
+// Byte arrays joined into one (SSE events held across chunks), and a body read up to a limit (request
+// bodies without content-length, upstream answers).
 
 /** One array holding `parts` in order (a new array; the parts are not changed). */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
@@ -11,4 +12,28 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
     at += part.byteLength
   }
   return out
+}
+
+/**
+ * A stream's bytes, counted as they arrive; undefined (and the rest cancelled) once more than `limit`
+ * came. Each chunk is copied once into a native growable buffer and none is kept (a drip of tiny chunks
+ * holds no per-chunk object).
+ */
+export async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
+  const reader = body.getReader()
+  const sink = new Bun.ArrayBufferSink()
+  sink.start({ asUint8Array: true, highWaterMark: 64 * 1024 })
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      reader.cancel().catch(() => {})
+      sink.end()
+      return undefined
+    }
+    sink.write(value)
+  }
+  return sink.end() as Uint8Array
 }

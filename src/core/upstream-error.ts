@@ -2,6 +2,7 @@
 // whole, the provider's secrets masked, relayed once retries and fallback are exhausted), and the answers
 // the gateway will not relay at all (a redirect, an encoding it did not ask for, a body or an event over
 // its limit), with the bounded read that finds the last. All of them are GatewayErrors.
+import { readAtMost } from './bytes'
 import { errorTypeForStatus, GatewayError } from './errors'
 
 export class UpstreamHttpError extends GatewayError {
@@ -176,25 +177,7 @@ export async function readUpstreamBody(response: Response, limit: number): Promi
     }
     if (Number.isSafeInteger(length)) return new Uint8Array(await response.arrayBuffer())
   }
-  if (!response.body) return EMPTY
-  const reader = response.body.getReader()
-  // A native growable buffer: each chunk is copied in once, none is kept (a drip of tiny chunks holds
-  // no per-chunk object).
-  const sink = new Bun.ArrayBufferSink()
-  sink.start({ asUint8Array: true, highWaterMark: 64 * 1024 })
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      reader.cancel().catch(() => {})
-      sink.end()
-      return undefined
-    }
-    sink.write(value)
-  }
-  return sink.end() as Uint8Array
+  return response.body ? readAtMost(response.body, limit) : EMPTY
 }
 
 // --- a provider's secrets in what its upstream wrote ---

@@ -7,24 +7,19 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
 import Redis from 'ioredis'
 import { digest } from '../../src/auth'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
+import { freePort, hasRedisServer, killAllRedis, startRedis, within } from '../support/redis-server'
 
 const ADMIN = 'admin-token-durability-0123456789'
 const PREFIX = 'crabllm-durability:'
-/** Guard for an awaited event, so that a regression fails with a message instead of the test timeout. */
-const EVENT_TIMEOUT_MS = 15_000
 const WENT_BACK = /ERROR +admin storage went back to an older state/
 const DELETED_AGAIN =
   /ERROR +a revoked API key came back in storage; it stays refused and was deleted again key=revoked/
 const AOF_OFF = /WARN +redis has AOF off: (.*)$/
 
-const hasRedisServer = Bun.which('redis-server') !== null
 if (!hasRedisServer) console.warn('skipping test/e2e/redis-durability.test.ts: no redis-server on PATH')
-/** Every redis-server this file started, killed in afterAll whatever happened. */
-const redisProcesses = new Set<Subprocess>()
 let root: string
 beforeAll(() => {
   if (!hasRedisServer) return
@@ -33,7 +28,7 @@ beforeAll(() => {
 })
 afterAll(() => {
   if (!hasRedisServer) return
-  for (const proc of redisProcesses) proc.kill('SIGKILL')
+  killAllRedis()
   rmSync(root, { recursive: true, force: true })
 })
 
@@ -183,92 +178,4 @@ async function until(what: string, check: () => Promise<boolean>, boundMs = 3000
   const started = performance.now()
   while (!(await check()))
     if (performance.now() - started > boundMs) throw new Error(`${what}: not within ${boundMs} ms`)
-}
-
-interface RedisServer {
-  /** SHUTDOWN NOSAVE: the dump on disk stays what the last SAVE wrote. */
-  stop(): Promise<void>
-}
-
-/**
- * A private redis-server on `port` that snapshots only on SAVE (and keeps an append-only file when
- * `appendonly`); resolves once it accepts connections, its dump loaded.
- */
-async function startRedis(port: number, dir: string, appendonly: boolean): Promise<RedisServer> {
-  const proc: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn(
-    [
-      'redis-server',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      appendonly ? 'yes' : 'no',
-      '--dir',
-      dir,
-      '--logfile',
-      '',
-    ],
-    { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' },
-  )
-  redisProcesses.add(proc)
-  void proc.exited.then(() => redisProcesses.delete(proc))
-  const decoder = new TextDecoder()
-  let log = ''
-  const reader = proc.stdout.getReader()
-  for (;;) {
-    const { done, value } = await within(reader.read(), `redis-server on port ${port} to start`)
-    if (done) throw new Error(`redis-server exited before it was ready:\n${log}`)
-    log += decoder.decode(value, { stream: true })
-    if (log.includes('Ready to accept connections')) break
-  }
-  // Keep draining its output so that it never blocks on a full pipe.
-  void (async () => {
-    for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return
-  })()
-  return {
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return
-      await shutdownNosave(port)
-      await proc.exited
-    },
-  }
-}
-
-/** SHUTDOWN NOSAVE over a raw connection (Redis closes it without a reply). */
-function shutdownNosave(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    void Bun.connect({
-      hostname: '127.0.0.1',
-      port,
-      socket: {
-        open: (socket) => void socket.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n'),
-        data: () => {},
-        close: () => resolve(),
-        error: (_socket, err) => reject(err),
-      },
-    }).catch(reject)
-  })
-}
-
-/** A port nobody listens on right now (taken from the kernel, then released). */
-function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const port = listener.port
-  listener.stop(true)
-  return port
-}
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: Timer | undefined
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), EVENT_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([promise, guard])
-  } finally {
-    clearTimeout(timer)
-  }
 }

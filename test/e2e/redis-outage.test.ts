@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
 import { crabllmBin, spawnCrabllm } from '../support/binary'
 import { type LoadResult, type LoadUpstream, startLoad, startLoadUpstream } from '../support/load'
+import { freePort, hasRedisServer, killAllRedis, startRedis, within } from '../support/redis-server'
 
 const ADMIN = 'admin-token-outage-0123456789ab'
 const KEY = 'sk-outage-team-0123456789abcdef0'
@@ -20,12 +20,7 @@ const WORKERS = 8
 const ANSWERS_WHILE_DOWN = 500
 /** Upper bound for a request made while Redis is down: proves it was answered, not queued until Redis returns. */
 const ANSWERED_WITHIN_MS = 5000
-/** Guard for an awaited event, so that a regression fails with a message instead of the test timeout. */
-const EVENT_TIMEOUT_MS = 15_000
 
-const hasRedisServer = Bun.which('redis-server') !== null
-/** Every redis-server this file started, killed in afterAll whatever happened. */
-const redisProcesses = new Set<Subprocess>()
 let root: string
 let upstream: LoadUpstream
 let seq = 0
@@ -37,7 +32,7 @@ beforeAll(() => {
 })
 afterAll(async () => {
   if (!hasRedisServer) return
-  for (const proc of redisProcesses) proc.kill('SIGKILL')
+  killAllRedis()
   await upstream.stop()
   rmSync(root, { recursive: true, force: true })
 })
@@ -215,92 +210,6 @@ function chat(n: number) {
 
 function headers(id: string): Record<string, string> {
   return { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-request-id': `outage-${id}` }
-}
-
-interface RedisServer {
-  /** 'kill': SIGKILL (sockets reset by the kernel); 'shutdown': SHUTDOWN NOSAVE (Redis closes them). */
-  stop(how: 'kill' | 'shutdown'): Promise<void>
-}
-
-/** A private redis-server on `port` that keeps nothing on disk; resolves once it accepts connections. */
-async function startRedis(port: number, dir: string): Promise<RedisServer> {
-  const proc: Subprocess<'ignore', 'pipe', 'inherit'> = Bun.spawn(
-    [
-      'redis-server',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      '--logfile',
-      '',
-    ],
-    { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' },
-  )
-  redisProcesses.add(proc)
-  void proc.exited.then(() => redisProcesses.delete(proc))
-  const decoder = new TextDecoder()
-  let log = ''
-  const reader = proc.stdout.getReader()
-  for (;;) {
-    const { done, value } = await within(reader.read(), `redis-server on port ${port} to start`)
-    if (done) throw new Error(`redis-server exited before it was ready:\n${log}`)
-    log += decoder.decode(value, { stream: true })
-    if (log.includes('Ready to accept connections')) break
-  }
-  // Keep draining its output so that it never blocks on a full pipe.
-  void (async () => {
-    for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return
-  })()
-  return {
-    async stop(how) {
-      if (proc.exitCode !== null || proc.signalCode !== null) return
-      if (how === 'kill') proc.kill('SIGKILL')
-      else await shutdownNosave(port)
-      await proc.exited
-    },
-  }
-}
-
-/** SHUTDOWN NOSAVE over a raw connection (Redis closes it without a reply). */
-function shutdownNosave(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    void Bun.connect({
-      hostname: '127.0.0.1',
-      port,
-      socket: {
-        open: (socket) => void socket.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n'),
-        data: () => {},
-        close: () => resolve(),
-        error: (_socket, err) => reject(err),
-      },
-    }).catch(reject)
-  })
-}
-
-/** A port nobody listens on right now (taken from the kernel, then released). */
-function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const port = listener.port
-  listener.stop(true)
-  return port
-}
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: Timer | undefined
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), EVENT_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([promise, guard])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 function percentile(results: LoadResult[], p: number): number {
