@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import Redis from 'ioredis'
 import { digest } from '../../src/auth'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
-import { freePort, hasRedisServer, killAllRedis, startRedis, within } from '../support/redis-server'
+import { freePort, hasRedisServer, killAllRedis, startRedis } from '../support/redis-server'
 
 const ADMIN = 'admin-token-durability-0123456789'
 const PREFIX = 'crabllm-durability:'
