@@ -1,5 +1,6 @@
 // The /v1/messages ⇄ chat completions translators, the folder's face: a Messages request to chat
-// (request.ts), a chat answer, stream and error back to Messages (response.ts, stream.ts, errors.ts).
+// (request.ts, with its messages and tools in request-messages.ts and request-tools.ts, its 400s in
+// params.ts), a chat answer, stream and error back to Messages (response.ts, stream.ts, errors.ts).
 export {
   type AnthropicErrorBody,
   type AnthropicErrorType,

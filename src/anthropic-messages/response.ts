@@ -1,6 +1,7 @@
 // OpenAI chat completion → Anthropic Message, the non-streaming answer of `POST /v1/messages` served
 // by an OpenAI-format deployment. The stop-reason, usage and tool-argument rules here are shared with
-// stream.ts so that both answers agree.
+// stream.ts so that both answers agree. Reasoning (`reasoning_content`, `thinking_blocks`; core/reasoning.ts)
+// becomes thinking and redacted_thinking blocks before the text and tool_use blocks.
 // https://docs.anthropic.com/en/api/messages (response) · https://platform.openai.com/docs/api-reference/chat/object
 
 import { isObject, type JsonObject } from '../core/json'
@@ -111,6 +112,38 @@ function contentText(content: unknown): string {
   return content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('')
 }
 
+/** The reasoning text of a message or delta: `reasoning_content` (DeepSeek, LiteLLM), else `reasoning` (OpenRouter, vLLM). */
+export function reasoningText(message: JsonObject): string {
+  if (typeof message.reasoning_content === 'string') return message.reasoning_content
+  return typeof message.reasoning === 'string' ? message.reasoning : ''
+}
+
+/**
+ * A message's reasoning as Messages blocks, which come before its text and tool calls. `thinking_blocks`
+ * (core/reasoning.ts) are the blocks as they were, signatures included; without a thinking block among
+ * them, the reasoning text is one thinking block first. Anthropic's SDKs type `signature` as a string:
+ * a block without one gets ''.
+ */
+function thinkingBlocks(message: JsonObject): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = []
+  const carried = Array.isArray(message.thinking_blocks) ? message.thinking_blocks : []
+  for (const block of carried) {
+    if (!isObject(block)) continue
+    if (block.type === 'thinking' && typeof block.thinking === 'string')
+      blocks.push({
+        type: 'thinking',
+        thinking: block.thinking,
+        signature: typeof block.signature === 'string' ? block.signature : '',
+      })
+    else if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+      blocks.push({ type: 'redacted_thinking', data: block.data })
+  }
+  const text = reasoningText(message)
+  if (text !== '' && !blocks.some((block) => block.type === 'thinking'))
+    blocks.unshift({ type: 'thinking', thinking: text, signature: '' })
+  return blocks
+}
+
 /**
  * The Message for a chat completion, named `model` (the client's). Total: any object an upstream
  * answers reads as a (possibly empty) Message, never an exception.
@@ -120,7 +153,7 @@ export function fromChatResponse(completion: JsonObject, model: string): Anthrop
   const choice = isObject(choices[0]) ? choices[0] : {}
   const message = isObject(choice.message) ? choice.message : {}
 
-  const content: AnthropicContentBlock[] = []
+  const content: AnthropicContentBlock[] = thinkingBlocks(message)
   // A refusal (structured outputs) is the model's answer in words: show it as text.
   const text = contentText(message.content) || (typeof message.refusal === 'string' ? message.refusal : '')
   if (text !== '') content.push({ type: 'text', text })

@@ -3,25 +3,39 @@
 // frames to send now. https://docs.anthropic.com/en/docs/build-with-claude/streaming
 //
 // Anthropic streams content blocks one after another (start, deltas, stop; indexes 0, 1, 2 …), while
-// OpenAI may stream text and several tool calls (keyed by their own `index`) in one message. One block
-// is live at a time; a block that appears while another is live waits in a queue, its deltas buffered,
-// until the live one is known to be complete: text is complete as soon as anything else appears (more
-// text later opens a new text block), a tool call once its arguments parse as a JSON object (nothing
-// valid can follow). OpenAI sends parallel tool calls one after another, so in practice every block
-// streams live; if an upstream interleaves the arguments of two calls, the later one is replayed when
-// the first completes, or at finish. Upstream usage comes in a chunk after the finish_reason chunk
-// (`stream_options.include_usage`), so message_delta is sent when that usage arrives, or at [DONE].
+// OpenAI may stream reasoning, text and several tool calls (keyed by their own `index`) in one message.
+// One block is live at a time; a block that appears while another is live waits in a queue, its deltas
+// buffered, until the live one is known to be complete: text and thinking are complete as soon as
+// anything else appears (more later opens a new block), a tool call once its arguments parse as a JSON
+// object (nothing valid can follow). OpenAI sends parallel tool calls one after another, so in practice
+// every block streams live; if an upstream interleaves the arguments of two calls, the later one is
+// replayed when the first completes, or at finish. Upstream usage comes in a chunk after the
+// finish_reason chunk (`stream_options.include_usage`), so message_delta is sent when that usage
+// arrives, or at [DONE].
+//
+// Reasoning (core/reasoning.ts): `delta.reasoning_content` (else `delta.reasoning`) pieces are a
+// thinking block (content_block_start {type:'thinking', thinking:'', signature:''}, thinking_delta
+// events); `delta.thinking_blocks[].signature` is its signature_delta, and seals it: reasoning after a
+// signature is a new thinking block. A `redacted_thinking` entry is a redacted_thinking block. A
+// thinking_blocks entry's text is read only when the delta has no reasoning_content (LiteLLM repeats the
+// piece in both).
 
 import { isObject, type JsonObject } from '../core/json'
-import { namedFrame, type SseEvent, SseParser, type StreamTranslator } from '../sse'
-import type { AnthropicStreamEvent, AnthropicUsage } from '../wire/messages'
-import { anthropicUsage, messageId, randomId, type StopReason, stopReason } from './response'
+import { argumentsComplete, ChatChunkTranslator, firstChoice, namedFrame } from '../sse'
+import type {
+  AnthropicContentBlock,
+  AnthropicContentBlockDelta,
+  AnthropicStreamEvent,
+  AnthropicUsage,
+} from '../wire/messages'
+import { anthropicUsage, messageId, randomId, reasoningText, type StopReason, stopReason } from './response'
 
 interface Block {
-  kind: 'text' | 'tool_use'
+  kind: 'text' | 'thinking' | 'redacted_thinking' | 'tool_use'
   state: 'queued' | 'live' | 'closed'
   /** The Anthropic block index, assigned when the block starts. */
   index: number
+  /** A tool call's id; a redacted_thinking block's data. */
   id: string
   name: string
   /** Deltas received while queued. */
@@ -30,21 +44,16 @@ interface Block {
   args: string
   /** `args.length` at the last completeness check that failed (the check is not repeated until it grows). */
   checkedAt: number
+  /** A thinking block's signature once known (sent as signature_delta; no more thinking joins the block). */
+  signature: string | null
 }
 
-export class ChatStreamTranslator implements StreamTranslator {
-  private readonly parser: SseParser
-  private out = ''
+/** Reading the chat stream (SSE, errors, a cut stream, tool-call keys) and the block queue are ChatChunkTranslator's. */
+export class ChatStreamTranslator extends ChatChunkTranslator<Block> {
   private started = false
-  /** message_stop sent: later upstream events are ignored. */
-  private stopped = false
   private finish: { stop_reason: StopReason; stop_sequence: string | null } | null = null
   private usage: AnthropicUsage | null = null
   private nextIndex = 0
-  /** Blocks not yet closed, in order; the head is the live one once started. */
-  private readonly queue: Block[] = []
-  private readonly tools = new Map<string, Block>()
-  private lastToolKey: string | null = null
   private sawTools = false
 
   /** `model` is the name the client asked for, echoed in message_start as Anthropic does. */
@@ -53,58 +62,25 @@ export class ChatStreamTranslator implements StreamTranslator {
     private readonly model: string,
     maxEventSize?: number,
   ) {
-    this.parser = new SseParser(maxEventSize)
+    super(maxEventSize, () => randomId('toolu_'))
   }
 
-  push(chunk: Uint8Array): string {
-    return this.run(this.parser.push(chunk))
+  protected get finished(): boolean {
+    return this.finish !== null
   }
 
-  end(): string {
-    const out = this.run(this.parser.end())
-    if (this.stopped) return out
-    // No [DONE]. A finish_reason already seen means the answer is whole (only [DONE] and perhaps the
-    // usage chunk are missing, as with servers that never send [DONE]); without one the stream was cut.
-    if (!this.finish) throw new Error('upstream stream ended before the response was complete')
-    this.out = out
-    this.complete()
-    return this.out
-  }
-
-  private run(events: SseEvent[]): string {
-    this.out = ''
-    for (const event of events) {
-      if (this.stopped) break
-      this.event(event)
-    }
-    return this.out
-  }
-
-  private event(event: SseEvent): void {
-    if (event.data === '[DONE]') {
-      this.complete()
-      return
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(event.data)
-    } catch {
-      throw new Error(`upstream sent a stream event that is not JSON: ${event.data.slice(0, 200)}`)
-    }
-    if (!isObject(json))
-      throw new Error(`upstream sent a stream event that is not an object: ${event.data.slice(0, 200)}`)
-    if (event.event === 'error' || json.error !== undefined) throw new Error(errorMessage(json.error ?? json))
-
+  protected chunk(json: JsonObject): void {
     if (isObject(json.usage)) this.usage = anthropicUsage(json.usage)
     if (!this.started) this.start(json.id)
 
-    const choices = Array.isArray(json.choices) ? json.choices : []
-    const choice = choices.find((c) => isObject(c) && (c.index === 0 || c.index === undefined))
-    if (isObject(choice) && !this.finish) {
+    const choice = firstChoice(json)
+    if (choice && !this.finish) {
       const delta = isObject(choice.delta) ? choice.delta : {}
+      this.reasoningDelta(delta)
       if (typeof delta.content === 'string' && delta.content !== '') this.text(delta.content)
-      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isObject(call)) this.toolDelta(call)
-      if (isObject(delta.function_call)) this.toolDelta({ index: 'function_call', function: delta.function_call })
+      // A refusal (structured outputs) is the model's answer in words, as in response.ts.
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') this.text(delta.refusal)
+      this.toolCalls(delta)
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
         this.finish = stopReason(choice, this.sawTools)
         this.closeAll()
@@ -138,7 +114,7 @@ export class ChatStreamTranslator implements StreamTranslator {
   }
 
   /** message_delta (stop reason, final usage) and message_stop; at [DONE], end(), or usage after finish. */
-  private complete(): void {
+  protected complete(): void {
     if (this.stopped) return
     if (!this.started) this.start(undefined)
     this.closeAll()
@@ -167,39 +143,65 @@ export class ChatStreamTranslator implements StreamTranslator {
     this.pump()
   }
 
-  /**
-   * One entry of `delta.tool_calls`. Calls are keyed by `index`; servers that omit it send each call
-   * whole with its `id`, and a fragment with neither continues the previous call.
-   */
-  private toolDelta(call: JsonObject): void {
-    const fn = isObject(call.function) ? call.function : {}
-    const id = typeof call.id === 'string' && call.id !== '' ? call.id : undefined
-    const key =
-      typeof call.index === 'number' || typeof call.index === 'string'
-        ? String(call.index)
-        : id !== undefined
-          ? `id:${id}`
-          : (this.lastToolKey ?? '0')
-    this.lastToolKey = key
-    const args =
-      typeof fn.arguments === 'string' ? fn.arguments : isObject(fn.arguments) ? JSON.stringify(fn.arguments) : ''
-    let block = this.tools.get(key)
-    if (!block) {
-      block = this.newBlock('tool_use', id ?? randomId('toolu_'), typeof fn.name === 'string' ? fn.name : '')
-      this.tools.set(key, block)
-      this.sawTools = true
-    } else if (block.state === 'closed') {
-      if (args.trim() === '') return
-      throw new Error(`upstream sent more arguments for tool call ${block.id} after they were complete`)
-    } else if (block.state === 'queued' && block.name === '' && typeof fn.name === 'string') {
-      block.name = fn.name
+  /** A delta's reasoning text, signatures and redacted blocks, in that order. */
+  private reasoningDelta(delta: JsonObject): void {
+    const text = reasoningText(delta)
+    if (text !== '') this.thinking(text)
+    const carried = Array.isArray(delta.thinking_blocks) ? delta.thinking_blocks : []
+    for (const block of carried) {
+      if (!isObject(block)) continue
+      if (block.type === 'redacted_thinking') {
+        if (typeof block.data === 'string' && block.data !== '') {
+          this.newBlock('redacted_thinking', block.data, '')
+          this.pump()
+        }
+        continue
+      }
+      if (block.type !== 'thinking') continue
+      if (text === '' && typeof block.thinking === 'string' && block.thinking !== '') this.thinking(block.thinking)
+      if (typeof block.signature === 'string' && block.signature !== '') this.signature(block.signature)
     }
-    this.append(block, args)
+  }
+
+  /** The unsigned thinking block at the end of the queue, or a new one. */
+  private openThinking(): Block {
+    const last = this.queue[this.queue.length - 1]
+    return last?.kind === 'thinking' && last.signature === null ? last : this.newBlock('thinking', '', '')
+  }
+
+  private thinking(text: string): void {
+    this.append(this.openThinking(), text)
     this.pump()
   }
 
+  private signature(signature: string): void {
+    const block = this.openThinking()
+    block.signature = signature
+    if (block.state === 'live') this.emitSignature(block)
+    this.pump()
+  }
+
+  protected newToolCall(id: string, name: string): Block {
+    this.sawTools = true
+    return this.newBlock('tool_use', id, name)
+  }
+
+  protected addArguments(block: Block, args: string): void {
+    this.append(block, args)
+  }
+
   private newBlock(kind: Block['kind'], id: string, name: string): Block {
-    const block: Block = { kind, state: 'queued', index: -1, id, name, pending: '', args: '', checkedAt: -1 }
+    const block: Block = {
+      kind,
+      state: 'queued',
+      index: -1,
+      id,
+      name,
+      pending: '',
+      args: '',
+      checkedAt: -1,
+      signature: null,
+    }
     this.queue.push(block)
     return block
   }
@@ -211,61 +213,32 @@ export class ChatStreamTranslator implements StreamTranslator {
     else block.pending += piece
   }
 
-  /** Starts the head if needed; closes it while it is complete and another block waits behind it. */
-  private pump(): void {
-    for (;;) {
-      const head = this.queue[0]
-      if (!head) return
-      if (head.state === 'queued') this.open(head)
-      if (this.queue.length < 2 || !this.isComplete(head)) return
-      this.close(head)
-      this.queue.shift()
-    }
+  protected isComplete(block: Block): boolean {
+    return block.kind !== 'tool_use' || argumentsComplete(block)
   }
 
-  private closeAll(): void {
-    for (let head = this.queue[0]; head; head = this.queue[0]) {
-      if (head.state === 'queued') this.open(head)
-      this.close(head)
-      this.queue.shift()
-    }
-  }
-
-  private isComplete(block: Block): boolean {
-    if (block.kind === 'text') return true
-    if (block.args.length === block.checkedAt) return false
-    try {
-      if (isObject(JSON.parse(block.args))) return true
-    } catch {}
-    block.checkedAt = block.args.length
-    return false
-  }
-
-  private open(block: Block): void {
+  protected open(block: Block): void {
     block.state = 'live'
     block.index = this.nextIndex++
-    this.emit({
-      type: 'content_block_start',
-      index: block.index,
-      content_block:
-        block.kind === 'text'
-          ? { type: 'text', text: '' }
-          : { type: 'tool_use', id: block.id, name: block.name, input: {} },
-    })
+    this.emit({ type: 'content_block_start', index: block.index, content_block: startOf(block) })
     if (block.pending !== '') this.delta(block, block.pending)
     block.pending = ''
+    if (block.signature !== null) this.emitSignature(block)
   }
 
   private delta(block: Block, piece: string): void {
+    this.emit({ type: 'content_block_delta', index: block.index, delta: deltaOf(block, piece) })
+  }
+
+  private emitSignature(block: Block): void {
     this.emit({
       type: 'content_block_delta',
       index: block.index,
-      delta:
-        block.kind === 'text' ? { type: 'text_delta', text: piece } : { type: 'input_json_delta', partial_json: piece },
+      delta: { type: 'signature_delta', signature: block.signature ?? '' },
     })
   }
 
-  private close(block: Block): void {
+  protected close(block: Block): void {
     block.state = 'closed'
     this.emit({ type: 'content_block_stop', index: block.index })
   }
@@ -276,9 +249,22 @@ export class ChatStreamTranslator implements StreamTranslator {
   }
 }
 
-/** The message of an OpenAI-style `error` (an object with `message`, or a string). */
-function errorMessage(error: unknown): string {
-  if (typeof error === 'string' && error !== '') return error
-  if (isObject(error) && typeof error.message === 'string' && error.message !== '') return error.message
-  return `upstream stream error: ${JSON.stringify(error).slice(0, 500)}`
+/** The empty block a content_block_start announces (a redacted block is whole at its start). */
+function startOf(block: Block): AnthropicContentBlock {
+  switch (block.kind) {
+    case 'text':
+      return { type: 'text', text: '' }
+    case 'thinking':
+      return { type: 'thinking', thinking: '', signature: '' }
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: block.id }
+    case 'tool_use':
+      return { type: 'tool_use', id: block.id, name: block.name, input: {} }
+  }
+}
+
+function deltaOf(block: Block, piece: string): AnthropicContentBlockDelta {
+  if (block.kind === 'text') return { type: 'text_delta', text: piece }
+  if (block.kind === 'thinking') return { type: 'thinking_delta', thinking: piece }
+  return { type: 'input_json_delta', partial_json: piece }
 }

@@ -29,6 +29,28 @@ export const ToolCallSchema = T.Object(
 )
 export type ToolCall = Static<typeof ToolCallSchema>
 
+/**
+ * Reasoning as chat carries it in and out of the gateway (core/reasoning.ts): the text in
+ * `reasoning_content`, and the blocks whose signature (or redacted data) the next turn must send back.
+ */
+export const ThinkingBlockSchema = T.Union(
+  [
+    T.Object({
+      type: T.Literal('thinking'),
+      thinking: T.String({ description: 'Empty when the block only carries the signature of the answer.' }),
+      signature: T.Optional(T.String()),
+    }),
+    T.Object({ type: T.Literal('redacted_thinking'), data: T.String() }),
+  ],
+  {
+    title: 'ThinkingBlock',
+    description:
+      'A signed thinking block (Anthropic, Gemini thought signatures) or a redacted one, as anthropic and google deployments answer it.',
+  },
+)
+
+const reasoningContent = (description: string) => T.Optional(nullable(T.String({ description })))
+
 export const ChatMessageSchema = T.Object(
   {
     role: T.String({ description: 'system, developer, user, assistant or tool.' }),
@@ -38,6 +60,13 @@ export const ChatMessageSchema = T.Object(
     name: T.Optional(T.String()),
     tool_calls: T.Optional(T.Array(ToolCallSchema)),
     tool_call_id: T.Optional(T.String({ description: 'role "tool": the call this message answers.' })),
+    reasoning_content: reasoningContent('role "assistant": the reasoning of an earlier answer.'),
+    thinking_blocks: T.Optional(
+      T.Array(ThinkingBlockSchema, {
+        description:
+          'role "assistant": the thinking blocks of an earlier answer, sent back as they came so that anthropic and google deployments continue the reasoning. Removed, with reasoning_content, before an OpenAI-family upstream.',
+      }),
+    ),
   },
   { title: 'ChatMessage' },
 )
@@ -85,9 +114,44 @@ export const ChatCompletionRequestSchema = T.Object(
       T.Union([T.String({ description: 'none, auto or required.' }), T.Object({ type: T.String() })]),
     ),
     parallel_tool_calls: T.Optional(T.Boolean()),
-    response_format: T.Optional(T.Object({ type: T.String({ description: 'text, json_object or json_schema.' }) })),
+    response_format: T.Optional(
+      T.Object(
+        {
+          type: T.String({ description: 'text, json_object or json_schema.' }),
+          json_schema: T.Optional(
+            T.Object({
+              name: T.String(),
+              schema: T.Optional(T.Object({}, { description: 'The JSON Schema the answer must match.' })),
+              strict: T.Optional(nullable(T.Boolean())),
+              description: T.Optional(T.String()),
+            }),
+          ),
+        },
+        {
+          description:
+            'json_schema is served natively on anthropic (output_config.format) and google (responseJsonSchema; responseSchema before Gemini 2.5) deployments; bedrock ones take text only.',
+        },
+      ),
+    ),
     reasoning_effort: T.Optional(
-      nullable(T.String({ description: 'minimal, low, medium or high (reasoning models).' })),
+      nullable(
+        T.String({
+          description:
+            'none, minimal, low, medium or high (reasoning models). anthropic deployments turn it into a thinking budget (adaptive thinking on the models that take only that), google ones into thinkingConfig; none turns thinking off where the model allows it.',
+        }),
+      ),
+    ),
+    thinking: T.Optional(
+      T.Object(
+        {
+          type: T.String({ description: 'enabled (with budget_tokens), adaptive or disabled.' }),
+          budget_tokens: T.Optional(T.Integer({ minimum: 1, description: 'enabled: thinking tokens.' })),
+        },
+        {
+          description:
+            'Anthropic-style thinking, accepted on chat as LiteLLM does; wins over reasoning_effort. Read by anthropic (sent as it is) and google (thinkingConfig) deployments; removed before an OpenAI-family upstream.',
+        },
+      ),
     ),
     user: T.Optional(T.String()),
     metadata: T.Optional(nullable(T.Record(T.String(), T.String()))),
@@ -95,7 +159,7 @@ export const ChatCompletionRequestSchema = T.Object(
   {
     title: 'ChatCompletionRequest',
     description:
-      "OpenAI's chat completion request. Relayed unchanged to OpenAI-format upstreams (only `model` is rewritten for an alias); translated for anthropic, google and bedrock. Fields not listed here are passed through.",
+      "OpenAI's chat completion request. Relayed unchanged to OpenAI-format upstreams (only `model` is rewritten for an alias, and the gateway's reasoning fields thinking, reasoning_content and thinking_blocks are removed); translated for anthropic, google and bedrock. Fields not listed here are passed through.",
   },
 )
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>
@@ -119,6 +183,14 @@ const AssistantMessageSchema = T.Object({
   content: nullable(T.String()),
   refusal: T.Optional(nullable(T.String())),
   tool_calls: T.Optional(T.Array(ToolCallSchema)),
+  reasoning_content: reasoningContent(
+    'The reasoning text: thinking (anthropic, bedrock), thought summaries (google), or what an OpenAI-compatible upstream (DeepSeek, vLLM) sends.',
+  ),
+  thinking_blocks: T.Optional(
+    T.Array(ThinkingBlockSchema, {
+      description: 'anthropic and google: the blocks to send back with this message on the next turn.',
+    }),
+  ),
 })
 
 /** https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices */
@@ -186,6 +258,12 @@ export const ChatCompletionChunkSchema = T.Object(
           role: T.Optional(T.String()),
           content: T.Optional(nullable(T.String())),
           refusal: T.Optional(nullable(T.String())),
+          reasoning_content: reasoningContent('A piece of the reasoning text.'),
+          thinking_blocks: T.Optional(
+            T.Array(ThinkingBlockSchema, {
+              description: "A block's signature once known (thinking empty), or a redacted block.",
+            }),
+          ),
           tool_calls: T.Optional(
             T.Array(
               T.Object({

@@ -94,7 +94,11 @@ export type AnthropicToolResultBlockParam = Static<typeof AnthropicToolResultBlo
 
 export const AnthropicThinkingBlockSchema = T.Object(
   { type: T.Literal('thinking'), thinking: T.String(), signature: T.Optional(T.String()) },
-  { title: 'AnthropicThinkingBlock' },
+  {
+    title: 'AnthropicThinkingBlock',
+    description:
+      "The model's reasoning; send it back, signature included, in the assistant turn. On other kinds it travels through chat as reasoning_content and thinking_blocks, so the signature round-trips.",
+  },
 )
 
 export const AnthropicRedactedThinkingBlockSchema = T.Object(
@@ -115,14 +119,17 @@ export const AnthropicContentBlockParamSchema = T.Union(
   {
     title: 'AnthropicContentBlockParam',
     description:
-      'A block of a message. Other types (server tool blocks, search results) pass through to anthropic deployments; every other kind refuses them with a 400 naming the block.',
+      'A block of a message. Other types pass through to anthropic deployments; elsewhere search_result and tool_reference blocks become text, and the rest (server tool blocks, URL and file-id documents) are refused with a 400 naming the block.',
   },
 )
 export type AnthropicContentBlockParam = Static<typeof AnthropicContentBlockParamSchema>
 
 export const AnthropicMessageParamSchema = T.Object(
   {
-    role: T.Union([T.Literal('user'), T.Literal('assistant')], { description: 'user or assistant.' }),
+    role: T.Union([T.Literal('user'), T.Literal('assistant'), T.Literal('system')], {
+      description:
+        'user or assistant; system for a system turn among the messages (Claude Code sends them), text only: a system message in its place on non-Anthropic deployments.',
+    }),
     content: T.Union([T.String(), T.Array(AnthropicContentBlockParamSchema)]),
   },
   { title: 'AnthropicMessageParam' },
@@ -159,6 +166,26 @@ export type AnthropicToolChoice = Static<typeof AnthropicToolChoiceSchema>
 
 // --- the request ---
 
+export const AnthropicThinkingConfigSchema = T.Object(
+  {
+    type: T.String({ description: 'enabled (with budget_tokens), adaptive or disabled.' }),
+    budget_tokens: T.Optional(
+      T.Integer({ minimum: 1, description: 'enabled: thinking tokens (Anthropic: 1024 or more).' }),
+    ),
+  },
+  {
+    title: 'AnthropicThinkingConfig',
+    description:
+      'Extended thinking. On non-Anthropic deployments it becomes reasoning_effort: output_config.effort when sent, else by budget (below 4096 low, below 16384 medium, else high), adaptive medium; disabled, no reasoning_effort.',
+  },
+)
+
+const outputFormat = (description: string) =>
+  T.Object(
+    { type: T.Literal('json_schema'), schema: jsonObject('The JSON Schema the answer text must match.') },
+    { description },
+  )
+
 export const AnthropicMessagesRequestSchema = T.Object(
   {
     model: T.String({ minLength: 1, description: 'A model or alias the key may use.' }),
@@ -175,12 +202,32 @@ export const AnthropicMessagesRequestSchema = T.Object(
     tools: T.Optional(T.Array(AnthropicToolSchema)),
     tool_choice: T.Optional(AnthropicToolChoiceSchema),
     metadata: T.Optional(T.Object({ user_id: T.Optional(T.String()) })),
-    thinking: T.Optional(T.Object({ type: T.String(), budget_tokens: T.Optional(T.Integer()) })),
+    thinking: T.Optional(AnthropicThinkingConfigSchema),
+    output_config: T.Optional(
+      T.Object(
+        {
+          format: T.Optional(outputFormat('Structured output: the answer text is JSON matching the schema.')),
+          effort: T.Optional(T.String({ description: 'low, medium, high, xhigh or max.' })),
+        },
+        {
+          description:
+            'Structured output and effort. On non-Anthropic deployments: format → a strict json_schema response_format, effort → reasoning_effort (xhigh and max → high); any other field is refused with a 400.',
+        },
+      ),
+    ),
+    output_format: T.Optional(
+      outputFormat('The structured-outputs beta form of output_config.format (send one of the two).'),
+    ),
+    context_management: T.Optional(
+      jsonObject(
+        'Anthropic trims old tool results and thinking from the context (Claude Code sends it). Dropped on non-Anthropic deployments: the model reads the whole conversation.',
+      ),
+    ),
   },
   {
     title: 'AnthropicMessagesRequest',
     description:
-      "Anthropic's Messages request. Sent unchanged to anthropic deployments; translated to a chat completion for every other kind (top_k, thinking and cache_control are then dropped; server tools are refused with a 400).",
+      "Anthropic's Messages request. Sent unchanged to anthropic deployments; translated to a chat completion for every other kind: thinking and output_config.effort become reasoning_effort, output_config.format a json_schema response_format, and thinking blocks round-trip with their signatures. top_k, cache_control and context_management are then dropped; server tools, mcp_servers and fields nothing could honour are refused with a 400 naming the field.",
   },
 )
 export type AnthropicMessagesRequest = Static<typeof AnthropicMessagesRequestSchema>

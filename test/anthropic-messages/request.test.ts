@@ -33,10 +33,10 @@ describe('toChatRequest: validation', () => {
     ['messages empty', { ...base, messages: [] }, 'messages', /at least one/],
     ['message not an object', { ...base, messages: ['hi'] }, 'messages.0', /object/],
     [
-      'role system',
-      { ...base, messages: [{ role: 'system', content: 'x' }] },
+      'role unknown',
+      { ...base, messages: [{ role: 'ctx', content: 'x' }] },
       'messages.0.role',
-      /"user" or "assistant"/,
+      /"user", "assistant" or "system", got "ctx"/,
     ],
     ['content a number', { ...base, messages: [user(5)] }, 'messages.0.content', /string or an array/],
     [
@@ -47,9 +47,9 @@ describe('toChatRequest: validation', () => {
     ],
     [
       'unknown block',
-      { ...base, messages: [user([{ type: 'search_result', source: 's' }])] },
+      { ...base, messages: [user([{ type: 'web_search_tool_result', tool_use_id: 's', content: [] }])] },
       'messages.0.content.0.type',
-      /"search_result"/,
+      /"web_search_tool_result"/,
     ],
     ['text without text', { ...base, messages: [user([{ type: 'text' }])] }, 'messages.0.content.0.text', /string/],
     [
@@ -204,6 +204,7 @@ describe('toChatRequest: parameters', () => {
       user: 'user-123',
       stream: true,
       stream_options: { include_usage: true },
+      reasoning_effort: 'low',
     })
   })
 
@@ -329,7 +330,7 @@ describe('toChatRequest: content blocks', () => {
       ],
     ],
     [
-      'thinking blocks dropped from assistant turns',
+      'thinking blocks → reasoning_content and thinking_blocks',
       [
         user('q'),
         assistant([
@@ -340,7 +341,15 @@ describe('toChatRequest: content blocks', () => {
       ],
       [
         { role: 'user', content: 'q' },
-        { role: 'assistant', content: 'answer' },
+        {
+          role: 'assistant',
+          content: 'answer',
+          reasoning_content: 'hmm',
+          thinking_blocks: [
+            { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+            { type: 'redacted_thinking', data: 'xyz' },
+          ],
+        },
       ],
     ],
     ['empty user content array', [user([])], [{ role: 'user', content: '' }]],

@@ -145,6 +145,11 @@ const COMPLETION = {
         role: 'assistant',
         content: 'Hi',
         refusal: null,
+        reasoning_content: 'Hmm.',
+        thinking_blocks: [
+          { type: 'thinking', thinking: 'Hmm.', signature: 'sig' },
+          { type: 'redacted_thinking', data: 'xyz' },
+        ],
         tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
         function_call: { name: 'g', arguments: '{}' },
       },
@@ -182,12 +187,16 @@ describe('fuzz the answer translators', () => {
         JSON.stringify(out)
         expectPlainData(out)
         for (const [k, v] of Object.entries(out.usage)) expectCount(v, `usage.${k}`)
-        // Only text and tool_use blocks come out of a chat completion.
+        // Only thinking, redacted_thinking, text and tool_use blocks come out of a chat completion.
         for (const block of out.content)
           if (
             block.type === 'text'
               ? typeof block.text !== 'string'
-              : block.type !== 'tool_use' || typeof block.name !== 'string'
+              : block.type === 'thinking'
+                ? typeof block.thinking !== 'string' || typeof block.signature !== 'string'
+                : block.type === 'redacted_thinking'
+                  ? typeof block.data !== 'string'
+                  : block.type !== 'tool_use' || typeof block.name !== 'string'
           )
             throw new Error(`block ${preview(block)}`)
         return 'returned'

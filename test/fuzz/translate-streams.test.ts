@@ -39,6 +39,24 @@ const OPENAI: Event[] = [
       choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
     },
   },
+  { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { reasoning_content: 'Hm' }, finish_reason: null }] } },
+  {
+    data: {
+      id: 'chatcmpl-1',
+      choices: [
+        {
+          index: 0,
+          delta: {
+            thinking_blocks: [
+              { type: 'thinking', thinking: '', signature: 'sig' },
+              { type: 'redacted_thinking', data: 'xyz' },
+            ],
+          },
+          finish_reason: null,
+        },
+      ],
+    },
+  },
   { data: { id: 'chatcmpl-1', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] } },
   {
     data: {

@@ -63,7 +63,7 @@ describe.each([
     'openai, /v1/messages through chat',
     'oai',
     '/v1/messages',
-    { model: 'gpt-x', max_tokens: 10, messages: [{ role: 'system', content: 'hi' }] },
+    { model: 'gpt-x', max_tokens: 10, messages: [{ role: 'wizard', content: 'hi' }] },
     'messages.0.role',
   ],
 ])('a translation 400 (%s)', (_name, provider, path, body, param) => {

@@ -1,10 +1,16 @@
 // OpenAI chat completion request → Anthropic Messages request (pure). System and developer messages
 // become the top-level `system`; turns are merged so that roles alternate starting with user; tool
-// calls and tool results become tool_use / tool_result blocks. Input the translation cannot express
-// throws a 400 GatewayError naming the field (OpenAI's shape, before any fetch).
+// calls and tool results become tool_use / tool_result blocks; `response_format: json_schema` becomes
+// structured output (`output_config.format`); `reasoning_effort` or an Anthropic-style `thinking`
+// becomes `thinking`, and an assistant message's `thinking_blocks` go back as signed thinking blocks
+// (conventions: core/reasoning.ts). Input the translation cannot express throws a 400 GatewayError
+// naming the field (OpenAI's shape, before any fetch).
 // https://platform.openai.com/docs/api-reference/chat/create · https://docs.anthropic.com/en/api/messages
+// https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs
+// https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
 import { badRequest } from '../../core/errors'
 import { isObject, type JsonObject } from '../../core/json'
+import { EFFORT_BUDGET, isReasoningEffort, REASONING_EFFORTS } from '../../core/reasoning'
 import type {
   AnthropicContentBlockParam as ContentBlockParam,
   AnthropicMessageParam as MessageParam,
@@ -18,11 +24,25 @@ import type {
 /** Anthropic requires the first turn to be the user's; this stands in when a conversation starts with the assistant. */
 export const PLACEHOLDER_USER_TEXT = '.'
 
+/** The effort levels of Anthropic's `output_config.effort` that a chat `reasoning_effort` reaches. */
+type AnthropicEffort = 'low' | 'medium' | 'high'
+
+/** Anthropic's `thinking` parameter: enabled (with budget_tokens), adaptive or disabled. */
+type Thinking = NonNullable<MessagesRequest['thinking']>
+
+/** The Messages request this translator builds: the wire request plus `output_config`. */
+export interface AnthropicChatRequest extends MessagesRequest {
+  /** Structured output (`format`) and, for adaptive thinking, the effort. */
+  output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> }; effort?: AnthropicEffort }
+}
+
 /** The Messages request for `model`; throws badRequest(message, param, code) for input it cannot express. */
-export function toAnthropicRequest(json: Readonly<JsonObject>, model: string): MessagesRequest {
+export function toAnthropicRequest(json: Readonly<JsonObject>, model: string): AnthropicChatRequest {
   rejectUnsupported(json)
+  const format = readResponseFormat(json.response_format)
+  const { thinking, effort } = readThinking(json, model)
   const { system, messages } = readMessages(json.messages)
-  const request: MessagesRequest = { model, messages, max_tokens: readMaxTokens(json, model) }
+  const request: AnthropicChatRequest = { model, messages, max_tokens: readMaxTokens(json, model, thinking) }
   if (system.length) request.system = system.length === 1 ? system[0]!.text : system
   const temperature = readUnitNumber(json, 'temperature')
   if (temperature !== undefined) request.temperature = temperature
@@ -36,6 +56,11 @@ export function toAnthropicRequest(json: Readonly<JsonObject>, model: string): M
     const choice = readToolChoice(json.tool_choice, json.parallel_tool_calls === false)
     if (choice) request.tool_choice = choice
   }
+  if (thinking) {
+    if (thinking.type !== 'disabled') checkThinkingCompatible(request)
+    request.thinking = thinking
+  }
+  if (format || effort) request.output_config = { ...(format && { format }), ...(effort && { effort }) }
   const user = json.user ?? json.safety_identifier
   if (typeof user === 'string' && user) request.metadata = { user_id: user }
   if (json.stream === true) request.stream = true
@@ -88,23 +113,202 @@ function rejectUnsupported(body: Readonly<JsonObject>): void {
     throw unsupported('functions', 'the deprecated `functions` parameter (use `tools`)')
   if (body.function_call !== undefined && body.function_call !== null)
     throw unsupported('function_call', 'the deprecated `function_call` parameter (use `tool_choice`)')
-  const format = body.response_format
-  if (format !== undefined && format !== null && !(isObject(format) && format.type === 'text'))
+}
+
+/**
+ * `response_format` → `output_config.format`. text: nothing; json_schema: Anthropic's structured output
+ * with the client's schema (name and strict have no Anthropic counterpart: the output is always held to
+ * the schema); json_object: a 400, since Anthropic's structured outputs need a schema and take no
+ * open-ended object (every object must set additionalProperties: false).
+ */
+function readResponseFormat(format: unknown): NonNullable<AnthropicChatRequest['output_config']>['format'] {
+  if (format === undefined || format === null) return undefined
+  if (!isObject(format))
+    throw invalid('response_format', "must be an object: {type: 'text'} or {type: 'json_schema', json_schema}.")
+  switch (format.type) {
+    case 'text':
+      return undefined
+    case 'json_schema': {
+      const spec = format.json_schema
+      if (!isObject(spec))
+        throw invalid(
+          'response_format.json_schema',
+          'must be an object: {name, schema, strict}.',
+          'missing_required_parameter',
+        )
+      if (!isObject(spec.schema))
+        throw invalid(
+          'response_format.json_schema.schema',
+          'must be a JSON Schema object: Anthropic structured outputs need a schema.',
+          'missing_required_parameter',
+        )
+      return { type: 'json_schema', schema: closeObjects(spec.schema) }
+    }
+    case 'json_object':
+      throw invalid(
+        'response_format.type',
+        "'json_object' is not supported by Anthropic models: use {type: 'json_schema', json_schema: {name, schema}} (structured outputs need a schema).",
+        'unsupported_value',
+      )
+    default:
+      throw invalid(
+        'response_format.type',
+        "must be 'text' or 'json_schema' for Anthropic models.",
+        'unsupported_value',
+      )
+  }
+}
+
+/** Schema keywords whose value is a map of schemas, a schema, or a list of schemas. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'])
+const SCHEMA_ONE = new Set([
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+])
+const SCHEMA_LIST = new Set(['anyOf', 'allOf', 'oneOf', 'prefixItems', 'items'])
+
+/**
+ * A copy of `schema` in which every object schema that leaves `additionalProperties` unset sets it to
+ * false: Anthropic's structured outputs require additionalProperties: false on every object (their
+ * "JSON Schema limitations"). An unset value allows extra keys, so false only narrows what the model
+ * may write: the answer still validates against the client's schema. An explicit value is kept (true or
+ * a schema is then Anthropic's 400 to give). Only schema positions are walked: `properties` maps,
+ * `enum`, `const`, `default` and `examples` are data and stay as sent.
+ */
+function closeObjects(schema: JsonObject): JsonObject {
+  const out = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => {
+      if (SCHEMA_MAPS.has(key) && isObject(value))
+        return [key, Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isObject(v) ? closeObjects(v) : v]))]
+      if (SCHEMA_LIST.has(key) && Array.isArray(value))
+        return [key, value.map((v) => (isObject(v) ? closeObjects(v) : v))]
+      if (SCHEMA_ONE.has(key) && isObject(value)) return [key, closeObjects(value)]
+      return [key, value]
+    }),
+  )
+  const { type } = schema
+  const isObjectSchema =
+    type === 'object' ||
+    (Array.isArray(type) && type.includes('object')) ||
+    (type === undefined && isObject(schema.properties))
+  if (isObjectSchema && !Object.hasOwn(schema, 'additionalProperties')) out.additionalProperties = false
+  return out
+}
+
+/**
+ * What the request asks of thinking. An Anthropic-style `thinking` object (LiteLLM takes it on chat)
+ * is checked and sent as it is, and wins over `reasoning_effort`. `reasoning_effort` is a budget from
+ * EFFORT_BUDGET (`thinking: {type: 'enabled', budget_tokens}`), except on the models that only take
+ * adaptive thinking (enabled is a 400 there): `{type: 'adaptive'}` with `output_config.effort`. 'none'
+ * sends no thinking at all, which every model takes as off (the adaptive-only ones refuse
+ * `{type: 'disabled'}`).
+ */
+function readThinking(body: Readonly<JsonObject>, model: string): { thinking?: Thinking; effort?: AnthropicEffort } {
+  const thinking = body.thinking
+  if (thinking !== undefined && thinking !== null) {
+    if (!isObject(thinking))
+      throw invalid(
+        'thinking',
+        "must be an object: {type: 'enabled', budget_tokens}, {type: 'adaptive'} or {type: 'disabled'}.",
+      )
+    switch (thinking.type) {
+      case 'enabled': {
+        const budget = thinking.budget_tokens
+        if (!Number.isInteger(budget) || (budget as number) < MIN_THINKING_BUDGET)
+          throw invalid(
+            'thinking.budget_tokens',
+            `must be an integer of at least ${MIN_THINKING_BUDGET} (Anthropic's smallest thinking budget).`,
+          )
+        break
+      }
+      case 'adaptive':
+      case 'disabled':
+        break
+      default:
+        throw invalid('thinking.type', "must be 'enabled', 'adaptive' or 'disabled'.", 'unsupported_value')
+    }
+    return { thinking: { ...thinking } as Thinking }
+  }
+  const effort = body.reasoning_effort
+  if (effort === undefined || effort === null) return {}
+  if (!isReasoningEffort(effort))
     throw invalid(
-      'response_format.type',
-      "must be 'text': JSON modes are not supported by Anthropic models.",
+      'reasoning_effort',
+      `must be one of ${REASONING_EFFORTS.map((e) => `'${e}'`).join(', ')} for Anthropic models.`,
+      'unsupported_value',
+    )
+  if (effort === 'none') return {}
+  if (adaptiveOnly(model)) return { thinking: { type: 'adaptive' }, effort: effort === 'minimal' ? 'low' : effort }
+  return { thinking: { type: 'enabled', budget_tokens: EFFORT_BUDGET[effort] } }
+}
+
+/** Anthropic's smallest `budget_tokens`. */
+const MIN_THINKING_BUDGET = 1024
+
+/**
+ * Thinking is not compatible with a temperature other than 1, a top_p below 0.95, or a forced tool
+ * (tool_choice any or tool): Anthropic refuses each; this says so before the call, naming the field.
+ * https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#feature-compatibility
+ */
+function checkThinkingCompatible(request: AnthropicChatRequest): void {
+  if (request.temperature !== undefined && request.temperature !== 1)
+    throw invalid(
+      'temperature',
+      'must be 1 or unset when thinking is on: Anthropic models take no other temperature with extended thinking.',
+      'unsupported_value',
+    )
+  if (request.top_p !== undefined && request.top_p < 0.95)
+    throw invalid(
+      'top_p',
+      "must be between 0.95 and 1 or unset when thinking is on (Anthropic's range with extended thinking).",
+      'unsupported_value',
+    )
+  const forced = request.tool_choice?.type
+  if (forced === 'any' || forced === 'tool')
+    throw invalid(
+      'tool_choice',
+      "must be 'auto' or 'none' when thinking is on: Anthropic models cannot be forced to call a tool while thinking.",
       'unsupported_value',
     )
 }
 
-function readMaxTokens(body: Readonly<JsonObject>, model: string): number {
+/**
+ * Claude Opus 4.7 and later, every Claude 5 and Mythos take only adaptive thinking:
+ * `{type: 'enabled', budget_tokens}` and `{type: 'disabled'}` are 400s there.
+ */
+function adaptiveOnly(model: string): boolean {
+  if (/claude-mythos/.test(model)) return true
+  const version = claudeVersion(model)
+  if (!version) return false
+  return version.major >= 5 || (version.family === 'opus' && version.major === 4 && version.minor >= 7)
+}
+
+/**
+ * max_tokens: the client's (max_completion_tokens, else max_tokens), else the model's default. Anthropic
+ * counts thinking inside max_tokens and refuses a max_tokens that is not above budget_tokens; when it is
+ * not, the budget is added to it (budget + the client's max, or + the default), so that the max still
+ * bounds the answer after the thinking, as OpenAI's max_completion_tokens bounds reasoning plus answer.
+ */
+function readMaxTokens(body: Readonly<JsonObject>, model: string, thinking: Thinking | undefined): number {
+  let max = defaultMaxTokens(model)
   for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
     const value = body[field]
     if (value === undefined || value === null) continue
     if (!Number.isInteger(value) || (value as number) < 1) throw invalid(field, 'must be a positive integer.')
-    return value as number
+    max = value as number
+    break
   }
-  return defaultMaxTokens(model)
+  const budget = thinking?.type === 'enabled' ? thinking.budget_tokens : undefined
+  return budget !== undefined && max <= budget ? budget + max : max
 }
 
 function readUnitNumber(body: Readonly<JsonObject>, field: 'temperature' | 'top_p'): number | undefined {
@@ -192,6 +396,7 @@ function readMessages(messages: unknown): { system: TextBlockParam[]; messages: 
         break
       case 'assistant':
         push('assistant', [
+          ...thinkingBlocks(m, at),
           ...textParts(m.content, `${at}.content`, true),
           ...toolUses(m.tool_calls, `${at}.tool_calls`),
         ])
@@ -326,6 +531,42 @@ function documentBlock(file: unknown, at: string): ContentBlockParam {
   }
   if (typeof file.filename === 'string' && file.filename) block.title = file.filename
   return block
+}
+
+/**
+ * An assistant message's `thinking_blocks` → Anthropic thinking / redacted_thinking blocks, first in the
+ * turn (Anthropic wants the previous turn's thinking, signed, before its tool_use blocks when a tool
+ * result follows). `reasoning_content` alone is not sent: Anthropic refuses thinking without its
+ * signature, and a thinking block without one is dropped for the same reason. A streamed answer gives
+ * the signature in a block of empty text (stream.ts): when the message has one such thinking block, its
+ * text is the message's `reasoning_content`.
+ */
+function thinkingBlocks(m: JsonObject, at: string): ContentBlockParam[] {
+  const blocks = m.thinking_blocks
+  if (blocks === undefined || blocks === null) return []
+  if (!Array.isArray(blocks)) throw invalid(`${at}.thinking_blocks`, 'must be an array of thinking blocks.')
+  const out: ContentBlockParam[] = []
+  blocks.forEach((block, j) => {
+    const here = `${at}.thinking_blocks[${j}]`
+    if (!isObject(block))
+      throw invalid(here, "must be {type: 'thinking', thinking, signature} or {type: 'redacted_thinking', data}.")
+    if (block.type === 'redacted_thinking') {
+      if (typeof block.data !== 'string' || !block.data) throw invalid(`${here}.data`, 'must be a non-empty string.')
+      out.push({ type: 'redacted_thinking', data: block.data })
+    } else if (block.type === 'thinking') {
+      const { thinking, signature } = block
+      if (thinking !== undefined && thinking !== null && typeof thinking !== 'string')
+        throw invalid(`${here}.thinking`, 'must be a string.')
+      if (signature !== undefined && signature !== null && typeof signature !== 'string')
+        throw invalid(`${here}.signature`, 'must be a string.')
+      if (signature) out.push({ type: 'thinking', thinking: thinking ?? '', signature })
+    } else throw invalid(`${here}.type`, "must be 'thinking' or 'redacted_thinking'.", 'unsupported_value')
+  })
+  const thinking = out.filter((b) => b.type === 'thinking')
+  const only = thinking[0]
+  if (thinking.length === 1 && only?.type === 'thinking' && !only.thinking && typeof m.reasoning_content === 'string')
+    only.thinking = m.reasoning_content
+  return out
 }
 
 function toolUses(calls: unknown, at: string): ContentBlockParam[] {

@@ -1,8 +1,11 @@
-// Anthropic Message → OpenAI chat.completion (pure). Text blocks are joined into `content`, tool_use
-// blocks become `tool_calls`, thinking is exposed as `reasoning_content` (the field DeepSeek and
-// others use for it); other block kinds (server tools, redacted thinking) have no OpenAI form.
+// Anthropic Message → OpenAI chat.completion (pure). Text blocks are joined into `content` (with
+// structured output, that text is the JSON), tool_use blocks become `tool_calls`, thinking is exposed
+// as `reasoning_content` (the field DeepSeek and others use for it) and, with its signature, in
+// `thinking_blocks`, as redacted thinking is (core/reasoning.ts): the next request sends them back.
+// Other block kinds (server tools) have no OpenAI form.
 // https://docs.anthropic.com/en/api/messages · https://platform.openai.com/docs/api-reference/chat/object
 import { isObject, type JsonObject } from '../../core/json'
+import type { ThinkingBlock } from '../../core/reasoning'
 import type {
   TranslatedFinishReason as FinishReason,
   ChatCompletion as OpenAiChatCompletion,
@@ -21,8 +24,13 @@ export interface ChatUsage extends OpenAiUsage {
   cache_creation_input_tokens: number
 }
 
+/** The assistant message, with Anthropic's thinking blocks (signed, or redacted) kept for the next turn. */
+export interface ChatMessage extends TranslatedMessage {
+  thinking_blocks?: ThinkingBlock[]
+}
+
 export interface ChatCompletion extends OpenAiChatCompletion {
-  choices: [{ index: 0; message: TranslatedMessage; logprobs: null; finish_reason: FinishReason }]
+  choices: [{ index: 0; message: ChatMessage; logprobs: null; finish_reason: FinishReason }]
   usage: ChatUsage
 }
 
@@ -36,6 +44,7 @@ export function fromAnthropicResponse(json: JsonObject, meta: AnswerMeta): ChatC
   let text = ''
   let hasText = false
   let reasoning: string | undefined
+  const thinkingBlocks: ThinkingBlock[] = []
   const toolCalls: ToolCall[] = []
   for (const block of json.content) {
     if (!isObject(block)) continue
@@ -53,11 +62,20 @@ export function fromAnthropicResponse(json: JsonObject, meta: AnswerMeta): ChatC
       })
     } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
       reasoning = (reasoning ?? '') + block.thinking
+      const signed = typeof block.signature === 'string' && block.signature !== ''
+      thinkingBlocks.push({
+        type: 'thinking',
+        thinking: block.thinking,
+        ...(signed && { signature: block.signature as string }),
+      })
+    } else if (block.type === 'redacted_thinking' && typeof block.data === 'string' && block.data) {
+      thinkingBlocks.push({ type: 'redacted_thinking', data: block.data })
     }
   }
-  const message: TranslatedMessage = { role: 'assistant', content: hasText ? text : null, refusal: null }
+  const message: ChatMessage = { role: 'assistant', content: hasText ? text : null, refusal: null }
   if (toolCalls.length) message.tool_calls = toolCalls
   if (reasoning !== undefined) message.reasoning_content = reasoning
+  if (thinkingBlocks.length) message.thinking_blocks = thinkingBlocks
   const stopReason = typeof json.stop_reason === 'string' ? json.stop_reason : null
   return {
     id: json.id,
@@ -90,8 +108,10 @@ export function finishReason(stopReason: string | null | undefined): FinishReaso
 
 /**
  * Anthropic's usage (https://docs.anthropic.com/en/api/messages#response-usage) → OpenAI's: Anthropic's
- * input_tokens excludes cached tokens; OpenAI's prompt_tokens includes them. Any value reads: a usage
- * that is not an object counts 0 throughout.
+ * input_tokens excludes cached tokens; OpenAI's prompt_tokens includes them. output_tokens already
+ * counts the thinking tokens (billed as output), as OpenAI's completion_tokens counts reasoning: it is
+ * taken as it is, and no reasoning_tokens detail is given since Anthropic reports no split. Any value
+ * reads: a usage that is not an object counts 0 throughout.
  */
 export function toChatUsage(usage: unknown): ChatUsage {
   const u = isObject(usage) ? usage : {}

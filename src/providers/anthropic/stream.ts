@@ -1,8 +1,10 @@
 // Anthropic Messages SSE → OpenAI chat.completion.chunk SSE, one upstream chunk at a time (pure: no
 // network, no clock; `created` comes in). message_start gives the role chunk; text_delta and
 // input_json_delta become content and tool-call deltas (OpenAI indexes count tool calls only, in
-// order); message_delta carries the stop reason and final usage; message_stop closes with the finish
-// chunk, the usage chunk when asked, and [DONE]. An `error` event, or an end before message_stop, throws.
+// order); thinking_delta becomes reasoning_content, and a block's signature (signature_delta) or a
+// redacted_thinking block a `thinking_blocks` delta (core/reasoning.ts); message_delta carries the stop
+// reason and final usage; message_stop closes with the finish chunk, the usage chunk when asked, and
+// [DONE]. An `error` event, or an end before message_stop, throws.
 // https://docs.anthropic.com/en/docs/build-with-claude/streaming
 import { isObject, type JsonObject } from '../../core/json'
 import { DONE_FRAME, dataFrame, type SseEvent, SseParser, type StreamTranslator } from '../../sse'
@@ -118,7 +120,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       case 'text':
         return nonEmpty(block.text) ? this.frame({ content: block.text }) : ''
       case 'thinking':
-        return nonEmpty(block.thinking) ? this.frame({ reasoning_content: block.thinking }) : ''
+        return (
+          (nonEmpty(block.thinking) ? this.frame({ reasoning_content: block.thinking }) : '') +
+          (nonEmpty(block.signature) ? this.signature(block.signature) : '')
+        )
+      case 'redacted_thinking':
+        return nonEmpty(block.data)
+          ? this.frame({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] })
+          : ''
       case 'tool_use': {
         const toolIndex = this.toolIndexes.size
         if (typeof index === 'number') this.toolIndexes.set(index, toolIndex)
@@ -147,10 +156,17 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         if (toolIndex === undefined || !nonEmpty(delta.partial_json)) return ''
         return this.frame({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] })
       }
+      case 'signature_delta':
+        return nonEmpty(delta.signature) ? this.signature(delta.signature) : ''
       default:
-        // signature_delta, citations_delta: no OpenAI counterpart.
+        // citations_delta: no OpenAI counterpart.
         return ''
     }
+  }
+
+  /** A thinking block's signature: its text came as reasoning_content, so the block's text here is empty. */
+  private signature(signature: string): string {
+    return this.frame({ thinking_blocks: [{ type: 'thinking', thinking: '', signature }] })
   }
 
   private finish(): string {

@@ -3,6 +3,7 @@
 // Bedrock has one top-level system prompt, strictly alternating user/assistant turns, and tool results
 // inside user turns; OpenAI's messages are reshaped into that. Input it cannot express throws a 400
 // GatewayError naming the field.
+import { createHash } from 'node:crypto'
 import { badRequest } from '../../core/errors'
 import { isObject, type JsonObject } from '../../core/json'
 
@@ -94,7 +95,12 @@ export function toBedrockRequest(json: Readonly<JsonObject>): ConverseRequest {
           throw invalid(`${param}.tool_call_id`, `${param}.tool_call_id must be a non-empty string.`)
         usesToolBlocks = true
         push('user', [
-          { toolResult: { toolUseId: m.tool_call_id, content: toolResultContent(m.content, `${param}.content`) } },
+          {
+            toolResult: {
+              toolUseId: toolUseIdOf(m.tool_call_id),
+              content: toolResultContent(m.content, `${param}.content`),
+            },
+          },
         ])
         return
       }
@@ -186,7 +192,7 @@ function toolUses(calls: unknown, param: string): ConverseToolUseBlock[] {
         throw invalid(`${at}.function.arguments`, `${at}.function.arguments is not valid JSON.`)
       }
     }
-    return { toolUse: { toolUseId: call.id, name: fn.name, input } }
+    return { toolUse: { toolUseId: toolUseIdOf(call.id), name: fn.name, input } }
   })
 }
 
@@ -267,4 +273,14 @@ function toolConfig(json: Readonly<JsonObject>, usesToolBlocks: boolean): Conver
     'tool_choice',
     'tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":...}}.',
   )
+}
+
+/**
+ * A tool call id as Bedrock takes it (1 to 64 of [a-zA-Z0-9_-]): as it is when it fits, else a stable
+ * digest of it, the same for the call and its result. Ids from other providers may not fit (Gemini's
+ * carry their thought signature, providers/google/thought-signature.ts).
+ */
+export function toolUseIdOf(id: string): string {
+  if (id.length <= 64 && /^[a-zA-Z0-9_-]+$/.test(id)) return id
+  return `tu_${createHash('sha256').update(id).digest('base64url').slice(0, 40)}`
 }

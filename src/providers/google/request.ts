@@ -2,9 +2,21 @@
 // 400 GatewayError naming the field; the provider turns it into the Response.
 // Chat: https://platform.openai.com/docs/api-reference/chat/create
 // Gemini: https://ai.google.dev/api/generate-content#request-body, https://ai.google.dev/gemini-api/docs/function-calling
+//
+// Reasoning state going back to Gemini (https://ai.google.dev/gemini-api/docs/thought-signatures):
+//   - a tool call's signature: `extra_content.google.thought_signature`, else the suffix of its id
+//     (thought-signature.ts), onto its functionCall part. On a thinking model (thinking.ts), the first
+//     functionCall part of a model turn that has none gets the documented skip value instead.
+//   - an assistant message's `thinking_blocks` with a signature: a block with text is a thought part
+//     (`thought: true`, its text and signature) at the head of the turn; a block without text carried
+//     the signature of the answer text (Gemini signs the last part of an answer without calls), so the
+//     signature goes back on the text part (an empty text part when the message has no text).
+//     Redacted blocks and unsigned reasoning_content are Anthropic's or plain text: Gemini reads neither.
 import { badRequest } from '../../core/errors'
 import { isObject, type JsonObject } from '../../core/json'
 import { toGeminiSchema } from './schema'
+import { asksForReasoning, isThinkingModel, takesJsonSchema, toThinkingConfig } from './thinking'
+import { extraContentSignature, SKIP_THOUGHT_SIGNATURE, splitToolCallId } from './thought-signature'
 import type {
   GeminiContent,
   GeminiFunctionDeclaration,
@@ -13,7 +25,13 @@ import type {
   GeminiRequest,
 } from './types'
 
-export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
+export interface ToGeminiOptions {
+  /** The model the request goes to (the deployment's, without `models/`); the body's `model` when absent. */
+  model?: string
+}
+
+export function toGeminiRequest(json: Readonly<JsonObject>, options: ToGeminiOptions = {}): GeminiRequest {
+  const model = options.model ?? (typeof json.model === 'string' ? json.model : '')
   const messages = json.messages
   if (!Array.isArray(messages) || messages.length === 0)
     throw badRequest("'messages' must be a non-empty array.", 'messages')
@@ -27,8 +45,9 @@ export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
   if (declarations.length) request.tools = [{ functionDeclarations: declarations }]
   const toolConfig = toToolConfig(json.tool_choice, declarations)
   if (toolConfig) request.toolConfig = toolConfig
-  const generationConfig = toGenerationConfig(json)
+  const generationConfig = toGenerationConfig(json, model)
   if (Object.keys(generationConfig).length) request.generationConfig = generationConfig
+  if (isThinkingModel(model) || asksForReasoning(json)) signEveryTurn(contents)
   return request
 }
 
@@ -36,7 +55,7 @@ export function toGeminiRequest(json: Readonly<JsonObject>): GeminiRequest {
 function toContents(messages: unknown[]): { system: { text: string }[]; contents: GeminiContent[] } {
   const system: { text: string }[] = []
   const contents: GeminiContent[] = []
-  /** tool_call_id → function name, from earlier assistant turns (Gemini answers by name). */
+  /** tool_call_id (without our signature suffix) → function name, from earlier assistant turns. */
   const callNames = new Map<string, string>()
   const push = (role: GeminiContent['role'], parts: GeminiPart[]) => {
     if (parts.length === 0) return
@@ -68,7 +87,7 @@ function toContents(messages: unknown[]): { system: { text: string }[]; contents
           message.role === 'function'
             ? message.name
             : typeof message.tool_call_id === 'string'
-              ? callNames.get(message.tool_call_id)
+              ? callNames.get(splitToolCallId(message.tool_call_id).id)
               : undefined
         if (typeof name !== 'string') {
           const field = message.role === 'function' ? `${at}.name` : `${at}.tool_call_id`
@@ -189,8 +208,17 @@ function mediaPart(url: string, at: string): GeminiPart {
 
 function assistantParts(message: JsonObject, at: string, callNames: Map<string, string>): GeminiPart[] {
   const parts: GeminiPart[] = []
+  const blocks = signedThinkingBlocks(message.thinking_blocks, `${at}.thinking_blocks`)
+  for (const block of blocks)
+    if (block.thinking) parts.push({ text: block.thinking, thought: true, thoughtSignature: block.signature })
   const text = textOf(message.content, `${at}.content`)
-  if (text) parts.push({ text })
+  const answer: GeminiPart | undefined = text ? { text } : undefined
+  if (answer) parts.push(answer)
+  for (const block of blocks) {
+    if (block.thinking) continue
+    if (answer && answer.thoughtSignature === undefined) answer.thoughtSignature = block.signature
+    else parts.push({ text: '', thoughtSignature: block.signature })
+  }
   const calls = message.tool_calls
   if (calls === undefined || calls === null) return parts
   if (!Array.isArray(calls)) throw badRequest(`'${at}.tool_calls' must be an array.`, `${at}.tool_calls`)
@@ -199,19 +227,42 @@ function assistantParts(message: JsonObject, at: string, callNames: Map<string, 
     const fn = isObject(call) && isObject(call.function) ? call.function : undefined
     if (!fn || typeof fn.name !== 'string')
       throw badRequest(`'${here}.function.name' must be a string.`, `${here}.function.name`)
-    if (typeof call.id === 'string') callNames.set(call.id, fn.name)
+    const id = typeof call.id === 'string' ? splitToolCallId(call.id) : undefined
+    if (id) callNames.set(id.id, fn.name)
     const part: GeminiPart = {
       functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${here}.function.arguments`) },
     }
-    // Thinking models sign their function calls; Google's OpenAI layer carries the signature here.
-    const signature =
-      isObject(call.extra_content) && isObject(call.extra_content.google)
-        ? call.extra_content.google.thought_signature
-        : undefined
-    if (typeof signature === 'string') part.thoughtSignature = signature
+    // Thinking models sign their function calls: Google's OpenAI layer's field, else our id suffix.
+    const signature = extraContentSignature(call) ?? id?.signature
+    if (signature !== undefined) part.thoughtSignature = signature
     parts.push(part)
   })
   return parts
+}
+
+/** The signed `thinking` blocks of an assistant message's thinking_blocks, in order. */
+function signedThinkingBlocks(blocks: unknown, at: string): { thinking: string; signature: string }[] {
+  if (blocks === undefined || blocks === null) return []
+  if (!Array.isArray(blocks)) throw badRequest(`'${at}' must be an array of thinking blocks.`, at)
+  const signed: { thinking: string; signature: string }[] = []
+  blocks.forEach((block, j) => {
+    if (!isObject(block)) throw badRequest(`'${at}[${j}]' must be an object.`, `${at}[${j}]`)
+    if (block.type !== 'thinking' || typeof block.signature !== 'string' || !block.signature) return
+    signed.push({ thinking: typeof block.thinking === 'string' ? block.thinking : '', signature: block.signature })
+  })
+  return signed
+}
+
+/**
+ * Gemini checks that the first functionCall part of each model turn carries a signature; a call that
+ * never had one (a history the client built, or one another model made) gets the documented skip value.
+ */
+function signEveryTurn(contents: GeminiContent[]): void {
+  for (const content of contents) {
+    if (content.role !== 'model') continue
+    const first = content.parts.find((part) => part.functionCall)
+    if (first && first.thoughtSignature === undefined) first.thoughtSignature = SKIP_THOUGHT_SIGNATURE
+  }
 }
 
 function parseArguments(raw: unknown, at: string): Record<string, unknown> {
@@ -292,7 +343,7 @@ function toToolConfig(choice: unknown, declarations: GeminiFunctionDeclaration[]
 }
 
 /** https://ai.google.dev/api/generate-content#generationconfig */
-function toGenerationConfig(json: Readonly<JsonObject>): GeminiGenerationConfig {
+function toGenerationConfig(json: Readonly<JsonObject>, model: string): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {}
   const number = (field: string, integer = false): number | undefined => {
     const value = json[field]
@@ -332,9 +383,14 @@ function toGenerationConfig(json: Readonly<JsonObject>): GeminiGenerationConfig 
           'response_format.json_schema.schema',
         )
       config.responseMimeType = 'application/json'
-      config.responseSchema = toGeminiSchema(spec.schema, 'response_format.json_schema.schema')
+      // Gemini 2.5 and later take the JSON Schema as written (unions, $ref, additionalProperties kept);
+      // older models only the OpenAPI subset, which schema.ts cleans it into.
+      if (takesJsonSchema(model)) config.responseJsonSchema = spec.schema
+      else config.responseSchema = toGeminiSchema(spec.schema, 'response_format.json_schema.schema')
     } else if (format.type !== 'text')
       throw badRequest("'response_format.type' must be text, json_object or json_schema.", 'response_format.type')
   }
+  const thinking = toThinkingConfig(json, model)
+  if (thinking) config.thinkingConfig = thinking
   return config
 }

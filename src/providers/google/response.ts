@@ -1,14 +1,25 @@
 // Gemini GenerateContentResponse → OpenAI chat.completion (pure), and the pieces the stream
-// translator shares: finish reasons, tool calls, usage.
+// translator shares: finish reasons, tool calls, reasoning, usage.
 // Gemini: https://ai.google.dev/api/generate-content#generatecontentresponse
 // OpenAI: https://platform.openai.com/docs/api-reference/chat/object
+//
+// Reasoning, in the conventions of core/reasoning.ts: thought parts (`thought: true`) are never answer
+// text; their text is `reasoning_content`. Signatures (https://ai.google.dev/gemini-api/docs/thought-signatures):
+//   - on a functionCall part: in the tool call's id (thought-signature.ts) and in
+//     `extra_content.google.thought_signature`;
+//   - on a thought part: a `thinking_blocks` entry {type:'thinking', thinking: the thought text since the
+//     last signed thought part, signature};
+//   - on an answer text part (Gemini signs the last part of an answer without calls): an entry with
+//     `thinking: ''`. request.ts puts each back where it came from.
 import { isObject } from '../../core/json'
+import type { ThinkingBlock } from '../../core/reasoning'
 import type {
   ChatCompletion as OpenAiChatCompletion,
   FinishReason as OpenAiFinishReason,
   ToolCall as OpenAiToolCallBase,
   Usage as OpenAiUsageBase,
 } from '../../wire/chat'
+import { toolCallIdWith, usableGeminiId } from './thought-signature'
 import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types'
 
 export interface FromGeminiOptions {
@@ -16,14 +27,14 @@ export interface FromGeminiOptions {
   model: string
   /** Unix seconds; now by default. */
   created?: number
-  /** Makes tool call ids; `call_<random>` by default (tests pass a counter). */
+  /** Makes tool call ids (before any signature suffix); `call_<random>` by default (tests pass a counter). */
   toolCallId?: () => string
 }
 
 export interface OpenAiToolCall extends OpenAiToolCallBase {
   type: 'function'
   function: { name: string; arguments: string }
-  /** Google's OpenAI-compatible layer carries a thought signature here; the request side reads it back. */
+  /** Google's OpenAI-compatible layer carries a thought signature here (our id carries it too). */
   extra_content?: { google: { thought_signature: string } }
 }
 
@@ -39,6 +50,10 @@ type OpenAiMessage = OpenAiChatCompletion['choices'][number]['message']
 
 export interface ChatMessage extends OpenAiMessage {
   refusal: string | null
+  /** The thought summaries' text. */
+  reasoning_content?: string
+  /** The signatures of thought and answer parts, for the next turn. */
+  thinking_blocks?: ThinkingBlock[]
   tool_calls?: OpenAiToolCall[]
 }
 
@@ -87,6 +102,8 @@ export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOpti
   const choices = candidates.map((candidate, position): ChatChoice => {
     const parts = partsOf(candidate)
     const text = textOf(parts)
+    const reasoning = reasoningOf(parts)
+    const blocks = thinkingBlocksOf(parts)
     const toolCalls = toolCallsOf(parts, nextId)
     return {
       index: indexOf(candidate, position),
@@ -94,6 +111,8 @@ export function fromGeminiResponse(body: GeminiResponse, options: FromGeminiOpti
         role: 'assistant',
         content: text || (toolCalls.length ? null : ''),
         refusal: null,
+        ...(reasoning ? { reasoning_content: reasoning } : {}),
+        ...(blocks.length ? { thinking_blocks: blocks } : {}),
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
       },
       logprobs: null,
@@ -175,19 +194,54 @@ export function textOf(parts: GeminiPart[]): string {
   return text
 }
 
-/** functionCall parts → OpenAI tool calls (arguments as a JSON string). */
+/** The thought summaries' text: thought parts joined. */
+export function reasoningOf(parts: GeminiPart[]): string {
+  let text = ''
+  for (const part of parts) if (typeof part.text === 'string' && part.thought === true) text += part.text
+  return text
+}
+
+/**
+ * The signatures of the parts that are not function calls, as thinking blocks: a signed thought part
+ * closes a block holding the thought text since the previous one; a signed answer part is a block
+ * without text.
+ */
+export function thinkingBlocksOf(parts: GeminiPart[]): ThinkingBlock[] {
+  const blocks: ThinkingBlock[] = []
+  let thought = ''
+  for (const part of parts) {
+    if (part.functionCall !== undefined) continue
+    const isThought = part.thought === true
+    if (isThought && typeof part.text === 'string') thought += part.text
+    const signature = signatureOf(part)
+    if (signature === undefined) continue
+    blocks.push({ type: 'thinking', thinking: isThought ? thought : '', signature })
+    if (isThought) thought = ''
+  }
+  return blocks
+}
+
+/** The signature of a part, when it has a non-empty one. */
+export function signatureOf(part: GeminiPart): string | undefined {
+  return typeof part.thoughtSignature === 'string' && part.thoughtSignature ? part.thoughtSignature : undefined
+}
+
+/**
+ * functionCall parts → OpenAI tool calls (arguments as a JSON string). The id is Gemini's when it has a
+ * usable one, else made; a signed call's id carries its signature (thought-signature.ts).
+ */
 export function toolCallsOf(parts: GeminiPart[], nextId: () => string): OpenAiToolCall[] {
   const calls: OpenAiToolCall[] = []
   for (const part of parts) {
     const call: unknown = part.functionCall
     if (!isObject(call) || typeof call.name !== 'string') continue
+    const signature = signatureOf(part)
     const out: OpenAiToolCall = {
-      id: typeof call.id === 'string' && call.id ? call.id : nextId(),
+      id: toolCallIdWith(usableGeminiId(call.id) ? call.id : nextId(), signature),
       type: 'function',
       function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
     }
-    if (typeof part.thoughtSignature === 'string')
-      out.extra_content = { google: { thought_signature: part.thoughtSignature } }
+    if (signature !== undefined) out.extra_content = { google: { thought_signature: signature } }
     calls.push(out)
   }
   return calls

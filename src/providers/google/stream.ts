@@ -2,6 +2,9 @@
 // Gemini sends `data: {GenerateContentResponse}\r\n\r\n` events and no end marker; the last event
 // carries finishReason and the final usageMetadata (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
 // OpenAI chunks: https://platform.openai.com/docs/api-reference/chat-streaming
+// Reasoning (core/reasoning.ts): thought text goes out as `reasoning_content` deltas; the signature of a
+// thought or answer part as `thinking_blocks: [{type:'thinking', thinking:'', signature}]`; a function
+// call's signature inside its tool call id (thought-signature.ts) and extra_content, as in response.ts.
 import { isObject } from '../../core/json'
 import { DONE_FRAME, dataFrame, SseParser, type StreamTranslator } from '../../sse'
 import { describeGeminiError } from './errors'
@@ -13,6 +16,8 @@ import {
   indexOf,
   partsOf,
   randomToolCallId,
+  reasoningOf,
+  signatureOf,
   textOf,
   toFinishReason,
   toolCallsOf,
@@ -95,6 +100,13 @@ export class GeminiStreamTranslator implements StreamTranslator {
       out += this.start(index)
       const state = this.choices.get(index)!
       const parts = partsOf(candidate)
+      const reasoning = reasoningOf(parts)
+      if (reasoning) out += this.chunk(index, { reasoning_content: reasoning }, null)
+      const signatures = parts.filter((part) => part.functionCall === undefined).map(signatureOf)
+      const blocks = signatures.flatMap((signature) =>
+        signature === undefined ? [] : [{ type: 'thinking', thinking: '', signature }],
+      )
+      if (blocks.length) out += this.chunk(index, { thinking_blocks: blocks }, null)
       const text = textOf(parts)
       if (text) out += this.chunk(index, { content: text }, null)
       const calls = toolCallsOf(parts, this.nextId)

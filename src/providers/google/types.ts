@@ -37,7 +37,21 @@ export interface GeminiGenerationConfig {
   presencePenalty?: number
   frequencyPenalty?: number
   responseMimeType?: string
+  /** The OpenAPI-subset schema (schema.ts cleans a JSON Schema into it). */
   responseSchema?: GeminiSchema
+  /** A JSON Schema as the client wrote it (Gemini 2.5 and later); never sent with responseSchema. */
+  responseJsonSchema?: unknown
+  thinkingConfig?: GeminiThinkingConfig
+}
+
+/** https://ai.google.dev/api/generate-content#ThinkingConfig (thinkingBudget and thinkingLevel exclude each other). */
+export interface GeminiThinkingConfig {
+  /** Return thought summaries (parts with `thought: true`). */
+  includeThoughts?: boolean
+  /** Thinking tokens: 0 off, -1 dynamic (Gemini 2.5; accepted by later models for compatibility). */
+  thinkingBudget?: number
+  /** Gemini 3 and later (lower case, as Google's REST examples write it). */
+  thinkingLevel?: 'minimal' | 'low' | 'medium' | 'high'
 }
 
 export interface GeminiRequest {

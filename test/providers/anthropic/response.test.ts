@@ -107,7 +107,7 @@ describe('fromAnthropicResponse', () => {
       },
     ],
     [
-      'thinking is exposed as reasoning_content; redacted thinking and server tools are skipped',
+      'thinking is exposed as reasoning_content and thinking_blocks; a redacted block without data and server tools are skipped',
       [
         { type: 'thinking', thinking: 'Let me think.' },
         { type: 'redacted_thinking' },
@@ -115,7 +115,11 @@ describe('fromAnthropicResponse', () => {
         { type: 'web_search_tool_result' },
         { type: 'text', text: '42' },
       ],
-      { content: '42', reasoning_content: 'Let me think.' },
+      {
+        content: '42',
+        reasoning_content: 'Let me think.',
+        thinking_blocks: [{ type: 'thinking', thinking: 'Let me think.' }],
+      },
     ],
   ]
   for (const [name, content, expected] of cases)

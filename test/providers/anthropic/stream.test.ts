@@ -113,7 +113,7 @@ describe('text', () => {
     ])
   })
 
-  test('thinking streams as reasoning_content; signatures are dropped', () => {
+  test('thinking streams as reasoning_content; the signature as a thinking_blocks delta', () => {
     const out = run([
       messageStart(),
       frame('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '' } }),
@@ -129,6 +129,7 @@ describe('text', () => {
     expect(deltas(payloads(out))).toEqual([
       { role: 'assistant', content: '' },
       { reasoning_content: 'Hmm.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'EqQBCgIYAhIM' }] },
       { content: 'Yes.' },
       {},
     ])

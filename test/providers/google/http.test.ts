@@ -292,3 +292,126 @@ describe('google provider through the openai SDK', () => {
     ])
   })
 })
+
+describe('google provider: a thinking model across two tool turns (openai SDK)', () => {
+  const SIG = 'CikB0e2Kb+4/x9Zq1w=='
+  const toml = (url: string) =>
+    `[providers.gem]\nkind = "google"\napi_key = "g-test"\nbase_url = "${url}/v1beta"\nmodels = ["gemini-3-pro-preview"]\n`
+  const tools = [
+    {
+      type: 'function' as const,
+      function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    },
+  ]
+  const usage = { promptTokenCount: 10, candidatesTokenCount: 5, thoughtsTokenCount: 20, totalTokenCount: 35 }
+  const call = {
+    candidates: [
+      {
+        content: {
+          role: 'model',
+          parts: [
+            { text: 'The user wants weather.', thought: true },
+            { functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: SIG },
+          ],
+        },
+        finishReason: 'STOP',
+        index: 0,
+      },
+    ],
+    usageMetadata: usage,
+    modelVersion: 'gemini-3-pro-preview',
+    responseId: 'r1',
+  }
+
+  /** The second turn as an SDK user writes it: the assistant message echoed, the tool answered by id. */
+  function secondTurn(id: string): OpenAI.ChatCompletionMessageParam[] {
+    return [
+      { role: 'user', content: 'weather in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id, type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+      },
+      { role: 'tool', tool_call_id: id, content: 'sunny' },
+    ]
+  }
+  const expectedContents = [
+    { role: 'user', parts: [{ text: 'weather in Paris?' }] },
+    { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: SIG }] },
+    { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { output: 'sunny' } } }] },
+  ]
+
+  test('non-stream: reasoning asked, reasoning_content back, the signature restored from the id alone', async () => {
+    await using mock = await startMockUpstream()
+    await using gw = await startGateway(toml(mock.url))
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 })
+    mock.enqueue({ json: call })
+    const first = await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools,
+      reasoning_effort: 'high',
+    })
+    const message = first.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string }
+    expect(message.reasoning_content).toBe('The user wants weather.')
+    const id = message.tool_calls![0]!.id
+    expect(id).toMatch(/^call_[0-9a-f]{24}__gts__CikB0e2Kb-4_x9Zq1w$/)
+    expect(mock.requests[0]!.json().generationConfig).toEqual({
+      thinkingConfig: { thinkingLevel: 'high', includeThoughts: true },
+    })
+
+    mock.enqueue({ json: textAnswer('Sunny in Paris.') })
+    const second = await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: secondTurn(id),
+      tools,
+    })
+    expect(second.choices[0]!.message.content).toBe('Sunny in Paris.')
+    expect(mock.requests[1]!.json().contents).toEqual(expectedContents)
+  })
+
+  test('stream: the id of the streamed call carries the signature the same way', async () => {
+    await using mock = await startMockUpstream()
+    await using gw = await startGateway(toml(mock.url))
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 })
+    mock.enqueue({ sse: [geminiFrame(call)] })
+    const stream = await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools,
+      stream: true,
+    })
+    let reasoning = ''
+    const ids: string[] = []
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { reasoning_content?: string } & OpenAI.ChatCompletionChunk.Choice.Delta
+      reasoning += delta?.reasoning_content ?? ''
+      for (const c of delta?.tool_calls ?? []) if (c.id) ids.push(c.id)
+    }
+    expect(mock.requests[0]!.path).toBe('/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse')
+    expect(reasoning).toBe('The user wants weather.')
+    expect(ids).toHaveLength(1)
+    expect(ids[0]).toEndWith('__gts__CikB0e2Kb-4_x9Zq1w')
+
+    mock.enqueue({ json: textAnswer('Sunny.') })
+    await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages: secondTurn(ids[0]!), tools })
+    expect(mock.requests[1]!.json().contents).toEqual(expectedContents)
+  })
+
+  test('a history from another provider gets the skip value on its first call', async () => {
+    await using mock = await startMockUpstream()
+    await using gw = await startGateway(toml(mock.url))
+    mock.enqueue({ json: textAnswer('Sunny.') })
+    const res = await gw.chat({ model: 'gemini-3-pro-preview', messages: secondTurn('toolu_01XyZ'), tools })
+    expect(res.status).toBe(200)
+    expect(mock.requests[0]!.json().contents[1]).toEqual({
+      role: 'model',
+      parts: [
+        {
+          functionCall: { name: 'weather', args: { city: 'Paris' } },
+          thoughtSignature: 'skip_thought_signature_validator',
+        },
+      ],
+    })
+  })
+})

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { GatewayError } from '../../../src/core/errors'
 import { toGeminiEmbedRequest } from '../../../src/providers/google/embeddings'
 import { toGeminiRequest } from '../../../src/providers/google/request'
+import { fromGeminiResponse } from '../../../src/providers/google/response'
 import { toGeminiSchema } from '../../../src/providers/google/schema'
 
 const user = (content: unknown) => ({ role: 'user', content })
@@ -317,6 +318,327 @@ describe('toGeminiRequest: generationConfig', () => {
       toGeminiRequest({ messages: [user('x')], response_format: { type: 'text' }, temperature: null, stop: null })
         .generationConfig,
     ).toBeUndefined()
+  })
+})
+
+describe('toGeminiRequest: thought signatures', () => {
+  /** A signature as Gemini sends it: standard base64 with '+', '/' and padding. */
+  const SIG = 'CikB0e2Kb+4/x9Zq1w=='
+  const weather = (id: string, city: string, extra?: object) => ({
+    id,
+    type: 'function',
+    function: { name: 'weather', arguments: JSON.stringify({ city }) },
+    ...(extra ? { extra_content: extra } : {}),
+  })
+  const history = (calls: object[], ids: string[]) => [
+    user('weather?'),
+    { role: 'assistant', content: null, tool_calls: calls },
+    ...ids.map((id) => ({ role: 'tool', tool_call_id: id, content: 'sunny' })),
+  ]
+
+  test('round trip: the id of a signed call in an answer restores the signature in the next request', () => {
+    const answer = fromGeminiResponse(
+      {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: SIG },
+                { functionCall: { name: 'weather', args: { city: 'Rome' } } },
+              ],
+            },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
+      },
+      {
+        model: 'gemini-3-pro-preview',
+        toolCallId: (() => {
+          let n = 0
+          return () => `call_${++n}`
+        })(),
+      },
+    )
+    const calls = answer.choices[0]!.message.tool_calls!
+    expect(calls.map((c) => c.id)).toEqual(['call_1__gts__CikB0e2Kb-4_x9Zq1w', 'call_2'])
+    // The client echoes id, name and arguments only, and answers each call by its id.
+    const echoed = calls.map(({ id, type, function: fn }) => ({ id, type, function: fn }))
+    const out = toGeminiRequest(
+      {
+        messages: history(
+          echoed,
+          calls.map((c) => c.id),
+        ),
+      },
+      { model: 'gemini-3-pro-preview' },
+    )
+    expect(out.contents.slice(1)).toEqual([
+      {
+        role: 'model',
+        parts: [
+          { functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: SIG },
+          { functionCall: { name: 'weather', args: { city: 'Rome' } } },
+        ],
+      },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'weather', response: { output: 'sunny' } } },
+          { functionResponse: { name: 'weather', response: { output: 'sunny' } } },
+        ],
+      },
+    ])
+  })
+
+  test('extra_content.google.thought_signature wins over the id suffix', () => {
+    const out = toGeminiRequest(
+      {
+        messages: history(
+          [weather('call_1__gts__c2ln', 'Paris', { google: { thought_signature: SIG } })],
+          ['call_1__gts__c2ln'],
+        ),
+      },
+      { model: 'gemini-2.5-flash' },
+    )
+    expect(out.contents[1]!.parts[0]!.thoughtSignature).toBe(SIG)
+  })
+
+  test('a tool message may name the call by its id without our suffix', () => {
+    const out = toGeminiRequest({ messages: history([weather('call_1__gts__c2ln', 'Paris')], ['call_1']) })
+    expect(out.contents[2]!.parts).toEqual([{ functionResponse: { name: 'weather', response: { output: 'sunny' } } }])
+  })
+
+  test.each([
+    ['gemini-3-pro-preview', {}, 'skip_thought_signature_validator'],
+    ['gemini-2.5-flash', {}, 'skip_thought_signature_validator'],
+    ['models/gemini-3-flash-preview', {}, 'skip_thought_signature_validator'],
+    ['gemini-2.0-flash', {}, undefined],
+    ['gemini-2.0-flash', { reasoning_effort: 'low' }, 'skip_thought_signature_validator'],
+    ['gemini-2.0-flash', { reasoning_effort: 'none' }, undefined],
+  ])('an id without our suffix on %s %j: first call of the turn signed with %s', (model, fields, first) => {
+    const out = toGeminiRequest(
+      {
+        messages: history(
+          [weather('toolu_01abc', 'Paris'), weather('toolu_02def', 'Rome')],
+          ['toolu_01abc', 'toolu_02def'],
+        ),
+        ...fields,
+      },
+      { model },
+    )
+    const [a, b] = out.contents[1]!.parts
+    expect(a!.thoughtSignature).toBe(first as never)
+    expect(b!.thoughtSignature).toBeUndefined()
+  })
+
+  test('the skip value goes on the first call of every model turn that lacks one, never over a real signature', () => {
+    const out = toGeminiRequest(
+      {
+        messages: [
+          user('plan a trip'),
+          { role: 'assistant', content: 'Checking.', tool_calls: [weather('a', 'Paris')] },
+          { role: 'tool', tool_call_id: 'a', content: 'sunny' },
+          { role: 'assistant', tool_calls: [weather(`b__gts__${'c2ln'}`, 'Rome'), weather('c', 'Oslo')] },
+          { role: 'tool', tool_call_id: 'b__gts__c2ln', content: 'rain' },
+          { role: 'tool', tool_call_id: 'c', content: 'snow' },
+          { role: 'assistant', content: 'Pack an umbrella.' },
+          user('thanks'),
+        ],
+      },
+      { model: 'gemini-3-pro-preview' },
+    )
+    const model = out.contents.filter((c) => c.role === 'model').map((c) => c.parts.map((p) => p.thoughtSignature))
+    expect(model).toEqual([[undefined, 'skip_thought_signature_validator'], ['c2ln', undefined], [undefined]])
+  })
+
+  test('the model of the body is used when none is given', () => {
+    const out = toGeminiRequest({ model: 'gemini-3-pro-preview', messages: history([weather('a', 'Paris')], ['a']) })
+    expect(out.contents[1]!.parts[0]!.thoughtSignature).toBe('skip_thought_signature_validator')
+  })
+})
+
+describe('toGeminiRequest: reasoning', () => {
+  test.each([
+    [
+      'gemini-2.5-flash',
+      { reasoning_effort: 'medium' },
+      { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } },
+    ],
+    ['gemini-2.5-flash', { reasoning_effort: 'none' }, { thinkingConfig: { thinkingBudget: 0 } }],
+    [
+      'gemini-3-pro-preview',
+      { reasoning_effort: 'low' },
+      { thinkingConfig: { thinkingLevel: 'low', includeThoughts: true } },
+    ],
+    [
+      'gemini-2.5-pro',
+      { thinking: { type: 'enabled', budget_tokens: 4000 }, max_tokens: 9000 },
+      { maxOutputTokens: 9000, thinkingConfig: { thinkingBudget: 4000, includeThoughts: true } },
+    ],
+    [
+      'gemini-2.5-flash',
+      { thinking: { type: 'adaptive' } },
+      { thinkingConfig: { thinkingBudget: -1, includeThoughts: true } },
+    ],
+    ['gemini-3-flash-preview', { thinking: { type: 'disabled' } }, { thinkingConfig: { thinkingLevel: 'minimal' } }],
+  ])('%s %j → generationConfig %j', (model, fields, config) => {
+    expect(toGeminiRequest({ messages: [user('x')], ...fields }, { model }).generationConfig).toEqual(config as never)
+  })
+
+  test('thinking_blocks: a block with text is a thought part at the head of the turn; one without text signs the answer text', () => {
+    const out = toGeminiRequest(
+      {
+        messages: [
+          user('2+2?'),
+          {
+            role: 'assistant',
+            content: '4',
+            reasoning_content: 'Adding.',
+            thinking_blocks: [
+              { type: 'thinking', thinking: 'Adding two and two.', signature: 'c2lnMQ==' },
+              { type: 'redacted_thinking', data: 'opaque' },
+              { type: 'thinking', thinking: 'unsigned' },
+              { type: 'thinking', thinking: '', signature: 'c2lnMg==' },
+            ],
+          },
+          user('and 3+3?'),
+        ],
+      },
+      { model: 'gemini-2.5-flash' },
+    )
+    expect(out.contents[1]).toEqual({
+      role: 'model',
+      parts: [
+        { text: 'Adding two and two.', thought: true, thoughtSignature: 'c2lnMQ==' },
+        { text: '4', thoughtSignature: 'c2lnMg==' },
+      ],
+    })
+  })
+
+  test('a signature block without text on a message without text is an empty text part before the calls', () => {
+    const out = toGeminiRequest(
+      {
+        messages: [
+          user('x'),
+          {
+            role: 'assistant',
+            content: null,
+            thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'c2ln' }],
+            tool_calls: [{ id: 'call_1__gts__Q0FG', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: 'call_1__gts__Q0FG', content: '{}' },
+        ],
+      },
+      { model: 'gemini-3-pro-preview' },
+    )
+    expect(out.contents[1]!.parts).toEqual([
+      { text: '', thoughtSignature: 'c2ln' },
+      { functionCall: { name: 'f', args: {} }, thoughtSignature: 'Q0FG' },
+    ])
+  })
+
+  test('round trip: thought parts of an answer come back on the next request', () => {
+    const answer = fromGeminiResponse(
+      {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: 'Let me think. ', thought: true },
+                { text: 'Two and two.', thought: true, thoughtSignature: 'c2lnMQ==' },
+                { text: '4', thoughtSignature: 'c2lnMg==' },
+              ],
+            },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
+        usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, thoughtsTokenCount: 12, totalTokenCount: 18 },
+      },
+      { model: 'gemini-2.5-flash' },
+    )
+    const message = answer.choices[0]!.message
+    const out = toGeminiRequest({ messages: [user('2+2?'), message, user('3+3?')] }, { model: 'gemini-2.5-flash' })
+    expect(out.contents[1]!.parts).toEqual([
+      { text: 'Let me think. Two and two.', thought: true, thoughtSignature: 'c2lnMQ==' },
+      { text: '4', thoughtSignature: 'c2lnMg==' },
+    ])
+  })
+})
+
+describe('toGeminiRequest: structured output', () => {
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { answer: { type: 'number' }, unit: { anyOf: [{ type: 'string' }, { type: 'null' }] } },
+    required: ['answer', 'unit'],
+    additionalProperties: false,
+  }
+  const format = { type: 'json_schema', json_schema: { name: 'result', strict: true, schema } }
+
+  test.each([
+    ['gemini-2.5-flash', { responseMimeType: 'application/json', responseJsonSchema: schema }],
+    ['gemini-3-pro-preview', { responseMimeType: 'application/json', responseJsonSchema: schema }],
+    [
+      'gemini-2.0-flash',
+      {
+        responseMimeType: 'application/json',
+        responseSchema: {
+          type: 'OBJECT',
+          properties: { answer: { type: 'NUMBER' }, unit: { type: 'STRING', nullable: true } },
+          required: ['answer', 'unit'],
+        },
+      },
+    ],
+  ])('json_schema on %s → %j', (model, config) => {
+    expect(toGeminiRequest({ messages: [user('x')], response_format: format }, { model }).generationConfig).toEqual(
+      config as never,
+    )
+  })
+
+  test('json_object is the MIME type alone, on any model', () => {
+    expect(
+      toGeminiRequest(
+        { messages: [user('x')], response_format: { type: 'json_object' } },
+        { model: 'gemini-2.5-flash' },
+      ).generationConfig,
+    ).toEqual({ responseMimeType: 'application/json' })
+  })
+})
+
+describe('toGeminiRequest: refusals, word for word', () => {
+  test.each([
+    [
+      { messages: [user('x')], reasoning_effort: 'max' },
+      'reasoning_effort',
+      "'reasoning_effort' must be one of none, minimal, low, medium, high.",
+    ],
+    [
+      { messages: [user('x')], thinking: { type: 'enabled', budget_tokens: -5 } },
+      'thinking.budget_tokens',
+      "'thinking.budget_tokens' must be a positive integer when thinking is enabled.",
+    ],
+    [
+      { messages: [user('x'), { role: 'assistant', content: 'y', thinking_blocks: 'sig' }] },
+      'messages[1].thinking_blocks',
+      "'messages[1].thinking_blocks' must be an array of thinking blocks.",
+    ],
+    [
+      { messages: [user('x'), { role: 'assistant', content: 'y', thinking_blocks: [null] }] },
+      'messages[1].thinking_blocks[0]',
+      "'messages[1].thinking_blocks[0]' must be an object.",
+    ],
+    [
+      { messages: [user('x'), { role: 'tool', tool_call_id: 'call_1__gts__c2ln', content: 'r' }] },
+      'messages[1].tool_call_id',
+      "'messages[1].tool_call_id' does not match any tool call of an earlier assistant message.",
+    ],
+  ])('%j', (json, param, message) => {
+    const refused = rejection(json as Record<string, unknown>)
+    expect(refused).toEqual({ param, message })
   })
 })
 

@@ -66,7 +66,7 @@ describe('fromGeminiResponse', () => {
             role: 'model',
             parts: [
               { text: 'Checking.' },
-              { functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: 'sig==' },
+              { functionCall: { name: 'weather', args: { city: 'Paris' } }, thoughtSignature: 'CikB0e2Kb+4/x9Zq1w==' },
               { functionCall: { name: 'now' } },
             ],
           },
@@ -82,10 +82,10 @@ describe('fromGeminiResponse', () => {
         refusal: null,
         tool_calls: [
           {
-            id: 'call_1',
+            id: 'call_1__gts__CikB0e2Kb-4_x9Zq1w',
             type: 'function',
             function: { name: 'weather', arguments: '{"city":"Paris"}' },
-            extra_content: { google: { thought_signature: 'sig==' } },
+            extra_content: { google: { thought_signature: 'CikB0e2Kb+4/x9Zq1w==' } },
           },
           { id: 'call_2', type: 'function', function: { name: 'now', arguments: '{}' } },
         ],
@@ -132,6 +132,82 @@ describe('fromGeminiResponse', () => {
     const out = from({ candidates: [{ finishReason: 'SAFETY', index: 0, safetyRatings: [] } as never] })
     expect(out.choices[0]!.message.content).toBe('')
     expect(out.choices[0]!.finish_reason).toBe('content_filter')
+  })
+})
+
+describe('fromGeminiResponse: reasoning and signatures', () => {
+  const candidate = (parts: object[]) => ({ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 })
+
+  test('thought parts become reasoning_content, their signatures thinking_blocks; usage counts thoughts', () => {
+    const out = from({
+      candidates: [
+        candidate([
+          { text: 'Considering units. ', thought: true },
+          { text: 'Metres it is.', thought: true, thoughtSignature: 'c2lnMQ==' },
+          { text: 'Unsigned afterthought.', thought: true },
+          { text: '42 m' },
+          { text: '', thoughtSignature: 'c2lnMg==' },
+        ]),
+      ],
+      usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 3, thoughtsTokenCount: 40, totalTokenCount: 52 },
+      modelVersion: 'gemini-2.5-flash',
+      responseId: 'r-think',
+    })
+    expect(out.choices[0]!.message).toEqual({
+      role: 'assistant',
+      content: '42 m',
+      refusal: null,
+      reasoning_content: 'Considering units. Metres it is.Unsigned afterthought.',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'Considering units. Metres it is.', signature: 'c2lnMQ==' },
+        { type: 'thinking', thinking: '', signature: 'c2lnMg==' },
+      ],
+    })
+    expect(out.usage).toEqual({
+      prompt_tokens: 9,
+      completion_tokens: 43,
+      total_tokens: 52,
+      completion_tokens_details: { reasoning_tokens: 40 },
+    })
+  })
+
+  test.each([
+    ['a thought part without text and no signature', [{ thought: true }], {}],
+    ['an empty signature', [{ text: 'x', thoughtSignature: '' }], {}],
+    ['a signature that is not a string', [{ text: 'x', thoughtSignature: 7 }], {}],
+    [
+      'a function call signature is not a thinking block',
+      [
+        { text: 'hmm', thought: true },
+        { functionCall: { name: 'f', args: {} }, thoughtSignature: 'c2ln' },
+      ],
+      { reasoning_content: 'hmm' },
+    ],
+  ])('%s', (_name, parts, fields) => {
+    const message = from({ candidates: [candidate(parts)] }).choices[0]!.message
+    expect(
+      Object.fromEntries(Object.entries(message).filter(([k]) => ['reasoning_content', 'thinking_blocks'].includes(k))),
+    ).toEqual(fields)
+  })
+
+  test.each([
+    ['a usable Gemini id is kept', 'fc_7Xk2-a', 'fc_7Xk2-a__gts__c2ln'],
+    ['an id with other characters is replaced', 'functions.f:0', 'call_1__gts__c2ln'],
+    ['an empty id is replaced', '', 'call_1__gts__c2ln'],
+  ])('tool call ids: %s', (_name, id, expected) => {
+    const out = from({
+      candidates: [candidate([{ functionCall: { id, name: 'f', args: {} }, thoughtSignature: 'c2ln' }])],
+    })
+    expect(out.choices[0]!.message.tool_calls![0]!.id).toBe(expected)
+    expect(out.choices[0]!.message.tool_calls![0]!.id).toMatch(/^[a-zA-Z0-9_-]+$/)
+  })
+
+  test('structured output: the answer text is the bare JSON, thoughts kept apart', () => {
+    const out = from({
+      candidates: [candidate([{ text: 'The user wants a number.', thought: true }, { text: '{"answer":4}' }])],
+    })
+    expect(out.choices[0]!.message.content).toBe('{"answer":4}')
+    expect(JSON.parse(out.choices[0]!.message.content!)).toEqual({ answer: 4 })
   })
 })
 

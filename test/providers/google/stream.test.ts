@@ -86,7 +86,7 @@ describe('GeminiStreamTranslator', () => {
         tool_calls: [
           {
             index: 0,
-            id: 'call_1',
+            id: 'call_1__gts__c2ln',
             type: 'function',
             function: { name: 'weather', arguments: '{"city":"Paris"}' },
             extra_content: { google: { thought_signature: 'c2ln' } },
@@ -108,6 +108,101 @@ describe('GeminiStreamTranslator', () => {
       total_tokens: 35,
       completion_tokens_details: { reasoning_tokens: 5 },
     })
+  })
+
+  test('thinking: thought text as reasoning_content deltas, signatures as thinking_blocks, a signed call in its id', () => {
+    const base = { modelVersion: 'gemini-3-pro-preview', responseId: 'resp-think' }
+    const events = [
+      {
+        candidates: [{ content: { parts: [{ text: 'Which city? ', thought: true }], role: 'model' }, index: 0 }],
+        usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 },
+        ...base,
+      },
+      {
+        candidates: [
+          {
+            content: {
+              parts: [
+                { text: 'Paris, clearly.', thought: true, thoughtSignature: 'c2lnMQ==' },
+                { text: 'Looking it up.' },
+              ],
+              role: 'model',
+            },
+            index: 0,
+          },
+        ],
+        ...base,
+      },
+      {
+        candidates: [
+          {
+            content: {
+              parts: [
+                {
+                  functionCall: { name: 'weather', args: { city: 'Paris' } },
+                  thoughtSignature: 'CikB0e2Kb+4/x9Zq1w==',
+                },
+              ],
+              role: 'model',
+            },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
+        usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 8, thoughtsTokenCount: 30, totalTokenCount: 50 },
+        ...base,
+      },
+    ]
+    const chunks = payloads(run(encoder.encode(events.map(geminiFrame).join('')), [], { includeUsage: true }))
+    expect(chunks.map((c) => c.choices[0]?.delta ?? c.usage)).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'Which city? ' },
+      { reasoning_content: 'Paris, clearly.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'c2lnMQ==' }] },
+      { content: 'Looking it up.' },
+      {
+        tool_calls: [
+          {
+            index: 0,
+            id: 'call_1__gts__CikB0e2Kb-4_x9Zq1w',
+            type: 'function',
+            function: { name: 'weather', arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: 'CikB0e2Kb+4/x9Zq1w==' } },
+          },
+        ],
+      },
+      {},
+      {
+        prompt_tokens: 12,
+        completion_tokens: 38,
+        total_tokens: 50,
+        completion_tokens_details: { reasoning_tokens: 30 },
+      },
+    ])
+    expect(chunks.at(-2).choices[0].finish_reason).toBe('tool_calls')
+  })
+
+  test('a signature on an empty answer part at the end streams as a thinking block and no content', () => {
+    const events = [
+      { candidates: [{ content: { parts: [{ text: 'Done.' }], role: 'model' }, index: 0 }], responseId: 'r' },
+      {
+        candidates: [
+          {
+            content: { parts: [{ text: '', thoughtSignature: 'c2ln' }], role: 'model' },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
+        responseId: 'r',
+      },
+    ]
+    const chunks = payloads(run(encoder.encode(events.map(geminiFrame).join(''))))
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Done.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'c2ln' }] },
+      {},
+    ])
   })
 
   test.each([
