@@ -10,7 +10,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['core'],
   ['config'],
   ['wire', 'sse'],
-  ['anthropic-messages'],
+  ['anthropic-messages', 'responses-api'],
   ['providers'],
   ['routing', 'storage', 'auth'],
   ['extensions'],

@@ -94,6 +94,12 @@ export const ProviderConfigSchema = T.Object(
         'How long a provider in cooldown is skipped; then one request probes it (success closes the breaker, failure reopens it).',
     }),
     api_version: T.Optional(T.String({ minLength: 1, description: 'Azure: the api-version query parameter.' })),
+    responses: T.Optional(
+      T.Boolean({
+        description:
+          'OpenAI-compatible custom providers: true when the upstream serves POST /responses itself (bytes through); otherwise /v1/responses is translated through its chat completions. openai and azure always serve it.',
+      }),
+    ),
     region: T.Optional(T.String({ minLength: 1, description: 'Bedrock: the AWS region.' })),
     access_key: T.Optional(T.String({ description: 'Bedrock: the AWS access key id.' })),
     secret_key: T.Optional(T.String({ description: 'Bedrock: the AWS secret access key.' })),
@@ -340,6 +346,21 @@ export const ConfigSchema = T.Object(
       description: 'Per-model pricing.',
     }),
     storage: T.Optional(StorageConfigSchema),
+    responses: T.Object(
+      {
+        store: T.Boolean({
+          default: true,
+          description:
+            "Keep /v1/responses answers (asked with store, OpenAI's default true) in the storage, so previous_response_id and GET /v1/responses/{id} work whichever deployment served them. false: previous_response_id is refused.",
+        }),
+        retention_days: T.Number({
+          exclusiveMinimum: 0,
+          default: 30,
+          description: 'Days a stored response is kept (OpenAI keeps 30).',
+        }),
+      },
+      { ...strict, default: {}, description: "The Responses API's conversation state, kept by the gateway." },
+    ),
     extensions: T.Optional(ExtensionsConfigSchema),
   },
   strict,

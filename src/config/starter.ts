@@ -83,6 +83,14 @@ path = "crabllm.db"
 # loses no answered request. false answers ~0.1 ms sooner; a crash can then lose the last turn's records.
 # wait_for_commit = true
 
+# ── Responses API state ──
+# /v1/responses answers asked to be stored (OpenAI's default) are kept in the storage above, under the
+# key that made them, so previous_response_id and GET /v1/responses/{id} work whichever deployment
+# serves the next turn.
+# [responses]
+# store = true
+# retention_days = 30
+
 # ── Providers ──
 # echo is built in and needs no network or account: it answers with the last user message,
 # streams when asked, and returns deterministic embeddings. Try:
@@ -137,6 +145,7 @@ models = ["echo"]
 # base_url = "https://api.together.xyz/v1"
 # api_key = "\${TOGETHER_API_KEY}"
 # models = ["meta-llama/Llama-3.3-70B-Instruct-Turbo"]
+# responses = true                      # the server implements POST /responses (else through chat)
 # weight = 2
 # max_retries = 1
 # timeout = 60

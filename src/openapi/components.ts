@@ -3,6 +3,7 @@
 // TypeBox schemas are JSON Schema 2020-12 already, which OpenAPI 3.1 takes as is; `jsonSchema` only
 // drops what is not JSON (TypeBox's symbol keys) and `$id`s, so that nothing resolves outside the doc.
 import type { TSchema } from '@sinclair/typebox'
+import { TOKEN_COUNT_HEADER } from '../providers'
 import {
   CreatedKeySchema,
   CreateKeyBodySchema,
@@ -23,13 +24,21 @@ import {
   TranslationRequestSchema,
 } from '../wire/audio'
 import { ChatCompletionChunkSchema, ChatCompletionRequestSchema, ChatCompletionSchema } from '../wire/chat'
+import { AnthropicCountTokensRequestSchema, AnthropicTokenCountSchema } from '../wire/count-tokens'
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from '../wire/embeddings'
 import { AnthropicErrorBodySchema, ErrorBodySchema } from '../wire/error'
 import { BudgetListSchema, CacheClearedSchema, LogPageSchema, UsageListSchema } from '../wire/extensions'
 import { HealthSchema } from '../wire/health'
 import { ImageGenerationRequestSchema, ImagesResponseSchema } from '../wire/images'
 import { AnthropicMessageSchema, AnthropicMessagesRequestSchema, AnthropicStreamEventSchema } from '../wire/messages'
-import { ModelListSchema } from '../wire/models'
+import { AnthropicModelInfoSchema, AnthropicModelListSchema, ModelListSchema, ModelSchema } from '../wire/models'
+import {
+  ResponseDeletedSchema,
+  ResponseInputItemListSchema,
+  ResponseSchema,
+  ResponseStreamEventSchema,
+  ResponsesRequestSchema,
+} from '../wire/responses'
 
 export type JsonObject = Record<string, unknown>
 
@@ -45,18 +54,28 @@ const SCHEMAS = {
   ChatCompletionRequest: ChatCompletionRequestSchema,
   ChatCompletion: ChatCompletionSchema,
   ChatCompletionChunk: ChatCompletionChunkSchema,
+  ResponsesRequest: ResponsesRequestSchema,
+  Response: ResponseSchema,
+  ResponseStreamEvent: ResponseStreamEventSchema,
+  ResponseDeleted: ResponseDeletedSchema,
+  ResponseInputItemList: ResponseInputItemListSchema,
   EmbeddingsRequest: EmbeddingsRequestSchema,
   EmbeddingsResponse: EmbeddingsResponseSchema,
   AnthropicMessagesRequest: AnthropicMessagesRequestSchema,
   AnthropicMessage: AnthropicMessageSchema,
   AnthropicStreamEvent: AnthropicStreamEventSchema,
+  AnthropicCountTokensRequest: AnthropicCountTokensRequestSchema,
+  AnthropicTokenCount: AnthropicTokenCountSchema,
   ImageGenerationRequest: ImageGenerationRequestSchema,
   ImagesResponse: ImagesResponseSchema,
   SpeechRequest: SpeechRequestSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
   TranslationRequest: TranslationRequestSchema,
   Transcription: TranscriptionSchema,
+  Model: ModelSchema,
   ModelList: ModelListSchema,
+  AnthropicModelInfo: AnthropicModelInfoSchema,
+  AnthropicModelList: AnthropicModelListSchema,
   Health: HealthSchema,
   CacheCleared: CacheClearedSchema,
   UsageList: UsageListSchema,
@@ -140,6 +159,11 @@ export function components(): JsonObject {
     headers: {
       RequestId: { description: 'The request id (yours when you sent a valid one).', schema: { type: 'string' } },
       RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } },
+      [TOKEN_COUNT_HEADER]: {
+        description:
+          "`estimate` when the count is the gateway's own (o200k_base, on deployments whose upstream cannot count: openai, azure, ollama, custom, echo); absent when the provider counted.",
+        schema: { type: 'string', enum: ['estimate'] },
+      },
       ...RATE_LIMIT_HEADERS,
     },
   }

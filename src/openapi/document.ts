@@ -27,7 +27,12 @@ const STATUS_TEXT: Record<number, string> = {
 }
 
 function render(op: Operation): JsonObject {
-  const errorBody = ref(op.errorShape === 'anthropic' ? 'AnthropicErrorBody' : 'ErrorBody')
+  const errorBody =
+    op.errorShape === 'anthropic'
+      ? ref('AnthropicErrorBody')
+      : op.errorShape === 'either'
+        ? { oneOf: [ref('ErrorBody'), ref('AnthropicErrorBody')] }
+        : ref('ErrorBody')
   const headers = (names: string[]) =>
     Object.fromEntries(names.map((n) => [n === 'RequestId' ? 'x-request-id' : n, headerRef(n)]))
   const responses: JsonObject = {
@@ -80,7 +85,7 @@ export function openApiDocument(options: DocumentOptions): JsonObject {
       title: 'crabllm',
       version: options.version,
       description:
-        'A high-performance LLM API gateway: the OpenAI API (and Anthropic Messages) in front of every configured provider, with virtual keys, retries and fallback, caching, rate limits, usage, budgets and audit logs.\n\nEvery failure is JSON in OpenAI\'s shape `{"error":{"message","type","param","code"}}` (Anthropic\'s on /v1/messages). Every answer carries `x-request-id`.',
+        'A high-performance LLM API gateway: the OpenAI API (and Anthropic Messages) in front of every configured provider, with virtual keys, retries and fallback, caching, rate limits, usage, budgets and audit logs.\n\nEvery failure is JSON in OpenAI\'s shape `{"error":{"message","type","param","code"}}` (Anthropic\'s on /v1/messages and /v1/messages/count_tokens, and on /v1/models when the client sends anthropic-version). Every answer carries `x-request-id`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     tags: [

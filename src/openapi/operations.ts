@@ -1,9 +1,11 @@
 // Every route of the gateway as an OpenAPI operation: the data document.ts renders. One table, grouped
 // like the routes in src/server/routes/ (relay surfaces, models, extensions, admin, operations, ui).
+import { TOKEN_COUNT_HEADER } from '../providers'
 import { type JsonObject, RATE_LIMIT_HEADER_NAMES, ref, type SchemaName, type SecurityName } from './components'
 
 export type Security = Partial<Record<SecurityName, []>>[]
-export type ErrorShape = 'openai' | 'anthropic'
+/** Whose error body a route answers with; `either`: OpenAI's, or Anthropic's when the client sent anthropic-version. */
+export type ErrorShape = 'openai' | 'anthropic' | 'either'
 
 export interface Operation {
   id: string
@@ -70,6 +72,24 @@ const ADMIN_ERRORS = {
 const MEDIA =
   'Served by OpenAI-family deployments (openai, azure, ollama, custom); a model with none answers 400 `unsupported_endpoint`. Billed and not idempotent: a deployment is never called twice for one request, a transient failure falls back to the next one.'
 
+/** The models routes answer in Anthropic's shape (errors too) when the request carries anthropic-version. */
+const ANTHROPIC_MODELS =
+  "With an `anthropic-version` header (Anthropic's SDKs send it), the answer and its errors are in Anthropic's shape"
+const ANTHROPIC_VERSION = {
+  name: 'anthropic-version',
+  in: 'header',
+  required: false,
+  description: "Any value: the answer, and its errors, in Anthropic's shape.",
+  schema: { type: 'string' },
+}
+
+/** The stored side of the Responses API (src/server/routes/responses.ts). */
+const STORED =
+  'Only answers created with `store` (the default) are kept, for `[responses] retention_days`; none with `[responses] store = false`.'
+const RESPONSE_ID = pathParam('id', 'The response id (resp_…).')
+const RESPONSE_NOT_FOUND =
+  'No response by that id stored for this key: never stored, expired, deleted, or made with another key (`not_found`).'
+
 const NOT_FOUND = (what: string) =>
   `No ${what} by that name (\`${what}_not_found\`), or the admin API is off (\`admin_api_disabled\`).`
 const RELAY_HEADERS = ['RequestId', ...RATE_LIMIT_HEADER_NAMES]
@@ -120,6 +140,80 @@ export function operations(): Record<string, Record<string, Operation>> {
           ...sse('ChatCompletionChunk events (`data: {…}`), then `data: [DONE]`.', 'ChatCompletionChunk'),
         },
       ),
+    },
+    '/v1/responses': {
+      post: {
+        ...relay(
+          'createResponse',
+          'OpenAI',
+          'Create a response (Responses API)',
+          "OpenAI's Responses API, routed like chat completions. Sent as it came to openai, azure and custom deployments with `responses = true`; translated to and from chat completions, streams included, for every other kind, where only function tools can be used (hosted tools are refused with a 400). With `stream: true` the answer is named server-sent events (ResponseStreamEvent), ended by response.completed, response.incomplete or response.failed. Unless `store: false`, the gateway keeps the answer for `[responses] retention_days` (default 30), readable by the key that made it only; `previous_response_id` then works whichever deployment served the last turn.",
+          'ResponsesRequest',
+          {
+            ...json(ref('Response')),
+            ...sse(
+              'Named events (`event: <type>`): response.created, response.in_progress, output item, content part and delta events, then response.completed, response.incomplete or response.failed; a failure after the start is `event: error`.',
+              'ResponseStreamEvent',
+            ),
+          },
+        ),
+        errors: {
+          ...RELAY_ERRORS,
+          400: `${RELAY_ERRORS[400]} On deployments translated through chat: a hosted tool, \`background\`, \`conversation\` or \`prompt\` (\`unsupported_value\`, the field in \`param\`). Also \`previous_response_id\` with \`[responses] store = false\`.`,
+          404: `${RELAY_ERRORS[404]} Or \`previous_response_id\` names no response this key stored (\`previous_response_not_found\`, param \`previous_response_id\`).`,
+        },
+      },
+    },
+    '/v1/responses/{id}': {
+      get: {
+        id: 'getResponse',
+        tag: 'OpenAI',
+        summary: 'Get a stored response',
+        description: `A response the gateway stored for this key, as it was answered. ${STORED}`,
+        security: KEY,
+        parameters: [RESPONSE_ID],
+        ok: { description: 'The response.', content: json(ref('Response')) },
+        errors: { 401: E401, 404: RESPONSE_NOT_FOUND, 500: E500 },
+      },
+      delete: {
+        id: 'deleteResponse',
+        tag: 'OpenAI',
+        summary: 'Delete a stored response',
+        description: 'Forgets a response the gateway stored for this key (never the copy an upstream may keep).',
+        security: KEY,
+        parameters: [RESPONSE_ID],
+        ok: { description: 'Deleted.', content: json(ref('ResponseDeleted')) },
+        errors: { 401: E401, 404: RESPONSE_NOT_FOUND, 500: E500 },
+      },
+    },
+    '/v1/responses/{id}/input_items': {
+      get: {
+        id: 'listResponseInputItems',
+        tag: 'OpenAI',
+        summary: 'List the input items of a stored response',
+        description: `The input a stored response answered, earlier turns included, in OpenAI's list shape. ${STORED}`,
+        security: KEY,
+        parameters: [
+          RESPONSE_ID,
+          queryParam('limit', 'Items per page.', { type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+          queryParam('order', 'asc: oldest first; desc: newest first.', {
+            type: 'string',
+            enum: ['asc', 'desc'],
+            default: 'desc',
+          }),
+          queryParam(
+            'after',
+            'The page after this item id (`last_id` of the page before); an unknown id gives an empty page.',
+          ),
+        ],
+        ok: { description: 'One page.', content: json(ref('ResponseInputItemList')) },
+        errors: {
+          400: 'A bad `limit` or `order`, named in `param`.',
+          401: E401,
+          404: RESPONSE_NOT_FOUND,
+          500: E500,
+        },
+      },
     },
     '/v1/embeddings': {
       post: relay(
@@ -209,15 +303,72 @@ export function operations(): Record<string, Record<string, Operation>> {
         errorShape: 'anthropic',
       },
     },
+    '/v1/messages/count_tokens': {
+      post: {
+        ...relay(
+          'countMessageTokens',
+          'Anthropic',
+          'Count the tokens of a message (Anthropic)',
+          "Anthropic's messages.countTokens: the input tokens a Messages request (without max_tokens) would use. Counted by the provider where it can: sent unchanged to anthropic deployments, to models.countTokens on google and to CountTokens on bedrock ones. Every other kind (openai, azure, ollama, custom, echo) is estimated by the gateway with the o200k_base tokenizer, marked `x-crabllm-token-count: estimate`. Free: no budget or usage is charged. Errors use Anthropic's shape.",
+          'AnthropicCountTokensRequest',
+          json(ref('AnthropicTokenCount')),
+        ),
+        ok: {
+          description: 'The count.',
+          content: json(ref('AnthropicTokenCount')),
+          headers: [...RELAY_HEADERS, TOKEN_COUNT_HEADER],
+        },
+        errorShape: 'anthropic',
+      },
+    },
     '/v1/models': {
       get: {
         id: 'listModels',
         tag: 'OpenAI',
         summary: 'List models',
-        description: "The models and aliases the caller's key may use, in OpenAI's list shape.",
+        description: `The models, then the aliases, the caller's key may use: all of them, in OpenAI's list shape. ${ANTHROPIC_MODELS}: one page, by \`limit\`, \`after_id\` and \`before_id\` (ignored without the header).`,
         security: KEY,
-        ok: { description: 'The list.', content: json(ref('ModelList')) },
-        errors: { 401: E401, 500: E500 },
+        parameters: [
+          ANTHROPIC_VERSION,
+          queryParam('limit', 'Anthropic shape: models per page.', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000,
+            default: 20,
+          }),
+          queryParam('after_id', 'Anthropic shape: the page after this id (`last_id` of the page before).'),
+          queryParam('before_id', 'Anthropic shape: the page before this id (`first_id` of the page after).'),
+        ],
+        ok: {
+          description: 'The list.',
+          content: json({ oneOf: [ref('ModelList'), ref('AnthropicModelList')] }),
+        },
+        errors: {
+          400: 'Anthropic shape: a bad `limit`, both cursors, or a cursor that is not in the list.',
+          401: E401,
+          500: E500,
+        },
+        errorShape: 'either',
+      },
+    },
+    '/v1/models/{id}': {
+      get: {
+        id: 'getModel',
+        tag: 'OpenAI',
+        summary: 'Show a model',
+        description: `One model or alias the caller's key may use, in OpenAI's shape. ${ANTHROPIC_MODELS}. The id is the rest of the path: it may hold \`/\` and \`:\`, as is or percent-encoded.`,
+        security: KEY,
+        parameters: [pathParam('id', 'A model name or an alias (openai/gpt-4o).'), ANTHROPIC_VERSION],
+        ok: {
+          description: 'The model.',
+          content: json({ oneOf: [ref('Model'), ref('AnthropicModelInfo')] }),
+        },
+        errors: {
+          401: E401,
+          404: "No such model or alias, or one the key may not use (`model_not_found`; `not_found_error` in Anthropic's shape).",
+          500: E500,
+        },
+        errorShape: 'either',
       },
     },
     '/v1/cache': {

@@ -1,6 +1,7 @@
 // kind → factory: the only file that lists every provider kind. A kind not listed here, with a
 // base_url, is an OpenAI-compatible custom provider. createProvider turns a kind's handlers into the
-// Provider routing calls; a kind that chats but has no native /v1/messages serves it through chat.
+// Provider routing calls; a kind that chats but has no native /v1/messages serves it through chat,
+// and one with no counting API answers /v1/messages/count_tokens with its own estimate.
 import type { ProviderConfig } from '../config/schema'
 import type { ProviderRules } from '../config/semantics'
 import type { Endpoint } from '../core/endpoint'
@@ -8,12 +9,16 @@ import { badRequest, GatewayError, unsupportedEndpoint, upstreamTimeout, upstrea
 import { anthropicKind } from './anthropic'
 import { azureKind } from './azure'
 import { bedrockKind } from './bedrock'
+import { countTokensLocally } from './count-tokens-locally'
 import { echoKind } from './echo'
 import { googleKind } from './google'
 import { messagesViaChat } from './messages-via-chat'
 import { customKind, ollamaKind, openaiKind } from './openai'
+import { withoutGatewayFields } from './openai-chat-fields'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
+import { responsesViaChat } from './responses-via-chat'
 
+export { TOKEN_COUNT_HEADER } from './count-tokens-locally'
 export type {
   Endpoint,
   Handler,
@@ -50,8 +55,14 @@ export function normalizeProvider(config: ProviderConfig): { config: ProviderCon
 }
 
 export function createProvider(name: string, config: ProviderConfig): Provider {
-  const handlers = { ...kindOf(config).create(name, config) }
-  if (handlers.chat && !handlers.messages) handlers.messages = messagesViaChat(name, handlers.chat)
+  const kind = kindOf(config)
+  const handlers = { ...kind.create(name, config) }
+  // Through chat: a translating kind reads the gateway's reasoning fields; an OpenAI-compatible one gets none.
+  const chat = handlers.chat && (kind.translatesChat ? handlers.chat : withoutGatewayFields(handlers.chat))
+  if (chat && !handlers.messages) handlers.messages = messagesViaChat(name, chat)
+  if (chat && !handlers.responses) handlers.responses = responsesViaChat(name, chat)
+  // A kind that chats and has no counting API counts /v1/messages/count_tokens itself (an estimate).
+  if (handlers.chat && !handlers.count_tokens) handlers.count_tokens = countTokensLocally
   const endpoints = new Set(Object.keys(handlers) as Endpoint[])
   return {
     name,

@@ -27,6 +27,11 @@ export interface UpstreamCall {
    * /v1/messages). Credentials and everything else from the client never reach an upstream.
    */
   clientHeaders?: Readonly<Record<string, string>> | undefined
+  /**
+   * The client's query string with its `?` (Claude Code's `?beta=true` on /v1/messages), on surfaces
+   * that forward it; a passthrough appends it to the upstream URL, a translation ignores it.
+   */
+  query?: string | undefined
   /** The gateway's request id, sent upstream as x-request-id so both sides' logs can be joined. */
   requestId?: string | undefined
   /** The body's content type when it is not JSON (multipart/form-data with its boundary). */
@@ -73,6 +78,12 @@ export interface ProviderKind {
   /** Fills kind-specific defaults (base_url, models) before checks; returns a new object. */
   normalize?(config: ProviderConfig): ProviderConfig
   check?(config: ProviderConfig): ProviderConfigIssue | undefined
+  /**
+   * true: its chat handler translates (anthropic, google, bedrock, echo) and reads the gateway's
+   * reasoning fields (core/reasoning.ts); otherwise they are removed before its chat handler sees a
+   * request built by translation (openai-chat-fields.ts).
+   */
+  translatesChat?: true
   /** The kind's handlers for one configured provider, built once (URLs and headers precomputed). */
   create(name: string, config: ProviderConfig): Handlers
   /**

@@ -54,6 +54,8 @@ export interface ReadCall extends KeyedCall {
   readonly mode: AnswerMode
   /** The model's deployments that serve this surface's endpoint, in weight order. */
   readonly deployments: readonly Deployment[]
+  /** A stage changed `json` beyond the model (a Responses conversation expanded): it is sent serialised. */
+  rewritten?: boolean
 }
 
 export function startCall(surface: Surface, request: Request): Call {

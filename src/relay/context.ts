@@ -21,6 +21,8 @@ export interface RelayContext {
   /** `durable()`: an answer leaves once its records are committed (wait_for_commit). */
   readonly store: Pick<Store, 'durable'>
   readonly pipeline: Pipeline
+  /** Where stored Responses live (the storage's `responses` namespace; relay/conversation.ts). */
+  readonly responses: Pick<Store, 'get' | 'set' | 'delete'>
   /** Counts the requests refused before the pipeline saw them (metrics on). */
   readonly metrics?: { refused(route: string, model: string | undefined, error: GatewayError, started: number): void }
 }

@@ -1,11 +1,14 @@
-// The two dialects a surface speaks to its client: OpenAI's (the error object, `data: {"error":…}`
-// in-band, `data: [DONE]` at the end) and Anthropic's on /v1/messages (`{"type":"error",…}`,
-// `event: error` in-band, `message_stop` at the end). One object each, read from the surface table.
+// The dialects a surface speaks to its client: OpenAI's (the error object, `data: {"error":…}` in-band,
+// `data: [DONE]` at the end), OpenAI's Responses API on /v1/responses (the same error object; in-band an
+// `event: error` frame; the stream ends with response.completed, .incomplete or .failed) and
+// Anthropic's on /v1/messages (`{"type":"error",…}`, `event: error` in-band, `message_stop` at the end).
+// One object each, read from the surface table.
 // https://platform.openai.com/docs/guides/error-codes · https://docs.anthropic.com/en/api/errors
+// https://platform.openai.com/docs/api-reference/responses-streaming/error
 import { anthropicErrorBody, anthropicErrorFrame } from '../anthropic-messages/errors'
 import { type GatewayError, upstreamStreamFailed } from '../core/errors'
 import { UpstreamHttpError } from '../core/upstream-error'
-import { endsWithDone, endsWithEvent } from '../sse'
+import { endsWithDone, endsWithEvent, namedFrame } from '../sse'
 import type { Surface } from './surfaces'
 
 export interface Dialect {
@@ -45,6 +48,23 @@ const ANTHROPIC: Dialect = {
   streamEndName: 'message_stop',
 }
 
+const RESPONSE_ENDS = ['"response.completed"', '"response.incomplete"', '"response.failed"'].map((type) =>
+  new TextEncoder().encode(type),
+)
+
+const RESPONSES: Dialect = {
+  errorResponse: OPENAI.errorResponse,
+  streamFailure: (provider, detail) => {
+    const error = upstreamStreamFailed(provider, detail)
+    // The documented error event; the SDKs raise it as an APIError.
+    return {
+      toSseFrame: () => namedFrame('error', { type: 'error', code: error.code, message: error.message, param: null }),
+    }
+  },
+  isStreamEnd: (events) => RESPONSE_ENDS.some((end) => endsWithEvent(events, end)),
+  streamEndName: 'response.completed',
+}
+
 export function dialectOf(surface: Surface): Dialect {
-  return surface.dialect === 'anthropic' ? ANTHROPIC : OPENAI
+  return surface.dialect === 'anthropic' ? ANTHROPIC : surface.dialect === 'responses' ? RESPONSES : OPENAI
 }

@@ -18,8 +18,13 @@ export function estimateTokens(endpoint: Endpoint, json: Readonly<JsonObject>): 
     case 'chat':
     case 'messages':
       return { prompt: conversationTokens(json), completion: maxTokensOf(json) }
+    case 'responses':
+      return { prompt: responsesTokens(json), completion: maxTokensOf(json) }
     case 'embeddings':
       return { prompt: inputTokens(json.input), completion: 0 }
+    case 'count_tokens':
+      // Counting is free: nothing is reserved.
+      return { prompt: 0, completion: 0 }
     default:
       // Images and audio are not priced by tokens; their text (a prompt, speech input) is counted.
       return { prompt: textTokens(json.prompt) + textTokens(json.input), completion: 0 }
@@ -58,6 +63,28 @@ function conversationTokens(json: Readonly<JsonObject>): number {
   return tokens
 }
 
+/**
+ * A Responses request: instructions, input (a string, or items: messages, function calls and their
+ * outputs, reasoning summaries) and tools.
+ */
+function responsesTokens(json: Readonly<JsonObject>): number {
+  let tokens = PER_REQUEST + textTokens(json.instructions)
+  const input = json.input
+  if (typeof input === 'string') tokens += PER_MESSAGE + textTokens(input)
+  else if (Array.isArray(input))
+    for (const item of input) {
+      if (!isObject(item)) continue
+      tokens += PER_MESSAGE
+      if (item.type === 'function_call') tokens += textTokens(item.name) + textTokens(item.arguments)
+      else if (item.type === 'function_call_output')
+        tokens += typeof item.output === 'string' ? textTokens(item.output) : contentTokens(item.output)
+      else if (item.type === 'reasoning' && Array.isArray(item.summary)) tokens += contentTokens(item.summary)
+      else tokens += contentTokens(item.content)
+    }
+  if (Array.isArray(json.tools)) tokens += textTokens(JSON.stringify(json.tools))
+  return tokens
+}
+
 /** A message's content: a string, or parts (text counted, images flat, tool results and uses by their text). */
 function contentTokens(content: unknown): number {
   if (typeof content === 'string') return textTokens(content)
@@ -67,6 +94,8 @@ function contentTokens(content: unknown): number {
     if (!isObject(part)) continue
     switch (part.type) {
       case 'text':
+      case 'input_text':
+      case 'output_text':
         tokens += textTokens(part.text)
         break
       case 'image_url':

@@ -25,7 +25,7 @@ export async function prepare(ctx: RelayContext, call: ReadCall): Promise<Outbou
     call.surface.endpoint === 'chat' &&
     ctx.pipeline.needsUsage &&
     !call.hooks.clientWantsUsage
-  let rewrite = aliased
+  let rewrite = aliased || call.rewritten === true
   let splice = false
   if (stripUsage) {
     const options = json.stream_options

@@ -9,6 +9,7 @@ import { type DispatchRequest, dispatch } from '../routing/dispatch'
 import { type Admission, admit, type ServerLike } from './admit'
 import { type ReadCall, startCall } from './call'
 import type { RelayContext } from './context'
+import { type Conversations, conversationsOf, recall, remember } from './conversation'
 import { identify } from './identify'
 import { type Outbound, prepare } from './prepare'
 import { readCall } from './read'
@@ -32,12 +33,15 @@ export async function relay(
     const keyed = await identify(ctx, call, admission)
     const read = await readCall(ctx, keyed)
     admission.holdGlobal()
+    const conversations = read.surface.endpoint === 'responses' ? responsesOf(ctx) : undefined
+    if (conversations) await recall(conversations, read)
     const cached = await screen(ctx, read)
     if (cached) return respondCached(ctx, read, cached)
     const outbound = await prepare(ctx, read)
     admission.liftIdleTimeout()
     const answer = await dispatch(read.deployments, dispatchRequest(read, outbound), ctx.dispatch)
     if (answer.kind === 'buffered') {
+      if (conversations && answer.status < 300) await keep(ctx, conversations, read, answer.body)
       const response = respondBuffered(ctx, read, answer)
       return response instanceof Response ? response : await response
     }
@@ -45,13 +49,30 @@ export async function relay(
     const response =
       read.mode === 'raw'
         ? respondRaw(ctx, read, answer, release)
-        : respondSse(ctx, read, answer, outbound.stripUsage, release)
+        : respondSse(ctx, read, answer, outbound.stripUsage, release, conversations)
     handedOff = true
     return response
   } catch (err) {
     return respondError(ctx, call, err)
   } finally {
     if (!handedOff) admission?.release()
+  }
+}
+
+function responsesOf(ctx: RelayContext): Conversations {
+  return conversationsOf(ctx.responses, ctx.config.responses)
+}
+
+/** A whole Responses answer is stored before it leaves; a storage failure is logged, the answer still goes. */
+async function keep(ctx: RelayContext, conversations: Conversations, call: ReadCall, body: Uint8Array): Promise<void> {
+  if (call.json.store === false) return
+  try {
+    await remember(conversations, call, JSON.parse(new TextDecoder().decode(body)))
+  } catch (err) {
+    ctx.log.error('a response could not be stored', {
+      request_id: call.requestId,
+      error: err instanceof Error ? err.message : String(err),
+    })
   }
 }
 
@@ -67,11 +88,18 @@ function dispatchRequest(call: ReadCall, outbound: Outbound): DispatchRequest {
     stream: call.stream && (surface.answer === 'sse' || surface.answer === 'raw-if-stream'),
     signal: request.signal,
     clientHeaders: surface.forward && forwardedHeaders(request, surface.forward),
+    query: surface.forwardQuery && queryOf(request.url),
     requestId: call.requestId,
     contentType: outbound.contentType,
     retry: surface.retry,
     raw: call.mode === 'raw',
   }
+}
+
+/** The URL's query string with its `?`, or undefined when it has none. */
+function queryOf(url: string): string | undefined {
+  const at = url.indexOf('?')
+  return at === -1 || at === url.length - 1 ? undefined : url.slice(at)
 }
 
 function forwardedHeaders(request: Request, names: readonly string[]): Record<string, string> | undefined {

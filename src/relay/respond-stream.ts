@@ -7,6 +7,7 @@ import type { StreamAnswer } from '../routing/dispatch'
 import { logAccess } from './access-log'
 import type { ReadCall } from './call'
 import type { RelayContext } from './context'
+import { type Conversations, finalResponseOf, remember } from './conversation'
 import { dialectOf } from './dialects'
 import { textTokens } from './estimate'
 import { relayRaw } from './raw-relay'
@@ -20,6 +21,7 @@ export function respondSse(
   answer: StreamAnswer,
   stripUsage: boolean,
   release: () => void,
+  conversations?: Conversations,
 ): Response {
   const provider = answer.deployment.provider.name
   const { hooks } = call
@@ -40,6 +42,16 @@ export function respondSse(
       return out
     }
   }
+  /** A Responses stream to store: its final response, and the write the end waits for. */
+  let final: unknown
+  let storing: Promise<void> | undefined
+  if (conversations?.enabled && call.json.store !== false) {
+    const inner = tap
+    tap = (events) => {
+      final = finalResponseOf(events) ?? final
+      return inner ? inner(events) : events
+    }
+  }
   const relayed = relaySse({
     first: answer.first,
     reader: answer.reader,
@@ -53,6 +65,13 @@ export function respondSse(
     onEnd: (outcome) => {
       release()
       logAccess(ctx, call, { status: answer.status, provider, attempts: answer.attempts, stream: outcome })
+      if (final !== undefined && conversations)
+        storing = remember(conversations, call, final).catch((err: unknown) =>
+          ctx.log.error('a response could not be stored', {
+            request_id: call.requestId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
       if (!hooks) return
       hooks.endedAt = performance.now()
       pipeline.onStreamClose(hooks)
@@ -72,10 +91,13 @@ export function respondSse(
     },
     // The end marker goes out once the answer's records are committed, a counted usage's included (but
     // it waits COUNT_WAIT_MS at most for the count: the tokenizer's first load, a loaded machine).
-    durable: () =>
-      counting
+    // A stored response is written before its last event goes out (the client may name it at once).
+    durable: () => {
+      const committed = counting
         ? Promise.race([counting, Bun.sleep(COUNT_WAIT_MS)]).then(() => ctx.store.durable?.())
-        : ctx.store.durable?.(),
+        : ctx.store.durable?.()
+      return storing ? Promise.all([storing, committed]).then(() => {}) : committed
+    },
   })
   return new Response(relayed, {
     status: answer.status,

@@ -3,6 +3,7 @@
 // respond-stream.ts. Every path writes the one access line and runs the extensions' matching hook.
 import { GatewayError, unexpected } from '../core/errors'
 import { UpstreamHttpError } from '../core/upstream-error'
+import { TOKEN_COUNT_HEADER } from '../providers'
 import type { BufferedAnswer } from '../routing/dispatch'
 import { logAccess } from './access-log'
 import type { Call, KeyedCall, ReadCall } from './call'
@@ -19,10 +20,13 @@ export function respondBuffered(
   const provider = answer.deployment.provider.name
   logAccess(ctx, call, { status: answer.status, provider, attempts: answer.attempts })
   const { hooks } = call
-  const response = new Response(answer.body, {
-    status: answer.status,
-    headers: { ...hooks?.headers, 'content-type': answer.contentType, 'x-request-id': call.requestId },
-  })
+  const headers: Record<string, string> = {
+    ...hooks?.headers,
+    'content-type': answer.contentType,
+    'x-request-id': call.requestId,
+  }
+  if (answer.tokenCount !== undefined) headers[TOKEN_COUNT_HEADER] = answer.tokenCount
+  const response = new Response(answer.body, { status: answer.status, headers })
   if (!hooks) return response
   hooks.provider = provider
   hooks.status = answer.status

@@ -17,8 +17,10 @@ export async function screen(ctx: RelayContext, call: ReadCall): Promise<Respons
   hooks.stream = call.mode !== 'buffered'
   hooks.json = call.json
   hooks.clientWantsUsage = wantsUsageChunk(call.json)
-  if (ctx.pipeline.reserves) hooks.estimate = estimateTokens(call.surface.endpoint, call.json)
   call.hooks = hooks
+  // Token counting costs nothing: no budget or token reservation can refuse it, and no cache holds it.
+  if (call.surface.billed === false) return undefined
+  if (ctx.pipeline.reserves) hooks.estimate = estimateTokens(call.surface.endpoint, call.json)
   await ctx.pipeline.onRequest(hooks)
   return ctx.pipeline.onCacheLookup(hooks)
 }

@@ -3,6 +3,7 @@
 // mid-stream the client gets a well-formed in-band error event (OpenAI's shape) and then the end.
 // A stream that ends without `data: [DONE]` was cut short: that is reported the same way, and so is an
 // event held past max_sse_event_size (the upstream request is then cancelled).
+import { describeCause } from '../core/errors'
 import { DEFAULT_LIMITS } from '../core/upstream-error'
 import type { RelayOutcome } from '../extensions/types'
 import type { StreamReader } from '../routing/dispatch'
@@ -88,7 +89,8 @@ class SseRelay {
         result = await reader.read()
       } catch (err) {
         if (this.ended) return
-        const detail = idle?.fired ? idle.detail : err instanceof Error ? err.message : String(err)
+        // The runtime's own advice ("pass `verbose: true`…") and the upstream URL never reach the client.
+        const detail = idle?.fired ? idle.detail : describeCause(err)
         return this.fail(controller, 'upstream_error', detail)
       }
       idle?.received()

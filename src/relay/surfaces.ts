@@ -20,9 +20,16 @@ export interface Surface {
   /** false: a deployment is never called twice for one request (not idempotent, billed); fallback still applies. */
   readonly retry: boolean
   /** Whose error shape, in-band stream failure and end marker the surface speaks (relay/dialects.ts). */
-  readonly dialect: 'openai' | 'anthropic'
+  readonly dialect: 'openai' | 'responses' | 'anthropic'
+  /**
+   * false: the answer costs nothing (token counting): no budget or token reservation is taken and no
+   * usage is charged; the request still counts against the key's request rate.
+   */
+  readonly billed?: false
   /** Client headers the provider may read: not credentials (anthropic-version, anthropic-beta). */
   readonly forward?: readonly string[]
+  /** The client's query string goes to a passthrough upstream too (Anthropic's `?beta=true`). */
+  readonly forwardQuery?: true
 }
 
 export const CHAT: Surface = {
@@ -43,6 +50,20 @@ export const EMBEDDINGS: Surface = {
   dialect: 'openai',
 }
 
+/**
+ * OpenAI's Responses API: bytes through to the deployments that speak it (openai, azure, custom with
+ * `responses = true`), through chat on every other. The gateway keeps stored responses itself
+ * (relay/conversation.ts), so `previous_response_id` works whichever deployment served the last turn.
+ */
+export const RESPONSES: Surface = {
+  path: '/v1/responses',
+  endpoint: 'responses',
+  body: 'json',
+  answer: 'sse',
+  retry: true,
+  dialect: 'responses',
+}
+
 /** Anthropic's Messages API: native on anthropic deployments, through chat on every other. */
 export const MESSAGES: Surface = {
   path: '/v1/messages',
@@ -52,6 +73,24 @@ export const MESSAGES: Surface = {
   retry: true,
   dialect: 'anthropic',
   forward: ['anthropic-version', 'anthropic-beta'],
+  forwardQuery: true,
+}
+
+/**
+ * Anthropic's token counting (messages.countTokens): a Messages request without max_tokens, answered
+ * `{input_tokens}`. Native on anthropic deployments, the kind's counting API on google and bedrock, a
+ * local estimate elsewhere (marked `x-crabllm-token-count: estimate`). Free, so safe to retry.
+ */
+export const COUNT_TOKENS: Surface = {
+  path: '/v1/messages/count_tokens',
+  endpoint: 'count_tokens',
+  body: 'json',
+  answer: 'json',
+  retry: true,
+  dialect: 'anthropic',
+  billed: false,
+  forward: ['anthropic-version', 'anthropic-beta'],
+  forwardQuery: true,
 }
 
 // OpenAI's media endpoints: only the OpenAI family serves them; not idempotent and billed, so never retried.
@@ -99,4 +138,14 @@ export const TRANSLATIONS: Surface = {
 }
 
 /** Every surface, in the order the routes are mounted. */
-export const SURFACES: readonly Surface[] = [CHAT, EMBEDDINGS, MESSAGES, IMAGES, SPEECH, TRANSCRIPTIONS, TRANSLATIONS]
+export const SURFACES: readonly Surface[] = [
+  CHAT,
+  EMBEDDINGS,
+  RESPONSES,
+  MESSAGES,
+  IMAGES,
+  SPEECH,
+  TRANSCRIPTIONS,
+  TRANSLATIONS,
+  COUNT_TOKENS,
+]

@@ -2,7 +2,7 @@
 // Loading the encoding takes 250-560 ms and ~120 MB, and counting runs at about 40 MB/s: on the event
 // loop either would hold every request (measured: /health 250 ms late on the first estimated stream).
 // Sent { id, texts }, it posts { id, counts } (or { id, error }).
-import { type Count, countSliced } from './count-sliced'
+import { type Count, countSliced } from '../core/count-sliced'
 
 declare const self: Worker
 

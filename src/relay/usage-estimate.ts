@@ -59,7 +59,7 @@ export function countTokens(texts: string[]): Promise<number[]> {
 }
 
 /**
- * A chat or Messages request as the tokenizer sees it: the text of its system prompt, messages, tool
+ * A chat, Messages or Responses request as the tokenizer sees it: the text of its system prompt, messages, tool
  * calls and tools, and the tokens counted without the tokenizer (framing, images).
  */
 export function promptParts(request: Readonly<JsonObject>): { text: string; framing: number } {
@@ -84,16 +84,28 @@ export function promptParts(request: Readonly<JsonObject>): { text: string; fram
       content(message.content)
       if (message.tool_calls !== undefined) texts.push(JSON.stringify(message.tool_calls))
     }
+  if (typeof request.instructions === 'string') texts.push(request.instructions)
   if (typeof request.input === 'string') texts.push(request.input)
   else if (Array.isArray(request.input))
-    for (const item of request.input) if (typeof item === 'string') texts.push(item)
+    for (const item of request.input) {
+      if (typeof item === 'string') texts.push(item)
+      else if (!isObject(item)) continue
+      // A Responses input item: a message, a function call or its output, a reasoning summary.
+      else if (item.type === 'function_call') texts.push(`${item.name ?? ''}${item.arguments ?? ''}`)
+      else if (item.type === 'function_call_output') content(item.output)
+      else if (item.type === 'reasoning') content(item.summary)
+      else {
+        framing += PER_MESSAGE
+        content(item.content)
+      }
+    }
   if (request.tools !== undefined) texts.push(JSON.stringify(request.tools))
   return { text: texts.join('\n'), framing }
 }
 
 /**
  * The text a stream delivered: OpenAI chunks' content, reasoning, refusal and tool-call arguments;
- * Anthropic events' text, thinking and tool input deltas.
+ * Anthropic events' text, thinking and tool input deltas; Responses events' deltas.
  */
 export function deliveredText(events: readonly Uint8Array[]): string {
   const parser = new SseParser()
@@ -132,6 +144,10 @@ export function deliveredText(events: readonly Uint8Array[]): string {
       } else if (json.type === 'content_block_start' && isObject(json.content_block)) {
         take(json.content_block.text)
         take(json.content_block.name)
+      } else if (typeof json.type === 'string' && json.type.startsWith('response.')) {
+        // Responses events: text, refusal, reasoning and function-argument deltas, and each call's name.
+        if (json.type.endsWith('.delta')) take(json.delta)
+        else if (json.type === 'response.output_item.added' && isObject(json.item)) take(json.item.name)
       }
     }
   }

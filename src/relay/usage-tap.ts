@@ -9,12 +9,24 @@ import { endOfEvent } from '../sse'
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
-/** Usage from a parsed answer: OpenAI's `usage` (chat, embeddings) or Anthropic's (messages). */
+/** Usage from a parsed answer: OpenAI's `usage` (chat, embeddings, responses) or Anthropic's (messages). */
 export function usageOf(value: unknown): Usage | undefined {
   if (!value || typeof value !== 'object') return undefined
   const usage = (value as { usage?: unknown }).usage
   if (!usage || typeof usage !== 'object') return undefined
   const u = usage as Record<string, unknown>
+  if (typeof u.input_tokens === 'number' && typeof u.total_tokens === 'number') {
+    // OpenAI Responses: input_tokens includes the cached ones (input_tokens_details.cached_tokens, and
+    // the cache writes where the model bills them, cache_write_tokens).
+    const prompt = num(u.input_tokens)
+    const completion = num(u.output_tokens)
+    const details = u.input_tokens_details as { cached_tokens?: unknown; cache_write_tokens?: unknown } | undefined
+    return withCache(
+      { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens },
+      num(details?.cached_tokens),
+      num(details?.cache_write_tokens),
+    )
+  }
   if (typeof u.input_tokens === 'number' || typeof u.output_tokens === 'number') {
     // Anthropic: input_tokens excludes cache reads and writes.
     const read = num(u.cache_read_input_tokens)
@@ -75,7 +87,8 @@ function usageOfWholeBody(body: Uint8Array): Usage | undefined {
 
 /**
  * Watches whole SSE events for usage. OpenAI chunks carry `usage` in the final chunk; Anthropic
- * events carry input tokens in message_start and output tokens in message_delta. With `strip`, the
+ * events carry input tokens in message_start and output tokens in message_delta; Responses events in
+ * the final response.completed (or .incomplete, .failed). With `strip`, the
  * usage-only chunk (`"choices":[]` plus usage) the gateway asked for is removed from the output.
  * Until the answer's own usage arrives, what the client was sent is kept (the same arrays, no copy, at
  * most RETAINED_BYTES), so that a stream that ends without it can be counted (usage-estimate.ts).
@@ -146,6 +159,14 @@ export class StreamUsage {
     } catch {
       return false
     }
+    if (typeof json.type === 'string' && RESPONSE_ENDS.has(json.type)) {
+      // Responses: the final event carries the whole response, usage included.
+      const usage = usageOf(json.response)
+      if (!usage) return false
+      this.usage = usage
+      this.complete = true
+      return false
+    }
     if (json.type === 'message_start') {
       const start = usageOf(json.message)
       if (start) this.anthropicInput = start
@@ -181,6 +202,8 @@ export class StreamUsage {
 // --- internal ---
 
 const USAGE = encoder.encode('"usage"')
+/** The Responses events that end a stream, each with the final response (and its usage). */
+const RESPONSE_ENDS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
 /** The most of a stream kept to count it if its usage never arrives (4 MiB: a long answer's text, and more). */
 const RETAINED_BYTES = 4 * 1024 * 1024
 

@@ -16,7 +16,7 @@ import {
   UpstreamHttpError,
   upstreamAnswerTooLarge,
 } from '../core/upstream-error'
-import type { UpstreamCall } from '../providers'
+import { TOKEN_COUNT_HEADER, type UpstreamCall } from '../providers'
 import { parseRetryAfter, retryDelay } from './backoff'
 import { type Deployment, orderDeployments } from './registry'
 
@@ -63,6 +63,8 @@ export interface BufferedAnswer {
   contentType: string
   body: Uint8Array
   attempts: number
+  /** The gateway's own count was an estimate (x-crabllm-token-count: estimate, a local count_tokens). */
+  tokenCount?: string
 }
 
 /** A stream whose first chunk has arrived: from here on it is relayed, never retried. */
@@ -248,6 +250,7 @@ async function attempt(
       stream: request.stream,
       signal: controller.signal,
       clientHeaders: request.clientHeaders,
+      query: request.query,
       requestId: request.requestId,
       contentType: request.contentType,
       limits: deployment.limits,
@@ -309,7 +312,11 @@ async function answerOf(
       abort(tooLarge)
       return tooLarge
     }
-    return { kind: 'buffered', deployment, status, contentType, body, attempts }
+    // Only a count may be the gateway's own estimate (a header lookup no other answer pays for).
+    const tokenCount = request.endpoint === 'count_tokens' ? headers.get(TOKEN_COUNT_HEADER) : null
+    return tokenCount === null
+      ? { kind: 'buffered', deployment, status, contentType, body, attempts }
+      : { kind: 'buffered', deployment, status, contentType, body, attempts, tokenCount }
   }
   const reader: StreamReader = response.body.getReader()
   const first = await reader.read()

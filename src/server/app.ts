@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health'
 import { metricsRoutes } from './routes/metrics'
 import { modelsRoutes } from './routes/models'
 import { relayRoutes } from './routes/relay'
+import { responsesRoutes } from './routes/responses'
 import { uiRoutes } from './routes/ui'
 
 export interface AppState {
@@ -53,6 +54,7 @@ export function createApp(ctx: AppContext, state: AppState = { draining: false }
         .use(healthRoutes(ctx, state))
         .use(metricsRoutes(ctx))
         .use(modelsRoutes(ctx))
+        .use(responsesRoutes(ctx))
         .use(docsRoutes(ctx))
         .use(adminKeyRoutes(ctx))
         .use(adminProviderRoutes(ctx))

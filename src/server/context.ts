@@ -24,6 +24,8 @@ export interface AppContext {
   /** Model requests in flight (streams until they end): for graceful shutdown and the max_inflight caps. */
   readonly inflight: Inflight
   readonly store: Store
+  /** The storage's `responses` namespace: stored Responses (relay/conversation.ts). */
+  readonly responses: Store
   readonly pipeline: Pipeline
   /** Prometheus metrics; absent when `metrics = false`. */
   readonly metrics?: Metrics
@@ -63,6 +65,7 @@ export function createContext(config: Config, options: ContextOptions): AppConte
     inflight: { count: 0, byKey: new Map<string, number>() },
     store,
     admin,
+    responses: store.namespace('responses'),
   }
   const metrics = config.metrics === false ? undefined : createMetrics(base)
   const dispatch = { ...DEFAULT_DISPATCH, ...options.dispatch, ...(metrics && { observer: metrics.observer }) }

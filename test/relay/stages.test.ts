@@ -22,9 +22,11 @@ import { deploymentsFor, readCall } from '../../src/relay/read'
 import { screen } from '../../src/relay/screen'
 import {
   CHAT,
+  COUNT_TOKENS,
   EMBEDDINGS,
   IMAGES,
   MESSAGES,
+  RESPONSES,
   SPEECH,
   SURFACES,
   type Surface,
@@ -33,6 +35,7 @@ import {
 } from '../../src/relay/surfaces'
 import { abortableSleep } from '../../src/routing/dispatch'
 import { buildRegistry } from '../../src/routing/registry'
+import { memoryStore } from '../../src/storage/memory'
 
 const KEY = 'sk-stage-0123456789abcdef'
 const NARROW = 'sk-stage-narrow-0123456789ab'
@@ -80,6 +83,7 @@ function context(extensions: Extension[] = [], toml = TOML): RelayContext {
     dispatch: { backoffBaseMs: 1, retryAfterCapMs: 1, random: () => 0, sleep: abortableSleep },
     inflight: { count: 0, byKey: new Map() },
     store: {},
+    responses: memoryStore().namespace('responses'),
     pipeline: createPipeline(extensions, log, new PendingWrites(log)),
   }
 }
@@ -111,7 +115,17 @@ async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
 describe('surfaces', () => {
   test('every model endpoint is in the table once, with its own path', () => {
     expect(SURFACES.map((s): string => s.endpoint).sort()).toEqual(
-      ['chat', 'embeddings', 'images', 'messages', 'speech', 'transcriptions', 'translations'].sort(),
+      [
+        'chat',
+        'embeddings',
+        'responses',
+        'images',
+        'messages',
+        'count_tokens',
+        'speech',
+        'transcriptions',
+        'translations',
+      ].sort(),
     )
     expect(new Set(SURFACES.map((s) => s.path)).size).toBe(SURFACES.length)
   })
@@ -120,11 +134,13 @@ describe('surfaces', () => {
     // surface, answer when the client does not stream, when it streams
     [CHAT, 'buffered', 'sse'],
     [EMBEDDINGS, 'buffered', 'buffered'],
+    [RESPONSES, 'buffered', 'sse'],
     [MESSAGES, 'buffered', 'sse'],
     [IMAGES, 'buffered', 'raw'],
     [SPEECH, 'raw', 'raw'],
     [TRANSCRIPTIONS, 'buffered', 'raw'],
     [TRANSLATIONS, 'buffered', 'buffered'],
+    [COUNT_TOKENS, 'buffered', 'buffered'],
   ] as const)('%o answers %s, or %s when the client streams', (surface, whole, streaming) => {
     expect(answerMode(surface, false)).toBe(whole)
     expect(answerMode(surface, true)).toBe(streaming)
@@ -132,7 +148,7 @@ describe('surfaces', () => {
 
   test('media surfaces never call a deployment twice; model surfaces may', () => {
     for (const s of [IMAGES, SPEECH, TRANSCRIPTIONS, TRANSLATIONS]) expect(s.retry).toBe(false)
-    for (const s of [CHAT, EMBEDDINGS, MESSAGES]) expect(s.retry).toBe(true)
+    for (const s of [CHAT, EMBEDDINGS, RESPONSES, MESSAGES, COUNT_TOKENS]) expect(s.retry).toBe(true)
   })
 })
 
@@ -382,6 +398,15 @@ describe('dialects', () => {
     [CHAT, 'data: {"a":1}\n\n', false],
     [MESSAGES, 'event: message_delta\ndata: {}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n', true],
     [MESSAGES, 'event: message_stop\ndata: {"type":"message_stop"}\n\nevent: ping\ndata: {}\n\n', false],
+    [RESPONSES, 'event: response.completed\ndata: {"type":"response.completed","response":{}}\n\n', true],
+    [RESPONSES, 'event: response.incomplete\ndata: {"type":"response.incomplete","response":{}}\n\n', true],
+    [RESPONSES, 'event: response.failed\ndata: {"type":"response.failed","response":{}}\n\n', true],
+    [
+      RESPONSES,
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"x"}\n\n',
+      false,
+    ],
+    [RESPONSES, 'data: [DONE]\n\n', false],
   ] as const)('%o: end of stream in %j is %p', (surface, events, ends) => {
     expect(dialectOf(surface).isStreamEnd(encoder.encode(events))).toBe(ends)
   })
@@ -389,5 +414,8 @@ describe('dialects', () => {
   test('a stream that fails after it started ends with an in-band frame in the dialect', () => {
     expect(dialectOf(CHAT).streamFailure('p', 'cut').toSseFrame()).toStartWith('data: {"error":')
     expect(dialectOf(MESSAGES).streamFailure('p', 'cut').toSseFrame()).toStartWith('event: error\n')
+    expect(dialectOf(RESPONSES).streamFailure('p', 'cut').toSseFrame()).toBe(
+      'event: error\ndata: {"type":"error","code":"upstream_stream_error","message":"The stream from provider \'p\' failed: cut","param":null}\n\n',
+    )
   })
 })

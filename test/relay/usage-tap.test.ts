@@ -1,4 +1,4 @@
-// Reading token usage from answers: OpenAI and Anthropic JSON, OpenAI and Anthropic stream events.
+// Reading token usage from answers: OpenAI (chat, Responses) and Anthropic JSON and stream events.
 import { describe, expect, test } from 'bun:test'
 import { wantsUsageChunk } from '../../src/providers'
 import { StreamUsage, usageOf, usageOfBody } from '../../src/relay/usage-tap'
@@ -34,6 +34,19 @@ describe('usageOf', () => {
       'Anthropic (cache tokens are outside input_tokens)',
       { usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 5, cache_creation_input_tokens: 2 } },
       { prompt_tokens: 17, completion_tokens: 3, total_tokens: 20, cache_read_tokens: 5, cache_write_tokens: 2 },
+    ],
+    [
+      'OpenAI Responses (cached tokens are inside input_tokens)',
+      {
+        usage: {
+          input_tokens: 100,
+          input_tokens_details: { cached_tokens: 40 },
+          output_tokens: 7,
+          output_tokens_details: { reasoning_tokens: 3 },
+          total_tokens: 107,
+        },
+      },
+      { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, cache_read_tokens: 40 },
     ],
     ['no usage', { id: 'x' }, undefined],
     ['usage null', { usage: null }, undefined],
@@ -165,6 +178,19 @@ describe('StreamUsage', () => {
     const delta = enc(frame('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 15 } }))
     expect(watch.observe(delta)).toBe(delta)
     expect(watch.usage).toEqual({ prompt_tokens: 35, completion_tokens: 15, total_tokens: 50, cache_read_tokens: 10 })
+  })
+
+  test('Responses: the usage of response.completed; response.created carries none', () => {
+    const frame = (type: string, o: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...o })}\n\n`
+    const watch = new StreamUsage(false)
+    const created = enc(frame('response.created', { sequence_number: 0, response: { id: 'r', usage: null } }))
+    expect(watch.observe(created)).toBe(created)
+    expect(watch.usage).toBeUndefined()
+    const usage = { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 4, total_tokens: 16 }
+    const done = enc(frame('response.completed', { sequence_number: 9, response: { id: 'r', usage } }))
+    expect(watch.observe(done)).toBe(done)
+    expect(watch.complete).toBe(true)
+    expect(watch.usage).toEqual({ prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 })
   })
 
   test('unparseable data is ignored', () => {

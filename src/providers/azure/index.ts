@@ -22,10 +22,15 @@ export const azureKind: ProviderKind = {
   create(_name, config) {
     const base = config.base_url!
     const query = `?api-version=${encodeURIComponent(config.api_version!)}`
+    // The Responses API has no per-deployment path: it is served by the v1 API, the deployment named in `model`.
+    const responses = joinUrl(base, 'openai/v1/responses')
     return openAiHandlers(
       (endpoint, model) =>
-        `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
+        endpoint === 'responses'
+          ? responses
+          : `${joinUrl(base, `openai/deployments/${encodeURIComponent(model)}`)}/${OPENAI_PATHS[endpoint]}${query}`,
       { 'api-key': config.api_key! },
+      true,
     )
   },
 }

@@ -1,12 +1,14 @@
 // AWS Bedrock through the Converse API: clients speak OpenAI chat completions; each call is translated
 // (request.ts), signed with SigV4 (sign.ts) and sent to /model/{modelId}/converse or /converse-stream
 // through the one exchange; answers come back translated (response.ts, stream.ts over eventstream.ts,
-// errors.ts). Chat only: no embeddings, and /v1/messages reaches Bedrock through chat.
+// errors.ts). Chat only: no embeddings, and /v1/messages reaches Bedrock through chat;
+// /v1/messages/count_tokens goes to the CountTokens API (count-tokens.ts).
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 import type { ProviderConfig } from '../../config/schema'
 import { type Translation, translatingHandler } from '../exchange'
 import { type HttpTarget, postUpstream, urlCache } from '../http'
 import type { Handlers, ProviderKind } from '../provider'
+import { bedrockCountTokens } from './count-tokens'
 import { bedrockStreamRefusal, fromBedrockError } from './errors'
 import { toBedrockRequest } from './request'
 import { fromBedrockResponse } from './response'
@@ -20,6 +22,7 @@ export function bedrockBaseUrl(region: string): string {
 }
 
 export const bedrockKind: ProviderKind = {
+  translatesChat: true,
   normalize(config) {
     if (config.base_url) return { ...config, base_url: config.base_url.replace(/\/+$/, '') }
     return config.region ? { ...config, base_url: bedrockBaseUrl(config.region) } : config
@@ -76,5 +79,8 @@ function createBedrock(name: string, config: ProviderConfig): Handlers {
     headers: (call) => (call.stream ? STREAM_HEADERS : HEADERS),
     sign: (request) => signer.sign({ method: 'POST', ...request }),
   }
-  return { chat: translatingHandler(name, CHAT, (call, body) => postUpstream(target, call, body)) }
+  return {
+    chat: translatingHandler(name, CHAT, (call, body) => postUpstream(target, call, body)),
+    count_tokens: bedrockCountTokens(name, base, signer),
+  }
 }

@@ -13,6 +13,7 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 const encoder = new TextEncoder()
 
 export const echoKind: ProviderKind = {
+  translatesChat: true,
   normalize: (config) => (config.models.length ? config : { ...config, models: [...ECHO_MODELS] }),
   // The echo kind is its own upstream: its 400s are the model server's answers, not refusals.
   create: () => ({ chat: answer, embeddings: answer }),

@@ -1,10 +1,12 @@
 // The `google` kind (alias `gemini`): the Gemini API behind OpenAI's chat completions and embeddings,
 // each a translation through the one exchange (request.ts, response.ts, stream.ts, errors.ts,
-// embeddings.ts). https://ai.google.dev/api (key in the x-goog-api-key header, never in the URL)
+// embeddings.ts); /v1/messages/count_tokens through models.countTokens (count-tokens.ts).
+// https://ai.google.dev/api (key in the x-goog-api-key header, never in the URL)
 import type { ProviderConfig } from '../../config/schema'
 import { type Translation, translatingHandler } from '../exchange'
 import { type HttpTarget, joinUrl, postUpstream, urlCache } from '../http'
 import type { Handlers, ProviderKind, UpstreamCall } from '../provider'
+import { googleCountTokens } from './count-tokens'
 import { fromGeminiEmbedResponse, toGeminiEmbedRequest } from './embeddings'
 import { fromGeminiError, retryAfterOf } from './errors'
 import { listGoogleModels } from './models'
@@ -15,6 +17,7 @@ import { GeminiStreamTranslator } from './stream'
 export const GOOGLE_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta'
 
 export const googleKind: ProviderKind = {
+  translatesChat: true,
   normalize: (config) => ({ ...config, base_url: config.base_url ?? GOOGLE_BASE_URL }),
   check: (config) =>
     config.api_key
@@ -32,7 +35,7 @@ const fromError = (status: number, text: string) => fromGeminiError(status, text
 const CHAT: Translation = {
   format: 'openai',
   answer: 'a Gemini response',
-  toRequest: (call) => toGeminiRequest(call.json),
+  toRequest: (call) => toGeminiRequest(call.json, { model: bareModel(call.model) }),
   fromResponse: (json, meta) => fromGeminiResponse(json, { model: meta.model }),
   streamTranslator: (meta) =>
     new GeminiStreamTranslator({ model: meta.model, includeUsage: meta.includeUsage, maxEventSize: meta.maxEventSize }),
@@ -72,7 +75,11 @@ function createGoogle(name: string, config: ProviderConfig): Handlers {
     headers: (call) => (call.stream ? streamHeaders : headers),
   }
   const send = (call: UpstreamCall, body: Uint8Array) => postUpstream(target, call, body)
-  return { chat: translatingHandler(name, CHAT, send), embeddings: translatingHandler(name, EMBEDDINGS, send) }
+  return {
+    chat: translatingHandler(name, CHAT, send),
+    embeddings: translatingHandler(name, EMBEDDINGS, send),
+    count_tokens: googleCountTokens(name, base, headers),
+  }
 }
 
 /** A model named with Gemini's resource prefix (`models/gemini-2.5-flash`) without it. */

@@ -1,7 +1,8 @@
 // The OpenAI-compatible family: `openai`, `ollama`, and any unknown kind with a base_url (custom); azure
 // reuses its handlers with its own URLs and key header. Every endpoint is a passthrough: requests go
 // upstream as the client's bytes, answers come back as they are. /v1/messages reaches the family
-// through chat (providers/messages-via-chat.ts).
+// through chat (providers/messages-via-chat.ts); /v1/responses goes through as bytes to openai and azure, and
+// to a custom provider with `responses = true` (else through chat, providers/responses-via-chat.ts).
 import type { ProviderConfig } from '../../config/schema'
 import type { Endpoint } from '../../core/endpoint'
 import { joinUrl, urlCache } from '../http'
@@ -13,9 +14,10 @@ export const OPENAI_BASE_URL = 'https://api.openai.com/v1'
 export const OLLAMA_BASE_URL = 'http://localhost:11434/v1'
 
 /** The path of each endpoint the family serves, under the base URL. */
-export const OPENAI_PATHS: Readonly<Record<Exclude<Endpoint, 'messages'>, string>> = {
+export const OPENAI_PATHS: Readonly<Record<Exclude<Endpoint, 'messages' | 'count_tokens'>, string>> = {
   chat: 'chat/completions',
   embeddings: 'embeddings',
+  responses: 'responses',
   images: 'images/generations',
   speech: 'audio/speech',
   transcriptions: 'audio/transcriptions',
@@ -29,6 +31,7 @@ export const OPENAI_PATHS: Readonly<Record<Exclude<Endpoint, 'messages'>, string
 export function openAiHandlers(
   url: (endpoint: keyof typeof OPENAI_PATHS, model: string) => string,
   credentials: Readonly<Record<string, string>>,
+  responses: boolean,
 ): Handlers {
   const headers = { 'content-type': 'application/json', 'accept-encoding': 'identity', ...credentials }
   const streamHeaders = { ...headers, accept: 'text/event-stream' }
@@ -39,6 +42,7 @@ export function openAiHandlers(
   return {
     chat: handler,
     embeddings: handler,
+    ...(responses ? { responses: handler } : {}),
     images: handler,
     speech: handler,
     transcriptions: handler,
@@ -51,6 +55,7 @@ function createOpenAiCompatible(_name: string, config: ProviderConfig): Handlers
   return openAiHandlers(
     (endpoint) => joinUrl(base, OPENAI_PATHS[endpoint]),
     config.api_key ? { authorization: `Bearer ${config.api_key}` } : {},
+    config.responses === true || config.kind === 'openai',
   )
 }
 

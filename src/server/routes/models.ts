@@ -1,29 +1,146 @@
-// GET /v1/models: the models and aliases the caller's key may use, in OpenAI's list shape.
-// https://platform.openai.com/docs/api-reference/models/list
+// GET /v1/models and GET /v1/models/{id}: the models and aliases the caller's key may use, in OpenAI's
+// shape, or in Anthropic's (paged with limit, after_id, before_id) when the request carries
+// anthropic-version, as Anthropic's SDKs send it on every call. A model the key may not use is not
+// found (404, never 403: the list does not reveal what else the gateway serves).
+// https://platform.openai.com/docs/api-reference/models · https://docs.anthropic.com/en/api/models-list
 import type { Elysia } from 'elysia'
+import { anthropicErrorBody } from '../../anthropic-messages'
 import { allows, type Principal } from '../../auth'
-import { GatewayError } from '../../core/errors'
+import { badRequest, echo, GatewayError, modelNotFound } from '../../core/errors'
+import type { Registry } from '../../routing/registry'
+import type { AnthropicModelInfo, AnthropicModelList, ModelList, ModelWire } from '../../wire/models'
 import type { AppContext } from '../context'
 
 const STARTED = Math.floor(Date.now() / 1000)
+/** RFC 3339, whole seconds: Anthropic's created_at. */
+const STARTED_AT = new Date(STARTED * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+const PREFIX = '/v1/models/'
 
 export function modelsRoutes(ctx: AppContext) {
   return (app: Elysia) =>
-    app.get('/v1/models', ({ request }) => {
-      let principal: Principal
-      try {
-        principal = ctx.auth.authenticate(request)
-      } catch (err) {
-        if (err instanceof GatewayError) return err.toResponse()
-        throw err
-      }
-      const { registry } = ctx
-      const data: { id: string; object: 'model'; created: number; owned_by: string }[] = []
-      for (const id of registry.models)
-        if (allows(principal, id)) data.push({ id, object: 'model', created: STARTED, owned_by: registry.ownerOf(id) })
-      for (const [alias, target] of Object.entries(registry.aliases))
-        if (allows(principal, target))
-          data.push({ id: alias, object: 'model', created: STARTED, owned_by: registry.ownerOf(target) })
-      return Response.json({ object: 'list', data })
-    })
+    app
+      .get('/v1/models', ({ request }) =>
+        answer(ctx, request, (principal, anthropic) => {
+          const ids = visibleModels(ctx.registry, principal)
+          if (!anthropic)
+            return Response.json({
+              object: 'list',
+              data: ids.map((id) => openAiModel(ctx.registry, id)),
+            } satisfies ModelList)
+          return Response.json(anthropicPage(ids, new URL(request.url, 'http://invalid-host').searchParams))
+        }),
+      )
+      // The id is the rest of the path: model names and aliases hold '/' and ':' (openai/gpt-4o), sent
+      // as they are or percent-encoded (the SDKs encode '/' as %2F).
+      .get(`${PREFIX}*`, ({ request }) =>
+        answer(ctx, request, (principal, anthropic) => {
+          const id = modelIdOf(request)
+          if (id === undefined || !isVisible(ctx.registry, principal, id)) throw modelNotFound(id ?? '')
+          return Response.json(anthropic ? anthropicModel(id) : openAiModel(ctx.registry, id))
+        }),
+      )
 }
+
+/**
+ * One page of `ids` by Anthropic's cursor params: `limit` (1–1000, default 20), then the ids after
+ * `after_id` or before `before_id` (the ones nearest it). 400 for a bad limit, both cursors, or a cursor
+ * that is not in the list (a model removed by a reload while paging: the client starts over).
+ */
+export function anthropicPage(ids: readonly string[], query: URLSearchParams): AnthropicModelList {
+  const limit = limitOf(query.get('limit'))
+  const after = query.get('after_id')
+  const before = query.get('before_id')
+  if (after !== null && before !== null) throw badRequest('Send after_id or before_id, not both.', 'before_id')
+  let page: readonly string[]
+  let hasMore: boolean
+  if (before !== null) {
+    const end = cursor(ids, before, 'before_id')
+    const start = Math.max(0, end - limit)
+    page = ids.slice(start, end)
+    hasMore = start > 0
+  } else {
+    const start = after === null ? 0 : cursor(ids, after, 'after_id') + 1
+    page = ids.slice(start, start + limit)
+    hasMore = start + limit < ids.length
+  }
+  return {
+    data: page.map(anthropicModel),
+    has_more: hasMore,
+    first_id: page[0] ?? null,
+    last_id: page[page.length - 1] ?? null,
+  }
+}
+
+// --- internal ---
+
+/**
+ * Authenticates, then answers with `build`; every failure in the request's dialect: Anthropic's
+ * `{"type":"error",…}` when it carries anthropic-version, OpenAI's otherwise.
+ */
+function answer(
+  ctx: AppContext,
+  request: Request,
+  build: (principal: Principal, anthropic: boolean) => Response,
+): Response {
+  const anthropic = request.headers.has('anthropic-version')
+  try {
+    return build(ctx.auth.authenticate(request), anthropic)
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err
+    if (!anthropic) return err.toResponse()
+    return new Response(JSON.stringify(anthropicErrorBody(err.status, err.message)), {
+      status: err.status,
+      headers: { ...err.headers, 'content-type': 'application/json' },
+    })
+  }
+}
+
+/** The models, then the aliases, the key may use (an alias when its target is allowed). */
+function visibleModels(registry: Registry, principal: Principal): string[] {
+  const ids = registry.models.filter((id) => allows(principal, id))
+  for (const [alias, target] of Object.entries(registry.aliases)) if (allows(principal, target)) ids.push(alias)
+  return ids
+}
+
+function isVisible(registry: Registry, principal: Principal, id: string): boolean {
+  if (registry.models.includes(id)) return allows(principal, id)
+  const target = Object.hasOwn(registry.aliases, id) ? registry.aliases[id] : undefined
+  return target !== undefined && allows(principal, target)
+}
+
+function openAiModel(registry: Registry, id: string): ModelWire {
+  const owner = registry.ownerOf(Object.hasOwn(registry.aliases, id) ? registry.aliases[id]! : id)
+  return { id, object: 'model', created: STARTED, owned_by: owner }
+}
+
+function anthropicModel(id: string): AnthropicModelInfo {
+  return { type: 'model', id, display_name: id, created_at: STARTED_AT }
+}
+
+/** The model id of a GET /v1/models/{id} request, percent-decoded; undefined when empty or malformed. */
+function modelIdOf(request: Request): string | undefined {
+  const path = new URL(request.url, 'http://invalid-host').pathname
+  const raw = path.slice(path.indexOf(PREFIX) + PREFIX.length)
+  try {
+    return decodeURIComponent(raw) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function limitOf(value: string | null): number {
+  if (value === null) return DEFAULT_LIMIT
+  const limit = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN
+  if (!(limit >= 1 && limit <= MAX_LIMIT))
+    throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}; got '${echo(value)}'.`, 'limit')
+  return limit
+}
+
+function cursor(ids: readonly string[], id: string, param: string): number {
+  const at = ids.indexOf(id)
+  if (at < 0) throw badRequest(`${param} '${echo(id)}' is not a model in this list.`, param)
+  return at
+}
+
+const DEFAULT_LIMIT = 20
+const MAX_LIMIT = 1000

@@ -1,7 +1,7 @@
 // Token counts of long unbroken runs, sliced so that byte-pair encoding stays linear (count-sliced.ts).
 import { expect, test } from 'bun:test'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
-import { countSliced } from '../../src/relay/count-sliced'
+import { countSliced } from '../../src/core/count-sliced'
 
 test('ordinary text is counted whole, exactly as the tokenizer counts it', () => {
   const text = 'The Pharos of Alexandria, finished around 280 BC, stood over 100 metres tall. '.repeat(50)

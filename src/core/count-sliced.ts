@@ -1,4 +1,5 @@
-// Token counts of long texts in bounded time, for the tokenizer thread (tokenize-worker.ts).
+// Token counts of long texts in bounded time: the tokenizer thread (relay/tokenize-worker.ts) and the
+// local count_tokens estimate (providers/count-tokens-locally.ts) both count through it.
 
 /** A tokenizer's count of one text. */
 export type Count = (text: string) => number
