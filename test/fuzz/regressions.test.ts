@@ -289,6 +289,11 @@ describe('answer translators: whatever an upstream sends reads as the right shap
     expect(
       fromAnthropicError(404, '{"type":"error","error":{"type":"not_found_error","message":""}}').error.message,
     ).toBe('not_found_error')
+    // nor an empty type with a message that is not text (FUZZ_SEED=2601718594, case 2515: the message was "")
+    expect(fromAnthropicError(499, '{"type":"error","error":{"type":"","message":[]}}').error).toMatchObject({
+      message: 'Anthropic answered HTTP 499: {"type":"error","error":{"type":"","message":[]}}',
+      code: null,
+    })
     expect(fromGeminiError(429, '{"error":{"code":429,"status":"constructor","message":"m"}}').error.type).toBe(
       'requests',
     )

@@ -59,7 +59,7 @@ export function describeStreamError(data: unknown): string {
 
 function parseError(text: string): { type: string; message: string } | undefined {
   const error = parseObject(text)?.error
-  if (!isObject(error) || typeof error.type !== 'string') return undefined
+  if (!isObject(error) || typeof error.type !== 'string' || error.type === '') return undefined
   const { type, message } = error
   // An empty message would reach the client as an error that says nothing: the type says something.
   return { type, message: typeof message === 'string' && message !== '' ? message : type }
