@@ -9,7 +9,7 @@ import { dirname, join, normalize, relative, resolve } from 'node:path'
 export const FLOORS: readonly (readonly string[])[] = [
   ['core'],
   ['config'],
-  ['wire', 'sse'],
+  ['wire', 'sse', 'catalog'],
   ['anthropic-messages', 'responses-api'],
   ['providers'],
   ['routing', 'storage', 'auth'],

@@ -3,33 +3,56 @@
 import pkg from '../package.json' with { type: 'json' }
 import { type AdminCommand, CONNECTION_FLAGS, commandFlags, runAdminCommand } from './cli/admin-command'
 import { type FlagSpec, parseArgs } from './cli/args'
+import { budgetCommand } from './cli/commands/budget'
+import { cacheCommands } from './cli/commands/cache'
 import { initFlags, runInit } from './cli/commands/init'
 import { keysCommands } from './cli/commands/keys'
+import { logsCommand } from './cli/commands/logs'
+import { modelsFlags, runModels } from './cli/commands/models'
 import { openapiFlags, runOpenapi } from './cli/commands/openapi'
 import { providersCommands } from './cli/commands/providers'
 import { runServe, serveFlags } from './cli/commands/serve'
+import { usageCommand } from './cli/commands/usage'
 import { raiseFetchLimit } from './cli/fetch-limit'
+import { runLiveCommand } from './cli/live-command'
 import { CliError, UsageError } from './config/errors'
 import { createLogger, levelFrom } from './core/log'
 
 /** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
-const GROUPS: Record<string, Record<string, AdminCommand>> = { keys: keysCommands, providers: providersCommands }
+const GROUPS: Record<string, Record<string, AdminCommand>> = {
+  keys: keysCommands,
+  providers: providersCommands,
+  cache: cacheCommands,
+}
+
+/** Single admin commands: `crabllm usage …` reads from a running gateway. */
+const SINGLES: Record<string, AdminCommand> = { usage: usageCommand, budget: budgetCommand, logs: logsCommand }
+
+/** Commands whose output streams (`logs --follow`): run with a LiveOutput, not gathered until the end. */
+const LIVE: ReadonlySet<AdminCommand> = new Set([logsCommand])
 
 const COMMANDS: Record<string, readonly FlagSpec[]> = {
   serve: serveFlags,
   init: initFlags,
   openapi: openapiFlags,
+  models: modelsFlags,
   help: [],
   version: [],
 }
 for (const [group, commands] of Object.entries(GROUPS))
   for (const [name, command] of Object.entries(commands)) COMMANDS[`${group} ${name}`] = commandFlags(command)
+for (const [name, command] of Object.entries(SINGLES)) COMMANDS[name] = commandFlags(command)
 
 const SUMMARIES: Record<string, string> = {
   serve: 'start the gateway (the default; writes a starter config first when none exists)',
   init: 'write a starter config with a fresh admin token and key',
   keys: 'list, create, update and delete virtual keys on a running gateway',
   providers: 'list, create, update and delete providers on a running gateway',
+  usage: 'tokens and requests per key and model ([extensions.usage])',
+  budget: "each key's budget, spend and what remains ([extensions.budget])",
+  logs: 'the audit log, filtered, or followed as it grows ([extensions.audit])',
+  cache: 'clear the answer cache ([extensions.cache])',
+  models: 'what the gateway knows of its models: context, max output, prices, capabilities (offline)',
   openapi: 'print the OpenAPI document (--format json) or a self-contained reference page (--format html)',
   help: 'show this help',
   version: 'print the version',
@@ -46,7 +69,7 @@ export function usage(command?: string): string {
     pushFlags(lines, CONNECTION_FLAGS)
   } else if (command && COMMANDS[command]?.length) {
     const [groupName, subName] = command.split(' ')
-    const sub = subName ? GROUPS[groupName!]?.[subName] : undefined
+    const sub = subName ? GROUPS[groupName!]?.[subName] : SINGLES[command]
     lines.push(`usage: crabllm ${command}${sub?.args ? ` ${sub.args}` : ''} [flags]`)
     if (sub) lines.push('', sub.summary)
     lines.push('', 'flags:')
@@ -93,14 +116,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       runInit(args.flags, (line) => process.stderr.write(`${line}\n`))
       return 0
     }
+    if (command === 'models') {
+      await runModels(args.flags)
+      return 0
+    }
     if (command === 'openapi') {
       await runOpenapi(args.flags)
       return 0
     }
     const [groupName, subName] = (command ?? '').split(' ')
-    const admin = subName ? GROUPS[groupName!]?.[subName] : undefined
+    const admin = subName ? GROUPS[groupName!]?.[subName] : command && SINGLES[command]
     if (admin) {
-      await runAdminCommand(admin, command!, args.flags)
+      await (LIVE.has(admin) ? runLiveCommand : runAdminCommand)(admin, command!, args.flags)
       return 0
     }
     raiseFetchLimit(argv)

@@ -4,7 +4,11 @@
 // characters). Every change is stored, then swapped in by ctx.live.changed(): the authenticator is
 // rebuilt, so a revoked key, or one whose models changed, is judged by the new table on its next
 // request (and other instances follow through the store's change notice).
-import { digest, RESERVED_KEY_NAMES } from '../auth'
+//
+// Every key has an id (keyIdOf: from the digest of its secret), stored with an API key at creation and
+// shown by every view: the key's usage, spend and rate-limit counters are kept under it, so a key
+// deleted and made again under the same name starts from zero.
+import { digest, keyIdOf, RESERVED_KEY_NAMES } from '../auth'
 import { generateKey } from '../config/generate-key'
 import type { KeyConfig } from '../config/schema'
 import { badRequest, GatewayError } from '../core/errors'
@@ -29,7 +33,10 @@ export function maskKey(secret: string): string {
   return secret.length < MASK_FROM ? '****' : `${secret.slice(0, SHOWN_PREFIX)}…${secret.slice(-4)}`
 }
 
-export async function listKeys(ctx: AdminDeps): Promise<KeyView[]> {
+/** A key as the admin API shows it: the wire's view plus its id. */
+export type IdentifiedKeyView = KeyView & { id: string }
+
+export async function listKeys(ctx: AdminDeps): Promise<IdentifiedKeyView[]> {
   const config = ctx.config.keys
   const now = Date.now()
   const fromApi = (await ctx.admin.keys())
@@ -38,7 +45,7 @@ export async function listKeys(ctx: AdminDeps): Promise<KeyView[]> {
   return [...config.map(viewOfConfig), ...fromApi]
 }
 
-export async function showKey(ctx: AdminDeps, name: string): Promise<KeyView> {
+export async function showKey(ctx: AdminDeps, name: string): Promise<IdentifiedKeyView> {
   const inConfig = configKey(ctx, name)
   if (inConfig) return viewOfConfig(inConfig)
   const record = await ctx.admin.key(name)
@@ -46,7 +53,7 @@ export async function showKey(ctx: AdminDeps, name: string): Promise<KeyView> {
   return viewOfRecord(record, Date.now())
 }
 
-export async function createKey(ctx: AdminDeps, body: Record<string, unknown>): Promise<CreatedKey> {
+export async function createKey(ctx: AdminDeps, body: Record<string, unknown>): Promise<CreatedKey & { id: string }> {
   const fields = checkBody(CreateKeyBodySchema, body)
   const { name } = fields
   if ((RESERVED_KEY_NAMES as readonly string[]).includes(name))
@@ -60,10 +67,12 @@ export async function createKey(ctx: AdminDeps, body: Record<string, unknown>): 
   if (await ctx.admin.key(name))
     throw alreadyExists(`A key named '${name}' already exists; choose another name, or delete it first.`)
   const secret = generateKey()
+  const hash = digest(secret)
   const now = new Date().toISOString()
   const record: KeyRecord = {
+    id: keyIdOf(hash),
     name,
-    hash: digest(secret),
+    hash,
     prefix: secret.slice(0, SHOWN_PREFIX),
     last4: secret.slice(-4),
     models: fields.models ?? ['*'],
@@ -83,7 +92,11 @@ export async function createKey(ctx: AdminDeps, body: Record<string, unknown>): 
 }
 
 /** Any subset of models, rate_limit, budget, expires_at, max_inflight; null removes any but models. */
-export async function updateKey(ctx: AdminDeps, name: string, body: Record<string, unknown>): Promise<KeyView> {
+export async function updateKey(
+  ctx: AdminDeps,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<IdentifiedKeyView> {
   if (configKey(ctx, name)) throw readOnly(name)
   const record = await ctx.admin.key(name)
   if (!record) throw keyNotFound(name)
@@ -130,8 +143,9 @@ function configKey(ctx: AdminDeps, name: string): KeyConfig | undefined {
   return ctx.config.keys.find((k) => k.name === name)
 }
 
-function viewOfConfig(key: KeyConfig): KeyView {
+function viewOfConfig(key: KeyConfig): IdentifiedKeyView {
   return {
+    id: keyIdOf(digest(key.key)),
     name: key.name,
     masked: maskKey(key.key),
     models: key.models,
@@ -142,8 +156,9 @@ function viewOfConfig(key: KeyConfig): KeyView {
   }
 }
 
-function viewOfRecord(record: KeyRecord, now: number): KeyView {
+function viewOfRecord(record: KeyRecord, now: number): IdentifiedKeyView {
   return {
+    id: typeof record.id === 'string' && record.id ? record.id : keyIdOf(record.hash),
     name: record.name,
     masked: `${record.prefix}…${record.last4}`,
     models: record.models,

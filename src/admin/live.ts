@@ -3,14 +3,22 @@
 // through pub/sub and version polling; SIGHUP re-reads the file. A reload that would empty or open the
 // gateway is refused unless it sets allow_unsafe_reload, and a revoked key stays refused when storage goes
 // back to an older state (a snapshot restore, Redis restarted without AOF).
+//
+// A re-read file also rebuilds the extensions ([extensions.*]) and the model catalog ([models] prices),
+// in the same step: the reload is refused as a whole when they cannot be built. [storage] is not
+// reloaded (the open store keeps serving; a change is reported and applies at the next restart).
+// The first build moves the counters an older release kept under key names to key ids (once:
+// extensions/key-identity.ts), before the gateway serves.
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { createAuthenticator } from '../auth'
 import { ConfigError } from '../config/errors'
 import { loadConfigFile, validateProvider } from '../config/load'
 import type { Config } from '../config/schema'
 import type { Logger } from '../core/log'
+import { migrateToKeyIds, type Pipeline } from '../extensions'
 import { PROVIDER_RULES } from '../providers'
 import { buildRegistry } from '../routing/registry'
+import type { Store } from '../storage/store'
 import type { AdminStore, KeyRecord, ProviderRecord } from './store'
 import { CHANGES_CHANNEL, MAX_RECORDS } from './store'
 
@@ -20,6 +28,10 @@ export interface Swappable {
   registry: ReturnType<typeof buildRegistry>
   auth: ReturnType<typeof createAuthenticator>
   log: Logger
+  /** The storage (counters move from key names to ids at the first build). */
+  readonly store: Store
+  /** The extensions; a re-read file rebuilds them (Pipeline.prepare) with the registry and keys. */
+  readonly pipeline?: Pick<Pipeline, 'prepare'>
 }
 
 export interface Live {
@@ -70,6 +82,8 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
   let revocationsFile: string | undefined
   /** Set by changed() when its bump did not take the counter past the version built from. */
   let counterWentBack = false
+  /** Whether the first build has run the key-id migration. */
+  let migrated = false
 
   /** A digest gone from storage while the version moved forward was deleted: the key was revoked. */
   const remember = (hash: string) => {
@@ -112,11 +126,22 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
     const merged = withProviders(config, providers, ctx.log)
     const registry = buildRegistry(merged, ctx.registry)
     const auth = createAuthenticator(config.keys, config.admin_token, keys)
+    if (!migrated) {
+      migrated = true
+      await migrateToKeyIds(ctx.store, auth.principals, ctx.log).catch((err: unknown) =>
+        ctx.log.error('moving counters from key names to key ids failed; the next start tries again', {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      )
+    }
+    // A re-read file's extensions and prices, built last (nothing after can fail): throws to refuse the reload.
+    const swapExtensions = pendingConfig === config ? ctx.pipeline?.prepare?.(config) : undefined
     // The swap: one synchronous step (the config file with what was built from it).
     if (pendingConfig === config) pendingConfig = undefined
     ctx.config = config
     ctx.registry = registry
     ctx.auth = auth
+    swapExtensions?.()
     version = seen
     stored = digests
     counterWentBack = false
@@ -207,8 +232,12 @@ export function createLive(ctx: Swappable, admin: AdminStore, configPath?: strin
           ctx.log.error('config reload refused; the previous config keeps serving', { error: refused.message })
           return refused
         }
-        // Applied only together with the registry and keys built from it: if that fails, the old
-        // config keeps serving, and a later resync does not half-apply the reported file.
+        if (JSON.stringify(config.storage) !== JSON.stringify(ctx.config.storage))
+          ctx.log.warn('config reload: [storage] changes apply at the next restart; the open storage keeps serving', {
+            config: configPath,
+          })
+        // Applied only together with the registry, keys and extensions built from it: if that fails, the
+        // old config keeps serving, and a later resync does not half-apply the reported file.
         pendingConfig = config
         await refresh()
         if (pendingConfig === config) throw new Error('the new config was not applied')

@@ -1,7 +1,8 @@
 // Bearer / x-api-key → Principal. Keys are looked up by their SHA-256 digest, so the lookup does not
 // compare secrets byte by byte, and the secret itself is never kept in a map or echoed in an error.
 // Keys from the config file and keys created through the admin API (stored as digests only) share one
-// map; the admin token is compared separately, in constant time.
+// map; the admin token is compared separately, in constant time. A key's id (what its counters are
+// kept under) is derived from the same digest: a new secret is a new key, whatever its name.
 import { timingSafeEqual } from 'node:crypto'
 import type { KeyConfig, KeyRateLimit } from '../config/schema'
 import { invalidApiKey, missingApiKey } from '../core/errors'
@@ -9,6 +10,8 @@ import { ADMIN, ANONYMOUS, type Principal } from './principal'
 
 /** A key created through the admin API, as the authenticator needs it: its digest, never the secret. */
 export interface StoredKey {
+  /** keyIdOf(hash), stored at creation; records made before ids existed have none and get the same. */
+  id?: string
   name: string
   /** base64 SHA-256 of the secret. */
   hash: string
@@ -34,16 +37,20 @@ export function createAuthenticator(
   stored: readonly StoredKey[] = [],
 ): Authenticator {
   const byDigest = new Map<string, Principal>()
-  for (const key of keys)
-    byDigest.set(digest(key.key), {
+  for (const key of keys) {
+    const hash = digest(key.key)
+    byDigest.set(hash, {
+      id: keyIdOf(hash),
       name: key.name,
       models: modelSet(key.models),
       source: 'config',
       ...(key.rate_limit ? { rateLimit: key.rate_limit } : {}),
       ...(key.max_inflight !== undefined ? { maxInflight: key.max_inflight } : {}),
     })
+  }
   for (const key of stored) {
     const principal: Principal = {
+      id: typeof key.id === 'string' && key.id ? key.id : keyIdOf(key.hash),
       name: key.name,
       models: modelSet(key.models),
       source: 'api',
@@ -82,6 +89,15 @@ export function sameSecret(a: string, b: string): boolean {
 /** base64 SHA-256 of a secret: how keys are looked up, and how API keys are stored. */
 export function digest(secret: string): string {
   return digestBytes(secret).toString('base64')
+}
+
+/**
+ * A key's id from the base64 digest of its secret: `key_` and the first 16 hex digits (64 bits) of the
+ * SHA-256. Not a secret (a listing shows it), and it cannot be turned back into one; like the digest, it
+ * would let a guessable secret be checked offline, so secrets are never short words (generateKey).
+ */
+export function keyIdOf(hash: string): string {
+  return `key_${Buffer.from(hash, 'base64').subarray(0, 8).toString('hex')}`
 }
 
 /** SHA-256 of a secret as bytes (Bun's one-shot hash: no hasher object per request). */

@@ -3,6 +3,7 @@ export {
   type Authenticator,
   createAuthenticator,
   digest,
+  keyIdOf,
   presentedKey,
   type StoredKey,
   sameSecret,

@@ -3,8 +3,15 @@
 import type { KeyRateLimit } from '../config/schema'
 import { modelNotAllowed } from '../core/errors'
 
-/** Who is calling: a key's name, the models it may use, and its own limits. */
+/** Who is calling: a key's identity and name, the models it may use, and its own limits. */
 export interface Principal {
+  /**
+   * What the key's counters (usage, spend, rate limits) are kept under: `key_` and 16 hex digits of the
+   * secret's SHA-256 (keyIdOf), for config-file and API keys alike, so a key deleted and made again
+   * under the same name (a new secret) starts from zero. 'admin' and 'anonymous' for those two.
+   */
+  readonly id: string
+  /** What listings, errors and logs show. */
   readonly name: string
   /** Exact canonical model names, or '*' for all. */
   readonly models: '*' | ReadonlySet<string>
@@ -20,8 +27,8 @@ export interface Principal {
   readonly source?: 'config' | 'api'
 }
 
-export const ANONYMOUS: Principal = { name: 'anonymous', models: '*' }
-export const ADMIN: Principal = { name: 'admin', models: '*' }
+export const ANONYMOUS: Principal = { id: 'anonymous', name: 'anonymous', models: '*' }
+export const ADMIN: Principal = { id: 'admin', name: 'admin', models: '*' }
 
 /** Names no [[keys]] entry may take: they stand for the admin token and for callers when auth is off. */
 export const RESERVED_KEY_NAMES = ['admin', 'anonymous'] as const

@@ -152,9 +152,9 @@ export class AdminClient {
     return this.call('DELETE', `providers/${encodeURIComponent(name)}`)
   }
 
-  /** One admin call: `path` is relative to /v1/admin/. */
+  /** One call: `path` is relative to /v1/admin/, or absolute (`/v1/usage`) under --url's prefix. */
   async call<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const target = `${this.url}/v1/admin/${path}`
+    const target = path.startsWith('/') ? `${this.url}${path}` : `${this.url}/v1/admin/${path}`
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.token) headers.authorization = `Bearer ${this.token}`
     if (body !== undefined) headers['content-type'] = 'application/json'

@@ -1,14 +1,16 @@
-// read file → smol-toml → ${VAR} → defaults → compiled schema check → semantic checks → Config.
-// Every failure is a ConfigError naming the file, the line where it can be found, the field and the fix.
+// read file → smol-toml → ${VAR} → crabllm's shapes mapped → defaults → compiled schema check →
+// semantic checks → Config. Every failure is a ConfigError naming the file, the line where it can be
+// found, the field and the fix.
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { parse, TomlError } from 'smol-toml'
+import { fieldInFile, fromCrabllm, providerFieldIssue } from './crabllm-compat'
 import { ConfigError } from './errors'
 import { type Env, InterpolationError, interpolate } from './interpolate'
 import { type Config, ConfigSchema, type ProviderConfig, ProviderConfigSchema } from './schema'
 import { describeSchemaError, shapeIssue } from './schema-errors'
-import { checkProvider, checkSemantics, type ProviderRules, type SemanticIssue } from './semantics'
+import { type ConfigNote, checkProvider, checkSemantics, type ProviderRules, type SemanticIssue } from './semantics'
 import { findLine } from './toml-lines'
 
 const checkConfig = TypeCompiler.Compile(ConfigSchema)
@@ -20,6 +22,8 @@ export interface LoadedConfig {
   file: string
   /** The folder relative paths in the config resolve against. */
   dir: string
+  /** What loading decided for the file (a defaulted kind, a stripped base_url): info log lines. */
+  notes: ConfigNote[]
 }
 
 /** Loads and validates a config file, provider kinds checked by `rules`; throws ConfigError. */
@@ -43,11 +47,25 @@ export async function loadConfigFile(
         : 'check the path and its permissions',
     )
   }
-  return { config: parseConfig(text, path, rules, env), file, dir: dirname(file) }
+  const notes: ConfigNote[] = []
+  const config = parseConfig(text, path, rules, env, notes)
+  const dir = dirname(file)
+  // cloud_models is a file beside the config, wherever the gateway was started from.
+  if (config.cloud_models && !isAbsolute(config.cloud_models)) config.cloud_models = resolve(dir, config.cloud_models)
+  return { config, file, dir, notes }
 }
 
-/** Parses and validates config text; `name` is used in error messages. Pure apart from `env`. */
-export function parseConfig(text: string, name: string, rules: ProviderRules, env: Env = process.env): Config {
+/**
+ * Parses and validates config text; `name` is used in error messages. Pure apart from `env`; `notes`
+ * collects what loading decided that the file left open (see LoadedConfig.notes).
+ */
+export function parseConfig(
+  text: string,
+  name: string,
+  rules: ProviderRules,
+  env: Env = process.env,
+  notes?: ConfigNote[],
+): Config {
   let raw: unknown
   try {
     raw = parse(text)
@@ -66,7 +84,7 @@ export function parseConfig(text: string, name: string, rules: ProviderRules, en
         name,
         err.path,
         err.message,
-        `export ${err.variable}=…, or give a default: \${${err.variable}:-value}`,
+        `export ${err.variable}=…; if it is optional, write \${${err.variable}:-} (empty when unset, as crabllm expands it) or \${${err.variable}:-default}`,
         findLine(text, err.path),
       )
     }
@@ -75,24 +93,23 @@ export function parseConfig(text: string, name: string, rules: ProviderRules, en
   const proto = protoKeyPath(raw)
   if (proto !== undefined)
     throw new ConfigError(name, proto, PROTO_PROBLEM, 'rename or remove it', findLine(text, proto))
-  const shape = shapeIssue(ConfigSchema, raw, '')
-  if (shape) throw new ConfigError(name, shape.field, shape.problem, shape.fix, findLine(text, shape.field))
-  const withDefaults = applyDefaults(Value.Clone(raw))
-  if (!checkConfig.Check(withDefaults)) {
-    const first = checkConfig.Errors(withDefaults).First()!
-    const { field, problem, fix } = describeSchemaError(first)
-    throw new ConfigError(name, field, problem, fix, findLine(text, field))
+  const { issue: crabllm, moved } = fromCrabllm(raw, rules, notes)
+  /** The error for `issue`, its field as the file wrote it. */
+  const fail = (issue: SemanticIssue) => {
+    const field = fieldInFile(issue.field, moved)
+    return new ConfigError(name, field, issue.problem, issue.fix, findLine(text, field))
   }
+  if (crabllm) throw fail(crabllm)
+  const shape = shapeIssue(ConfigSchema, raw, '')
+  if (shape) throw fail(shape)
+  const withDefaults = applyDefaults(Value.Clone(raw))
+  if (!checkConfig.Check(withDefaults)) throw fail(describeSchemaError(checkConfig.Errors(withDefaults).First()!))
   const config = withDefaults as Config
-  const semantic = checkSemantics(config, rules) // also applies kind defaults
-  if (semantic)
-    throw new ConfigError(name, semantic.field, semantic.problem, semantic.fix, findLine(text, semantic.field))
+  const semantic = checkSemantics(config, rules, notes) // also applies kind defaults
+  if (semantic) throw fail(semantic)
   for (const [provider, fields] of Object.entries(config.providers)) {
     const issue = headerIssue(fields)
-    if (issue) {
-      const field = `providers.${provider}.${issue.field}`
-      throw new ConfigError(name, field, issue.problem, issue.fix, findLine(text, field))
-    }
+    if (issue) throw fail({ ...issue, field: `providers.${provider}.${issue.field}` })
   }
   return config
 }
@@ -116,6 +133,8 @@ export function validateProvider(
       ok: false,
       issue: { field: unpaired, problem: 'contains an unpaired UTF-16 surrogate (it is not valid Unicode text)' },
     }
+  const crabllm = providerFieldIssue(raw)
+  if (crabllm) return { ok: false, issue: crabllm }
   const shape = shapeIssue(ProviderConfigSchema, raw, '')
   if (shape) return { ok: false, issue: shape }
   const withDefaults = Value.Default(ProviderConfigSchema, Value.Clone(raw))

@@ -1,6 +1,7 @@
 // The shape of crabllm.toml: one TypeBox schema gives the type, the defaults, the checks and the docs.
 // Strict (additionalProperties: false) so that a typo is named; see load.ts for how errors are reported.
 import { type Static, Type as T } from '@sinclair/typebox'
+import { ModelEntrySchema } from './model-entry'
 
 const strict = { additionalProperties: false } as const
 
@@ -52,17 +53,24 @@ export const ProviderConfigSchema = T.Object(
     kind: T.String({
       minLength: 1,
       description:
-        'openai, azure, ollama, echo (built in, no network); anthropic, google (alias gemini), bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider.',
+        'openai, azure, ollama, echo (built in, no network); anthropic, google (alias gemini), bedrock. Any other kind with a base_url is an OpenAI-compatible custom provider. Omitted in crabllm.toml: the section name when it names a kind, else openai (a base_url elsewhere than OpenAI: custom), as crabllm does.',
     }),
     api_key: T.Optional(
       T.String({ description: 'Secret sent to the upstream. `${VAR}` expands from the environment.' }),
     ),
-    base_url: T.Optional(T.String({ minLength: 1, description: 'Upstream base URL, e.g. https://api.openai.com/v1.' })),
+    base_url: T.Optional(
+      T.String({
+        minLength: 1,
+        description:
+          'Upstream base URL, e.g. https://api.openai.com/v1. An endpoint path pasted at its end (/chat/completions, /messages, …) is stripped.',
+      }),
+    ),
     models: T.Array(T.String({ minLength: 1 }), { default: [], description: 'Model names this provider serves.' }),
     weight: T.Number({
-      exclusiveMinimum: 0,
+      minimum: 0,
       default: 1,
-      description: 'Share of traffic among deployments of the same model.',
+      description:
+        "Share of traffic among deployments of the same model. 0: fallback only (crabllm's meaning): never picked first, tried once every weighted deployment of the model failed.",
     }),
     max_retries: T.Integer({
       minimum: 0,
@@ -93,7 +101,12 @@ export const ProviderConfigSchema = T.Object(
       description:
         'How long a provider in cooldown is skipped; then one request probes it (success closes the breaker, failure reopens it).',
     }),
-    api_version: T.Optional(T.String({ minLength: 1, description: 'Azure: the api-version query parameter.' })),
+    api_version: T.Optional(
+      T.String({
+        minLength: 1,
+        description: "Azure: the api-version query parameter (default 2024-02-15-preview, crabllm's).",
+      }),
+    ),
     responses: T.Optional(
       T.Boolean({
         description:
@@ -109,14 +122,8 @@ export const ProviderConfigSchema = T.Object(
 )
 export type ProviderConfig = Static<typeof ProviderConfigSchema>
 
-export const PricingConfigSchema = T.Object(
-  {
-    prompt_cost_per_million: T.Number({ minimum: 0, description: 'USD per million prompt tokens.' }),
-    completion_cost_per_million: T.Number({ minimum: 0, description: 'USD per million completion tokens.' }),
-  },
-  strict,
-)
-export type PricingConfig = Static<typeof PricingConfigSchema>
+/** One `[models.<name>]` entry (crabllm's shape or the flat one): src/config/model-entry.ts. */
+export { type ModelEntry, ModelEntrySchema } from './model-entry'
 
 export const StorageConfigSchema = T.Object(
   {
@@ -187,8 +194,19 @@ export const ExtensionsConfigSchema = T.Object(
     budget: T.Optional(
       T.Object(
         {
-          default_budget: T.Number({ minimum: 0 }),
+          default_budget: T.Optional(
+            T.Number({
+              minimum: 0,
+              description:
+                "USD every key may spend (a key's own budget, or [extensions.budget.keys.<name>], wins). Absent: spend is counted and shown, nothing is refused.",
+            }),
+          ),
           keys: T.Optional(T.Record(T.String(), T.Object({ budget: T.Number({ minimum: 0 }) }, strict))),
+          unpriced: T.Union([T.Literal('refuse'), T.Literal('allow')], {
+            default: 'refuse',
+            description:
+              'A request of a key with a budget for a model that has no price (neither the catalog nor [models]): "refuse" answers 403 model_unpriced (the budget could not hold), "allow" serves it uncharged (logged, audited with cost null).',
+          }),
           reserve_completion_tokens: T.Integer({
             minimum: 1,
             default: 4096,
@@ -341,10 +359,18 @@ export const ConfigSchema = T.Object(
       default: {},
       description: 'Friendly model name → canonical model name (one hop).',
     }),
-    models: T.Record(T.String({ minLength: 1 }), PricingConfigSchema, {
+    models: T.Record(T.String({ minLength: 1 }), ModelEntrySchema, {
       default: {},
-      description: 'Per-model pricing.',
+      description:
+        'Per-model prices, context window and capabilities, over the built-in catalog (`crabllm models` shows what the gateway knows).',
     }),
+    cloud_models: T.Optional(
+      T.String({
+        minLength: 1,
+        description:
+          'crabllm\'s cloud model file: a TOML file of ["<model>"] tables shaped as [models.<name>] (relative to the config file). Its entries go over the built-in catalog, [models] over them.',
+      }),
+    ),
     storage: T.Optional(StorageConfigSchema),
     responses: T.Object(
       {

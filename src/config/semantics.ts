@@ -1,8 +1,10 @@
 // Checks the schema cannot express: provider kinds and their required fields (checkProvider, shared with
 // the admin API), unique key names and secrets, aliases that point at served models (one hop), a
-// parseable listen address. Also applies each kind's defaults (base_url, echo's model list) to the
-// config it is given. Config knows no provider kind: the kinds' defaults and checks come in as
-// ProviderRules (src/providers/config.ts supplies them), so this folder imports nothing above core.
+// parseable listen address. Also applies each kind's defaults (base_url, echo's model list, an endpoint
+// path stripped from base_url) to the config it is given. Config knows no provider kind: the kinds'
+// defaults and checks come in as ProviderRules (PROVIDER_RULES in src/providers/index.ts), so this
+// folder imports nothing above core.
+import { modelsIssue } from './model-entry'
 import type { Config, ProviderConfig } from './schema'
 
 export interface SemanticIssue {
@@ -11,13 +13,22 @@ export interface SemanticIssue {
   fix?: string
 }
 
+/** Something loading changed in what the file says, worth an info log line (serve logs them). */
+export interface ConfigNote {
+  message: string
+  fields: Record<string, string>
+}
+
 /** How provider kinds apply their defaults and check their required fields. */
 export interface ProviderRules {
   /** Kind defaults (base_url, models) applied, a new object; then the kind's own check. */
   normalize(config: ProviderConfig): { config: ProviderConfig; issue?: SemanticIssue }
+  /** The kind of a [providers.<name>] table that names none, from its name and base_url (crabllm's rule). */
+  defaultKind(name: string, baseUrl: string | undefined): string
 }
 
-export function checkSemantics(config: Config, rules: ProviderRules): SemanticIssue | undefined {
+/** Checks `config` and applies the kinds' defaults to it; what changed a value the file gave goes to `notes`. */
+export function checkSemantics(config: Config, rules: ProviderRules, notes?: ConfigNote[]): SemanticIssue | undefined {
   if (!parseListen(config.listen))
     return {
       field: 'listen',
@@ -25,10 +36,19 @@ export function checkSemantics(config: Config, rules: ProviderRules): SemanticIs
       fix: 'listen = "127.0.0.1:5632"',
     }
 
+  // A [models] entry's prices and facts are checked here, so the error names its line in the file.
+  const model = modelsIssue(config.models)
+  if (model) return model
+
   const served = new Set<string>()
   for (const [name, raw] of Object.entries(config.providers)) {
     const { config: provider, issue } = checkProvider(raw, rules)
     if (issue) return { ...issue, field: `providers.${name}.${issue.field}` }
+    if (raw.base_url && provider.base_url && withoutSlash(raw.base_url) !== withoutSlash(provider.base_url))
+      notes?.push({
+        message: 'base_url ended with an endpoint path; it was stripped (the endpoint is added per request)',
+        fields: { provider: name, from: raw.base_url, to: provider.base_url },
+      })
     for (const model of provider.models) served.add(model)
     config.providers[name] = provider
   }
@@ -143,6 +163,10 @@ export function parseListen(listen: string): { hostname: string; port: number } 
   const port = Number(match[3])
   if (port > 65535) return undefined
   return { hostname: match[1] ?? (match[2] || '0.0.0.0'), port }
+}
+
+function withoutSlash(url: string): string {
+  return url.replace(/\/+$/, '')
 }
 
 function isHttpUrl(value: string): boolean {

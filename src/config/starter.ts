@@ -155,14 +155,18 @@ models = ["echo"]
 [aliases]
 # fast = "gpt-4o-mini"
 
-# ── Pricing ──
-# USD per million tokens, per model; used by usage and budgets.
-# [models."gpt-4o-mini"]
-# prompt_cost_per_million = 0.15
-# completion_cost_per_million = 0.60
+# ── Models ──
+# Prices, context windows and capabilities come from the catalog built into the binary (\`crabllm models\`
+# lists what the gateway knows). Override or add a model here, in crabllm's shape or ours:
+# [models."my-finetune"]
+# context_length = 128000
+# vision = true
+# pricing = { input_cost_per_million = 0.30, output_cost_per_million = 1.20, cache_read_cost_per_million = 0.03 }
+# cloud_models = "cloud.toml"           # crabllm's file of [models]-shaped tables, beside this one
 
 # ── Extensions ──
-# Run in the order listed, over [storage]. See README.md § Extensions. Uncomment to enable.
+# Run in the order listed, over [storage]. See README.md § Extensions. Usage, budget and audit are on, so
+# the dashboard (/ui) shows requests, spend and logs from the first request; uncomment the others.
 # [extensions.cache]
 # ttl_seconds = 300                     # non-stream chat answers; DELETE /v1/cache clears
 # max_bytes = 134217728                 # 128 MiB of answers; the oldest go first beyond it
@@ -171,17 +175,17 @@ models = ["echo"]
 # tokens_per_minute = 100000           # a request holds its prompt + max_tokens until it settles
 # reserve_completion_tokens = 4096      # held for a request without max_tokens
 # on_storage_error = "open"             # storage down: "open" lets requests through, "closed" answers 503
-# [extensions.usage]                    # GET /v1/usage
-# [extensions.budget]
-# default_budget = 10.00                # USD per key, from the pricing above; GET /v1/budget
+[extensions.usage]                      # GET /v1/usage, \`crabllm usage\`
+[extensions.budget]                     # spend per key from the catalog's prices; GET /v1/budget, \`crabllm budget\`
+# default_budget = 10.00                # USD per key (none: spend is counted, nothing is refused)
 # reserve_completion_tokens = 4096      # a request reserves its prompt + max_tokens (else this), priced
 # on_storage_error = "closed"           # storage down: spend cannot be checked, so 503 (or "open")
 # [extensions.budget.keys.default]
 # budget = 50.00
 # [extensions.logging]
 # level = "info"                        # one line per request
-# [extensions.audit]                    # GET /v1/admin/logs
-# retention_days = 30                   # older records are pruned in the background (0 = no limit)
-# max_records = 1000000                 # the oldest go first beyond it (0 = no limit)
+[extensions.audit]                      # GET /v1/admin/logs, \`crabllm logs\`
+retention_days = 30                     # older records are pruned in the background (0 = no limit)
+max_records = 1000000                   # the oldest go first beyond it (0 = no limit)
 `
 }

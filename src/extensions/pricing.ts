@@ -1,40 +1,54 @@
-// What an answer cost, from the per-model pricing in `[models.<name>]`, in integer micro-dollars so that
-// spend can be kept in an atomic integer counter on every storage backend.
-//
-// Prices are USD per million tokens, and 1 USD per million tokens is exactly 1 micro-dollar per token:
-// cost(µUSD) = prompt_tokens × prompt_cost_per_million + completion_tokens × completion_cost_per_million.
-// The sum is rounded UP to the next whole micro-dollar, once per answer: a priced answer never costs 0
-// (many tiny requests cannot slip under a budget), and the overcharge is under $0.000001 per answer.
-// Prompt tokens read from or written to a provider's cache are priced as prompt tokens (the config has
-// no separate cache prices).
-import type { Config, PricingConfig } from '../config/schema'
-import type { Usage } from './types'
+// What an answer cost, from the model catalog (src/catalog: the prices embedded in the binary, with the
+// config's `[models.<name>]` overrides), in integer micro-dollars so that spend can be kept in an
+// atomic integer counter on every storage backend. The catalog does the arithmetic (costMicros: USD per
+// million tokens is micro-dollars per token, rounded up once per answer); here an answer gets its Cost,
+// which is never a silent 0: an answer without usage, or for a model without a price, costs null with
+// the reason (the audit record shows it, crabllm_unpriced_answers_total counts it).
+import { type Catalog, costMicros, MICROS_PER_USD, type ModelPrice } from '../catalog'
+import type { Cost, RequestContext } from './types'
 
-/** Micro-dollars in one US dollar. */
-export const MICROS_PER_USD = 1_000_000
-
-/** Float noise tolerated before rounding up (0.1 × 3 is 0.30000000000000004, not 0.3). */
-const EPSILON = 1e-6
-
-/** The pricing of `model` (the canonical name), else of the name the client sent (an alias). */
-export function pricingOf(config: Config, model: string, requestedModel?: string): PricingConfig | undefined {
-  return config.models[model] ?? (requestedModel !== undefined ? config.models[requestedModel] : undefined)
+export interface Pricer {
+  /** The price of `model` (the canonical name), else of the name the client sent (an alias). */
+  priceOf(model: string, requestedModel?: string): ModelPrice | undefined
+  /**
+   * What an answer cost: 0 for a cache hit; null, with the reason, when the request failed, when the
+   * answer carried no usage (text to speech, whisper-1), or when its model has no price.
+   */
+  costOf(ctx: RequestContext, failed?: boolean): Cost
 }
 
-/**
- * The cost of one answer in whole micro-dollars (rounded up); 0 for an answer with no tokens. At most
- * Number.MAX_SAFE_INTEGER: a cost beyond it (absurd usage from an upstream) is charged as that, not
- * dropped by the counter that cannot hold it.
- */
-export function costMicros(
-  pricing: Pick<PricingConfig, 'prompt_cost_per_million' | 'completion_cost_per_million'>,
-  usage: Pick<Usage, 'prompt_tokens' | 'completion_tokens'>,
-): number {
-  const exact =
-    usage.prompt_tokens * pricing.prompt_cost_per_million +
-    usage.completion_tokens * pricing.completion_cost_per_million
-  if (!(exact > EPSILON)) return 0
-  return Math.min(Math.ceil(exact - EPSILON), Number.MAX_SAFE_INTEGER)
+/** The most (model, alias) pairs whose price is remembered; past it the memo starts over. */
+const MAX_REMEMBERED = 10_000
+
+/** Prices from one catalog (one per config), each model looked up once. */
+export function createPricer(catalog: Catalog): Pricer {
+  const prices = new Map<string, ModelPrice | null>()
+  const priceOf = (model: string, requestedModel?: string): ModelPrice | undefined => {
+    const id = requestedModel === undefined || requestedModel === model ? model : `${model}\u0000${requestedModel}`
+    let price = prices.get(id)
+    if (price === undefined) {
+      if (prices.size >= MAX_REMEMBERED) prices.clear()
+      price = catalog.facts(model, requestedModel)?.price ?? null
+      prices.set(id, price)
+    }
+    return price ?? undefined
+  }
+  return {
+    priceOf,
+    costOf(ctx, failed = false) {
+      if (ctx.cached) return FREE
+      const usage = ctx.usage
+      if (!usage) return failed ? FAILED : NO_USAGE
+      const price = priceOf(ctx.model, ctx.requestedModel)
+      if (!price) return { micros: null, reason: noPrice(ctx.model) }
+      return { micros: costMicros(price, usage) }
+    },
+  }
+}
+
+/** Why a model has no cost: the fix is a price in the config. */
+export function noPrice(model: string): string {
+  return `no price for model ${model} in the catalog or [models]`
 }
 
 /** Whole USD (as configured for budgets) to micro-dollars, at most a safe integer (~$9.007 billion). */
@@ -56,3 +70,9 @@ export function formatUsd(micros: number): string {
   while (fraction.length > 2 && fraction.endsWith('0')) fraction = fraction.slice(0, -1)
   return `${sign}$${whole}.${fraction}`
 }
+
+// --- internal ---
+
+const FREE: Cost = { micros: 0 }
+const NO_USAGE: Cost = { micros: null, reason: 'the answer carried no usage' }
+const FAILED: Cost = { micros: null, reason: 'the request failed' }

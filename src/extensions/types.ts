@@ -1,6 +1,7 @@
 // What extensions see and implement. A RequestContext is built once per model request after the
 // request is authenticated and its model resolved; the pipeline passes it to every hook in order.
 import type { Principal } from '../auth'
+import type { Catalog } from '../catalog'
 import type { Config } from '../config/schema'
 import type { Endpoint } from '../core/endpoint'
 import type { GatewayError } from '../core/errors'
@@ -22,11 +23,28 @@ export interface Usage {
   cache_read_tokens?: number
   /** Prompt tokens written to a provider cache (included in prompt_tokens). */
   cache_write_tokens?: number
+  /**
+   * Completion tokens the model spent reasoning (included in completion_tokens, and priced as output
+   * unless the catalog gives them a rate of their own): OpenAI's completion_tokens_details /
+   * output_tokens_details.reasoning_tokens.
+   */
+  reasoning_tokens?: number
 }
+
+/**
+ * What an answer cost, in whole micro-dollars (rounded up, as budgets charge), or null with why: never
+ * a silent 0. A cache hit costs 0 (no provider was paid).
+ */
+export type Cost =
+  | { readonly micros: number; readonly reason?: undefined }
+  | { readonly micros: null; readonly reason: string }
 
 export interface RequestContext {
   readonly requestId: string
-  /** The key's name ('admin' for the admin token, 'anonymous' when auth is off). */
+  /**
+   * The key's name ('admin' for the admin token, 'anonymous' when auth is off), for messages and
+   * listings; counters are kept under `principal.id`.
+   */
   readonly key: string
   readonly principal: Principal
   /**
@@ -74,6 +92,11 @@ export interface RequestContext {
   endedAt?: number
   /** Whether the answer came from the gateway's cache. */
   cached?: boolean
+  /**
+   * What the answer cost, priced from the catalog by the pipeline before onResponse, onStreamEnd and
+   * onError run (absent in pipelines built without a catalog, as tests do).
+   */
+  cost?: Cost
   /** Headers extensions add to the response, on success and error alike (x-ratelimit-*). */
   readonly headers: Record<string, string>
 }
@@ -147,6 +170,8 @@ export interface ExtensionRoute {
 export interface ExtensionDeps<C> {
   readonly options: C
   readonly config: Config
+  /** The model catalog of `config` (prices, [models] overrides): one per config, rebuilt on reload. */
+  readonly catalog: Catalog
   /** Storage namespaced to this extension. */
   readonly store: Store
   readonly log: Logger

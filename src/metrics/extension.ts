@@ -1,11 +1,11 @@
 // The metrics extension: always first in the pipeline (unless `metrics = false`), it records each
 // model request once, when it finishes: requests, durations, time to first byte, open streams, tokens,
-// cost, cache hits and misses, and the refusals of rate_limit and budget. It never blocks a request:
-// every hook is synchronous counter arithmetic. Attempts, retries and fallbacks come from dispatch's
-// observer (observer.ts); requests refused before the pipeline from relay.ts (refusals.ts).
-import type { Config } from '../config/schema'
+// cost (the pipeline's price of the answer, ctx.cost), answers that could not be priced, cache hits and
+// misses, and the refusals of rate_limit and budget. It never blocks a request: every hook is
+// synchronous counter arithmetic. Attempts, retries and fallbacks come from dispatch's observer
+// (observer.ts); requests refused before the pipeline from relay.ts (refusals.ts).
 import { CACHE_HEADER } from '../extensions/cache'
-import { costMicros, microsToUsd, pricingOf } from '../extensions/pricing'
+import { microsToUsd } from '../extensions/pricing'
 import type { Extension, RequestContext } from '../extensions/types'
 import type { MetricSet, RequestSeries } from './metric-set'
 import { pipelineRefusal } from './refusals'
@@ -13,7 +13,8 @@ import { pipelineRefusal } from './refusals'
 /** The provider label when dispatch failed without naming one (timeout, unreachable, client gone). */
 export const UNKNOWN = 'unknown'
 
-export function metricsExtension(m: MetricSet, source: { readonly config: Config }): Extension {
+/** `_source` is no longer read (the pipeline prices answers); kept while metrics/index.ts passes it. */
+export function metricsExtension(m: MetricSet, _source?: unknown): Extension {
   /** Streams that have sent their first event and not yet ended. */
   const open = new WeakSet<RequestContext>()
 
@@ -25,6 +26,9 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
   }
 
   const spend = (ctx: RequestContext, s: RequestSeries) => {
+    const cost = ctx.cost
+    if (cost?.micros === null) s.unpriced().inc()
+    else if (cost?.micros) s.cost().inc(microsToUsd(cost.micros))
     const usage = ctx.usage
     if (!usage) return
     const counted = ctx.usageEstimated ? 'gateway' : 'provider'
@@ -32,8 +36,7 @@ export function metricsExtension(m: MetricSet, source: { readonly config: Config
     s.tokens('completion', counted).inc(usage.completion_tokens)
     if (usage.cache_read_tokens) s.tokens('cache_read', counted).inc(usage.cache_read_tokens)
     if (usage.cache_write_tokens) s.tokens('cache_write', counted).inc(usage.cache_write_tokens)
-    const pricing = pricingOf(source.config, ctx.model, ctx.requestedModel)
-    if (pricing) s.cost().inc(microsToUsd(costMicros(pricing, usage)))
+    if (usage.reasoning_tokens) s.tokens('reasoning', counted).inc(usage.reasoning_tokens)
   }
 
   /** A finished answer: its request, duration, tokens and cost, through one series lookup. */

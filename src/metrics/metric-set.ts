@@ -21,7 +21,7 @@ export const DURATION_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
 ]
 
-export type TokenKind = 'prompt' | 'completion' | 'cache_read' | 'cache_write'
+export type TokenKind = 'prompt' | 'completion' | 'cache_read' | 'cache_write' | 'reasoning'
 /** Who counted tokens: the provider (its usage), or the gateway (a stream that ended without it). */
 export type TokenSource = 'provider' | 'gateway'
 
@@ -97,12 +97,17 @@ export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOp
     }),
     tokens: new Counter({
       name: 'crabllm_tokens_total',
-      help: 'Tokens of answers, by kind: prompt, completion, and cache_read / cache_write (parts of prompt); source "provider" as the provider reported them, "gateway" counted by the gateway for a stream that ended without them.',
+      help: 'Tokens of answers, by kind: prompt, completion, cache_read / cache_write (parts of prompt) and reasoning (part of completion); source "provider" as the provider reported them, "gateway" counted by the gateway for a stream that ended without them.',
       labelNames: ['model', 'provider', 'kind', 'source'],
     }),
     cost: new Counter({
       name: 'crabllm_cost_usd_total',
-      help: 'Spend in USD from [models.<name>] pricing (rounded up to the micro-dollar per answer).',
+      help: 'Spend in USD from the model catalog, with [models.<name>] overrides (rounded up to the micro-dollar per answer).',
+      labelNames: ['model'],
+    }),
+    unpriced: new Counter({
+      name: 'crabllm_unpriced_answers_total',
+      help: 'Answers whose cost is unknown (not in crabllm_cost_usd_total): the model has no price in the catalog or [models], or the answer carried no usage.',
       labelNames: ['model'],
     }),
   }
@@ -164,6 +169,7 @@ export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOp
     fallbacks,
     families.tokens,
     families.cost,
+    families.unpriced,
     inFlight,
     openStreams,
     cacheEvents,
@@ -208,6 +214,7 @@ export class RequestSeries {
   private firstByteChild: HistogramChild | undefined
   private readonly tokenChildren: { [kind in `${TokenKind}:${TokenSource}`]?: CounterChild } = {}
   private costChild: CounterChild | undefined
+  private unpricedChild: CounterChild | undefined
 
   constructor(
     private readonly families: Families,
@@ -251,6 +258,11 @@ export class RequestSeries {
   cost(): CounterChild {
     return (this.costChild ??= this.families.cost.labels(this.model))
   }
+
+  /** crabllm_unpriced_answers_total{model} */
+  unpriced(): CounterChild {
+    return (this.unpricedChild ??= this.families.unpriced.labels(this.model))
+  }
 }
 
 /** "2xx", "4xx", "5xx" (and "1xx"/"3xx", which the gateway does not produce); "other" outside 100-599. */
@@ -267,6 +279,7 @@ interface Families {
   readonly firstBytes: Histogram<readonly ['route', 'model', 'provider']>
   readonly tokens: Counter<readonly ['model', 'provider', 'kind', 'source']>
   readonly cost: Counter<readonly ['model']>
+  readonly unpriced: Counter<readonly ['model']>
 }
 
 const noBreakers = (): ReadonlyMap<string, BreakerView> => new Map()

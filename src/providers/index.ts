@@ -13,7 +13,7 @@ import { countTokensLocally } from './count-tokens-locally'
 import { echoKind } from './echo'
 import { googleKind } from './google'
 import { messagesViaChat } from './messages-via-chat'
-import { customKind, ollamaKind, openaiKind } from './openai'
+import { COMPAT_BASE_URLS, customKind, isOpenAiUrl, ollamaKind, openaiKind } from './openai'
 import { withoutGatewayFields } from './openai-chat-fields'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 import { responsesViaChat } from './responses-via-chat'
@@ -47,11 +47,28 @@ function kindOf(config: ProviderConfig): ProviderKind {
   return Object.hasOwn(KINDS, config.kind) ? KINDS[config.kind]! : customKind
 }
 
-/** Kind defaults (base_url, models) applied; then checked by the kind. */
+/**
+ * Kind defaults (base_url, models) applied, after an endpoint path pasted at the end of base_url is
+ * stripped (crabllm strips the OpenAI ones: providers lib.rs normalize_base_url); then checked by the kind.
+ */
 export function normalizeProvider(config: ProviderConfig): { config: ProviderConfig; issue?: ProviderConfigIssue } {
   const kind = kindOf(config)
-  const normalized = kind.normalize ? kind.normalize(config) : config
+  const stripped = withoutEndpointPath(config)
+  const normalized = kind.normalize ? kind.normalize(stripped) : stripped
   return { config: normalized, issue: kind.check?.(normalized) }
+}
+
+/**
+ * crabllm's kind for a [providers.<name>] table without one: the section name when it names a kind
+ * (crabllm's provider docs: `[providers.deepseek]` is kind deepseek), else openai (crabllm-core's
+ * default kind), which a base_url elsewhere than OpenAI's makes a custom OpenAI-compatible provider,
+ * and one on an Anthropic host makes anthropic (crabllm's effective_kind).
+ */
+export function defaultKind(name: string, baseUrl: string | undefined): string {
+  if (Object.hasOwn(KINDS, name) || Object.hasOwn(COMPAT_BASE_URLS, name)) return name
+  if (baseUrl === undefined) return 'openai'
+  if (baseUrl.includes('anthropic')) return 'anthropic'
+  return isOpenAiUrl(baseUrl) ? 'openai' : 'custom'
 }
 
 export function createProvider(name: string, config: ProviderConfig): Provider {
@@ -111,4 +128,46 @@ export async function discoverModels(
 }
 
 /** The kinds' defaults and checks, as config loading takes them (config/ knows no kind). */
-export const PROVIDER_RULES: ProviderRules = { normalize: normalizeProvider }
+export const PROVIDER_RULES: ProviderRules = { normalize: normalizeProvider, defaultKind }
+
+// --- internal ---
+
+/** The endpoint paths the OpenAI family adds to base_url (and /models, its listing). */
+const OPENAI_ENDPOINT =
+  /\/(?:chat\/completions|completions|embeddings|responses|images\/generations|audio\/(?:speech|transcriptions|translations)|models)$/
+
+/**
+ * What a base_url pasted with its endpoint ends with, per kind: the path the kind adds itself. Azure's
+ * base is the resource: everything from /openai on (and the query) is the kind's. A kind not listed
+ * here (a custom one) is the OpenAI family's.
+ */
+const ENDPOINT_PATH: Readonly<Record<string, RegExp>> = {
+  openai: OPENAI_ENDPOINT,
+  ollama: OPENAI_ENDPOINT,
+  azure: /\/openai(?:\/.*)?$/,
+  anthropic: /\/(?:messages(?:\/count_tokens)?|models)$/,
+  google: /\/models(?:\/[^/]+)?$/,
+  gemini: /\/models(?:\/[^/]+)?$/,
+}
+
+function withoutEndpointPath(config: ProviderConfig): ProviderConfig {
+  const base = config.base_url
+  if (!base || config.kind === 'bedrock' || config.kind === 'echo') return config
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    return config // not a URL: the config check names it
+  }
+  const azure = config.kind === 'azure'
+  // A query belongs to the endpoint only on azure (?api-version=…); elsewhere the URL is left as given.
+  if ((url.search || url.hash) && !azure) return config
+  const pattern = Object.hasOwn(ENDPOINT_PATH, config.kind) ? ENDPOINT_PATH[config.kind]! : OPENAI_ENDPOINT
+  const path = url.pathname.replace(/\/+$/, '')
+  const stripped = path.replace(pattern, '')
+  if (stripped === path && !(azure && (url.search || url.hash))) return config
+  url.pathname = stripped || '/'
+  url.search = ''
+  url.hash = ''
+  return { ...config, base_url: url.href.replace(/\/+$/, '') }
+}

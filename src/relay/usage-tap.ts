@@ -9,7 +9,12 @@ import { endOfEvent } from '../sse'
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
-/** Usage from a parsed answer: OpenAI's `usage` (chat, embeddings, responses) or Anthropic's (messages). */
+/**
+ * Usage from a parsed answer: OpenAI's `usage` (chat, embeddings, responses, gpt-image-1 images,
+ * gpt-4o-transcribe transcriptions) or Anthropic's (messages), with the cache reads and writes and the
+ * reasoning tokens where the provider reports them. Answers that carry none (whisper-1's duration, text
+ * to speech) have no usage.
+ */
 export function usageOf(value: unknown): Usage | undefined {
   if (!value || typeof value !== 'object') return undefined
   const usage = (value as { usage?: unknown }).usage
@@ -21,10 +26,13 @@ export function usageOf(value: unknown): Usage | undefined {
     const prompt = num(u.input_tokens)
     const completion = num(u.output_tokens)
     const details = u.input_tokens_details as { cached_tokens?: unknown; cache_write_tokens?: unknown } | undefined
-    return withCache(
-      { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens },
-      num(details?.cached_tokens),
-      num(details?.cache_write_tokens),
+    return withReasoning(
+      withCache(
+        { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u.total_tokens },
+        num(details?.cached_tokens),
+        num(details?.cache_write_tokens),
+      ),
+      u.output_tokens_details,
     )
   }
   if (typeof u.input_tokens === 'number' || typeof u.output_tokens === 'number') {
@@ -43,14 +51,17 @@ export function usageOf(value: unknown): Usage | undefined {
   const prompt = num(u.prompt_tokens)
   const completion = num(u.completion_tokens)
   const details = u.prompt_tokens_details as { cached_tokens?: unknown } | undefined
-  return withCache(
-    {
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion,
-    },
-    num(details?.cached_tokens ?? u.cache_read_input_tokens),
-    num(u.cache_creation_input_tokens),
+  return withReasoning(
+    withCache(
+      {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion,
+      },
+      num(details?.cached_tokens ?? u.cache_read_input_tokens),
+      num(u.cache_creation_input_tokens),
+    ),
+    u.completion_tokens_details,
   )
 }
 
@@ -261,6 +272,14 @@ function dataOf(event: string): string | undefined {
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0
+}
+
+/** The reasoning tokens of OpenAI's completion_tokens_details / output_tokens_details (part of the completion). */
+function withReasoning(usage: Usage, details: unknown): Usage {
+  const reasoning =
+    details && typeof details === 'object' ? num((details as { reasoning_tokens?: unknown }).reasoning_tokens) : 0
+  if (reasoning > 0) usage.reasoning_tokens = reasoning
+  return usage
 }
 
 function withCache(usage: Usage, read: number, write: number): Usage {

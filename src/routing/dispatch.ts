@@ -1,4 +1,6 @@
 // pick by weight → call → retry transient failures with jittered backoff → fall back → timeout.
+// A weight-0 deployment is fallback only: orderDeployments never picks it, so it is called once every
+// weighted deployment of the model failed (or is cooling down).
 // A non-transient answer (an upstream 4xx) goes back at once. A call the provider refuses before any
 // fetch (input its kind cannot take) is final too, and it is not an attempt: no attempt is counted,
 // no retry, no breaker event. An answer the gateway will not relay (a redirect, an encoding it did not

@@ -27,7 +27,10 @@ export interface Deployment {
 export interface Registry {
   /** Alias → canonical name (one hop); other names unchanged. */
   resolve(model: string): string
-  /** The deployments of a canonical model, highest weight first; undefined when no provider serves it. */
+  /**
+   * The deployments of a canonical model, highest weight first (weight 0, fallback only, last, in
+   * config order); undefined when no provider serves it.
+   */
   deployments(model: string): readonly Deployment[] | undefined
   /** Canonical model names, sorted. */
   readonly models: readonly string[]
@@ -93,7 +96,9 @@ export function buildRegistry(config: Config, previous?: Registry): Registry {
 
 /**
  * The order to try deployments in: one picked by weighted random, then the rest in descending weight
- * (`list` is already sorted that way).
+ * (`list` is already sorted that way). A weight-0 deployment is fallback only, as in crabllm (providers
+ * registry.rs dispatch_list): never picked, so it is tried after every weighted one; when every
+ * deployment weighs 0 they are tried in config order.
  */
 export function orderDeployments(
   list: readonly Deployment[],
@@ -101,10 +106,16 @@ export function orderDeployments(
 ): readonly Deployment[] {
   if (list.length < 2) return list
   let total = 0
-  for (const d of list) total += d.weight
+  let weighted = 0
+  for (const d of list) {
+    total += d.weight
+    if (d.weight > 0) weighted++
+  }
+  if (weighted < 2) return list
   let point = random() * total
-  let picked = list.length - 1
-  for (let i = 0; i < list.length; i++) {
+  // Rounding can leave the point past the total: then the lightest weighted deployment.
+  let picked = weighted - 1
+  for (let i = 0; i < weighted; i++) {
     point -= list[i]!.weight
     if (point < 0) {
       picked = i

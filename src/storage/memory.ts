@@ -101,6 +101,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       slot.value = String(current + by)
       return current + by
     },
+    async move(from, to) {
+      checkKey(from)
+      checkKey(to)
+      const source = live(from)
+      if (!source || from === to) return 0
+      const amount = counter(from)
+      const target = live(to)
+      if (target) {
+        const sum = counter(to) + amount
+        if (!Number.isSafeInteger(sum)) throw new RangeError(`storage counter '${to}' would overflow`)
+        target.value = String(sum)
+      } else map.set(to, { value: String(amount), expires: source.expires })
+      map.delete(from)
+      return amount
+    },
     async reserve(key, id, amount, limit, ttlMs) {
       checkKey(key)
       checkReservation(amount, limit, ttlMs)

@@ -1,7 +1,8 @@
 // Redis store through ioredis: GET, SET PX, INCRBY (+ PEXPIRE NX when the increment created the
 // counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes, and
-// one Lua script for reservations (the counter and the live holds read, checked and held in one step,
-// on Redis's clock, so that instances sharing a budget cannot both take its last share).
+// Lua scripts for reservations (the counter and the live holds read, checked and held in one step,
+// on Redis's clock, so that instances sharing a budget cannot both take its last share) and for moving
+// a counter (read, added and deleted in one step, so that two gateways cannot both move it).
 // Connection errors are not swallowed: they reject the call (at once while disconnected, with the
 // options storage/index.ts sets), and ioredis reconnects in the background.
 import type Redis from 'ioredis'
@@ -46,6 +47,23 @@ if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) en
 return {1, tostring(used), string.format('%d', amount)}
 `
 
+/**
+ * KEYS: from, to. Adds the counter at `from` to `to` and deletes `from`; a `to` it creates takes
+ * `from`'s expiry. Returns the amount moved ('0' when `from` is absent).
+ */
+const MOVE = `
+local amount = redis.call('GET', KEYS[1])
+if not amount then return '0' end
+local ttl = redis.call('PTTL', KEYS[1])
+local existed = redis.call('EXISTS', KEYS[2])
+redis.call('INCRBY', KEYS[2], amount)
+if existed == 0 and ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+redis.call('DEL', KEYS[1])
+return amount
+`
+
+type MoveCommand = (from: string, to: string) => Promise<string>
+
 type ReserveCommand = (
   counter: string,
   holds: string,
@@ -60,6 +78,8 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
   // EVALSHA, with the script sent again after a NOSCRIPT (a restarted or flushed Redis).
   if (!('crabllmReserve' in client)) client.defineCommand('crabllmReserve', { numberOfKeys: 2, lua: RESERVE })
   const reserveCommand = (client as unknown as { crabllmReserve: ReserveCommand }).crabllmReserve.bind(client)
+  if (!('crabllmMove' in client)) client.defineCommand('crabllmMove', { numberOfKeys: 2, lua: MOVE })
+  const moveCommand = (client as unknown as { crabllmMove: MoveCommand }).crabllmMove.bind(client)
   const store: Store = {
     kind: 'redis',
     async get(key) {
@@ -94,6 +114,12 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       const [err, value] = results?.[0] ?? [new Error('redis transaction aborted'), null]
       if (err) throw err
       return Number(value)
+    },
+    async move(from, to) {
+      checkKey(from)
+      checkKey(to)
+      if (from === to) return 0
+      return Number(await moveCommand(base + from, base + to))
     },
     async reserve(key, id, amount, limit, ttlMs) {
       checkKey(key)

@@ -191,6 +191,14 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
     }
     return c.expires !== null && c.expires <= t ? undefined : c
   }
+  /** The counter at `key`, mirrored or read from the file; undefined when absent or expired. */
+  const counterAt = (key: string, t: number): Counter | undefined => {
+    if (mirrored(key)) return mirror(key, t)
+    const row = rowQuery.get(key)
+    if (row === null || (row.expires !== null && row.expires <= t)) return undefined
+    if (!INTEGER.test(row.value)) throw new TypeError(`storage key '${key}' does not hold a counter`)
+    return { value: Number(row.value), expires: row.expires }
+  }
   /** Drops the counters that have nothing pending (they reload from the file when used again). */
   const trim = () => {
     for (const key of counters.keys()) if (!dirty.has(key)) counters.delete(key)
@@ -279,6 +287,33 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       dirty.add(key)
       schedule()
       return value
+    },
+    async move(from, to) {
+      checkKey(from)
+      checkKey(to)
+      if (from === to) return 0
+      // Read, add and delete in one synchronous step, in one transaction: nothing runs in between.
+      const t = now()
+      const source = counterAt(from, t)
+      if (source === undefined) return 0
+      const target = counterAt(to, t)
+      const value = (target?.value ?? 0) + source.value
+      if (!Number.isSafeInteger(value)) throw new RangeError(`storage counter '${to}' would overflow`)
+      const expires = target ? target.expires : source.expires
+      if (mirrored(to)) {
+        // A mirrored target is the mirror's own object: updated in place, or added.
+        if (target) target.value = value
+        else counters.set(to, { value, expires })
+        dirty.add(to)
+        schedule()
+      } else {
+        write()
+        setQuery.run(to, String(value), expires)
+      }
+      settle(from)
+      write()
+      deleteQuery.get(from, t)
+      return source.value
     },
     async reserve(key, id, amount, limit, ttlMs) {
       checkKey(key)

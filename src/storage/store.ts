@@ -54,6 +54,13 @@ export interface Store {
    */
   increment(key: string, by?: number, ttlMs?: number): Promise<number>
   /**
+   * Adds the counter at `from` to the counter at `to` and deletes `from`, as one atomic step on every
+   * backend (one script on Redis), so that two gateways moving the same counter cannot both add it;
+   * resolves with the amount moved (0 when `from` is absent or expired). A `to` it creates takes
+   * `from`'s expiry; an existing `to` keeps its own. Migrations rename counters with it.
+   */
+  move(from: string, to: string): Promise<number>
+  /**
    * Holds up to `amount` of a limit for request `id`, as one atomic step on every backend: when the
    * counter at `key` plus the live holds on it are below `limit`, it holds `amount`, or what is left of
    * the limit when that is less; at or over the limit it holds nothing and refuses. A hold lasts until
@@ -148,6 +155,7 @@ export function prefixed(inner: Store, prefix: string): Store {
     delete: (key) => inner.delete(prefix + key),
     add: (key, value) => inner.add(prefix + key, value),
     increment: (key, by, ttlMs) => inner.increment(prefix + key, by, ttlMs),
+    move: (from, to) => inner.move(prefix + from, prefix + to),
     list: async (p, limit) =>
       (await inner.list(prefix + p, limit)).map((e) => ({ key: e.key.slice(prefix.length), value: e.value })),
     append: (log, time, value) => inner.append(prefix + log, time, value),

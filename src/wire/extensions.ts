@@ -16,11 +16,16 @@ export const CacheClearedSchema = T.Object(
 export const UsageRowSchema = T.Object(
   {
     key: T.String({ description: 'Key name.' }),
+    key_id: T.Union([T.String(), T.Null()], {
+      description:
+        "The key's identity (key_ + a digest of its secret): a key made again under the same name has another.",
+    }),
     model: T.String({ description: 'Canonical model (after alias resolution).' }),
     prompt_tokens: T.Integer({ minimum: 0 }),
     completion_tokens: T.Integer({ minimum: 0 }),
     total_tokens: T.Integer({ minimum: 0 }),
     cache_read_tokens: T.Integer({ minimum: 0 }),
+    reasoning_tokens: T.Optional(T.Integer({ minimum: 0, description: 'Of the completion tokens, reasoning.' })),
     requests: T.Integer({ minimum: 0, description: 'Requests answered, cache hits included.' }),
     cached_requests: T.Integer({ minimum: 0, description: 'Of those, answered from the cache (0 tokens).' }),
   },
@@ -36,9 +41,10 @@ export const UsageListSchema = T.Array(UsageRowSchema, {
 export const BudgetRowSchema = T.Object(
   {
     key: T.String(),
+    key_id: T.Union([T.String(), T.Null()], { description: 'null for a configured budget no key has yet.' }),
     spent_usd: T.Number({ minimum: 0 }),
-    budget_usd: T.Number({ minimum: 0 }),
-    remaining_usd: T.Number({ minimum: 0 }),
+    budget_usd: T.Union([T.Number({ minimum: 0 }), T.Null()], { description: 'null: the key has no limit.' }),
+    remaining_usd: T.Union([T.Number({ minimum: 0 }), T.Null()]),
   },
   { title: 'BudgetRow' },
 )
@@ -56,6 +62,7 @@ export const AuditRecordSchema = T.Object(
     timestamp: T.String({ format: 'date-time', description: 'When the request arrived (UTC).' }),
     time: T.Integer({ description: 'The same instant in ms since the epoch.' }),
     key: T.String(),
+    key_id: T.Optional(T.String({ description: "The key's identity (records before it was kept have none)." })),
     model: T.String({ description: 'Canonical model, after alias resolution.' }),
     requested_model: T.String({ description: 'The model name the client sent.' }),
     provider: nullable(T.String({ description: 'The provider that answered; null when none did.' })),
@@ -70,7 +77,13 @@ export const AuditRecordSchema = T.Object(
     prompt_tokens: nullable(T.Integer({ minimum: 0 })),
     completion_tokens: nullable(T.Integer({ minimum: 0 })),
     total_tokens: nullable(T.Integer({ minimum: 0 })),
-    cost_usd: nullable(T.Number({ minimum: 0 })),
+    reasoning_tokens: T.Optional(T.Integer({ minimum: 0, description: 'Of the completion tokens, reasoning.' })),
+    cost_usd: nullable(
+      T.Number({ minimum: 0, description: "From the model catalog's prices (or [models]); null when unpriced." }),
+    ),
+    cost_reason: T.Optional(
+      T.String({ description: 'Why cost_usd is null: no price for the model, or no usage in the answer.' }),
+    ),
     latency_ms: T.Number({ minimum: 0 }),
     cached: T.Boolean(),
     error: nullable(T.String({ description: 'The error code of a failed request.' })),

@@ -3,12 +3,60 @@
 // https://platform.openai.com/docs/api-reference/models · https://docs.anthropic.com/en/api/models-list
 import { type Static, Type as T } from '@sinclair/typebox'
 
+/** USD per token as a decimal string ("0.0000025"), as OpenRouter writes prices. */
+const perToken = (description: string) => T.String({ pattern: '^\\d+(\\.\\d+)?$', description })
+
+/**
+ * OpenAI's four fields, then what the gateway's model catalog knows of the model, in OpenRouter's
+ * field names (https://openrouter.ai/docs/api-reference/list-available-models) so that clients written
+ * for OpenRouter read them: a field the catalog does not know is absent, never guessed.
+ */
 export const ModelSchema = T.Object(
   {
     id: T.String({ description: 'A model name or an alias.' }),
     object: T.Literal('model'),
     created: T.Integer({ description: 'Unix seconds (when the gateway started).' }),
     owned_by: T.String({ description: 'The provider serving the model (the first, when several do).' }),
+    context_length: T.Optional(T.Integer({ description: 'Context window in tokens.' })),
+    pricing: T.Optional(
+      T.Object(
+        {
+          prompt: perToken('USD per prompt token.'),
+          completion: perToken('USD per completion token (reasoning included).'),
+          input_cache_read: T.Optional(perToken('USD per prompt token read from the provider cache.')),
+          input_cache_write: T.Optional(perToken('USD per prompt token written to the provider cache.')),
+        },
+        {
+          description:
+            'The price the gateway charges budgets, per token (the base rate: a long-context tier is not shown).',
+        },
+      ),
+    ),
+    architecture: T.Optional(
+      T.Object(
+        {
+          input_modalities: T.Array(T.String(), {
+            description: '["text", "image"] when the model takes images, else ["text"].',
+          }),
+        },
+        { description: 'Present when the catalog knows whether the model takes images.' },
+      ),
+    ),
+    top_provider: T.Optional(
+      T.Object(
+        {
+          context_length: T.Optional(T.Integer({ description: 'Context window in tokens.' })),
+          max_completion_tokens: T.Optional(T.Integer({ description: 'Most tokens the model writes in one answer.' })),
+        },
+        { description: 'The limits of the model as served.' },
+      ),
+    ),
+    supported_parameters: T.Optional(
+      T.Array(T.String(), {
+        description:
+          'The capability parameters the model takes: tools and tool_choice (it calls tools), reasoning and include_reasoning (it reasons). Present only when the catalog knows both capabilities; the common ones (temperature, max_tokens, …) are not listed.',
+      }),
+    ),
   },
   { title: 'Model' },
 )

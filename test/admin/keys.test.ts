@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { maskKey } from '../../src/admin/keys'
 import type { KeyRecord } from '../../src/admin/store'
-import { digest } from '../../src/auth'
+import { digest, keyIdOf } from '../../src/auth'
 import { jsonOf, startGateway, type TestGateway } from '../support/gateway'
 import { BACKENDS, closeAll } from '../support/stores'
 
@@ -83,6 +83,7 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     const created = await create(gw, { name: 'ci-bot' })
     expect(created.key).toMatch(SECRET)
     expect(created).toEqual({
+      id: keyIdOf(digest(created.key)),
       name: 'ci-bot',
       key: created.key,
       masked: `${created.key.slice(0, 7)}…${created.key.slice(-4)}`,
@@ -106,6 +107,7 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     expect(listed.object).toBe('list')
     expect(listed.data).toEqual([
       {
+        id: keyIdOf(digest(TEAM)),
         name: 'team',
         masked: `${TEAM.slice(0, 7)}…${TEAM.slice(-4)}`,
         models: ['echo'],
@@ -113,6 +115,7 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
         source: 'config',
       },
       {
+        id: created.id,
         name: 'ci-bot',
         masked: created.masked,
         models: ['*'],
@@ -134,6 +137,7 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
     const raw = await gw.ctx.admin.store.get('key/ci-bot')
     const record = JSON.parse(raw!) as KeyRecord
     expect(record.hash).toBe(digest(created.key))
+    expect(record.id).toBe(created.id)
     expect(record).not.toHaveProperty('key')
     for (const entry of await gw.ctx.admin.store.list('', 1000)) expect(entry.value).not.toContain(created.key)
     expect(gw.errors()).toEqual([])
@@ -273,7 +277,12 @@ describe.each(BACKENDS)('admin keys API on $name storage', (backend) => {
   })
 
   test("a key's own rate_limit and budget from the API are enforced by [extensions.rate_limit] and [extensions.budget]", async () => {
+    // The echo models are free: a price of 0 lets budgeted keys use them (unpriced models are refused).
     const extensions = `
+[models.echo]
+prompt_cost_per_million = 0
+completion_cost_per_million = 0
+
 [extensions.rate_limit]
 requests_per_minute = 100
 

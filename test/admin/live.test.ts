@@ -15,7 +15,7 @@ import { ConfigError } from '../../src/config/errors'
 import type { ProviderConfig } from '../../src/config/schema'
 import { prefixed, type Store } from '../../src/storage/store'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll, openSharedRedis, REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-live-0123456789abcdef'
@@ -435,6 +435,105 @@ ${provider('fresh', mock.url, ['new-model'])}`,
     expect(error?.message).toContain('aliases.fast')
     expect(gw.ctx.config.aliases).toEqual({})
     expect(await status(gw, 'base-model', TEAM)).toBe(200)
+  })
+})
+
+describe('reload() rebuilds the extensions and the prices', () => {
+  /** [models] prices of base-model (USD per million prompt and completion tokens), then `extra`. */
+  const priced = (prompt: number, completion: number, extra = '') =>
+    baseToml(`[models."base-model"]
+prompt_cost_per_million = ${prompt}
+completion_cost_per_million = ${completion}
+[extensions.audit]
+[extensions.budget]
+default_budget = 10
+${extra}`)
+  const admin = { headers: { authorization: `Bearer ${ADMIN}` } }
+  const costOf = async (gw: TestGateway, id: string): Promise<number | null> => {
+    await gw.ctx.pipeline.flush()
+    const page = await jsonOf(await gw.fetch('/v1/admin/logs', admin))
+    return (page.data as { request_id: string; cost_usd: number | null }[]).find((r) => r.request_id === id)!.cost_usd
+  }
+  const ask = (gw: TestGateway, id: string) =>
+    gw.chat(
+      { model: 'base-model', messages: [{ role: 'user', content: 'hi' }] },
+      { key: TEAM, headers: { 'x-request-id': id } },
+    )
+
+  test('a new price applies to the next answer; a request in flight finishes on the extensions it started with', async () => {
+    const path = join(dir, 'reload-price.toml')
+    writeFileSync(path, priced(1, 2))
+    await using gw = await startGateway(priced(1, 2), { configPath: path })
+    // Held upstream across the reload: 9 prompt + 4 completion tokens at the old price, 17 µ$.
+    const gate = Promise.withResolvers<void>()
+    mock.enqueue({ json: chatCompletion(), hold: gate.promise })
+    const before = mock.requests.length
+    const inFlight = ask(gw, 'reload-price-1')
+    await mock.waitForRequest(before + 1)
+    writeFileSync(path, priced(10, 20))
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    gate.resolve()
+    expect((await inFlight).status).toBe(200)
+    expect(await costOf(gw, 'reload-price-1')).toBe(0.000017)
+    // The next answer: 9 × 10 + 4 × 20 = 170 µ$. Spend has both, and no hold is left behind.
+    expect((await ask(gw, 'reload-price-2')).status).toBe(200)
+    expect(await costOf(gw, 'reload-price-2')).toBe(0.00017)
+    await gw.ctx.pipeline.flush()
+    const [row] = await jsonOf(await gw.fetch('/v1/budget', { headers: { authorization: `Bearer ${TEAM}` } }))
+    expect(row).toMatchObject({ key: 'team', spent_usd: 0.000187, remaining_usd: 10 - 0.000187 })
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('extensions added or removed by a reload apply to new requests; a removed route answers 404', async () => {
+    const path = join(dir, 'reload-extensions.toml')
+    const first = priced(1, 2, '[extensions.usage]\n')
+    writeFileSync(path, first)
+    await using gw = await startGateway(first, { configPath: path })
+    expect((await ask(gw, 'reload-ext-1')).status).toBe(200)
+    expect((await gw.fetch('/v1/usage', admin)).status).toBe(200)
+    writeFileSync(path, priced(1, 2, '[extensions.rate_limit]\nrequests_per_minute = 1\n'))
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(gw.ctx.pipeline.names).toEqual(['metrics', 'audit', 'budget', 'rate_limit'])
+    expect((await ask(gw, 'reload-ext-2')).status).toBe(200)
+    const refused = await ask(gw, 'reload-ext-3')
+    expect(refused.status).toBe(429)
+    expect((await jsonOf(refused)).error.code).toBe('rate_limit_exceeded')
+    const gone = await gw.fetch('/v1/usage', admin)
+    expect(gone.status).toBe(404)
+    expect((await jsonOf(gone)).error.message).toContain('no longer configured')
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('a file whose extensions or prices cannot be built is refused as a whole; the old ones keep serving', async () => {
+    const path = join(dir, 'reload-unbuildable.toml')
+    writeFileSync(path, priced(1, 2))
+    await using gw = await startGateway(priced(1, 2), { configPath: path })
+    const config = gw.ctx.config
+    const names = gw.ctx.pipeline.names
+    // A new provider and new prices, with a cloud_models file that is not there: nothing of it applies.
+    writeFileSync(
+      path,
+      `cloud_models = "${join(dir, 'no-such-cloud-models.toml')}"\n${priced(10, 20, provider('fresh', mock.url, ['new-model']))}`,
+    )
+    const error = await gw.ctx.live.reload()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(gw.ctx.config).toBe(config)
+    expect(gw.ctx.pipeline.names).toBe(names)
+    expect(await status(gw, 'new-model', TEAM)).toBe(404)
+    expect((await ask(gw, 'reload-unbuildable-1')).status).toBe(200)
+    expect(await costOf(gw, 'reload-unbuildable-1')).toBe(0.000017)
+  })
+
+  test('[storage] is not reloaded: a change is reported, and the open storage keeps serving', async () => {
+    const path = join(dir, 'reload-storage.toml')
+    writeFileSync(path, priced(1, 2))
+    await using gw = await startGateway(priced(1, 2), { configPath: path })
+    const store = gw.ctx.store
+    writeFileSync(path, `${priced(1, 2)}\n[storage]\nkind = "sqlite"\npath = "${join(dir, 'never.db')}"\n`)
+    expect(await gw.ctx.live.reload()).toBeUndefined()
+    expect(gw.ctx.store).toBe(store)
+    expect(gw.logs().some((l) => l.includes('[storage] changes apply at the next restart'))).toBe(true)
+    expect((await ask(gw, 'reload-storage-1')).status).toBe(200)
   })
 })
 

@@ -1,5 +1,6 @@
 // Virtual keys: who may call, and which models each key may use (requests and /v1/models alike).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { ADMIN as ADMIN_PRINCIPAL, ANONYMOUS, createAuthenticator, digest, keyIdOf } from '../../src/auth'
 import { jsonOf, provider, startGateway, type TestGateway } from '../support/gateway'
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 
@@ -149,4 +150,40 @@ test('without keys or an admin token, auth is off', async () => {
 
 test('no unexpected errors were logged', () => {
   expect(gw.errors()).toEqual([])
+})
+
+describe('key identity', () => {
+  const req = (key: string) =>
+    new Request('http://gateway.test/v1/models', { headers: { authorization: `Bearer ${key}` } })
+
+  test('a key is identified by its secret, not its name: key_ and 16 hex digits of its SHA-256', () => {
+    const config = [{ name: 'team', key: ALL, models: ['*'] }]
+    const auth = createAuthenticator(config, ADMIN)
+    const hex = new Bun.CryptoHasher('sha256').update(ALL).digest('hex')
+    expect(auth.authenticate(req(ALL)).id).toBe(`key_${hex.slice(0, 16)}`)
+    expect(keyIdOf(digest(ALL))).toBe(`key_${hex.slice(0, 16)}`)
+    // The same name with a new secret is another key; a renamed key keeps its id.
+    expect(createAuthenticator([{ ...config[0]!, key: MINI }], ADMIN).authenticate(req(MINI)).id).toBe(
+      keyIdOf(digest(MINI)),
+    )
+    expect(createAuthenticator([{ ...config[0]!, name: 'renamed' }], ADMIN).authenticate(req(ALL)).id).toBe(
+      keyIdOf(digest(ALL)),
+    )
+    expect(auth.authenticate(req(ADMIN))).toBe(ADMIN_PRINCIPAL)
+    expect(ADMIN_PRINCIPAL.id).toBe('admin')
+    expect(ANONYMOUS.id).toBe('anonymous')
+  })
+
+  test('an API key uses the id stored with it, and one stored before ids existed gets the same derived id', () => {
+    const stored = (secret: string, id?: string) => ({
+      name: 'bot',
+      hash: digest(secret),
+      models: ['*'],
+      ...(id ? { id } : {}),
+    })
+    const auth = createAuthenticator([], ADMIN, [stored(ALL, 'key_0123456789abcdef'), stored(MINI)])
+    expect(auth.authenticate(req(ALL)).id).toBe('key_0123456789abcdef')
+    expect(auth.authenticate(req(MINI)).id).toBe(keyIdOf(digest(MINI)))
+    expect(auth.principals.map((p) => p.id)).toEqual(['key_0123456789abcdef', keyIdOf(digest(MINI))])
+  })
 })

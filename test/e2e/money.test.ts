@@ -117,6 +117,7 @@ requests_per_minute = 100000
 [extensions.usage]
 [extensions.budget]
 default_budget = 1000
+unpriced = "allow"            # the cache test's model has no price
 [extensions.budget.keys.ten]
 budget = ${(10 * PER_REQUEST * PRICE) / 1e6}
 [extensions.budget.keys.pricey]

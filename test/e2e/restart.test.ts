@@ -6,13 +6,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
-import { costMicros, microsToUsd } from '../../src/extensions/pricing'
+import { costMicros } from '../../src/catalog'
+import { microsToUsd } from '../../src/extensions/pricing'
 import { crabllmBin, spawnCrabllm } from '../support/binary'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-restart-0123456789'
 const KEY = 'sk-restart-team-0123456789abcdef'
 const PRICING = { prompt_cost_per_million: 1000, completion_cost_per_million: 2000 }
+/** The same prices as the catalog's cost function takes them (USD per million tokens). */
+const PRICE = { input: PRICING.prompt_cost_per_million, output: PRICING.completion_cost_per_million }
 
 let root: string
 let seq = 0
@@ -143,7 +146,7 @@ describe.each(STORAGES)('restart with $name storage', (storage) => {
 
       const prompt = usages.reduce((n, u) => n + u.prompt_tokens, 0)
       const completion = usages.reduce((n, u) => n + u.completion_tokens, 0)
-      const spentMicros = usages.reduce((n, u) => n + costMicros(PRICING, u), 0)
+      const spentMicros = usages.reduce((n, u) => n + costMicros(PRICE, u), 0)
       expect(prompt).toBeGreaterThan(0)
 
       {
@@ -165,7 +168,7 @@ describe.each(STORAGES)('restart with $name storage', (storage) => {
             outcome: i === 2 ? 'done' : null,
             prompt_tokens: usages[i]!.prompt_tokens,
             completion_tokens: usages[i]!.completion_tokens,
-            cost_usd: microsToUsd(costMicros(PRICING, usages[i]!)),
+            cost_usd: microsToUsd(costMicros(PRICE, usages[i]!)),
           })
         }
 

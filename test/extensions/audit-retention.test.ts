@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { summarize } from '../../src/admin/stats'
+import { catalogOf } from '../../src/catalog'
 import { parseConfig } from '../../src/config/load'
 import { badRequest, GatewayError, overloaded, upstreamTimeout } from '../../src/core/errors'
 import { memoryLogger } from '../../src/core/log'
@@ -62,6 +63,7 @@ function harness(store: Store, options: Partial<AuditOptions> = {}) {
     store,
     log,
     defer: (w) => void writes.push(w),
+    catalog: catalogOf(config),
     principals: () => [],
   })
   return {

@@ -4,6 +4,7 @@
 // aggregated with a count, and records that survive a graceful shutdown (the next gateway on the same
 // store reads them). Retention and the aggregation on a moved clock: audit-retention.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { digest, keyIdOf } from '../../src/auth'
 import { AUDIT_LOG, type AuditRecord } from '../../src/extensions/audit'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
@@ -26,7 +27,7 @@ key = "${OTHER}"
 [[keys]]
 name = "broke"
 key = "${BROKE}"
-${provider('up', upstream, ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'], 'max_retries = 1')}
+${provider('up', upstream, ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'local-embedder'], 'max_retries = 1')}
 [aliases]
 fast = "gpt-4o-mini"
 [models."gpt-4o-mini"]
@@ -116,22 +117,41 @@ describe.each(BACKENDS)('audit on $name', (backend) => {
       expect(r.latency_ms).toBeGreaterThanOrEqual(0)
     })
 
-    test('a model without pricing has cost_usd null; embeddings are recorded with their surface', async () => {
+    test('embeddings are recorded with their surface, priced from the catalog; a model without a price has cost_usd null and why', async () => {
+      const embed = (model: string, key: string, id: string) =>
+        gw.fetch('/v1/embeddings', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ model, input: 'hello' }),
+        })
       const id = rid('embed')
-      const res = await gw.fetch('/v1/embeddings', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TEAM}`, 'content-type': 'application/json', 'x-request-id': id },
-        body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello' }),
-      })
+      const res = await embed('text-embedding-3-small', TEAM, id)
       expect(res.status).toBe(200)
       await res.arrayBuffer()
+      // The catalog's $0.02 per million tokens: 2 tokens are 0.04 µ$, rounded up to one.
       expect(await recordOf(id)).toMatchObject({
         surface: 'embeddings',
         model: 'text-embedding-3-small',
+        key: 'team',
+        key_id: keyIdOf(digest(TEAM)),
         prompt_tokens: 2,
         total_tokens: 2,
-        cost_usd: null,
+        cost_usd: 0.000001,
         status: 200,
+      })
+      expect((await recordOf(id)).cost_reason).toBeUndefined()
+      // Unpriced: the admin token (not budgeted) is answered, and the record says why it has no cost.
+      const unpriced = rid('unpriced')
+      const answered = await embed('local-embedder', ADMIN, unpriced)
+      expect(answered.status).toBe(200)
+      await answered.arrayBuffer()
+      expect(await recordOf(unpriced)).toMatchObject({
+        model: 'local-embedder',
+        key: 'admin',
+        key_id: 'admin',
+        prompt_tokens: 2,
+        cost_usd: null,
+        cost_reason: 'no price for model local-embedder in the catalog or [models]',
       })
     })
 

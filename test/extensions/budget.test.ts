@@ -2,7 +2,15 @@
 // per-model pricing (JSON, streams with and without usage, /v1/messages, embeddings; errors free), the
 // 429 at budget, GET /v1/budget visibility, and the overshoot bound under concurrency.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { costMicros, formatUsd, usdToMicros } from '../../src/extensions/pricing'
+import { digest, keyIdOf } from '../../src/auth'
+import { catalogOf, costMicros } from '../../src/catalog'
+import { parseConfig } from '../../src/config/load'
+import { memoryLogger } from '../../src/core/log'
+import { budgetExtension } from '../../src/extensions/budget'
+import { createPricer, formatUsd, usdToMicros } from '../../src/extensions/pricing'
+import type { RequestContext } from '../../src/extensions/types'
+import { PROVIDER_RULES } from '../../src/providers'
+import { memoryStore } from '../../src/storage/memory'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, closeAll } from '../support/stores'
@@ -82,8 +90,15 @@ const ask = (model: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 const usd = (micros: number) => micros / 1_000_000
+/** Spend is kept under each key's id (from its secret); rows show the name and the id. */
+const IDS: Record<string, string> = {
+  alice: keyIdOf(digest(ALICE)),
+  big: keyIdOf(digest(BIG)),
+  broke: keyIdOf(digest(BROKE)),
+}
 const row = (key: string, spentMicros: number, budgetMicros: number) => ({
   key,
+  key_id: IDS[key]!,
   spent_usd: usd(spentMicros),
   budget_usd: usd(budgetMicros),
   remaining_usd: usd(Math.max(0, budgetMicros - spentMicros)),
@@ -191,13 +206,33 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     expect(await budget(gw, ALICE)).toEqual([row('alice', 8 * 4 + 1 * 16, 500)])
   })
 
-  test('a model without pricing costs 0, with one warning per model', async () => {
+  test('a model without a price is refused to a budgeted key (403 model_unpriced, no upstream call); the admin token passes', async () => {
     await using gw = await fresh()
-    for (let i = 0; i < 3; i++) expect((await gw.chat(ask('llama3:8b'), { key: ALICE })).status).toBe(200)
+    const before = openai.requests.length
+    for (let i = 0; i < 2; i++) {
+      const refused = await gw.chat(ask('llama3:8b'), { key: ALICE })
+      expect(refused.status).toBe(403)
+      expect((await jsonOf(refused)).error).toEqual({
+        message: expect.stringContaining(
+          `add [models."llama3:8b"] prices, or to set [extensions.budget] unpriced = "allow"`,
+        ),
+        type: 'permission_error',
+        param: 'model',
+        code: 'model_unpriced',
+      })
+    }
+    expect(openai.requests.length).toBe(before)
     expect(await budget(gw, ALICE)).toEqual([row('alice', 0, 500)])
-    const warnings = gw.logs().filter((l) => JSON.parse(l).level === 'warn' && l.includes('no pricing'))
+    // The admin token is not budgeted: its answer goes through, unpriced, with one warning per model.
+    for (let i = 0; i < 2; i++) expect((await gw.chat(ask('llama3:8b'), { key: ADMIN })).status).toBe(200)
+    await gw.ctx.pipeline.flush()
+    const warnings = gw.logs().filter((l) => JSON.parse(l).level === 'warn' && l.includes('has no cost'))
     expect(warnings).toHaveLength(1)
-    expect(JSON.parse(warnings[0]!).model).toBe('llama3:8b')
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      model: 'llama3:8b',
+      reason: 'no price for model llama3:8b in the catalog or [models]',
+      fix: 'add [models."llama3:8b"] prices',
+    })
   })
 
   test('the admin token is not budgeted; it sees every configured key, a key sees its own row', async () => {
@@ -312,11 +347,55 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
   })
 })
 
-describe('pricing', () => {
-  const price = (prompt: number, completion: number) => ({
-    prompt_cost_per_million: prompt,
-    completion_cost_per_million: completion,
+describe('unpriced = "allow"', () => {
+  test('a budgeted key may use a model without a price; its answers are charged nothing', async () => {
+    const config = parseConfig(toml(), 'test.toml', PROVIDER_RULES, {})
+    const catalog = catalogOf(config)
+    const store = memoryStore()
+    const writes: Promise<unknown>[] = []
+    const principal = { id: IDS.alice!, name: 'alice', models: '*' as const }
+    const ext = (unpriced: 'allow' | 'refuse') =>
+      budgetExtension({
+        options: { ...config.extensions!.budget!, unpriced },
+        config,
+        catalog,
+        store,
+        log: memoryLogger('error'),
+        defer: (w) => void writes.push(w),
+        principals: () => [principal],
+      })
+    const ctx = (): RequestContext => ({
+      requestId: crypto.randomUUID(),
+      key: 'alice',
+      principal,
+      model: 'llama3:8b',
+      requestedModel: 'llama3:8b',
+      surface: 'chat',
+      stream: false,
+      json: {},
+      request: new Request('http://gateway.test/v1/chat/completions'),
+      started: performance.now(),
+      startedAt: Date.now(),
+      clientWantsUsage: false,
+      estimate: { prompt: 10, completion: 10 },
+      headers: {},
+    })
+    await expect(ext('refuse').onRequest!(ctx())).rejects.toMatchObject({ status: 403, code: 'model_unpriced' })
+    const allowing = ext('allow')
+    const answered = ctx()
+    await allowing.onRequest!(answered)
+    answered.usage = { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 }
+    answered.cost = createPricer(catalog).costOf(answered)
+    expect(answered.cost).toEqual({ micros: null, reason: 'no price for model llama3:8b in the catalog or [models]' })
+    await allowing.onResponse!(answered, new Uint8Array())
+    await Promise.all(writes)
+    const listing = await allowing.routes![0]!.handle(new Request('http://gateway.test/v1/budget'), principal)
+    expect(await listing.json()).toEqual([row('alice', 0, 500)])
   })
+})
+
+describe('pricing', () => {
+  const price = (prompt: number, completion: number) => ({ input: prompt, output: completion })
   const use = (prompt: number, completion: number) => ({
     prompt_tokens: prompt,
     completion_tokens: completion,

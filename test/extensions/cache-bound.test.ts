@@ -3,6 +3,7 @@
 // within max_bytes, the oldest entries go first, the index is trimmed with them, an answer larger than
 // the cache is not stored, and gateways sharing one Redis stay within one bound together.
 import { afterAll, describe, expect, test } from 'bun:test'
+import { catalogOf } from '../../src/catalog'
 import { parseConfig } from '../../src/config/load'
 import { memoryLogger } from '../../src/core/log'
 import { cacheExtension } from '../../src/extensions/cache'
@@ -32,6 +33,7 @@ function cacheOn(store: Store, maxBytes = MAX) {
     store,
     log: memoryLogger('error'),
     defer: (w) => void writes.push(w),
+    catalog: catalogOf(config),
     principals: () => [],
   })
   /** Waits for every write, those the writes deferred in turn (evictions) included. */

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
+import { catalogOf } from '../../src/catalog'
 import { memoryLogger } from '../../src/core/log'
 import { cacheExtension } from '../../src/extensions/cache'
 import { cacheDirectives } from '../../src/extensions/cache/cache-control'
@@ -373,6 +374,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
       store: store.namespace('direct'),
       log: memoryLogger('error'),
       defer: (w) => void writes.push(w),
+      catalog: catalogOf(gw.ctx.config),
       principals: () => [],
     })
     const ctx = contextFor(fresh())
@@ -402,6 +404,7 @@ describe.each(BACKENDS)('cache on $name', (backend) => {
       store: spy,
       log: memoryLogger('error'),
       defer: (w) => void writes.push(w),
+      catalog: catalogOf(gw.ctx.config),
       principals: () => [],
     })
     const ctx = contextFor(fresh())

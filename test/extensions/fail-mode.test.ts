@@ -45,6 +45,7 @@ function flakyStore(inner: Store = memoryStore()): FlakyStore {
     add: guard(store.add),
     delete: guard(store.delete),
     increment: guard(store.increment),
+    move: guard(store.move),
     list: guard(store.list),
     append: guard(store.append),
     recent: guard(store.recent),

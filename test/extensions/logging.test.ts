@@ -3,6 +3,7 @@
 // of the gateway's level (a gateway at warn still shows `level = "info"` lines).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ANONYMOUS } from '../../src/auth'
+import { catalogOf } from '../../src/catalog'
 import { parseConfig } from '../../src/config/load'
 import { GatewayError } from '../../src/core/errors'
 import { memoryLogger } from '../../src/core/log'
@@ -214,6 +215,7 @@ describe('level is the threshold of its own lines', () => {
         store: memoryStore(),
         log,
         defer: () => {},
+        catalog: catalogOf(config),
         principals: () => [],
       })
       return { log, ext }

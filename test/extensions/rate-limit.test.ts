@@ -4,6 +4,7 @@
 // the extension with a fake clock (createRateLimit) so that header values are exact and no test can
 // straddle a real minute boundary; the TOML-registered factory is checked on its own.
 import { afterAll, describe, expect, test } from 'bun:test'
+import { catalogOf } from '../../src/catalog'
 import { parseConfig } from '../../src/config/load'
 import { memoryLogger } from '../../src/core/log'
 import { createRateLimit, rateLimitExtension } from '../../src/extensions/rate-limit'
@@ -53,6 +54,7 @@ async function rig(store: Store, toml: string, t = T0 + 48_000): Promise<Rig> {
       store: store.namespace('rate_limit'),
       log: memoryLogger('info'),
       defer: (work) => void pending.push(work),
+      catalog: catalogOf(config),
       principals: () => [],
     },
     () => clock.t,
@@ -410,6 +412,7 @@ describe('rate_limit pieces', () => {
 
   test("limits: extension defaults, a key's own fields replacing them, and whether the defaults count tokens", () => {
     const principal = (name: string, rateLimit?: { requests_per_minute?: number; tokens_per_minute?: number }) => ({
+      id: `key_${name}`,
       name,
       models: '*' as const,
       ...(rateLimit ? { rateLimit } : {}),
@@ -439,6 +442,7 @@ describe('rate_limit pieces', () => {
       store: broken,
       log: memoryLogger('info'),
       defer: () => {},
+      catalog: catalogOf(config),
       principals: () => [],
     })
     const gw = await startGateway(toml, { extensions: [ext] })

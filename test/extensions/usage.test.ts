@@ -3,6 +3,7 @@
 // embeddings; cache hits are requests with 0 tokens; errors count nothing; GET /v1/usage shows a key its
 // own rows and the admin token all.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { digest, keyIdOf } from '../../src/auth'
 import { listUsage } from '../../src/extensions/usage/index'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
 import { chatChunks, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
@@ -12,6 +13,13 @@ const ALICE = 'sk-usage-alice-0123456789abcdef'
 const COLON = 'sk-usage-colon-0123456789abcdef'
 const SLASH = 'sk-usage-slash-0123456789abcdef'
 const ADMIN = 'admin-usage-0123456789abcdef'
+/** Counters are kept under each key's id (from its secret); rows show the name and the id. */
+const IDS: Record<string, string> = {
+  alice: keyIdOf(digest(ALICE)),
+  'team:b': keyIdOf(digest(COLON)),
+  'team:b/x': keyIdOf(digest(SLASH)),
+  admin: 'admin',
+}
 
 let openai: MockUpstream
 let claude: MockUpstream
@@ -88,13 +96,16 @@ const row = (
   requests: number,
   cacheRead = 0,
   cachedRequests = 0,
+  reasoning = 0,
 ) => ({
   key,
+  key_id: IDS[key]!,
   model,
   prompt_tokens: prompt,
   completion_tokens: completion,
   total_tokens: prompt + completion,
   cache_read_tokens: cacheRead,
+  reasoning_tokens: reasoning,
   requests,
   cached_requests: cachedRequests,
 })
@@ -263,7 +274,7 @@ describe.each(BACKENDS)('usage on $name', (backend) => {
     const all = await listUsage(gw.ctx.store.namespace('usage'), undefined)
     expect(all.truncated).toBe(false)
     expect(all.rows).toHaveLength(3)
-    const two = await listUsage(gw.ctx.store.namespace('usage'), 'alice', 2)
+    const two = await listUsage(gw.ctx.store.namespace('usage'), IDS.alice, 2)
     expect(two.truncated).toBe(true)
     expect(two.rows).toHaveLength(2)
     for (const r of two.rows) expect(r).toEqual(row('alice', r.model, 9, 4, 1))

@@ -215,12 +215,19 @@ ttl_seconds = 300
       'model=text-embedding-3-small,provider=a,kind=prompt': 2,
       'model=text-embedding-3-small,provider=a,kind=completion': 0,
     })
-    // $1 / $2 per million tokens: 9 + 8 µUSD per JSON answer, 9 + 6 per stream; "fb" has no price.
-    expect(Object.keys(m.series('crabllm_cost_usd_total', ['model']))).toEqual(['model=gpt-4o-mini'])
+    // $1 / $2 per million tokens: 9 + 8 µUSD per JSON answer, 9 + 6 per stream; the embedding at the
+    // catalog's $0.02 per million (2 tokens: 0.04 µUSD, rounded up to 1); "fb" has no price.
+    expect(Object.keys(m.series('crabllm_cost_usd_total', ['model']))).toEqual([
+      'model=gpt-4o-mini',
+      'model=text-embedding-3-small',
+    ])
     expect(m.value('crabllm_cost_usd_total', { model: 'gpt-4o-mini' })).toBeCloseTo(
       (17 * chatAnswers + 15 * 2) / 1e6,
       12,
     )
+    expect(m.value('crabllm_cost_usd_total', { model: 'text-embedding-3-small' })).toBeCloseTo(1 / 1e6, 12)
+    // Never a silent 0: the answer "fb" gave is counted as unpriced.
+    expect(m.series('crabllm_unpriced_answers_total', ['model'])).toEqual({ 'model=fb': 1 })
     // Every chat that reached the cache lookup missed, except the repeat.
     expect(m.series('crabllm_cache_events_total', ['result'])).toEqual({
       'result=hit': 1,

@@ -175,7 +175,7 @@ describe('admit', () => {
 
   test("a key's own max_inflight: 429 beyond it, given back on release", () => {
     const inflight: Inflight = { count: 0, byKey: new Map() }
-    const principal = { name: 'wide', models: '*' as const, maxInflight: 1 }
+    const principal = { id: 'key_wide', name: 'wide', models: '*' as const, maxInflight: 1 }
     const first = admit(ctx(inflight), post(CHAT, {}), undefined)
     first.holdKey(principal)
     const second = admit(ctx(inflight), post(CHAT, {}), undefined)
@@ -195,7 +195,7 @@ describe('admit', () => {
   ])('max_inflight %i, key_max_inflight %p: a key without its own cap gets %i slots', (max, share, expected) => {
     const config = { ...context().config, max_inflight: max, key_max_inflight: share }
     const inflight: Inflight = { count: 0, byKey: new Map() }
-    const principal = { name: 'plain', models: '*' as const }
+    const principal = { id: 'key_plain', name: 'plain', models: '*' as const }
     for (let i = 0; i < expected; i++) admit({ config, inflight }, post(CHAT, {}), undefined).holdKey(principal)
     expect(() => admit({ config, inflight }, post(CHAT, {}), undefined).holdKey(principal)).toThrow(
       expect.objectContaining({ status: 429, code: 'concurrency_limit_exceeded' }),

@@ -46,7 +46,7 @@ describe('usageOf', () => {
           total_tokens: 107,
         },
       },
-      { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, cache_read_tokens: 40 },
+      { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, cache_read_tokens: 40, reasoning_tokens: 3 },
     ],
     ['no usage', { id: 'x' }, undefined],
     ['usage null', { usage: null }, undefined],

@@ -176,6 +176,62 @@ describe('fallback', () => {
   })
 })
 
+describe('weight 0: fallback only (crabllm)', () => {
+  test('a weight-0 deployment is never called first', async () => {
+    const a = await mock()
+    const z = await mock()
+    let i = 0
+    const draws = [0, 0.5, 0.99, 0.999999]
+    const gw = await gateway(provider('z', z.url, ['m'], 'weight = 0') + provider('a', a.url, ['m'], 'weight = 1'), {
+      random: () => draws[i++ % draws.length]!,
+    })
+    for (let n = 0; n < draws.length; n++) expect((await gw.chat(ask)).status).toBe(200)
+    expect(a.requests.length).toBe(draws.length)
+    expect(z.requests.length).toBe(0)
+  })
+
+  test('it answers once every weighted deployment failed', async () => {
+    const a = await mock()
+    const b = await mock()
+    const z = await mock()
+    a.fallback = () => openAiError(503, 'a is down', 'server_error')
+    b.fallback = () => openAiError(500, 'b is down', 'server_error')
+    z.fallback = () => ({ json: chatCompletion('from the fallback') })
+    const gw = await gateway(
+      provider('z', z.url, ['m'], 'weight = 0') +
+        provider('a', a.url, ['m'], 'weight = 2\nmax_retries = 1') +
+        provider('b', b.url, ['m'], 'weight = 1\nmax_retries = 0'),
+      { random: () => 0.9 },
+    )
+    const res = await gw.chat(ask)
+    expect(res.status).toBe(200)
+    expect((await jsonOf(res)).choices[0].message.content).toBe('from the fallback')
+    // b was drawn first (0.9 of 3 falls in b's share), then a (its retry too), then z.
+    expect([b.requests.length, a.requests.length, z.requests.length]).toEqual([1, 2, 1])
+    expect(gw.errors()).toEqual([])
+  })
+
+  test('a model served only by weight-0 deployments works, in config order', async () => {
+    const y = await mock()
+    const z = await mock()
+    y.fallback = () => openAiError(502, 'y is down', 'server_error')
+    const gw = await gateway(
+      provider('y', y.url, ['m'], 'weight = 0\nmax_retries = 0') + provider('z', z.url, ['m'], 'weight = 0'),
+    )
+    expect((await gw.chat(ask)).status).toBe(200)
+    expect([y.requests.length, z.requests.length]).toEqual([1, 1])
+  })
+
+  test('a non-transient answer from the weighted deployment is final: the fallback is not called', async () => {
+    const a = await mock()
+    const z = await mock()
+    a.fallback = () => openAiError(400, 'bad request', 'invalid_request_error')
+    const gw = await gateway(provider('a', a.url, ['m']) + provider('z', z.url, ['m'], 'weight = 0'))
+    expect((await gw.chat(ask)).status).toBe(400)
+    expect(z.requests.length).toBe(0)
+  })
+})
+
 describe('timeouts', () => {
   test('a silent upstream is a 504 after the deployment timeout, then falls back', async () => {
     const slow = await mock()

@@ -175,6 +175,57 @@ describe('orderDeployments', () => {
     expect(counts).toEqual({ a: 500, b: 300, c: 200 })
   })
 
+  // --- weight 0: fallback only (crabllm's dispatch_list: never picked, so after the weighted ones) ---
+
+  test.each([0, 0.5, 0.9999, 1])('a weight-0 deployment is never first (random %p)', (random) => {
+    const list = [deployment('a', 3), deployment('b', 1), deployment('z', 0)]
+    const order = names(orderDeployments(list, () => random))
+    expect(order[0]).not.toBe('z')
+    expect(order.at(-1)).toBe('z')
+  })
+
+  test('one weighted deployment and weight-0 ones: the weighted first, no draw', () => {
+    let draws = 0
+    const list = [deployment('a', 1), deployment('y', 0), deployment('z', 0)]
+    expect(
+      names(
+        orderDeployments(list, () => {
+          draws++
+          return 0.99
+        }),
+      ),
+    ).toBe('ayz')
+    expect(draws).toBe(0)
+  })
+
+  test('only weight-0 deployments: tried in config order', () => {
+    const list = [deployment('x', 0), deployment('y', 0), deployment('z', 0)]
+    expect(names(orderDeployments(list, () => 0.99))).toBe('xyz')
+  })
+
+  test('weight-0 deployments take no share of the draw', () => {
+    const list = [deployment('a', 3), deployment('b', 1), deployment('y', 0), deployment('z', 0)]
+    const counts: Record<string, number> = { a: 0, b: 0, y: 0, z: 0 }
+    for (let i = 0; i < 1000; i++) counts[orderDeployments(list, () => i / 1000)[0]!.provider.name]!++
+    expect(counts).toEqual({ a: 750, b: 250, y: 0, z: 0 })
+  })
+
+  test('the registry puts weight-0 deployments last, in config order', () => {
+    const r = buildRegistry(
+      parseConfig(
+        '[providers.z]\nkind = "echo"\nweight = 0\n[providers.a]\nkind = "echo"\n[providers.y]\nkind = "echo"\nweight = 0\n',
+        'test.toml',
+        PROVIDER_RULES,
+        {},
+      ),
+    )
+    expect(r.deployments('echo')!.map((d) => [d.provider.name, d.weight])).toEqual([
+      ['a', 1],
+      ['z', 0],
+      ['y', 0],
+    ])
+  })
+
   test('every order holds each deployment exactly once', () => {
     for (const r of [0, 0.3, 0.6, 0.9]) {
       expect(

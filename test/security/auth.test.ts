@@ -208,6 +208,7 @@ tokens_per_minute = 1000000
 
 [extensions.budget]
 default_budget = 100
+unpriced = "allow"           # the test's models have no price
 
 [extensions.usage]
 

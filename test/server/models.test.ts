@@ -1,10 +1,11 @@
-// GET /v1/models and GET /v1/models/{id}, with both official SDKs: OpenAI's shape by default,
-// Anthropic's (paged by limit, after_id, before_id) when the request carries anthropic-version. Only
-// what the calling key may use is listed or found; the rest is 404, never 403.
+// GET /v1/models and GET /v1/models/{id}, with both official SDKs: OpenAI's shape by default, with
+// what the model catalog knows beside it in OpenRouter's field names; Anthropic's (paged by limit,
+// after_id, before_id) when the request carries anthropic-version. Only what the calling key may use is
+// listed or found; the rest is 404, never 403.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
-import { anthropicPage } from '../../src/server/routes/models'
+import { anthropicPage, perToken } from '../../src/server/routes/models'
 import { jsonOf, startGateway, type TestGateway } from '../support/gateway'
 
 const KEY = 'sk-models-all-0123456789abcdef'
@@ -28,9 +29,22 @@ models = ["gpt-4o", "llama3:8b"]
 kind = "echo"
 models = ${JSON.stringify([...MANY, 'gpt-4o', 'llama3:8b'])}
 
+# Served elsewhere too, so not one of the echo-only models (those cost nothing): a model nobody knows.
+[providers.lab]
+kind = "ollama"
+base_url = "http://127.0.0.1:9/v1"
+models = ["echo-03"]
+
 [aliases]
 "openai/gpt-4o" = "gpt-4o"
 "team/echo" = "echo-00"
+
+[models."llama3:8b"]
+context_length = 8192
+vision = false
+[models."llama3:8b".pricing]
+input_cost_per_million = 0.1
+output_cost_per_million = 0.2
 `)
 })
 afterAll(async () => {
@@ -79,6 +93,65 @@ describe("OpenAI's shape", () => {
     const res = await gw.fetch('/v1/models/gpt-4o')
     expect(res.status).toBe(401)
     expect((await jsonOf(res)).error.code).toBe('missing_api_key')
+  })
+})
+
+describe("what the catalog knows, beside OpenAI's fields (OpenRouter's names)", () => {
+  /** gpt-4o in the built-in catalog: $2.50 / $10 per million tokens, $1.25 cached; 128K context, 16K out. */
+  const GPT_4O = {
+    context_length: 128_000,
+    pricing: { prompt: '0.0000025', completion: '0.00001', input_cache_read: '0.00000125' },
+    architecture: { input_modalities: ['text', 'image'] },
+    top_provider: { context_length: 128_000, max_completion_tokens: 16_384 },
+    supported_parameters: ['tools', 'tool_choice'],
+  }
+
+  test("retrieve: OpenAI's four fields first, then context, per-token prices, modalities, limits, parameters", async () => {
+    const model = await openai().models.retrieve('gpt-4o')
+    expect(model).toEqual({ id: 'gpt-4o', object: 'model', created: expect.any(Number), owned_by: 'local', ...GPT_4O })
+    expect(Object.keys(model).slice(0, 4)).toEqual(['id', 'object', 'created', 'owned_by'])
+  })
+
+  test("an alias shows its model's facts; the list carries them too", async () => {
+    expect(await openai().models.retrieve('openai/gpt-4o')).toMatchObject({ id: 'openai/gpt-4o', ...GPT_4O })
+    const listed = new Map<string, unknown>()
+    for await (const model of openai().models.list()) listed.set(model.id, model)
+    expect(listed.get('gpt-4o')).toMatchObject(GPT_4O)
+  })
+
+  test('a [models] entry of the config: its own context and price; what it leaves unknown is absent', async () => {
+    expect(await openai().models.retrieve('llama3:8b')).toEqual({
+      id: 'llama3:8b',
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: 'local',
+      context_length: 8192,
+      pricing: { prompt: '0.0000001', completion: '0.0000002' },
+      architecture: { input_modalities: ['text'] },
+      top_provider: { context_length: 8192 },
+    } as never)
+  })
+
+  test("a model nobody knows has OpenAI's four fields only", async () => {
+    const model = await openai().models.retrieve('echo-03')
+    expect(model).toEqual({ id: 'echo-03', object: 'model', created: expect.any(Number), owned_by: 'local' })
+  })
+
+  test('a model only the built-in echo serves costs nothing: a price of 0, not unknown', async () => {
+    const model = (await openai().models.retrieve('echo-04')) as unknown as { pricing?: Record<string, string> }
+    expect(model.pricing).toMatchObject({ prompt: '0', completion: '0' })
+  })
+
+  test.each([
+    [2.5, '0.0000025'],
+    [10, '0.00001'],
+    [0.075, '0.000000075'],
+    [0.0028, '0.0000000028'],
+    [0, '0'],
+    [150, '0.00015'],
+    [1_234_567.5, '1.2345675'],
+  ])('perToken(%d) = %s', (perMillion, text) => {
+    expect(perToken(perMillion)).toBe(text)
   })
 })
 

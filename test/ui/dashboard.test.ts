@@ -70,6 +70,7 @@ path = "crabllm.db"
 [extensions.usage]
 [extensions.budget]
 default_budget = 2
+unpriced = "allow"          # echo-backup has no price: it fails upstream, not here
 [extensions.budget.keys.broke]
 budget = 0
 `

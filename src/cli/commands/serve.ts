@@ -43,9 +43,11 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
     log.warn('config not found; generating a starter config', { path })
     writeStarter(path, false, (line) => process.stderr.write(`${line}\n`))
   }
-  const { config, file, dir } = await loadConfigFile(path, PROVIDER_RULES)
+  const { config, file, dir, notes } = await loadConfigFile(path, PROVIDER_RULES)
   // log_format from the config, unless LOG_FORMAT chose already.
   if (!process.env.LOG_FORMAT && config.log_format === 'json' && !log.json) log = log.withFormat(true)
+  // What loading decided that the file left open (a base_url's pasted endpoint stripped, …).
+  for (const note of notes) log.info(note.message, note.fields)
   const listen = address ?? parseListen(config.listen)!
   const storage = await openStorage(config.storage, dir, path, log)
   const ctx = createContext(config, { log, store: storage.store, configPath: path })

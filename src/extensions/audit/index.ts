@@ -43,12 +43,12 @@ export function createAuditExtension(clock: AuditClock = {}): ExtensionFactory<A
   const now = clock.now ?? Date.now
   const every = clock.every ?? everyFromNow
   return (deps) => {
-    const { store, config, options, log } = deps
-    const refusals = new RefusalTally(config)
+    const { store, options, log } = deps
+    const refusals = new RefusalTally()
     const append = (record: AuditRecord) => store.append(AUDIT_LOG, record.time, JSON.stringify(record))
     const write = (ctx: RequestContext, ending: Ending) => {
       arm()
-      deps.defer(append(auditRecord(config, ctx, ending)))
+      deps.defer(append(auditRecord(ctx, ending)))
     }
     const writeAll = (records: readonly AuditRecord[]) => {
       for (const record of records) deps.defer(append(record))

@@ -23,6 +23,7 @@ export const SCAN_FACTOR = 10
 const MIN_BATCH = 100
 
 export interface LogQuery {
+  /** A key's name, or its id. */
   key?: string
   model?: string
   /** An exact status ("429"), a class ("4xx"), "error" (any failure, isFailure) or "ok" (the rest). */
@@ -86,7 +87,7 @@ export async function readLogs(store: Store, log: string, query: LogQuery): Prom
   const filtered = key !== undefined || model !== undefined || status !== undefined
   const budget = limit * SCAN_FACTOR
   const matches = (r: AuditRecord) =>
-    (key === undefined || r.key === key) &&
+    (key === undefined || r.key === key || r.key_id === key) &&
     (model === undefined || r.model === model || r.requested_model === model) &&
     (status === undefined || status(r))
   const out: AuditRecord[] = []

@@ -2,10 +2,9 @@
 // what it cost and how it ended; refusals are one record per key, model, error and minute, with a count
 // (refusals.ts). Stored as JSON in the time-ordered log `records`, indexed by the time the request
 // arrived, so that GET /v1/admin/logs reads it newest first with an index scan.
-import type { Config } from '../../config/schema'
 import type { Endpoint } from '../../core/endpoint'
-import { costMicros, microsToUsd, pricingOf } from '../pricing'
-import type { RelayOutcome, RequestContext } from '../types'
+import { microsToUsd } from '../pricing'
+import type { Cost, RelayOutcome, RequestContext } from '../types'
 
 export interface AuditRecord {
   request_id: string
@@ -13,7 +12,10 @@ export interface AuditRecord {
   timestamp: string
   /** The same instant in ms since the epoch (the log's index). */
   time: number
+  /** The key's name when the request was made. */
   key: string
+  /** The key's id (absent on records written before ids existed). */
+  key_id?: string
   /** The canonical model, after alias resolution. */
   model: string
   /** The model name the client sent (an alias, or the same as `model`). */
@@ -29,11 +31,19 @@ export interface AuditRecord {
   prompt_tokens: number | null
   completion_tokens: number | null
   total_tokens: number | null
+  /** Of the completion tokens, those spent reasoning; present when the provider reported them. */
+  reasoning_tokens?: number
   /**
-   * From `[models.<name>]` pricing (rounded up to a micro-dollar, as budgets charge); null without
-   * pricing or usage; 0 for a cache hit (no provider was paid).
+   * From the model catalog's prices, with `[models.<name>]` overrides (rounded up to a micro-dollar, as
+   * budgets charge); 0 for a cache hit (no provider was paid); null when it cannot be known, with why
+   * in cost_reason: never a silent 0.
    */
   cost_usd: number | null
+  /**
+   * Why cost_usd is null: "no price for model X in the catalog or [models]", "the answer carried no
+   * usage", "the request failed". Absent when it is not null.
+   */
+  cost_reason?: string
   /** From arrival to the answer (for streams: to the end of the stream), ms. */
   latency_ms: number
   /** Whether the answer came from the gateway's cache (then no tokens are known: null). */
@@ -79,14 +89,16 @@ export interface Ending {
   error?: { code: string | null; type: string }
 }
 
-export function auditRecord(config: Config, ctx: RequestContext, ending: Ending, now = performance.now()): AuditRecord {
+/** The record of a request; its cost is the pipeline's (ctx.cost). */
+export function auditRecord(ctx: RequestContext, ending: Ending, now = performance.now()): AuditRecord {
   const usage = ctx.usage
-  const pricing = pricingOf(config, ctx.model, ctx.requestedModel)
+  const cost = ctx.cached ? CACHED : (ctx.cost ?? UNPRICED)
   return {
     request_id: ctx.requestId,
     timestamp: new Date(ctx.startedAt).toISOString(),
     time: ctx.startedAt,
     key: ctx.key,
+    key_id: ctx.principal.id,
     model: ctx.model,
     requested_model: ctx.requestedModel,
     provider: ctx.provider ?? null,
@@ -97,7 +109,9 @@ export function auditRecord(config: Config, ctx: RequestContext, ending: Ending,
     prompt_tokens: usage ? usage.prompt_tokens : null,
     completion_tokens: usage ? usage.completion_tokens : null,
     total_tokens: usage ? usage.total_tokens : null,
-    cost_usd: ctx.cached ? 0 : pricing && usage ? microsToUsd(costMicros(pricing, usage)) : null,
+    ...(usage?.reasoning_tokens ? { reasoning_tokens: usage.reasoning_tokens } : {}),
+    cost_usd: cost.micros === null ? null : microsToUsd(cost.micros),
+    ...(cost.micros === null ? { cost_reason: cost.reason } : {}),
     latency_ms: Math.round(((ctx.endedAt ?? now) - ctx.started) * 100) / 100,
     cached: ctx.cached === true,
     error: ending.error ? (ending.error.code ?? ending.error.type) : null,
@@ -105,3 +119,9 @@ export function auditRecord(config: Config, ctx: RequestContext, ending: Ending,
     ...(ctx.usageEstimated ? { usage_estimated: true } : {}),
   }
 }
+
+// --- internal ---
+
+const CACHED: Cost = { micros: 0 }
+/** A pipeline built without a catalog (tests) prices nothing. */
+const UNPRICED: Cost = { micros: null, reason: 'no catalog' }

@@ -2,7 +2,6 @@
 // budget, overload, input a provider cannot translate), is counted in memory, not written as a record of
 // its own; one record per minute, key, model, surface, status and error carries the count. Written one
 // record each, 300,000 refusals from one key grew SQLite by 276 MB and Redis by 156 MB (finding 9).
-import type { Config } from '../../config/schema'
 import type { GatewayError } from '../../core/errors'
 import { UpstreamHttpError } from '../../core/upstream-error'
 import type { RequestContext } from '../types'
@@ -32,8 +31,6 @@ export class RefusalTally {
   /** The oldest minute held (Infinity when none). */
   private oldest = Number.POSITIVE_INFINITY
 
-  constructor(private readonly config: Config) {}
-
   get size(): number {
     return this.groups.size
   }
@@ -42,7 +39,7 @@ export class RefusalTally {
   add(ctx: RequestContext, error: GatewayError, now = performance.now()): AuditRecord[] {
     const minute = Math.floor(ctx.startedAt / MINUTE_MS)
     const code = error.code ?? error.type
-    const id = `${minute}\n${ctx.key}\n${ctx.model}\n${ctx.requestedModel}\n${ctx.surface}\n${ctx.stream}\n${ctx.status}\n${code}`
+    const id = `${minute}\n${ctx.principal.id}\n${ctx.key}\n${ctx.model}\n${ctx.requestedModel}\n${ctx.surface}\n${ctx.stream}\n${ctx.status}\n${code}`
     const latency = now - ctx.started
     const group = this.groups.get(id)
     if (group) {
@@ -52,7 +49,7 @@ export class RefusalTally {
     }
     const closed =
       minute > this.oldest ? this.closeBefore(minute) : this.groups.size >= MAX_GROUPS ? this.drain() : NONE
-    const record = auditRecord(this.config, ctx, { error: { code: error.code, type: error.type } }, now)
+    const record = auditRecord(ctx, { error: { code: error.code, type: error.type } }, now)
     this.groups.set(id, { minute, record, count: 1, latency })
     if (minute < this.oldest) this.oldest = minute
     return closed

@@ -1,6 +1,8 @@
 // rate_limit: requests and tokens per key per minute, in fixed one-minute windows
-// (window = floor(now / 60 s)) kept in the shared store as counters `req:{key}:{window}` and
-// `tok:{key}:{window}` that expire after two minutes.
+// (window = floor(now / 60 s)) kept in the shared store as counters `req:{id}:{window}` and
+// `tok:{id}:{window}` that expire after two minutes, under the key's id (Principal.id: a key deleted and
+// made again under the same name starts a fresh window). Windows the previous release kept under key
+// names are moved to ids once, at start (migrateRateLimit, key-identity.ts).
 //
 // - Requests: onKey, as soon as the key is known and before the body is read, increments the window's
 //   counter (one atomic step on every backend) and admits the request when the new value is within the
@@ -17,6 +19,7 @@
 //   a failed request releases its hold and adds nothing.
 // - Every answer for the key (success, refusal, upstream error) carries the x-ratelimit-* headers as
 //   they stood when the request was admitted; a refusal adds Retry-After.
+import type { Store } from '../../storage/store'
 import type { Extension, ExtensionDeps, ExtensionFactory, RequestContext } from '../types'
 import { formatDuration, rateLimitExceeded } from './headers'
 import { limitTable, type RateLimitOptions } from './limits'
@@ -50,7 +53,7 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
     const tokens = ctx.usage?.total_tokens
     const counted =
       tokens && Number.isSafeInteger(tokens) && tokens > 0
-        ? store.increment(`tok:${ctx.key}:${windowOf(now())}`, tokens, COUNTER_TTL_MS)
+        ? store.increment(`tok:${ctx.principal.id}:${windowOf(now())}`, tokens, COUNTER_TTL_MS)
         : Promise.resolve(0)
     if (hold.held) defer(counted.finally(() => store.release(hold.key, ctx.requestId)))
     else defer(counted)
@@ -64,12 +67,13 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
     failClosed: deps.options.on_storage_error === 'closed',
     async onKey(ctx) {
       const { key } = ctx
+      const { id } = ctx.principal
       const limit = limits.of(ctx.principal)
       const t = now()
       admitted.set(ctx, t)
       const window = windowOf(t)
       const resetMs = (window + 1) * WINDOW_MS - t
-      const requests = await store.increment(`req:${key}:${window}`, 1, COUNTER_TTL_MS)
+      const requests = await store.increment(`req:${id}:${window}`, 1, COUNTER_TTL_MS)
       const headers = ctx.headers
       headers['x-ratelimit-limit-requests'] = String(limit.requests)
       headers['x-ratelimit-remaining-requests'] = String(Math.max(0, limit.requests - requests))
@@ -93,7 +97,7 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
       const resetMs = (window + 1) * WINDOW_MS - t
       const estimate = ctx.estimate
       const wanted = estimate ? estimate.prompt + (estimate.completion ?? reserveCompletion) : 0
-      const windowKey = `tok:${ctx.key}:${window}`
+      const windowKey = `tok:${ctx.principal.id}:${window}`
       const hold = { key: windowKey, held: false }
       // Counted when it settles even if the reservation fails on storage (on_storage_error = "open").
       pending.set(ctx, hold)
@@ -127,6 +131,28 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
     },
   }
 }
+
+/**
+ * Moves the windows the previous release kept under key names (`req:{name}:{window}`,
+ * `tok:{name}:{window}`) to the ids of the keys that have those names now (`ids`: name → id), each
+ * atomically with its expiry (Store.move). Names may hold ':'; the window is what follows the last one.
+ * Resolves with the counters moved.
+ */
+export async function migrateRateLimit(store: Store, ids: ReadonlyMap<string, string>): Promise<number> {
+  let moved = 0
+  for (const kind of ['req:', 'tok:'])
+    for (const { key } of await store.list(kind, MAX_MIGRATED)) {
+      const cut = key.lastIndexOf(':')
+      const window = key.slice(cut + 1)
+      const id = ids.get(key.slice(kind.length, cut))
+      if (id === undefined || !/^\d+$/.test(window)) continue
+      if ((await store.move(key, `${kind}${id}:${window}`)) > 0) moved++
+    }
+  return moved
+}
+
+/** The most windows the migration reads (they expire two minutes after they start: few are live). */
+const MAX_MIGRATED = 1_000_000
 
 function windowOf(ms: number): number {
   return Math.floor(ms / WINDOW_MS)

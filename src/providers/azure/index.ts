@@ -5,7 +5,11 @@ import { joinUrl } from '../http'
 import { OPENAI_PATHS, openAiHandlers } from '../openai'
 import type { ProviderKind } from '../provider'
 
+/** crabllm's api-version when a provider sets none (crabllm providers lib.rs, RemoteProvider::new). */
+export const AZURE_DEFAULT_API_VERSION = '2024-02-15-preview'
+
 export const azureKind: ProviderKind = {
+  normalize: (config) => (config.api_version ? config : { ...config, api_version: AZURE_DEFAULT_API_VERSION }),
   check(config) {
     if (!config.base_url)
       return {
@@ -13,8 +17,6 @@ export const azureKind: ProviderKind = {
         problem: 'is required for kind "azure"',
         fix: 'base_url = "https://<resource>.openai.azure.com"',
       }
-    if (!config.api_version)
-      return { field: 'api_version', problem: 'is required for kind "azure"', fix: 'api_version = "2024-10-21"' }
     if (!config.api_key)
       return { field: 'api_key', problem: 'is required for kind "azure"', fix: 'api_key = "${AZURE_OPENAI_API_KEY}"' }
     return undefined

@@ -1,11 +1,13 @@
 // GET /v1/models and GET /v1/models/{id}: the models and aliases the caller's key may use, in OpenAI's
-// shape, or in Anthropic's (paged with limit, after_id, before_id) when the request carries
-// anthropic-version, as Anthropic's SDKs send it on every call. A model the key may not use is not
-// found (404, never 403: the list does not reveal what else the gateway serves).
+// shape with what the model catalog knows beside it (context, prices, capabilities, in OpenRouter's
+// field names: wire/models.ts), or in Anthropic's (paged with limit, after_id, before_id) when the
+// request carries anthropic-version, as Anthropic's SDKs send it on every call. A model the key may not
+// use is not found (404, never 403: the list does not reveal what else the gateway serves).
 // https://platform.openai.com/docs/api-reference/models · https://docs.anthropic.com/en/api/models-list
 import type { Elysia } from 'elysia'
 import { anthropicErrorBody } from '../../anthropic-messages'
 import { allows, type Principal } from '../../auth'
+import { type Catalog, catalogOf, type ModelFacts } from '../../catalog'
 import { badRequest, echo, GatewayError, modelNotFound } from '../../core/errors'
 import type { Registry } from '../../routing/registry'
 import type { AnthropicModelInfo, AnthropicModelList, ModelList, ModelWire } from '../../wire/models'
@@ -22,11 +24,13 @@ export function modelsRoutes(ctx: AppContext) {
       .get('/v1/models', ({ request }) =>
         answer(ctx, request, (principal, anthropic) => {
           const ids = visibleModels(ctx.registry, principal)
-          if (!anthropic)
+          if (!anthropic) {
+            const catalog = catalogOf(ctx.config)
             return Response.json({
               object: 'list',
-              data: ids.map((id) => openAiModel(ctx.registry, id)),
+              data: ids.map((id) => openAiModel(ctx.registry, catalog, id)),
             } satisfies ModelList)
+          }
           return Response.json(anthropicPage(ids, new URL(request.url, 'http://invalid-host').searchParams))
         }),
       )
@@ -36,7 +40,7 @@ export function modelsRoutes(ctx: AppContext) {
         answer(ctx, request, (principal, anthropic) => {
           const id = modelIdOf(request)
           if (id === undefined || !isVisible(ctx.registry, principal, id)) throw modelNotFound(id ?? '')
-          return Response.json(anthropic ? anthropicModel(id) : openAiModel(ctx.registry, id))
+          return Response.json(anthropic ? anthropicModel(id) : openAiModel(ctx.registry, catalogOf(ctx.config), id))
         }),
       )
 }
@@ -108,9 +112,48 @@ function isVisible(registry: Registry, principal: Principal, id: string): boolea
   return target !== undefined && allows(principal, target)
 }
 
-function openAiModel(registry: Registry, id: string): ModelWire {
-  const owner = registry.ownerOf(Object.hasOwn(registry.aliases, id) ? registry.aliases[id]! : id)
-  return { id, object: 'model', created: STARTED, owned_by: owner }
+function openAiModel(registry: Registry, catalog: Catalog, id: string): ModelWire {
+  const target = Object.hasOwn(registry.aliases, id) ? registry.aliases[id]! : id
+  const base: ModelWire = { id, object: 'model', created: STARTED, owned_by: registry.ownerOf(target) }
+  const facts = catalog.facts(target, id)
+  return facts ? { ...base, ...catalogFields(facts) } : base
+}
+
+/** What the catalog knows, in OpenRouter's names (see ModelSchema); unknown fields are left out. */
+function catalogFields(facts: ModelFacts): Omit<Partial<ModelWire>, 'id' | 'object' | 'created' | 'owned_by'> {
+  const out: Omit<Partial<ModelWire>, 'id' | 'object' | 'created' | 'owned_by'> = {}
+  if (facts.context_length !== undefined) out.context_length = facts.context_length
+  const price = facts.price
+  if (price)
+    out.pricing = {
+      prompt: perToken(price.input),
+      completion: perToken(price.output),
+      ...(price.cache_read !== undefined && { input_cache_read: perToken(price.cache_read) }),
+      ...(price.cache_write !== undefined && { input_cache_write: perToken(price.cache_write) }),
+    }
+  if (facts.vision !== undefined) out.architecture = { input_modalities: facts.vision ? ['text', 'image'] : ['text'] }
+  if (facts.context_length !== undefined || facts.max_output !== undefined)
+    out.top_provider = {
+      ...(facts.context_length !== undefined && { context_length: facts.context_length }),
+      ...(facts.max_output !== undefined && { max_completion_tokens: facts.max_output }),
+    }
+  if (facts.tools !== undefined && facts.reasoning !== undefined)
+    out.supported_parameters = [
+      ...(facts.tools ? ['tools', 'tool_choice'] : []),
+      ...(facts.reasoning ? ['reasoning', 'include_reasoning'] : []),
+    ]
+  return out
+}
+
+/**
+ * USD per million tokens as USD per token, in decimal (2.5 → "0.0000025", 0.075 → "0.000000075"):
+ * the decimal point moved six places in the number's own digits, so no float noise is printed.
+ */
+export function perToken(perMillion: number): string {
+  const [whole = '0', fraction = ''] = perMillion.toFixed(10).split('.')
+  const digits = whole.padStart(7, '0')
+  const text = `${digits.slice(0, -6)}.${digits.slice(-6)}${fraction}`.replace(/^0+(?=\d)/, '').replace(/\.?0+$/, '')
+  return text === '' ? '0' : text
 }
 
 function anthropicModel(id: string): AnthropicModelInfo {

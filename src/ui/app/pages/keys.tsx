@@ -129,8 +129,10 @@ function KeyTable({
               <td class="models">{key.models.join(', ')}</td>
               <td>{limits(key)}</td>
               <td>
-                {row ? (
+                {row && row.budget_usd !== null ? (
                   <BudgetMeter spent={row.spent_usd} budget={row.budget_usd} />
+                ) : row ? (
+                  `${usd(row.spent_usd)} spent`
                 ) : key.budget !== undefined ? (
                   usd(key.budget)
                 ) : (
