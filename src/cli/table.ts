@@ -36,19 +36,19 @@ export function formatList(items: readonly string[] | undefined, max = 3): strin
   return `${items.slice(0, max).join(', ')} +${items.length - max} more`
 }
 
-// --- internal ---
-
 /** Cells are one line: newlines and tabs would break the alignment. */
-function clean(cell: string): string {
+export function clean(cell: string): string {
   return cell.replace(/[\r\n\t]+/g, ' ')
 }
 
 /** Display width, counting code points (so "…" is one column). */
-function width(text: string): number {
+export function width(text: string): number {
   let n = 0
   for (const _ of text) n++
   return n
 }
+
+// --- internal ---
 
 function pad(text: string, to: number): string {
   return text + ' '.repeat(Math.max(0, to - width(text)))

@@ -18,7 +18,7 @@ import type { AdminCommand, Output } from '../admin-command'
 import { type FlagSpec, type Flags, numberFlag, stringFlag } from '../args'
 import { callExtension, LOGS_ROUTE } from '../extension-route'
 import { isLive, type LiveOutput } from '../live-command'
-import { NONE } from '../table'
+import { clean, NONE, width } from '../table'
 
 export type AuditRecord = Static<typeof AuditRecordSchema>
 export type LogPage = Static<typeof LogPageSchema>
@@ -351,16 +351,4 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
       },
     )
   })
-}
-
-/** Cells are one line: newlines and tabs would break the alignment. */
-function clean(cell: string): string {
-  return cell.replace(/[\r\n\t]+/g, ' ')
-}
-
-/** Display width, counting code points. */
-function width(text: string): number {
-  let n = 0
-  for (const _ of text) n++
-  return n
 }
