@@ -17,22 +17,12 @@ export interface Pricer {
   costOf(ctx: RequestContext, failed?: boolean): Cost
 }
 
-/** The most (model, alias) pairs whose price is remembered; past it the memo starts over. */
-const MAX_REMEMBERED = 10_000
-
-/** Prices from one catalog (one per config), each model looked up once. */
+/** Prices from one catalog (one per config). */
 export function createPricer(catalog: Catalog): Pricer {
-  const prices = new Map<string, ModelPrice | null>()
-  const priceOf = (model: string, requestedModel?: string): ModelPrice | undefined => {
-    const id = requestedModel === undefined || requestedModel === model ? model : `${model}\u0000${requestedModel}`
-    let price = prices.get(id)
-    if (price === undefined) {
-      if (prices.size >= MAX_REMEMBERED) prices.clear()
-      price = catalog.facts(model, requestedModel)?.price ?? null
-      prices.set(id, price)
-    }
-    return price ?? undefined
-  }
+  // Not remembered per model: a price can depend on the time (a dated price change, DeepSeek's off-peak
+  // hours), and the catalog's own lookup of the name is what it remembers.
+  const priceOf = (model: string, requestedModel?: string): ModelPrice | undefined =>
+    catalog.facts(model, requestedModel)?.price
   return {
     priceOf,
     costOf(ctx, failed = false) {

@@ -199,3 +199,19 @@ ${provider('up', mock.url, ['gpt-image-1', 'gpt-4o-transcribe', 'whisper-1', 'tt
     expect(warned.map((l) => JSON.parse(l).model).sort()).toEqual(['tts-1', 'whisper-1'])
   })
 })
+
+test('a price that depends on the time is taken at each answer (DeepSeek off-peak), not remembered', () => {
+  let now = Date.parse('2026-12-03T10:00:00Z')
+  const config = parseConfig(
+    '[providers.ds]\nkind = "deepseek"\nmodels = ["deepseek-chat"]\n',
+    'test.toml',
+    PROVIDER_RULES,
+    {},
+  )
+  const pricer = createPricer(buildCatalog(config, { now: () => now }))
+  const usage: Usage = { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 }
+  const ctx = { model: 'deepseek-chat', requestedModel: 'deepseek-chat', usage } as RequestContext
+  expect(pricer.costOf(ctx)).toEqual({ micros: 270_000 })
+  now = Date.parse('2026-12-03T20:00:00Z')
+  expect(pricer.costOf(ctx)).toEqual({ micros: 135_000 })
+})
