@@ -188,7 +188,7 @@ function printReport(rs: Result[]): void {
     for (const p of r.problems) console.log(`  ${p}`)
     for (const u of r.upstream)
       console.log(
-        `  upstream ${u.path} ${u.stream ? 'sse' : 'json'} tools=[${u.tools}] results=${u.toolResults.length} → ${u.answer}`,
+        `  upstream ${u.path} ${u.stream ? 'sse' : 'json'} tools=[${u.tools}] results=${u.toolResults.length} reasoning=${u.reasoning} → ${u.answer}`,
       )
     if (r.blocked) console.log(`  refused by the proxy trap: ${r.blocked}`)
     if (!r.ok && r.stderrTail) console.log(`  stderr (tail):\n${r.stderrTail.replace(/^/gm, '    | ')}`)

@@ -22,6 +22,8 @@ export interface Recorded {
   toolResults: string[]
   /** What was answered: `tool:<name>`, `text`, `count` or `404`. */
   answer: string
+  /** The reasoning the request asked for, as it reached the upstream (reasoning_effort, thinking, …). */
+  reasoning: string
 }
 
 export interface Mock {
@@ -51,6 +53,7 @@ export function startMock(): Mock {
         tools: dialect ? toolsOf(dialect, body) : [],
         toolResults: dialect ? toolResultsOf(dialect, body) : [],
         answer: 'count',
+        reasoning: reasoningOf(body),
       }
       mock.requests.push(rec)
       if (pathname.endsWith(':countTokens')) return Response.json({ totalTokens: 42 })
@@ -328,4 +331,16 @@ export async function startProxyTrap(): Promise<ProxyTrap> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return { url: `http://127.0.0.1:${port}`, seen, stop: () => server.close() }
+}
+
+/** What a request says about reasoning, in each API's own field; '-' when it says nothing. */
+function reasoningOf(body: Obj): string {
+  const config = body.generationConfig as Obj | undefined
+  const found = [
+    body.reasoning_effort !== undefined && `reasoning_effort=${JSON.stringify(body.reasoning_effort)}`,
+    body.thinking !== undefined && `thinking=${JSON.stringify(body.thinking)}`,
+    body.reasoning !== undefined && `reasoning=${JSON.stringify(body.reasoning)}`,
+    config?.thinkingConfig !== undefined && `thinkingConfig=${JSON.stringify(config.thinkingConfig)}`,
+  ].filter(Boolean)
+  return found.length ? found.join(' ') : '-'
 }

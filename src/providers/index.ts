@@ -14,7 +14,7 @@ import { echoKind } from './echo'
 import { googleKind } from './google'
 import { messagesViaChat } from './messages-via-chat'
 import { COMPAT_BASE_URLS, customKind, isOpenAiUrl, ollamaKind, openaiKind } from './openai'
-import { withoutGatewayFields } from './openai-chat-fields'
+import { reasoningWhereItIsUnderstood, withoutGatewayFields } from './openai-chat-fields'
 import type { Provider, ProviderConfigIssue, ProviderKind } from './provider'
 import { responsesViaChat } from './responses-via-chat'
 
@@ -75,7 +75,9 @@ export function createProvider(name: string, config: ProviderConfig): Provider {
   const kind = kindOf(config)
   const handlers = { ...kind.create(name, config) }
   // Through chat: a translating kind reads the gateway's reasoning fields; an OpenAI-compatible one gets none.
-  const chat = handlers.chat && (kind.translatesChat ? handlers.chat : withoutGatewayFields(handlers.chat))
+  const chat =
+    handlers.chat &&
+    reasoningWhereItIsUnderstood(kind.translatesChat ? handlers.chat : withoutGatewayFields(handlers.chat))
   if (chat && !handlers.messages) handlers.messages = messagesViaChat(name, chat)
   if (chat && !handlers.responses) handlers.responses = responsesViaChat(name, chat)
   // A kind that chats and has no counting API counts /v1/messages/count_tokens itself (an estimate).

@@ -1,7 +1,8 @@
 // The official `@anthropic-ai/sdk` onto models that are not Claude: `messages.parse` with a Zod output
 // format onto an openai deployment (output_config.format → response_format json_schema) and a google one
 // (→ Gemini's responseJsonSchema), `parsed_output` read from the answer; thinking sent as Anthropic's
-// `thinking` reaches OpenAI as reasoning_effort; a system turn inside `messages` (as Claude Code sends).
+// `thinking` reaches OpenAI as reasoning_effort (only for a model that reasons); a system turn inside
+// `messages` (as Claude Code sends).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod'
@@ -24,7 +25,7 @@ beforeAll(async () => {
 [[keys]]
 name = "dev"
 key = "${KEY}"
-${provider('oai', openaiUp.url, ['gpt-x'])}
+${provider('oai', openaiUp.url, ['gpt-x', 'gpt-4o', 'gpt-5'])}
 [providers.gem]
 kind = "google"
 api_key = "sk-google-upstream"
@@ -108,3 +109,21 @@ test("Claude Code's shape onto openai: system turns inside messages, thinking as
   expect(sent.reasoning_effort).toBe('medium')
   expect(sent.thinking).toBeUndefined()
 })
+
+test.each([
+  ['gpt-4o', undefined],
+  ['gpt-5', 'high'],
+])(
+  "Claude Code's adaptive thinking onto %s: reasoning_effort %p (only to a model the catalog says reasons)",
+  async (model, effort) => {
+    openaiUp.enqueue({ json: chatCompletion('done', model) })
+    await sdk.messages.create({
+      model,
+      max_tokens: 256,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'high' },
+      messages: [{ role: 'user', content: 'hi' }],
+    } as never)
+    expect(openaiUp.requests.at(-1)!.json().reasoning_effort).toBe(effort)
+  },
+)
