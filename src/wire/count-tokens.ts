@@ -2,22 +2,12 @@
 // max_tokens, answered with the number of input tokens. Documentation, not a gate, like messages.ts.
 // https://docs.anthropic.com/en/api/messages-count-tokens
 import { type Static, Type as T } from '@sinclair/typebox'
-import {
-  AnthropicMessageParamSchema,
-  AnthropicTextBlockParamSchema,
-  AnthropicToolChoiceSchema,
-  AnthropicToolSchema,
-} from './messages'
+import { AnthropicMessagesRequestSchema } from './messages'
 
-export const AnthropicCountTokensRequestSchema = T.Object(
-  {
-    model: T.String({ minLength: 1, description: 'A model or alias the key may use.' }),
-    messages: T.Array(AnthropicMessageParamSchema, { minItems: 1 }),
-    system: T.Optional(T.Union([T.String(), T.Array(AnthropicTextBlockParamSchema)])),
-    tools: T.Optional(T.Array(AnthropicToolSchema)),
-    tool_choice: T.Optional(AnthropicToolChoiceSchema),
-    thinking: T.Optional(T.Object({ type: T.String(), budget_tokens: T.Optional(T.Integer()) })),
-  },
+/** The Messages request's own fields that a count reads: one shape for both routes. */
+export const AnthropicCountTokensRequestSchema = T.Pick(
+  AnthropicMessagesRequestSchema,
+  ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking'],
   {
     title: 'AnthropicCountTokensRequest',
     description:
