@@ -1,13 +1,12 @@
 // The Responses API's conversation state, kept by the gateway: every answer a client asked to store
 // (`store`, OpenAI's default true) is kept in the configured storage under its response id, with the
-// input it answered, for [responses] retention_days, scoped to the key that made it (another key gets
-// 404). A request with `previous_response_id` is expanded here, before any deployment is chosen: the
-// stored input, the stored answer's output as input, then the new input. So the next turn may be served
-// by any deployment (an openai one after an anthropic one, a fallback), and upstreams never see our ids.
+// input it answered, for [responses] retention_days, scoped to the key that made it (its identity,
+// Principal.id; another key gets 404). A request with `previous_response_id` is expanded here, before
+// any deployment is chosen: the stored input, the stored answer's output as input, then the new input.
+// So the next turn may be served by any deployment (an openai one after an anthropic one, a fallback),
+// and upstreams never see our ids.
 // Instructions are not carried over, as OpenAI documents.
 // https://platform.openai.com/docs/api-reference/responses/create#responses-create-previous_response_id
-import { createHash } from 'node:crypto'
-import { presentedKey } from '../auth'
 import { badRequest, GatewayError } from '../core/errors'
 import { isObject, type JsonObject } from '../core/json'
 import type { Store } from '../storage/store'
@@ -15,7 +14,7 @@ import type { ReadCall } from './call'
 
 /** What the gateway keeps of one response. */
 export interface StoredResponse {
-  /** Whose it is: a digest of the key that made it. */
+  /** Whose it is: the identity of the key that made it (Principal.id: a digest of its secret, not its name). */
   owner: string
   /** The whole input it answered: earlier turns' input and output, then the request's own input. */
   input: unknown[]
@@ -41,12 +40,6 @@ export function conversationsOf(
   return { store, retentionMs: Math.round(config.retention_days * DAY_MS), enabled: config.store }
 }
 
-/** Who owns what a request stores and may read: a digest of its key (not its name, which may be reused). */
-export function ownerOf(request: Request): string {
-  const key = presentedKey(request)
-  return key ? createHash('sha256').update(key).digest('base64url') : 'anonymous'
-}
-
 /**
  * A Responses request with `previous_response_id`: its input becomes the whole conversation and the id
  * is removed (the upstream never sees it). 404 previous_response_not_found when no stored response of
@@ -65,7 +58,7 @@ export async function recall(conversations: Conversations, call: ReadCall): Prom
       'previous_response_id is not available: this gateway does not store responses ([responses] store = false).',
       'previous_response_id',
     )
-  const stored = await load(conversations, previous, ownerOf(call.request))
+  const stored = await load(conversations, previous, call.principal.id)
   if (!stored) throw previousNotFound(previous)
   json.input = [...historyOf(stored), ...inputItems(json.input)]
   delete json.previous_response_id
@@ -80,7 +73,7 @@ export async function remember(conversations: Conversations, call: ReadCall, res
   if (!conversations.enabled || call.json.store === false) return
   if (!isObject(response) || typeof response.id !== 'string' || response.id.length === 0) return
   const record: StoredResponse = {
-    owner: ownerOf(call.request),
+    owner: call.principal.id,
     input: inputItems(call.json.input),
     response,
   }
@@ -178,7 +171,7 @@ function isReference(item: unknown): boolean {
  * that stores items itself (OpenAI) may know it; a translated one refuses it.
  */
 async function resolveReferences(conversations: Conversations, call: ReadCall): Promise<void> {
-  const owner = ownerOf(call.request)
+  const owner = call.principal.id
   const input = call.json.input as unknown[]
   const resolved = await Promise.all(
     input.map(async (item) => {

@@ -3,15 +3,16 @@
 // made a response sees it; another key gets the same 404 as an id that never existed.
 // https://platform.openai.com/docs/api-reference/responses/get
 import type { Elysia } from 'elysia'
+import type { Principal } from '../../auth'
 import { badRequest, GatewayError } from '../../core/errors'
-import { conversationsOf, forget, listedInputItems, load, ownerOf, responseNotFound } from '../../relay/conversation'
+import { conversationsOf, forget, listedInputItems, load, responseNotFound } from '../../relay/conversation'
 import type { AppContext } from '../context'
 
 export function responsesRoutes(ctx: AppContext) {
-  const answer = async (request: Request, run: () => Promise<Response>): Promise<Response> => {
+  const answer = async (request: Request, run: (owner: string) => Promise<Response>): Promise<Response> => {
     try {
-      ctx.auth.authenticate(request)
-      return await run()
+      const principal: Principal = ctx.auth.authenticate(request)
+      return await run(principal.id)
     } catch (err) {
       if (err instanceof GatewayError) return err.toResponse()
       throw err
@@ -21,22 +22,22 @@ export function responsesRoutes(ctx: AppContext) {
   return (app: Elysia) =>
     app
       .get('/v1/responses/:id', ({ request, params }) =>
-        answer(request, async () => {
-          const stored = await load(conversations(), params.id, ownerOf(request))
+        answer(request, async (owner) => {
+          const stored = await load(conversations(), params.id, owner)
           if (!stored) throw responseNotFound(params.id)
           return Response.json(stored.response)
         }),
       )
       .delete('/v1/responses/:id', ({ request, params }) =>
-        answer(request, async () => {
-          if (!(await forget(conversations(), params.id, ownerOf(request)))) throw responseNotFound(params.id)
+        answer(request, async (owner) => {
+          if (!(await forget(conversations(), params.id, owner))) throw responseNotFound(params.id)
           return Response.json({ id: params.id, object: 'response', deleted: true })
         }),
       )
       .get('/v1/responses/:id/input_items', ({ request, params }) =>
-        answer(request, async () => {
+        answer(request, async (owner) => {
           const page = pageOf(new URL(request.url).searchParams)
-          const stored = await load(conversations(), params.id, ownerOf(request))
+          const stored = await load(conversations(), params.id, owner)
           if (!stored) throw responseNotFound(params.id)
           const items = listedInputItems(stored)
           if (page.order === 'desc') items.reverse()
