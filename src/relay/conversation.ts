@@ -9,6 +9,7 @@
 // https://platform.openai.com/docs/api-reference/responses/create#responses-create-previous_response_id
 import { badRequest, GatewayError } from '../core/errors'
 import { isObject, type JsonObject } from '../core/json'
+import { SseParser } from '../sse'
 import type { Store } from '../storage/store'
 import type { ReadCall } from './call'
 
@@ -143,16 +144,12 @@ export function listedInputItems(stored: StoredResponse): JsonObject[] {
 export function finalResponseOf(events: Uint8Array): JsonObject | undefined {
   const bytes = Buffer.from(events.buffer, events.byteOffset, events.byteLength)
   if (!FINAL_TYPES.some((type) => bytes.includes(type))) return undefined
+  // Whole events, already held to the deployment's max_sse_event_size by the relay: no bound of its own.
+  const parser = new SseParser(events.byteLength + 1)
   let found: JsonObject | undefined
-  for (const event of bytes.toString('utf8').split(/\r?\n\r?\n/)) {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
-      .join('\n')
-    if (!data) continue
+  for (const event of [...parser.push(events), ...parser.end()]) {
     try {
-      const json = JSON.parse(data) as unknown
+      const json = JSON.parse(event.data) as unknown
       if (isObject(json) && FINAL_TYPES.includes(String(json.type)) && isObject(json.response)) found = json.response
     } catch {}
   }
