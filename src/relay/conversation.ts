@@ -9,6 +9,7 @@
 // https://platform.openai.com/docs/api-reference/responses/create#responses-create-previous_response_id
 import { badRequest, GatewayError } from '../core/errors'
 import { isObject, type JsonObject } from '../core/json'
+import { RESPONSE_END_EVENTS } from '../responses-api'
 import { SseParser } from '../sse'
 import type { Store } from '../storage/store'
 import type { ReadCall } from './call'
@@ -191,7 +192,7 @@ function itemKeyOf(id: string): string {
   return `item:${id}`
 }
 
-const FINAL_TYPES = ['response.completed', 'response.incomplete', 'response.failed']
+const FINAL_TYPES = RESPONSE_END_EVENTS
 
 function keyOf(id: string): string {
   return `resp:${id}`

@@ -8,6 +8,7 @@
 import { anthropicErrorBody, anthropicErrorFrame } from '../anthropic-messages/errors'
 import { type GatewayError, upstreamStreamFailed } from '../core/errors'
 import { UpstreamHttpError } from '../core/upstream-error'
+import { RESPONSE_END_EVENTS } from '../responses-api'
 import { endsWithDone, endsWithEvent, namedFrame } from '../sse'
 import type { Surface } from './surfaces'
 
@@ -48,9 +49,7 @@ const ANTHROPIC: Dialect = {
   streamEndName: 'message_stop',
 }
 
-const RESPONSE_ENDS = ['"response.completed"', '"response.incomplete"', '"response.failed"'].map((type) =>
-  new TextEncoder().encode(type),
-)
+const RESPONSE_ENDS = RESPONSE_END_EVENTS.map((type) => `"${type}"`).map((type) => new TextEncoder().encode(type))
 
 const RESPONSES: Dialect = {
   errorResponse: OPENAI.errorResponse,

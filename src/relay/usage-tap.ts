@@ -4,6 +4,7 @@
 // for the usage chunk itself; that chunk is then removed before the client sees it.
 import { concatBytes } from '../core/bytes'
 import type { Usage } from '../extensions/types'
+import { RESPONSE_END_EVENTS } from '../responses-api'
 import { endOfEvent } from '../sse'
 
 const decoder = new TextDecoder()
@@ -214,7 +215,7 @@ export class StreamUsage {
 
 const USAGE = encoder.encode('"usage"')
 /** The Responses events that end a stream, each with the final response (and its usage). */
-const RESPONSE_ENDS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+const RESPONSE_ENDS = new Set(RESPONSE_END_EVENTS)
 /** The most of a stream kept to count it if its usage never arrives (4 MiB: a long answer's text, and more). */
 const RETAINED_BYTES = 4 * 1024 * 1024
 

@@ -8,3 +8,6 @@ export { includes, type ToChatOptions, toChatRequest } from './request'
 export { fromChatResponse, type ResponseContext } from './response'
 export { ResponsesStreamTranslator } from './stream'
 export type * from './types'
+
+/** The events that end a Responses stream, each carrying the final response (its usage included). */
+export const RESPONSE_END_EVENTS: readonly string[] = ['response.completed', 'response.incomplete', 'response.failed']
