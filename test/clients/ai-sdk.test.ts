@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createOpenAI } from '@ai-sdk/openai'
 import { generateText, isStepCount, streamText, tool } from 'ai'
 import { z } from 'zod'
+import { anthropicMessage, anthropicTextStream } from '../support/anthropic-wire'
 import { provider, startGateway, type TestGateway } from '../support/gateway'
 import { type MockUpstream, type RecordedRequest, startMockUpstream } from '../support/mock-upstream'
 import { responseEvents, responseObject } from '../support/responses-wire'
@@ -115,33 +116,8 @@ describe('onto an openai deployment (Responses bytes through)', () => {
   })
 })
 
-// Anthropic's Messages wire format, as the mock upstream answers.
-const claudeMessage = (content: unknown[], stop = 'end_turn') => ({
-  id: `msg_${crypto.randomUUID().replaceAll('-', '')}`,
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-x',
-  content,
-  stop_reason: stop,
-  stop_sequence: null,
-  usage: { input_tokens: 21, output_tokens: 6 },
-})
-const frame = (o: { type: string } & Record<string, unknown>) => `event: ${o.type}\ndata: ${JSON.stringify(o)}\n\n`
-const claudeStream = (pieces: string[]) => [
-  frame({
-    type: 'message_start',
-    message: { ...claudeMessage([]), stop_reason: null, usage: { input_tokens: 21, output_tokens: 1 } },
-  }),
-  frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-  ...pieces.map((text) => frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
-  frame({ type: 'content_block_stop', index: 0 }),
-  frame({
-    type: 'message_delta',
-    delta: { stop_reason: 'end_turn', stop_sequence: null },
-    usage: { output_tokens: 6 },
-  }),
-  frame({ type: 'message_stop' }),
-]
+const USAGE = { input_tokens: 21, output_tokens: 6 }
+const claudeMessage = (content: unknown[], stop = 'end_turn') => anthropicMessage(content, USAGE, stop)
 
 describe('onto an anthropic deployment (Responses → chat → Messages)', () => {
   const lastClaude = (): RecordedRequest => claudeUp.requests.at(-1)!
@@ -158,7 +134,7 @@ describe('onto an anthropic deployment (Responses → chat → Messages)', () =>
   })
 
   test('streamText', async () => {
-    claudeUp.enqueue({ sse: claudeStream(['Hi ', 'from ', 'Claude']) })
+    claudeUp.enqueue({ sse: anthropicTextStream(['Hi ', 'from ', 'Claude'], USAGE) })
     const result = streamText({ model: openai()('smart'), prompt: 'Greet' })
     const pieces: string[] = []
     for await (const piece of result.textStream) pieces.push(piece)

@@ -4,6 +4,7 @@
 // both paths; a hosted tool a translated deployment cannot run refused with a 400 naming it.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import OpenAI from 'openai'
+import { anthropicMessage, anthropicTextStream } from '../support/anthropic-wire'
 import { provider, startGateway, type TestGateway } from '../support/gateway'
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { responseObject } from '../support/responses-wire'
@@ -37,17 +38,7 @@ afterAll(async () => {
   await claudeUp.close()
 })
 
-const claudeMessage = (text: string) => ({
-  id: `msg_${crypto.randomUUID().replaceAll('-', '')}`,
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-x',
-  content: [{ type: 'text', text }],
-  stop_reason: 'end_turn',
-  stop_sequence: null,
-  usage: { input_tokens: 30, output_tokens: 8 },
-})
-const frame = (o: { type: string } & Record<string, unknown>) => `event: ${o.type}\ndata: ${JSON.stringify(o)}\n\n`
+const claudeMessage = (text: string) => anthropicMessage(text, { input_tokens: 30, output_tokens: 8 })
 
 test('one conversation across an openai and an anthropic deployment, by previous_response_id', async () => {
   openaiUp.enqueue({ json: responseObject({ text: 'Paris.' }) })
@@ -88,27 +79,7 @@ test('one conversation across an openai and an anthropic deployment, by previous
 
 test('a translated stream as the SDK consumes it: deltas, then the completed response with usage', async () => {
   claudeUp.enqueue({
-    sse: [
-      frame({
-        type: 'message_start',
-        message: {
-          ...claudeMessage(''),
-          content: [],
-          stop_reason: null,
-          usage: { input_tokens: 30, output_tokens: 1 },
-        },
-      }),
-      frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-      frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Bonjour ' } }),
-      frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'à tous' } }),
-      frame({ type: 'content_block_stop', index: 0 }),
-      frame({
-        type: 'message_delta',
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { output_tokens: 8 },
-      }),
-      frame({ type: 'message_stop' }),
-    ],
+    sse: anthropicTextStream(['Bonjour ', 'à tous'], { input_tokens: 30, output_tokens: 8 }),
   })
   const stream = client.responses.stream({ model: 'claude-x', input: 'Greet in French' })
   const types: string[] = []

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
+import { anthropicMessage, anthropicTextStream } from '../support/anthropic-wire'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { responseObject } from '../support/responses-wire'
@@ -24,17 +25,7 @@ let openaiUp: MockUpstream
 let claudeUp: MockUpstream
 let gw: CrabllmProcess
 
-const claudeMessage = (text: string) => ({
-  id: `msg_${crypto.randomUUID().replaceAll('-', '')}`,
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-x',
-  content: [{ type: 'text', text }],
-  stop_reason: 'end_turn',
-  stop_sequence: null,
-  usage: { input_tokens: 40, output_tokens: 9 },
-})
-const frame = (o: { type: string } & Record<string, unknown>) => `event: ${o.type}\ndata: ${JSON.stringify(o)}\n\n`
+const claudeMessage = (text: string) => anthropicMessage(text, { input_tokens: 40, output_tokens: 9 })
 
 async function start(): Promise<CrabllmProcess> {
   const child = spawnCrabllm(['serve'], { cwd: dir })
@@ -131,26 +122,7 @@ describe('the Responses API through the binary', () => {
   test('a translated stream the client abandons is charged', async () => {
     const words = Array.from({ length: 60 }, (_, i) => `word${i} `)
     claudeUp.enqueue({
-      sse: [
-        frame({
-          type: 'message_start',
-          message: {
-            ...claudeMessage(''),
-            content: [],
-            stop_reason: null,
-            usage: { input_tokens: 40, output_tokens: 1 },
-          },
-        }),
-        frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-        ...words.map((text) => frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
-        frame({ type: 'content_block_stop', index: 0 }),
-        frame({
-          type: 'message_delta',
-          delta: { stop_reason: 'end_turn', stop_sequence: null },
-          usage: { output_tokens: 120 },
-        }),
-        frame({ type: 'message_stop' }),
-      ],
+      sse: anthropicTextStream(words, { input_tokens: 40, output_tokens: 120 }),
       holdFrames: new Promise(() => {}),
       holdFramesAfter: 2 + words.length,
     })
