@@ -5,6 +5,7 @@ import type { Authenticator } from '../auth'
 import type { Config } from '../config/schema'
 import type { Logger } from '../core/log'
 import type { Registry } from '../routing/registry'
+import type { WorkerSnapshot } from '../storage/shared'
 import type { Store } from '../storage/store'
 import type { Live } from './live'
 import type { AdminStore } from './store'
@@ -28,4 +29,6 @@ export interface AdminDeps {
   /** Live gauges for the stats: requests in flight, streams open. */
   readonly inflight: { readonly count: number }
   readonly metrics?: { openStreams(): number }
+  /** In a worker of a multi-worker gateway: every worker's live gauges (the stats add them up). */
+  readonly cluster?: { gather(): Promise<WorkerSnapshot[]> }
 }

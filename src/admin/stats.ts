@@ -51,6 +51,23 @@ export function parseStatsQuery(params: URLSearchParams): StatsQuery {
   return query
 }
 
+/** Requests in flight and streams open now: this process's, or every worker's added up. */
+async function liveGauges(ctx: AdminDeps): Promise<Stats['live']> {
+  if (!ctx.cluster)
+    return { inflight_requests: ctx.inflight.count, open_streams: ctx.metrics ? ctx.metrics.openStreams() : null }
+  const all = await ctx.cluster.gather()
+  return {
+    inflight_requests: all.reduce((sum, w) => sum + w.inflight, 0),
+    open_streams: ctx.metrics ? all.reduce((sum, w) => sum + w.openStreams, 0) : null,
+    workers: all.map((w) => ({
+      worker: w.worker,
+      pid: w.pid,
+      inflight_requests: w.inflight,
+      open_streams: w.openStreams,
+    })),
+  }
+}
+
 export async function readStats(ctx: AdminDeps, query: StatsQuery, now = Date.now()): Promise<Stats> {
   const { bucketMs, buckets } = STATS_WINDOWS[query.window]
   const since = Math.floor(now / bucketMs) * bucketMs - (buckets - 1) * bucketMs
@@ -62,7 +79,7 @@ export async function readStats(ctx: AdminDeps, query: StatsQuery, now = Date.no
     since,
     until: now,
     extensions: ctx.pipeline.names.filter((name) => name !== 'metrics'),
-    live: { inflight_requests: ctx.inflight.count, open_streams: ctx.metrics ? ctx.metrics.openStreams() : null },
+    live: await liveGauges(ctx),
     max_records: MAX_STATS_RECORDS,
   }
   if (!audit) {

@@ -11,12 +11,16 @@ export const FETCH_LIMIT_VAR = 'BUN_CONFIG_MAX_HTTP_REQUESTS'
 /** Re-executes this process with the higher fetch limit; returns only when it does not (already set, or no execve). */
 export function raiseFetchLimit(userArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
   if (env[FETCH_LIMIT_VAR] || typeof process.execve !== 'function') return
-  // A compiled binary's argv[1] is its embedded entry (/$bunfs/… or B:/~BUN/…); `bun src/main.ts` has the script there.
-  const entry = process.argv[1]
-  const compiled = entry === undefined || entry.startsWith('/$bunfs/') || entry.startsWith('B:/~BUN/')
-  const args = compiled ? [...userArgs] : [entry, ...userArgs]
-  process.execve(process.execPath, [process.execPath, ...args], {
+  process.execve(process.execPath, selfCommand(userArgs), {
     ...env,
     [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT),
   })
+}
+
+/** The command line that runs this program again with `userArgs` (the binary, or bun and the script). */
+export function selfCommand(userArgs: readonly string[]): string[] {
+  // A compiled binary's argv[1] is its embedded entry (/$bunfs/… or B:/~BUN/…); `bun src/main.ts` has the script there.
+  const entry = process.argv[1]
+  const compiled = entry === undefined || entry.startsWith('/$bunfs/') || entry.startsWith('B:/~BUN/')
+  return compiled ? [process.execPath, ...userArgs] : [process.execPath, entry, ...userArgs]
 }

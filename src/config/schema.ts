@@ -315,6 +315,12 @@ export const ConfigSchema = T.Object(
       description:
         'Largest non-stream answer read from an upstream, in bytes (after decompression); a larger one is a 502.',
     }),
+    workers: T.Optional(
+      T.Union([T.Integer({ minimum: 1, maximum: 256 }), T.Literal('auto')], {
+        description:
+          'Worker processes serving the listen port together (SO_REUSEPORT), sharing rate limits, budgets, the cache, usage and metrics; "auto" = one per CPU core. Default 1 (see README § Workers). `--workers` overrides it.',
+      }),
+    ),
     reuse_port: T.Boolean({
       default: false,
       description:

@@ -67,6 +67,22 @@ export function createLogger(options: LoggerOptions): Logger {
   }
 }
 
+/** A logger that adds `fields` to every line (a worker process tags its lines with its number). */
+export function taggedLogger(log: Logger, fields: Fields): Logger {
+  return {
+    level: log.level,
+    json: log.json,
+    enabled: (level) => log.enabled(level),
+    withLevel: (level) => taggedLogger(log.withLevel(level), fields),
+    withFormat: (json) => taggedLogger(log.withFormat(json), fields),
+    error: (m, f) => log.error(m, { ...fields, ...f }),
+    warn: (m, f) => log.warn(m, { ...fields, ...f }),
+    info: (m, f) => log.info(m, { ...fields, ...f }),
+    debug: (m, f) => log.debug(m, { ...fields, ...f }),
+    trace: (m, f) => log.trace(m, { ...fields, ...f }),
+  }
+}
+
 /** A logger that keeps lines in memory (tests). */
 export function memoryLogger(level: Level = 'trace'): Logger & { lines: string[] } {
   const lines: string[] = []

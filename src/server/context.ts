@@ -11,7 +11,15 @@ import type { Inflight } from '../relay/admit'
 import { abortableSleep, type DispatchOptions } from '../routing/dispatch'
 import { buildRegistry, type Registry } from '../routing/registry'
 import { memoryStore } from '../storage/memory'
+import type { WorkerSnapshot } from '../storage/shared'
 import type { Store } from '../storage/store'
+
+/** A worker process's view of the whole gateway (`workers = N`): every worker's snapshot. */
+export interface Cluster {
+  /** This worker's number (1…workers). */
+  readonly worker: number
+  gather(): Promise<WorkerSnapshot[]>
+}
 
 export interface AppContext {
   /** The config file as loaded (replaced on SIGHUP). */
@@ -32,6 +40,8 @@ export interface AppContext {
   /** Keys and providers made through the admin API. */
   readonly admin: AdminStore
   readonly live: Live
+  /** Present in a worker of a multi-worker gateway: /metrics and the stats answer for every worker. */
+  readonly cluster?: Cluster
 }
 
 export interface ContextOptions {
@@ -43,6 +53,8 @@ export interface ContextOptions {
   pipeline?: Pipeline
   /** The config file, for SIGHUP reloads. */
   configPath?: string
+  /** Set in a worker process of a multi-worker gateway. */
+  cluster?: Cluster
 }
 
 export const DEFAULT_DISPATCH: DispatchOptions = {
@@ -72,5 +84,11 @@ export function createContext(config: Config, options: ContextOptions): AppConte
   const pipeline =
     options.pipeline ??
     buildPipeline(config, store, options.log, () => base.auth.principals, metrics ? [metrics.extension] : [])
-  return Object.assign(base, { metrics, dispatch, pipeline, live: createLive(base, admin, options.configPath) })
+  return Object.assign(base, {
+    metrics,
+    dispatch,
+    pipeline,
+    live: createLive(base, admin, options.configPath),
+    cluster: options.cluster,
+  })
 }

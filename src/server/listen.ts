@@ -15,7 +15,11 @@ export interface RunningServer {
 /** Headroom over max_body_size for Bun's own limit, so our 413 (with a JSON body) answers first. */
 const BODY_HEADROOM = 64 * 1024
 
-export function startServer(ctx: AppContext, address: { hostname: string; port: number }): RunningServer {
+export function startServer(
+  ctx: AppContext,
+  address: { hostname: string; port: number },
+  options: { reusePort?: boolean } = {},
+): RunningServer {
   const state = { draining: false }
   const app = createApp(ctx, state)
   app.listen({
@@ -27,7 +31,8 @@ export function startServer(ctx: AppContext, address: { hostname: string; port: 
     idleTimeout: ctx.config.client_idle_timeout ?? 60,
     // Elysia turns SO_REUSEPORT on; with it a second gateway on a taken port starts without a word and
     // the kernel splits new connections between the two. Off, a taken port fails here (EADDRINUSE).
-    reusePort: ctx.config.reuse_port === true,
+    // A worker process (`workers = N`) always shares the port with its siblings.
+    reusePort: options.reusePort ?? ctx.config.reuse_port === true,
   })
   const server = app.server as Server<unknown>
   const hostname = server.hostname ?? address.hostname

@@ -254,8 +254,22 @@ export const StatsSchema = T.Object(
         open_streams: T.Union([T.Integer({ minimum: 0 }), T.Null()], {
           description: 'Streams being relayed now, from their first event (this instance); null when metrics = false.',
         }),
+        workers: T.Optional(
+          T.Array(
+            T.Object({
+              worker: T.Integer({ minimum: 1 }),
+              pid: T.Integer({ minimum: 1 }),
+              inflight_requests: T.Integer({ minimum: 0 }),
+              open_streams: T.Integer({ minimum: 0 }),
+            }),
+            {
+              description:
+                'With `workers = N`: each worker process that answered, by number (the totals above add them up).',
+            },
+          ),
+        ),
       },
-      { description: 'Live gauges of the instance that answered.' },
+      { description: 'Live gauges of the instance that answered (every worker of it with `workers = N`).' },
     ),
     audit: T.Boolean({
       description:

@@ -1,16 +1,22 @@
-// `crabllm serve [--config PATH] [--bind ADDR]` (also a bare `crabllm`): runs init when the config does
-// not exist, loads it, opens storage, serves (a taken port is an error), and drains on SIGTERM/SIGINT.
+// `crabllm serve [--config PATH] [--bind ADDR] [--workers N|auto]` (also a bare `crabllm`): runs init
+// when the config does not exist, loads it, opens storage, serves (a taken port is an error), and drains
+// on SIGTERM/SIGINT. With more than one worker this process becomes the supervisor (../supervisor.ts)
+// and each worker runs this same function with CRABLLM_WORKER set: it serves on the shared port with
+// the supervisor's shared store, and leaves signals that concern the whole gateway to the supervisor.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, UsageError } from '../../config/errors'
 import { loadConfigFile } from '../../config/load'
 import { parseListen } from '../../config/semantics'
-import type { Logger } from '../../core/log'
+import { type Logger, taggedLogger } from '../../core/log'
 import { PROVIDER_RULES } from '../../providers'
-import { createContext } from '../../server/context'
+import { type Cluster, createContext } from '../../server/context'
 import { type RunningServer, startServer } from '../../server/listen'
-import { openStorage } from '../../storage'
+import { openStorage, type StorageHandle } from '../../storage'
+import { connectOwner, type OwnerLink } from '../../storage/shared'
 import type { FlagSpec } from '../args'
+import { listenError } from '../listen-error'
+import { autoWorkers, OWNER_VAR, type ReadyDetail, runSupervisor, WORKER_VAR } from '../supervisor'
 import { writeStarter } from './init'
 
 /** Beside the config file: the digests of revoked API keys (admin/live.ts keepRevocations). */
@@ -31,14 +37,24 @@ export const serveFlags: FlagSpec[] = [
     placeholder: 'ADDR',
     description: 'listen address, overrides `listen` (e.g. 0.0.0.0:8080)',
   },
+  {
+    name: 'workers',
+    short: 'w',
+    value: true,
+    placeholder: 'N|auto',
+    description: 'worker processes sharing the port (overrides `workers`; auto = one per core; default 1)',
+  },
 ]
 
 export async function runServe(flags: Record<string, string | true>, startLog: Logger): Promise<number> {
-  let log = startLog
+  const worker = Number(process.env[WORKER_VAR]) || 0
+  const ownerPath = process.env[OWNER_VAR]
+  let log = worker ? taggedLogger(startLog, { worker }) : startLog
   const path = typeof flags.config === 'string' ? flags.config : 'crabllm.toml'
   const bind = typeof flags.bind === 'string' ? flags.bind : undefined
   const address = bind ? parseListen(bind) : undefined
   if (bind && !address) throw new UsageError(`--bind: "${bind}" is not a host:port address`)
+  const workersFlag = flags.workers === undefined ? undefined : parseWorkers(String(flags.workers))
   if (!existsSync(path)) {
     log.warn('config not found; generating a starter config', { path })
     writeStarter(path, false, (line) => process.stderr.write(`${line}\n`))
@@ -46,18 +62,35 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
   const { config, file, dir, notes } = await loadConfigFile(path, PROVIDER_RULES)
   // log_format from the config, unless LOG_FORMAT chose already.
   if (!process.env.LOG_FORMAT && config.log_format === 'json' && !log.json) log = log.withFormat(true)
-  // What loading decided that the file left open (a base_url's pasted endpoint stripped, …).
-  for (const note of notes) log.info(note.message, note.fields)
+  // What loading decided that the file left open (a base_url's pasted endpoint stripped, …): said once.
+  if (!worker) for (const note of notes) log.info(note.message, note.fields)
   const listen = address ?? parseListen(config.listen)!
-  const storage = await openStorage(config.storage, dir, path, log)
-  const ctx = createContext(config, { log, store: storage.store, configPath: path })
+  const workers = worker ? 1 : (workersFlag ?? workersOf(config.workers))
+  if (workers > 1) {
+    // Memory and SQLite belong to one process: the supervisor owns them and serves them to the workers.
+    const owned = config.storage?.kind === 'redis' ? null : await openStorage(config.storage, dir, path, log)
+    return await runSupervisor({ config, path, listen, bound: bind !== undefined, workers, storage: owned, log })
+  }
+  let link: OwnerLink | undefined
+  let storage: StorageHandle
+  if (worker && ownerPath) {
+    link = await connectOwner(ownerPath, worker)
+    storage =
+      link.info.kind === null
+        ? await openStorage(config.storage, dir, path, log)
+        : { kind: link.info.kind, location: link.info.location, store: link.store, close: async () => {} }
+  } else storage = await openStorage(config.storage, dir, path, log)
+  const cluster: Cluster | undefined = link && { worker, gather: link.gather }
+  const ctx = createContext(config, { log, store: storage.store, configPath: path, cluster })
   // A Redis restored from a snapshot (or restarted without AOF) could bring a revoked key back; the
   // revocations are kept beside the config, out of its reach. SQLite and memory are this process's own.
   if (storage.kind === 'redis') ctx.live.keepRevocations(join(dir, REVOCATIONS_FILE))
-  // Keys and providers made through the admin API, then other instances' changes as they happen.
+  // Keys and providers made through the admin API, then other instances' changes as they happen (a
+  // worker hears its siblings' changes through the supervisor at once, and checks every 500 ms).
   try {
     await ctx.live.refresh()
-    if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 500 : 2000)
+    if (link) await ctx.live.follow(500)
+    else if (storage.kind !== 'memory') await ctx.live.follow(storage.kind === 'redis' ? 500 : 2000)
   } catch (err) {
     await storage.close()
     throw new ConfigError(
@@ -69,29 +102,23 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
   }
   let server: RunningServer
   try {
-    server = startServer(ctx, listen)
+    server = startServer(ctx, listen, worker ? { reusePort: true } : {})
   } catch (err) {
     await storage.close()
-    const code = (err as { code?: string }).code
-    const where = `${listen.hostname.includes(':') ? `[${listen.hostname}]` : listen.hostname}:${listen.port}`
-    if (code === 'EADDRINUSE')
-      throw new ConfigError(
-        path,
-        bind ? '' : 'listen',
-        `cannot listen on ${where}: the address is already in use (another crabllm, or another program)`,
-        'stop the other process, pick another port with --bind HOST:PORT (or `listen`), or set reuse_port = true in every gateway sharing it',
-      )
-    throw new ConfigError(
-      path,
-      bind ? '' : 'listen',
-      `cannot listen on ${where}: ${code ?? (err as Error).message}`,
-      'pick a free port, or pass --bind',
-    )
+    throw listenError(path, bind !== undefined, listen, err)
   }
   const auth = ctx.auth.enabled ? 'on' : 'off (no keys or admin_token configured: anyone can call)'
-  process.stdout.write(
-    `crabllm listening on ${server.url} models=${ctx.registry.models.length} providers=${ctx.registry.providers.size} extensions=${ctx.pipeline.names.length} auth=${auth} storage=${storage.kind}:${storage.location} config=${file}\n`,
-  )
+  const line = `crabllm listening on ${server.url} models=${ctx.registry.models.length} providers=${ctx.registry.providers.size} extensions=${ctx.pipeline.names.length} auth=${auth} storage=${storage.kind}:${storage.location} config=${file}`
+  if (link) {
+    link.onGather(async () => ({
+      worker,
+      pid: process.pid,
+      metrics: ctx.metrics ? await ctx.metrics.render() : '',
+      inflight: ctx.inflight.count,
+      openStreams: ctx.metrics ? ctx.metrics.openStreams() : 0,
+    }))
+    await link.ready({ url: server.url, line } satisfies ReadyDetail)
+  } else process.stdout.write(`${line}\n`)
   return await new Promise<number>((resolve) => {
     let stopping = false
     const stop = async (signal: string) => {
@@ -112,12 +139,39 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
       // Usage, budgets and audit records written off the response path are flushed before storage closes.
       await ctx.pipeline.flush().catch((err) => log.error('flushing extension writes failed', { error: String(err) }))
       await storage.close().catch(() => {})
+      link?.close()
       log.warn('stopped', { outcome })
       resolve(0)
     }
     // SIGHUP: re-read the config file; a broken file is reported and the old config keeps serving.
     process.on('SIGHUP', () => void ctx.live.reload())
-    process.on('SIGTERM', () => void stop('SIGTERM'))
-    process.on('SIGINT', () => void stop('SIGINT'))
+    if (link) {
+      // A worker drains once, whoever asks: the supervisor's SIGTERM, a SIGTERM sent to the whole group
+      // (systemd's KillMode=control-group), a terminal's SIGINT to the group (the supervisor sends the
+      // SIGTERM), or the supervisor gone.
+      const drain = (signal: string) => {
+        if (!stopping) void stop(signal)
+      }
+      process.on('SIGTERM', () => drain('SIGTERM'))
+      process.on('SIGINT', () => {})
+      link.onClose(() => drain('supervisor gone'))
+    } else {
+      process.on('SIGTERM', () => void stop('SIGTERM'))
+      process.on('SIGINT', () => void stop('SIGINT'))
+    }
   })
+}
+
+/** `--workers`: a count from 1 to 256, or auto. */
+function parseWorkers(value: string): number {
+  if (value === 'auto') return autoWorkers()
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new UsageError(`--workers: "${value}" is not a number of workers (1 to 256) or auto`)
+  return n
+}
+
+/** The config's `workers`: absent is 1. */
+function workersOf(value: number | 'auto' | undefined): number {
+  return value === 'auto' ? autoWorkers() : (value ?? 1)
 }

@@ -4,6 +4,7 @@
 import type { Elysia } from 'elysia'
 import { presentedKey, sameSecret } from '../../auth'
 import { GatewayError } from '../../core/errors'
+import { mergeExpositions } from '../../metrics/merge'
 import type { AppContext } from '../context'
 
 export function metricsRoutes(ctx: AppContext) {
@@ -23,7 +24,11 @@ export function metricsRoutes(ctx: AppContext) {
         )
           return metricsTokenRequired(presented !== undefined).toResponse({ 'www-authenticate': 'Bearer' })
       }
-      return new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
+      // A multi-worker gateway answers for every worker, whichever one the scrape reached.
+      const text = ctx.cluster
+        ? mergeExpositions((await ctx.cluster.gather()).map((w) => ({ worker: w.worker, text: w.metrics })))
+        : await metrics.render()
+      return new Response(text, { headers: { 'content-type': metrics.contentType } })
     })
   }
 }
