@@ -86,6 +86,31 @@ describe('the shared channel', () => {
     expect(held.filter((r) => r.held)).toHaveLength(10)
   })
 
+  test("a turn's increments of one counter go as one, yet each caller gets its own value and later calls see them", async () => {
+    const { link } = await linked(memoryStore())
+    const s = link.store
+    // One turn: three increments, a read, two more increments with another TTL, a commit-free append.
+    const [a, b, c, read, d, e] = await Promise.all([
+      s.increment('n', 2),
+      s.increment('n', 3),
+      s.increment('n'),
+      s.get('n'),
+      s.increment('n', 10, 60_000),
+      s.increment('n', -4, 60_000),
+      s.append('log', 1, 'x'),
+    ])
+    expect([a, b, c]).toEqual([2, 5, 6])
+    expect(read).toBe('6')
+    expect([d, e]).toEqual([16, 12])
+    expect(await s.recent('log', { limit: 10 })).toEqual([{ time: 1, value: 'x' }])
+    // A bad call fails on its own, before anything is sent.
+    let message = ''
+    await s.append('log', Number.NaN, 'y').catch((err: Error) => {
+      message = err.message
+    })
+    expect(message).toContain('log time must be a finite number')
+  })
+
   test('a publish reaches every subscribed worker, the sender included, and only those', async () => {
     const path = join(dir, `owner-${++sockets}.sock`)
     const owner = serveOwner(memoryStore(), 'memory', path)
