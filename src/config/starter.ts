@@ -47,6 +47,9 @@ admin_token = "${adminToken}"
 # max_sse_event_size = 4194304
 # max_answer_size = 67108864
 
+# Worker processes serving the port together (1-256, or "auto": one per core), sharing limits,
+# budgets, the cache, usage and /metrics exactly (README.md § Workers). --workers overrides it.
+# workers = 1
 # Share the listen port with other processes (SO_REUSEPORT); off, a port in use is a start-up error.
 # reuse_port = false
 # A reload (SIGHUP, admin change) that would remove every provider or key, or turn auth off, is refused
