@@ -1,10 +1,12 @@
 // `bun run bench`: what crabllm adds to a request. Starts a mock upstream, a bare Bun relay (the
-// runtime's floor), crabllm (dist/crabllm, realistic config), optionally another crabllm binary with the same
-// config (--baseline PATH: before/after a change in one run) and a peer gateway, each as its own process;
-// checks every answer byte for byte; measures each scenario in rotated interleaved rounds; prints Markdown
-// tables and the targets' verdicts; writes .bench/results.json and .bench/benchmarks.svg (with --write-docs:
-// docs/benchmarks.md's results section and docs/benchmarks.svg).
-// `--check` exits 1 when crabllm's added P50 at one connection exceeds 2× the bare relay's. See docs/benchmarks.md.
+// runtime's floor), crabllm (dist/crabllm, realistic config; with --workers N[,N…] one per worker count),
+// optionally another crabllm binary with the same config (--baseline PATH: before/after a change in one run)
+// and a peer gateway, each as its own process; checks every answer (byte for byte, or field by field where
+// the gateway translates it); measures each scenario in rotated interleaved rounds; prints Markdown tables
+// and the verdicts on issue #17's targets; writes .bench/results.json and .bench/benchmarks.svg (with
+// --write-docs: docs/benchmarks.md's results section and docs/benchmarks.svg).
+// `--check` exits 1 when crabllm's added P50 at one connection exceeds the bare relay's by more than
+// 0.10 ms. See docs/benchmarks.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { chartInput, renderChart } from './bench/chart'

@@ -2,7 +2,7 @@
 // one panel per connection count (the 32-connection figures are an order of magnitude larger, so they
 // get their own axis). Hand-written SVG, no dependencies; `renderChart` is pure.
 import type { LoadResult } from './compare'
-import type { TargetName } from './scenarios'
+import { isCrabllmTarget, type TargetName } from './scenarios'
 
 export interface ChartSeries {
   target: TargetName
@@ -33,15 +33,23 @@ export const CHART_SERIES: readonly ChartSeries[] = [
   { target: 'peer', label: 'peer', color: '#1c7ed6', clip: true },
 ]
 
+/** Colours of crabllm's --workers variants beside crabllm (in the order given): darker oranges and reds. */
+export const WORKERS_COLORS: readonly string[] = ['#a61e4d', '#c92a2a', '#862e9c', '#5f3dc4']
+
 /** The chart's input from load results: one panel per connection count, a series per gateway present. */
 export function chartInput(results: readonly LoadResult[], subtitle: string): ChartInput {
-  const present = CHART_SERIES.filter((s) => results.some((r) => r.targets[s.target]))
-  // The peer and the baseline carry their own names ("portkey 1.15.2", "baseline (crabllm-before)").
-  const series = present.map((s) => {
-    const named = s.target === 'peer' || s.target === 'baseline'
-    const label = named ? (results.find((r) => r.targets[s.target])?.targets[s.target]?.label ?? s.label) : s.label
-    return { ...s, label }
-  })
+  const labelOf = (target: TargetName) => results.find((r) => r.targets[target])?.targets[target]?.label
+  // crabllm's --workers variants (crabllm-w2, …), right after crabllm.
+  const variants: ChartSeries[] = []
+  for (const r of results)
+    for (const name of Object.keys(r.targets) as TargetName[])
+      if (name !== 'crabllm' && isCrabllmTarget(name) && !variants.some((v) => v.target === name))
+        variants.push({ target: name, label: name, color: WORKERS_COLORS[variants.length % WORKERS_COLORS.length]! })
+  const known = CHART_SERIES.filter((s) => results.some((r) => r.targets[s.target]))
+  const at = known.findIndex((s) => s.target === 'crabllm') + 1
+  const present = [...known.slice(0, at), ...variants, ...known.slice(at)]
+  // Every gateway but the bare relay carries its own name ("crabllm (2 workers)", "portkey 1.15.2", "baseline (crabllm-before)").
+  const series = present.map((s) => (s.target === 'bare' ? s : { ...s, label: labelOf(s.target) ?? s.label }))
   const connections = [...new Set(results.map((r) => r.concurrency))].sort((a, b) => a - b)
   const panels = connections.map((c) => ({
     title: c === 1 ? '1 connection' : `${c} connections`,
@@ -136,8 +144,11 @@ export function renderChart(input: ChartInput): string {
           `<text x="${r(x + barW / 2)}" y="${r(labelY)}" font-size="10" text-anchor="middle" fill="#343a40">${formatValue(value)}${cut ? ' ↑' : ''}</text>`,
         )
       })
+      // A family name wider than its group (messages-to-openai) breaks at a hyphen onto a second line.
+      const cx = r(left + g * groupW + groupW / 2)
+      const lines = wrapLabel(group.label, groupW - 4, 12)
       out.push(
-        `<text x="${r(left + g * groupW + groupW / 2)}" y="${r(y0 + plotH + 18)}" font-size="12" text-anchor="middle" fill="#212529">${esc(group.label)}</text>`,
+        `<text x="${cx}" y="${r(y0 + plotH + 18)}" font-size="12" text-anchor="middle" fill="#212529">${lines.map((line, i) => (i === 0 ? esc(line) : `<tspan x="${cx}" dy="14">${esc(line)}</tspan>`)).join('')}</text>`,
       )
     })
   })
@@ -191,6 +202,15 @@ function formatTick(value: number, step: number): string {
 function formatValue(value: number): string {
   const abs = Math.abs(value)
   return value.toFixed(abs >= 10 ? 1 : abs >= 1 ? 2 : 3)
+}
+
+/** `label` on one line, or on two split at the hyphen nearest its middle when it is wider than `width`. */
+export function wrapLabel(label: string, width: number, size: number): string[] {
+  if (textWidth(label, size) <= width) return [label]
+  let best = -1
+  for (let i = label.indexOf('-'); i > 0; i = label.indexOf('-', i + 1))
+    if (best < 0 || Math.abs(i - label.length / 2) < Math.abs(best - label.length / 2)) best = i
+  return best < 0 ? [label] : [label.slice(0, best + 1), label.slice(best + 1)]
 }
 
 /** Rough width of a label (average glyph ≈ 0.55 em), for laying out the legend. */

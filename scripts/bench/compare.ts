@@ -2,6 +2,7 @@
 // in an order rotated by r (A B C, B C A, C A B, …), so that drift on a shared machine (other tenants,
 // CPU frequency, GC) spreads evenly over the targets. Every figure is the median over rounds of that
 // round's value; comparisons (added latency, throughput share) are taken within a round, then the median.
+import type { AnswerCheck } from './bodies'
 import { type LoadRun, mergeRuns, runLoad, summarize } from './load'
 import type { BenchAnswers } from './mock-upstream'
 import { type LoadScenario, scenarioRequest, type Target, type TargetName } from './scenarios'
@@ -12,6 +13,12 @@ export interface CompareOptions {
   rounds: number
   /** Unmeasured load per target before the rounds (JIT, connection pools). */
   warmupMs: number
+  /**
+   * Per target, the length of its answer as verifyScenario saw it, for the answers that are not the mock's
+   * own bytes (a gateway's translated answer): any other length then counts as an error. Without it such
+   * answers are not length-checked.
+   */
+  answerBytes?: Partial<Record<TargetName, number>>
 }
 
 /** One target's figures in one round, in ms and req/s. */
@@ -62,6 +69,8 @@ export interface LoadResult {
   family: string
   description: string
   stream: boolean
+  /** How the gateways' answers were checked: `bytes` (passed through), or translated (bodies.ts AnswerCheck). */
+  check?: AnswerCheck
   concurrency: number
   rounds: number
   /** The order the targets ran in, per round. */
@@ -75,7 +84,7 @@ export async function compareScenario(
   expected: BenchAnswers,
   options: CompareOptions,
 ): Promise<LoadResult> {
-  const requests = targets.map((t) => scenarioRequest(scenario, t, expected))
+  const requests = targets.map((t) => scenarioRequest(scenario, t, expected, options.answerBytes?.[t.name]))
   const load = (durationMs: number) => ({ concurrency: scenario.concurrency, durationMs })
   if (options.warmupMs > 0) for (const request of requests) await runLoad(request, load(options.warmupMs))
   const rounds = Math.max(1, Math.round(options.rounds))
@@ -117,6 +126,7 @@ export async function compareScenario(
     family: scenario.family,
     description: scenario.description,
     stream: scenario.stream,
+    check: scenario.check,
     concurrency: scenario.concurrency,
     rounds,
     order,

@@ -1,7 +1,11 @@
-// The bench's upstream: a Bun.serve OpenAI-compatible mock that answers from fixed, precomputed bytes
-// with zero model latency, except for the deliberately slow stream. The answer is chosen by the
-// request's model name (BENCH_MODELS), so one process serves every scenario. It does not record or
-// script anything; test/support/mock-upstream.ts is the mock for tests.
+// The bench's upstream: a Bun.serve mock of OpenAI's chat completions, embeddings and Responses API and
+// of Anthropic's Messages API that answers from fixed, precomputed bytes with zero model latency, except
+// for the deliberately slow stream. On /v1/chat/completions the answer is chosen by the request's model
+// name (BENCH_MODELS), so one process serves every scenario. /v1/responses answers one Response object
+// and /v1/messages one Message (after checking the x-api-key and anthropic-version headers, as Anthropic
+// does), both with the same text and token counts as the chat completion (BENCH_REPLY), so that a
+// translated answer can be checked against them. It does not record or script anything;
+// test/support/mock-upstream.ts is the mock for tests.
 // Run as a process: `bun scripts/bench/mock-upstream.ts [--port N] [--chunks N] [--long-chunks N]
 // [--slow-chunks N] [--slow-interval-ms MS]` prints `mock listening on URL`.
 
@@ -34,6 +38,10 @@ export interface BenchAnswers {
   slowStream: Uint8Array
   /** `/v1/embeddings` list with one vector. */
   embeddings: Uint8Array
+  /** `/v1/responses`: a `response` object (OpenAI's Responses API) with one output_text message. */
+  responses: Uint8Array
+  /** `/v1/messages`: an Anthropic Message with one text block. */
+  message: Uint8Array
 }
 export type AnswerKind = keyof BenchAnswers
 
@@ -55,6 +63,21 @@ export const BENCH_MODELS = {
   slow: 'bench-slow',
 } as const
 export const BENCH_MODEL = BENCH_MODELS.chat
+/** The model of the bench's anthropic-kind deployment (its own provider, processes.ts), and of the mock's Message. */
+export const BENCH_ANTHROPIC_MODEL = 'bench-anthropic'
+
+/**
+ * What the assistant says in the non-stream answers (chat completion, Response, Message) and what it
+ * costs: the same in every format, so that a gateway's translation of one can be checked against the other.
+ */
+export const BENCH_REPLY = {
+  text: 'Latency is the time between asking and getting an answer; a gateway should add as little of it as it can.',
+  inputTokens: 24,
+  outputTokens: 24,
+} as const
+
+/** The header Anthropic's API requires on every call (and the version crabllm speaks). */
+export const ANTHROPIC_VERSION = '2023-06-01'
 
 /** `GET` reads `{open, peak}` for slow streams; `DELETE` resets the peak to what is open now. */
 export const OPEN_STREAMS_PATH = '/bench/open-streams'
@@ -67,6 +90,8 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
   const chat = encoder.encode(JSON.stringify(chatCompletion()))
   const tools = encoder.encode(JSON.stringify(toolCallCompletion()))
   const embeddings = encoder.encode(JSON.stringify(embeddingResponse(options.dimensions ?? 1536)))
+  const responses = encoder.encode(JSON.stringify(responseObject()))
+  const message = encoder.encode(JSON.stringify(anthropicMessage()))
   const slow = { open: 0, peak: 0 }
   const server = Bun.serve({
     hostname: '127.0.0.1',
@@ -89,6 +114,23 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
         async POST(request) {
           await request.arrayBuffer()
           return new Response(embeddings, { headers: JSON_HEADERS })
+        },
+      },
+      '/v1/responses': {
+        async POST(request) {
+          await request.arrayBuffer()
+          return new Response(responses, { headers: JSON_HEADERS })
+        },
+      },
+      '/v1/messages': {
+        async POST(request) {
+          await request.arrayBuffer()
+          // Anthropic's API refuses a call without its key header or its version header.
+          if (!request.headers.get('x-api-key'))
+            return anthropicError(401, 'authentication_error', 'x-api-key header is required')
+          if (!request.headers.get('anthropic-version'))
+            return anthropicError(400, 'invalid_request_error', 'anthropic-version: header is required')
+          return new Response(message, { headers: JSON_HEADERS })
         },
       },
       [OPEN_STREAMS_PATH]: {
@@ -116,6 +158,8 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
       longStream: concatAll(longFrames),
       slowStream: concatAll(slowFrames),
       embeddings,
+      responses,
+      message,
     },
     openStreams: () => ({ ...slow }),
     stop: () => server.stop(true),
@@ -191,18 +235,83 @@ function chatCompletion() {
     choices: [
       {
         index: 0,
-        message: {
-          role: 'assistant',
-          content:
-            'Latency is the time between asking and getting an answer; a gateway should add as little of it as it can.',
-          refusal: null,
-        },
+        message: { role: 'assistant', content: BENCH_REPLY.text, refusal: null },
         logprobs: null,
         finish_reason: 'stop',
       },
     ],
-    usage: { prompt_tokens: 24, completion_tokens: 24, total_tokens: 48 },
+    usage: {
+      prompt_tokens: BENCH_REPLY.inputTokens,
+      completion_tokens: BENCH_REPLY.outputTokens,
+      total_tokens: BENCH_REPLY.inputTokens + BENCH_REPLY.outputTokens,
+    },
   }
+}
+
+/**
+ * A Response object as OpenAI's Responses API answers a non-stream `POST /v1/responses`
+ * (https://platform.openai.com/docs/api-reference/responses/object): one completed assistant message
+ * with an output_text part, and usage with its input and output details.
+ */
+function responseObject() {
+  return {
+    id: 'resp_bench0000000000000000000000000000000000000000000',
+    object: 'response',
+    created_at: CREATED,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    max_output_tokens: null,
+    model: BENCH_MODEL,
+    output: [
+      {
+        type: 'message',
+        id: 'msg_bench0000000000000000000000000000000000000000000',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: BENCH_REPLY.text, annotations: [] }],
+      },
+    ],
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: true,
+    temperature: 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_p: 1,
+    truncation: 'disabled',
+    usage: {
+      input_tokens: BENCH_REPLY.inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: BENCH_REPLY.outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: BENCH_REPLY.inputTokens + BENCH_REPLY.outputTokens,
+    },
+    user: null,
+    metadata: {},
+  }
+}
+
+/** A Message as Anthropic's Messages API answers a non-stream `POST /v1/messages` (https://docs.anthropic.com/en/api/messages). */
+function anthropicMessage() {
+  return {
+    id: 'msg_bench0000000000000000000',
+    type: 'message',
+    role: 'assistant',
+    model: BENCH_ANTHROPIC_MODEL,
+    content: [{ type: 'text', text: BENCH_REPLY.text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: BENCH_REPLY.inputTokens, output_tokens: BENCH_REPLY.outputTokens },
+  }
+}
+
+/** An error in Anthropic's shape (https://docs.anthropic.com/en/api/errors). */
+function anthropicError(status: number, type: string, message: string): Response {
+  return Response.json({ type: 'error', error: { type, message } }, { status })
 }
 
 function toolCallCompletion() {

@@ -1,12 +1,13 @@
 // The open-streams scenario: N slow streams (the mock's bench-slow model) opened at once through each
 // target and held until they end, in rotated rounds like compare.ts. Per run it records whether all
 // completed, the errors, the time until the last one finished, how many the mock saw open at once, and
-// the target process's peak resident memory during the run (VmRSS sampled every 20 ms).
+// the target process's peak resident memory during the run (VmRSS sampled every 20 ms, summed over the
+// process and its descendants: a gateway with --workers is a supervisor and its workers).
 import { join } from 'node:path'
 import { median, rotate } from './compare'
 import { type BenchAnswers, OPEN_STREAMS_PATH } from './mock-upstream'
 import type { OpenStreamsClientResult, OpenStreamsClientSpec } from './open-streams-client'
-import { readMemory, sampleRss, toMB } from './rss'
+import { readTreeMemory, sampleRss, toMB } from './rss'
 import { type OpenStreamsScenario, scenarioRequest, type Target, type TargetName } from './scenarios'
 
 export interface OpenStreamsRun {
@@ -62,7 +63,7 @@ export interface OpenStreamsOptions {
   rounds: number
   /** The mock's origin, to read how many streams it had open. */
   mockUrl: string
-  /** The process to watch for each target (none for direct). */
+  /** The process to watch for each target (none for direct), with its descendants. */
   pids: Partial<Record<TargetName, number>>
   /** Per stream. */
   timeoutMs?: number
@@ -136,7 +137,7 @@ async function runOnce(
   }
   await fetch(options.mockUrl + OPEN_STREAMS_PATH, { method: 'DELETE' }).then((r) => r.arrayBuffer())
   const pid = options.pids[target.name]
-  const rssBefore = pid === undefined ? null : readMemory(pid, 'VmRSS')
+  const rssBefore = pid === undefined ? null : readTreeMemory(pid, 'VmRSS').bytes
   const sampler = pid === undefined ? undefined : sampleRss(pid)
   const proc = Bun.spawn([process.execPath, CLIENT, JSON.stringify(spec)], {
     stdout: 'pipe',

@@ -26,6 +26,11 @@ export interface BenchOptions {
   peers: boolean
   /** Absolute path of another crabllm binary to measure beside crabllm (--baseline); null: none. */
   baseline: string | null
+  /**
+   * --workers: crabllm is started with `serve --workers N`, once per count (the first is the target
+   * `crabllm`, the others `crabllm-wN`); null: no --workers flag is passed at all.
+   */
+  workers: number[] | null
   /** BUN_CONFIG_MAX_HTTP_REQUESTS for the Bun gateways; null leaves Bun's default. */
   fetchLimit: number | null
   json: boolean
@@ -39,7 +44,7 @@ export const MODES: Record<
   BenchMode,
   { scenarios: readonly string[]; durationS: number; rounds: number; warmupS: number; openStreamRounds: number }
 > = {
-  // Every load scenario briefly, and the 1000-stream scenario once: under two minutes in all.
+  // Every load scenario briefly, and the 1000-stream scenario once: about two minutes in all.
   quick: {
     scenarios: [...FAMILIES, 'open-streams-1000'],
     durationS: 1.5,
@@ -65,10 +70,10 @@ Measures what crabllm adds to a request: each scenario runs against a mock upstr
 bare Bun relay (the runtime's floor), through crabllm, and optionally through a peer gateway, in rotated
 interleaved rounds. Prints Markdown tables and the targets' verdicts; writes .bench/results.json.
 
-modes (default: quick, every load scenario briefly + 1000 open streams, under 2 minutes):
+modes (default: quick, every load scenario briefly + 1000 open streams, about 2 minutes):
   --full               every scenario at 1 and 32 connections, open streams 100/500/1000, longer rounds
   --check              chat-minimal at 1 connection only; exit 1 when crabllm's added P50 exceeds
-                       2x the bare relay's
+                       the bare relay's by more than 0.10 ms
   --smoke              a few seconds (used by the tests)
 
 flags:
@@ -78,6 +83,9 @@ flags:
   --extensions KIND    none, memory or sqlite (default sqlite): rate_limit, usage, budget and audit over
                        that storage; none = keys only
   --source             run crabllm as bun src/main.ts instead of dist/crabllm
+  --workers N[,N…]     start crabllm with serve --workers N; with a list, one crabllm per count, each its
+                       own target ("crabllm (1 worker)", "crabllm (2 workers)") in the same rounds. The
+                       first count is the one the targets and --check judge; a baseline gets it too
   --baseline PATH      also measure another compiled crabllm (e.g. a build from before a change) as the
                        target "baseline", with crabllm's config and environment, in the same rounds; the
                        report adds crabllm's added P50 and req/s against it. Not with --check or --write-docs
@@ -103,6 +111,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let extensions: ExtensionsKind = 'sqlite'
   let peers = false
   let baseline: string | null = null
+  let workers: number[] | null = null
   // crabllm serve runs with this limit itself (src/cli/fetch-limit.ts); the relay and the peer get the same.
   let fetchLimit: number | null = UPSTREAM_REQUEST_LIMIT
   let json = false
@@ -138,6 +147,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       extensions = kind
     } else if (arg === '--source') source = true
     else if (arg === '--baseline') baseline = executableFile(value())
+    else if (arg === '--workers') workers = workerCounts(value())
     else if (arg === '--duration') durationS = number(0.01)
     else if (arg === '--rounds') rounds = Math.round(number(1))
     else if (arg === '--warmup') warmupS = number(0)
@@ -156,6 +166,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   // The check's rule is crabllm against the bare relay; a baseline would only make it slower.
   if (mode === 'check' && baseline)
     throw new Error('--check compares crabllm with the bare relay only; drop --baseline')
+  if (mode === 'check' && workers && workers.length > 1)
+    throw new Error('--check judges one crabllm; give --workers a single count')
   // The docs publish crabllm's figures; a before/after comparison is a local measurement.
   if (baseline && writeDocs) throw new Error('--baseline is a local before/after comparison; drop --write-docs')
   return {
@@ -170,6 +182,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     // The check compares crabllm with the bare relay only.
     peers: peers && mode !== 'check',
     baseline,
+    workers,
     fetchLimit,
     json,
     out,
@@ -178,6 +191,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 }
 
 // --- internal ---
+
+/** `--workers 2` or `--workers 1,2`: distinct whole numbers ≥ 1, in the order given. */
+function workerCounts(text: string): number[] {
+  const counts = text.split(',').map((part) => part.trim())
+  const out: number[] = []
+  for (const part of counts) {
+    const n = Number(part)
+    if (part === '' || !Number.isInteger(n) || n < 1)
+      throw new Error(`--workers takes whole numbers ≥ 1, comma-separated (got "${text}")`)
+    if (out.includes(n)) throw new Error(`--workers names ${n} twice`)
+    out.push(n)
+  }
+  return out
+}
 
 /** `path` made absolute, once it is known to be a file this process may execute; throws with the reason otherwise. */
 function executableFile(path: string): string {

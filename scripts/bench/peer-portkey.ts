@@ -5,18 +5,25 @@
 // Bun all routes work. It reaches the mock through its `custom-host` routing headers.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ChildService, ROOT, spawnService, UPSTREAM_KEY } from './processes'
+import { type ChildService, freePort, ROOT, spawnService, UPSTREAM_KEY } from './processes'
 
 /** Pinned so that runs compare like with like; bump it deliberately. */
 export const PORTKEY_VERSION = '1.15.2'
 export const PORTKEY_DIR = join(ROOT, '.bench/peers/portkey')
 const ENTRY = join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/build/start-server.js')
 
-/** The headers that route a request through Portkey to an OpenAI-compatible upstream at `upstreamUrl`. */
-export function portkeyHeaders(upstreamUrl: string): Record<string, string> {
+/**
+ * The headers that route a request through Portkey to the mock at `upstreamUrl` as an upstream of the
+ * given kind: OpenAI-compatible by default, or Anthropic (for the anthropic-kind scenario, so that Portkey
+ * translates as crabllm does).
+ */
+export function portkeyHeaders(
+  upstreamUrl: string,
+  provider: 'openai' | 'anthropic' = 'openai',
+): Record<string, string> {
   return {
     authorization: `Bearer ${UPSTREAM_KEY}`,
-    'x-portkey-provider': 'openai',
+    'x-portkey-provider': provider,
     'x-portkey-custom-host': `${upstreamUrl}/v1`,
   }
 }
@@ -75,12 +82,4 @@ function installedVersion(): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** A port nothing listens on right now (Portkey cannot be told to pick one and report it). */
-function freePort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
-  const port = server.port!
-  server.stop(true)
-  return port
 }

@@ -1,12 +1,14 @@
 // The bench's child processes: the mock upstream, crabllm (the compiled binary, or `bun src/main.ts`
 // with --source), the baseline (another crabllm binary, --baseline) and the bare relay, each started
-// with a ready line on stdout. crabllm and the baseline get a temp config: one key, one provider pointing at
-// the mock, and by default the realistic extension set (rate_limit, usage, budget, audit) over SQLite.
-// The peer gateway lives in peer-portkey.ts.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// with a ready line on stdout. crabllm and the baseline get a temp config: one key, two providers pointing
+// at the mock (an openai-kind one for every model but one, an anthropic-kind one for BENCH_ANTHROPIC_MODEL),
+// and by default the realistic extension set (rate_limit, usage, budget, audit) over SQLite. With
+// --workers N, crabllm is started with `serve --workers N`. The peer gateway lives in peer-portkey.ts.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BENCH_MODELS } from './mock-upstream'
+import { BENCH_ANTHROPIC_MODEL, BENCH_MODELS } from './mock-upstream'
+import { processTree } from './rss'
 
 export const ROOT = resolve(import.meta.dir, '../..')
 export const BINARY = join(ROOT, 'dist/crabllm')
@@ -91,10 +93,22 @@ export async function spawnService(command: readonly string[], options: SpawnOpt
   }
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
+      // The processes it started (a supervisor's workers, --workers), to end after it should it leave any behind.
+      const descendants = processTree(proc.pid)
+        .slice(1)
+        .map((pid) => ({ pid, cmdline: cmdlineOf(pid) }))
       proc.kill('SIGTERM')
       const killer = setTimeout(() => proc.kill('SIGKILL'), 3000)
       await proc.exited
       clearTimeout(killer)
+      // Only a process still running the same command line: never another process that got a freed pid.
+      for (const d of descendants)
+        if (d.cmdline !== undefined && cmdlineOf(d.pid) === d.cmdline)
+          try {
+            process.kill(d.pid, 'SIGKILL')
+          } catch {
+            // Gone in between.
+          }
     }
     options.cleanup?.()
   }
@@ -130,6 +144,8 @@ export interface GatewayLaunch {
   extensions: ExtensionsKind
   /** Extra environment (e.g. BUN_CONFIG_MAX_HTTP_REQUESTS). */
   env?: Record<string, string>
+  /** `serve --workers N`; absent: no --workers flag at all (the gateway's own default). */
+  workers?: number
 }
 
 export interface GatewayService extends ChildService {
@@ -148,7 +164,7 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
   const dir = mkdtempSync(join(tmpdir(), 'crabllm-bench-'))
   const configPath = join(dir, 'crabllm.toml')
   writeFileSync(configPath, benchConfig(upstreamUrl, launch.extensions))
-  const serve = ['serve', '--config', configPath, '--bind', '127.0.0.1:0']
+  const serve = serveArgs(configPath, launch.workers)
   const command = source ? [process.execPath, join(ROOT, 'src/main.ts'), ...serve] : [launch.binary ?? BINARY, ...serve]
   // Default log level (warn): no per-request access lines, as in production without -v.
   const env = { ...process.env, LOG_LEVEL: undefined, LOG_FORMAT: undefined, ...launch.env }
@@ -160,8 +176,22 @@ export async function spawnGateway(upstreamUrl: string, launch: GatewayLaunch): 
   return Object.assign(service, { mode: source ? ('source' as const) : ('binary' as const), configPath })
 }
 
+/**
+ * crabllm's `serve` arguments: the config, a loopback address, and `--workers N` only when a count is
+ * given. With workers the port is chosen here (a free one): every worker must listen on the same port,
+ * whatever the gateway makes of port 0 with several processes. Without, port 0 (the gateway picks one and
+ * prints it on its ready line).
+ */
+export function serveArgs(configPath: string, workers?: number): string[] {
+  const bind = workers === undefined ? '127.0.0.1:0' : `127.0.0.1:${freePort()}`
+  const args = ['serve', '--config', configPath, '--bind', bind]
+  if (workers !== undefined) args.push('--workers', String(workers))
+  return args
+}
+
 export function benchConfig(upstreamUrl: string, extensions: ExtensionsKind = 'sqlite'): string {
   const models = Object.values(BENCH_MODELS)
+  const priced = [...models, BENCH_ANTHROPIC_MODEL]
   // Limits far above what a bench run reaches: the extensions do all their work but never refuse.
   const pipeline =
     extensions !== 'none'
@@ -169,7 +199,7 @@ export function benchConfig(upstreamUrl: string, extensions: ExtensionsKind = 's
 [storage]
 kind = "${extensions}"
 path = "bench.db"
-${models.map((m) => `\n[models."${m}"]\nprompt_cost_per_million = 1\ncompletion_cost_per_million = 2\n`).join('')}
+${priced.map((m) => `\n[models."${m}"]\nprompt_cost_per_million = 1\ncompletion_cost_per_million = 2\n`).join('')}
 [extensions.rate_limit]
 requests_per_minute = 100000000
 tokens_per_minute = 1000000000
@@ -195,7 +225,21 @@ kind = "openai"
 base_url = "${upstreamUrl}/v1"
 api_key = "${UPSTREAM_KEY}"
 models = ${JSON.stringify(models)}
+
+[providers.mock_anthropic]
+kind = "anthropic"
+base_url = "${upstreamUrl}/v1"
+api_key = "${UPSTREAM_KEY}"
+models = ${JSON.stringify([BENCH_ANTHROPIC_MODEL])}
 `
+}
+
+/** A port nothing listens on right now (for a service that cannot be told to pick one and report it). */
+export function freePort(): number {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+  const port = server.port!
+  server.stop(true)
+  return port
 }
 
 // --- internal ---
@@ -243,6 +287,15 @@ function newestMtime(dir: string): number {
     if (mtime > newest) newest = mtime
   }
   return newest
+}
+
+/** /proc/<pid>/cmdline, or undefined when the process is gone (or there is no /proc). */
+function cmdlineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 function statOrUndefined(path: string) {

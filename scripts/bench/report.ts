@@ -3,11 +3,31 @@
 import type { LoadResult, TargetFigures } from './compare'
 import type { OpenStreamsResult } from './open-streams'
 import type { BenchResults } from './results'
-import type { TargetName } from './scenarios'
+import { isCrabllmTarget, type TargetName } from './scenarios'
 import { formatVerdicts } from './verdicts'
 
-/** Targets in table order: the baseline (--baseline) right under crabllm, which it is compared with. */
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'bare', 'crabllm', 'baseline', 'peer']
+/**
+ * Targets in table order: direct, the bare relay, crabllm, its --workers variants (in the order given),
+ * the baseline (--baseline, compared with crabllm), the peer.
+ */
+export function orderTargets<T extends string>(names: Iterable<T>): T[] {
+  const rank = (name: string) =>
+    name === 'direct'
+      ? 0
+      : name === 'bare'
+        ? 1
+        : name === 'crabllm'
+          ? 2
+          : isCrabllmTarget(name)
+            ? 3
+            : name === 'baseline'
+              ? 4
+              : 5
+  return [...names]
+    .map((name, i) => ({ name, i }))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.i - b.i)
+    .map((x) => x.name)
+}
 
 /** The whole report: run description, tables, memory, verdicts. */
 export function formatReport(results: BenchResults): string {
@@ -16,9 +36,14 @@ export function formatReport(results: BenchResults): string {
   const parts = [formatMachine(results)]
   if (load.length) parts.push('#### Latency and throughput', formatLoadTable(load))
   if (load.some((r) => r.targets.crabllm?.vsBaseline)) parts.push('#### crabllm vs baseline', formatBaselineTable(load))
+  if (load.some((r) => Object.keys(r.targets).some((n) => n !== 'crabllm' && isCrabllmTarget(n))))
+    parts.push('#### crabllm by number of workers', formatWorkersTable(load))
   if (load.some((r) => r.stream)) parts.push('#### Streams: time to first byte', formatTtfbTable(load))
   if (open.length) parts.push('#### Open streams', formatOpenStreamsTable(open))
-  parts.push('#### Peak memory (VmHWM over the whole run)', formatProcessTable(results))
+  parts.push(
+    '#### Memory (idle: after start-up, before any request; peak: VmHWM over the whole run)',
+    formatProcessTable(results),
+  )
   parts.push('#### Targets', formatVerdicts(results.verdicts))
   return parts.join('\n\n')
 }
@@ -29,7 +54,7 @@ export function formatMachine(results: BenchResults): string {
   return [
     `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC, \`${m.mode}\` mode, commit ${m.commit ?? 'unknown'}${m.srcDirty ? ' plus uncommitted changes in src/' : ''}, ${m.wallS.toFixed(0)} s wall time.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Bun ${m.bun}, load average at start ${m.loadavgAtStart.map((n) => n.toFixed(2)).join(' ')}.`,
-    `crabllm: ${m.crabllm === 'binary' ? 'compiled binary dist/crabllm' : 'bun src/main.ts'}, keys on, extensions: ${m.extensions}. ` +
+    `crabllm: ${m.crabllm === 'binary' ? 'compiled binary dist/crabllm' : 'bun src/main.ts'}, keys on, extensions: ${m.extensions}${m.workers ? `, \`serve --workers ${m.workers.join('` / `--workers ')}\`` : ''}. ` +
       (m.baseline ? `Baseline: compiled binary ${m.baseline}, same config and environment as crabllm. ` : '') +
       `Peer: ${peer ? peer.label : (m.peerSkipped ?? 'not run (add --peers)')}. ` +
       `Bun fetch limit in the gateways: ${m.fetchLimit ?? "Bun's default (256 in flight per process)"}.`,
@@ -55,7 +80,32 @@ export function formatLoadTable(results: readonly LoadResult[]): string {
         t.vsBare ? pct(t.vsBare.rpsShare) : '',
       ])
     }
-  return table(header, rows, 2) + errorNotes(results)
+  const translated = results.some((r) => r.check !== undefined && r.check !== 'bytes')
+  const note = translated
+    ? "\n\nIn the translated scenarios (messages-to-openai, anthropic-kind) direct is the mock's endpoint in the upstream's format with the request the gateway sends upstream, so crabllm's added latency includes both translations; the bare relay forwards the client's request to the same path of the mock (its Messages or chat completions endpoint), without translating."
+    : ''
+  return table(header, rows, 2) + note + errorNotes(results)
+}
+
+/**
+ * --workers with several counts: per load scenario, each crabllm's req/s and its share of the bare relay's
+ * (taken within each round, then the median), side by side.
+ */
+export function formatWorkersTable(results: readonly LoadResult[]): string {
+  const names = orderTargets(
+    new Set(results.flatMap((r) => (Object.keys(r.targets) as TargetName[]).filter((n) => isCrabllmTarget(n)))),
+  )
+  const labels = names.map((n) => results.find((r) => r.targets[n])?.targets[n]?.label ?? n)
+  const header = ['scenario', 'bare relay req/s', ...labels.flatMap((l) => [`${l} req/s`, 'of bare relay'])]
+  const rows = results.map((r) => [
+    r.name,
+    r.targets.bare ? rate(r.targets.bare.rps) : '-',
+    ...names.flatMap((n) => {
+      const t = r.targets[n]
+      return t ? [rate(t.rps), pct(t.vsBare?.rpsShare)] : ['-', '-']
+    }),
+  ])
+  return table(header, rows, 1)
 }
 
 /**
@@ -124,7 +174,7 @@ export function formatOpenStreamsTable(results: readonly OpenStreamsResult[]): s
   const rows: string[][] = []
   const notes: string[] = []
   for (const r of results)
-    for (const name of TARGET_ORDER) {
+    for (const name of orderTargets(Object.keys(r.targets) as TargetName[])) {
       const t = r.targets[name]
       if (!t) continue
       const completed = Math.min(...t.runs.map((x) => x.completed))
@@ -152,18 +202,25 @@ export function formatProcessTable(results: BenchResults): string {
       .map((a) => (a.startsWith('/') ? a.slice(a.lastIndexOf('/') + 1) : a))
       .map((a) => (a === 'bun.exe' ? 'bun' : a))
       .join(' ')
+  // Older results files have neither idleRssMB nor processCount.
   const rows = results.processes.map((p) => [
     p.label,
     `\`${command(p.command)}\``,
+    p.idleRssMB === undefined || p.idleRssMB === null ? '?' : p.idleRssMB.toFixed(1),
     p.peakRssMB === null ? '?' : p.peakRssMB.toFixed(1),
+    String(p.processCount ?? 1),
   ])
-  return table(['process', 'command', 'peak RSS MB'], rows, 2)
+  const several = results.processes.some((p) => (p.processCount ?? 1) > 1)
+  const note = several
+    ? "\n\nFor several processes (a supervisor and its workers) the figures are sums: idle RSS is what they hold together; peak RSS adds each one's own peak, an upper bound of their peak together."
+    : ''
+  return table(['process', 'command', 'idle RSS MB', 'peak RSS MB', 'processes'], rows, 2) + note
 }
 
 // --- internal ---
 
 function targetsOf(r: LoadResult): [TargetName, TargetFigures][] {
-  return TARGET_ORDER.flatMap((name) =>
+  return orderTargets(Object.keys(r.targets) as TargetName[]).flatMap((name) =>
     r.targets[name] ? [[name, r.targets[name]!] as [TargetName, TargetFigures]] : [],
   )
 }

@@ -9,8 +9,15 @@ export interface ProcessInfo {
   label: string
   command: readonly string[]
   pid: number
-  /** VmHWM at the end of the run: the process's peak resident memory, in MB (10^6 bytes). */
+  /**
+   * VmRSS after start-up, before the first request (every process started, then a short settle), in MB
+   * (10^6 bytes); summed over the process and its descendants (a gateway's workers).
+   */
+  idleRssMB: number | null
+  /** VmHWM at the end of the run: the process's peak resident memory, in MB; for several processes the sum of their peaks. */
   peakRssMB: number | null
+  /** How many processes the figures sum: 1, or a supervisor and its workers. */
+  processCount: number
 }
 
 export interface BenchResults {
@@ -36,6 +43,8 @@ export interface BenchResults {
     fetchLimit: number | null
     /** Wall time of the whole run, builds and startup included. */
     wallS: number
+    /** --workers: the counts crabllm was started with, one target each (the first is `crabllm`); absent without the flag. */
+    workers?: number[]
     /** --baseline: the absolute path of the other crabllm binary measured as the target `baseline`. */
     baseline?: string
     /** Why a peer was asked for and not measured. */

@@ -1,17 +1,19 @@
-// One bench run: starts the mock, the bare relay, crabllm, (with --baseline) the baseline binary and
-// (with --peers) the peer, each as its own process; checks that every target answers every scenario byte
-// for byte like the mock; runs the scenarios; reads each process's peak memory; stops everything.
-// Returns the results JSON.
+// One bench run: starts the mock, the bare relay, crabllm (one per --workers count), (with --baseline) the
+// baseline binary and (with --peers) the peer, each as its own process; reads each one's idle memory;
+// checks that every target answers every scenario like the mock (byte for byte, or field by field for a
+// translated answer); runs the scenarios; reads each process's peak memory; stops everything. Returns the
+// results JSON.
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
 import { basename } from 'node:path'
 import { compareScenario } from './compare'
-import { BENCH_MODELS, type BenchAnswers, OPEN_STREAMS_PATH } from './mock-upstream'
+import { ANTHROPIC_VERSION, BENCH_MODELS, type BenchAnswers, OPEN_STREAMS_PATH } from './mock-upstream'
 import { runOpenStreams } from './open-streams'
 import type { BenchOptions } from './options'
 import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, spawnPortkey } from './peer-portkey'
 import {
   type ChildService,
   GATEWAY_KEY,
+  type GatewayService,
   ROOT,
   spawnBareRelay,
   spawnGateway,
@@ -19,9 +21,12 @@ import {
   UPSTREAM_KEY,
 } from './processes'
 import type { BenchResults, ProcessInfo } from './results'
-import { readMemory, toMB } from './rss'
+import { readTreeMemory, toMB } from './rss'
 import { type Scenario, type Target, type TargetName, verifyScenario } from './scenarios'
 import { type ScenarioResult, verdicts } from './verdicts'
+
+/** How long the processes are left alone after start-up before their idle memory is read. */
+const IDLE_SETTLE_MS = 500
 
 export async function runBench(options: BenchOptions, log: (line: string) => void): Promise<BenchResults> {
   const started = performance.now()
@@ -38,18 +43,37 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     const bare = await spawnBareRelay(mock.url, { ...process.env, ...gatewayEnv })
     children.push({ target: 'bare', label: 'bare relay', service: bare })
     const launch = { source: options.source, log, extensions: options.extensions, env: gatewayEnv }
-    const crab = await spawnGateway(mock.url, launch)
-    children.push({ target: 'crabllm', label: 'crabllm', service: crab })
+    // Without --workers, one crabllm started without the flag; with it, one per count, the first as `crabllm`.
+    const counts: (number | undefined)[] = options.workers ?? [undefined]
+    const crabs: { name: TargetName; label: string; service: GatewayService }[] = []
+    for (const [i, workers] of counts.entries()) {
+      const name: TargetName = i === 0 ? 'crabllm' : `crabllm-w${workers!}`
+      const label = workers === undefined ? 'crabllm' : `crabllm (${workers} worker${workers === 1 ? '' : 's'})`
+      const service = await spawnGateway(mock.url, { ...launch, ...(workers !== undefined ? { workers } : {}) })
+      children.push({ target: name, label, service })
+      crabs.push({ name, label, service })
+    }
+    const crab = crabs[0]!.service
     const targets: Target[] = [
       { name: 'direct', label: 'direct', url: mock.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
       { name: 'bare', label: 'bare relay', url: bare.url, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
-      { name: 'crabllm', label: 'crabllm', url: crab.url, headers: { authorization: `Bearer ${GATEWAY_KEY}` } },
+      ...crabs.map((c) => ({
+        name: c.name,
+        label: c.label,
+        url: c.service.url,
+        headers: { authorization: `Bearer ${GATEWAY_KEY}` },
+      })),
     ]
     let baselineUrl: string | undefined
     if (options.baseline) {
       // Same launch as crabllm (config text, environment, key) but another binary: the run then compares
       // before and after a change in the same rounds, under the same machine noise.
-      const service = await spawnGateway(mock.url, { ...launch, binary: options.baseline })
+      const first = options.workers?.[0]
+      const service = await spawnGateway(mock.url, {
+        ...launch,
+        binary: options.baseline,
+        ...(first !== undefined ? { workers: first } : {}),
+      })
       const label = `baseline (${basename(options.baseline)})`
       children.push({ target: 'baseline', label, service })
       targets.push({ name: 'baseline', label, url: service.url, headers: { authorization: `Bearer ${GATEWAY_KEY}` } })
@@ -62,19 +86,32 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         const peer = await spawnPortkey(entry, { ...process.env, ...gatewayEnv })
         const label = `portkey ${PORTKEY_VERSION}`
         children.push({ target: 'peer', label, service: peer })
-        targets.push({ name: 'peer', label, url: peer.url, headers: portkeyHeaders(mock.url) })
+        targets.push({
+          name: 'peer',
+          label,
+          url: peer.url,
+          headers: portkeyHeaders(mock.url),
+          headersFor: { anthropic: portkeyHeaders(mock.url, 'anthropic') },
+        })
       } catch (err) {
         peerSkipped = `skipped: ${firstLine(err)}`
         log(`peer (Portkey) ${peerSkipped}`)
       }
     }
+    const crabUrls = crabs.map((c) => `${c.label} ${c.service.url}`).join(', ')
     log(
-      `mock ${mock.url}, bare relay ${bare.url}, crabllm ${crab.url} (${crab.mode}, extensions: ${options.extensions})${baselineUrl ? `, baseline ${baselineUrl} (${options.baseline})` : ''}${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`,
+      `mock ${mock.url}, bare relay ${bare.url}, ${crabUrls} (${crab.mode}, extensions: ${options.extensions})${baselineUrl ? `, baseline ${baselineUrl} (${options.baseline})` : ''}${targets.some((t) => t.name === 'peer') ? `, peer ${targets.at(-1)!.url}` : ''}`,
     )
 
+    // Idle memory: every process started, none has served a request yet.
+    await Bun.sleep(IDLE_SETTLE_MS)
+    const idle = new Map(children.map((c) => [c.label, readTreeMemory(c.service.pid, 'VmRSS')]))
+
     const expected = await fetchAnswers(mock.url, options.scenarios)
-    const excluded = await verifyAll(options.scenarios, targets, expected, log)
-    log(`answers verified byte for byte: ${options.scenarios.length} scenario(s) × ${targets.length} targets`)
+    const { excluded, answerBytes } = await verifyAll(options.scenarios, targets, expected, log)
+    log(
+      `answers verified (byte for byte; translated answers field by field): ${options.scenarios.length} scenario(s) × ${targets.length} targets`,
+    )
 
     const loadavgAtStart = loadavg()
     const pids: Partial<Record<TargetName, number>> = Object.fromEntries(
@@ -93,6 +130,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
             durationMs: options.durationS * 1000,
             rounds: options.rounds,
             warmupMs: options.warmupS * 1000,
+            answerBytes: answerBytes.get(scenario.name) ?? {},
           }),
         )
       } else {
@@ -113,13 +151,18 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         if (fresh && c.target !== 'peer') log(`${c.label} wrote to stderr:\n${fresh.slice(-1500)}`)
       }
     }
-    const processes: ProcessInfo[] = children.map((c) => ({
-      target: c.target,
-      label: c.label,
-      command: c.service.command,
-      pid: c.service.pid,
-      peakRssMB: toMB(readMemory(c.service.pid, 'VmHWM')),
-    }))
+    const processes: ProcessInfo[] = children.map((c) => {
+      const peak = readTreeMemory(c.service.pid, 'VmHWM')
+      return {
+        target: c.target,
+        label: c.label,
+        command: c.service.command,
+        pid: c.service.pid,
+        idleRssMB: toMB(idle.get(c.label)?.bytes ?? null),
+        peakRssMB: toMB(peak.bytes),
+        processCount: Math.max(1, peak.processes, idle.get(c.label)?.processes ?? 0),
+      }
+    })
     return {
       meta: {
         date: new Date().toISOString(),
@@ -140,12 +183,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         openStreamRounds: options.openStreamRounds,
         fetchLimit: options.fetchLimit,
         wallS: (performance.now() - started) / 1000,
+        ...(options.workers ? { workers: options.workers } : {}),
         ...(options.baseline ? { baseline: options.baseline } : {}),
         ...(peerSkipped ? { peerSkipped } : {}),
       },
       processes,
       scenarios: results,
-      verdicts: verdicts(results),
+      verdicts: verdicts(results, processes),
     }
   } finally {
     process.off('SIGINT', onSignal)
@@ -158,10 +202,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 
 /** The mock's exact answers, fetched once from the mock itself (it answers with fixed bytes). */
 async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Promise<BenchAnswers> {
-  const post = async (path: string, body: unknown) => {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(mockUrl + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     })
     return new Uint8Array(await response.arrayBuffer())
@@ -169,41 +213,57 @@ async function fetchAnswers(mockUrl: string, scenarios: readonly Scenario[]): Pr
   const chat = (model: string, stream: boolean) =>
     post('/v1/chat/completions', { model, messages: [], ...(stream ? { stream: true } : {}) })
   const needSlow = scenarios.some((s) => s.answer === 'slowStream')
-  const [c, tools, stream, longStream, slowStream, embeddings] = await Promise.all([
+  const [c, tools, stream, longStream, slowStream, embeddings, responses, message] = await Promise.all([
     chat(BENCH_MODELS.chat, false),
     chat(BENCH_MODELS.tools, false),
     chat(BENCH_MODELS.chat, true),
     chat(BENCH_MODELS.long, true),
     needSlow ? chat(BENCH_MODELS.slow, true) : Promise.resolve(new Uint8Array()),
     post('/v1/embeddings', { model: BENCH_MODELS.chat, input: '' }),
+    post('/v1/responses', { model: BENCH_MODELS.chat, input: '' }),
+    post(
+      '/v1/messages',
+      { model: BENCH_MODELS.chat, max_tokens: 1, messages: [] },
+      { 'x-api-key': UPSTREAM_KEY, 'anthropic-version': ANTHROPIC_VERSION },
+    ),
   ])
   await fetch(mockUrl + OPEN_STREAMS_PATH, { method: 'DELETE' }).then((r) => r.arrayBuffer())
-  return { chat: c, tools, stream, longStream, slowStream, embeddings }
+  return { chat: c, tools, stream, longStream, slowStream, embeddings, responses, message }
 }
 
 /**
  * Every scenario once through every target, in parallel per scenario (the slow stream takes a second).
  * A mismatch from crabllm, the baseline or the relay ends the run; from the peer, it only drops the peer
- * from that scenario (returned per scenario name).
+ * from that scenario (returned per scenario name). Also returns each answer's length per scenario and
+ * target, which the load then expects of every answer.
  */
 async function verifyAll(
   scenarios: readonly Scenario[],
   targets: readonly Target[],
   expected: BenchAnswers,
   log: (line: string) => void,
-): Promise<Map<string, Set<TargetName>>> {
+): Promise<{
+  excluded: Map<string, Set<TargetName>>
+  answerBytes: Map<string, Partial<Record<TargetName, number>>>
+}> {
   const excluded = new Map<string, Set<TargetName>>()
+  const answerBytes = new Map<string, Partial<Record<TargetName, number>>>()
   for (const scenario of scenarios) {
     const outcomes = await Promise.allSettled(targets.map((t) => verifyScenario(scenario, t, expected)))
+    const lengths: Partial<Record<TargetName, number>> = {}
     outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'fulfilled') return
       const target = targets[i]!
+      if (outcome.status === 'fulfilled') {
+        lengths[target.name] = outcome.value
+        return
+      }
       if (target.name !== 'peer') throw outcome.reason
       log(`peer dropped from ${scenario.name}: ${firstLine(outcome.reason)}`)
       excluded.set(scenario.name, (excluded.get(scenario.name) ?? new Set()).add('peer'))
     })
+    answerBytes.set(scenario.name, lengths)
   }
-  return excluded
+  return { excluded, answerBytes }
 }
 
 function firstLine(err: unknown): string {
