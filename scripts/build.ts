@@ -23,7 +23,7 @@ const code = await (async () => {
     `dashboard: ${UI_SCRIPT_FILE} ${kb(ui.script)} (${kb(Bun.gzipSync(ui.script))} gzipped), ${UI_STYLE_FILE} ${kb(ui.style)} (${kb(Bun.gzipSync(ui.style))} gzipped)`,
   )
   // The workers (SQLite checkpoints, the tokenizer) are entry points too: a compiled binary only holds workers named here.
-  const entries = ['src/main.ts', 'src/storage/checkpoint-worker.ts', 'src/relay/tokenize-worker.ts'].map((f) =>
+  const entries = ['src/main.ts', 'src/storage/checkpoint-worker.ts', 'src/core/tokenize-worker.ts'].map((f) =>
     resolve(root, f),
   )
   const proc = Bun.spawn(

@@ -1,4 +1,4 @@
-// Token counts of long texts in bounded time: the tokenizer thread (relay/tokenize-worker.ts) and the
+// Token counts of long texts in bounded time: the tokenizer thread (core/tokenize-worker.ts) and the
 // local count_tokens estimate (providers/count-tokens-locally.ts) both count through it.
 
 /** A tokenizer's count of one text. */

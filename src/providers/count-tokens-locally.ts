@@ -3,13 +3,12 @@
 // (the same 400s, naming the field), then counted here with gpt-tokenizer's o200k_base, OpenAI's
 // current encoding. Answered `{"input_tokens": N}` with `x-crabllm-token-count: estimate`: the count
 // is the gateway's, not the model's, and other models' tokenizers differ by some percent.
-// Not the relay's tokenizer thread (relay/tokenize-worker.ts, above this floor): the count runs on the
-// event loop, bounded by EXACT_CHARS; the encoding loads once, on the first count (250-560 ms and
-// ~120 MB, measured for the thread), never in a gateway that is not asked to count. Thinking from
-// earlier turns is not counted: models drop it from their input.
+// Counted on the tokenizer thread (core/tokenizer-thread.ts), bounded by EXACT_CHARS: the encoding
+// (250-560 ms to load, ~120 MB) never lands on the event loop, and a gateway that is never asked to
+// count never loads it. Thinking from earlier turns is not counted: models drop it from their input.
 import { toChatRequest } from '../anthropic-messages'
-import { type Count, countSliced } from '../core/count-sliced'
 import { isObject, type JsonObject } from '../core/json'
+import { countInThread } from '../core/tokenizer-thread'
 import type { Handler } from './provider'
 
 /**
@@ -25,7 +24,7 @@ export const countTokensLocally: Handler = async (call) => {
   const { stream: _stream, ...body } = call.json
   const chat = toChatRequest({ ...body, max_tokens: 1 })
   const input = promptTexts(chat)
-  const tokens = input.fixed + countCapped(input.texts, await tokenizer())
+  const tokens = input.fixed + (await countCapped(input.texts, countInThread))
   return new Response(JSON.stringify({ input_tokens: tokens }), { headers: ESTIMATE_HEADERS })
 }
 
@@ -71,12 +70,16 @@ export function promptTexts(chat: Readonly<JsonObject>): { texts: string[]; fixe
 }
 
 /**
- * The tokens of `texts`: the first EXACT_CHARS characters counted, the rest estimated at the rate of
- * the part counted (4 characters a token when nothing was), so one request holds the event loop some 15 ms
- * at most (counting runs at ~40 MB/s, sliced: ~16 ns a character on long runs).
+ * The tokens of `texts`: the first EXACT_CHARS characters counted by `count` (the tokenizer thread), the
+ * rest estimated at the rate of the part counted (4 characters a token when nothing was), so one request
+ * holds the tokenizer some 15 ms at most (counting runs at ~40 MB/s, sliced: ~16 ns a character on long runs).
  */
-export function countCapped(texts: readonly string[], count: Count, exactChars = EXACT_CHARS): number {
-  let tokens = 0
+export async function countCapped(
+  texts: readonly string[],
+  count: (texts: string[]) => Promise<number[]>,
+  exactChars = EXACT_CHARS,
+): Promise<number> {
+  const heads: string[] = []
   let counted = 0
   let rest = 0
   for (const text of texts) {
@@ -87,10 +90,11 @@ export function countCapped(texts: readonly string[], count: Count, exactChars =
       continue
     }
     const head = text.length > room ? text.slice(0, room) : text
-    tokens += countSliced(head, count)
+    heads.push(head)
     counted += head.length
     rest += text.length - head.length
   }
+  const tokens = heads.length ? (await count(heads)).reduce((sum, n) => sum + n, 0) : 0
   if (rest === 0) return tokens
   const perChar = counted > 0 && tokens > 0 ? tokens / counted : 1 / 4
   return tokens + Math.ceil(rest * perChar)
@@ -117,16 +121,3 @@ const PER_FILE = 1500
 const EXACT_CHARS = 512 * 1024
 
 const ESTIMATE_HEADERS = { 'content-type': 'application/json', [TOKEN_COUNT_HEADER]: 'estimate' }
-
-let loading: Promise<Count> | undefined
-
-function tokenizer(): Promise<Count> {
-  loading ??= import('gpt-tokenizer/encoding/o200k_base').then(
-    (m) => m.countTokens,
-    (err: unknown) => {
-      loading = undefined
-      throw err
-    },
-  )
-  return loading
-}

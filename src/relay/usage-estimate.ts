@@ -4,12 +4,12 @@
 // nothing. The provider's own counts win where they came (Anthropic's input tokens in message_start).
 //
 // The tokenizer is gpt-tokenizer's o200k_base (OpenAI's current encoding; close for other models' text,
-// and the count is marked as estimated), on a thread of its own (tokenize-worker.ts) started on the first
+// and the count is marked as estimated), on a thread of its own (core/tokenizer-thread.ts) started on the first
 // stream that needs it and stopped when idle: its tables cost ~120 MB and 250-560 ms to load, which the
 // event loop never pays, nor does a gateway whose streams end normally.
 import type { JsonObject } from '../core/json'
 import { isObject } from '../core/json'
-import { workerEntry } from '../core/worker-entry'
+import { countInThread } from '../core/tokenizer-thread'
 import type { Usage } from '../extensions'
 import { SseParser } from '../sse'
 
@@ -18,8 +18,6 @@ const PER_MESSAGE = 4
 const PER_REQUEST = 3
 /** An image in the prompt, whatever its size (the provider prices it by tiles, which the body does not say). */
 const PER_IMAGE = 765
-/** The tokenizer thread stops after this long without work (its memory goes back). */
-const IDLE_MS = 60_000
 
 export interface DeliveredStream {
   /** The SSE bytes the client was sent (as kept). */
@@ -55,7 +53,7 @@ export async function estimateStreamUsage(
 
 /** Token counts of `texts`, from the tokenizer thread. */
 export function countTokens(texts: string[]): Promise<number[]> {
-  return tokenizer().ask(texts)
+  return countInThread(texts)
 }
 
 /**
@@ -152,58 +150,4 @@ export function deliveredText(events: readonly Uint8Array[]): string {
     }
   }
   return out.join('')
-}
-
-// --- internal ---
-
-interface Tokenizer {
-  ask(texts: string[]): Promise<number[]>
-}
-
-let thread: Tokenizer | undefined
-
-/** The tokenizer thread, started on first use; it stops itself after IDLE_MS without work. */
-function tokenizer(): Tokenizer {
-  if (thread) return thread
-  const worker = new Worker(workerEntry(import.meta, 'relay/tokenize-worker.ts'))
-  // Counting must never keep the process alive (a shutdown waits for the streams, not for this).
-  worker.unref()
-  const waiting = new Map<number, { resolve: (counts: number[]) => void; reject: (err: Error) => void }>()
-  let asked = 0
-  let idle: Timer | undefined
-  const stop = () => {
-    if (waiting.size > 0) {
-      idle = setTimeout(stop, IDLE_MS)
-      idle.unref()
-      return
-    }
-    worker.terminate()
-    if (thread === self) thread = undefined
-  }
-  worker.onmessage = (event: MessageEvent<{ id: number; counts?: number[]; error?: string }>) => {
-    const { id, counts, error } = event.data
-    const waiter = waiting.get(id)
-    if (!waiter) return
-    waiting.delete(id)
-    if (counts) waiter.resolve(counts)
-    else waiter.reject(new Error(`the tokenizer failed: ${error}`))
-  }
-  worker.onerror = (event) => {
-    for (const waiter of waiting.values()) waiter.reject(new Error(`the tokenizer thread failed: ${event.message}`))
-    waiting.clear()
-    if (thread === self) thread = undefined
-  }
-  const self: Tokenizer = {
-    ask(texts) {
-      clearTimeout(idle)
-      idle = setTimeout(stop, IDLE_MS)
-      idle.unref()
-      const { promise, resolve, reject } = Promise.withResolvers<number[]>()
-      waiting.set(++asked, { resolve, reject })
-      worker.postMessage({ id: asked, texts })
-      return promise
-    },
-  }
-  thread = self
-  return self
 }

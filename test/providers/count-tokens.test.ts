@@ -3,6 +3,7 @@
 // The exchanges over HTTP (paths, headers, SigV4, errors) are test/server/count-tokens.test.ts.
 import { describe, expect, test } from 'bun:test'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { countSliced } from '../../src/core/count-sliced'
 import { GatewayError } from '../../src/core/errors'
 import type { JsonObject } from '../../src/core/json'
 import { fromBedrockCountResponse, toBedrockCountRequest } from '../../src/providers/bedrock/count-tokens'
@@ -91,25 +92,30 @@ describe('promptTexts', () => {
 })
 
 describe('countCapped', () => {
-  const count = (text: string) => text.length // one token a character, to see the arithmetic
+  /** A batch counter from a one-text counter (the tokenizer thread counts a batch). */
+  const batch = (one: (text: string) => number) => async (texts: string[]) => texts.map(one)
+  const count = batch((text: string) => text.length) // one token a character, to see the arithmetic
 
   test.each([
     ['under the cap: every text counted', ['abc', 'de'], 10, 5],
     ['empty texts count nothing', ['', 'ab', ''], 10, 2],
     ['over the cap: the rest at the rate counted', ['aaaa', 'bbbbbbbb'], 6, 12],
     ['a text wholly past the cap is estimated too', ['aaaaaa', 'bbbb'], 6, 10],
-  ])('%s', (_name, texts, cap, expected) => {
-    expect(countCapped(texts, count, cap)).toBe(expected)
+  ])('%s', async (_name, texts, cap, expected) => {
+    expect(await countCapped(texts, count, cap)).toBe(expected)
   })
 
-  test('the estimated part follows the counted rate (two characters a token here)', () => {
-    const half = (text: string) => Math.ceil(text.length / 2)
-    expect(countCapped(['x'.repeat(100), 'y'.repeat(100)], half, 100)).toBe(100)
+  test('the estimated part follows the counted rate (two characters a token here)', async () => {
+    const half = batch((text: string) => Math.ceil(text.length / 2))
+    expect(await countCapped(['x'.repeat(100), 'y'.repeat(100)], half, 100)).toBe(100)
   })
 
-  test('a megabyte of one letter is counted in bounded time', () => {
+  test('a megabyte of one letter is counted in bounded time', async () => {
     const started = performance.now()
-    const tokens = countCapped(['x'.repeat(1 << 20)], countTokens)
+    const tokens = await countCapped(
+      ['x'.repeat(1 << 20)],
+      batch((text) => countSliced(text, countTokens)),
+    )
     expect(tokens).toBeGreaterThan(0)
     // Sliced and capped: well under what one unbroken 1 MiB run costs the BPE (minutes).
     expect(performance.now() - started).toBeLessThan(5_000)
