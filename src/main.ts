@@ -16,6 +16,7 @@ import { usageCommand } from './cli/commands/usage'
 import { raiseFetchLimit } from './cli/fetch-limit'
 import { runLiveCommand } from './cli/live-command'
 import { CliError, UsageError } from './config/errors'
+import { versionLine } from './core/build-info'
 import { createLogger, levelFrom } from './core/log'
 
 /** Admin command groups: `crabllm keys create …` talks to a running gateway over HTTP. */
@@ -104,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const args = parseArgs(argv, COMMANDS)
     command = args.command
     if (args.version || command === 'version') {
-      process.stdout.write(`crabllm ${pkg.version}\n`)
+      process.stdout.write(`${versionLine()}\n`)
       return 0
     }
     if (args.help || command === 'help') {

@@ -1,12 +1,13 @@
 // One /metrics view of a gateway that runs several worker processes: the expositions of every worker
 // merged into one. The gateway's own families (crabllm_*) are added up series by series (counters,
 // histogram buckets, sums and counts, and the in-flight and open-stream gauges all add), except the
-// gauges that say a state rather than an amount (a provider's cooldown: 1 when any worker has it open).
+// gauges that say a state rather than an amount (a provider's cooldown: 1 when any worker has it open;
+// the build info: 1).
 // The runtime's families (process_*, nodejs_*: memory, CPU, event-loop lag) describe one process each,
 // and adding them would make no sense for most: each sample keeps its worker in a `worker` label.
 
 /** Gauges that hold a state per series: the highest value across workers is the gateway's. */
-const HIGHEST = new Set(['crabllm_provider_cooldown'])
+const HIGHEST = new Set(['crabllm_provider_cooldown', 'crabllm_build_info'])
 
 interface Family {
   name: string

@@ -4,6 +4,7 @@
 // metrics, on its own Registry. Label values are bounded: routes, registry models and providers,
 // status classes and fixed outcome names; never request ids, key names or secrets.
 import type { Registry } from 'prom-client'
+import { BUILD } from '../core/build-info'
 import type { BreakerState } from '../routing/breaker'
 import {
   Collected,
@@ -159,7 +160,14 @@ export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOp
     labelNames: ['provider'],
     collect: () => breakerSamples(breakers(), (h) => h.trips),
   })
-  // The order prom-client exported them in (the order they were defined); the breaker families last.
+  const buildInfo = new Collected({
+    name: 'crabllm_build_info',
+    help: 'The build serving: always 1, with its version, commit, target and build time as labels.',
+    type: 'gauge',
+    labelNames: ['version', 'commit', 'target', 'built'],
+    collect: () => [[[BUILD.version, BUILD.commit, BUILD.target, BUILD.built], 1] as const],
+  })
+  // The order prom-client exported them in (the order they were defined); the breaker families, then the build.
   const exported: readonly MetricFamily[] = [
     families.requests,
     families.durations,
@@ -176,6 +184,7 @@ export function createMetricSet({ inflight, breakers = noBreakers }: MetricSetOp
     rejections,
     cooldown,
     cooldowns,
+    buildInfo,
   ]
 
   const series = new Map<string, Map<string, Map<string, RequestSeries>>>()

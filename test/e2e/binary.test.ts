@@ -42,6 +42,10 @@ function chat(base: string, body: unknown, key?: string): Promise<Response> {
 }
 
 /** The `data:` payloads of an SSE body. */
+/** `crabllm 0.1.0 (commit 1a2b3c4d5e6f, built 2026-12-03T16:37:02Z, linux-x64)`: version, commit, built, target. */
+const VERSION_LINE =
+  /^crabllm (\d+\.\d+\.\d+\S*) \(commit ([0-9a-f]{7,40}(?:-dirty)?|unknown), built (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ), ([a-z]+-(?:x64|arm64)(?:-musl|-baseline)?)\)\n$/
+
 function sseData(text: string): string[] {
   return text
     .split('\n\n')
@@ -50,11 +54,19 @@ function sseData(text: string): string[] {
 }
 
 describe('command line', () => {
-  test('--version and -V print the package version and exit 0', async () => {
-    for (const flag of ['--version', '-V']) {
-      const r = await runCrabllm([flag], { cwd: scratch() })
-      expect(r).toEqual({ code: 0, stdout: `crabllm ${pkg.version}\n`, stderr: '' })
+  test('version, --version and -V print the build identity (version, commit, build time, target) and exit 0', async () => {
+    const outputs = new Set<string>()
+    for (const args of [['version'], ['--version'], ['-V']]) {
+      const r = await runCrabllm(args, { cwd: scratch() })
+      expect(r.code).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(VERSION_LINE)
+      outputs.add(r.stdout)
     }
+    expect(outputs.size).toBe(1)
+    const [, version, , , target] = [...outputs][0]!.match(VERSION_LINE)!
+    expect(version).toBe(pkg.version)
+    expect(target).toBe(`${process.platform}-${process.arch}`)
   })
 
   test('--help exits 0 and lists the commands', async () => {
@@ -162,7 +174,19 @@ describe('serve with a missing config: init, then the echo provider', () => {
     // sqlite storage resolves beside the config, not the working directory
     expect(ready).toContain(`storage=sqlite:${join(dir, 'etc', 'crabllm.db')}`)
     expect(existsSync(join(dir, 'etc', 'crabllm.db'))).toBe(true)
-    expect(await (await gw.fetch('/health')).json()).toEqual({ status: 'ok' })
+    const health = (await (await gw.fetch('/health')).json()) as {
+      status: string
+      build: Record<string, string | undefined>
+    }
+    expect(health.status).toBe('ok')
+    // The same identity as `crabllm version`, and as the crabllm_build_info metric.
+    const line = (await runCrabllm(['version'], { cwd: scratch() })).stdout
+    const [, version, commit, built, target] = line.match(VERSION_LINE)!
+    expect(health.build).toEqual({ version, commit, built, target })
+    const metrics = await (await gw.fetch('/metrics')).text()
+    expect(metrics).toContain(
+      `crabllm_build_info{version="${version}",commit="${commit}",target="${target}",built="${built}"} 1\n`,
+    )
   })
 
   test('answers a chat with the generated key', async () => {

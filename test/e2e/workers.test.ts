@@ -234,6 +234,8 @@ for (const { name, storage, skip } of STORAGES) {
         expect(text).toMatch(/^process_resident_memory_bytes\{worker="1"\} \d+/m)
         expect(text).toMatch(/^process_resident_memory_bytes\{worker="2"\} \d+/m)
         expect(text.match(/^# TYPE crabllm_requests_total counter$/gm)).toHaveLength(1)
+        // One build serves both workers: its info is 1, not 2.
+        expect(text).toMatch(/^crabllm_build_info\{version="[^"]+",commit="[^"]+",target="[^"]+",built="[^"]+"\} 1$/m)
       }
     })
 
