@@ -9,12 +9,24 @@ export const UPSTREAM_REQUEST_LIMIT = 16_384
 export const FETCH_LIMIT_VAR = 'BUN_CONFIG_MAX_HTTP_REQUESTS'
 
 /** Re-executes this process with the higher fetch limit; returns only when it does not (already set, or no execve). */
-export function raiseFetchLimit(userArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+export function raiseFetchLimit(
+  userArgs: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+): void {
   if (env[FETCH_LIMIT_VAR] || typeof process.execve !== 'function') return
-  process.execve(process.execPath, selfCommand(userArgs), {
-    ...env,
-    [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT),
-  })
+  try {
+    process.execve(process.execPath, selfCommand(userArgs), {
+      ...env,
+      [FETCH_LIMIT_VAR]: String(UPSTREAM_REQUEST_LIMIT),
+    })
+  } catch (err) {
+    // The kernel would not run this file again (an emulator such as qemu-user without binfmt_misc, a
+    // seccomp filter, a deleted binary): serve on with Bun's own limit rather than not at all.
+    warn(
+      `crabllm: cannot re-execute itself to raise ${FETCH_LIMIT_VAR} (${(err as Error).message}); serving with Bun's default of 256 upstream requests in flight. Set ${FETCH_LIMIT_VAR}=${UPSTREAM_REQUEST_LIMIT} in the environment to avoid this.`,
+    )
+  }
 }
 
 /** The command line that runs this program again with `userArgs` (the binary, or bun and the script). */

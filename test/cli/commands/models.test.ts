@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { modelsOutput } from '../../../src/cli/commands/models'
+import { usage } from '../../../src/cli/main'
 import { ConfigError } from '../../../src/config/errors'
-import { usage } from '../../../src/main'
 
 const dir = mkdtempSync(join(tmpdir(), 'crabllm-models-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
