@@ -86,6 +86,8 @@ function hostTarget(): string {
  */
 function buildIdentity(_target: string): { commit: string; date: string } {
   const git = (...args: string[]) => {
+    // No git on the machine (a container's build stage): the commit is "unknown", not a crash.
+    if (!Bun.which('git')) return undefined
     const r = Bun.spawnSync(['git', ...args], { cwd: root, stdout: 'pipe', stderr: 'ignore' })
     return r.exitCode === 0 ? r.stdout.toString().trim() : undefined
   }

@@ -32,6 +32,8 @@ export function crabllmBin(): string {
 
 export interface SpawnOptions {
   cwd: string
+  /** The command that runs crabllm (default: `crabllmBin()`); e.g. a release binary, or qemu and one. */
+  command?: readonly string[]
   /** Added to the environment (LOG_LEVEL and LOG_FORMAT are removed first so -v decides the level). */
   env?: Record<string, string>
 }
@@ -58,7 +60,7 @@ export function spawnCrabllm(args: readonly string[], options: SpawnOptions): Cr
   const env: Record<string, string | undefined> = { ...process.env, ...options.env }
   if (!options.env?.LOG_LEVEL) delete env.LOG_LEVEL
   if (!options.env?.LOG_FORMAT) delete env.LOG_FORMAT
-  const proc = Bun.spawn([crabllmBin(), ...args], {
+  const proc = Bun.spawn([...(options.command ?? [crabllmBin()]), ...args], {
     cwd: options.cwd,
     env,
     stdin: 'ignore',
