@@ -110,7 +110,7 @@ describe('bench mock upstream', () => {
         id: expect.stringMatching(/^msg_/),
         status: 'completed',
         role: 'assistant',
-        content: [{ type: 'output_text', text: BENCH_REPLY.text, annotations: [] }],
+        content: [{ type: 'output_text', text: BENCH_REPLY.text, annotations: [], logprobs: [] }],
       },
     ])
     expect(response.usage).toEqual({

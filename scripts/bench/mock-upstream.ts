@@ -8,6 +8,7 @@
 // test/support/mock-upstream.ts is the mock for tests.
 // Run as a process: `bun scripts/bench/mock-upstream.ts [--port N] [--chunks N] [--long-chunks N]
 // [--slow-chunks N] [--slow-interval-ms MS]` prints `mock listening on URL`.
+import { responseObject } from '../../test/support/responses-wire'
 
 export interface BenchUpstreamOptions {
   /** 0 (default) picks a free port. */
@@ -90,7 +91,7 @@ export function startBenchUpstream(options: BenchUpstreamOptions = {}): BenchUps
   const chat = encoder.encode(JSON.stringify(chatCompletion()))
   const tools = encoder.encode(JSON.stringify(toolCallCompletion()))
   const embeddings = encoder.encode(JSON.stringify(embeddingResponse(options.dimensions ?? 1536)))
-  const responses = encoder.encode(JSON.stringify(responseObject()))
+  const responses = encoder.encode(JSON.stringify(benchResponse()))
   const message = encoder.encode(JSON.stringify(anthropicMessage()))
   const slow = { open: 0, peak: 0 }
   const server = Bun.serve({
@@ -249,50 +250,16 @@ function chatCompletion() {
 }
 
 /**
- * A Response object as OpenAI's Responses API answers a non-stream `POST /v1/responses`
- * (https://platform.openai.com/docs/api-reference/responses/object): one completed assistant message
- * with an output_text part, and usage with its input and output details.
+ * A Response object as OpenAI's Responses API answers a non-stream `POST /v1/responses`: the tests'
+ * documented shape (test/support/responses-wire.ts), with the bench's reply and counts.
  */
-function responseObject() {
-  return {
+function benchResponse() {
+  return responseObject({
     id: 'resp_bench0000000000000000000000000000000000000000000',
-    object: 'response',
-    created_at: CREATED,
-    status: 'completed',
-    error: null,
-    incomplete_details: null,
-    instructions: null,
-    max_output_tokens: null,
     model: BENCH_MODEL,
-    output: [
-      {
-        type: 'message',
-        id: 'msg_bench0000000000000000000000000000000000000000000',
-        status: 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text: BENCH_REPLY.text, annotations: [] }],
-      },
-    ],
-    parallel_tool_calls: true,
-    previous_response_id: null,
-    reasoning: { effort: null, summary: null },
-    store: true,
-    temperature: 1,
-    text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
-    top_p: 1,
-    truncation: 'disabled',
-    usage: {
-      input_tokens: BENCH_REPLY.inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: BENCH_REPLY.outputTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: BENCH_REPLY.inputTokens + BENCH_REPLY.outputTokens,
-    },
-    user: null,
-    metadata: {},
-  }
+    text: BENCH_REPLY.text,
+    usage: { input: BENCH_REPLY.inputTokens, output: BENCH_REPLY.outputTokens },
+  })
 }
 
 /** A Message as Anthropic's Messages API answers a non-stream `POST /v1/messages` (https://docs.anthropic.com/en/api/messages). */
