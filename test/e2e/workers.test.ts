@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import Redis from 'ioredis'
 import OpenAI from 'openai'
 import { type CrabllmProcess, crabllmBin, runCrabllm, spawnCrabllm } from '../support/binary'
-import { chatChunks, chatCompletion, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
+import { chatChunks, chatCompletion, closedPort, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-workers-0123456789abcdef'
@@ -337,6 +337,37 @@ describe('two workers: lifecycle', () => {
     upstream.fallback = () => ({
       json: { ...chatCompletion('ok'), usage: { prompt_tokens: 8, completion_tokens: 10, total_tokens: 18 } },
     })
+  })
+
+  test('SIGHUP to the supervisor reloads every worker: a key added to the file works on both', async () => {
+    const dir2 = join(root, 'reload')
+    mkdirSync(dir2, { recursive: true })
+    const file = join(dir2, 'crabllm.toml')
+    writeFileSync(file, config(''))
+    await using gw = spawnCrabllm(['serve'], { cwd: dir2 })
+    await gw.ready()
+    const added = 'sk-workers-added-0123456789abcdef'
+    expect((await burst(gw, added, 4)).refusals).toEqual(Array(4).fill('401 invalid_api_key'))
+    writeFileSync(file, config('').replace('[[keys]]', `[[keys]]\nname = "added"\nkey = "${added}"\n\n[[keys]]`))
+    gw.kill('SIGHUP')
+    await gw.waitForLine(/config reloaded worker=1 /, 'stderr')
+    await gw.waitForLine(/config reloaded worker=2 /, 'stderr')
+    // Twenty requests on new connections: whichever worker each reaches knows the key.
+    expect((await burst(gw, added, 20)).served).toBe(20)
+    gw.kill('SIGTERM')
+    expect(await gw.exited).toBe(0)
+  })
+
+  test('a worker that cannot start stops the gateway: exit 1, its reason on stderr', async () => {
+    const dir2 = join(root, 'no-redis')
+    mkdirSync(dir2, { recursive: true })
+    const port = await closedPort()
+    writeFileSync(join(dir2, 'crabllm.toml'), config(`[storage]\nkind = "redis"\npath = "redis://127.0.0.1:${port}"`))
+    const run = await runCrabllm(['serve'], { cwd: dir2 })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`)
+    expect(run.stderr).toContain('a worker could not start; the gateway stops')
+    expect(run.stdout).not.toContain('crabllm listening on')
   })
 
   test('bad worker counts are refused with the field and the fix', async () => {
