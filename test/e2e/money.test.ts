@@ -19,6 +19,7 @@ import OpenAI from 'openai'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
 import { chatChunks, chatCompletion, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { REDIS_URL } from '../support/stores'
+import { until } from '../support/until'
 
 const ADMIN = 'admin-token-money-0123456789abcdef'
 const KEYS = {
@@ -33,8 +34,6 @@ const PRICE = 1000
 /** What one concurrency request costs: 8 prompt tokens ('hi' framed as OpenAI counts) + max_tokens 10. */
 const PER_REQUEST = 18
 const CONCURRENT = 200
-/** Guard for an awaited event, so that a regression fails with a message instead of the test timeout. */
-const EVENT_TIMEOUT_MS = 20_000
 
 const PROMPT = 'Write two paragraphs about the history of the lighthouse, with dates.'
 /** The answer the stream delivers word by word: prose, digits, punctuation, a code span and non-ASCII. */
@@ -140,17 +139,6 @@ async function stop(...gateways: (CrabllmProcess | undefined)[]): Promise<void> 
     if (!gw) continue
     gw.kill('SIGTERM')
     await gw.exited
-  }
-}
-
-/** Polls `read` (each turn awaits the gateway's answer) until `done` holds; fails after the guard. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = performance.now() + EVENT_TIMEOUT_MS
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (performance.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`)
-    await Bun.sleep(20)
   }
 }
 

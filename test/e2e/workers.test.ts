@@ -19,6 +19,7 @@ import OpenAI from 'openai'
 import { type CrabllmProcess, crabllmBin, runCrabllm, spawnCrabllm } from '../support/binary'
 import { chatChunks, chatCompletion, closedPort, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { REDIS_URL } from '../support/stores'
+import { until } from '../support/until'
 
 const ADMIN = 'admin-token-workers-0123456789abcdef'
 const KEYS = {
@@ -31,7 +32,6 @@ const PRICE = 1000
 /** One request: 8 prompt tokens ('hi' as OpenAI counts it) + max_tokens 10. */
 const PER_REQUEST = 18
 const CONCURRENT = 60
-const EVENT_TIMEOUT_MS = 20_000
 /** The requirement is one second; the bound leaves room for a loaded machine. */
 const PROPAGATION_BOUND_MS = 1500
 
@@ -82,17 +82,6 @@ budget = ${(10 * PER_REQUEST * PRICE) / 1e6}
 [extensions.logging]
 level = "info"
 `
-}
-
-/** Polls `read` (each turn awaits an answer) until `done` holds; fails after the guard. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = performance.now() + EVENT_TIMEOUT_MS
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (performance.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`)
-    await Bun.sleep(20)
-  }
 }
 
 async function getJson(gw: CrabllmProcess, path: string, key = ADMIN): Promise<any> {
