@@ -21,7 +21,6 @@ export const OWNER_VAR = 'CRABLLM_OWNER'
 
 /** What a worker sends with `ready`: its part of the startup line. */
 export interface ReadyDetail {
-  url: string
   line: string
 }
 

@@ -6,6 +6,8 @@
 // The runtime's families (process_*, nodejs_*: memory, CPU, event-loop lag) describe one process each,
 // and adding them would make no sense for most: each sample keeps its worker in a `worker` label.
 
+import { formatValue } from './families'
+
 /** Gauges that hold a state per series: the highest value across workers is the gateway's. */
 const HIGHEST = new Set(['crabllm_provider_cooldown', 'crabllm_build_info'])
 
@@ -57,7 +59,7 @@ export function mergeExpositions(parts: readonly WorkerExposition[]): string {
   const out: string[] = []
   for (const family of order) {
     const lines = [...family.header]
-    for (const [series, value] of family.samples) lines.push(`${series} ${formatNumber(value)}`)
+    for (const [series, value] of family.samples) lines.push(`${series} ${formatValue(value)}`)
     out.push(lines.join('\n'))
   }
   return `${out.join('\n\n')}\n`
@@ -69,11 +71,4 @@ function withWorker(series: string, worker: number): string {
   if (brace < 0) return `${series}{worker="${worker}"}`
   const rest = series.slice(brace + 1)
   return `${series.slice(0, brace)}{worker="${worker}"${rest === '}' ? '}' : `,${rest}`}`
-}
-
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN'
-  if (value === Number.POSITIVE_INFINITY) return '+Inf'
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
-  return String(value)
 }

@@ -178,6 +178,11 @@ class Lines {
   }
 }
 
+/** What every call of a worker whose supervisor is gone rejects with. */
+function supervisorGone(): Error {
+  return new Error('shared store: the gateway supervisor is gone')
+}
+
 /** Connects a worker to the owner at `path` and says hello as worker `worker`. */
 export async function connectOwner(path: string, worker: number): Promise<OwnerLink> {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
@@ -210,7 +215,7 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
   const gone = () => {
     if (closed) return
     closed = true
-    for (const call of pending.values()) call.reject(new Error('shared store: the gateway supervisor is gone'))
+    for (const call of pending.values()) call.reject(supervisorGone())
     pending.clear()
     closeHandler?.()
   }
@@ -259,7 +264,7 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
   }
   lines = new Lines(socket as Socket<unknown>, onMessage, endOfTurn)
   const request = <T>(op: string, args: unknown[]): Promise<T> => {
-    if (closed) return Promise.reject(new Error('shared store: the gateway supervisor is gone'))
+    if (closed) return Promise.reject(supervisorGone())
     const id = ++next
     const { promise, resolve, reject } = Promise.withResolvers<T>()
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
@@ -273,13 +278,13 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
   }
   /** A call whose answer is nothing: sent without an id; the owner answers it with nothing. */
   const post = (op: string, args: unknown[]): Promise<void> => {
-    if (closed) return Promise.reject(new Error('shared store: the gateway supervisor is gone'))
+    if (closed) return Promise.reject(supervisorGone())
     sendIncrements()
     lines.send({ o: op, a: args })
     return Promise.resolve()
   }
   const increment = (key: string, by = 1, ttlMs?: number): Promise<number> => {
-    if (closed) return Promise.reject(new Error('shared store: the gateway supervisor is gone'))
+    if (closed) return Promise.reject(supervisorGone())
     try {
       checkKey(key)
       checkIncrement(by)
@@ -341,7 +346,7 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
     ...(info.durable
       ? {
           durable: () => {
-            if (closed) return Promise.reject(new Error('shared store: the gateway supervisor is gone'))
+            if (closed) return Promise.reject(supervisorGone())
             const { promise, resolve, reject } = Promise.withResolvers<void>()
             commitWaiters.push({ resolve, reject })
             lines.schedule()

@@ -117,7 +117,7 @@ export async function runServe(flags: Record<string, string | true>, startLog: L
       inflight: ctx.inflight.count,
       openStreams: ctx.metrics ? ctx.metrics.openStreams() : 0,
     }))
-    await link.ready({ url: server.url, line } satisfies ReadyDetail)
+    await link.ready({ line } satisfies ReadyDetail)
   } else process.stdout.write(`${line}\n`)
   return await new Promise<number>((resolve) => {
     let stopping = false
