@@ -25,6 +25,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Server } from 'bun'
+import { archiveName as releaseArchiveName } from '../../scripts/release'
 import { crabllmBin } from '../support/binary'
 
 const ROOT = resolve(import.meta.dir, '../..')
@@ -50,7 +51,8 @@ const requests: string[] = []
 let seq = 0
 
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest('hex')
-const archiveName = (target: string, version = VERSION) => `crabllm-${version}-${target}.tar.gz`
+/** The release's own naming (scripts/release.ts), which the installer reads. */
+const archiveName = (target: string, version = VERSION) => releaseArchiveName(version, target)
 const baseUrl = (release: string) => `http://127.0.0.1:${server.port}/${release}`
 
 async function run(cmd: string[], cwd: string): Promise<void> {

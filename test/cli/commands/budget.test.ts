@@ -2,26 +2,16 @@
 // table in dollars, one key, --json, a key the gateway does not know, and the extension off.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminClient, AdminError } from '../../../src/cli/admin-client'
-import type { Output } from '../../../src/cli/admin-command'
 import type { Flags } from '../../../src/cli/args'
 import { budgetCommand } from '../../../src/cli/commands/budget'
 import { CliError } from '../../../src/config/errors'
+import { capture } from '../../support/cli-output'
 import { provider, startGateway, type TestGateway } from '../../support/gateway'
 import { type MockUpstream, startMockUpstream } from '../../support/mock-upstream'
 
 const ADMIN = 'admin-token-cli-budget-0123456789'
 const TEAM = 'sk-cli-budget-team-0123456789abcdef'
 const OTHER = 'sk-cli-budget-other-0123456789abcdef'
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (o.stdout += `${text}\n`),
-    err: (text: string) => void (o.stderr += `${text}\n`),
-  }
-  return o
-}
 
 async function run(url: string, flags: Flags, token = ADMIN) {
   const output = capture()

@@ -2,24 +2,14 @@
 // served after it; a key's token is refused (exit 1); the extension off is one line naming the section.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminClient, AdminError } from '../../../src/cli/admin-client'
-import type { Output } from '../../../src/cli/admin-command'
 import type { Flags } from '../../../src/cli/args'
 import { cacheCommands } from '../../../src/cli/commands/cache'
+import { capture } from '../../support/cli-output'
 import { provider, startGateway, type TestGateway } from '../../support/gateway'
 import { type MockUpstream, startMockUpstream } from '../../support/mock-upstream'
 
 const ADMIN = 'admin-token-cli-cache-0123456789'
 const TEAM = 'sk-cli-cache-team-0123456789abcdef'
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (o.stdout += `${text}\n`),
-    err: (text: string) => void (o.stderr += `${text}\n`),
-  }
-  return o
-}
 
 async function clear(url: string, flags: Flags = {}, token = ADMIN) {
   const output = capture()

@@ -2,21 +2,11 @@
 // (tables, masked keys, the secret once), and --expires parsing.
 import { describe, expect, test } from 'bun:test'
 import { AdminClient } from '../../../src/cli/admin-client'
-import type { Output } from '../../../src/cli/admin-command'
 import type { Flags } from '../../../src/cli/args'
 import { formatKeyTable, keysCommands, parseExpiry } from '../../../src/cli/commands/keys'
 import { UsageError } from '../../../src/config/errors'
 import { CONFIG_KEY_SECRET, STUB_TOKEN, startAdminStub } from '../../support/admin-stub'
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (o.stdout += `${text}\n`),
-    err: (text: string) => void (o.stderr += `${text}\n`),
-  }
-  return o
-}
+import { capture } from '../../support/cli-output'
 
 async function run(stub: { url: string }, sub: string, flags: Flags) {
   const output = capture()

@@ -4,27 +4,17 @@
 // (written after newer ones were printed) included, until the signal ends it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminClient, AdminError } from '../../../src/cli/admin-client'
-import type { Output } from '../../../src/cli/admin-command'
 import type { Flags } from '../../../src/cli/args'
 import { type AuditRecord, GrowingTable, logsCommand, parseSince } from '../../../src/cli/commands/logs'
 import type { LiveOutput } from '../../../src/cli/live-command'
 import { UsageError } from '../../../src/config/errors'
+import { capture } from '../../support/cli-output'
 import { provider, startGateway, type TestGateway } from '../../support/gateway'
 import { closedPort, type MockUpstream, openAiError, startMockUpstream } from '../../support/mock-upstream'
 
 const ADMIN = 'admin-token-cli-logs-0123456789'
 const TEAM = 'sk-cli-logs-team-0123456789abcdef'
 const OTHER = 'sk-cli-logs-other-0123456789abcdef'
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (o.stdout += `${text}\n`),
-    err: (text: string) => void (o.stderr += `${text}\n`),
-  }
-  return o
-}
 
 /** A LiveOutput whose flushed stdout a test can wait on, and whose interrupt the test sends. */
 function liveCapture() {

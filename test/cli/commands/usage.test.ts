@@ -3,26 +3,16 @@
 // no time), a key's own token, and the one-line error when the extension is off.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminClient, AdminError } from '../../../src/cli/admin-client'
-import type { Output } from '../../../src/cli/admin-command'
 import type { Flags } from '../../../src/cli/args'
 import { formatUsageTable, usageCommand } from '../../../src/cli/commands/usage'
 import { UsageError } from '../../../src/config/errors'
+import { capture } from '../../support/cli-output'
 import { provider, startGateway, type TestGateway } from '../../support/gateway'
 import { closedPort, type MockUpstream, startMockUpstream } from '../../support/mock-upstream'
 
 const ADMIN = 'admin-token-cli-usage-0123456789'
 const TEAM = 'sk-cli-usage-team-0123456789abcdef'
 const OTHER = 'sk-cli-usage-other-0123456789abcdef'
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (o.stdout += `${text}\n`),
-    err: (text: string) => void (o.stderr += `${text}\n`),
-  }
-  return o
-}
 
 async function run(url: string, flags: Flags, token = ADMIN) {
   const output = capture()
