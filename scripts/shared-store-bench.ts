@@ -1,7 +1,7 @@
 // What one request's storage costs through a multi-worker gateway's shared store (storage/shared.ts),
 // without HTTP: an owner process serving a memory or SQLite store, and worker processes that each run
 // C request loops doing what the realistic extension set does per request (rate_limit: one increment;
-// budget: reserve, then settle: increment + release; usage: four increments; audit: one append; then
+// budget: reserve, then settle (the charge and the release in one call); usage: four increments; audit: one append; then
 // wait for the commit). Prints requests/s and the CPU µs per request of the owner and of the workers,
 // read from /proc (which holds on a loaded machine better than wall time).
 //
@@ -51,9 +51,7 @@ if (role === 'owner') {
           s.increment('usage:key_1/m/requests', 1),
           s.increment('usage:key_1/m/prompt_tokens', 8),
           s.increment('usage:key_1/m/completion_tokens', 10),
-          s
-            .increment('budget:spent:key_1', 18)
-            .finally(() => (hold.held ? s.release('budget:spent:key_1', id) : undefined)),
+          hold.held ? s.settle('budget:spent:key_1', id, 18) : s.increment('budget:spent:key_1', 18),
           s.append('audit:log', Date.now(), `{"request_id":"${id}","status":200,"model":"m","cost":18}`),
         ])
         await s.durable?.()

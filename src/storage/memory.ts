@@ -6,6 +6,7 @@ import {
   checkKey,
   checkRange,
   checkReservation,
+  checkSettle,
   checkTime,
   checkTrim,
   checkTtl,
@@ -126,9 +127,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       holds.hold(key, id, held, t + ttlMs)
       return { held: true, used, amount: held }
     },
-    async release(key, id) {
-      checkKey(key)
+    settle(key, id, by = 0, counter = key, ttlMs) {
+      try {
+        checkSettle(key, by, counter, ttlMs)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      // increment runs to its end synchronously (it awaits nothing), so the charge and the hold's
+      // release are one step of the event loop: no reservation runs between them.
+      const charged = by > 0 ? store.increment(counter, by, ttlMs) : undefined
       holds.release(key, id)
+      return charged ? charged.then(() => {}) : Promise.resolve()
     },
     async list(prefix, limit) {
       const out: Entry[] = []

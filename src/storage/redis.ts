@@ -1,7 +1,8 @@
 // Redis store through ioredis: GET, SET PX, INCRBY (+ PEXPIRE NX when the increment created the
 // counter, in one MULTI so a crash cannot leave a window without expiry), SCAN MATCH for prefixes, and
 // Lua scripts for reservations (the counter and the live holds read, checked and held in one step,
-// on Redis's clock, so that instances sharing a budget cannot both take its last share) and for moving
+// on Redis's clock, so that instances sharing a budget cannot both take its last share), for settling
+// them (the charge counted and the hold dropped in one step, so no reader sees both) and for moving
 // a counter (read, added and deleted in one step, so that two gateways cannot both move it).
 // Connection errors are not swallowed: they reject the call (at once while disconnected, with the
 // options storage/index.ts sets), and ioredis reconnects in the background.
@@ -11,6 +12,7 @@ import {
   checkKey,
   checkRange,
   checkReservation,
+  checkSettle,
   checkTime,
   checkTrim,
   checkTtl,
@@ -62,6 +64,23 @@ redis.call('DEL', KEYS[1])
 return amount
 `
 
+/**
+ * KEYS: the counter, the holds hash. ARGV: id, amount (≥ 0), ttl ms (0: none). Adds the amount to the
+ * counter (PEXPIRE when this created it, as increment does) and drops the hold, in one step.
+ */
+const SETTLE = `
+redis.call('HDEL', KEYS[2], ARGV[1])
+local by = tonumber(ARGV[2])
+if by > 0 then
+  local value = redis.call('INCRBY', KEYS[1], by)
+  local ttl = tonumber(ARGV[3])
+  if ttl > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+return 1
+`
+
+type SettleCommand = (counter: string, holds: string, id: string, by: string, ttl: string) => Promise<number>
+
 type MoveCommand = (from: string, to: string) => Promise<string>
 
 type ReserveCommand = (
@@ -78,6 +97,8 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
   // EVALSHA, with the script sent again after a NOSCRIPT (a restarted or flushed Redis).
   if (!('crabllmReserve' in client)) client.defineCommand('crabllmReserve', { numberOfKeys: 2, lua: RESERVE })
   const reserveCommand = (client as unknown as { crabllmReserve: ReserveCommand }).crabllmReserve.bind(client)
+  if (!('crabllmSettle' in client)) client.defineCommand('crabllmSettle', { numberOfKeys: 2, lua: SETTLE })
+  const settleCommand = (client as unknown as { crabllmSettle: SettleCommand }).crabllmSettle.bind(client)
   if (!('crabllmMove' in client)) client.defineCommand('crabllmMove', { numberOfKeys: 2, lua: MOVE })
   const moveCommand = (client as unknown as { crabllmMove: MoveCommand }).crabllmMove.bind(client)
   const store: Store = {
@@ -134,9 +155,9 @@ export function redisStore(client: Redis, options: { keyPrefix?: string } = {}):
       )
       return { held: held === 1, used: Number(used), amount: Number(amountHeld) }
     },
-    async release(key, id) {
-      checkKey(key)
-      await client.hdel(`${base}holds:${key}`, id)
+    async settle(key, id, by = 0, counter = key, ttlMs) {
+      checkSettle(key, by, counter, ttlMs)
+      await settleCommand(base + counter, `${base}holds:${key}`, id, String(by), String(ttlMs ? Math.ceil(ttlMs) : 0))
     },
     async list(prefix, limit) {
       const keys = new Set<string>()

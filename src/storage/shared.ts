@@ -17,6 +17,7 @@ import type { Socket, TCPSocketListener, UnixSocketListener } from 'bun'
 import {
   checkIncrement,
   checkKey,
+  checkSettle,
   checkTime,
   checkTtl,
   type Entry,
@@ -85,7 +86,7 @@ const STORE_OPS = new Set([
   'increment',
   'move',
   'reserve',
-  'release',
+  'settle',
   'list',
   'append',
   'recent',
@@ -231,7 +232,7 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
   // What a turn's calls cost the owner is mostly per message, so a turn's increments of one counter
   // go as one message (each caller gets the value its own increment made, as if they had run one
   // after another), the turn's commit waits as one (sent last, so it covers every write before it),
-  // and appends and releases, whose answer is nothing, go without one.
+  // and appends and bare releases of holds, whose answer is nothing, go without one.
   let increments = new Map<string, Increment>()
   let commitWaiters: { resolve(): void; reject(error: Error): void }[] = []
   const sendIncrements = () => {
@@ -311,13 +312,15 @@ export async function connectOwner(path: string, worker: number): Promise<OwnerL
     increment,
     move: (from, to) => call<number>('move', [from, to]),
     reserve: (key, id, amount, limit, ttlMs) => call<Reservation>('reserve', [key, id, amount, limit, ttlMs]),
-    release: (key, id) => {
+    settle: (key, id, by = 0, counter, ttlMs) => {
       try {
-        checkKey(key)
+        checkSettle(key, by, counter, ttlMs)
       } catch (err) {
         return Promise.reject(err)
       }
-      return post('release', [key, id])
+      // The owner runs it as one step. A charge is answered (its failure is the caller's to know); a
+      // bare release goes without an answer.
+      return by > 0 ? call<void>('settle', [key, id, by, counter, ttlMs]) : post('settle', [key, id])
     },
     list: (prefix, limit) => call<Entry[]>('list', [prefix, limit]),
     append: (log, time, value) => {
@@ -443,10 +446,10 @@ export function serveOwner(store: Store | null, location: string, path: string, 
     }
     if (typeof m.o !== 'string') return
     if (typeof m.i !== 'number') {
-      // A post (append, release): run in order, answered with nothing.
-      if (store && (m.o === 'append' || m.o === 'release')) {
+      // A post (append, a settle that only gives back its hold): run in order, answered with nothing.
+      if (store && (m.o === 'append' || m.o === 'settle')) {
         const args = (Array.isArray(m.a) ? m.a : []) as [string, number & string, string]
-        const done = m.o === 'append' ? store.append(args[0], args[1], args[2]) : store.release(args[0], args[1])
+        const done = m.o === 'append' ? store.append(args[0], args[1], args[2]) : store.settle(args[0], args[1])
         done.catch(() => {})
       }
       return

@@ -18,6 +18,7 @@ import {
   checkKey,
   checkRange,
   checkReservation,
+  checkSettle,
   checkTime,
   checkTrim,
   checkTtl,
@@ -327,9 +328,17 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       holds.hold(key, id, held, t + ttlMs)
       return { held: true, used, amount: held }
     },
-    async release(key, id) {
-      checkKey(key)
+    settle(key, id, by = 0, counter = key, ttlMs) {
+      try {
+        checkSettle(key, by, counter, ttlMs)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      // increment runs to its end synchronously (it awaits nothing), so the charge and the hold's
+      // release are one step of the event loop: no reservation runs between them.
+      const charged = by > 0 ? store.increment(counter, by, ttlMs) : undefined
       holds.release(key, id)
+      return charged ? charged.then(() => {}) : Promise.resolve()
     },
     async list(prefix, limit) {
       writeOut()

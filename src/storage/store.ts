@@ -64,12 +64,18 @@ export interface Store {
    * Holds up to `amount` of a limit for request `id`, as one atomic step on every backend: when the
    * counter at `key` plus the live holds on it are below `limit`, it holds `amount`, or what is left of
    * the limit when that is less; at or over the limit it holds nothing and refuses. A hold lasts until
-   * released or until `ttlMs` passes (so a holder that crashed frees it). Budgets and token limits
-   * reserve with it, then settle (increment the counter by the real amount, release the hold).
+   * settled or until `ttlMs` passes (so a holder that crashed frees it). Budgets and token limits
+   * reserve with it, then settle. `id` must be unique to the holder: a second hold under the same id
+   * replaces the first (callers make one with holdId(), never from a client's input).
    */
   reserve(key: string, id: string, amount: number, limit: number, ttlMs: number): Promise<Reservation>
-  /** Gives back the hold `id` on `key` (absent or expired: nothing happens). */
-  release(key: string, id: string): Promise<void>
+  /**
+   * Settles the hold `id` on `key` as one atomic step on every backend (one script on Redis): adds `by`
+   * (the real amount, ≥ 0) to the counter at `counter` (default `key`; `ttlMs` applies when this creates
+   * it, as with increment) and gives back the hold. No reader ever sees both the charge and the hold, or
+   * neither. `by` 0 only gives back the hold; an absent or expired hold: the charge is made all the same.
+   */
+  settle(key: string, id: string, by?: number, counter?: string, ttlMs?: number): Promise<void>
   /** Live entries whose key starts with `prefix`, in key order, at most `limit` of them. */
   list(prefix: string, limit: number): Promise<Entry[]>
   /** Appends a record to the time-ordered log `log` (kept apart from the key-value entries). */
@@ -95,6 +101,15 @@ export interface Store {
   /** A view whose keys and logs are prefixed with `namespace:` (one per extension). */
   namespace(name: string): Store
   close(): Promise<void>
+}
+
+/** This process's part of every hold id: random, so that gateways sharing a store never collide. */
+const HOLDER = crypto.randomUUID()
+let holdSeq = 0
+
+/** An id for one hold (Store.reserve), unique across processes and gateways that share a store. */
+export function holdId(): string {
+  return `${HOLDER}:${++holdSeq}`
 }
 
 /**
@@ -136,6 +151,15 @@ export function checkReservation(amount: number, limit: number, ttlMs: number): 
   checkTtl(ttlMs)
 }
 
+/** The checks of settle's arguments. */
+export function checkSettle(key: string, by: number, counter: string | undefined, ttlMs: number | undefined): void {
+  checkKey(key)
+  if (counter !== undefined) checkKey(counter)
+  if (!Number.isSafeInteger(by) || by < 0)
+    throw new RangeError(`settled amount must be a non-negative safe integer, got ${by}`)
+  checkTtl(ttlMs)
+}
+
 export function checkTrim(options: LogTrim): void {
   if (options.before !== undefined) checkTime(options.before)
   if (options.keep !== undefined && (!Number.isSafeInteger(options.keep) || options.keep < 0))
@@ -171,7 +195,7 @@ export function prefixed(inner: Store, prefix: string): Store {
     recent: (log, range) => inner.recent(prefix + log, range),
     trimLog: (log, options) => inner.trimLog(prefix + log, options),
     reserve: (key, id, amount, limit, ttlMs) => inner.reserve(prefix + key, id, amount, limit, ttlMs),
-    release: (key, id) => inner.release(prefix + key, id),
+    settle: (key, id, by, counter, ttlMs) => inner.settle(prefix + key, id, by, prefix + (counter ?? key), ttlMs),
     ...(inner.durable ? { durable: () => inner.durable!() } : {}),
     namespace: (name) => prefixed(inner, `${prefix}${name}:`),
     close: () => inner.close(),

@@ -51,7 +51,7 @@ function flakyStore(inner: Store = memoryStore()): FlakyStore {
     recent: guard(store.recent),
     trimLog: guard(store.trimLog),
     reserve: guard(store.reserve),
-    release: guard(store.release),
+    settle: guard(store.settle),
     namespace: (name) => wrap(store.namespace(name)),
     close: () => store.close(),
   })

@@ -15,7 +15,7 @@ import { PROVIDER_RULES } from '../../src/providers'
 import { memoryStore } from '../../src/storage/memory'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
+import { chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, type Backend, closeAll } from '../support/stores'
 
 const T0 = 29_000_000 * 60_000 // the start of a minute window
@@ -339,6 +339,45 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
 
     const after = await gw.chat(prompt, { key: KEY_A })
     expect(after.headers.get('x-ratelimit-remaining-tokens')).toBe(String(1000 - 3 * total))
+  })
+
+  test('concurrent requests under one x-request-id hold their tokens apart: the window is never passed', async () => {
+    const mock = await mockUpstream()
+    const { gw, settle } = await rig(
+      await backend.open(),
+      `${key('team', KEY_A)}${provider('up', mock.url, ['gpt-4o-mini'])}[extensions.rate_limit]\nrequests_per_minute = 100\ntokens_per_minute = 50\n`,
+    )
+    // Each request reserves 18 tokens ('hi': 8 estimated, max_tokens 10): two fit in 50, a third holds
+    // the 14 left, the rest are refused. The upstream holds every answer until all are decided.
+    const M = 8
+    const gate = Promise.withResolvers<void>()
+    mock.fallback = () => ({ json: { ...chatCompletion('ok') }, hold: gate.promise })
+    let refused = 0
+    const decided = Promise.withResolvers<void>()
+    const check = () => {
+      if (refused + mock.requests.length >= M) decided.resolve()
+    }
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 }
+    const statuses = Array.from({ length: M }, () =>
+      gw.chat(body, { key: KEY_A, headers: { 'x-request-id': 'one-id-for-all' } }).then((r) => {
+        if (r.status !== 200) refused++
+        check()
+        return r.status
+      }),
+    )
+    void (async () => {
+      for (let n = 1; n <= M; n++) {
+        await mock.waitForRequest(n)
+        check()
+      }
+    })()
+    await decided.promise
+    gate.resolve()
+    const all = await Promise.all(statuses)
+    expect(all.filter((s) => s === 200)).toHaveLength(3)
+    expect(all.filter((s) => s === 429)).toHaveLength(M - 3)
+    expect(mock.requests).toHaveLength(3)
+    await settle()
   })
 
   test('a failed request adds no tokens, and its error still carries the headers', async () => {

@@ -3,7 +3,7 @@
 // Redis expires keys on the server's clock, which no client moves (redisExpiry()).
 import { describe, expect, test } from 'bun:test'
 import type Redis from 'ioredis'
-import type { Every, Store } from '../../src/storage/store'
+import type { Every, Reservation, Store } from '../../src/storage/store'
 
 export interface ContractBackend {
   /** A fresh, empty store (isolated from other tests). */
@@ -237,10 +237,10 @@ export function storageContract(name: string, backend: ContractBackend): void {
       expect(Math.max(...all.map((r) => r.used))).toBeLessThanOrEqual(100)
       expect(await s.reserve('spent', 'more', 1, 100, 60_000)).toEqual({ held: false, used: 100, amount: 0 })
       // Settling: the real amount is counted and the hold given back.
-      await s.increment('spent', 5)
-      await s.release('spent', 'r0')
+      await s.settle('spent', 'r0', 5)
+      expect(await s.get('spent')).toBe('35')
       expect(await s.reserve('spent', 'next', 2, 100, 60_000)).toEqual({ held: true, used: 98, amount: 2 })
-      await s.release('spent', 'never-held')
+      await s.settle('spent', 'never-held')
       // Below the limit, a reservation larger than what is left holds what is left.
       expect(await s.reserve('spent', 'last', 50, 101, 60_000)).toEqual({ held: true, used: 100, amount: 1 })
       // Holds are per key, namespaced like everything else.
@@ -249,6 +249,48 @@ export function storageContract(name: string, backend: ContractBackend): void {
         used: 0,
         amount: 100,
       })
+    })
+
+    test('settle charges and gives back the hold in one step: a reservation racing it never sees both', async () => {
+      const s = await backend.open()
+      // Ten holds of 10 fill a limit of 100.
+      for (let i = 0; i < 10; i++) expect((await s.reserve('budget', `old${i}`, 10, 100, 60_000)).held).toBe(true)
+      // Each settles for 6 (gives back 4), and a reservation of 4 sent right after it fits in what it gave
+      // back. Were the charge and the release two steps, a reservation between them would see 106.
+      const racing = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => [
+          s.settle('budget', `old${i}`, 6),
+          s.reserve('budget', `new${i}`, 4, 100, 60_000),
+        ]).flat(),
+      )
+      const reservations = racing.filter((r) => r !== undefined) as Reservation[]
+      expect(reservations.map((r) => r.held)).toEqual(Array(10).fill(true))
+      expect(await s.get('budget')).toBe('60')
+      // A hold that is not there: the charge is made all the same; 0 only gives back a hold.
+      await s.settle('budget', 'never-held', 1)
+      await s.settle('budget', 'new0')
+      expect(await s.reserve('budget', 'probe', 0, 100, 60_000)).toEqual({ held: true, used: 97, amount: 0 })
+      await s.settle('budget', 'probe')
+      expect(await s.get('budget')).toBe('61')
+      // A charge may go to another counter (a token window that turned while the request ran), with
+      // that counter's TTL when it creates it; the hold goes from its own key.
+      expect((await s.reserve('tok:w1', 'h', 50, 100, 60_000)).held).toBe(true)
+      await s.settle('tok:w1', 'h', 30, 'tok:w2', 40)
+      expect(await s.reserve('tok:w1', 'probe', 0, 100, 60_000)).toEqual({ held: true, used: 0, amount: 0 })
+      expect(await s.get('tok:w2')).toBe('30')
+      await backend.expire(s, ['tok:w2'], 40)
+      expect(await s.get('tok:w2')).toBeUndefined()
+      // Namespaced like everything else.
+      const ns = s.namespace('x')
+      expect((await ns.reserve('spent', 'a', 10, 10, 60_000)).held).toBe(true)
+      await ns.settle('spent', 'a', 3)
+      expect(await s.get('x:spent')).toBe('3')
+      expect(await ns.reserve('spent', 'b', 10, 10, 60_000)).toEqual({ held: true, used: 3, amount: 7 })
+      // Bad amounts are refused before anything changes.
+      await expect(s.settle('budget', 'new1', -1)).rejects.toThrow(/non-negative/)
+      await expect(s.settle('budget', 'new1', 1.5)).rejects.toThrow(/non-negative/)
+      await expect(s.settle('', 'new1', 1)).rejects.toThrow(/non-empty/)
+      expect(await s.get('budget')).toBe('61')
     })
 
     test('a hold that is never released expires with its TTL (a crashed holder frees it)', async () => {

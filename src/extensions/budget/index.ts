@@ -14,7 +14,8 @@
 // so concurrent requests cannot together spend more than the budget: a key at or over its budget
 // (spend plus holds) is refused with 429 insufficient_quota / budget_exceeded before any provider is
 // called; below it, a request holds its estimate or what is left, whichever is less. The answer settles:
-// its real cost is added to the counter and the hold released; an error releases the hold and costs
+// its real cost is added to the counter and the hold released, as one step (store.settle), so that no
+// concurrent reservation counts both or neither; an error releases the hold and costs
 // nothing; a stream is charged for the usage it carried, or, when it ended without the provider's usage
 // (client gone, upstream cut), for the request and the text delivered, counted by the gateway. A
 // holder that dies frees its holds with the process (memory, SQLite) or after HOLD_MS (Redis).
@@ -37,7 +38,7 @@ import { isAdmin, type Principal } from '../../auth'
 import { costMicros } from '../../catalog'
 import type { ExtensionsConfig } from '../../config/schema'
 import { GatewayError } from '../../core/errors'
-import type { Store } from '../../storage/store'
+import { holdId, type Store } from '../../storage/store'
 import { createPricer, formatUsd, microsToUsd, usdToMicros } from '../pricing'
 import type { Extension, ExtensionFactory, RequestContext } from '../types'
 
@@ -89,26 +90,26 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
   }
 
   /**
-   * Requests in flight that will be charged, with whether they hold a reservation (a reservation that
-   * failed on storage, when on_storage_error = "open" lets the request through, is charged all the same).
+   * Requests in flight that will be charged, with the id of their reservation when they asked for one (a
+   * reservation that failed on storage, when on_storage_error = "open" lets the request through, is
+   * charged all the same).
    */
-  const pending = new WeakMap<RequestContext, { id: string; held: boolean }>()
+  const pending = new WeakMap<RequestContext, { id: string; hold: string | undefined }>()
 
   /** Charges an answer's cost (the pipeline's; 0 when it has none) to its key and gives back its hold. */
   const settle = (ctx: RequestContext) => {
-    const hold = pending.get(ctx)
-    if (hold === undefined) return
+    const pend = pending.get(ctx)
+    if (pend === undefined) return
     pending.delete(ctx)
     const cost = ctx.cost?.micros ?? 0
-    const charged = cost > 0 ? store.increment(SPENT + hold.id, cost) : Promise.resolve(0)
-    if (cost > 0 && !named.has(hold.id)) {
+    if (cost > 0 && !named.has(pend.id)) {
       if (named.size >= MAX_RECORDED) named.clear()
-      named.add(hold.id)
-      deps.defer(store.set(NAME + hold.id, ctx.principal.name))
+      named.add(pend.id)
+      deps.defer(store.set(NAME + pend.id, ctx.principal.name))
     }
-    // The hold goes once the charge is in: meanwhile both count, never neither.
-    if (hold.held) deps.defer(charged.finally(() => store.release(SPENT + hold.id, ctx.requestId)))
-    else deps.defer(charged)
+    // The charge and the hold's release are one step: no reservation sees both, or neither.
+    if (pend.hold !== undefined) deps.defer(store.settle(SPENT + pend.id, pend.hold, cost))
+    else if (cost > 0) deps.defer(store.increment(SPENT + pend.id, cost))
   }
 
   const row = (name: string, id: string | null, spent: number, principal?: Principal): BudgetRow => {
@@ -152,20 +153,24 @@ export const budgetExtension: ExtensionFactory<BudgetOptions> = (deps) => {
       if (isAdmin(ctx.principal)) return
       const budget = budgetFor(ctx.principal)
       const { id } = ctx.principal
-      const hold = { id, held: false }
-      pending.set(ctx, hold)
+      const pend: { id: string; hold: string | undefined } = { id, hold: undefined }
+      pending.set(ctx, pend)
       // No limit: nothing to hold, the answer's cost is counted.
       if (budget === undefined) return
       if (refuseUnpriced && !pricer.priceOf(ctx.model, ctx.requestedModel)) {
         pending.delete(ctx)
         throw modelUnpriced(ctx.key, ctx.model)
       }
-      const held = await store.reserve(SPENT + id, ctx.requestId, estimateOf(ctx), budget, HOLD_MS)
+      // The hold's id is the gateway's own, never the client's x-request-id: two requests under one id
+      // would share one hold and together spend past the budget.
+      // Set before the call: a reservation that failed on storage may still have been taken, and
+      // settling gives it back all the same.
+      pend.hold = holdId()
+      const held = await store.reserve(SPENT + id, pend.hold, estimateOf(ctx), budget, HOLD_MS)
       if (!held.held) {
         pending.delete(ctx)
         throw budgetExceeded(ctx.key, held.used, budget)
       }
-      hold.held = true
     },
     onResponse(ctx) {
       settle(ctx)

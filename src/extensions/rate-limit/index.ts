@@ -15,11 +15,11 @@
 //   window already at its limit (counted tokens plus holds) refuses the request; below it, the request
 //   holds its estimate or what is left (a request larger than the whole limit can still run, alone).
 //   The answer settles: its actual tokens (JSON and streams, or what the gateway counted for a stream
-//   that ended without usage) are added to the window in which it ended, and the hold is released;
-//   a failed request releases its hold and adds nothing.
+//   that ended without usage) are added to the window in which it ended and the hold is released, as
+//   one step (store.settle); a failed request releases its hold and adds nothing.
 // - Every answer for the key (success, refusal, upstream error) carries the x-ratelimit-* headers as
 //   they stood when the request was admitted; a refusal adds Retry-After.
-import type { Store } from '../../storage/store'
+import { holdId, type Store } from '../../storage/store'
 import type { Extension, ExtensionDeps, ExtensionFactory, RequestContext } from '../types'
 import { formatDuration, rateLimitExceeded } from './headers'
 import { limitTable, type RateLimitOptions } from './limits'
@@ -43,20 +43,20 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
   /** When each request was admitted (onKey): its token headers use the same instant, so both resets agree. */
   const admitted = new WeakMap<RequestContext, number>()
   /** Requests in flight whose tokens are counted when they settle, with their hold (if one was taken). */
-  const pending = new WeakMap<RequestContext, { key: string; held: boolean }>()
+  const pending = new WeakMap<RequestContext, { key: string; id: string }>()
 
-  /** Adds the answer's actual tokens to the window it ended in, then gives back its hold; off the response path. */
+  /**
+   * Adds the answer's actual tokens to the window it ended in and gives back its hold, as one step (no
+   * reservation sees both, or neither); off the response path.
+   */
   const settle = (ctx: RequestContext): void => {
     const hold = pending.get(ctx)
     if (hold === undefined) return
     pending.delete(ctx)
-    const tokens = ctx.usage?.total_tokens
-    const counted =
-      tokens && Number.isSafeInteger(tokens) && tokens > 0
-        ? store.increment(`tok:${ctx.principal.id}:${windowOf(now())}`, tokens, COUNTER_TTL_MS)
-        : Promise.resolve(0)
-    if (hold.held) defer(counted.finally(() => store.release(hold.key, ctx.requestId)))
-    else defer(counted)
+    const total = ctx.usage?.total_tokens
+    const tokens = total && Number.isSafeInteger(total) && total > 0 ? total : 0
+    const counter = `tok:${ctx.principal.id}:${windowOf(now())}`
+    defer(store.settle(hold.key, hold.id, tokens, counter, COUNTER_TTL_MS))
   }
 
   return {
@@ -98,10 +98,12 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
       const estimate = ctx.estimate
       const wanted = estimate ? estimate.prompt + (estimate.completion ?? reserveCompletion) : 0
       const windowKey = `tok:${ctx.principal.id}:${window}`
-      const hold = { key: windowKey, held: false }
-      // Counted when it settles even if the reservation fails on storage (on_storage_error = "open").
+      // The gateway's own id, never the client's x-request-id (two requests under one id would share a
+      // hold). Counted and given back when it settles even if the reservation failed on storage
+      // (on_storage_error = "open").
+      const hold = { key: windowKey, id: holdId() }
       pending.set(ctx, hold)
-      const held = await store.reserve(windowKey, ctx.requestId, wanted, limit, HOLD_MS)
+      const held = await store.reserve(windowKey, hold.id, wanted, limit, HOLD_MS)
       const headers = ctx.headers
       headers['x-ratelimit-limit-tokens'] = String(limit)
       // As it stood when the request was admitted: counted tokens and other requests' holds, not its own.
@@ -118,7 +120,6 @@ export function createRateLimit(deps: ExtensionDeps<RateLimitOptions>, now: () =
           headers: { ...headers },
         })
       }
-      hold.held = true
     },
     onResponse(ctx) {
       settle(ctx)
