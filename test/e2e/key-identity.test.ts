@@ -14,6 +14,7 @@ import { redisStore } from '../../src/storage/redis'
 import { sqliteStore } from '../../src/storage/sqlite'
 import type { Store } from '../../src/storage/store'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
+import { inOneMinute } from '../support/minute'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-identity-e2e-0123456789'
@@ -144,6 +145,7 @@ describe.each(STORAGES)('key identity with $name storage', (storage) => {
     await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
     await gw.ready()
     const first = await keys(gw, 'POST', { name: 'bob' })
+    await inOneMinute() // one request a minute, in fixed minutes: both requests fall in one
     expect((await chat(gw, first.key)).status).toBe(200)
     // One request a minute: the key has used it.
     expect((await chat(gw, first.key)).status).toBe(429)

@@ -17,6 +17,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import Redis from 'ioredis'
 import OpenAI from 'openai'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
+import { inOneMinute } from '../support/minute'
 import { chatChunks, chatCompletion, type MockUpstream, startMockUpstream } from '../support/mock-upstream'
 import { REDIS_URL } from '../support/stores'
 import { until } from '../support/until'
@@ -357,6 +358,7 @@ describe.each(BACKENDS)('money on $name (compiled binary)', ({ name, storage }) 
     `${CONCURRENT} concurrent requests against tokens_per_minute good for 10: at most 10 (+1) served`,
     async () => {
       const before = openaiUp.requests.length
+      await inOneMinute() // token windows are fixed minutes: the burst falls in one
       const { served, refusals } = await burst([gw], KEYS.tpm)
       expect(served).toBeGreaterThanOrEqual(10)
       expect(served).toBeLessThanOrEqual(11)
@@ -413,6 +415,7 @@ describe.skipIf(!hasRedis)('money across two gateways on one Redis (compiled bin
   })
 
   test(`${CONCURRENT} concurrent requests split over both, tokens_per_minute good for 10: at most 10 (+1 per gateway)`, async () => {
+    await inOneMinute() // token windows are fixed minutes: the burst falls in one
     const { served } = await burst([a, b], KEYS.tpm)
     expect(served).toBeGreaterThanOrEqual(10)
     expect(served).toBeLessThanOrEqual(12)

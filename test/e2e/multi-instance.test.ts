@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
+import { inOneMinute } from '../support/minute'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-multi-0123456789abcdef'
@@ -166,12 +167,8 @@ describe('two crabllm processes on one Redis', () => {
       await res.arrayBuffer()
       return res.status === 200
     })
-    // Windows are fixed minutes: start the burst in a minute with room left, so that it falls in one window.
-    // Kept: the binary's windows follow its real clock (another process: nothing to inject), so near the
-    // end of a minute the test waits for the next one; that lines the test up with the code under
-    // test's clock, it does not wait for the gateway to do something.
-    const left = 60_000 - (Date.now() % 60_000)
-    if (left < 5000) await Bun.sleep(left + 100)
+    // Windows are fixed minutes: the burst starts in a minute with room left, so that it falls in one.
+    await inOneMinute()
     const statuses = await Promise.all(Array.from({ length: 2 * RPM }, (_, i) => chatStatus(i % 2 ? b : a, secret)))
     expect(statuses.filter((s) => s === 200)).toHaveLength(RPM)
     expect(statuses.filter((s) => s === 429)).toHaveLength(RPM)
