@@ -4,5 +4,5 @@
 export { argumentsComplete, ChatChunkTranslator, firstChoice, type QueuedPart } from './chat-chunks'
 export { DONE_FRAME, dataFrame, namedFrame } from './frames'
 export { type SseEvent, SseParser } from './parser'
-export { EventCutter, endOfEvent, endOfLastEvent, endsWithDone, endsWithEvent, HeldBytes, isBlank } from './scan'
+export { EventCutter, endOfEvent, endOfLastEvent, endsWithDone, endsWithEvent, isBlank } from './scan'
 export { type StreamTranslator, startTranslatedStream, translateStream } from './translate'

@@ -2,6 +2,7 @@
 // whether the last one is the stream's end marker, and the start of an event held (bounded) until its
 // blank line comes. One byte search each; nothing is decoded.
 // https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+import { HeldBytes } from '../core/bytes'
 import { upstreamEventTooLarge } from '../core/upstream-error'
 
 const DONE = new TextEncoder().encode('[DONE]')
@@ -9,9 +10,9 @@ const DONE = new TextEncoder().encode('[DONE]')
 /**
  * Cuts a relayed stream into runs of whole events as chunks arrive, holding the start of an event until
  * its blank line comes. Linear in the bytes, however they are chunked: each chunk is scanned once, from
- * its end back to its last blank line, and a held byte is written once into the held buffer (which grows
- * by doubling) instead of the held part being re-joined and re-scanned per chunk: one 100 MB line costs
- * what its bytes cost, not their square. An event held past `maxEventSize` throws upstreamEventTooLarge.
+ * its end back to its last blank line, and the held part is kept in pieces (HeldBytes) and joined once,
+ * when its event ends, instead of being re-joined and re-scanned per chunk: one 100 MB line costs what
+ * its bytes cost, not their square (and a line that never ends, held in whole chunks, costs no copy). An event held past `maxEventSize` throws upstreamEventTooLarge.
  */
 export class EventCutter {
   private readonly held: HeldBytes
@@ -65,69 +66,12 @@ export class EventCutter {
   }
 }
 
-/**
- * Bytes held across chunks: one buffer grown by doubling (up to `capacityHint` unless more is held), so
- * that holding n bytes copies fewer than 3n (n written, under 2n moved as it grows), in any pieces. Its
- * users bound what they hold.
- */
-export class HeldBytes {
-  private buffer: Uint8Array | undefined
-  size = 0
-  /** Bytes copied so far, growth included. */
-  copied = 0
-
-  constructor(readonly capacityHint: number) {}
-
-  /** Holds `bytes[from, to)` after what is held. */
-  add(bytes: Uint8Array, from: number, to: number): void {
-    const length = to - from
-    if (length <= 0) return
-    const size = this.size + length
-    let buffer = this.buffer
-    if (!buffer || size > buffer.byteLength) {
-      const doubled = Math.min(this.capacityHint, Math.max(2 * (buffer?.byteLength ?? 0), MIN_CAPACITY))
-      const grown = new Uint8Array(Math.max(size, doubled))
-      if (buffer && this.size) {
-        grown.set(buffer.subarray(0, this.size))
-        this.copied += this.size
-      }
-      this.buffer = buffer = grown
-    }
-    buffer.set(from === 0 && to === bytes.byteLength ? bytes : bytes.subarray(from, to), this.size)
-    this.copied += length
-    this.size = size
-  }
-
-  /** What is held, handed over: that buffer is not written again (the next hold starts a new one). */
-  take(): Uint8Array {
-    const out = this.buffer ? this.buffer.subarray(0, this.size) : EMPTY
-    this.buffer = undefined
-    this.size = 0
-    return out
-  }
-
-  /** What is held, still held. */
-  peek(): Uint8Array {
-    return this.buffer ? this.buffer.subarray(0, this.size) : EMPTY
-  }
-
-  /** The held byte `back` places from the end (1: the last), or -1. */
-  last(back: number): number {
-    return this.size >= back ? this.buffer![this.size - back]! : -1
-  }
-
-  /** Forgets what is held, keeping the buffer for the next hold (nothing outside kept a view of it). */
-  clear(): void {
-    this.size = 0
-  }
-}
-
 /** Index just past the last blank line (\n\n or \n\r\n) in `bytes`; 0 when there is none. */
 export function endOfLastEvent(bytes: Uint8Array): number {
   const n = bytes.length
   if (n >= 2 && bytes[n - 1] === 10 && (bytes[n - 2] === 10 || (bytes[n - 2] === 13 && bytes[n - 3] === 10))) return n
-  for (let i = n - 1; i > 0; i--) {
-    if (bytes[i] !== 10) continue
+  // lastIndexOf is native: a chunk with no line end (a long line's middle) is passed over at memory speed.
+  for (let i = bytes.lastIndexOf(10, n - 1); i > 0; i = bytes.lastIndexOf(10, i - 1)) {
     if (bytes[i - 1] === 10 || (bytes[i - 1] === 13 && i > 1 && bytes[i - 2] === 10)) return i + 1
   }
   return 0
@@ -187,9 +131,3 @@ export function isBlank(bytes: Uint8Array): boolean {
   for (const b of bytes) if (b !== 10 && b !== 13 && b !== 32) return false
   return true
 }
-
-// --- internal ---
-
-const EMPTY = new Uint8Array(0)
-/** A held buffer's first size: an event split across two chunks is usually a few hundred bytes. */
-const MIN_CAPACITY = 1024

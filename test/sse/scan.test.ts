@@ -4,8 +4,9 @@
 // chunk), and the held buffer's copy count.
 import { describe, expect, test } from 'bun:test'
 import { ConfigSchema } from '../../src/config/schema'
+import { HeldBytes } from '../../src/core/bytes'
 import { DEFAULT_LIMITS, UnusableAnswerError } from '../../src/core/upstream-error'
-import { EventCutter, endAcross, HeldBytes } from '../../src/sse/scan'
+import { EventCutter, endAcross } from '../../src/sse/scan'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -141,17 +142,78 @@ describe('EventCutter', () => {
   })
 })
 
+describe('held in pieces', () => {
+  test('an event that never ends, arriving in whole chunks (as fetch reads them), is held without a copy', () => {
+    const cutter = new EventCutter(10 * MiB)
+    const chunks: Uint8Array[] = []
+    const err = (() => {
+      try {
+        for (let i = 0; ; i++) {
+          const chunk = new Uint8Array(64 * 1024).fill(120)
+          if (i === 0) chunk.set(encoder.encode('data: '))
+          chunks.push(chunk)
+          expect(cutter.push(chunk)).toBeUndefined()
+        }
+      } catch (e) {
+        return e
+      }
+    })()
+    expect((err as Error).message).toContain('max_sse_event_size')
+    expect(chunks.length).toBe(161) // 160 fill the bound; the next passes it
+    expect(cutter.copied).toBe(0)
+  })
+
+  test('whole chunks held, then the end: one copy joins them, and the bytes are exact', () => {
+    const cutter = new EventCutter(MiB)
+    const a = new Uint8Array(20_000).fill(97)
+    a.set(encoder.encode('data: '))
+    const b = new Uint8Array(30_000).fill(98)
+    expect(cutter.push(a)).toBeUndefined()
+    expect(cutter.push(b)).toBeUndefined()
+    const out = cutter.push(encoder.encode('c\n\ndata: next'))!
+    expect(decoder.decode(out)).toBe(`data: ${'a'.repeat(19_994)}${'b'.repeat(30_000)}c\n\n`)
+    expect(cutter.copied).toBe(3 + 50_003 + 10) // 'c\n\n' held, the join, then 'data: next' held
+    expect(decoder.decode(cutter.pending)).toBe('data: next')
+  })
+})
+
+/** The least a whole chunk must be to be kept rather than copied (core/bytes.ts REF_MIN). */
+const REF = 16 * 1024
+
 describe('HeldBytes', () => {
-  test('grows by doubling: n bytes held copy fewer than 3n (n written, under 2n moved), whatever the pieces', () => {
+  test('small pieces are copied into blocks: n bytes held copy n, and taking them joins once more', () => {
     const held = new HeldBytes(64 * MiB)
     const piece = new Uint8Array(3).fill(7)
     for (let i = 0; i < 100_000; i++) held.add(piece, 0, 3)
     expect(held.size).toBe(300_000)
-    expect(held.copied).toBeLessThan(3 * 300_000)
+    expect(held.copied).toBe(300_000)
     expect(held.last(1)).toBe(7)
     expect(held.take().byteLength).toBe(300_000)
+    expect(held.copied).toBe(600_000)
     expect(held.size).toBe(0)
     expect(held.last(1)).toBe(-1)
+  })
+
+  test('last() and peek() read across kept chunks and blocks', () => {
+    const held = new HeldBytes(MiB)
+    const big = new Uint8Array(REF).fill(1)
+    big[REF - 1] = 2
+    held.add(big, 0, REF)
+    expect(held.copied).toBe(0)
+    held.add(Uint8Array.of(3, 4), 0, 1)
+    expect([held.last(1), held.last(2), held.last(3)]).toEqual([3, 2, 1])
+    expect(held.last(REF + 2)).toBe(-1)
+    const all = held.peek()
+    expect(all.byteLength).toBe(REF + 1)
+    expect(all[REF]).toBe(3)
+    expect(held.peek()).toBe(all) // joined once
+    held.clear()
+    expect(held.size).toBe(0)
+    expect(held.peek().byteLength).toBe(0)
+    // A chunk that is a small view of a larger buffer is copied, not kept (it would keep the buffer alive).
+    const view = new Uint8Array(4 * REF).subarray(0, REF)
+    held.add(view, 0, REF)
+    expect(held.copied).toBe(1 + REF + 1 + REF)
   })
 })
 
