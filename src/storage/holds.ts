@@ -1,6 +1,7 @@
 // Holds on a limit kept in the process (memory and SQLite stores): one process owns that data, so a
 // crash frees its holds with it, and every check-and-hold is one synchronous step of the event loop.
 // Redis keeps its holds in Redis instead (redis.ts), checked and taken by one script.
+import { checkSettle, type Store } from './store'
 
 interface Hold {
   amount: number
@@ -49,4 +50,28 @@ export function createHolds(): Holds {
       }
     },
   }
+}
+
+/**
+ * Store.settle for the stores whose holds live in the process (memory, SQLite): `increment` (the
+ * store's own, which awaits nothing, so it runs to its end when called) and the release are one step of
+ * the event loop, so no reservation runs between them.
+ */
+export function settleHeld(
+  increment: Store['increment'],
+  holds: Holds,
+  key: string,
+  id: string,
+  by = 0,
+  counter = key,
+  ttlMs?: number,
+): Promise<void> {
+  try {
+    checkSettle(key, by, counter, ttlMs)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  const charged = by > 0 ? increment(counter, by, ttlMs) : undefined
+  holds.release(key, id)
+  return charged ? charged.then(() => {}) : Promise.resolve()
 }

@@ -1,12 +1,11 @@
 // In-process store: one Map with expiry times. Expired entries are dropped when read and by a sweep
 // every `sweepMs`, so keys written once and never read again do not grow memory without bound.
-import { createHolds } from './holds'
+import { createHolds, settleHeld } from './holds'
 import {
   checkIncrement,
   checkKey,
   checkRange,
   checkReservation,
-  checkSettle,
   checkTime,
   checkTrim,
   checkTtl,
@@ -127,18 +126,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       holds.hold(key, id, held, t + ttlMs)
       return { held: true, used, amount: held }
     },
-    settle(key, id, by = 0, counter = key, ttlMs) {
-      try {
-        checkSettle(key, by, counter, ttlMs)
-      } catch (err) {
-        return Promise.reject(err)
-      }
-      // increment runs to its end synchronously (it awaits nothing), so the charge and the hold's
-      // release are one step of the event loop: no reservation runs between them.
-      const charged = by > 0 ? store.increment(counter, by, ttlMs) : undefined
-      holds.release(key, id)
-      return charged ? charged.then(() => {}) : Promise.resolve()
-    },
+    settle: (key, id, by, counter, ttlMs) => settleHeld(store.increment, holds, key, id, by, counter, ttlMs),
     async list(prefix, limit) {
       const out: Entry[] = []
       const keys = [...map.keys()].filter((k) => k.startsWith(prefix)).sort()

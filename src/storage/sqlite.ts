@@ -12,13 +12,12 @@
 // been handed to the sockets. Counters changed several times in a turn are written once. A crashed
 // process loses at most the writes of the turn it died in; a graceful close commits them.
 import type { Database } from 'bun:sqlite'
-import { createHolds } from './holds'
+import { createHolds, settleHeld } from './holds'
 import {
   checkIncrement,
   checkKey,
   checkRange,
   checkReservation,
-  checkSettle,
   checkTime,
   checkTrim,
   checkTtl,
@@ -328,18 +327,7 @@ export function sqliteStore(db: Database, options: SqliteStoreOptions = {}): Sto
       holds.hold(key, id, held, t + ttlMs)
       return { held: true, used, amount: held }
     },
-    settle(key, id, by = 0, counter = key, ttlMs) {
-      try {
-        checkSettle(key, by, counter, ttlMs)
-      } catch (err) {
-        return Promise.reject(err)
-      }
-      // increment runs to its end synchronously (it awaits nothing), so the charge and the hold's
-      // release are one step of the event loop: no reservation runs between them.
-      const charged = by > 0 ? store.increment(counter, by, ttlMs) : undefined
-      holds.release(key, id)
-      return charged ? charged.then(() => {}) : Promise.resolve()
-    },
+    settle: (key, id, by, counter, ttlMs) => settleHeld(store.increment, holds, key, id, by, counter, ttlMs),
     async list(prefix, limit) {
       writeOut()
       return listQuery.all(prefix, upperBound(prefix), now(), limit)
