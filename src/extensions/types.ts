@@ -40,6 +40,10 @@ export type Cost =
   | { readonly micros: null; readonly reason: string }
 
 export interface RequestContext {
+  /**
+   * The x-request-id: the client's own when it sent a sane one, so neither unique nor secret. For logs
+   * and records only; never key state by it (a reservation takes storage holdId()).
+   */
   readonly requestId: string
   /**
    * The key's name ('admin' for the admin token, 'anonymous' when auth is off), for messages and
