@@ -129,14 +129,8 @@ export class HeldBytes {
     if (this.size === 0) return EMPTY
     if (this.pieces.length === 0) return this.block!.subarray(0, this.used)
     this.seal()
-    const pieces = this.pieces
-    if (pieces.length === 1) return pieces[0]!
-    const out = new Uint8Array(this.size)
-    let at = 0
-    for (const piece of pieces) {
-      out.set(piece, at)
-      at += piece.byteLength
-    }
+    if (this.pieces.length === 1) return this.pieces[0]!
+    const out = concatBytes(...this.pieces)
     this.copied += this.size
     this.pieces = [out]
     return out

@@ -2,7 +2,6 @@
 // translated (Anthropic, Gemini, a chat stream turned into Messages). Passthrough streams never come
 // here: the relay (src/relay/sse-relay.ts) forwards their bytes, finding event ends with scan.ts.
 // https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
-
 import { HeldBytes } from '../core/bytes'
 import { DEFAULT_LIMITS, upstreamEventTooLarge } from '../core/upstream-error'
 

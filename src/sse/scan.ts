@@ -12,7 +12,8 @@ const DONE = new TextEncoder().encode('[DONE]')
  * its blank line comes. Linear in the bytes, however they are chunked: each chunk is scanned once, from
  * its end back to its last blank line, and the held part is kept in pieces (HeldBytes) and joined once,
  * when its event ends, instead of being re-joined and re-scanned per chunk: one 100 MB line costs what
- * its bytes cost, not their square (and a line that never ends, held in whole chunks, costs no copy). An event held past `maxEventSize` throws upstreamEventTooLarge.
+ * its bytes cost, not their square (and a line that never ends, held in whole chunks, costs no copy).
+ * An event held past `maxEventSize` throws upstreamEventTooLarge.
  */
 export class EventCutter {
   private readonly held: HeldBytes
