@@ -12,7 +12,14 @@ import type { RequestContext } from '../../src/extensions/types'
 import { PROVIDER_RULES } from '../../src/providers'
 import { memoryStore } from '../../src/storage/memory'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatChunks, chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
+import {
+  chatChunks,
+  chatCompletion,
+  heldBurst,
+  type MockUpstream,
+  openAiError,
+  startMockUpstream,
+} from '../support/mock-upstream'
 import { BACKENDS, closeAll } from '../support/stores'
 
 const ALICE = 'sk-budget-alice-0123456789abcdef'
@@ -265,52 +272,26 @@ describe.each(BACKENDS)('budget on $name', (backend) => {
     async (_, headers) => {
       await using gw = await fresh()
       const M = 12
+      const before = openai.requests.length
       // Every upstream answer is held until each request is decided: all M are in flight at once, the
       // case that served all M before reservations (each checked a spend nothing had charged yet).
-      const gate = Promise.withResolvers<void>()
-      const fallback = openai.fallback
-      openai.fallback = () => ({ json: chatCompletion(), hold: gate.promise })
-      try {
-        const before = openai.requests.length
-        let returned = 0
-        // Decided: refused (returned) or admitted (reached the upstream, which holds it).
-        const decided = Promise.withResolvers<void>()
-        const check = () => {
-          if (returned + (openai.requests.length - before) >= M) decided.resolve()
-        }
-        const statuses = Array.from({ length: M }, () =>
-          gw.chat(ask('gpt-4o-mini', { max_tokens: 4 }), { key: ALICE, headers }).then((r) => {
-            returned++
-            check()
-            return r.status
-          }),
-        )
-        void (async () => {
-          for (let n = before + 1; n <= before + M; n++) {
-            await openai.waitForRequest(n)
-            check()
-          }
-        })()
-        await decided.promise
-        gate.resolve()
-        const all = await Promise.all(statuses)
-        const ok = all.filter((s) => s === 200).length
-        expect(all.filter((s) => s !== 200).every((s) => s === 429)).toBe(true)
-        // The estimate (prompt from the body, max_tokens) prices each request close to its real cost:
-        // N hold the budget, and at most one more holds what is left.
-        expect(ok).toBeGreaterThanOrEqual(N)
-        expect(ok).toBeLessThanOrEqual(N + 1)
-        expect(openai.requests.length - before).toBe(ok)
-        // Every admitted request was charged, exactly once, and every hold given back.
-        expect(await budget(gw, ALICE)).toEqual([row('alice', ok * COST, 500)])
-        const after = await gw.chat(ask('gpt-4o-mini'), { key: ALICE })
-        expect(after.status).toBe(429)
-        expect((await jsonOf(after)).error.message).toBe(
-          `Key 'alice' has spent ${formatUsd(ok * COST)} of its $0.0005 budget.`,
-        )
-      } finally {
-        openai.fallback = fallback
-      }
+      const all = await heldBurst(openai, M, chatCompletion(), () =>
+        gw.chat(ask('gpt-4o-mini', { max_tokens: 4 }), { key: ALICE, headers }),
+      )
+      const ok = all.filter((s) => s === 200).length
+      expect(all.filter((s) => s !== 200).every((s) => s === 429)).toBe(true)
+      // The estimate (prompt from the body, max_tokens) prices each request close to its real cost:
+      // N hold the budget, and at most one more holds what is left.
+      expect(ok).toBeGreaterThanOrEqual(N)
+      expect(ok).toBeLessThanOrEqual(N + 1)
+      expect(openai.requests.length - before).toBe(ok)
+      // Every admitted request was charged, exactly once, and every hold given back.
+      expect(await budget(gw, ALICE)).toEqual([row('alice', ok * COST, 500)])
+      const after = await gw.chat(ask('gpt-4o-mini'), { key: ALICE })
+      expect(after.status).toBe(429)
+      expect((await jsonOf(after)).error.message).toBe(
+        `Key 'alice' has spent ${formatUsd(ok * COST)} of its $0.0005 budget.`,
+      )
     },
   )
 

@@ -15,7 +15,7 @@ import { PROVIDER_RULES } from '../../src/providers'
 import { memoryStore } from '../../src/storage/memory'
 import type { Store } from '../../src/storage/store'
 import { jsonOf, provider, readSse, startGateway, type TestGateway } from '../support/gateway'
-import { chatCompletion, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
+import { chatCompletion, heldBurst, type MockUpstream, openAiError, startMockUpstream } from '../support/mock-upstream'
 import { BACKENDS, type Backend, closeAll } from '../support/stores'
 
 const T0 = 29_000_000 * 60_000 // the start of a minute window
@@ -350,30 +350,10 @@ describe.each(BACKENDS)('rate_limit on $name', (backend: Backend) => {
     // Each request reserves 18 tokens ('hi': 8 estimated, max_tokens 10): two fit in 50, a third holds
     // the 14 left, the rest are refused. The upstream holds every answer until all are decided.
     const M = 8
-    const gate = Promise.withResolvers<void>()
-    mock.fallback = () => ({ json: { ...chatCompletion('ok') }, hold: gate.promise })
-    let refused = 0
-    const decided = Promise.withResolvers<void>()
-    const check = () => {
-      if (refused + mock.requests.length >= M) decided.resolve()
-    }
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 }
-    const statuses = Array.from({ length: M }, () =>
-      gw.chat(body, { key: KEY_A, headers: { 'x-request-id': 'one-id-for-all' } }).then((r) => {
-        if (r.status !== 200) refused++
-        check()
-        return r.status
-      }),
+    const all = await heldBurst(mock, M, chatCompletion('ok'), () =>
+      gw.chat(body, { key: KEY_A, headers: { 'x-request-id': 'one-id-for-all' } }),
     )
-    void (async () => {
-      for (let n = 1; n <= M; n++) {
-        await mock.waitForRequest(n)
-        check()
-      }
-    })()
-    await decided.promise
-    gate.resolve()
-    const all = await Promise.all(statuses)
     expect(all.filter((s) => s === 200)).toHaveLength(3)
     expect(all.filter((s) => s === 429)).toHaveLength(M - 3)
     expect(mock.requests).toHaveLength(3)

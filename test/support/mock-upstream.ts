@@ -53,6 +53,46 @@ export interface MockUpstream extends AsyncDisposable {
   close(): Promise<void>
 }
 
+/**
+ * Sends `m` requests at once with `send` while `mock` holds every answer (`json`) until each request is
+ * decided: refused (its answer came back) or admitted (it reached the mock, which holds it). Then lets
+ * the answers go and resolves with every status, in order. So all `m` are in flight together however
+ * the machine schedules them: the case where concurrent requests each check a limit nothing has
+ * charged yet. The mock's fallback is restored afterwards.
+ */
+export async function heldBurst(mock: MockUpstream, m: number, json: unknown, send: () => Promise<Response>) {
+  const gate = Promise.withResolvers<void>()
+  const fallback = mock.fallback
+  mock.fallback = () => ({ json, hold: gate.promise })
+  try {
+    const before = mock.requests.length
+    let returned = 0
+    const decided = Promise.withResolvers<void>()
+    const check = () => {
+      if (returned + (mock.requests.length - before) >= m) decided.resolve()
+    }
+    const statuses = Array.from({ length: m }, () =>
+      send().then((r) => {
+        returned++
+        check()
+        return r.status
+      }),
+    )
+    void (async () => {
+      for (let n = before + 1; n <= before + m; n++) {
+        await mock.waitForRequest(n)
+        check()
+      }
+    })()
+    await decided.promise
+    gate.resolve()
+    return await Promise.all(statuses)
+  } finally {
+    gate.resolve()
+    mock.fallback = fallback
+  }
+}
+
 export async function startMockUpstream(): Promise<MockUpstream> {
   const requests: RecordedRequest[] = []
   const queue: MockReply[] = []
