@@ -14,7 +14,7 @@ import { redisStore } from '../../src/storage/redis'
 import { sqliteStore } from '../../src/storage/sqlite'
 import type { Store } from '../../src/storage/store'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
-import { inOneMinute } from '../support/minute'
+import { IN_ONE_MINUTE_TIMEOUT_MS, inOneMinute } from '../support/minute'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-identity-e2e-0123456789'
@@ -140,29 +140,33 @@ async function keys(gw: CrabllmProcess, method: 'POST' | 'DELETE', body: { name:
 }
 
 describe.each(STORAGES)('key identity with $name storage', (storage) => {
-  test('a key deleted and made again under the same name starts from zero', async () => {
-    const { dir } = setup(storage, (table) => config(table))
-    await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
-    await gw.ready()
-    const first = await keys(gw, 'POST', { name: 'bob' })
-    await inOneMinute() // one request a minute, in fixed minutes: both requests fall in one
-    expect((await chat(gw, first.key)).status).toBe(200)
-    // One request a minute: the key has used it.
-    expect((await chat(gw, first.key)).status).toBe(429)
-    const [used] = await get(gw, '/v1/usage', first.key)
-    expect(used).toMatchObject({ key: 'bob', key_id: first.id, requests: 1 })
-    const [spent] = await get(gw, '/v1/budget', first.key)
-    expect(spent.spent_usd).toBeGreaterThan(0)
+  test(
+    'a key deleted and made again under the same name starts from zero',
+    async () => {
+      const { dir } = setup(storage, (table) => config(table))
+      await using gw = spawnCrabllm(['serve', '--bind', '127.0.0.1:0'], { cwd: dir })
+      await gw.ready()
+      const first = await keys(gw, 'POST', { name: 'bob' })
+      await inOneMinute() // one request a minute, in fixed minutes: both requests fall in one
+      expect((await chat(gw, first.key)).status).toBe(200)
+      // One request a minute: the key has used it.
+      expect((await chat(gw, first.key)).status).toBe(429)
+      const [used] = await get(gw, '/v1/usage', first.key)
+      expect(used).toMatchObject({ key: 'bob', key_id: first.id, requests: 1 })
+      const [spent] = await get(gw, '/v1/budget', first.key)
+      expect(spent.spent_usd).toBeGreaterThan(0)
 
-    await keys(gw, 'DELETE', { name: 'bob' })
-    const second = await keys(gw, 'POST', { name: 'bob' })
-    expect(second.id).not.toBe(first.id)
-    expect(await get(gw, '/v1/usage', second.key)).toEqual([])
-    expect(await get(gw, '/v1/budget', second.key)).toEqual([
-      { key: 'bob', key_id: second.id, spent_usd: 0, budget_usd: 10, remaining_usd: 10 },
-    ])
-    expect((await chat(gw, second.key)).status).toBe(200)
-  })
+      await keys(gw, 'DELETE', { name: 'bob' })
+      const second = await keys(gw, 'POST', { name: 'bob' })
+      expect(second.id).not.toBe(first.id)
+      expect(await get(gw, '/v1/usage', second.key)).toEqual([])
+      expect(await get(gw, '/v1/budget', second.key)).toEqual([
+        { key: 'bob', key_id: second.id, spent_usd: 0, budget_usd: 10, remaining_usd: 10 },
+      ])
+      expect((await chat(gw, second.key)).status).toBe(200)
+    },
+    IN_ONE_MINUTE_TIMEOUT_MS,
+  )
 
   if (storage.open)
     test('counters an older release wrote under key names move to the key ids at start, once', async () => {

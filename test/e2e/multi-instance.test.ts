@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { type CrabllmProcess, crabllmBin, spawnCrabllm } from '../support/binary'
-import { inOneMinute } from '../support/minute'
+import { IN_ONE_MINUTE_TIMEOUT_MS, inOneMinute } from '../support/minute'
 import { REDIS_URL } from '../support/stores'
 
 const ADMIN = 'admin-token-multi-0123456789abcdef'
@@ -160,24 +160,28 @@ describe('two crabllm processes on one Redis', () => {
     expect(delays['provider B→A']!).toBeLessThan(PROPAGATION_BOUND_MS)
   })
 
-  test(`a rate limit of ${RPM} requests per minute holds across both together`, async () => {
-    const secret = await createKey(a, 'limited')
-    await until('the key reaching B', async () => {
-      const res = await b.fetch('/v1/models', { headers: { authorization: `Bearer ${secret}` } })
-      await res.arrayBuffer()
-      return res.status === 200
-    })
-    // Windows are fixed minutes: the burst starts in a minute with room left, so that it falls in one.
-    await inOneMinute()
-    const statuses = await Promise.all(Array.from({ length: 2 * RPM }, (_, i) => chatStatus(i % 2 ? b : a, secret)))
-    expect(statuses.filter((s) => s === 200)).toHaveLength(RPM)
-    expect(statuses.filter((s) => s === 429)).toHaveLength(RPM)
-    // Both instances refuse from now on.
-    const late = await chat(b, secret)
-    expect(late.status).toBe(429)
-    expect(late.headers.get('x-ratelimit-remaining-requests')).toBe('0')
-    expect(await chatStatus(a, secret)).toBe(429)
-  })
+  test(
+    `a rate limit of ${RPM} requests per minute holds across both together`,
+    async () => {
+      const secret = await createKey(a, 'limited')
+      await until('the key reaching B', async () => {
+        const res = await b.fetch('/v1/models', { headers: { authorization: `Bearer ${secret}` } })
+        await res.arrayBuffer()
+        return res.status === 200
+      })
+      // Windows are fixed minutes: the burst starts in a minute with room left, so that it falls in one.
+      await inOneMinute()
+      const statuses = await Promise.all(Array.from({ length: 2 * RPM }, (_, i) => chatStatus(i % 2 ? b : a, secret)))
+      expect(statuses.filter((s) => s === 200)).toHaveLength(RPM)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(RPM)
+      // Both instances refuse from now on.
+      const late = await chat(b, secret)
+      expect(late.status).toBe(429)
+      expect(late.headers.get('x-ratelimit-remaining-requests')).toBe('0')
+      expect(await chatStatus(a, secret)).toBe(429)
+    },
+    IN_ONE_MINUTE_TIMEOUT_MS,
+  )
 
   test('Redis holds API keys as digests, never the secret', async () => {
     const secret = await createKey(b, 'at-rest')
